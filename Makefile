@@ -1,0 +1,56 @@
+# Leviers — every target does its own set-up from a fresh clone.
+# `make demo` runs the product on the bundled data; `make test` runs lint, types and tests.
+
+PYTHON   ?= $(shell tools/find-python.sh)
+UV_VERSION := 0.13.9
+TOOLS    := .tools
+UV       := $(TOOLS)/bin/uv
+VENV     := .venv
+BIN      := $(VENV)/bin
+STAMP    := $(VENV)/.leviers-installed
+ASSETS   := src/leviers/web/static/vendor/.stamp
+
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+
+.PHONY: setup demo test lint typecheck pytest bench clean assets
+
+setup: $(STAMP) $(ASSETS)
+
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
+
+# The lock file pins every dependency; --frozen refuses to run if it is out of date.
+$(STAMP): $(UV) pyproject.toml uv.lock
+	$(UV) sync --frozen --all-extras --group dev --group bench --python $(PYTHON)
+	touch $@
+
+# Front-end assets come from npm at set-up time and are served by the application (no CDN).
+$(ASSETS): package.json package-lock.json tools/vendor_assets.py $(STAMP)
+	npm ci --no-audit --no-fund --loglevel=error
+	$(BIN)/python tools/vendor_assets.py
+	touch $@
+
+assets: $(ASSETS)
+
+demo: setup
+	$(BIN)/leviers demo
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests tools bench
+	$(BIN)/ruff format --check src tests tools bench
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+pytest: setup
+	$(BIN)/pytest -n 2 --timeout=900
+
+test: lint typecheck pytest
+
+bench: setup
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) $(TOOLS) node_modules src/leviers/web/static/vendor .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Benchmarks run by `make bench`; each compares Leviers with a baseline in the same run."""

@@ -1,0 +1,18 @@
+"""Run every benchmark module listed in BENCHMARKS and append the results to docs/benchmarks.md."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+BENCHMARKS: list[str] = []
+
+
+def main(argv: list[str]) -> None:
+    selected = argv or BENCHMARKS
+    for name in selected:
+        importlib.import_module(f"bench.{name}").main()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

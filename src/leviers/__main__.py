@@ -1,0 +1,3 @@
+from leviers.cli.app import main
+
+main()

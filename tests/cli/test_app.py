@@ -1,0 +1,18 @@
+from typer.testing import CliRunner
+
+from leviers import __version__
+from leviers.cli.app import app
+
+runner = CliRunner()
+
+
+def test_version() -> None:
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0
+    assert __version__ in result.output
+
+
+def test_help_is_french() -> None:
+    result = runner.invoke(app, ["--help"])
+    assert result.exit_code == 0
+    assert "économie sociale et solidaire" in result.output
