@@ -49,7 +49,7 @@ for _name in COMMAND_MODULES:
 def main() -> None:
     """Run the app; user-facing errors become one French line on stderr and exit code 1."""
     try:
-        app(standalone_mode=False)
+        result = app(standalone_mode=False)
     except LeviersError as exc:
         error_console.print(f"[bold red]Erreur[/] : {exc.message}", highlight=False)
         sys.exit(1)
@@ -68,3 +68,5 @@ def main() -> None:
             exc.show()
             sys.exit(exc.exit_code)
         raise
+    # Without standalone mode click returns the exit code of typer.Exit instead of exiting.
+    sys.exit(result if isinstance(result, int) else 0)

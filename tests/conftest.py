@@ -1,0 +1,39 @@
+"""Fixtures shared by the whole suite."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def shared_data_dir() -> Path:
+    """The real sample data beside the repository (`../shared/data`, or LEVIERS_SHARED_DATA)."""
+    override = os.environ.get("LEVIERS_SHARED_DATA")
+    return Path(override) if override else REPO.parent / "shared" / "data"
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    path = shared_data_dir()
+    if not path.is_dir():
+        pytest.fail(f"real sample data not found at {path}: clone the repository beside ../shared")
+    return path
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    """A fresh warehouse path for one test."""
+    return tmp_path / "leviers.duckdb"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_user_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Never touch the developer's real warehouse or cache from a test.
+    base = tmp_path_factory.mktemp("userdirs")
+    monkeypatch.setenv("LEVIERS_DATA_DIR", str(base / "data"))
+    monkeypatch.setenv("LEVIERS_CACHE_DIR", str(base / "cache"))
+    monkeypatch.delenv("LEVIERS_DB", raising=False)
