@@ -15,16 +15,22 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 
 .PHONY: setup demo test lint typecheck pytest bench clean assets
 
-setup: $(STAMP) $(ASSETS)
+setup: $(STAMP) $(ASSETS) $(NATIVE)
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
 	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
 
+NATIVE   := src/leviers/decp/_native/_jsonsplit.so
+
 # The lock file pins every dependency; --frozen refuses to run if it is out of date.
 $(STAMP): $(UV) pyproject.toml uv.lock
 	$(UV) sync --frozen --all-extras --group dev --group bench --python $(PYTHON)
 	touch $@
+
+# The C record splitter (optional at run time: a numpy fallback gives the same results, slower).
+$(NATIVE): src/leviers/decp/_native/jsonsplit.c tools/build_native.py $(STAMP)
+	$(BIN)/python tools/build_native.py
 
 # Front-end assets come from npm at set-up time and are served by the application (no CDN).
 $(ASSETS): package.json package-lock.json tools/vendor_assets.py $(STAMP)

@@ -12,7 +12,9 @@ from leviers.cli.output import error_console
 from leviers.errors import LeviersError
 
 # Each module exposes `register(app)`; add a line here when a verb is added.
-COMMAND_MODULES: list[str] = []
+COMMAND_MODULES: list[str] = [
+    "leviers.cli.ingest",
+]
 
 app = typer.Typer(
     name="leviers",

@@ -1,0 +1,361 @@
+"""DECP as tables: the ministry's "DECP augmenté" export and the national consolidated file.
+
+- Ministry export (data.economie.gouv.fr): `;`-separated CSV with a BOM, one row per contract,
+  up to three suppliers in columns (`titulaire_id_1..3`), lists as Python literals
+  (`['Clause sociale']`), quality tags MQ (missing mandatory value), CDL (empty conditional
+  value) and `INX ` (value judged unusable, kept here after removing the tag).
+- National consolidated file (decp-processing on data.gouv.fr, CSV or Parquet): one row per
+  contract × supplier × modification (`modification_id`, 0 = initial), lists joined with ", ",
+  "Pas de …" rewritten "Sans objet". Real extracts carry a subset of the 58 columns; missing
+  ones are unknown. Its identifiers are typed as integers upstream, so a SIRET or a postal code
+  that lost its leading zeros gets them back here.
+
+Each row is a record. Rows are read with pyarrow, every column as text, and staged with SQL.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import orjson
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from leviers.decp.loader import DecpLoader
+from leviers.decp.normalise import MARCHE
+from leviers.errors import InputRefused
+from leviers.ingestion.files import Sample
+from leviers.ingestion.registry import LoadContext, LoadCounts, register
+
+BLOCK = 16 * 1024 * 1024
+
+MINEF_MARKERS = ("titulaire_id_1", "acheteur.id")
+CONSOLIDATED_MARKERS = ("uid", "acheteur_id", "titulaire_id")
+
+
+def _header(sample: Sample) -> tuple[list[str], str] | None:
+    text = sample.text_head()
+    first = text.splitlines()[0] if text else ""
+    for delimiter in (";", ",", "\t"):
+        names = [n.strip().strip('"') for n in first.split(delimiter)]
+        if len(names) > 3:
+            return names, delimiter
+    return None
+
+
+def _csv_batches(path: Path, delimiter: str) -> Iterator[pa.RecordBatch]:
+    with path.open("rb") as handle:
+        first = handle.readline()
+    names = [
+        n.strip().strip('"')
+        for n in first.decode("utf-8-sig", errors="replace").rstrip("\r\n").split(delimiter)
+    ]
+    reader = pacsv.open_csv(
+        path,
+        read_options=pacsv.ReadOptions(block_size=BLOCK),
+        parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True),
+        convert_options=pacsv.ConvertOptions(
+            column_types=dict.fromkeys(names, pa.string()),
+            strings_can_be_null=False,
+            quoted_strings_can_be_null=False,
+        ),
+    )
+    yield from reader
+
+
+def _parquet_batches(path: Path) -> Iterator[pa.RecordBatch]:
+    for batch in pq.ParquetFile(path).iter_batches(batch_size=200_000):
+        # Every column as text, as in the CSV: normalisation is the same for both.
+        yield pa.RecordBatch.from_arrays(
+            [
+                column.cast(pa.string()) if not pa.types.is_string(column.type) else column
+                for column in batch.columns
+            ],
+            names=batch.schema.names,
+        )
+
+
+def _col(names: set[str], name: str) -> str:
+    return f'"{name}"' if name in names else "NULL::VARCHAR"
+
+
+def _pylist(expr: str) -> str:
+    """A Python-literal list string (`['a', "b's"]`) or a single value, as a list of texts."""
+    return (
+        f"CASE WHEN {expr} IS NULL OR trim({expr}) = '' THEN NULL "
+        f"WHEN starts_with(trim({expr}), '[') THEN list_transform(string_split(trim(trim({expr}), '[]'), ','), "
+        f"lambda e: trim(trim(e), '''\"')) "
+        f"ELSE [{expr}] END"
+    )
+
+
+def _joined(expr: str) -> str:
+    """A list joined with ", " (consolidated file), as a list of texts."""
+    return f"CASE WHEN {expr} IS NULL OR trim({expr}) = '' THEN NULL ELSE string_split({expr}, ', ') END"
+
+
+def _restore_siret(expr: str) -> str:
+    """Identifiers typed as integers upstream lost their leading zeros (and may read '…0.0')."""
+    clean = f"regexp_replace(trim({expr}), '\\.0$', '')"
+    return (
+        f"CASE WHEN regexp_full_match({clean}, '[0-9]{{12,13}}') THEN lpad({clean}, 14, '0') ELSE {expr} END"
+    )
+
+
+def _holder(names: set[str], id_col: str, type_col: str, name_col: str | None) -> str:
+    name = _col(names, name_col) if name_col else "NULL::VARCHAR"
+    return f"{{'id': {_col(names, id_col)}, 'type_identifiant': {_col(names, type_col)}, 'nom': {name}}}"
+
+
+def minef_select(source: str, names: set[str], version: str) -> str:
+    holders = ", ".join(
+        _holder(
+            names, f"titulaire_id_{i}", f"titulaire_typeIdentifiant_{i}", f"titulaire_denominationSociale_{i}"
+        )
+        for i in (1, 2, 3)
+    )
+    holders_sql = f"list_filter([{holders}], lambda t: t.id IS NOT NULL AND trim(t.id) <> '' AND upper(trim(t.id)) <> 'CDL')"
+    modification = (
+        f"CASE WHEN lv_clean({_col(names, 'idModification')}) IS NULL AND lv_clean({_col(names, 'montantModification')}) IS NULL "
+        f"THEN [] ELSE [{{'id': {_col(names, 'idModification')}, 'objet': {_col(names, 'objetModification')}, "
+        f"'date_notification': coalesce({_col(names, 'dateNotificationModificationModification')}, "
+        f"{_col(names, 'dateNotificationModification')}), "
+        f"'date_publication': coalesce({_col(names, 'datePublicationDonneesModificationModification')}, "
+        f"{_col(names, 'datePublicationDonneesModification')}), "
+        f"'duree_mois': {_col(names, 'dureeMoisModification')}, 'montant': {_col(names, 'montantModification')}, "
+        f"'titulaires': CASE WHEN lv_clean({_col(names, 'idTitulaireModification')}) IS NULL THEN [] ELSE "
+        f"[{_holder(names, 'idTitulaireModification', 'typeIdentifiantTitulaireModification', None)}] END}}] END"
+    )
+    acte = (
+        f"CASE WHEN lv_clean({_col(names, 'idActeSousTraitance')}) IS NULL THEN [] ELSE "
+        f"[{{'id': {_col(names, 'idActeSousTraitance')}, 'sous_traitant_id': {_col(names, 'idSousTraitant')}, "
+        f"'sous_traitant_type': {_col(names, 'typeIdentifiantSousTraitant')}, "
+        f"'duree_mois': {_col(names, 'dureeMoisActeSousTraitance')}, "
+        f"'date_notification': {_col(names, 'dateNotificationActeSousTraitance')}, "
+        f"'date_publication': {_col(names, 'datePublicationDonneesActeSousTraitance')}, "
+        f"'montant': {_col(names, 'montantActeSousTraitance')}, "
+        f"'variation_prix': {_col(names, 'variationPrixActeSousTraitance')}}}] END"
+    )
+    techniques = "techniques" if "techniques" in names else "technique"
+    modalites = "modalitesExecution" if "modalitesExecution" in names else "modaliteExecution"
+    return f"""
+SELECT record_index, '{version}' AS schema_version, true AS json_ok,
+  to_json(r)::VARCHAR AS raw,
+  {_col(names, "id")} AS id, NULL::VARCHAR AS uid, {_col(names, "acheteur.id")} AS acheteur_id,
+  {_col(names, "acheteur.nom")} AS acheteur_nom, {_col(names, "nature")} AS nature, {_col(names, "objet")} AS objet,
+  {_col(names, "codeCPV")} AS code_cpv, {_col(names, "procedure")} AS procedure,
+  {_col(names, "dureeMois")} AS duree_mois, {_col(names, "dateNotification")} AS date_notification,
+  {_col(names, "datePublicationDonnees")} AS date_publication, {_col(names, "montant")} AS montant,
+  {_col(names, "formePrix")} AS forme_prix, {_col(names, "lieuExecution.code")} AS lieu_code,
+  {_col(names, "lieuExecution.typeCode")} AS lieu_type_code, {_col(names, "lieuExecution.nom")} AS lieu_nom,
+  {_col(names, "idAccordCadre")} AS id_accord_cadre, {_col(names, "marcheInnovant")} AS marche_innovant,
+  {_col(names, "ccag")} AS ccag, {_col(names, "offresRecues")} AS offres_recues,
+  {_col(names, "attributionAvance")} AS attribution_avance, {_col(names, "tauxAvance")} AS taux_avance,
+  {_col(names, "typeGroupementOperateurs")} AS type_groupement,
+  {_col(names, "sousTraitanceDeclaree")} AS sous_traitance_declaree,
+  {_col(names, "origineUE")} AS origine_ue, {_col(names, "origineFrance")} AS origine_france,
+  {_pylist(_col(names, techniques))} AS techniques,
+  {_pylist(_col(names, modalites))} AS modalites_execution,
+  {_pylist(_col(names, "typesPrix"))} AS types_prix,
+  {_pylist(_col(names, "considerationsSociales"))} AS considerations_sociales,
+  {_pylist(_col(names, "considerationsEnvironnementales"))} AS considerations_environnementales,
+  {holders_sql} AS titulaires,
+  {modification} AS modifications,
+  {acte} AS actes,
+  false AS modification_only
+FROM {source} AS r
+"""
+
+
+def consolidated_select(source: str, names: set[str]) -> str:
+    modification_id = (
+        f"coalesce(try_cast(lv_clean({_col(names, 'modification_id')}) AS DOUBLE)::INTEGER, 0)"
+        if "modification_id" in names
+        else "0"
+    )
+    holder_type = _col(names, "titulaire_typeIdentifiant")
+    holder_id = (
+        f"CASE WHEN coalesce(upper(trim({holder_type})), 'SIRET') = 'SIRET' "
+        f"THEN {_restore_siret(_col(names, 'titulaire_id'))} ELSE {_col(names, 'titulaire_id')} END"
+    )
+    holder = (
+        f"{{'id': {holder_id}, 'type_identifiant': {holder_type}, 'nom': {_col(names, 'titulaire_nom')}}}"
+    )
+    holders = f"CASE WHEN lv_clean({_col(names, 'titulaire_id')}) IS NULL THEN [] ELSE [{holder}] END"
+    lieu = _col(names, "lieuExecution_code")
+    lieu_type = _col(names, "lieuExecution_typeCode")
+    lieu_code = (
+        f"CASE WHEN lower({lieu_type}) IN ('code postal', 'code commune') "
+        f"AND regexp_full_match(regexp_replace(trim({lieu}), '\\.0$', ''), '[0-9]{{4}}') "
+        f"THEN lpad(regexp_replace(trim({lieu}), '\\.0$', ''), 5, '0') ELSE {lieu} END"
+    )
+    date = _col(names, "dateNotification")
+    # Rows of a modification carry the contract's state after it, not its initial data.
+    return f"""
+SELECT record_index,
+  CASE WHEN try_cast(left(trim({date}), 10) AS DATE) >= DATE '2024-01-01' THEN '2.0' ELSE '1.5' END AS schema_version,
+  true AS json_ok,
+  to_json(r)::VARCHAR AS raw,
+  {_col(names, "id")} AS id, {_col(names, "uid")} AS uid, {_restore_siret(_col(names, "acheteur_id"))} AS acheteur_id,
+  {_col(names, "acheteur_nom")} AS acheteur_nom,
+  CASE WHEN m_id = 0 THEN {_col(names, "nature")} END AS nature,
+  CASE WHEN m_id = 0 THEN {_col(names, "objet")} END AS objet,
+  CASE WHEN m_id = 0 THEN {_col(names, "codeCPV")} END AS code_cpv,
+  CASE WHEN m_id = 0 THEN {_col(names, "procedure")} END AS procedure,
+  CASE WHEN m_id = 0 THEN {_col(names, "dureeMois")} END AS duree_mois,
+  CASE WHEN m_id = 0 THEN {date} END AS date_notification,
+  CASE WHEN m_id = 0 THEN {_col(names, "datePublicationDonnees")} END AS date_publication,
+  CASE WHEN m_id = 0 THEN {_col(names, "montant")} END AS montant,
+  {_col(names, "formePrix")} AS forme_prix, {lieu_code} AS lieu_code, {lieu_type} AS lieu_type_code,
+  NULL::VARCHAR AS lieu_nom, {_col(names, "idAccordCadre")} AS id_accord_cadre,
+  {_col(names, "marcheInnovant")} AS marche_innovant, {_col(names, "ccag")} AS ccag,
+  {_col(names, "offresRecues")} AS offres_recues, {_col(names, "attributionAvance")} AS attribution_avance,
+  {_col(names, "tauxAvance")} AS taux_avance, {_col(names, "typeGroupementOperateurs")} AS type_groupement,
+  {_col(names, "sousTraitanceDeclaree")} AS sous_traitance_declaree,
+  {_col(names, "origineUE")} AS origine_ue, {_col(names, "origineFrance")} AS origine_france,
+  {_joined(_col(names, "techniques"))} AS techniques,
+  {_joined(_col(names, "modalitesExecution"))} AS modalites_execution,
+  {_joined(_col(names, "typesPrix"))} AS types_prix,
+  {_joined(_col(names, "considerationsSociales"))} AS considerations_sociales,
+  {_joined(_col(names, "considerationsEnvironnementales"))} AS considerations_environnementales,
+  CASE WHEN m_id = 0 THEN {holders} ELSE [] END AS titulaires,
+  CASE WHEN m_id = 0 THEN [] ELSE [{{'id': m_id::VARCHAR, 'objet': NULL, 'date_notification': {date},
+       'date_publication': NULL, 'duree_mois': {_col(names, "dureeMois")}, 'montant': {_col(names, "montant")},
+       'titulaires': {holders}}}] END AS modifications,
+  []::STRUCT(id VARCHAR, sous_traitant_id VARCHAR, sous_traitant_type VARCHAR, duree_mois VARCHAR,
+             date_notification VARCHAR, date_publication VARCHAR, montant VARCHAR, variation_prix VARCHAR)[] AS actes,
+  m_id > 0 AS modification_only
+FROM (SELECT *, {modification_id} AS m_id FROM {source}) AS r
+"""
+
+
+class _TabularFormat:
+    dataset = "decp"
+
+    def __init__(self, format_id: str, label: str) -> None:
+        self.id = format_id
+        self.label = label
+
+    def sniff(self, sample: Sample) -> bool:
+        if sample.head.startswith(b"PAR1"):
+            if self.id != "decp-consolide-parquet":
+                return False
+            try:
+                names = set(pq.ParquetFile(sample.path).schema_arrow.names)
+            except Exception:
+                return False
+            return all(m in names for m in CONSOLIDATED_MARKERS)
+        header = _header(sample)
+        if header is None:
+            return False
+        names = set(header[0])
+        if self.id in ("decp-minef-2019", "decp-minef-2024"):
+            if not all(m in names for m in MINEF_MARKERS):
+                return False
+            is_2019 = "titulaire_denominationSociale_1" in names
+            return is_2019 == (self.id == "decp-minef-2019")
+        if self.id == "decp-consolide-csv":
+            return all(m in names for m in CONSOLIDATED_MARKERS)
+        return False
+
+    def _batches(self, ctx: LoadContext) -> Iterator[pa.RecordBatch]:
+        if self.id == "decp-consolide-parquet":
+            return _parquet_batches(ctx.path)
+        header = _header(ctx.sample)
+        assert header is not None
+        return _csv_batches(ctx.path, header[1])
+
+    def _fetch(self, ctx: LoadContext, indexes: list[int]) -> dict[int, str]:
+        """The rows at `indexes`, read again (only for records refused after their batch)."""
+        wanted = sorted(set(indexes))
+        found: dict[int, str] = {}
+        start = 0
+        for batch in self._batches(ctx):
+            local = [i - start for i in wanted if start <= i < start + batch.num_rows]
+            for i, row in zip(local, batch.take(pa.array(local, pa.int64())).to_pylist(), strict=True):
+                found[start + i] = orjson.dumps(row).decode()
+            start += batch.num_rows
+        return found
+
+    def load(self, ctx: LoadContext) -> LoadCounts:
+        batches = self._batches(ctx)
+        loader = DecpLoader(ctx, self.id, lambda indexes: self._fetch(ctx, indexes))
+        if self.id.startswith("decp-consolide"):
+            first = next(batches, None)
+            if first is not None and "modification_id" not in first.schema.names:
+                return self._load_inferring_modifications(ctx, loader, first, batches)
+            batches = itertools.chain([first] if first is not None else [], batches)
+        ctx.progress.start("Lecture du tableau", None)
+        index = 0
+        try:
+            for batch in batches:
+                names = set(batch.schema.names)
+                table = pa.Table.from_batches([batch]).append_column(
+                    "record_index", pa.array(np.arange(index, index + batch.num_rows, dtype=np.int64))
+                )
+                index += batch.num_rows
+                view = f"decp_rows_{ctx.ingestion_id}"
+                ctx.con.register(view, table)
+                try:
+                    if self.id.startswith("decp-minef"):
+                        version = "1.5" if self.id == "decp-minef-2019" else "2.0"
+                        loader.add(MARCHE, minef_select(view, names, version))
+                    else:
+                        loader.add(MARCHE, consolidated_select(view, names))
+                finally:
+                    ctx.con.unregister(view)
+                ctx.progress.advance(batch.num_rows)
+        except pa.ArrowInvalid as exc:
+            raise InputRefused(ctx.display_path, f"tableau illisible ({exc})") from exc
+        ctx.progress.finish()
+        return loader.finish()
+
+    def _load_inferring_modifications(
+        self,
+        ctx: LoadContext,
+        loader: DecpLoader,
+        first: pa.RecordBatch,
+        rest: Iterator[pa.RecordBatch],
+    ) -> LoadCounts:
+        """Extracts of the consolidated file may lack `modification_id`: the rows of one uid are then
+        read as successive states of the contract, in order of notification date (the earliest is
+        the initial contract, each later date a modification); rows of the same date are
+        co-suppliers of one state, or, if their values differ, a conflict sent to quarantine."""
+        table = f"decp_all_rows_{ctx.ingestion_id}"
+        index = 0
+        names: set[str] = set(first.schema.names)
+        for batch in itertools.chain([first], rest):
+            arrow = pa.Table.from_batches([batch]).append_column(
+                "record_index", pa.array(np.arange(index, index + batch.num_rows, dtype=np.int64))
+            )
+            index += batch.num_rows
+            ctx.con.register("decp_rows_arrow", arrow)
+            verb = "INSERT INTO" if index > batch.num_rows else "CREATE TEMP TABLE"
+            ctx.con.execute(
+                f"{verb} {table} {'AS ' if verb.startswith('CREATE') else ''}SELECT * FROM decp_rows_arrow"
+            )
+            ctx.con.unregister("decp_rows_arrow")
+        uid = '"uid"' if "uid" in names else '("acheteur_id" || "id")'
+        date = '"dateNotification"' if "dateNotification" in names else "NULL"
+        ctx.con.execute(
+            f"""CREATE TEMP VIEW {table}_states AS SELECT *,
+                (dense_rank() OVER (PARTITION BY {uid} ORDER BY try_cast(left(trim({date}), 10) AS DATE) NULLS FIRST)
+                 - 1)::VARCHAR AS modification_id
+            FROM {table}"""
+        )
+        loader.add(MARCHE, consolidated_select(f"{table}_states", names | {"modification_id"}))
+        ctx.con.execute(f"DROP VIEW {table}_states")
+        ctx.con.execute(f"DROP TABLE {table}")
+        return loader.finish()
+
+
+MINEF_2019 = register(_TabularFormat("decp-minef-2019", "DECP augmenté du ministère, format 2019 (CSV)"))
+MINEF_2024 = register(_TabularFormat("decp-minef-2024", "DECP augmenté du ministère, format 2024 (CSV)"))
+CONSOLIDATED_CSV = register(_TabularFormat("decp-consolide-csv", "DECP consolidées, format tabulaire (CSV)"))
+CONSOLIDATED_PARQUET = register(
+    _TabularFormat("decp-consolide-parquet", "DECP consolidées, format tabulaire (Parquet)")
+)

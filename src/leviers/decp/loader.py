@@ -1,0 +1,168 @@
+"""Turn a DECP file's staged records into warehouse rows: normalise, validate, quarantine, merge.
+
+Format readers call `add` with batches of staged records (a SQL relation with the columns of
+records.py); `finish` merges everything and returns the file's counts. Everything runs inside
+the transaction opened by leviers.ingestion for this file.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+
+import numpy as np
+import pyarrow as pa
+
+from leviers.decp import merge, normalise, records
+from leviers.decp.normalise import CONCESSION, MARCHE, Kind
+from leviers.ingestion.log import quarantine_from
+from leviers.ingestion.registry import LoadContext, LoadCounts
+
+_names = itertools.count()
+
+RawFetcher = Callable[[list[int]], dict[int, str]]
+"""Given record indexes, return each record's text as read from the file (for the quarantine)."""
+
+# What makes two publications of one contract key the same contract; when they differ, the
+# buyer reused an id for another contract (seen in real files: one id for two lots) and the
+# later record goes to quarantine instead of being counted a duplicate or overwriting anything.
+_FINGERPRINT = {
+    MARCHE.name: ("date_notification", "montant", "cpv"),
+    CONCESSION.name: ("date_signature", "valeur_globale"),
+}
+
+
+class DecpLoader:
+    def __init__(
+        self,
+        ctx: LoadContext,
+        format_id: str,
+        raw_fetcher: RawFetcher,
+        *,
+        empty_means_none: bool = False,
+    ) -> None:
+        self.ctx = ctx
+        self.raw_fetcher = raw_fetcher
+        self.con = ctx.con
+        self.format_id = format_id
+        self.empty_means_none = empty_means_none
+        self.created: set[str] = set()
+        self.con.execute(normalise.MACROS)
+        # Staging is transient: no need to keep rows in insertion order (saves memory).
+        self.con.execute("SET preserve_insertion_order = false")
+
+    def _clean_table(self, kind: Kind) -> str:
+        return f"decp_clean_{kind.name}"
+
+    def add(self, kind: Kind, staged_sql: str) -> None:
+        """Normalise and validate one batch of staged records (a SELECT) and keep it for the merge."""
+        batch = f"decp_batch_{next(_names)}"
+        self.con.execute(
+            f"CREATE TEMP TABLE {batch} AS "
+            f"{normalise.record_sql(kind, f'({staged_sql})', empty_means_none=self.empty_means_none)}"
+        )
+        nested = normalise.nested_checks_sql(kind, batch)
+        select = f"""
+            SELECT b.* REPLACE (
+                list_concat(b.violations, coalesce(x.violations, [])) AS violations,
+                CASE WHEN len(b.violations) > 0 OR x.violations IS NOT NULL THEN b.raw END AS raw)
+            FROM {batch} b LEFT JOIN ({nested}) x USING (record_index)"""
+        target = self._clean_table(kind)
+        if target in self.created:
+            self.con.execute(f"INSERT INTO {target} {select}")
+        else:
+            self.con.execute(f"CREATE OR REPLACE TEMP TABLE {target} AS {select}")
+            self.created.add(target)
+        self.con.execute(f"DROP TABLE {batch}")
+
+    def add_json(
+        self,
+        kind: Kind,
+        first_index: int,
+        texts: pa.Array,
+        schema_version: str,
+        where: str = "",
+        raw: pa.Array | None = None,
+    ) -> None:
+        """Add a batch of JSON record texts (a format 2019 or 2024 record each).
+
+        `raw`, when given, is what the quarantine keeps of each record (e.g. the XML it came from).
+        """
+        columns = {
+            "record_index": pa.array(np.arange(first_index, first_index + len(texts), dtype=np.int64)),
+            "j": texts,
+        }
+        if raw is not None:
+            columns["x"] = raw
+        table = pa.table(columns)
+        name = f"decp_arrow_{next(_names)}"
+        self.con.register(name, table)
+        try:
+            source = f"(SELECT * FROM {name} {where})" if where else name
+            select = records.marche_json_select if kind is MARCHE else records.concession_json_select
+            self.add(kind, select(source, f"'{schema_version}'", "x" if raw is not None else "j"))
+        finally:
+            self.con.unregister(name)
+
+    def _refuse_conflicts(self, kind: Kind, table: str) -> None:
+        """Records reusing a contract key for a different contract get a violation (see _FINGERPRINT)."""
+        fields = _FINGERPRINT[kind.name]
+        key = kind.key
+        differs = " OR ".join(f"a.{f} IS DISTINCT FROM b.{f}" for f in fields)
+        described = " || ', ' || ".join(f"'{f} ' || coalesce(b.{f}::VARCHAR, '?')" for f in fields)
+        warehouse = "contracts" if kind is MARCHE else "concessions"
+        self.con.execute(
+            f"""CREATE OR REPLACE TEMP TABLE decp_conflicts AS
+            WITH v AS (SELECT * FROM {table} WHERE len(violations) = 0 AND NOT modification_only),
+            firsts AS (SELECT v.* FROM v JOIN (SELECT {key}, min(record_index) AS i FROM v GROUP BY ALL) f
+                       ON v.record_index = f.i)
+            SELECT a.record_index, 'identifiant déjà utilisé dans ce fichier par l''enregistrement n° '
+                   || (b.record_index + 1) || ' pour un autre marché (' || {described} || ')' AS reason
+            FROM v a JOIN firsts b ON a.{key} = b.{key} AND a.record_index <> b.record_index AND ({differs})
+            UNION ALL
+            SELECT a.record_index, 'identifiant déjà présent dans l''entrepôt pour un autre marché ('
+                   || {described} || ')' AS reason
+            FROM v a JOIN {warehouse} b ON a.{key} = b.{key} AND ({differs})"""
+        )
+        indexes = [
+            int(r[0]) for r in self.con.execute("SELECT DISTINCT record_index FROM decp_conflicts").fetchall()
+        ]
+        if indexes:
+            raw = self.raw_fetcher(indexes)
+            self.con.execute(
+                "CREATE OR REPLACE TEMP TABLE decp_conflict_raw (record_index BIGINT, raw VARCHAR)"
+            )
+            self.con.executemany("INSERT INTO decp_conflict_raw VALUES (?, ?)", list(raw.items()))
+            self.con.execute(
+                f"""UPDATE {table} SET
+                    violations = list_concat(violations, c.v),
+                    raw = coalesce({table}.raw, r.raw)
+                FROM (SELECT record_index, list({{'field': 'id', 'reason': reason}}) AS v
+                      FROM decp_conflicts GROUP BY record_index) c
+                LEFT JOIN decp_conflict_raw r USING (record_index)
+                WHERE {table}.record_index = c.record_index"""
+            )
+            self.con.execute("DROP TABLE decp_conflict_raw")
+        self.con.execute("DROP TABLE decp_conflicts")
+
+    def finish(self) -> LoadCounts:
+        """Quarantine refused records and merge the valid ones; return the file's counts."""
+        total = quarantined = loaded = duplicates = 0
+        synthetic = False
+        for kind, merge_kind in ((MARCHE, merge.merge_marches), (CONCESSION, merge.merge_concessions)):
+            table = self._clean_table(kind)
+            if table not in self.created:
+                continue
+            row = self.con.execute(f"SELECT count(*), bool_or(synthetic) FROM {table}").fetchone()
+            assert row is not None
+            total += int(row[0])
+            synthetic = synthetic or bool(row[1])
+            self._refuse_conflicts(kind, table)
+            quarantined += quarantine_from(self.con, self.ctx.ingestion_id, table, "id")
+            counts = merge_kind(self.con, table, self.ctx.ingestion_id, self.format_id)
+            loaded += counts.loaded
+            duplicates += counts.duplicates
+            self.con.execute(f"DROP TABLE {table}")
+        return LoadCounts(
+            records=total, loaded=loaded, quarantined=quarantined, duplicates=duplicates, synthetic=synthetic
+        )

@@ -1,0 +1,256 @@
+"""Merge a file's normalised DECP records into the warehouse, set-based.
+
+Counting rule for one file (records = loaded + quarantined + duplicates):
+- a record with at least one violation is *quarantined*;
+- a valid record is *loaded* when it brings something new: the first record of a contract not
+  yet in the warehouse, or a modification (contract key + modification id) not yet known;
+- any other valid record is a *duplicate*; its file is still added to the contract's sources.
+The first publication of a contract gives its initial data; later publications only add
+modifications. A modification updates the contract's current state (amount, duration) and its
+history is kept in contract_modifications / concession_modifications.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import duckdb
+
+from leviers.decp import normalise
+
+
+@dataclass
+class MergeCounts:
+    loaded: int
+    duplicates: int
+
+
+def _count(con: duckdb.DuckDBPyConnection, sql: str) -> int:
+    row = con.execute(sql).fetchone()
+    return int(row[0]) if row else 0
+
+
+_SIREN_OF_HOLDER = (
+    "CASE WHEN regexp_full_match(holder_id, '[0-9]{14}') THEN left(holder_id, 9) "
+    "WHEN regexp_full_match(holder_id, '[0-9]{9}') THEN holder_id END"
+)
+_HOLDER_TYPE = (
+    f"CASE WHEN list_contains({normalise._sql_list(normalise.HOLDER_TYPES)}, type_identifiant) "
+    "THEN type_identifiant ELSE type_publie END"
+)
+
+MARCHE_COLUMNS = (
+    "contract_key, uid, acheteur_id, acheteur_siren, acheteur_nom, id, schema_version, source_format, "
+    "nature, objet, procedure, procedure_publiee, cpv, montant, date_notification, date_publication, "
+    "duree_mois, lieu_code, lieu_type_code, lieu_nom, forme_prix, types_prix, techniques, "
+    "modalites_execution, id_accord_cadre, ccag, marche_innovant, offres_recues, attribution_avance, "
+    "taux_avance, type_groupement, sous_traitance_declaree, origine_ue, origine_france, "
+    "considerations_sociales, considerations_environnementales, has_social, social_clause, "
+    "social_criterion, social_reserved, social_unknown, has_environmental, env_clause, env_criterion, "
+    "env_unknown, synthetic"
+)
+CONCESSION_COLUMNS = (
+    "concession_key, uid, autorite_concedante_id, autorite_concedante_siren, autorite_concedante_nom, id, "
+    "schema_version, source_format, nature, objet, procedure, lieu_code, lieu_type_code, lieu_nom, duree_mois, "
+    "date_signature, date_publication, date_debut_execution, valeur_globale, montant_subvention_publique, "
+    "considerations_sociales, considerations_environnementales, has_social, social_clause, social_criterion, "
+    "social_reserved, social_unknown, has_environmental, env_clause, env_criterion, env_unknown, synthetic"
+)
+
+
+def merge_marches(
+    con: duckdb.DuckDBPyConnection, clean: str, ingestion_id: int, source_format: str
+) -> MergeCounts:
+    """Merge the valid records of temp table `clean` (normalise.record_sql output) into the warehouse."""
+    x = con.execute
+    x(
+        f"CREATE OR REPLACE TEMP TABLE m_valid AS SELECT * EXCLUDE (violations, raw) FROM {clean} WHERE len(violations) = 0"
+    )
+    # First valid record of each contract key not yet in the warehouse.
+    x(
+        """CREATE OR REPLACE TEMP TABLE m_new AS
+        SELECT v.* FROM m_valid v
+        JOIN (SELECT contract_key,
+                     coalesce(min(record_index) FILTER (WHERE NOT modification_only), min(record_index)) AS first_index
+              FROM m_valid GROUP BY contract_key) f
+          ON v.record_index = f.first_index
+        ANTI JOIN contracts c ON c.contract_key = v.contract_key"""
+    )
+    columns = MARCHE_COLUMNS.replace("source_format", f"'{source_format}' AS source_format")
+    x(
+        f"""INSERT INTO contracts ({MARCHE_COLUMNS}, current_montant, current_duree_mois, modification_count,
+                                  last_modification_date, first_ingestion_id)
+        SELECT {columns}, montant, duree_mois, 0, NULL, {ingestion_id} FROM m_new"""
+    )
+    # Suppliers of the initial contract: from every record (the consolidated file has one row per
+    # supplier), each (contract, supplier) once, numbered after the ones already known.
+    x(
+        f"""CREATE OR REPLACE TEMP TABLE m_holders_new AS
+        WITH h AS (
+            SELECT v.contract_key, h.* FROM ({normalise._holder_rows("m_valid", "titulaires")}) h
+            JOIN m_valid v USING (record_index) WHERE h.holder_id IS NOT NULL
+        ), firsts AS (
+            SELECT * FROM h QUALIFY row_number() OVER (
+                PARTITION BY contract_key, holder_id ORDER BY record_index, position) = 1
+        )
+        SELECT f.* FROM firsts f
+        ANTI JOIN contract_suppliers s
+          ON s.contract_key = f.contract_key AND s.modification_id = 0 AND s.titulaire_id = f.holder_id"""
+    )
+    x(
+        f"""INSERT INTO contract_suppliers
+        SELECT h.contract_key, 0,
+               coalesce(k.known, 0) + row_number() OVER (PARTITION BY h.contract_key ORDER BY h.record_index, h.position),
+               h.holder_id, {_HOLDER_TYPE}, {_SIREN_OF_HOLDER}, h.nom
+        FROM m_holders_new h
+        LEFT JOIN (SELECT contract_key, count(*) AS known FROM contract_suppliers
+                   WHERE modification_id = 0 GROUP BY contract_key) k USING (contract_key)"""
+    )
+    x(
+        """INSERT INTO subcontracting_acts
+        SELECT n.contract_key, coalesce(lv_clean(a.a.id), a.ordinality::VARCHAR), lv_id(a.a.sous_traitant_id),
+               lv_clean(a.a.sous_traitant_type), lv_int(a.a.duree_mois), lv_date(a.a.date_notification),
+               lv_date(a.a.date_publication), lv_num(a.a.montant), lv_clean(a.a.variation_prix)
+        FROM m_new n, unnest(n.actes) WITH ORDINALITY AS a(a, ordinality)"""
+    )
+    # Modifications: the first record carrying each (contract, modification id) brings it.
+    x(
+        f"""CREATE OR REPLACE TEMP TABLE m_mods AS
+        SELECT v.contract_key, m.* FROM ({normalise.marche_modifications_sql("m_valid")}) m
+        JOIN m_valid v USING (record_index)"""
+    )
+    x(
+        """CREATE OR REPLACE TEMP TABLE m_mods_new AS
+        SELECT m.* FROM m_mods m
+        JOIN (SELECT contract_key, modification_id, min(record_index) AS first_index FROM m_mods GROUP BY ALL) f
+          ON m.contract_key = f.contract_key AND m.modification_id = f.modification_id
+             AND m.record_index = f.first_index
+        ANTI JOIN contract_modifications c
+          ON c.contract_key = m.contract_key AND c.modification_id = m.modification_id"""
+    )
+    x(
+        f"""INSERT INTO contract_modifications
+        SELECT contract_key, modification_id, objet_modification, date_notification, date_publication,
+               duree_mois, montant, coalesce(len(titulaires), 0) > 0, {ingestion_id}
+        FROM m_mods_new"""
+    )
+    x(
+        f"""INSERT INTO contract_suppliers
+        SELECT m.contract_key, m.modification_id, h.ordinality, lv_id(h.h.id),
+               CASE WHEN list_contains({normalise._sql_list(normalise.HOLDER_TYPES)},
+                                       upper(replace(lv_clean(h.h.type_identifiant), ' ', '-')))
+                    THEN upper(replace(lv_clean(h.h.type_identifiant), ' ', '-'))
+                    ELSE lv_clean(h.h.type_identifiant) END,
+               CASE WHEN regexp_full_match(lv_id(h.h.id), '[0-9]{{14}}') THEN left(lv_id(h.h.id), 9)
+                    WHEN regexp_full_match(lv_id(h.h.id), '[0-9]{{9}}') THEN lv_id(h.h.id) END,
+               lv_clean(h.h.nom)
+        FROM m_mods_new m, unnest(m.titulaires) WITH ORDINALITY AS h(h, ordinality)
+        WHERE lv_id(h.h.id) IS NOT NULL"""
+    )
+    # Current state of every contract that received a modification.
+    x(
+        """UPDATE contracts SET
+            current_montant = coalesce(s.last_montant, contracts.montant),
+            current_duree_mois = coalesce(s.last_duree, contracts.duree_mois),
+            modification_count = s.n,
+            last_modification_date = s.last_date
+        FROM (
+            SELECT contract_key,
+                   arg_max(montant, modification_id) FILTER (WHERE montant IS NOT NULL) AS last_montant,
+                   arg_max(duree_mois, modification_id) FILTER (WHERE duree_mois IS NOT NULL) AS last_duree,
+                   count(*) AS n, max(date_notification) AS last_date
+            FROM contract_modifications
+            WHERE contract_key IN (SELECT DISTINCT contract_key FROM m_mods_new)
+            GROUP BY contract_key
+        ) s
+        WHERE contracts.contract_key = s.contract_key"""
+    )
+    x(f"INSERT INTO contract_sources SELECT contract_key, {ingestion_id}, record_index FROM m_valid")
+    valid = _count(con, "SELECT count(*) FROM m_valid")
+    loaded = _count(
+        con,
+        "SELECT count(*) FROM (SELECT record_index FROM m_new UNION SELECT record_index FROM m_mods_new "
+        "UNION SELECT record_index FROM m_holders_new)",
+    )
+    for table in ("m_valid", "m_new", "m_mods", "m_mods_new", "m_holders_new"):
+        x(f"DROP TABLE IF EXISTS {table}")
+    return MergeCounts(loaded=loaded, duplicates=valid - loaded)
+
+
+def merge_concessions(
+    con: duckdb.DuckDBPyConnection, clean: str, ingestion_id: int, source_format: str
+) -> MergeCounts:
+    x = con.execute
+    x(
+        f"CREATE OR REPLACE TEMP TABLE c_valid AS SELECT * EXCLUDE (violations, raw) FROM {clean} WHERE len(violations) = 0"
+    )
+    x(
+        """CREATE OR REPLACE TEMP TABLE c_new AS
+        SELECT v.* FROM c_valid v
+        JOIN (SELECT concession_key, min(record_index) AS first_index FROM c_valid GROUP BY concession_key) f
+          ON v.record_index = f.first_index
+        ANTI JOIN concessions c ON c.concession_key = v.concession_key"""
+    )
+    columns = CONCESSION_COLUMNS.replace("source_format", f"'{source_format}' AS source_format")
+    x(
+        f"""INSERT INTO concessions ({CONCESSION_COLUMNS}, current_valeur_globale, current_duree_mois,
+                                    modification_count, first_ingestion_id)
+        SELECT {columns}, valeur_globale, duree_mois, 0, {ingestion_id} FROM c_new"""
+    )
+    x(
+        f"""INSERT INTO concession_holders
+        SELECT n.concession_key, h.position, h.holder_id, {_HOLDER_TYPE}, {_SIREN_OF_HOLDER}, h.nom
+        FROM ({normalise._holder_rows("c_new", "concessionnaires")}) h JOIN c_new n USING (record_index)
+        WHERE h.holder_id IS NOT NULL"""
+    )
+    x(
+        """INSERT INTO concession_execution
+        SELECT n.concession_key, lv_date(e.e.date_publication), lv_num(e.e.depenses_investissement),
+               list_transform(e.e.tarifs, lambda t: {'intitule_tarif': lv_clean(t.intitule), 'tarif': lv_num(t.tarif)})
+        FROM c_new n, unnest(n.execution) AS e(e)"""
+    )
+    x(
+        f"""CREATE OR REPLACE TEMP TABLE c_mods AS
+        SELECT v.concession_key, m.* FROM ({normalise.concession_modifications_sql("c_valid")}) m
+        JOIN c_valid v USING (record_index)"""
+    )
+    x(
+        """CREATE OR REPLACE TEMP TABLE c_mods_new AS
+        SELECT m.* FROM c_mods m
+        JOIN (SELECT concession_key, modification_id, min(record_index) AS first_index FROM c_mods GROUP BY ALL) f
+          ON m.concession_key = f.concession_key AND m.modification_id = f.modification_id
+             AND m.record_index = f.first_index
+        ANTI JOIN concession_modifications c
+          ON c.concession_key = m.concession_key AND c.modification_id = m.modification_id"""
+    )
+    x(
+        f"""INSERT INTO concession_modifications
+        SELECT concession_key, modification_id, objet_modification, date_signature, date_publication,
+               duree_mois, valeur_globale, {ingestion_id}
+        FROM c_mods_new"""
+    )
+    x(
+        """UPDATE concessions SET
+            current_valeur_globale = coalesce(s.last_valeur, concessions.valeur_globale),
+            current_duree_mois = coalesce(s.last_duree, concessions.duree_mois),
+            modification_count = s.n
+        FROM (
+            SELECT concession_key,
+                   arg_max(valeur_globale, modification_id) FILTER (WHERE valeur_globale IS NOT NULL) AS last_valeur,
+                   arg_max(duree_mois, modification_id) FILTER (WHERE duree_mois IS NOT NULL) AS last_duree,
+                   count(*) AS n
+            FROM concession_modifications
+            WHERE concession_key IN (SELECT DISTINCT concession_key FROM c_mods_new)
+            GROUP BY concession_key
+        ) s
+        WHERE concessions.concession_key = s.concession_key"""
+    )
+    x(f"INSERT INTO concession_sources SELECT concession_key, {ingestion_id}, record_index FROM c_valid")
+    valid = _count(con, "SELECT count(*) FROM c_valid")
+    loaded = _count(
+        con,
+        "SELECT count(*) FROM (SELECT record_index FROM c_new UNION SELECT record_index FROM c_mods_new)",
+    )
+    for table in ("c_valid", "c_new", "c_mods", "c_mods_new"):
+        x(f"DROP TABLE IF EXISTS {table}")
+    return MergeCounts(loaded=loaded, duplicates=valid - loaded)

@@ -1,0 +1,601 @@
+"""Normalise and validate staged DECP records in SQL, for every format at once.
+
+Input: a relation with the staging columns of records.py (values as published, as text).
+Output: typed columns named like the warehouse tables, plus `violations`, the list of
+(field, reason) a person can act on; a record with at least one violation goes to quarantine.
+
+The rule, the same for every format:
+- the record's identity (buyer SIRET, contract id) must be present and valid;
+- a value that is present must be valid: parseable, within the official enum (older labels and
+  case/accent variants are mapped to the current label), inside the schema's bounds, pattern
+  and length (read from the official JSON Schemas, see schemas.py);
+- a required value that is absent, empty or marked NC / MQ / CDL is *unknown*: the contract is
+  loaded with NULL there and the completeness indicators count it. Refusing the contract would
+  hide real public spending from every figure.
+
+Normalisations: surrounding spaces trimmed; `INX ` tags (ministry export) removed; dates keep
+their calendar day, time and time zone dropped (`2019-01-15+01:00` → 2019-01-15); booleans from
+true/false/oui/non/1/0; decimal commas; CPV reduced to its 8 digits (check digit dropped, a lost
+leading zero restored); SIRET as 14-character text with spaces removed.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from leviers.decp import schemas
+
+MACROS = r"""
+CREATE OR REPLACE TEMP MACRO lv_token(x) AS
+    CASE WHEN x IS NULL THEN NULL
+         WHEN trim(x) = '' THEN 'vide'
+         WHEN upper(trim(x)) IN ('NC', 'MQ', 'CDL') THEN upper(trim(x)) END;
+CREATE OR REPLACE TEMP MACRO lv_clean_trimmed(t) AS
+    CASE WHEN t = '' OR t IN ('NC', 'MQ', 'CDL', 'nc', 'Nc') THEN NULL
+         WHEN starts_with(t, 'INX ') THEN ltrim(substr(t, 5))
+         ELSE t END;
+CREATE OR REPLACE TEMP MACRO lv_clean(x) AS lv_clean_trimmed(trim(x));
+CREATE OR REPLACE TEMP MACRO lv_num_clean(c) AS
+    coalesce(try_cast(c AS DOUBLE),
+             try_cast(replace(regexp_replace(c, '[\s  ]', '', 'g'), ',', '.') AS DOUBLE));
+CREATE OR REPLACE TEMP MACRO lv_num(x) AS lv_num_clean(lv_clean(x));
+CREATE OR REPLACE TEMP MACRO lv_int_clean(c) AS
+    coalesce(try_cast(c AS BIGINT),
+             CASE WHEN lv_num_clean(c) = floor(lv_num_clean(c)) AND abs(lv_num_clean(c)) < 1e15
+                  THEN lv_num_clean(c)::BIGINT END);
+CREATE OR REPLACE TEMP MACRO lv_int(x) AS lv_int_clean(lv_clean(x));
+CREATE OR REPLACE TEMP MACRO lv_bool_clean(c) AS
+    CASE WHEN c IN ('true', 'oui', '1', 'Oui', 'OUI', 'TRUE', 'True') THEN true
+         WHEN c IN ('false', 'non', '0', 'Non', 'NON', 'FALSE', 'False') THEN false
+         WHEN lower(c) IN ('true', 'oui', '1', 'vrai', 'yes', 'o', '1.0') THEN true
+         WHEN lower(c) IN ('false', 'non', '0', 'faux', 'no', 'n', '0.0') THEN false END;
+CREATE OR REPLACE TEMP MACRO lv_date_clean(c) AS
+    CASE WHEN length(c) = 10 THEN try_cast(c AS DATE)
+         WHEN regexp_full_match(c, '\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2}Z?)?')
+         THEN try_cast(left(c, 10) AS DATE) END;
+CREATE OR REPLACE TEMP MACRO lv_date(x) AS lv_date_clean(lv_clean(x));
+CREATE OR REPLACE TEMP MACRO lv_plausible_date(d) AS
+    d IS NULL OR (d >= DATE '1990-01-01' AND d <= current_date + INTERVAL 2 YEAR);
+CREATE OR REPLACE TEMP MACRO lv_digits(c) AS
+    CASE WHEN regexp_matches(c, '[^0-9]') THEN regexp_replace(c, '[\s.]', '', 'g') ELSE c END;
+CREATE OR REPLACE TEMP MACRO lv_siret_clean(c) AS
+    CASE WHEN length(lv_digits(c)) = 14 AND NOT regexp_matches(lv_digits(c), '[^0-9]') THEN lv_digits(c) END;
+CREATE OR REPLACE TEMP MACRO lv_id(x) AS lv_digits(lv_clean(x));
+CREATE OR REPLACE TEMP MACRO lv_cpv_clean(c) AS
+    CASE WHEN regexp_full_match(c, '[0-9]{8}(-[0-9])?') THEN left(c, 8)
+         WHEN regexp_full_match(c, '[0-9]{7}(-[0-9])?') THEN '0' || left(c, 7) END;
+CREATE OR REPLACE TEMP MACRO lv_list(x, k) AS
+    CASE WHEN x IS NULL OR json_type(x) = 'NULL' THEN NULL
+         WHEN json_type(x) = 'OBJECT' THEN
+            CASE WHEN json_type(x, '$.' || k) IS NULL OR json_type(x, '$.' || k) = 'NULL' THEN []::VARCHAR[]
+                 WHEN json_type(x, '$.' || k) = 'ARRAY' THEN try_cast(json_extract(x, '$.' || k) AS VARCHAR[])
+                 ELSE [json_extract_string(x, '$.' || k)] END
+         WHEN json_type(x) = 'ARRAY' THEN try_cast(x AS VARCHAR[])
+         ELSE [json_extract_string(x, '$')] END;
+CREATE OR REPLACE TEMP MACRO lv_quote(x) AS '« ' || left(x, 80) || ' »';
+"""
+
+# Older or variant labels met in real files, mapped to the current official label.
+ALIASES: dict[str, dict[str, str]] = {
+    "procedure": {
+        "Procédure concurrentielle avec négociation": "Procédure avec négociation",
+        "Procédure négociée avec mise en concurrence préalable": "Procédure avec négociation",
+        "Marché négocié sans publicité ni mise en concurrence préalable": (
+            "Marché passé sans publicité ni mise en concurrence préalable"
+        ),
+    },
+    "nature": {"Marche": "Marché", "Marché de défense ou de sécurité": "Marché de défense ou de sécurité"},
+    "modalites_execution": {
+        # Values of the 2.0.0 draft (March 2023).
+        "Marché à tranches": "Tranches",
+        "Bon de commande": "Bons de commande",
+        "Marché subséquent": "Marchés subséquents",
+    },
+    "ccag": {"Maîtrise d'œuvre": "Maitrise d'œuvre", "Maitrise d'oeuvre": "Maitrise d'œuvre"},
+}
+
+SOCIAL = ("Clause sociale", "Critère social", "Marché réservé", "Concession réservée")
+ENVIRONMENTAL = ("Clause environnementale", "Critère environnemental")
+NO_CONSIDERATION = ("Pas de considération sociale", "Pas de considération environnementale", "Sans objet")
+UNKNOWN_TOKENS = ("NC", "MQ", "CDL")
+
+MAX_AMOUNT = 15e9  # ministry rule: amounts above 15 G€ are placeholders, not amounts
+
+
+def _key(label: str) -> str:
+    text = unicodedata.normalize("NFKD", label.strip().lower())
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    return text.replace("œ", "oe").replace("’", "'")
+
+
+def _sql_str(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _key_sql(expr: str) -> str:
+    """SQL twin of _key: lower case, accents stripped (œ folded like _key does)."""
+    return f"replace(replace(strip_accents(lower(trim({expr}))), 'œ', 'oe'), '’', '''')"
+
+
+def enum_case(expr: str, values: Iterable[str], aliases: dict[str, str] | None = None) -> str:
+    """CASE mapping case/accent variants and aliases of `expr` to canonical `values`; NULL if none."""
+    mapping: dict[str, str] = {}
+    for value in values:
+        mapping[_key(value)] = value
+    for alias, value in (aliases or {}).items():
+        mapping[_key(alias)] = value
+    exact = " ".join(f"WHEN {_sql_str(v)} THEN {_sql_str(v)}" for v in values)
+    branches = " ".join(f"WHEN {_sql_str(k)} THEN {_sql_str(v)}" for k, v in mapping.items())
+    # Most values are already the official label: test them first, fold case and accents after.
+    return f"(CASE {expr} {exact} ELSE (CASE {_key_sql(expr)} {branches} END) END)"
+
+
+@dataclass(frozen=True)
+class Field:
+    """One scalar field: staging column, its path in the official schemas, its kind."""
+
+    column: str
+    path: str  # dotted path in the record of the official schema ('' when not in it)
+    kind: str  # text | int | number | bool | date | enum | cpv | siret | id
+    label: str = ""  # name shown in reasons (the official field name)
+    versions: tuple[str, ...] = ("1.5", "2.0")
+    extra_enum: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def name(self) -> str:
+        return self.label or self.path or self.column
+
+
+MARCHE_FIELDS = (
+    Field("id", "id", "id"),
+    Field("acheteur_id", "acheteur.id", "siret"),
+    Field("acheteur_nom", "acheteur.nom", "text", versions=("1.5",)),
+    Field("nature", "nature", "enum"),
+    Field("objet", "objet", "text"),
+    Field("code_cpv", "codeCPV", "cpv"),
+    Field("procedure", "procedure", "enum"),
+    Field("duree_mois", "dureeMois", "int"),
+    Field("date_notification", "dateNotification", "date"),
+    Field("date_publication", "datePublicationDonnees", "date"),
+    Field("montant", "montant", "number"),
+    Field("forme_prix", "formePrix", "enum"),
+    Field("lieu_code", "lieuExecution.code", "text"),
+    Field("lieu_type_code", "lieuExecution.typeCode", "enum"),
+    Field("lieu_nom", "lieuExecution.nom", "text", versions=("1.5",)),
+    Field("id_accord_cadre", "idAccordCadre", "text", versions=("2.0",)),
+    Field("marche_innovant", "marcheInnovant", "bool", versions=("2.0",)),
+    Field("ccag", "ccag", "enum", versions=("2.0",)),
+    Field("offres_recues", "offresRecues", "int", versions=("2.0",)),
+    Field("attribution_avance", "attributionAvance", "bool", versions=("2.0",)),
+    Field("taux_avance", "tauxAvance", "number", versions=("2.0",)),
+    Field("type_groupement", "typeGroupementOperateurs", "enum", versions=("2.0",)),
+    Field("sous_traitance_declaree", "sousTraitanceDeclaree", "bool", versions=("2.0",)),
+    Field("origine_ue", "origineUE", "number", versions=("2.0",)),
+    Field("origine_france", "origineFrance", "number", versions=("2.0",)),
+)
+MARCHE_LIST_FIELDS = (
+    Field("techniques", "techniques.technique.[]", "enum", "techniques", ("2.0",)),
+    Field(
+        "modalites_execution",
+        "modalitesExecution.modaliteExecution.[]",
+        "enum",
+        "modalitesExecution",
+        ("2.0",),
+    ),
+    Field("types_prix", "typesPrix.typePrix.[]", "enum", "typesPrix", ("2.0",)),
+    Field(
+        "considerations_sociales",
+        "considerationsSociales.considerationSociale.[]",
+        "enum",
+        "considerationsSociales",
+        ("2.0",),
+    ),
+    Field(
+        "considerations_environnementales",
+        "considerationsEnvironnementales.considerationEnvironnementale.[]",
+        "enum",
+        "considerationsEnvironnementales",
+        ("2.0",),
+    ),
+)
+
+CONCESSION_FIELDS = (
+    Field("id", "id", "id"),
+    Field("autorite_id", "autoriteConcedante.id", "siret"),
+    Field("autorite_nom", "autoriteConcedante.nom", "text", versions=("1.5",)),
+    Field("nature", "nature", "enum"),
+    Field("objet", "objet", "text"),
+    Field("procedure", "procedure", "enum"),
+    Field("lieu_code", "lieuExecution.code", "text", versions=("1.5",)),
+    Field("lieu_type_code", "lieuExecution.typeCode", "enum", versions=("1.5",)),
+    Field("lieu_nom", "lieuExecution.nom", "text", versions=("1.5",)),
+    Field("duree_mois", "dureeMois", "int"),
+    Field("date_signature", "dateSignature", "date"),
+    Field("date_publication", "datePublicationDonnees", "date"),
+    Field("date_debut_execution", "dateDebutExecution", "date"),
+    Field("valeur_globale", "valeurGlobale", "number"),
+    Field("montant_subvention_publique", "montantSubventionPublique", "number"),
+)
+CONCESSION_LIST_FIELDS = (
+    Field(
+        "considerations_sociales",
+        "considerationsSociales.considerationSociale.[]",
+        "enum",
+        "considerationsSociales",
+        ("2.0",),
+    ),
+    Field(
+        "considerations_environnementales",
+        "considerationsEnvironnementales.considerationEnvironnementale.[]",
+        "enum",
+        "considerationsEnvironnementales",
+        ("2.0",),
+    ),
+)
+
+
+def _constraints(kind: str, f: Field) -> dict[str, schemas.Constraint]:
+    return {
+        v: schemas.constraint(v, kind, f.path)
+        for v in f.versions
+        if f.path and schemas.has_field(v, kind, f.path)
+    }
+
+
+def _enum_values(kind: str, f: Field) -> list[str]:
+    values: list[str] = []
+    for c in _constraints(kind, f).values():
+        for value in c.enum or ():
+            if value not in values:
+                values.append(value)
+    return values
+
+
+def _typed(kind: str, f: Field, clean: str) -> str:
+    """SQL of the normalised value of a scalar field, from its cleaned text `clean`."""
+    functions = {
+        "text": "{}",
+        "id": "{}",
+        "siret": "lv_siret_clean({})",
+        "int": "lv_int_clean({})",
+        "number": "lv_num_clean({})",
+        "bool": "lv_bool_clean({})",
+        "date": "lv_date_clean({})",
+        "cpv": "lv_cpv_clean({})",
+    }
+    if f.kind == "enum":
+        return enum_case(clean, _enum_values(kind, f), ALIASES.get(f.column))
+    return functions[f.kind].format(clean)
+
+
+_WHY = {
+    "int": "n'est pas un nombre entier",
+    "number": "n'est pas un nombre",
+    "bool": "n'est pas un booléen (oui/non, true/false, 1/0)",
+    "date": "n'est pas une date AAAA-MM-JJ",
+    "cpv": "n'est pas un code CPV (8 chiffres, chiffre de contrôle facultatif)",
+    "siret": "n'est pas un SIRET (14 chiffres)",
+}
+
+
+@dataclass(frozen=True)
+class Check:
+    """A validation rule in SQL: when `condition` holds, the record is refused for `reason`."""
+
+    condition: str
+    field: str  # SQL literal (or NULL)
+    reason: str  # SQL expression
+
+
+def _violations(kind: str, f: Field, raw: str, clean: str, typed: str) -> list[Check]:
+    """Checks of one scalar field."""
+    name = _sql_str(f.name)
+    out: list[Check] = []
+
+    def add(condition: str, reason_sql: str) -> None:
+        out.append(Check(condition, name, reason_sql))
+
+    present = f"{clean} IS NOT NULL"
+    if f.kind == "id" or (f.kind == "siret" and f.column in ("acheteur_id", "autorite_id")):
+        add(f"NOT ({present})", _sql_str(f"{f.name} : absent (identifiant obligatoire)"))
+    if f.kind in _WHY:
+        add(
+            f"{present} AND {typed} IS NULL",
+            f"{name} || ' : ' || lv_quote({raw}) || {_sql_str(' ' + _WHY[f.kind])}",
+        )
+    if f.kind == "enum":
+        values = _enum_values(kind, f)
+        add(
+            f"{present} AND {typed} IS NULL",
+            f"{name} || ' : ' || lv_quote({raw}) || {_sql_str(' non reconnu (attendu : ' + ' | '.join(values) + ')')}",
+        )
+    if f.kind == "date":
+        add(
+            f"NOT lv_plausible_date({typed})",
+            f"{name} || ' : date ' || lv_quote({raw}) || ' hors de la plage plausible (1990 à aujourd''hui + 2 ans)'",
+        )
+    for version, c in _constraints(kind, f).items():
+        scope = f"schema_version = '{version}'"
+        if c.minimum is not None:
+            add(
+                f"{scope} AND {typed} < {c.minimum}",
+                f"{name} || ' : ' || lv_quote({raw}) || ' inférieur au minimum {c.minimum:g}'",
+            )
+        if c.maximum is not None:
+            add(
+                f"{scope} AND {typed} > {c.maximum}",
+                f"{name} || ' : ' || lv_quote({raw}) || ' supérieur au maximum {c.maximum:g}'",
+            )
+        if c.max_length is not None and f.kind in ("text", "id"):
+            add(
+                f"{scope} AND length({typed}) > {c.max_length}",
+                f"{name} || ' : ' || length({typed}) || ' caractères, au plus {c.max_length} attendus'",
+            )
+        if c.min_length is not None and f.kind in ("text", "id"):
+            add(
+                f"{scope} AND length({typed}) < {c.min_length}",
+                f"{name} || ' : au moins {c.min_length} caractère(s) attendu(s)'",
+            )
+    if f.column in ("montant", "valeur_globale"):
+        add(
+            f"{typed} > {MAX_AMOUNT:.0f}",
+            f"{name} || ' : ' || lv_quote({raw}) || ' supérieur à 15 milliards d''euros, valeur inutilisable'",
+        )
+    return out
+
+
+def _list_values(kind: str, f: Field) -> list[str]:
+    return [*_enum_values(kind, f), "Sans objet"]
+
+
+def _sql_list(values: Iterable[str]) -> str:
+    return "[" + ", ".join(_sql_str(v) for v in values) + "]::VARCHAR[]"
+
+
+def _list_typed(kind: str, f: Field, raw: str) -> str:
+    """Normalised list: canonical labels, unknown tokens upper-case ('NC'…), unrecognised values
+    prefixed 'INVALIDE:'; NULL if absent. Lists already made of official labels (nearly all) skip
+    the per-element work."""
+    values = _list_values(kind, f)
+    case = enum_case("e", values, ALIASES.get(f.column))
+    return (
+        f"CASE WHEN list_has_all({_sql_list(values)}, {raw}) THEN {raw} "
+        f"ELSE list_transform({raw}, lambda e: coalesce(lv_token(e), {case}, 'INVALIDE:' || e)) END"
+    )
+
+
+def _list_violations(kind: str, f: Field, typed: str) -> list[Check]:
+    name = _sql_str(f.name)
+    accepted = [*_list_values(kind, f), *UNKNOWN_TOKENS, "vide"]
+    return [
+        Check(
+            f"NOT list_has_all({_sql_list(accepted)}, {typed})",
+            name,
+            f"{name} || ' : valeur(s) non reconnue(s) ' || "
+            f"lv_quote(array_to_string(list_transform(list_filter({typed}, lambda e: starts_with(e, 'INVALIDE:')), "
+            f"lambda e: substr(e, 10)), ' | '))",
+        )
+    ]
+
+
+HOLDER_TYPES = ("SIRET", "TVA", "TAHITI", "RIDET", "FRWF", "IREP", "UE", "HORS-UE")
+
+
+def violations_sql(checks: list[Check]) -> str:
+    """The list of {field, reason} of the checks that fail; built only for records with a failure,
+    because assembling fifty structs per record costs more than the rest of the normalisation."""
+    any_failed = " OR ".join(f"coalesce({c.condition}, false)" for c in checks)
+    items = ", ".join(
+        f"CASE WHEN {c.condition} THEN {{'field': {c.field}, 'reason': {c.reason}}} END" for c in checks
+    )
+    return (
+        f"CASE WHEN {any_failed} THEN list_filter([{items}], lambda x: x IS NOT NULL) "
+        f"ELSE []::STRUCT(field VARCHAR, reason VARCHAR)[] END"
+    )
+
+
+def _considerations(prefix: str, column: str, positive: tuple[str, ...], empty_means_none: bool) -> str:
+    """Derived flags: has_<prefix>, and why it is unknown."""
+    pos = _sql_list(positive)
+    none = _sql_list(NO_CONSIDERATION)
+    empty = "false" if empty_means_none else "NULL"
+    has = (
+        f"CASE WHEN {column} IS NULL THEN NULL "
+        f"WHEN list_has_any({column}, {pos}) THEN true "
+        f"WHEN len({column}) = 0 THEN {empty} "
+        f"WHEN list_has_all({none}, {column}) THEN false END"
+    )
+    unknown = (
+        f"CASE WHEN ({has}) IS NOT NULL THEN NULL "
+        f"WHEN {column} IS NULL AND schema_version = '1.5' THEN 'format 2019' "
+        f"WHEN {column} IS NULL OR len({column}) = 0 THEN 'absent' "
+        f"WHEN list_contains({column}, 'NC') THEN 'NC' "
+        f"WHEN list_contains({column}, 'MQ') THEN 'MQ' ELSE 'absent' END"
+    )
+    return f"{has} AS has_{prefix}, {unknown} AS {prefix}_unknown"
+
+
+def _flag(column: str, has: str, value: str) -> str:
+    return f"CASE WHEN {has} IS NULL THEN NULL ELSE list_contains({column}, {_sql_str(value)}) END"
+
+
+@dataclass(frozen=True)
+class Kind:
+    """What differs between marchés and concessions in the normalisation."""
+
+    name: str  # schemas kind: marche | concession
+    fields: tuple[Field, ...]
+    list_fields: tuple[Field, ...]
+    key: str  # key column: contract_key | concession_key
+    buyer: str  # staging column of the buyer's SIRET
+    reserved: str  # the reserved-contract label
+    outputs: str  # final projection (beyond the derived columns)
+    nested: tuple[str, ...]  # nested staging lists passed through
+
+
+MARCHE = Kind(
+    name="marche",
+    fields=MARCHE_FIELDS,
+    list_fields=MARCHE_LIST_FIELDS,
+    key="contract_key",
+    buyer="acheteur_id",
+    reserved="Marché réservé",
+    nested=("titulaires", "modifications", "actes"),
+    outputs="""
+  n_acheteur_id AS acheteur_id, left(n_acheteur_id, 9) AS acheteur_siren, n_acheteur_nom AS acheteur_nom,
+  n_id AS id, schema_version,
+  n_nature AS nature, n_objet AS objet, n_procedure AS procedure,
+  CASE WHEN n_procedure IS DISTINCT FROM c_procedure THEN c_procedure END AS procedure_publiee,
+  n_code_cpv AS cpv, n_montant AS montant, n_date_notification AS date_notification,
+  n_date_publication AS date_publication, n_duree_mois::INTEGER AS duree_mois,
+  n_lieu_code AS lieu_code, n_lieu_type_code AS lieu_type_code, n_lieu_nom AS lieu_nom,
+  n_forme_prix AS forme_prix, n_types_prix AS types_prix, n_techniques AS techniques,
+  n_modalites_execution AS modalites_execution, n_id_accord_cadre AS id_accord_cadre, n_ccag AS ccag,
+  n_marche_innovant AS marche_innovant, n_offres_recues::INTEGER AS offres_recues,
+  n_attribution_avance AS attribution_avance, n_taux_avance AS taux_avance,
+  n_type_groupement AS type_groupement, n_sous_traitance_declaree AS sous_traitance_declaree,
+  n_origine_ue AS origine_ue, n_origine_france AS origine_france,""",
+)
+
+CONCESSION = Kind(
+    name="concession",
+    fields=CONCESSION_FIELDS,
+    list_fields=CONCESSION_LIST_FIELDS,
+    key="concession_key",
+    buyer="autorite_id",
+    reserved="Concession réservée",
+    nested=("concessionnaires", "modifications", "execution"),
+    outputs="""
+  n_autorite_id AS autorite_concedante_id, left(n_autorite_id, 9) AS autorite_concedante_siren,
+  n_autorite_nom AS autorite_concedante_nom, n_id AS id, schema_version,
+  n_nature AS nature, n_objet AS objet, n_procedure AS procedure,
+  n_lieu_code AS lieu_code, n_lieu_type_code AS lieu_type_code, n_lieu_nom AS lieu_nom,
+  n_duree_mois::INTEGER AS duree_mois, n_date_signature AS date_signature,
+  n_date_publication AS date_publication, n_date_debut_execution AS date_debut_execution,
+  n_valeur_globale AS valeur_globale, n_montant_subvention_publique AS montant_subvention_publique,""",
+)
+
+
+def record_sql(kind: Kind, staged: str, *, empty_means_none: bool = False) -> str:
+    """SELECT normalising and validating the scalar and list fields of staged records.
+
+    Nested lists (holders, modifications…) pass through as staged; nested_checks_sql validates
+    them set-based and merge.py normalises them while loading (per-element lambdas here would
+    cost more than everything else).
+    """
+    typed = {f.column: _typed(kind.name, f, f"c_{f.column}") for f in kind.fields}
+    lists = {f.column: _list_typed(kind.name, f, f.column) for f in kind.list_fields}
+    checks: list[Check] = [Check("NOT json_ok", "NULL", "'enregistrement JSON invalide'")]
+    for f in kind.fields:
+        checks += _violations(kind.name, f, f.column, f"c_{f.column}", f"n_{f.column}")
+    for f in kind.list_fields:
+        checks += _list_violations(kind.name, f, f"n_{f.column}")
+    c_columns = ",\n    ".join(f"lv_clean({f.column}) AS c_{f.column}" for f in kind.fields)
+    n_columns = ",\n    ".join(f"{sql} AS n_{col}" for col, sql in {**typed, **lists}.items())
+    social = _considerations("social", "n_considerations_sociales", SOCIAL, empty_means_none)
+    env = _considerations(
+        "environmental", "n_considerations_environnementales", ENVIRONMENTAL, empty_means_none
+    )
+    nested = ", ".join(kind.nested)
+    return f"""
+WITH c AS (
+  SELECT *, {c_columns} FROM {staged}
+), n AS (
+  SELECT *, {n_columns} FROM c
+), v AS (
+  SELECT *, {violations_sql(checks)} AS violations, {social}, {env} FROM n
+)
+SELECT
+  record_index,
+  n_{kind.buyer} || '|' || n_id AS {kind.key},
+  coalesce(lv_clean(uid), n_{kind.buyer} || n_id) AS uid,{kind.outputs}
+  n_considerations_sociales AS considerations_sociales,
+  n_considerations_environnementales AS considerations_environnementales,
+  has_social,
+  {_flag("n_considerations_sociales", "has_social", "Clause sociale")} AS social_clause,
+  {_flag("n_considerations_sociales", "has_social", "Critère social")} AS social_criterion,
+  {_flag("n_considerations_sociales", "has_social", kind.reserved)} AS social_reserved,
+  social_unknown,
+  has_environmental,
+  {_flag("n_considerations_environnementales", "has_environmental", "Clause environnementale")} AS env_clause,
+  {_flag("n_considerations_environnementales", "has_environmental", "Critère environnemental")}
+      AS env_criterion,
+  environmental_unknown AS env_unknown,
+  coalesce(starts_with(n_objet, '[SYNTHÉTIQUE]'), false) AS synthetic,
+  {nested},
+  modification_only,
+  violations,
+  raw
+FROM v
+"""
+
+
+# -- nested lists, set-based ---------------------------------------------------------------------
+
+
+def _holder_rows(table: str, column: str, modification: str = "0") -> str:
+    return f"""
+SELECT record_index, {modification} AS modification_id, h.ordinality AS position,
+       lv_id(h.h.id) AS holder_id, upper(replace(lv_clean(h.h.type_identifiant), ' ', '-')) AS type_identifiant,
+       lv_clean(h.h.type_identifiant) AS type_publie, lv_clean(h.h.nom) AS nom
+FROM {table}, unnest({column}) WITH ORDINALITY AS h(h, ordinality)"""
+
+
+def marche_modifications_sql(table: str) -> str:
+    """One row per staged modification of the marchés in `table`, typed, with its failed fields."""
+    return f"""
+SELECT record_index, m.ordinality AS position,
+       coalesce(lv_int(m.m.id), m.ordinality)::INTEGER AS modification_id,
+       lv_clean(m.m.objet) AS objet_modification,
+       lv_date(m.m.date_notification) AS date_notification,
+       lv_date(m.m.date_publication) AS date_publication,
+       lv_int(m.m.duree_mois)::INTEGER AS duree_mois, lv_num(m.m.montant) AS montant,
+       m.m.titulaires AS titulaires,
+       list_filter([
+         CASE WHEN lv_clean(m.m.montant) IS NOT NULL AND lv_num(m.m.montant) IS NULL THEN 'montant' END,
+         CASE WHEN lv_num(m.m.montant) > {MAX_AMOUNT:.0f} OR lv_num(m.m.montant) < 0 THEN 'montant' END,
+         CASE WHEN lv_clean(m.m.duree_mois) IS NOT NULL AND lv_int(m.m.duree_mois) IS NULL THEN 'dureeMois' END,
+         CASE WHEN lv_clean(m.m.date_notification) IS NOT NULL AND lv_date(m.m.date_notification) IS NULL
+              THEN 'dateNotificationModification' END,
+         CASE WHEN lv_clean(m.m.id) IS NOT NULL AND lv_int(m.m.id) IS NULL THEN 'id' END
+       ], lambda x: x IS NOT NULL) AS bad
+FROM {table}, unnest(modifications) WITH ORDINALITY AS m(m, ordinality)"""
+
+
+def concession_modifications_sql(table: str) -> str:
+    return f"""
+SELECT record_index, m.ordinality AS position,
+       coalesce(lv_int(m.m.id), m.ordinality)::INTEGER AS modification_id,
+       lv_clean(m.m.objet) AS objet_modification,
+       lv_date(m.m.date_signature) AS date_signature,
+       lv_date(m.m.date_publication) AS date_publication,
+       lv_int(m.m.duree_mois)::INTEGER AS duree_mois, lv_num(m.m.valeur_globale) AS valeur_globale,
+       list_filter([
+         CASE WHEN lv_clean(m.m.valeur_globale) IS NOT NULL AND lv_num(m.m.valeur_globale) IS NULL
+              THEN 'valeurGlobale' END,
+         CASE WHEN lv_clean(m.m.duree_mois) IS NOT NULL AND lv_int(m.m.duree_mois) IS NULL THEN 'dureeMois' END,
+         CASE WHEN lv_clean(m.m.date_signature) IS NOT NULL AND lv_date(m.m.date_signature) IS NULL
+              THEN 'dateSignatureModification' END,
+         CASE WHEN lv_clean(m.m.id) IS NOT NULL AND lv_int(m.m.id) IS NULL THEN 'id' END
+       ], lambda x: x IS NOT NULL) AS bad
+FROM {table}, unnest(modifications) WITH ORDINALITY AS m(m, ordinality)"""
+
+
+def nested_checks_sql(kind: Kind, table: str) -> str:
+    """(record_index, violations) for the records of `table` whose nested lists hold invalid values."""
+    holders = kind.nested[0]
+    modifications = marche_modifications_sql(table) if kind is MARCHE else concession_modifications_sql(table)
+    types = _sql_list(HOLDER_TYPES)
+    return f"""
+SELECT record_index, list(v) AS violations FROM (
+  SELECT record_index, {{'field': 'modifications', 'reason': 'modification n° ' || position ||
+         ' : valeur invalide pour ' || array_to_string(bad, ', ')}} AS v
+  FROM ({modifications}) WHERE len(bad) > 0
+  UNION ALL
+  SELECT record_index, {{'field': '{holders}', 'reason': '{holders} : type d''identifiant ' ||
+         lv_quote(type_publie) || ' non reconnu (attendu : {" | ".join(HOLDER_TYPES)})'}}
+  FROM ({_holder_rows(table, holders)})
+  WHERE type_publie IS NOT NULL AND NOT list_contains({types}, type_identifiant)
+) GROUP BY record_index"""

@@ -1,0 +1,229 @@
+"""The staging contract: every DECP reader turns its records into these raw columns.
+
+Whatever the format (JSON 2019 or 2024, XML, the ministry's or the consolidated tabular file),
+a reader produces one row per record with the columns below, values still as published (text),
+lists already unwrapped. Normalisation and validation (normalise.py) and the merge into the
+warehouse (merge.py) are then written once for all formats.
+"""
+
+from __future__ import annotations
+
+import json
+
+# Scalar fields of a marché, as text (NULL when absent).
+MARCHE_SCALARS = (
+    "id", "uid", "acheteur_id", "acheteur_nom", "nature", "objet", "code_cpv", "procedure",
+    "duree_mois", "date_notification", "date_publication", "montant", "forme_prix",
+    "lieu_code", "lieu_type_code", "lieu_nom", "id_accord_cadre", "marche_innovant", "ccag",
+    "offres_recues", "attribution_avance", "taux_avance", "type_groupement",
+    "sous_traitance_declaree", "origine_ue", "origine_france",
+)  # fmt: skip
+MARCHE_LISTS = (
+    "techniques", "modalites_execution", "types_prix",
+    "considerations_sociales", "considerations_environnementales",
+)  # fmt: skip
+
+HOLDER = "STRUCT(id VARCHAR, type_identifiant VARCHAR, nom VARCHAR)"
+MARCHE_MODIFICATION = (
+    "STRUCT(id VARCHAR, objet VARCHAR, date_notification VARCHAR, date_publication VARCHAR, "
+    f"duree_mois VARCHAR, montant VARCHAR, titulaires {HOLDER}[])"
+)
+ACTE = (
+    "STRUCT(id VARCHAR, sous_traitant_id VARCHAR, sous_traitant_type VARCHAR, duree_mois VARCHAR, "
+    "date_notification VARCHAR, date_publication VARCHAR, montant VARCHAR, variation_prix VARCHAR)"
+)
+
+CONCESSION_SCALARS = (
+    "id", "uid", "autorite_id", "autorite_nom", "nature", "objet", "procedure", "lieu_code",
+    "lieu_type_code", "lieu_nom", "duree_mois", "date_signature", "date_publication",
+    "date_debut_execution", "valeur_globale", "montant_subvention_publique",
+)  # fmt: skip
+CONCESSION_LISTS = ("considerations_sociales", "considerations_environnementales")
+CONCESSION_MODIFICATION = (
+    "STRUCT(id VARCHAR, objet VARCHAR, date_signature VARCHAR, date_publication VARCHAR, "
+    "duree_mois VARCHAR, valeur_globale VARCHAR)"
+)
+EXECUTION = (
+    "STRUCT(date_publication VARCHAR, depenses_investissement VARCHAR, "
+    "tarifs STRUCT(intitule VARCHAR, tarif VARCHAR)[])"
+)
+
+
+def marche_columns() -> dict[str, str]:
+    """Staging columns of a marché and their SQL types (record_index and schema_version first)."""
+    columns = {"record_index": "BIGINT", "schema_version": "VARCHAR", "json_ok": "BOOLEAN", "raw": "VARCHAR"}
+    columns |= {name: "VARCHAR" for name in MARCHE_SCALARS}
+    columns |= {name: "VARCHAR[]" for name in MARCHE_LISTS}
+    columns |= {
+        "titulaires": f"{HOLDER}[]",
+        "modifications": f"{MARCHE_MODIFICATION}[]",
+        "actes": f"{ACTE}[]",
+    }
+    return columns
+
+
+def concession_columns() -> dict[str, str]:
+    columns = {"record_index": "BIGINT", "schema_version": "VARCHAR", "json_ok": "BOOLEAN", "raw": "VARCHAR"}
+    columns |= {name: "VARCHAR" for name in CONCESSION_SCALARS}
+    columns |= {name: "VARCHAR[]" for name in CONCESSION_LISTS}
+    columns |= {
+        "concessionnaires": f"{HOLDER}[]",
+        "modifications": f"{CONCESSION_MODIFICATION}[]",
+        "execution": f"{EXECUTION}[]",
+    }
+    return columns
+
+
+# -- JSON records (formats 2019 and 2024, the 2.0.0 draft, and XML converted to JSON) ----------
+#
+# One json_transform structure covers every shape: wrapped lists of format 2024
+# ({"titulaire": {...}}), the flat lists of format 2019 and of the 2.0.0 draft. Lists that may
+# hold "NC" instead of a list are kept as JSON and unwrapped by the lv_list macro.
+
+_V = "VARCHAR"
+_HOLDER_JSON = {"id": _V, "typeIdentifiant": _V, "denominationSociale": _V}
+_HOLDERS = [{"titulaire": _HOLDER_JSON, **_HOLDER_JSON}]
+_CONCESSIONNAIRES = [{"concessionnaire": _HOLDER_JSON, **_HOLDER_JSON}]
+_MARCHE_MODIF = {
+    "id": _V, "objetModification": _V, "dateNotificationModification": _V,
+    "datePublicationDonneesModification": _V, "dureeMois": _V, "montant": _V, "titulaires": _HOLDERS,
+}  # fmt: skip
+_ACTE = {
+    "id": _V, "sousTraitant": {"id": _V, "typeIdentifiant": _V}, "dureeMois": _V,
+    "dateNotification": _V, "datePublicationDonnees": _V, "montant": _V, "variationPrix": _V,
+}  # fmt: skip
+_CONCESSION_MODIF = {
+    "id": _V, "objetModification": _V, "dateSignatureModification": _V,
+    "datePublicationDonneesModification": _V, "dureeMois": _V, "valeurGlobale": _V,
+}  # fmt: skip
+# Tarifs stay JSON: the wrapper key and the value key are both named "tarif".
+_EXECUTION = {"datePublicationDonneesExecution": _V, "depensesInvestissement": _V, "tarifs": "JSON"}
+
+MARCHE_JSON_STRUCTURE = {
+    "id": _V, "uid": _V, "_type": _V, "acheteur": {"id": _V, "nom": _V}, "nature": _V, "objet": _V,
+    "codeCPV": _V, "procedure": _V, "dureeMois": _V, "dateNotification": _V,
+    "datePublicationDonnees": _V, "montant": _V, "formePrix": _V,
+    "lieuExecution": {"code": _V, "typeCode": _V, "nom": _V}, "idAccordCadre": _V,
+    "marcheInnovant": _V, "ccag": _V, "offresRecues": _V, "attributionAvance": _V, "tauxAvance": _V,
+    "typeGroupementOperateurs": _V, "sousTraitanceDeclaree": _V, "origineUE": _V, "origineFrance": _V,
+    "techniques": "JSON", "modalitesExecution": "JSON", "typesPrix": "JSON",
+    "considerationsSociales": "JSON", "considerationsEnvironnementales": "JSON",
+    "titulaires": _HOLDERS,
+    "modifications": [{"modification": _MARCHE_MODIF, **_MARCHE_MODIF}],
+    "actesSousTraitance": [{"acteSousTraitance": _ACTE, **_ACTE}],
+}  # fmt: skip
+
+CONCESSION_JSON_STRUCTURE = {
+    "id": _V, "uid": _V, "_type": _V, "autoriteConcedante": {"id": _V, "nom": _V}, "nature": _V,
+    "objet": _V, "procedure": _V, "lieuExecution": {"code": _V, "typeCode": _V, "nom": _V},
+    "dureeMois": _V, "dateSignature": _V, "datePublicationDonnees": _V, "dateDebutExecution": _V,
+    "valeurGlobale": _V, "montantSubventionPublique": _V,
+    "considerationsSociales": "JSON", "considerationsEnvironnementales": "JSON",
+    "concessionnaires": _CONCESSIONNAIRES,
+    "modifications": [{"modification": _CONCESSION_MODIF, **_CONCESSION_MODIF}],
+    "donneesExecution": [{"donneesAnnuelles": _EXECUTION, **_EXECUTION}],
+}  # fmt: skip
+
+
+def _holders(expr: str, wrapper: str) -> str:
+    return (
+        f"list_transform({expr}, lambda t: {{'id': coalesce(t.{wrapper}.id, t.id), "
+        f"'type_identifiant': coalesce(t.{wrapper}.typeIdentifiant, t.typeIdentifiant), "
+        f"'nom': coalesce(t.{wrapper}.denominationSociale, t.denominationSociale)}})"
+    )
+
+
+def _pick(element: str, wrapper: str, field: str) -> str:
+    return f"coalesce({element}.{wrapper}.{field}, {element}.{field})"
+
+
+def marche_json_select(source: str, schema_version_sql: str, raw: str = "j") -> str:
+    """SELECT turning `source(record_index, j)` JSON texts into marché staging columns."""
+    structure = json.dumps(MARCHE_JSON_STRUCTURE)
+    mod = "m"
+    modification = (
+        f"{{'id': {_pick(mod, 'modification', 'id')}, "
+        f"'objet': {_pick(mod, 'modification', 'objetModification')}, "
+        f"'date_notification': {_pick(mod, 'modification', 'dateNotificationModification')}, "
+        f"'date_publication': {_pick(mod, 'modification', 'datePublicationDonneesModification')}, "
+        f"'duree_mois': {_pick(mod, 'modification', 'dureeMois')}, "
+        f"'montant': {_pick(mod, 'modification', 'montant')}, "
+        f"'titulaires': {_holders(f'coalesce({mod}.modification.titulaires, {mod}.titulaires)', 'titulaire')}}}"
+    )
+    acte = (
+        "{'id': coalesce(a.acteSousTraitance.id, a.id), "
+        "'sous_traitant_id': coalesce(a.acteSousTraitance.sousTraitant.id, a.sousTraitant.id), "
+        "'sous_traitant_type': coalesce(a.acteSousTraitance.sousTraitant.typeIdentifiant, "
+        "a.sousTraitant.typeIdentifiant), "
+        "'duree_mois': coalesce(a.acteSousTraitance.dureeMois, a.dureeMois), "
+        "'date_notification': coalesce(a.acteSousTraitance.dateNotification, a.dateNotification), "
+        "'date_publication': coalesce(a.acteSousTraitance.datePublicationDonnees, a.datePublicationDonnees), "
+        "'montant': coalesce(a.acteSousTraitance.montant, a.montant), "
+        "'variation_prix': coalesce(a.acteSousTraitance.variationPrix, a.variationPrix)}"
+    )
+    return f"""
+SELECT
+    record_index, {schema_version_sql} AS schema_version, r IS NOT NULL AS json_ok, {raw} AS raw,
+    r.id AS id, r.uid AS uid, r.acheteur.id AS acheteur_id, r.acheteur.nom AS acheteur_nom,
+    r.nature AS nature, r.objet AS objet, r.codeCPV AS code_cpv, r.procedure AS procedure,
+    r.dureeMois AS duree_mois, r.dateNotification AS date_notification,
+    r.datePublicationDonnees AS date_publication, r.montant AS montant, r.formePrix AS forme_prix,
+    r.lieuExecution.code AS lieu_code, r.lieuExecution.typeCode AS lieu_type_code,
+    r.lieuExecution.nom AS lieu_nom, r.idAccordCadre AS id_accord_cadre,
+    r.marcheInnovant AS marche_innovant, r.ccag AS ccag, r.offresRecues AS offres_recues,
+    r.attributionAvance AS attribution_avance, r.tauxAvance AS taux_avance,
+    r.typeGroupementOperateurs AS type_groupement, r.sousTraitanceDeclaree AS sous_traitance_declaree,
+    r.origineUE AS origine_ue, r.origineFrance AS origine_france,
+    lv_list(r.techniques, 'technique') AS techniques,
+    lv_list(r.modalitesExecution, 'modaliteExecution') AS modalites_execution,
+    lv_list(r.typesPrix, 'typePrix') AS types_prix,
+    lv_list(r.considerationsSociales, 'considerationSociale') AS considerations_sociales,
+    lv_list(r.considerationsEnvironnementales, 'considerationEnvironnementale')
+        AS considerations_environnementales,
+    {_holders("r.titulaires", "titulaire")} AS titulaires,
+    list_transform(r.modifications, lambda {mod}: {modification}) AS modifications,
+    list_transform(r.actesSousTraitance, lambda a: {acte}) AS actes,
+    false AS modification_only
+FROM (SELECT *, try(json_transform(j, '{structure}')) AS r FROM {source})
+"""
+
+
+def concession_json_select(source: str, schema_version_sql: str, raw: str = "j") -> str:
+    """SELECT turning `source(record_index, j)` JSON texts into concession staging columns."""
+    structure = json.dumps(CONCESSION_JSON_STRUCTURE)
+    modification = (
+        f"{{'id': {_pick('m', 'modification', 'id')}, "
+        f"'objet': {_pick('m', 'modification', 'objetModification')}, "
+        f"'date_signature': {_pick('m', 'modification', 'dateSignatureModification')}, "
+        f"'date_publication': {_pick('m', 'modification', 'datePublicationDonneesModification')}, "
+        f"'duree_mois': {_pick('m', 'modification', 'dureeMois')}, "
+        f"'valeur_globale': {_pick('m', 'modification', 'valeurGlobale')}}}"
+    )
+    execution = (
+        "{'date_publication': coalesce(e.donneesAnnuelles.datePublicationDonneesExecution, "
+        "e.datePublicationDonneesExecution), "
+        "'depenses_investissement': coalesce(e.donneesAnnuelles.depensesInvestissement, e.depensesInvestissement), "
+        "'tarifs': list_transform(try_cast(coalesce(e.donneesAnnuelles.tarifs, e.tarifs) AS JSON[]), "
+        "lambda t: CASE WHEN json_type(t, '$.tarif') = 'OBJECT' "
+        "THEN {'intitule': t->>'$.tarif.intituleTarif', 'tarif': t->>'$.tarif.tarif'} "
+        "ELSE {'intitule': t->>'$.intituleTarif', 'tarif': t->>'$.tarif'} END)}"
+    )
+    return f"""
+SELECT
+    record_index, {schema_version_sql} AS schema_version, r IS NOT NULL AS json_ok, {raw} AS raw,
+    r.id AS id, r.uid AS uid, r.autoriteConcedante.id AS autorite_id,
+    r.autoriteConcedante.nom AS autorite_nom, r.nature AS nature, r.objet AS objet,
+    r.procedure AS procedure, r.lieuExecution.code AS lieu_code,
+    r.lieuExecution.typeCode AS lieu_type_code, r.lieuExecution.nom AS lieu_nom,
+    r.dureeMois AS duree_mois, r.dateSignature AS date_signature,
+    r.datePublicationDonnees AS date_publication, r.dateDebutExecution AS date_debut_execution,
+    r.valeurGlobale AS valeur_globale, r.montantSubventionPublique AS montant_subvention_publique,
+    lv_list(r.considerationsSociales, 'considerationSociale') AS considerations_sociales,
+    lv_list(r.considerationsEnvironnementales, 'considerationEnvironnementale')
+        AS considerations_environnementales,
+    {_holders("r.concessionnaires", "concessionnaire")} AS concessionnaires,
+    list_transform(r.modifications, lambda m: {modification}) AS modifications,
+    list_transform(r.donneesExecution, lambda e: {execution}) AS execution,
+    false AS modification_only
+FROM (SELECT *, try(json_transform(j, '{structure}')) AS r FROM {source})
+"""

@@ -1,0 +1,407 @@
+"""Split a large JSON document into its records without parsing it in Python.
+
+DECP files are one JSON document holding arrays of records (`{"marches": [...]}` in format
+2019, `{"marches": {"marche": [...], "contrat-concession": [...]}}` in format 2024). Parsing a
+2 GB document at once costs several times its size in memory, and a Python loop per record is
+too slow. This module finds record boundaries chunk by chunk and hands each chunk's records to
+the caller as an Arrow string array pointing into the chunk (no copy); DuckDB then parses the
+records in parallel. Memory is bounded by the chunk size whatever the file size.
+
+Two engines give identical results (tested against each other): a small C loop (`_native/`,
+compiled at set-up, loaded with ctypes) and a vectorised numpy reference used when the C
+library is absent. Only the few structural characters above the records (the document's
+skeleton: root object, `marches`, the arrays) are walked in Python, to know each array's key.
+"""
+
+from __future__ import annotations
+
+import ctypes
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+
+from leviers.progress import NoProgress, Progress
+
+CHUNK_SIZE = 32 * 1024 * 1024
+
+_QUOTE, _BACKSLASH = 0x22, 0x5C
+_OPEN_OBJ, _CLOSE_OBJ, _OPEN_ARR, _CLOSE_ARR, _COMMA = 0x7B, 0x7D, 0x5B, 0x5D, 0x2C
+_DEPTH_DELTA = np.zeros(256, dtype=np.int64)
+_DEPTH_DELTA[[_OPEN_OBJ, _OPEN_ARR]] = 1
+_DEPTH_DELTA[[_CLOSE_OBJ, _CLOSE_ARR]] = -1
+
+
+class JsonStructureError(ValueError):
+    """The document is not well-formed JSON at the structural level (truncated, unbalanced…)."""
+
+    def __init__(self, message: str, offset: int, record_index: int | None = None) -> None:
+        super().__init__(message)
+        self.offset = offset
+        self.record_index = record_index
+
+
+@dataclass(frozen=True)
+class RecordBatch:
+    """Consecutive records of one selected array, as JSON texts."""
+
+    kind: str  # the name the selector gave the array
+    first_index: int  # index in the whole document of the first record (arrays in file order)
+    texts: pa.LargeStringArray
+
+
+Selector = Callable[[tuple[str, ...]], str | None]
+"""Given an array's key path (e.g. ("marches", "marche")), return a name for its records or None."""
+
+
+class Readable(Protocol):
+    def readinto(self, buffer: bytearray, /) -> int | None: ...
+
+
+def iter_json_records(
+    source: Readable,
+    selector: Selector,
+    *,
+    total_bytes: int | None = None,
+    chunk_size: int = CHUNK_SIZE,
+    progress: Progress | None = None,
+    engine: str = "auto",
+) -> Iterator[RecordBatch]:
+    """Yield the records of every array chosen by `selector`, in document order, in batches.
+
+    Raises JsonStructureError when the document is not well formed; the caller loads a file all
+    or nothing, so records already yielded are then discarded.
+    """
+    progress = progress or NoProgress()
+    progress.start("Lecture du JSON", total_bytes)
+    use_native = native_available() if engine in ("auto", "native") else False
+    if engine == "native" and not use_native:
+        raise RuntimeError(f"bibliothèque compilée absente : {_LIBRARY} (lancez `make setup`)")
+    scanner: _Scanner = _NativeScanner(selector) if use_native else _NumpyScanner(selector)
+    while True:
+        chunk = bytearray(chunk_size)
+        size = source.readinto(chunk)
+        if not size:
+            break
+        if size < chunk_size:
+            del chunk[size:]
+        yield from scanner.feed(chunk)
+        progress.advance(size)
+    scanner.close()
+    progress.finish()
+
+
+@dataclass
+class _Container:
+    is_array: bool
+    key: str | None = None  # the key this container is the value of, when its parent is an object
+
+
+class _Scanner:
+    """What both engines share: the skeleton walk and turning boundaries into Arrow batches."""
+
+    def __init__(self, selector: Selector) -> None:
+        self.selector = selector
+        self.offset = 0  # bytes consumed before the current chunk
+        self.depth = 0
+        self.stack: list[_Container] = []
+        self.record_depth = 0  # depth inside the active selected array; 0 when none
+        self.kind: str | None = None
+        self.items = 0  # items opened at record level in the active array (objects or not)
+        self.separators = 0
+        self.count = 0  # records yielded in the whole document
+        self.pending: list[bytes] = []  # start of a record cut by the chunk boundary
+        self.seen_root = False
+        self.tail = b""  # end of the previous chunk, to read a key cut by the boundary
+        self.in_string = False
+
+    def feed(self, chunk: bytearray) -> Iterator[RecordBatch]:
+        raise NotImplementedError
+
+    def _key_before(self, data: bytearray, pos: int) -> str | None:
+        """The object key written just before position `pos` (which holds '[' or '{')."""
+        window = (self.tail + data[:pos]) if pos < 4096 else bytes(data[pos - 4096 : pos])
+        text = window.rstrip()
+        if not text.endswith(b":"):
+            return None
+        text = text[:-1].rstrip()
+        start = text.rfind(b'"', 0, len(text) - 1)
+        if not text.endswith(b'"') or start < 0:
+            return None
+        return text[start + 1 : -1].decode("utf-8", errors="replace")
+
+    def _skeleton(self, data: bytearray, pos: int, code: int) -> None:
+        """One structural char outside any selected array; updates the depth."""
+        if code in (_OPEN_OBJ, _OPEN_ARR):
+            if not self.stack and self.seen_root:
+                raise JsonStructureError("plusieurs documents JSON à la suite", self.offset + pos)
+            self.seen_root = True
+            parent = self.stack[-1] if self.stack else None
+            key = self._key_before(data, pos) if parent is not None and not parent.is_array else None
+            self.stack.append(_Container(is_array=code == _OPEN_ARR, key=key))
+            self.depth += 1
+            if code == _OPEN_ARR:
+                kind = self.selector(tuple(c.key or "" for c in self.stack[1:]))
+                if kind is not None:
+                    self.record_depth = self.depth
+                    self.kind = kind
+                    self.items = self.separators = 0
+        elif code in (_CLOSE_OBJ, _CLOSE_ARR):
+            if not self.stack:
+                raise JsonStructureError("fermeture sans ouverture correspondante", self.offset + pos)
+            top = self.stack.pop()
+            if top.is_array != (code == _CLOSE_ARR):
+                raise JsonStructureError("crochets et accolades mal appariés", self.offset + pos)
+            self.depth -= 1
+
+    def _emit(
+        self, out: bytearray, starts: npt.NDArray[np.int64], ends: npt.NDArray[np.int64], closed: bool
+    ) -> list[RecordBatch]:
+        """Batches for the records of `out` starting at `starts` and ending before `ends`.
+
+        Separating commas were blanked, so record k > 0 is out[ends[k-1]:ends[k]] (leading
+        whitespace is valid JSON) and all records of a chunk share one buffer.
+        """
+        batches: list[RecordBatch] = []
+        if self.pending:
+            if ends.size:
+                text = b"".join([*self.pending, bytes(out[: int(ends[0])])])
+                self.pending = []
+                ends = ends[1:]
+                offsets = np.array([0, len(text)], dtype=np.int64)
+                batches.append(
+                    self._make(pa.LargeStringArray.from_buffers(1, pa.py_buffer(offsets), pa.py_buffer(text)))
+                )
+            elif not closed:
+                self.pending.append(bytes(out))
+        if ends.size:
+            offsets = np.concatenate(([starts[0]], ends)).astype(np.int64)
+            texts = pa.LargeStringArray.from_buffers(ends.size, pa.py_buffer(offsets), pa.py_buffer(out))
+            batches.append(self._make(texts))
+        if starts.size > ends.size:
+            if closed:
+                raise JsonStructureError(
+                    "objet non fermé dans la liste", self.offset + int(starts[-1]), self.count
+                )
+            self.pending = [bytes(out[int(starts[-1]) :])]
+        return batches
+
+    def _close_array(self, pos: int, code: int) -> None:
+        """The active array ends at `pos`: every item must have been an object (n items, n - 1 commas)."""
+        expected = self.separators + 1 if (self.items or self.separators) else 0
+        if code != _CLOSE_ARR or self.items != expected or self.pending:
+            raise JsonStructureError(
+                "un élément de la liste n'est pas un objet JSON", self.offset + pos, self.count
+            )
+        self.record_depth = 0
+        self.kind = None
+        self.stack.pop()
+        self.depth -= 1
+
+    def _make(self, texts: pa.LargeStringArray) -> RecordBatch:
+        assert self.kind is not None
+        batch = RecordBatch(kind=self.kind, first_index=self.count, texts=texts)
+        self.count += len(texts)
+        return batch
+
+    def _end_chunk(self, chunk: bytearray) -> None:
+        self.tail = bytes(chunk[-4096:])
+        self.offset += len(chunk)
+
+    def close(self) -> None:
+        if self.in_string:
+            raise JsonStructureError("chaîne de caractères non terminée (fichier tronqué ?)", self.offset)
+        if self.stack or self.depth != 0:
+            raise JsonStructureError("document JSON incomplet (fichier tronqué ?)", self.offset, self.count)
+        if not self.seen_root:
+            raise JsonStructureError("aucun objet ni tableau JSON", self.offset)
+
+
+# -- C engine ---------------------------------------------------------------------------------
+
+_LIBRARY = Path(__file__).resolve().parent / "_native" / "_jsonsplit.so"
+_EV_SKELETON, _EV_ARRAY_END, _EV_FULL = 1, 2, 3
+
+
+class _State(ctypes.Structure):
+    _fields_ = [
+        ("depth", ctypes.c_int64),
+        ("record_depth", ctypes.c_int64),
+        ("items", ctypes.c_int64),
+        ("separators", ctypes.c_int64),
+        ("in_string", ctypes.c_int32),
+        ("escape", ctypes.c_int32),
+    ]
+
+
+_lib: ctypes.CDLL | None = None
+
+
+def native_available() -> bool:
+    """Whether the compiled splitter is present (built by `make setup`)."""
+    global _lib
+    if _lib is None and _LIBRARY.exists():
+        lib = ctypes.CDLL(str(_LIBRARY))
+        lib.leviers_scan.restype = ctypes.c_int64
+        lib.leviers_scan.argtypes = [
+            ctypes.c_void_p,
+            ctypes.c_int64,
+            ctypes.c_int64,
+            ctypes.POINTER(_State),
+            ctypes.c_void_p,
+            ctypes.c_void_p,
+            ctypes.c_int64,
+            ctypes.POINTER(ctypes.c_int64),
+            ctypes.POINTER(ctypes.c_int64),
+            ctypes.POINTER(ctypes.c_int32),
+        ]
+        _lib = lib
+    return _lib is not None
+
+
+class _NativeScanner(_Scanner):
+    def __init__(self, selector: Selector) -> None:
+        super().__init__(selector)
+        self.state = _State()
+
+    def feed(self, chunk: bytearray) -> Iterator[RecordBatch]:
+        assert _lib is not None
+        n = len(chunk)
+        address = ctypes.addressof(ctypes.c_char.from_buffer(chunk))
+        # Every record takes at least two bytes, so this capacity is never exceeded.
+        cap = n // 2 + 2
+        starts = np.empty(cap, dtype=np.int64)
+        ends = np.empty(cap, dtype=np.int64)
+        ns, ne, event = ctypes.c_int64(0), ctypes.c_int64(0), ctypes.c_int32(0)
+        st = self.state
+        i = 0
+        while i < n:
+            st.depth, st.record_depth = self.depth, self.record_depth
+            st.items, st.separators = self.items, self.separators
+            ns.value = ne.value = 0
+            stop = _lib.leviers_scan(
+                address, n, i, ctypes.byref(st), starts.ctypes.data, ends.ctypes.data, cap,
+                ctypes.byref(ns), ctypes.byref(ne), ctypes.byref(event),
+            )  # fmt: skip
+            self.depth, self.items, self.separators = st.depth, st.items, st.separators
+            self.in_string = bool(st.in_string)
+            if self.record_depth:
+                closed = event.value == _EV_ARRAY_END
+                yield from self._emit(chunk, starts[: ns.value].copy(), ends[: ne.value].copy(), closed)
+                if closed:
+                    self.depth += 1  # the C loop already counted the closing bracket
+                    self._close_array(stop, chunk[stop])
+                    stop += 1
+            elif event.value == _EV_SKELETON:
+                self._skeleton(chunk, stop, chunk[stop])
+                stop += 1
+            if self.depth < 0:
+                raise JsonStructureError("fermeture sans ouverture correspondante", self.offset + stop)
+            i = stop
+        self._end_chunk(chunk)
+
+
+# -- numpy engine (reference) -----------------------------------------------------------------
+
+
+class _NumpyScanner(_Scanner):
+    def __init__(self, selector: Selector) -> None:
+        super().__init__(selector)
+        self.trailing_backslashes = 0
+
+    def _escaped(self, arr: npt.NDArray[np.uint8], quotes: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
+        """Which quotes are escaped (preceded by an odd run of backslashes); rare, refined one by one."""
+        escaped = np.zeros(quotes.size, dtype=bool)
+        first = quotes == 0
+        if first.any() and self.trailing_backslashes % 2 == 1:
+            escaped[first] = True
+        candidates = np.flatnonzero(~first)
+        candidates = candidates[arr[quotes[candidates] - 1] == _BACKSLASH]
+        for slot in candidates.tolist():
+            pos = int(quotes[slot]) - 1
+            run = 0
+            while pos >= 0 and arr[pos] == _BACKSLASH:
+                run += 1
+                pos -= 1
+            if pos < 0:
+                run += self.trailing_backslashes
+            escaped[slot] = run % 2 == 1
+        return escaped
+
+    def feed(self, chunk: bytearray) -> Iterator[RecordBatch]:
+        arr = np.frombuffer(chunk, dtype=np.uint8)
+        interesting = arr == _QUOTE
+        for code in (_OPEN_OBJ, _CLOSE_OBJ, _OPEN_ARR, _CLOSE_ARR, _COMMA):
+            interesting |= arr == code
+        idx = np.flatnonzero(interesting)
+        codes = arr[idx]
+        is_quote = codes == _QUOTE
+        quote_slots = np.flatnonzero(is_quote)
+        unescaped = is_quote.copy()
+        if quote_slots.size:
+            unescaped[quote_slots[self._escaped(arr, idx[quote_slots])]] = False
+        quotes_so_far = np.cumsum(unescaped, dtype=np.int64) + int(self.in_string)
+        keep = ~is_quote & ((quotes_so_far & 1) == 0)
+        positions = idx[keep]
+        codes = codes[keep]
+        depth_after = self.depth + np.cumsum(_DEPTH_DELTA[codes])
+        if depth_after.size and depth_after.min() < 0:
+            bad = int(positions[np.argmax(depth_after < 0)])
+            raise JsonStructureError("fermeture sans ouverture correspondante", self.offset + bad)
+
+        i = 0
+        while True:
+            if self.record_depth:
+                i, batches = self._records(chunk, arr, positions, codes, depth_after, i)
+                yield from batches
+                if self.record_depth:
+                    break
+                continue
+            if i >= positions.size:
+                break
+            self._skeleton(chunk, int(positions[i]), int(codes[i]))
+            i += 1
+
+        if quotes_so_far.size:
+            self.in_string = bool(quotes_so_far[-1] & 1)
+        stripped = len(chunk) - len(chunk.rstrip(b"\\"))
+        self.trailing_backslashes = (
+            stripped if stripped < len(chunk) else self.trailing_backslashes + stripped
+        )
+        if depth_after.size:
+            self.depth = int(depth_after[-1])
+        self._end_chunk(chunk)
+
+    def _records(
+        self,
+        chunk: bytearray,
+        arr: npt.NDArray[np.uint8],
+        positions: npt.NDArray[np.int64],
+        codes: npt.NDArray[np.uint8],
+        depth_after: npt.NDArray[np.int64],
+        i: int,
+    ) -> tuple[int, list[RecordBatch]]:
+        d = self.record_depth
+        pos, cds, dep = positions[i:], codes[i:], depth_after[i:]
+        closing = np.flatnonzero(dep < d)
+        end = int(closing[0]) if closing.size else pos.size
+        pos, cds, dep = pos[:end], cds[:end], dep[:end]
+        at_item_level = dep == d + 1
+        starts = pos[at_item_level & (cds == _OPEN_OBJ)]
+        self.items += int((at_item_level & ((cds == _OPEN_OBJ) | (cds == _OPEN_ARR))).sum())
+        separators = pos[(cds == _COMMA) & (dep == d)]
+        self.separators += int(separators.size)
+        np.frombuffer(chunk, dtype=np.uint8)[separators] = 0x20
+        ends = pos[(cds == _CLOSE_OBJ) & (dep == d)] + 1
+        batches = self._emit(chunk, starts, ends, bool(closing.size))
+        if not closing.size:
+            return positions.size, batches
+        stop = int(positions[i + end])
+        # The skeleton walk (not the vectorised depth) owns self.depth while outside records.
+        self.depth = d
+        self._close_array(stop, int(codes[i + end]))
+        return i + end + 1, batches

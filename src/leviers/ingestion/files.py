@@ -1,0 +1,147 @@
+"""Look at an input file before trusting it: hash, size, first bytes, compression, obvious refusals.
+
+A file that is empty, an HTML page (a failed download), a binary blob, or a compressed archive
+that would expand beyond reason (zip bomb) is refused here with one clear line, before any
+format reader touches it. Compressed inputs (.gz, .zip) are expanded into a temporary folder
+under a size budget and each member is then loaded as a file of its own.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import zipfile
+import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from tempfile import TemporaryDirectory
+from typing import IO
+
+from leviers.errors import InputRefused
+
+HEAD_BYTES = 64 * 1024
+# An archive may expand at most this many times its size, and never beyond MAX_EXPANDED bytes.
+MAX_RATIO = 200
+MAX_EXPANDED = 64 * 1024**3
+
+
+@dataclass(frozen=True)
+class Sample:
+    """What format detection may look at: the path, the size and the first bytes."""
+
+    path: Path
+    size: int
+    head: bytes
+
+    @property
+    def suffix(self) -> str:
+        return self.path.suffix.lower()
+
+    def text_head(self) -> str:
+        """The first bytes as text (BOM removed), for sniffing; undecodable bytes replaced."""
+        head = self.head[3:] if self.head.startswith(b"\xef\xbb\xbf") else self.head
+        return head.decode("utf-8", errors="replace")
+
+
+def sha256_of(path: Path, chunk: int = 8 * 1024 * 1024) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while block := handle.read(chunk):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def sample(path: Path) -> Sample:
+    with path.open("rb") as handle:
+        head = handle.read(HEAD_BYTES)
+    return Sample(path=path, size=path.stat().st_size, head=head)
+
+
+def refuse_obvious(s: Sample) -> None:
+    """Refuse files that no format can be: empty, HTML, binary."""
+    display = str(s.path)
+    if s.size == 0 or not s.head.strip():
+        raise InputRefused(display, "fichier vide")
+    text = s.text_head().lstrip().lower()
+    if text.startswith(("<!doctype html", "<html", "<head", "<body")):
+        raise InputRefused(display, "page HTML et non des données (téléchargement échoué ou page d'erreur ?)")
+    if _is_binary(s.head) and not s.head.startswith(
+        (b"PAR1", b"PK\x03\x04", b"\x1f\x8b", b"\xd0\xcf\x11\xe0")
+    ):
+        raise InputRefused(display, "fichier binaire de type inconnu")
+
+
+def _is_binary(head: bytes) -> bool:
+    return b"\x00" in head[:8192]
+
+
+def is_archive(s: Sample) -> bool:
+    return s.head.startswith((b"PK\x03\x04", b"\x1f\x8b")) and s.suffix not in (".xlsx", ".ods", ".docx")
+
+
+@contextmanager
+def expanded(path: Path) -> Iterator[list[Path]]:
+    """Expand a .zip or .gz file into a temporary folder, under the size budget; yield the members."""
+    size = path.stat().st_size
+    budget = min(MAX_EXPANDED, max(size * MAX_RATIO, 64 * 1024**2))
+    with TemporaryDirectory(prefix="leviers-archive-") as tmp:
+        out = Path(tmp)
+        members: list[Path] = []
+        with path.open("rb") as handle:
+            magic = handle.read(4)
+        if magic.startswith(b"\x1f\x8b"):
+            target = out / (path.stem if path.suffix.lower() == ".gz" else path.name + ".out")
+            with gzip.open(path, "rb") as source, target.open("wb") as sink:
+                _copy_limited(source, sink, budget, path)
+            members.append(target)
+        else:
+            try:
+                archive = zipfile.ZipFile(path)
+            except zipfile.BadZipFile as exc:
+                raise InputRefused(str(path), f"archive ZIP illisible ({exc})") from exc
+            with archive:
+                declared = sum(info.file_size for info in archive.infolist())
+                if declared > budget:
+                    raise InputRefused(
+                        str(path),
+                        f"archive qui se décompresserait en {declared} octets (plus de {MAX_RATIO} fois sa taille) : "
+                        "refusée par prudence (bombe de décompression ?)",
+                    )
+                used = 0
+                for info in archive.infolist():
+                    if info.is_dir():
+                        continue
+                    name = Path(info.filename).name
+                    if not name or name.startswith("."):
+                        continue
+                    if name.lower().endswith((".zip", ".gz")):
+                        raise InputRefused(
+                            str(path), f"archive imbriquée ({info.filename}) : décompressez-la d'abord"
+                        )
+                    target = out / f"{len(members):03d}_{name}"
+                    with archive.open(info) as source, target.open("wb") as sink:
+                        used += _copy_limited(source, sink, budget - used, path)
+                    members.append(target)
+        if not members:
+            raise InputRefused(str(path), "archive vide")
+        yield members
+
+
+def _copy_limited(source: IO[bytes] | gzip.GzipFile, sink: IO[bytes], budget: int, path: Path) -> int:
+    copied = 0
+    while True:
+        try:
+            block = source.read(1024 * 1024)
+        except (OSError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
+            raise InputRefused(str(path), f"archive corrompue ou tronquée ({exc})") from exc
+        if not block:
+            return copied
+        copied += len(block)
+        if copied > budget:
+            raise InputRefused(
+                str(path),
+                f"décompression au-delà de {budget} octets : refusée par prudence (bombe de décompression ?)",
+            )
+        sink.write(block)

@@ -1,0 +1,126 @@
+"""Load files into the warehouse, one transaction per file.
+
+For each file: refuse what is obviously not data, expand archives, skip bytes already loaded
+(same sha256: loading twice changes nothing), detect the format, then load it inside one
+transaction together with its ingestion-log row, so that an error or a crash mid-file leaves
+the warehouse exactly as it was.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+from leviers.errors import InputRefused, LeviersError
+from leviers.ingestion import files, log, registry
+from leviers.ingestion.report import FileReport
+from leviers.progress import NoProgress, Progress
+
+
+@dataclass
+class FileOutcome:
+    """What happened to one path given on the command line: reports, or the refusal."""
+
+    path: str
+    reports: list[FileReport]
+    error: str | None = None
+
+
+def ingest_paths(
+    con: duckdb.DuckDBPyConnection, paths: Iterable[Path], progress: Progress | None = None
+) -> list[FileOutcome]:
+    """Load every path; a refused file does not stop the others (each is its own transaction)."""
+    outcomes: list[FileOutcome] = []
+    for path in paths:
+        try:
+            outcomes.append(FileOutcome(str(path), ingest_file(con, path, progress)))
+        except LeviersError as exc:
+            outcomes.append(FileOutcome(str(path), [], exc.message))
+    return outcomes
+
+
+def ingest_file(
+    con: duckdb.DuckDBPyConnection, path: Path, progress: Progress | None = None
+) -> list[FileReport]:
+    """Load one file (or each member of an archive); raise InputRefused when it cannot be loaded."""
+    progress = progress or NoProgress()
+    path = Path(path)
+    if not path.exists():
+        raise InputRefused(str(path), "fichier introuvable")
+    if path.is_dir():
+        raise InputRefused(str(path), "c'est un dossier : donnez les fichiers à charger")
+    s = files.sample(path)
+    files.refuse_obvious(s)
+    if files.is_archive(s):
+        reports: list[FileReport] = []
+        with files.expanded(path) as members:
+            for member in members:
+                display = (
+                    f"{path.resolve()}!{member.name.split('_', 1)[1] if '_' in member.name else member.name}"
+                )
+                reports.append(_ingest_one(con, member, display, progress))
+        return reports
+    return [_ingest_one(con, path, str(path.resolve()), progress)]
+
+
+def _ingest_one(con: duckdb.DuckDBPyConnection, path: Path, display: str, progress: Progress) -> FileReport:
+    s = files.sample(path)
+    files.refuse_obvious(s)
+    sha256 = files.sha256_of(path)
+    previous = log.previous_load(con, sha256)
+    if previous is not None:
+        previous.path = display
+        return previous
+    fmt = registry.detect(s)
+    if fmt is None:
+        raise InputRefused(display, "format non reconnu (ni DECP, ni autre format connu de Leviers)")
+    started = datetime.now(UTC)
+    con.begin()
+    try:
+        ingestion_id = log.next_ingestion_id(con)
+        ctx = registry.LoadContext(
+            con=con, path=path, display_path=display, sample=s, ingestion_id=ingestion_id, progress=progress
+        )
+        counts = fmt.load(ctx)
+        report = FileReport(
+            path=display,
+            sha256=sha256,
+            format=fmt.id,
+            records=counts.records,
+            loaded=counts.loaded,
+            quarantined=counts.quarantined,
+            duplicates=counts.duplicates,
+            synthetic=counts.synthetic,
+            ingestion_id=ingestion_id,
+        )
+        if not report.reconciles():
+            raise LeviersError(
+                f"{display} : comptes incohérents (lus {report.records} ≠ chargés {report.loaded} + "
+                f"quarantaine {report.quarantined} + doublons {report.duplicates}) ; chargement annulé"
+            )
+        log.record_ingestion(
+            con,
+            report,
+            size_bytes=s.size,
+            dataset=fmt.dataset,
+            started_at=started,
+            finished_at=datetime.now(UTC),
+        )
+        con.commit()
+    except LeviersError:
+        con.rollback()
+        raise
+    except duckdb.Error as exc:
+        con.rollback()
+        if os.environ.get("LEVIERS_DEBUG"):
+            raise
+        raise LeviersError(f"{display} : chargement annulé, l'entrepôt n'a pas été modifié ({exc})") from exc
+    except BaseException:
+        con.rollback()
+        raise
+    return report

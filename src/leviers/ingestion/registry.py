@@ -1,0 +1,79 @@
+"""Formats that `leviers ingest` recognises, contributed by each dataset.
+
+A format says whether it recognises a file from its first bytes (`sniff`) and loads it
+(`load`) inside the transaction opened for that file. Datasets register their formats in a
+module listed in PLUGINS, imported on first use (frictionless-style: one folder per dataset,
+the same two methods for every format).
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+import duckdb
+
+from leviers.ingestion.files import Sample
+from leviers.progress import NoProgress, Progress
+
+# Modules whose import registers formats; a dataset adds its module here.
+PLUGINS = [
+    "leviers.decp.formats",
+]
+
+
+@dataclass
+class LoadCounts:
+    records: int
+    loaded: int
+    quarantined: int
+    duplicates: int
+    synthetic: bool = False
+
+
+@dataclass
+class LoadContext:
+    con: duckdb.DuckDBPyConnection
+    path: Path  # the file to read (a temporary copy for archive members)
+    display_path: str  # the path shown to users and kept in the log
+    sample: Sample
+    ingestion_id: int
+    progress: Progress = field(default_factory=NoProgress)
+
+
+class Format(Protocol):
+    id: str  # e.g. decp-json-2024
+    dataset: str  # e.g. decp
+    label: str  # French, shown to users
+
+    def sniff(self, sample: Sample) -> bool: ...
+
+    def load(self, ctx: LoadContext) -> LoadCounts: ...
+
+
+_formats: list[Format] = []
+_loaded_plugins = False
+
+
+def register(fmt: Format) -> Format:
+    if all(existing.id != fmt.id for existing in _formats):
+        _formats.append(fmt)
+    return fmt
+
+
+def formats() -> list[Format]:
+    global _loaded_plugins
+    if not _loaded_plugins:
+        for module in PLUGINS:
+            importlib.import_module(module)
+        _loaded_plugins = True
+    return list(_formats)
+
+
+def detect(sample: Sample) -> Format | None:
+    for fmt in formats():
+        if fmt.sniff(sample):
+            return fmt
+    return None
