@@ -209,7 +209,8 @@ class _Scanner:
         return batch
 
     def _end_chunk(self, chunk: bytearray) -> None:
-        self.tail = bytes(chunk[-4096:])
+        # Keep enough of the past to read a key cut by chunk boundaries, however small the chunks.
+        self.tail = (self.tail + bytes(chunk[-4096:]))[-4096:]
         self.offset += len(chunk)
 
     def close(self) -> None:

@@ -1,0 +1,106 @@
+"""The record splitter: both engines agree with json.load on real files and on generated documents."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import orjson
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from leviers.decp.scanner import JsonStructureError, iter_json_records, native_available
+
+SELECT = {("marches",): "liste", ("marches", "marche"): "marche", ("marches", "contrat-concession"): "concession"}.get
+ENGINES = ["numpy", "native"]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _native_built() -> None:
+    # The C engine is built by `make setup`; the suite must exercise it, not silently skip it.
+    assert native_available(), "src/leviers/decp/_native/_jsonsplit.so absent: run `make setup`"
+
+
+def split(data: bytes, engine: str, chunk_size: int) -> dict[str, list[object]]:
+    out: dict[str, list[object]] = {}
+    count = 0
+    for batch in iter_json_records(io.BytesIO(data), SELECT, chunk_size=chunk_size, engine=engine):
+        assert batch.first_index == count
+        count += len(batch.texts)
+        out.setdefault(batch.kind, []).extend(orjson.loads(t) for t in batch.texts.to_pylist())
+    return out
+
+
+def expected(document: object) -> dict[str, list[object]]:
+    assert isinstance(document, dict)
+    marches = document["marches"]
+    if isinstance(marches, list):
+        return {"liste": marches} if marches else {}
+    return {kind: marches[key] for key, kind in (("marche", "marche"), ("contrat-concession", "concession")) if marches.get(key)}
+
+
+REAL_FILES = [
+    "decp/format-2019/e-marchespublics_2019-04-04.json",
+    "decp/format-2019/data.gouv.fr_pes_2019-04-05.json",
+    "decp/schemas/exemples-officiels-fictifs/marches_concessions_v2.json",
+    "decp/schemas/exemples-officiels-fictifs/marches_avec_modifications_v2.json",
+    "decp/schemas/exemples-officiels-fictifs/paquet_v1.5.json",
+]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("name", REAL_FILES)
+@pytest.mark.parametrize("chunk_size", [997, 65_536, 32 * 1024 * 1024])
+def test_real_files_split_like_json_load(shared_data: Path, name: str, engine: str, chunk_size: int) -> None:
+    data = (shared_data / name).read_bytes()
+    assert split(data, engine, chunk_size) == expected(json.loads(data))
+
+
+# Generated documents: strings with escapes, quotes, braces and brackets inside values.
+scalar = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-(10**12), 10**12),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.text(alphabet=st.sampled_from(list('ab{}[],:"\\/é\n\t ')), max_size=12),
+)
+value = st.recursive(scalar, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3), max_leaves=12)
+record = st.dictionaries(st.text(alphabet=st.sampled_from(list('ab"{}[]\\')), max_size=6), value, max_size=5)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    records=st.lists(record, max_size=6),
+    concessions=st.lists(record, max_size=4),
+    wrapped=st.booleans(),
+    indent=st.sampled_from([None, 1, 2]),
+    chunk_size=st.integers(3, 200),
+)
+def test_generated_documents(
+    records: list[dict[str, object]], concessions: list[dict[str, object]], wrapped: bool, indent: int | None, chunk_size: int
+) -> None:
+    document: dict[str, object] = (
+        {"marches": {"marche": records, "contrat-concession": concessions}} if wrapped else {"marches": records}
+    )
+    data = json.dumps(document, indent=indent, ensure_ascii=False).encode()
+    for engine in ENGINES:
+        assert split(data, engine, chunk_size) == expected(document)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b'{"marches": [{"id": "1"}, {"id": "2"', "incomplet"),
+        (b'{"marches": [{"id": "1"}, {"id": "2}]}', "non terminée"),
+        (b'{"marches": [{"id": "1"}]}}', "fermeture"),
+        (b'{"marches": [{"id": "1"}, 5]}', "pas un objet"),
+        (b'{"marches": [{"id": "1"}]} {"marches": []}', "plusieurs"),
+        (b'{"marches": [{"id": "1"]]}', "appariés|pas un objet"),
+    ],
+)
+def test_malformed_documents_are_refused(engine: str, data: bytes, message: str) -> None:
+    with pytest.raises(JsonStructureError, match=message):
+        split(data, engine, 7)
