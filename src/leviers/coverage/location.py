@@ -115,15 +115,20 @@ class Solution:
         return {
             "methode": self.method,
             "statut_solveur": self.solver_status,
-            "objectif": self.objective,
-            "borne": self.bound,
-            "ecart_relatif": round(self.gap, 6),
-            "optimum_prouve": self.proven_optimal,
-            "objectif_glouton": self.greedy_objective,
+            "objectif": _finite(self.objective),
+            "borne": _finite(self.bound),
+            "ecart_relatif": _finite(round(self.gap, 6)) if self.feasible else None,
+            "optimum_prouve": self.proven_optimal and self.feasible,
+            "objectif_glouton": _finite(self.greedy_objective),
             "secondes": round(self.seconds, 3),
             "limite_temps_s": self.time_limit_s,
             "realisable": self.feasible,
         }
+
+
+def _finite(x: float) -> float | None:
+    """JSON has no NaN: an undefined figure (infeasible target) is null."""
+    return x if math.isfinite(x) else None
 
 
 # ----------------------------------------------------------------------------------------------

@@ -2,7 +2,8 @@
 
 A site is in the région when it falls inside one of the région's commune contours; where no
 contours are bundled, or for a point in none of them (a quay just off a simplified coastline),
-it takes the région of the nearest commune point of France. Sites outside the région are kept
+it takes the région of the nearest commune point (the région's own reference points, and the
+interior points of every other commune of France). Sites outside the région are kept
 in the report with their distance to the région: those close enough to reach a commune within
 the threshold legitimately cover border communes and are used (see `analysis`).
 """
@@ -84,11 +85,23 @@ def place_sites(sites: list[Site], communes: Communes) -> SitePlacement:
                 in_region[i] = True
     rest = np.flatnonzero(~in_region)
     if len(rest):
+        # Nearest commune point among the région's own points and those of every other commune.
         codes, regions, plon, plat = national_points()
-        idx, _ = _nearest(lon[rest], lat[rest], plon, plat)
+        own = set(communes.code)
+        others = np.array([c not in own for c in codes], dtype=bool)
+        all_codes = [c for c, o in zip(codes, others, strict=True) if o] + list(communes.code)
+        all_regions = [r for r, o in zip(regions, others, strict=True) if o] + [communes.region] * len(
+            communes
+        )
+        idx, _ = _nearest(
+            lon[rest],
+            lat[rest],
+            np.concatenate([plon[others], communes.lon]),
+            np.concatenate([plat[others], communes.lat]),
+        )
         for i, j in zip(rest, idx, strict=True):
-            commune[i], commune_region[i] = codes[j], regions[j]
-            in_region[i] = regions[j] == communes.region
+            commune[i], commune_region[i] = all_codes[j], all_regions[j]
+            in_region[i] = all_regions[j] == communes.region
     _, km = _nearest(lon, lat, communes.lon, communes.lat) if n else (None, np.empty(0))
     km = np.where(in_region, 0.0, km)
     return SitePlacement(sites, in_region, commune, commune_region, method, km)

@@ -157,7 +157,7 @@ class SitingResult:
                             "population": None
                             if np.isnan(communes.population[i])
                             else int(communes.population[i]),
-                            "temps_min": round(float(self.new_minutes[i, pos]), 1),
+                            "temps_min": round(float(self.new_minutes[i, pos]), 2),
                         }
                         for i in sorted(
                             mine, key=lambda i: (-np.nan_to_num(communes.population[i]), communes.code[i])
