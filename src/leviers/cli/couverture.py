@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import sys
+from collections import Counter
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -14,7 +15,7 @@ import typer
 from rich.table import Table
 
 from leviers.cli.output import JsonOption, RichProgress, console, emit_json, error_console
-from leviers.coverage.analysis import DEFAULT_THRESHOLD_MIN
+from leviers.coverage.analysis import DEFAULT_THRESHOLD_MIN, OFF_NETWORK
 from leviers.coverage.location import DEFAULT_TIME_LIMIT_S
 from leviers.coverage.study import DEFAULT_NEW_SITES, CoverageStudy, run_study
 from leviers.coverage.traveltime import DEFAULT_DETOUR, DEFAULT_SPEED_KMH
@@ -37,6 +38,10 @@ def _fr_pct(x: float | None) -> str:
 
 def _fr_min(x: float | None) -> str:
     return "—" if x is None else f"{x:.1f}".replace(".", ",")
+
+
+def _fr_num(x: float) -> str:
+    return f"{x:g}".replace(".", ",")
 
 
 def _csv(study: CoverageStudy) -> str:
@@ -107,7 +112,7 @@ def _print_table(study: CoverageStudy) -> None:
     console.print(f"Sites : {sites['libelle']}{date} — {sites['source']}")
     console.print(
         f"  {sites['dans_la_region']} dans la région ; {sites['hors_region']} hors région, dont "
-        f"{sites['hors_region_retenus']} retenus car à moins de {_fr_min(data.threshold_min)} min d'une commune de la région"
+        f"{sites['hors_region_retenus']} retenus car à moins de {_fr_num(data.threshold_min)} min d'une commune de la région"
     )
     kind = "estimé" if info["estimation"] else "routier"
 
@@ -178,12 +183,12 @@ def _print_table(study: CoverageStudy) -> None:
         d = result.to_dict()
         res, after = d["resolution"], d["resultat"]
         t = Table(title=f"{title} ({d['candidats']})")
-        for col in ("Site", "Commune", "Population nouvellement couverte", "Communes couvertes"):
-            t.add_column(col, justify="right" if col != "Site" and col != "Commune" else "left")
+        for col in ("Lieu proposé", "Commune", "Population nouvellement couverte", "Communes couvertes"):
+            t.add_column(col, justify="left" if col in ("Lieu proposé", "Commune") else "right")
         for p in d["sites_proposes"]:
             t.add_row(
                 p["nom"],
-                p["commune"] or "—",
+                f"{p['commune']} ({p['departement']})" if p["commune"] else "—",
                 _fr_int(p["population_nouvellement_couverte"]),
                 _fr_int(p["communes_nouvellement_couvertes"]),
             )
@@ -195,7 +200,7 @@ def _print_table(study: CoverageStudy) -> None:
             "optimum prouvé" if res["optimum_prouve"] else f"écart à la borne {_fr_pct(res['ecart_relatif'])}"
         )
         console.print(
-            f"Solution {res['methode']} ({res['statut_solveur']}, {proof}, {res['secondes']:.2f} s) : "
+            f"Solution {res['methode']} ({res['statut_solveur']}, {proof}, {_fr_num(round(res['secondes'], 2))} s) : "
             f"population couverte {_fr_pct(after['part_population_couverte_avant'])} → "
             f"[bold]{_fr_pct(after['part_population_couverte_apres'])}[/] "
             f"(+{_fr_int(after['population_nouvellement_couverte'])} habitants)"
@@ -215,11 +220,11 @@ def _warn(study: CoverageStudy) -> None:
             )
         if len(rejected) > 10:
             error_console.print(f"  … et {len(rejected) - 10} autre(s) (détail dans la sortie JSON).")
-    unknown = study.analysis.summary()["inconnues"]["communes"]
-    if unknown:
-        error_console.print(
-            f"[yellow]Attention[/] : couverture inconnue pour {unknown} commune(s) (détail : colonne cause_inconnue)."
-        )
+    reasons = Counter(r for r in study.analysis.unknown_reason if r)
+    for reason, count in sorted(reasons.items()):
+        error_console.print(f"[yellow]Attention[/] : couverture inconnue pour {count} commune(s) : {reason}.")
+    if reasons.get(OFF_NETWORK):
+        error_console.print("  L'extrait OpenStreetMap couvre-t-il toute la région ?")
 
 
 def register(app: typer.Typer) -> None:

@@ -33,6 +33,10 @@ COVERED = "couverte"
 UNCOVERED = "non couverte"
 UNKNOWN = "inconnue"
 
+NO_POINT = "pas de point de référence pour cette commune"
+OFF_NETWORK = "point de la commune hors du réseau routier"
+NO_TIME = "temps inconnu vers un site proche"
+
 
 @dataclass(frozen=True)
 class CoverageAnalysis:
@@ -246,17 +250,13 @@ def analyse_coverage(
     for i in range(n):
         if not has_point[i]:
             status.append(UNKNOWN)
-            reasons.append("pas de point de référence pour cette commune")
+            reasons.append(NO_POINT)
         elif np.isfinite(nearest_min[i]) and nearest_min[i] <= threshold_min:
             status.append(COVERED)
             reasons.append(None)
         elif undecided[i]:
             status.append(UNKNOWN)
-            reasons.append(
-                "point de la commune hors du réseau routier"
-                if np.isnan(times[i]).all()
-                else "temps inconnu vers un site proche"
-            )
+            reasons.append(OFF_NETWORK if np.isnan(times[i]).all() else NO_TIME)
         else:
             status.append(UNCOVERED)
             reasons.append(None)

@@ -134,8 +134,10 @@ class SitingResult:
         communes = self.problem.analysis.communes
         cands = self.problem.candidates
         rows, nearest = self.newly_covered()
+        where = communes.index()
         out = []
         for pos, j in enumerate(self.chosen):
+            code = cands.communes[j]
             mine = rows[nearest == pos]
             pop = communes.population[mine]
             out.append(
@@ -143,9 +145,7 @@ class SitingResult:
                     "id": cands.ids[j],
                     "nom": cands.noms[j],
                     "commune": cands.communes[j],
-                    "departement": communes.departement[communes.index()[cands.communes[j]]]
-                    if cands.communes[j] in communes.index()
-                    else None,
+                    "departement": communes.departement[where[code]] if code in where else None,
                     "lon": round(float(cands.lon[j]), 6),
                     "lat": round(float(cands.lat[j]), 6),
                     "population_nouvellement_couverte": int(np.nansum(pop)),

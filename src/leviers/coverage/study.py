@@ -11,7 +11,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from leviers.coverage.analysis import DEFAULT_THRESHOLD_MIN, CoverageAnalysis, analyse_coverage
+from leviers.coverage.analysis import (
+    DEFAULT_THRESHOLD_MIN,
+    NO_POINT,
+    OFF_NETWORK,
+    CoverageAnalysis,
+    analyse_coverage,
+)
 from leviers.coverage.communes import POINTS_SOURCE, POPULATION_SOURCE, region_communes
 from leviers.coverage.geojson import coverage_geojson
 from leviers.coverage.location import DEFAULT_TIME_LIMIT_S
@@ -24,6 +30,7 @@ from leviers.coverage.siting import (
     sites_for_target,
 )
 from leviers.coverage.traveltime import DEFAULT_DETOUR, DEFAULT_SPEED_KMH, EstimateEngine, TravelTimeEngine
+from leviers.errors import InputRefused
 from leviers.progress import NoProgress, Progress
 
 DEFAULT_NEW_SITES = 10
@@ -44,6 +51,18 @@ class CoverageStudy:
 
     def geojson(self) -> dict[str, Any]:
         return coverage_geojson(self.analysis, self.plan)
+
+
+def _check_extract_covers_region(analysis: CoverageAnalysis, pbf: Path) -> None:
+    """Refuse an extract that does not cover the région at all (every commune point is off its roads)."""
+    with_point = [r for r in analysis.unknown_reason if r != NO_POINT]
+    if with_point and all(r == OFF_NETWORK for r in with_point):
+        c = analysis.communes
+        raise InputRefused(
+            str(pbf),
+            f"aucune commune de la région {c.region} ({c.region_nom}) n'est proche d'une route de cet extrait "
+            "OpenStreetMap : il ne couvre pas la région (prenez l'extrait de la région ou de la France).",
+        )
 
 
 def make_engine(
@@ -79,6 +98,8 @@ def run_study(
     cands = site_candidates(read_sites(candidates)) if candidates is not None else None
     engine = make_engine(pbf, detour, speed_kmh, progress)
     analysis = analyse_coverage(communes, site_list, engine, threshold_min, progress)
+    if pbf is not None:
+        _check_extract_covers_region(analysis, pbf)
     plan = target = None
     if new_sites or target_share:
         problem = build_problem(analysis, engine, cands, progress)
