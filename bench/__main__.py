@@ -5,7 +5,9 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHMARKS: list[str] = []
+BENCHMARKS: list[str] = [
+    "coverage",
+]
 
 
 def main(argv: list[str]) -> None:
