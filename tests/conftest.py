@@ -13,7 +13,13 @@ REPO = Path(__file__).resolve().parent.parent
 def shared_data_dir() -> Path:
     """The real sample data beside the repository (`../shared/data`, or LEVIERS_SHARED_DATA)."""
     override = os.environ.get("LEVIERS_SHARED_DATA")
-    return Path(override) if override else REPO.parent / "shared" / "data"
+    if override:
+        return Path(override)
+    # `../shared` beside the clone; from a git worktree nested deeper, the nearest one above.
+    for parent in REPO.parents:
+        if (parent / "shared" / "data").is_dir():
+            return parent / "shared" / "data"
+    return REPO.parent / "shared" / "data"
 
 
 @pytest.fixture(scope="session")

@@ -13,7 +13,11 @@ from hypothesis import strategies as st
 
 from leviers.decp.scanner import JsonStructureError, iter_json_records, native_available
 
-SELECT = {("marches",): "liste", ("marches", "marche"): "marche", ("marches", "contrat-concession"): "concession"}.get
+SELECT = {
+    ("marches",): "liste",
+    ("marches", "marche"): "marche",
+    ("marches", "contrat-concession"): "concession",
+}.get
 ENGINES = ["numpy", "native"]
 
 
@@ -38,7 +42,11 @@ def expected(document: object) -> dict[str, list[object]]:
     marches = document["marches"]
     if isinstance(marches, list):
         return {"liste": marches} if marches else {}
-    return {kind: marches[key] for key, kind in (("marche", "marche"), ("contrat-concession", "concession")) if marches.get(key)}
+    return {
+        kind: marches[key]
+        for key, kind in (("marche", "marche"), ("contrat-concession", "concession"))
+        if marches.get(key)
+    }
 
 
 REAL_FILES = [
@@ -66,7 +74,11 @@ scalar = st.one_of(
     st.floats(allow_nan=False, allow_infinity=False),
     st.text(alphabet=st.sampled_from(list('ab{}[],:"\\/é\n\t ')), max_size=12),
 )
-value = st.recursive(scalar, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3), max_leaves=12)
+value = st.recursive(
+    scalar,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
+    max_leaves=12,
+)
 record = st.dictionaries(st.text(alphabet=st.sampled_from(list('ab"{}[]\\')), max_size=6), value, max_size=5)
 
 
@@ -79,10 +91,16 @@ record = st.dictionaries(st.text(alphabet=st.sampled_from(list('ab"{}[]\\')), ma
     chunk_size=st.integers(3, 200),
 )
 def test_generated_documents(
-    records: list[dict[str, object]], concessions: list[dict[str, object]], wrapped: bool, indent: int | None, chunk_size: int
+    records: list[dict[str, object]],
+    concessions: list[dict[str, object]],
+    wrapped: bool,
+    indent: int | None,
+    chunk_size: int,
 ) -> None:
     document: dict[str, object] = (
-        {"marches": {"marche": records, "contrat-concession": concessions}} if wrapped else {"marches": records}
+        {"marches": {"marche": records, "contrat-concession": concessions}}
+        if wrapped
+        else {"marches": records}
     )
     data = json.dumps(document, indent=indent, ensure_ascii=False).encode()
     for engine in ENGINES:

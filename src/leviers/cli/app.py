@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 
 import typer
@@ -64,12 +65,20 @@ def main() -> None:
     except KeyboardInterrupt:
         error_console.print("Interrompu.")
         sys.exit(130)
-    except Exception as exc:  # click usage errors and the like
+    except Exception as exc:
         import click
 
-        if isinstance(exc, click.ClickException):
+        if isinstance(exc, click.ClickException):  # usage errors
             exc.show()
             sys.exit(exc.exit_code)
-        raise
+        if os.environ.get("LEVIERS_DEBUG"):
+            raise
+        # A bug, not a user error: say so in one line, without a stack trace.
+        error_console.print(
+            f"[bold red]Erreur interne[/] : {type(exc).__name__}: {exc} "
+            "(relancez avec LEVIERS_DEBUG=1 pour le détail, et signalez-le)",
+            highlight=False,
+        )
+        sys.exit(2)
     # Without standalone mode click returns the exit code of typer.Exit instead of exiting.
     sys.exit(result if isinstance(result, int) else 0)

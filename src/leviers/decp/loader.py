@@ -159,7 +159,9 @@ class DecpLoader:
             synthetic = synthetic or bool(row[1])
             self._refuse_conflicts(kind, table)
             quarantined += quarantine_from(self.con, self.ctx.ingestion_id, table, "id")
-            counts = merge_kind(self.con, table, self.ctx.ingestion_id, self.format_id)
+            self.ctx.progress.start("Fusion dans l'entrepôt", None)
+            counts = merge_kind(self.con, table, self.ctx.ingestion_id, self.format_id, self.ctx.progress)
+            self.ctx.progress.finish()
             loaded += counts.loaded
             duplicates += counts.duplicates
             self.con.execute(f"DROP TABLE {table}")

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import duckdb
 
 from leviers.decp import normalise
+from leviers.progress import NoProgress, Progress
 
 
 @dataclass
@@ -59,10 +60,19 @@ CONCESSION_COLUMNS = (
 
 
 def merge_marches(
-    con: duckdb.DuckDBPyConnection, clean: str, ingestion_id: int, source_format: str
+    con: duckdb.DuckDBPyConnection,
+    clean: str,
+    ingestion_id: int,
+    source_format: str,
+    progress: Progress | None = None,
 ) -> MergeCounts:
     """Merge the valid records of temp table `clean` (normalise.record_sql output) into the warehouse."""
-    x = con.execute
+    progress = progress or NoProgress()
+
+    def x(sql: str) -> None:
+        con.execute(sql)
+        progress.advance(1)
+
     x(
         f"CREATE OR REPLACE TEMP TABLE m_valid AS SELECT * EXCLUDE (violations, raw) FROM {clean} WHERE len(violations) = 0"
     )
@@ -178,7 +188,11 @@ def merge_marches(
 
 
 def merge_concessions(
-    con: duckdb.DuckDBPyConnection, clean: str, ingestion_id: int, source_format: str
+    con: duckdb.DuckDBPyConnection,
+    clean: str,
+    ingestion_id: int,
+    source_format: str,
+    progress: Progress | None = None,
 ) -> MergeCounts:
     x = con.execute
     x(

@@ -42,9 +42,9 @@ CREATE OR REPLACE TEMP MACRO lv_num_clean(c) AS
              try_cast(replace(regexp_replace(c, '[\s  ]', '', 'g'), ',', '.') AS DOUBLE));
 CREATE OR REPLACE TEMP MACRO lv_num(x) AS lv_num_clean(lv_clean(x));
 CREATE OR REPLACE TEMP MACRO lv_int_clean(c) AS
-    coalesce(try_cast(c AS BIGINT),
-             CASE WHEN lv_num_clean(c) = floor(lv_num_clean(c)) AND abs(lv_num_clean(c)) < 1e15
-                  THEN lv_num_clean(c)::BIGINT END);
+    CASE WHEN regexp_full_match(c, '[0-9]{1,15}') THEN c::BIGINT
+         WHEN lv_num_clean(c) = floor(lv_num_clean(c)) AND abs(lv_num_clean(c)) < 1e15
+         THEN lv_num_clean(c)::BIGINT END;
 CREATE OR REPLACE TEMP MACRO lv_int(x) AS lv_int_clean(lv_clean(x));
 CREATE OR REPLACE TEMP MACRO lv_bool_clean(c) AS
     CASE WHEN c IN ('true', 'oui', '1', 'Oui', 'OUI', 'TRUE', 'True') THEN true
@@ -311,6 +311,15 @@ def _violations(kind: str, f: Field, raw: str, clean: str, typed: str) -> list[C
             f"{present} AND {typed} IS NULL",
             f"{name} || ' : ' || lv_quote({raw}) || {_sql_str(' non reconnu (attendu : ' + ' | '.join(values) + ')')}",
         )
+        # A label of the other format version (e.g. formePrix « Ferme » of 2019 in a 2024 record).
+        for version, c in _constraints(kind, f).items():
+            own = [v for v in values if v in (c.enum or ())]
+            if c.enum and len(own) < len(values):
+                add(
+                    f"schema_version = '{version}' AND {typed} IS NOT NULL AND NOT list_contains({_sql_list(own)}, {typed})",
+                    f"{name} || ' : ' || lv_quote({raw}) || "
+                    f"{_sql_str(f' non admis dans le format {version} (attendu : ' + ' | '.join(own) + ')')}",
+                )
     if f.kind == "date":
         add(
             f"NOT lv_plausible_date({typed})",

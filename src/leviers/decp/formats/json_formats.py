@@ -42,7 +42,7 @@ def _first_record(sample: Sample) -> tuple[str, dict[str, object]] | None:
             if len(batch.texts):
                 record = orjson.loads(batch.texts[0].as_py())
                 return batch.kind, record if isinstance(record, dict) else {}
-    except (JsonStructureError, orjson.JSONDecodeError):
+    except (JsonStructureError, orjson.JSONDecodeError, UnicodeDecodeError):
         return None
     return None
 
@@ -95,6 +95,7 @@ class _JsonFormat:
         return self.variant(sample) == self.id
 
     def load(self, ctx: LoadContext) -> LoadCounts:
+        _require_utf8(ctx)
         version = "1.5" if self.id == "decp-json-2019" else "2.0"
         loader = DecpLoader(
             ctx,
@@ -130,6 +131,31 @@ class _JsonFormat:
                 ctx.display_path, f"JSON mal formé à l'octet {exc.offset}{where} : {exc}"
             ) from exc
         return loader.finish()
+
+
+def _require_utf8(ctx: LoadContext) -> None:
+    """DECP JSON is UTF-8 by definition: refuse another encoding with the position of the first bad byte."""
+    import codecs
+
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    offset = 0
+    with ctx.path.open("rb") as handle:
+        while block := handle.read(16 * 1024 * 1024):
+            try:
+                decoder.decode(block)
+            except UnicodeDecodeError as exc:
+                raise InputRefused(
+                    ctx.display_path,
+                    f"encodage invalide : octet 0x{block[exc.start]:02x} à la position {offset + exc.start} "
+                    "n'est pas de l'UTF-8 (le JSON DECP doit être en UTF-8 ; réenregistrez le fichier en UTF-8)",
+                ) from exc
+            offset += len(block)
+    try:
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError as exc:
+        raise InputRefused(
+            ctx.display_path, "encodage invalide : fichier coupé au milieu d'un caractère"
+        ) from exc
 
 
 def _fetch_texts(ctx: LoadContext, indexes: list[int]) -> dict[int, str]:

@@ -1,0 +1,131 @@
+"""Validation follows the official JSON Schemas: every mutation that breaks schema 2.0.3 or 1.5 in a
+present value is refused with the field named; valid records pass both validators."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+
+from leviers.decp.schemas import schema
+from tests.decp.helpers import load, query
+
+V2_EXAMPLE = "decp/schemas/exemples-officiels-fictifs/marches_avec_modifications_v2.json"
+
+
+def _v2_record(shared_data: Path) -> dict[str, Any]:
+    record = json.loads((shared_data / V2_EXAMPLE).read_text(encoding="utf-8"))["marches"]["marche"][0]
+    # The example's subcontracting act has a 6-digit "SIRET"; keep the record otherwise as is.
+    return copy.deepcopy(record)
+
+
+def _schema_errors(version: str, record: dict[str, Any]) -> list[str]:
+    document = schema(version)
+    kind = "marche"
+    validator = jsonschema.Draft7Validator(
+        {"$ref": f"#/definitions/{kind}", "definitions": document["definitions"]}
+    )
+    return [".".join(str(p) for p in e.absolute_path) or e.validator for e in validator.iter_errors(record)]
+
+
+def _load_v2(tmp_path: Path, record: dict[str, Any]) -> tuple[int, list[tuple[str, str]]]:
+    path = tmp_path / "one.json"
+    path.write_text(json.dumps({"marches": {"marche": [record]}}, ensure_ascii=False), encoding="utf-8")
+    (report,) = load(tmp_path / "w.duckdb", path)
+    return report.quarantined, query(tmp_path / "w.duckdb", "SELECT field, reason FROM quarantine")
+
+
+MUTATIONS: list[tuple[str, Any, str]] = [
+    ("nature", "Concession", "nature"),
+    ("montant", 0, "montant"),
+    ("montant", "cent euros", "montant"),
+    ("dateNotification", "24/05/2024", "dateNotification"),
+    ("codeCPV", "4500", "codeCPV"),
+    ("ccag", "CCAG inconnu", "ccag"),
+    ("offresRecues", 0, "offresRecues"),
+    ("tauxAvance", 1.5, "tauxAvance"),
+    ("origineUE", -0.1, "origineUE"),
+    ("formePrix", "Ferme", "formePrix"),
+    ("typeGroupementOperateurs", "Seul", "typeGroupementOperateurs"),
+    ("procedure", "Gré à gré", "procedure"),
+    ("dureeMois", 0, "dureeMois"),
+    ("dureeMois", 2.5, "dureeMois"),
+    ("considerationsSociales", {"considerationSociale": ["Clause éthique"]}, "considerationsSociales"),
+    ("techniques", {"technique": ["Télépathie"]}, "techniques"),
+    ("acheteur", {"id": "2175000163006"}, "acheteur.id"),
+    ("objet", "x" * 1001, "objet"),
+    ("id", "12345678901234567", "id"),
+]
+
+
+@pytest.mark.parametrize(("field", "value", "reported"), MUTATIONS)
+def test_invalid_values_break_the_schema_and_are_quarantined(
+    shared_data: Path, tmp_path: Path, field: str, value: Any, reported: str
+) -> None:
+    record = _v2_record(shared_data)
+    record[field] = value
+    assert _schema_errors("2.0", record), "the mutation must break the official schema"
+    quarantined, reasons = _load_v2(tmp_path, record)
+    assert quarantined == 1
+    assert reported in {f for f, _ in reasons}, reasons
+    assert all(reason for _, reason in reasons)
+
+
+def test_impossible_dates_are_refused_although_the_schema_pattern_allows_them(
+    shared_data: Path, tmp_path: Path
+) -> None:
+    record = _v2_record(shared_data)
+    record["dateNotification"] = "2024-13-45"
+    assert _schema_errors("2.0", record) == []  # the schema only checks \d{4}-\d{2}-\d{2}
+    quarantined, reasons = _load_v2(tmp_path, record)
+    assert quarantined == 1 and reasons[0][0] == "dateNotification"
+
+
+def test_the_official_example_is_valid_for_both(shared_data: Path, tmp_path: Path) -> None:
+    record = _v2_record(shared_data)
+    record.pop("actesSousTraitance")  # its sous-traitant id "214356" is accepted by both
+    assert _schema_errors("2.0", record) == []
+    assert _load_v2(tmp_path, record) == (0, [])
+
+
+def test_absent_required_values_are_unknown_not_refused(shared_data: Path, tmp_path: Path) -> None:
+    # The documented tolerance: a required value that is absent makes that value unknown.
+    record = _v2_record(shared_data)
+    del record["marcheInnovant"]
+    del record["considerationsSociales"]
+    assert _schema_errors("2.0", record)
+    assert _load_v2(tmp_path, record) == (0, [])
+    assert query(
+        tmp_path / "w.duckdb", "SELECT marche_innovant, has_social, social_unknown FROM contracts"
+    ) == [(None, None, "absent")]
+
+
+def test_missing_identity_is_refused(shared_data: Path, tmp_path: Path) -> None:
+    record = _v2_record(shared_data)
+    del record["id"]
+    quarantined, reasons = _load_v2(tmp_path, record)
+    assert quarantined == 1 and ("id", "id : absent (identifiant obligatoire)") in reasons
+
+
+def test_nc_considerations_are_unknown(shared_data: Path, tmp_path: Path) -> None:
+    record = _v2_record(shared_data)
+    record["considerationsSociales"] = "NC"
+    record["considerationsEnvironnementales"] = {"considerationEnvironnementale": ["NC"]}
+    assert _load_v2(tmp_path, record) == (0, [])
+    assert query(
+        tmp_path / "w.duckdb",
+        "SELECT has_social, social_unknown, has_environmental, env_unknown FROM contracts",
+    ) == [(None, "NC", None, "NC")]
+
+
+def test_real_2019_records_are_valid_once_old_labels_are_mapped(shared_data: Path) -> None:
+    # Every record of the real 2019 files that breaks schema 1.5 does so only by an older procedure label.
+    records = json.loads((shared_data / "decp/format-2019/data.gouv.fr_pes_2019-04-05.json").read_text())[
+        "marches"
+    ]
+    fields = {error for r in records for error in _schema_errors("1.5", r)}
+    assert fields == {"procedure"}

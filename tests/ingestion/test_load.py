@@ -1,0 +1,197 @@
+"""Per-file guarantees: clear refusals, idempotence, all-or-nothing loads (including a killed process)."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import multiprocessing
+import os
+import signal
+import time
+import zipfile
+from multiprocessing.connection import Connection
+from pathlib import Path
+
+import pytest
+
+from leviers.decp import merge
+from leviers.errors import InputRefused, LeviersError
+from leviers.ingestion import ingest_file
+from leviers.warehouse import open_warehouse
+from tests.decp.helpers import load, query, snapshot
+
+PES = "decp/format-2019/data.gouv.fr_pes_2019-04-05.json"
+EMP = "decp/format-2019/e-marchespublics_2019-04-04.json"
+
+
+def refusal(db: Path, path: Path) -> str:
+    con = open_warehouse(db)
+    try:
+        with pytest.raises(InputRefused) as caught:
+            ingest_file(con, path)
+    finally:
+        con.close()
+    assert str(path.name) in caught.value.message  # the message names the file
+    return caught.value.cause
+
+
+def test_refusals_name_the_file_and_the_cause(shared_data: Path, tmp_path: Path, db_path: Path) -> None:
+    load(db_path, shared_data / EMP)
+    before = snapshot(db_path)
+    cases: dict[str, tuple[bytes, str]] = {
+        "vide.json": (b"", "vide"),
+        "blancs.json": (b"  \n\t ", "vide"),
+        "erreur.json": (b"<!DOCTYPE html><html><body>502 Bad Gateway</body></html>", "HTML"),
+        "tronque.json": ((shared_data / PES).read_bytes()[:20_000], "tronqué"),
+        "binaire.json": (bytes(range(256)) * 20, "binaire"),
+        "autre.json": (b'{"resultats": [{"a": 1}]}', "non reconnu"),
+        "latin1.json": (
+            json.dumps(
+                json.loads((shared_data / PES).read_text(encoding="utf-8")), ensure_ascii=False
+            ).encode("latin-1", errors="replace"),
+            "encodage",
+        ),
+    }
+    for name, (content, cause) in cases.items():
+        path = tmp_path / name
+        path.write_bytes(content)
+        assert cause in refusal(db_path, path), name
+    assert snapshot(db_path) == before
+
+
+def test_zip_bomb_is_refused(tmp_path: Path, db_path: Path) -> None:
+    bomb = tmp_path / "bombe.zip"
+    with zipfile.ZipFile(bomb, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("decp.json", b" " * (400 * 1024 * 1024))
+    assert bomb.stat().st_size < 1_000_000
+    assert "bombe de décompression" in refusal(db_path, bomb)
+
+
+def test_gzip_bomb_is_refused_while_expanding(tmp_path: Path, db_path: Path) -> None:
+    bomb = tmp_path / "decp.json.gz"
+    with gzip.open(bomb, "wb", compresslevel=9) as handle:
+        for _ in range(300):
+            handle.write(b" " * (1024 * 1024))
+    assert "bombe de décompression" in refusal(db_path, bomb)
+
+
+def test_archives_load_each_member(shared_data: Path, tmp_path: Path, db_path: Path) -> None:
+    archive = tmp_path / "decp.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        z.write(shared_data / EMP, "a.json")
+        z.write(shared_data / "decp/minef-decp-augmente/decp_augmente_2022_extrait.csv", "b.csv")
+    reports = load(db_path, archive)
+    assert [(r.path.endswith("!a.json"), r.records) for r in reports][0] == (True, 470)
+    assert [r.format for r in reports] == ["decp-json-2019", "decp-minef-2024"]
+
+
+def test_loading_the_same_file_twice_changes_nothing(shared_data: Path, db_path: Path) -> None:
+    (first,) = load(db_path, shared_data / EMP)
+    before = snapshot(db_path)
+    (second,) = load(db_path, shared_data / EMP)
+    assert snapshot(db_path) == before
+    assert second.status == "deja_charge" and second.loaded == 0
+    assert second.records == first.records and second.reconciles()
+
+
+def test_an_error_mid_file_leaves_the_warehouse_as_it_was(
+    shared_data: Path, db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    load(db_path, shared_data / EMP)
+    before = snapshot(db_path)
+    original = merge.merge_marches
+
+    def failing(*args: object, **kwargs: object) -> merge.MergeCounts:
+        original(*args, **kwargs)  # type: ignore[arg-type]  # everything inserted, then a failure
+        raise RuntimeError("panne simulée")
+
+    monkeypatch.setattr(merge, "merge_marches", failing)
+    con = open_warehouse(db_path)
+    try:
+        with pytest.raises(RuntimeError):
+            ingest_file(con, shared_data / PES)
+    finally:
+        con.close()
+    assert snapshot(db_path) == before
+
+
+def _big_2019_file(shared_data: Path, path: Path, copies: int) -> int:
+    """A large real-shaped file: the PES records repeated under new ids."""
+    records = json.loads((shared_data / PES).read_text(encoding="utf-8"))["marches"]
+    with path.open("w", encoding="utf-8") as handle:
+        handle.write('{"marches": [\n')
+        n = 0
+        for copy in range(copies):
+            for record in records:
+                handle.write(",\n" if n else "")
+                handle.write(
+                    json.dumps({**record, "id": f"K{copy:04d}{record['id']}"[:16]}, ensure_ascii=False)
+                )
+                n += 1
+        handle.write("\n]}\n")
+    return n
+
+
+class _KillMidMerge:
+    """Progress that tells the parent, once the merge has written rows, that now is the time to kill."""
+
+    def __init__(self, ready: Connection) -> None:
+        self.ready = ready
+        self.step = ""
+        self.merged = 0
+
+    def start(self, description: str, total: float | None = None) -> None:
+        self.step = description
+
+    def advance(self, amount: float = 1) -> None:
+        if self.step.startswith("Fusion"):
+            self.merged += 1
+            if self.merged == 6:  # contracts and suppliers inserted, transaction still open
+                self.ready.send("go")
+                time.sleep(60)
+
+    def finish(self) -> None:
+        pass
+
+
+def _load_in_child(db: str, path: str, ready: Connection) -> None:
+    con = open_warehouse(Path(db))
+    ingest_file(con, Path(path), _KillMidMerge(ready))
+
+
+@pytest.mark.slow
+def test_a_killed_load_leaves_the_warehouse_as_it_was(
+    shared_data: Path, tmp_path: Path, db_path: Path
+) -> None:
+    load(db_path, shared_data / EMP)
+    before = snapshot(db_path)
+    big = tmp_path / "gros.json"
+    _big_2019_file(shared_data, big, 20)
+    parent, child = multiprocessing.get_context("spawn").Pipe()
+    process = multiprocessing.get_context("spawn").Process(
+        target=_load_in_child, args=(str(db_path), str(big), child)
+    )
+    process.start()
+    assert parent.poll(120), "the child never reached the merge"
+    assert parent.recv() == "go"
+    os.kill(process.pid, signal.SIGKILL)  # mid-transaction: rows written, not committed
+    process.join()
+    assert snapshot(db_path) == before
+    (report,) = load(db_path, big)  # and the same file then loads normally
+    assert report.reconciles() and report.loaded > 0
+
+
+def test_counts_reconcile_on_every_real_file(shared_data: Path, db_path: Path) -> None:
+    files = sorted((shared_data / "decp").glob("*/*.json")) + sorted((shared_data / "decp").glob("*/*.csv"))
+    files += sorted((shared_data / "decp/schemas/exemples-officiels-fictifs").glob("*"))
+    reports = load(db_path, *files)
+    assert len(reports) == len(files)
+    assert all(r.reconciles() for r in reports)
+    total = query(
+        db_path, "SELECT sum(records), sum(loaded), sum(quarantined), sum(duplicates) FROM ingestions"
+    )
+    assert total[0][0] == total[0][1] + total[0][2] + total[0][3]
+
+
+def test_user_errors_are_leviers_errors() -> None:
+    assert issubclass(InputRefused, LeviersError)
