@@ -237,7 +237,10 @@ def _de_minimis(step: TraceStep) -> str:
     use = _param(step)
     aides = _amount(step, "aides_trois_ans")
     verdict = "dépassé" if step.valeur else "respecté (inférieur ou égal)"
-    return f"{use.libelle} : {_threshold(use)} ; aides sur trois ans glissants : {aides}, plafond {verdict}."
+    return (
+        f"{use.libelle} : {_threshold(use)} ; aides sur trois ans glissants : {aides}, plafond {verdict}."
+        f"{_next_change(use)}"
+    )
 
 
 def _decision_sieg(step: TraceStep) -> str:
