@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 
-from leviers.kit import fold, load_kit
+import pytest
+
+from leviers.kit import UnknownLevel, fold, load_kit
 from leviers.law.competence import competence
 from leviers.law.contracting import KIT_BY_MODE
 from leviers.law.system import legal_system
@@ -43,6 +45,11 @@ def test_search_by_level() -> None:
     assert "gens_du_voyage.gestion_aires" not in [
         hit.id for hit in kit.search("aires d'accueil", niveau="commune")
     ]
+
+
+def test_unknown_level_is_refused_in_french() -> None:
+    with pytest.raises(UnknownLevel, match="niveau « canton » inconnu — niveaux possibles : commune, epci"):
+        load_kit().search("vélo", niveau="canton")
 
 
 def test_entries_for_a_level_of_collectivite() -> None:

@@ -252,10 +252,6 @@ def kit(
 ) -> None:
     """Le kit municipal : politiques où mobiliser l'ESS, actions concrètes et fiches leviers."""
     the_kit = load_kit()
-    if niveau is not None and niveau not in NIVEAU_LABELS:
-        raise typer.BadParameter(
-            f"niveau inconnu « {niveau} » ({', '.join(NIVEAU_LABELS)})", param_hint="--niveau"
-        )
     if recherche:
         hits = the_kit.search(recherche, niveau=niveau, limit=None)
         if json_output:
@@ -266,12 +262,11 @@ def kit(
         if not hits:
             console.print(f"Aucune fiche ne contient tous les mots « {escape(recherche)} ».")
             return
-        table = Table(
-            title=f"Kit municipal — « {escape(recherche)} » ({len(hits)} résultats)", show_lines=False
-        )
-        table.add_column("Fiche", style="cyan", no_wrap=True)
-        table.add_column("Titre")
-        table.add_column("Extrait")
+        count = f"{len(hits)} résultat" + ("s" if len(hits) > 1 else "")
+        table = Table(title=f"Kit municipal — « {escape(recherche)} » ({count})", show_lines=True)
+        table.add_column("Fiche", style="cyan", overflow="fold", ratio=2)
+        table.add_column("Titre", ratio=2)
+        table.add_column("Extrait", ratio=3)
         for hit in hits:
             table.add_row(hit.id, escape(hit.titre), escape(hit.extrait))
         console.print(table)

@@ -23,6 +23,7 @@ __all__ = [
     "KitEntry",
     "KitHit",
     "UnknownKitEntry",
+    "UnknownLevel",
     "fold",
     "load_kit",
 ]
@@ -34,6 +35,18 @@ class UnknownKitEntry(LeviersError):
             f"fiche « {entry_id} » introuvable dans le kit ; `leviers conseil kit` liste les fiches"
         )
         self.entry_id = entry_id
+
+
+class UnknownLevel(LeviersError):
+    def __init__(self, niveau: str) -> None:
+        super().__init__(f"niveau « {niveau} » inconnu — niveaux possibles : {', '.join(NIVEAUX)}")
+        self.niveau = niveau
+
+
+def _check_level(niveau: str) -> str:
+    if niveau not in NIVEAUX:
+        raise UnknownLevel(niveau)
+    return niveau
 
 
 class Kit:
@@ -86,6 +99,7 @@ class Kit:
 
     def for_level(self, niveau: str) -> list[KitEntry]:
         """Policy areas and actions open to a level of collectivité (for the collectivité page)."""
+        _check_level(niveau)
         return [
             entry
             for entry in self.entries.values()
@@ -96,6 +110,7 @@ class Kit:
         """Entries matching every word of `query` (accents and case ignored), best first."""
         hits = self._index.search(query, limit=None)
         if niveau is not None:
+            _check_level(niveau)
             hits = [hit for hit in hits if niveau in self.entries[hit.id].niveaux]
         return hits if limit is None else hits[:limit]
 
