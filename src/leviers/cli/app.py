@@ -16,6 +16,7 @@ from leviers.errors import LeviersError
 COMMAND_MODULES: list[str] = [
     "leviers.cli.ingest",
     "leviers.cli.couverture",
+    "leviers.cli.conseil",
 ]
 
 app = typer.Typer(
