@@ -37,7 +37,9 @@ def test_pes_2019_counts_reconcile(shared_data: Path, db_path: Path) -> None:
     assert (report.records, report.loaded, report.quarantined, report.duplicates) == _expected_2019_counts(
         shared_data / PES
     )
-    assert report.records == 1148 and report.loaded == 1140 and report.duplicates == 8
+    assert report.records == 1148
+    assert report.loaded == 1140
+    assert report.duplicates == 8
     assert query(db_path, "SELECT count(*) FROM contracts") == [(1140,)]
 
 
@@ -54,7 +56,9 @@ def test_ids_reused_for_other_contracts_go_to_quarantine(shared_data: Path, db_p
     )
     assert len(rows) == 1
     index, record_id, field, reason, raw = rows[0]
-    assert field == "id" and "déjà utilisé" in reason and "851257" in reason
+    assert field == "id"
+    assert "déjà utilisé" in reason
+    assert "851257" in reason
     assert json.loads(raw)["objet"].startswith("entretien, curage")  # the refused lot, as published
     raw_records = json.loads((shared_data / EMP).read_text(encoding="utf-8"))["marches"]
     assert raw_records[index]["id"] == record_id
@@ -111,7 +115,8 @@ def test_2024_json_with_concessions(shared_data: Path, db_path: Path) -> None:
     )
     assert concessions[0] == ("12345678901234|0612202306122024", 10.3, 25.0, True, True, True, True)
     holders = query(db_path, "SELECT concessionnaire_id FROM concession_holders ORDER BY 1")
-    assert ("38103128500491",) in holders and ("38103128500574",) in holders
+    assert ("38103128500491",) in holders
+    assert ("38103128500574",) in holders
 
 
 def test_2024_considerations_and_modifications(shared_data: Path, db_path: Path) -> None:

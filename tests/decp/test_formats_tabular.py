@@ -61,7 +61,8 @@ def test_minef_2019_export(shared_data: Path, db_path: Path) -> None:
     assert report.format == "decp-minef-2019"
     assert (report.records, report.loaded, report.quarantined) == (9, 9, 0)
     # Upper-case labels of the export are mapped to the official ones.
-    assert rows[0]["nature"] == "MARCHE" and rows[0]["lieuExecution.typeCode"] == "CODE DEPARTEMENT"
+    assert rows[0]["nature"] == "MARCHE"
+    assert rows[0]["lieuExecution.typeCode"] == "CODE DEPARTEMENT"
     assert query(
         db_path, "SELECT nature, lieu_type_code, lieu_nom FROM contracts WHERE id = ?", [rows[0]["id"]]
     ) == [("Marché", "Code département", "Corrèze")]

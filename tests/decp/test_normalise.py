@@ -110,6 +110,7 @@ def test_enum_case_and_accent_variants() -> None:
             ("Autre chose", None),
         ]:
             row = con.execute(f"SELECT {sql} FROM (SELECT ?::VARCHAR AS x)", [text]).fetchone()
-            assert row is not None and row[0] == expected, text
+            assert row is not None
+            assert row[0] == expected, text
     finally:
         con.close()

@@ -82,7 +82,8 @@ def test_impossible_dates_are_refused_although_the_schema_pattern_allows_them(
     record["dateNotification"] = "2024-13-45"
     assert _schema_errors("2.0", record) == []  # the schema only checks \d{4}-\d{2}-\d{2}
     quarantined, reasons = _load_v2(tmp_path, record)
-    assert quarantined == 1 and reasons[0][0] == "dateNotification"
+    assert quarantined == 1
+    assert reasons[0][0] == "dateNotification"
 
 
 def test_the_official_example_is_valid_for_both(shared_data: Path, tmp_path: Path) -> None:
@@ -108,7 +109,8 @@ def test_missing_identity_is_refused(shared_data: Path, tmp_path: Path) -> None:
     record = _v2_record(shared_data)
     del record["id"]
     quarantined, reasons = _load_v2(tmp_path, record)
-    assert quarantined == 1 and ("id", "id : absent (identifiant obligatoire)") in reasons
+    assert quarantined == 1
+    assert ("id", "id : absent (identifiant obligatoire)") in reasons
 
 
 def test_nc_considerations_are_unknown(shared_data: Path, tmp_path: Path) -> None:

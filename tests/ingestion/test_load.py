@@ -81,7 +81,7 @@ def test_archives_load_each_member(shared_data: Path, tmp_path: Path, db_path: P
         z.write(shared_data / EMP, "a.json")
         z.write(shared_data / "decp/minef-decp-augmente/decp_augmente_2022_extrait.csv", "b.csv")
     reports = load(db_path, archive)
-    assert [(r.path.endswith("!a.json"), r.records) for r in reports][0] == (True, 470)
+    assert next((r.path.endswith("!a.json"), r.records) for r in reports) == (True, 470)
     assert [r.format for r in reports] == ["decp-json-2019", "decp-minef-2024"]
 
 
@@ -90,8 +90,10 @@ def test_loading_the_same_file_twice_changes_nothing(shared_data: Path, db_path:
     before = snapshot(db_path)
     (second,) = load(db_path, shared_data / EMP)
     assert snapshot(db_path) == before
-    assert second.status == "deja_charge" and second.loaded == 0
-    assert second.records == first.records and second.reconciles()
+    assert second.status == "deja_charge"
+    assert second.loaded == 0
+    assert second.records == first.records
+    assert second.reconciles()
 
 
 def test_an_error_mid_file_leaves_the_warehouse_as_it_was(
@@ -178,7 +180,8 @@ def test_a_killed_load_leaves_the_warehouse_as_it_was(
     process.join()
     assert snapshot(db_path) == before
     (report,) = load(db_path, big)  # and the same file then loads normally
-    assert report.reconciles() and report.loaded > 0
+    assert report.reconciles()
+    assert report.loaded > 0
 
 
 def test_counts_reconcile_on_every_real_file(shared_data: Path, db_path: Path) -> None:
