@@ -15,6 +15,7 @@ from leviers.errors import LeviersError
 # Each module exposes `register(app)`; add a line here when a verb is added.
 COMMAND_MODULES: list[str] = [
     "leviers.cli.ingest",
+    "leviers.cli.demo",
     "leviers.cli.couverture",
     "leviers.cli.conseil",
 ]
