@@ -9,7 +9,9 @@ from pathlib import Path
 
 
 def leviers(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "leviers", *args], capture_output=True, text=True, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "leviers", *args], capture_output=True, text=True, check=False
+    )
 
 
 def test_ingest_json_output(shared_data: Path, db_path: Path) -> None:

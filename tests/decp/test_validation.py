@@ -131,3 +131,17 @@ def test_real_2019_records_are_valid_once_old_labels_are_mapped(shared_data: Pat
     ]
     fields = {error for r in records for error in _schema_errors("1.5", r)}
     assert fields == {"procedure"}
+
+
+def test_a_record_that_is_not_json_is_refused_alone(shared_data: Path, tmp_path: Path) -> None:
+    good = json.dumps(_v2_record(shared_data), ensure_ascii=False)
+    bad = good.replace('"marcheInnovant": true', '"marcheInnovant": vrai')
+    assert bad != good
+    other = good.replace('"TEST2022"', '"TEST2023"')
+    path = tmp_path / "mixed.json"
+    path.write_text('{"marches": {"marche": [' + ",".join([bad, other]) + "]}}", encoding="utf-8")
+    (report,) = load(tmp_path / "w.duckdb", path)
+    assert (report.records, report.loaded, report.quarantined) == (2, 1, 1)
+    assert query(tmp_path / "w.duckdb", "SELECT record_index, field, reason, raw FROM quarantine") == [
+        (0, None, "enregistrement JSON invalide", bad)
+    ]

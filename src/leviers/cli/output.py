@@ -21,8 +21,8 @@ from rich.progress import (
 )
 
 # Human output and progress go to stderr so that `--json` output on stdout stays clean.
-console = Console()
-error_console = Console(stderr=True)
+console = Console(soft_wrap=True)
+error_console = Console(stderr=True, soft_wrap=True)
 
 DbOption = Annotated[
     Path | None,

@@ -59,6 +59,21 @@ CONCESSION_COLUMNS = (
 )
 
 
+def _first_new(con: duckdb.DuckDBPyConnection, clean: str, key: str, warehouse: str, out: str) -> None:
+    """(key, record_index) of the first valid record of each key not yet in the warehouse.
+
+    Records that only carry a modification (consolidated file) give the contract's data only
+    when no record of the initial contract exists."""
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE {out} AS
+        SELECT f.* FROM (
+            SELECT {key},
+                   coalesce(min(record_index) FILTER (WHERE NOT modification_only), min(record_index)) AS record_index
+            FROM {clean} WHERE len(violations) = 0 GROUP BY {key}
+        ) f ANTI JOIN {warehouse} w ON w.{key} = f.{key}"""
+    )
+
+
 def merge_marches(
     con: duckdb.DuckDBPyConnection,
     clean: str,
@@ -66,39 +81,33 @@ def merge_marches(
     source_format: str,
     progress: Progress | None = None,
 ) -> MergeCounts:
-    """Merge the valid records of temp table `clean` (normalise.record_sql output) into the warehouse."""
+    """Merge the valid records of temp table `clean` (normalise.record_sql output) into the warehouse.
+
+    Works on `clean` in place (filtered joins rather than copies of its wide rows)."""
     progress = progress or NoProgress()
 
     def x(sql: str) -> None:
         con.execute(sql)
         progress.advance(1)
 
-    x(
-        f"CREATE OR REPLACE TEMP TABLE m_valid AS SELECT * EXCLUDE (violations, raw) FROM {clean} WHERE len(violations) = 0"
-    )
-    # First valid record of each contract key not yet in the warehouse.
-    x(
-        """CREATE OR REPLACE TEMP TABLE m_new AS
-        SELECT v.* FROM m_valid v
-        JOIN (SELECT contract_key,
-                     coalesce(min(record_index) FILTER (WHERE NOT modification_only), min(record_index)) AS first_index
-              FROM m_valid GROUP BY contract_key) f
-          ON v.record_index = f.first_index
-        ANTI JOIN contracts c ON c.contract_key = v.contract_key"""
-    )
+    valid = f"(SELECT * FROM {clean} WHERE len(violations) = 0)"
+    _first_new(con, clean, "contract_key", "contracts", "m_new")
+    progress.advance(1)
     columns = MARCHE_COLUMNS.replace("source_format", f"'{source_format}' AS source_format")
     x(
         f"""INSERT INTO contracts ({MARCHE_COLUMNS}, current_montant, current_duree_mois, modification_count,
                                   last_modification_date, first_ingestion_id)
-        SELECT {columns}, montant, duree_mois, 0, NULL, {ingestion_id} FROM m_new"""
+        SELECT {columns}, montant, duree_mois, 0, NULL, {ingestion_id}
+        FROM {clean} SEMI JOIN m_new USING (record_index)"""
     )
     # Suppliers of the initial contract: from every record (the consolidated file has one row per
     # supplier), each (contract, supplier) once, numbered after the ones already known.
     x(
         f"""CREATE OR REPLACE TEMP TABLE m_holders_new AS
         WITH h AS (
-            SELECT v.contract_key, h.* FROM ({normalise._holder_rows("m_valid", "titulaires")}) h
-            JOIN m_valid v USING (record_index) WHERE h.holder_id IS NOT NULL
+            SELECT v.contract_key, h.* FROM ({normalise._holder_rows(valid, "titulaires")}) h
+            JOIN (SELECT record_index, contract_key FROM {clean}) v USING (record_index)
+            WHERE h.holder_id IS NOT NULL
         ), firsts AS (
             SELECT * FROM h QUALIFY row_number() OVER (
                 PARTITION BY contract_key, holder_id ORDER BY record_index, position) = 1
@@ -114,25 +123,26 @@ def merge_marches(
                h.holder_id, {_HOLDER_TYPE}, {_SIREN_OF_HOLDER}, h.nom
         FROM m_holders_new h
         LEFT JOIN (SELECT contract_key, count(*) AS known FROM contract_suppliers
-                   WHERE modification_id = 0 GROUP BY contract_key) k USING (contract_key)"""
+                   WHERE modification_id = 0 AND contract_key IN (SELECT contract_key FROM m_holders_new)
+                   GROUP BY contract_key) k USING (contract_key)"""
     )
     x(
-        """INSERT INTO subcontracting_acts
+        f"""INSERT INTO subcontracting_acts
         SELECT n.contract_key, coalesce(lv_clean(a.a.id), a.ordinality::VARCHAR), lv_id(a.a.sous_traitant_id),
                lv_clean(a.a.sous_traitant_type), lv_int(a.a.duree_mois), lv_date(a.a.date_notification),
                lv_date(a.a.date_publication), lv_num(a.a.montant), lv_clean(a.a.variation_prix)
-        FROM m_new n, unnest(n.actes) WITH ORDINALITY AS a(a, ordinality)"""
+        FROM (SELECT contract_key, actes FROM {clean} SEMI JOIN m_new USING (record_index) WHERE len(actes) > 0) n,
+             unnest(n.actes) WITH ORDINALITY AS a(a, ordinality)"""
     )
     # Modifications: the first record carrying each (contract, modification id) brings it.
     x(
-        f"""CREATE OR REPLACE TEMP TABLE m_mods AS
-        SELECT v.contract_key, m.* FROM ({normalise.marche_modifications_sql("m_valid")}) m
-        JOIN m_valid v USING (record_index)"""
-    )
-    x(
-        """CREATE OR REPLACE TEMP TABLE m_mods_new AS
-        SELECT m.* FROM m_mods m
-        JOIN (SELECT contract_key, modification_id, min(record_index) AS first_index FROM m_mods GROUP BY ALL) f
+        f"""CREATE OR REPLACE TEMP TABLE m_mods_new AS
+        WITH m AS (
+            SELECT v.contract_key, m.* FROM ({normalise.marche_modifications_sql(valid)}) m
+            JOIN (SELECT record_index, contract_key FROM {clean}) v USING (record_index)
+        )
+        SELECT m.* FROM m
+        JOIN (SELECT contract_key, modification_id, min(record_index) AS first_index FROM m GROUP BY ALL) f
           ON m.contract_key = f.contract_key AND m.modification_id = f.modification_id
              AND m.record_index = f.first_index
         ANTI JOIN contract_modifications c
@@ -154,7 +164,8 @@ def merge_marches(
                CASE WHEN regexp_full_match(lv_id(h.h.id), '[0-9]{{14}}') THEN left(lv_id(h.h.id), 9)
                     WHEN regexp_full_match(lv_id(h.h.id), '[0-9]{{9}}') THEN lv_id(h.h.id) END,
                lv_clean(h.h.nom)
-        FROM m_mods_new m, unnest(m.titulaires) WITH ORDINALITY AS h(h, ordinality)
+        FROM (SELECT * FROM m_mods_new WHERE len(titulaires) > 0) m,
+             unnest(m.titulaires) WITH ORDINALITY AS h(h, ordinality)
         WHERE lv_id(h.h.id) IS NOT NULL"""
     )
     # Current state of every contract that received a modification.
@@ -175,16 +186,16 @@ def merge_marches(
         ) s
         WHERE contracts.contract_key = s.contract_key"""
     )
-    x(f"INSERT INTO contract_sources SELECT contract_key, {ingestion_id}, record_index FROM m_valid")
-    valid = _count(con, "SELECT count(*) FROM m_valid")
+    x(f"INSERT INTO contract_sources SELECT contract_key, {ingestion_id}, record_index FROM {valid}")
+    valid_count = _count(con, f"SELECT count(*) FROM {valid}")
     loaded = _count(
         con,
         "SELECT count(*) FROM (SELECT record_index FROM m_new UNION SELECT record_index FROM m_mods_new "
         "UNION SELECT record_index FROM m_holders_new)",
     )
-    for table in ("m_valid", "m_new", "m_mods", "m_mods_new", "m_holders_new"):
-        x(f"DROP TABLE IF EXISTS {table}")
-    return MergeCounts(loaded=loaded, duplicates=valid - loaded)
+    for table in ("m_new", "m_mods_new", "m_holders_new"):
+        con.execute(f"DROP TABLE IF EXISTS {table}")
+    return MergeCounts(loaded=loaded, duplicates=valid_count - loaded)
 
 
 def merge_concessions(
@@ -194,44 +205,58 @@ def merge_concessions(
     source_format: str,
     progress: Progress | None = None,
 ) -> MergeCounts:
-    x = con.execute
-    x(
-        f"CREATE OR REPLACE TEMP TABLE c_valid AS SELECT * EXCLUDE (violations, raw) FROM {clean} WHERE len(violations) = 0"
-    )
-    x(
-        """CREATE OR REPLACE TEMP TABLE c_new AS
-        SELECT v.* FROM c_valid v
-        JOIN (SELECT concession_key, min(record_index) AS first_index FROM c_valid GROUP BY concession_key) f
-          ON v.record_index = f.first_index
-        ANTI JOIN concessions c ON c.concession_key = v.concession_key"""
-    )
+    progress = progress or NoProgress()
+
+    def x(sql: str) -> None:
+        con.execute(sql)
+        progress.advance(1)
+
+    valid = f"(SELECT * FROM {clean} WHERE len(violations) = 0)"
+    _first_new(con, clean, "concession_key", "concessions", "c_new")
     columns = CONCESSION_COLUMNS.replace("source_format", f"'{source_format}' AS source_format")
     x(
         f"""INSERT INTO concessions ({CONCESSION_COLUMNS}, current_valeur_globale, current_duree_mois,
                                     modification_count, first_ingestion_id)
-        SELECT {columns}, valeur_globale, duree_mois, 0, {ingestion_id} FROM c_new"""
+        SELECT {columns}, valeur_globale, duree_mois, 0, {ingestion_id}
+        FROM {clean} SEMI JOIN c_new USING (record_index)"""
+    )
+    x(
+        f"""CREATE OR REPLACE TEMP TABLE c_holders_new AS
+        WITH h AS (
+            SELECT v.concession_key, h.* FROM ({normalise._holder_rows(valid, "concessionnaires")}) h
+            JOIN (SELECT record_index, concession_key FROM {clean}) v USING (record_index)
+            WHERE h.holder_id IS NOT NULL
+        ), firsts AS (
+            SELECT * FROM h QUALIFY row_number() OVER (
+                PARTITION BY concession_key, holder_id ORDER BY record_index, position) = 1
+        )
+        SELECT f.* FROM firsts f
+        ANTI JOIN concession_holders s ON s.concession_key = f.concession_key AND s.concessionnaire_id = f.holder_id"""
     )
     x(
         f"""INSERT INTO concession_holders
-        SELECT n.concession_key, h.position, h.holder_id, {_HOLDER_TYPE}, {_SIREN_OF_HOLDER}, h.nom
-        FROM ({normalise._holder_rows("c_new", "concessionnaires")}) h JOIN c_new n USING (record_index)
-        WHERE h.holder_id IS NOT NULL"""
+        SELECT h.concession_key,
+               coalesce(k.known, 0) + row_number() OVER (PARTITION BY h.concession_key ORDER BY h.record_index, h.position),
+               h.holder_id, {_HOLDER_TYPE}, {_SIREN_OF_HOLDER}, h.nom
+        FROM c_holders_new h
+        LEFT JOIN (SELECT concession_key, count(*) AS known FROM concession_holders GROUP BY ALL) k USING (concession_key)"""
     )
     x(
-        """INSERT INTO concession_execution
+        f"""INSERT INTO concession_execution
         SELECT n.concession_key, lv_date(e.e.date_publication), lv_num(e.e.depenses_investissement),
-               list_transform(e.e.tarifs, lambda t: {'intitule_tarif': lv_clean(t.intitule), 'tarif': lv_num(t.tarif)})
-        FROM c_new n, unnest(n.execution) AS e(e)"""
+               list_transform(e.e.tarifs, lambda t: {{'intitule_tarif': lv_clean(t.intitule), 'tarif': lv_num(t.tarif)}})
+        FROM (SELECT concession_key, execution FROM {clean} SEMI JOIN c_new USING (record_index)
+              WHERE len(execution) > 0) n,
+             unnest(n.execution) AS e(e)"""
     )
     x(
-        f"""CREATE OR REPLACE TEMP TABLE c_mods AS
-        SELECT v.concession_key, m.* FROM ({normalise.concession_modifications_sql("c_valid")}) m
-        JOIN c_valid v USING (record_index)"""
-    )
-    x(
-        """CREATE OR REPLACE TEMP TABLE c_mods_new AS
-        SELECT m.* FROM c_mods m
-        JOIN (SELECT concession_key, modification_id, min(record_index) AS first_index FROM c_mods GROUP BY ALL) f
+        f"""CREATE OR REPLACE TEMP TABLE c_mods_new AS
+        WITH m AS (
+            SELECT v.concession_key, m.* FROM ({normalise.concession_modifications_sql(valid)}) m
+            JOIN (SELECT record_index, concession_key FROM {clean}) v USING (record_index)
+        )
+        SELECT m.* FROM m
+        JOIN (SELECT concession_key, modification_id, min(record_index) AS first_index FROM m GROUP BY ALL) f
           ON m.concession_key = f.concession_key AND m.modification_id = f.modification_id
              AND m.record_index = f.first_index
         ANTI JOIN concession_modifications c
@@ -259,12 +284,13 @@ def merge_concessions(
         ) s
         WHERE concessions.concession_key = s.concession_key"""
     )
-    x(f"INSERT INTO concession_sources SELECT concession_key, {ingestion_id}, record_index FROM c_valid")
-    valid = _count(con, "SELECT count(*) FROM c_valid")
+    x(f"INSERT INTO concession_sources SELECT concession_key, {ingestion_id}, record_index FROM {valid}")
+    valid_count = _count(con, f"SELECT count(*) FROM {valid}")
     loaded = _count(
         con,
-        "SELECT count(*) FROM (SELECT record_index FROM c_new UNION SELECT record_index FROM c_mods_new)",
+        "SELECT count(*) FROM (SELECT record_index FROM c_new UNION SELECT record_index FROM c_mods_new "
+        "UNION SELECT record_index FROM c_holders_new)",
     )
-    for table in ("c_valid", "c_new", "c_mods", "c_mods_new"):
-        x(f"DROP TABLE IF EXISTS {table}")
-    return MergeCounts(loaded=loaded, duplicates=valid - loaded)
+    for table in ("c_new", "c_mods_new", "c_holders_new"):
+        con.execute(f"DROP TABLE IF EXISTS {table}")
+    return MergeCounts(loaded=loaded, duplicates=valid_count - loaded)

@@ -496,7 +496,7 @@ def record_sql(kind: Kind, staged: str, *, empty_means_none: bool = False) -> st
     """
     typed = {f.column: _typed(kind.name, f, f"c_{f.column}") for f in kind.fields}
     lists = {f.column: _list_typed(kind.name, f, f.column) for f in kind.list_fields}
-    checks: list[Check] = [Check("NOT json_ok", "NULL", "'enregistrement JSON invalide'")]
+    checks: list[Check] = []
     for f in kind.fields:
         checks += _violations(kind.name, f, f.column, f"c_{f.column}", f"n_{f.column}")
     for f in kind.list_fields:
@@ -514,7 +514,11 @@ WITH c AS (
 ), n AS (
   SELECT *, {n_columns} FROM c
 ), v AS (
-  SELECT *, {violations_sql(checks)} AS violations, {social}, {env} FROM n
+  SELECT *,
+    CASE WHEN NOT json_ok THEN [{{'field': NULL::VARCHAR, 'reason': 'enregistrement JSON invalide'}}]
+         ELSE {violations_sql(checks)} END AS violations,
+    {social}, {env}
+  FROM n
 )
 SELECT
   record_index,
@@ -536,7 +540,7 @@ SELECT
   {nested},
   modification_only,
   violations,
-  raw
+  CASE WHEN len(violations) > 0 THEN raw END AS raw
 FROM v
 """
 
@@ -549,7 +553,8 @@ def _holder_rows(table: str, column: str, modification: str = "0") -> str:
 SELECT record_index, {modification} AS modification_id, h.ordinality AS position,
        lv_id(h.h.id) AS holder_id, upper(replace(lv_clean(h.h.type_identifiant), ' ', '-')) AS type_identifiant,
        lv_clean(h.h.type_identifiant) AS type_publie, lv_clean(h.h.nom) AS nom
-FROM {table}, unnest({column}) WITH ORDINALITY AS h(h, ordinality)"""
+FROM {table}, unnest({column}) WITH ORDINALITY AS h(h, ordinality)
+WHERE len({column}) > 0"""
 
 
 def marche_modifications_sql(table: str) -> str:
@@ -570,7 +575,8 @@ SELECT record_index, m.ordinality AS position,
               THEN 'dateNotificationModification' END,
          CASE WHEN lv_clean(m.m.id) IS NOT NULL AND lv_int(m.m.id) IS NULL THEN 'id' END
        ], lambda x: x IS NOT NULL) AS bad
-FROM {table}, unnest(modifications) WITH ORDINALITY AS m(m, ordinality)"""
+FROM {table}, unnest(modifications) WITH ORDINALITY AS m(m, ordinality)
+WHERE len(modifications) > 0"""
 
 
 def concession_modifications_sql(table: str) -> str:
@@ -589,7 +595,8 @@ SELECT record_index, m.ordinality AS position,
               THEN 'dateSignatureModification' END,
          CASE WHEN lv_clean(m.m.id) IS NOT NULL AND lv_int(m.m.id) IS NULL THEN 'id' END
        ], lambda x: x IS NOT NULL) AS bad
-FROM {table}, unnest(modifications) WITH ORDINALITY AS m(m, ordinality)"""
+FROM {table}, unnest(modifications) WITH ORDINALITY AS m(m, ordinality)
+WHERE len(modifications) > 0"""
 
 
 def nested_checks_sql(kind: Kind, table: str) -> str:

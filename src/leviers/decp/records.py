@@ -106,8 +106,10 @@ MARCHE_JSON_STRUCTURE = {
     "lieuExecution": {"code": _V, "typeCode": _V, "nom": _V}, "idAccordCadre": _V,
     "marcheInnovant": _V, "ccag": _V, "offresRecues": _V, "attributionAvance": _V, "tauxAvance": _V,
     "typeGroupementOperateurs": _V, "sousTraitanceDeclaree": _V, "origineUE": _V, "origineFrance": _V,
-    "techniques": "JSON", "modalitesExecution": "JSON", "typesPrix": "JSON",
-    "considerationsSociales": "JSON", "considerationsEnvironnementales": "JSON",
+    "techniques": {"technique": [_V]}, "modalitesExecution": {"modaliteExecution": [_V]},
+    "typesPrix": {"typePrix": [_V]},
+    "considerationsSociales": {"considerationSociale": [_V]},
+    "considerationsEnvironnementales": {"considerationEnvironnementale": [_V]},
     "titulaires": _HOLDERS,
     "modifications": [{"modification": _MARCHE_MODIF, **_MARCHE_MODIF}],
     "actesSousTraitance": [{"acteSousTraitance": _ACTE, **_ACTE}],
@@ -118,7 +120,8 @@ CONCESSION_JSON_STRUCTURE = {
     "objet": _V, "procedure": _V, "lieuExecution": {"code": _V, "typeCode": _V, "nom": _V},
     "dureeMois": _V, "dateSignature": _V, "datePublicationDonnees": _V, "dateDebutExecution": _V,
     "valeurGlobale": _V, "montantSubventionPublique": _V,
-    "considerationsSociales": "JSON", "considerationsEnvironnementales": "JSON",
+    "considerationsSociales": {"considerationSociale": [_V]},
+    "considerationsEnvironnementales": {"considerationEnvironnementale": [_V]},
     "concessionnaires": _CONCESSIONNAIRES,
     "modifications": [{"modification": _CONCESSION_MODIF, **_CONCESSION_MODIF}],
     "donneesExecution": [{"donneesAnnuelles": _EXECUTION, **_EXECUTION}],
@@ -133,11 +136,28 @@ def _holders(expr: str, wrapper: str) -> str:
     )
 
 
+def _list(field: str, key: str) -> str:
+    """A wrapped list ({"key": [...]}) read by json_transform; other shapes met in real files ("NC"
+    instead of a list, a flat list, a single value) fall back to parsing that field again."""
+    return (
+        f"CASE WHEN r.{field} IS NULL THEN NULL "
+        f"WHEN r.{field}.{key} IS NOT NULL THEN r.{field}.{key} "
+        f"ELSE lv_list(json_extract(j, '$.{field}'), '{key}') END"
+    )
+
+
 def _pick(element: str, wrapper: str, field: str) -> str:
     return f"coalesce({element}.{wrapper}.{field}, {element}.{field})"
 
 
-def marche_json_select(source: str, schema_version_sql: str, raw: str = "j") -> str:
+def _transform(structure: str, tolerant: bool) -> str:
+    # try() costs ~40 % of the parse: batches are parsed without it, and again with it only when
+    # a record is not valid JSON (then that record alone is refused).
+    call = f"json_transform(j, '{structure}')"
+    return f"try({call})" if tolerant else call
+
+
+def marche_json_select(source: str, schema_version_sql: str, raw: str = "j", tolerant: bool = False) -> str:
     """SELECT turning `source(record_index, j)` JSON texts into marché staging columns."""
     structure = json.dumps(MARCHE_JSON_STRUCTURE)
     mod = "m"
@@ -174,21 +194,23 @@ SELECT
     r.attributionAvance AS attribution_avance, r.tauxAvance AS taux_avance,
     r.typeGroupementOperateurs AS type_groupement, r.sousTraitanceDeclaree AS sous_traitance_declaree,
     r.origineUE AS origine_ue, r.origineFrance AS origine_france,
-    lv_list(r.techniques, 'technique') AS techniques,
-    lv_list(r.modalitesExecution, 'modaliteExecution') AS modalites_execution,
-    lv_list(r.typesPrix, 'typePrix') AS types_prix,
-    lv_list(r.considerationsSociales, 'considerationSociale') AS considerations_sociales,
-    lv_list(r.considerationsEnvironnementales, 'considerationEnvironnementale')
+    {_list("techniques", "technique")} AS techniques,
+    {_list("modalitesExecution", "modaliteExecution")} AS modalites_execution,
+    {_list("typesPrix", "typePrix")} AS types_prix,
+    {_list("considerationsSociales", "considerationSociale")} AS considerations_sociales,
+    {_list("considerationsEnvironnementales", "considerationEnvironnementale")}
         AS considerations_environnementales,
     {_holders("r.titulaires", "titulaire")} AS titulaires,
     list_transform(r.modifications, lambda {mod}: {modification}) AS modifications,
     list_transform(r.actesSousTraitance, lambda a: {acte}) AS actes,
     false AS modification_only
-FROM (SELECT *, try(json_transform(j, '{structure}')) AS r FROM {source})
+FROM (SELECT *, {_transform(structure, tolerant)} AS r FROM {source})
 """
 
 
-def concession_json_select(source: str, schema_version_sql: str, raw: str = "j") -> str:
+def concession_json_select(
+    source: str, schema_version_sql: str, raw: str = "j", tolerant: bool = False
+) -> str:
     """SELECT turning `source(record_index, j)` JSON texts into concession staging columns."""
     structure = json.dumps(CONCESSION_JSON_STRUCTURE)
     modification = (
@@ -218,12 +240,12 @@ SELECT
     r.dureeMois AS duree_mois, r.dateSignature AS date_signature,
     r.datePublicationDonnees AS date_publication, r.dateDebutExecution AS date_debut_execution,
     r.valeurGlobale AS valeur_globale, r.montantSubventionPublique AS montant_subvention_publique,
-    lv_list(r.considerationsSociales, 'considerationSociale') AS considerations_sociales,
-    lv_list(r.considerationsEnvironnementales, 'considerationEnvironnementale')
+    {_list("considerationsSociales", "considerationSociale")} AS considerations_sociales,
+    {_list("considerationsEnvironnementales", "considerationEnvironnementale")}
         AS considerations_environnementales,
     {_holders("r.concessionnaires", "concessionnaire")} AS concessionnaires,
     list_transform(r.modifications, lambda m: {modification}) AS modifications,
     list_transform(r.donneesExecution, lambda e: {execution}) AS execution,
     false AS modification_only
-FROM (SELECT *, try(json_transform(j, '{structure}')) AS r FROM {source})
+FROM (SELECT *, {_transform(structure, tolerant)} AS r FROM {source})
 """

@@ -80,13 +80,20 @@ def _ingest_one(con: duckdb.DuckDBPyConnection, path: Path, display: str, progre
     if fmt is None:
         raise InputRefused(display, "format non reconnu (ni DECP, ni autre format connu de Leviers)")
     started = datetime.now(UTC)
-    con.begin()
+    ctx = registry.LoadContext(
+        con=con,
+        path=path,
+        display_path=display,
+        sample=s,
+        ingestion_id=log.next_ingestion_id(con),
+        progress=progress,
+    )
+    if not getattr(fmt, "deferred_transaction", False):
+        ctx.begin()
     try:
-        ingestion_id = log.next_ingestion_id(con)
-        ctx = registry.LoadContext(
-            con=con, path=path, display_path=display, sample=s, ingestion_id=ingestion_id, progress=progress
-        )
         counts = fmt.load(ctx)
+        ctx.begin()  # a deferred format that wrote nothing still logs inside a transaction
+        ingestion_id = ctx.ingestion_id
         report = FileReport(
             path=display,
             sha256=sha256,
@@ -113,14 +120,19 @@ def _ingest_one(con: duckdb.DuckDBPyConnection, path: Path, display: str, progre
         )
         con.commit()
     except LeviersError:
-        con.rollback()
+        _rollback(ctx)
         raise
     except duckdb.Error as exc:
-        con.rollback()
+        _rollback(ctx)
         if os.environ.get("LEVIERS_DEBUG"):
             raise
         raise LeviersError(f"{display} : chargement annulé, l'entrepôt n'a pas été modifié ({exc})") from exc
     except BaseException:
-        con.rollback()
+        _rollback(ctx)
         raise
     return report
+
+
+def _rollback(ctx: registry.LoadContext) -> None:
+    if ctx.in_transaction:
+        ctx.con.rollback()

@@ -41,9 +41,21 @@ class LoadContext:
     sample: Sample
     ingestion_id: int
     progress: Progress = field(default_factory=NoProgress)
+    in_transaction: bool = False
+
+    def begin(self) -> None:
+        """Open the file's transaction (idempotent): every write to warehouse tables comes after."""
+        if not self.in_transaction:
+            self.con.begin()
+            self.in_transaction = True
 
 
 class Format(Protocol):
+    """A file format. `load` runs inside the file's transaction, opened before it is called —
+    unless the format sets `deferred_transaction = True`: it then prepares in temporary tables
+    (a failed statement there can be retried, which an aborted transaction could not) and calls
+    `ctx.begin()` before its first write to a warehouse table."""
+
     id: str  # e.g. decp-json-2024
     dataset: str  # e.g. decp
     label: str  # French, shown to users

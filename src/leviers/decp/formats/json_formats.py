@@ -58,6 +58,7 @@ def _is_v2_record(record: dict[str, object]) -> bool:
 
 class _JsonFormat:
     dataset = "decp"
+    deferred_transaction = True  # staging in temporary tables; DecpLoader.finish opens it
 
     def __init__(self, format_id: str, label: str) -> None:
         self.id = format_id

@@ -235,6 +235,7 @@ FROM (SELECT *, {modification_id} AS m_id FROM {source}) AS r
 
 class _TabularFormat:
     dataset = "decp"
+    deferred_transaction = True  # staging in temporary tables; DecpLoader.finish opens it
 
     def __init__(self, format_id: str, label: str) -> None:
         self.id = format_id

@@ -89,6 +89,7 @@ def _version(path: Path) -> str:
 
 class _XmlFormat:
     dataset = "decp"
+    deferred_transaction = True  # staging in temporary tables; DecpLoader.finish opens it
 
     def __init__(self, format_id: str, version: str, label: str) -> None:
         self.id = format_id
