@@ -8,6 +8,7 @@ the transaction opened by leviers.ingestion for this file.
 from __future__ import annotations
 
 import itertools
+import os
 from collections.abc import Callable
 
 import duckdb
@@ -49,8 +50,10 @@ class DecpLoader:
         self.empty_means_none = empty_means_none
         self.created: set[str] = set()
         self.con.execute(normalise.MACROS)
-        # Staging is transient: no need to keep rows in insertion order (saves memory).
+        # Staging is transient: no need to keep rows in insertion order (saves memory), and a
+        # national file must fit in a laptop: DuckDB spills to disk beyond this budget.
         self.con.execute("SET preserve_insertion_order = false")
+        self.con.execute(f"SET memory_limit = '{os.environ.get('LEVIERS_MEMORY_LIMIT', '1GB')}'")
 
     def _clean_table(self, kind: Kind) -> str:
         return f"decp_clean_{kind.name}"
