@@ -9,6 +9,7 @@ VENV     := .venv
 BIN      := $(VENV)/bin
 STAMP    := $(VENV)/.leviers-installed
 ASSETS   := src/leviers/web/static/vendor/.stamp
+NATIVE   := src/leviers/decp/_native/_jsonsplit.so
 
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
@@ -20,8 +21,6 @@ setup: $(STAMP) $(ASSETS) $(NATIVE)
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
 	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
-
-NATIVE   := src/leviers/decp/_native/_jsonsplit.so
 
 # The lock file pins every dependency; --frozen refuses to run if it is out of date.
 $(STAMP): $(UV) pyproject.toml uv.lock
