@@ -1,0 +1,83 @@
+"""What benchmarks share: the machine's description, timing commands in fresh processes (wall
+time and peak memory of the process tree's largest process), medians and paired ratios."""
+
+from __future__ import annotations
+
+import os
+import platform
+import statistics
+import subprocess
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+RESULTS = REPO / "docs" / "benchmarks"
+WORK = REPO / ".bench"
+
+
+@dataclass
+class Run:
+    wall_s: float
+    peak_mb: float
+    returncode: int
+
+
+def machine() -> str:
+    """CPU model, cores, memory, OS and Python: printed with every result."""
+    model = "?"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    memory_gb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 1024**3
+    return (
+        f"{model}, {os.cpu_count()} cores, {memory_gb:.0f} GB RAM, {platform.system()} {platform.release()}, "
+        f"Python {platform.python_version()}"
+    )
+
+
+def run(command: list[str], env: dict[str, str] | None = None, timeout: float = 3600) -> Run:
+    """Run `command` in a fresh process; wall time and the peak resident memory of its largest process."""
+    start = time.monotonic()
+    process = subprocess.Popen(
+        command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env={**os.environ, **(env or {})}
+    )
+    _, status, usage = os.wait4(process.pid, 0)
+    wall = time.monotonic() - start
+    stderr = process.stderr.read().decode(errors="replace") if process.stderr else ""
+    code = os.waitstatus_to_exitcode(status)
+    if code != 0:
+        raise RuntimeError(f"{' '.join(command)} failed ({code}):\n{stderr[-2000:]}")
+    del timeout
+    return Run(wall_s=wall, peak_mb=usage.ru_maxrss / 1024, returncode=code)
+
+
+def paired(a: list[str], b: list[str], runs: int, before_each: object = None) -> tuple[list[Run], list[Run]]:
+    """Run A and B in turn (A B A B …) so that a drifting machine affects both alike."""
+    runs_a: list[Run] = []
+    runs_b: list[Run] = []
+    for _ in range(runs):
+        if callable(before_each):
+            before_each()
+        runs_a.append(run(a))
+        if callable(before_each):
+            before_each()
+        runs_b.append(run(b))
+    return runs_a, runs_b
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values)
+
+
+def write(name: str, markdown: str) -> Path:
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    path = RESULTS / f"{name}.md"
+    stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    path.write_text(f"{markdown.rstrip()}\n\n_Measured {stamp} on: {machine()}._\n", encoding="utf-8")
+    return path
