@@ -18,6 +18,7 @@ COMMAND_MODULES: list[str] = [
     "leviers.cli.demo",
     "leviers.cli.couverture",
     "leviers.cli.conseil",
+    "leviers.cli.download",
 ]
 
 app = typer.Typer(
