@@ -19,6 +19,7 @@ COMMAND_MODULES: list[str] = [
     "leviers.cli.couverture",
     "leviers.cli.conseil",
     "leviers.cli.download",
+    "leviers.cli.synth",
 ]
 
 app = typer.Typer(

@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 
 from leviers.cli.output import JsonOption, RichProgress, console, emit_json
-from leviers.download import download_decp
+from leviers.download import DownloadError, download_decp
 from leviers.download.datagouv import ENV_VAR
 
 download_app = typer.Typer(
@@ -51,11 +51,13 @@ def decp(
     ] = None,
     source: SourceOption = None,
     retries: Annotated[
-        int, typer.Option("--tentatives", min=0, help="Nouvelles tentatives automatiques après une coupure.")
+        int, typer.Option("--tentatives", help="Nouvelles tentatives automatiques après une coupure.")
     ] = 3,
     json_output: JsonOption = False,
 ) -> None:
     """Télécharger les DECP consolidées nationales (data.gouv.fr), avec reprise et vérification d'empreinte."""
+    if retries < 0:
+        raise DownloadError("--tentatives doit être un entier positif ou nul.")
     with RichProgress(bytes_unit=True) as progress:
         download = download_decp(format.value, dest, base_url=source, progress=progress, retries=retries)
     result = download.result
