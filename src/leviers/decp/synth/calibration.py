@@ -13,6 +13,17 @@ from datetime import date
 # --- Buyers ------------------------------------------------------------------------------
 # §4: collectivités territoriales placed 194 993 of the 243 731 contracts of 2023.
 SHARE_COLLECTIVITES = 194_993 / 243_731  # 0.800
+# Split of the collectivités' contracts between levels, measured on the real consolidated
+# extract (../shared/data/decp/consolide-tabulaire, 5 180 works contracts of H2 2024, buyers
+# resolved with leviers.reference): communes 2 626, EPCI 864, départements 242, statut
+# particulier 28, régions 24. Within a level, a collectivité is drawn ∝ its population.
+LEVEL_SHARES = (
+    ("commune", 2626 / 3784),
+    ("epci", 864 / 3784),
+    ("departement", 242 / 3784),
+    ("statut_particulier", 28 / 3784),
+    ("region", 24 / 3784),
+)
 # ASSUMPTION: size of the pool of other public buyers (State, hospitals, EPIC, syndicates);
 # §5 counts 29 069 buyers in all, of which the collectivités are the majority.
 OTHER_BUYERS_POOL = 6_000

@@ -4,7 +4,8 @@ One row per contract × titulaire × state, where state 0 is the initial contrac
 the contract after its k-th modification (`modification_id`), each row carrying the full
 current values (amount and duration forward-filled, titulaires as modified); `donneesActuelles`
 marks the latest state. Lists are joined with ", " and « Pas de … » values become « Sans objet »,
-as decp-processing does. Only marchés: the consolidated file has no concessions.
+as decp-processing does (for the considerations and the CCAG; « Pas de groupement » is kept,
+see below), and « NC » becomes empty, as decp-processing's cleaning does. Only marchés: the consolidated file has no concessions.
 Codes and identifiers are written as text (decp-processing types some as integers, which
 would drop leading zeros). Coordinates and distances, which need geocoding, stay empty.
 """
@@ -111,9 +112,9 @@ SCHEMA = pa.schema(
 CSV_SCHEMA = pa.schema([pa.field(f.name, pa.string()) if f.type == pa.date32() else f for f in SCHEMA])
 
 
-def _joined(mask: int, labels: list[str]) -> str:
+def _joined(mask: int, labels: list[str]) -> str | None:
     if mask == NC:
-        return "NC"
+        return None  # decp-processing replaces every « NC » string by null
     if mask == 0:
         return "Sans objet"
     return ", ".join(label for bit, label in enumerate(labels) if mask >> bit & 1)
@@ -219,7 +220,9 @@ def consolidated_table(ctx: Context, b: Batch, names: Names, *, for_csv: bool) -
     modalites = np.array([", ".join(MODALITES[m]) for m in range(len(MODALITES))], dtype=object)[b.modalite]
     types_prix = np.array([", ".join(t) for t, _ in cal.TYPES_PRIX], dtype=object)[b.types_prix]
     ccag = np.array([_sans_objet(c) for c in b.ccag.tolist()], dtype=object)
-    groupement = np.array([_sans_objet(g) for g in b.groupement.tolist()], dtype=object)
+    # « Pas de groupement » stays: decp-processing's clean_null_equivalent maps a column named
+    # « typeGroupement », which the consolidated table does not have.
+    groupement = b.groupement
     cpv_type = np.array([e.type for e in CPV_TABLE], dtype=object)[cpv]
 
     acheteur_dep = pl.departement[seat]

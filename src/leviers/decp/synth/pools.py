@@ -1,7 +1,8 @@
 """Who buys and who supplies: buyers drawn from the real collectivités, synthetic suppliers.
 
-Buyers: the collectivités of the shipped reference, drawn in proportion to their population
-(for the share of contracts placed by collectivités), plus a pool of synthetic « other public
+Buyers: the collectivités of the shipped reference — a level (commune, EPCI, département…)
+in the proportions measured on real data, then a collectivité of that level in proportion to
+its population — plus a pool of synthetic « other public
 buyers » (State, hospitals, EPIC, syndicates) with skewed weights. Suppliers: a synthetic
 pool, each with a Luhn-valid SIRET, a size category and a seat commune. Every synthetic name
 says so.
@@ -15,18 +16,30 @@ from dataclasses import dataclass
 import numpy as np
 
 from leviers.decp.synth import calibration as cal
-from leviers.reference import collectivites, communes
+from leviers.reference import Collectivite, collectivites, communes
 
 # Prefixes of synthetic SIRENs per category of other buyers (real French public bodies use
 # these leading digits; collectivités use 20–24, which are kept out).
 _PREFIX = {"État": "1", "Établissement hospitalier": "26", "EPIC": "3", "Syndicat mixte": "25"}
 
-CATEGORY_BY_TYPE = {
-    "commune": "Commune",
-    "epci": "Groupement de communes",
-    "departement": "Département",
-    "region": "Région",
+# acheteur_categorie of the consolidated file, per type (and nature for statut particulier).
+CATEGORY_BY_TYPE = {"commune": "Commune", "epci": "Groupement de communes", "region": "Région"}
+CATEGORY_BY_NATURE = {
+    "VILLE_DE_PARIS": "Commune",
+    "COLLECTIVITE_OUTRE_MER": "Commune",
+    "MET69": "Groupement de communes",
+    "CEA": "Département",
+    "MAYOTTE": "Département outre-mer",
+    "CORSE": "Région",
+    "CTU": "Région",
 }
+OVERSEAS_DEPARTEMENTS = ("971", "972", "973", "974", "976")
+
+
+def _category(c: Collectivite) -> str:
+    if c.type == "departement":
+        return "Département outre-mer" if c.code in OVERSEAS_DEPARTEMENTS else "Département"
+    return CATEGORY_BY_TYPE.get(c.type) or CATEGORY_BY_NATURE[c.nature]
 
 
 def luhn_digit(digits: np.ndarray) -> np.ndarray:
@@ -115,18 +128,26 @@ class BuyerPool:
     categorie: np.ndarray  # acheteur_categorie of the consolidated file
     is_collectivite: np.ndarray  # bool
     place: np.ndarray  # index into Places (seat commune)
-    collectivite_cumulative: np.ndarray  # draw among collectivités (by population)
+    levels: list[
+        tuple[np.ndarray, np.ndarray]
+    ]  # per calibration.LEVEL_SHARES: (indices, cumulative ∝ population)
     other_cumulative: np.ndarray  # draw among other buyers (skewed)
     n_collectivites: int
 
     def draw(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        """Buyers of `n` contracts: a level, then a collectivité ∝ population; or another buyer."""
         from_collectivite = rng.random(n) < cal.SHARE_COLLECTIVITES
+        shares = np.array([p for _, p in cal.LEVEL_SHARES])
+        level = rng.choice(len(shares), size=n, p=shares / shares.sum())
         u = rng.random(n)
-        coll = np.searchsorted(self.collectivite_cumulative, u, side="right")
-        coll = np.minimum(coll, self.n_collectivites - 1)
-        other = np.searchsorted(self.other_cumulative, u, side="right")
-        other = self.n_collectivites + np.minimum(other, len(self.other_cumulative) - 1)
-        return np.where(from_collectivite, coll, other)
+        out = self.n_collectivites + np.minimum(
+            np.searchsorted(self.other_cumulative, u, side="right"), len(self.other_cumulative) - 1
+        )
+        for k, (indices, cumulative) in enumerate(self.levels):
+            mask = from_collectivite & (level == k)
+            pos = np.minimum(np.searchsorted(cumulative, u[mask], side="right"), len(indices) - 1)
+            out[mask] = indices[pos]
+        return out
 
 
 def _buyer_name(kind: str, nom: str) -> str:
@@ -142,11 +163,7 @@ def build_buyers(rng: np.random.Generator, places: Places) -> BuyerPool:
     sirens = np.array([c.siren for c in rows], dtype=object)
     weights = np.array([c.population for c in rows], dtype=np.float64)
     noms = [_buyer_name(c.type, c.nom) for c in rows]
-    categories = [
-        CATEGORY_BY_TYPE.get(c.type)
-        or ("Département outre-mer" if c.region_code in ("01", "02", "03", "04", "06") else "Région")
-        for c in rows
-    ]
+    categories = [_category(c) for c in rows]
     seats = [place_index.get(c.commune_principale or "", 0) for c in rows]
 
     n_other = cal.OTHER_BUYERS_POOL
@@ -173,10 +190,16 @@ def build_buyers(rng: np.random.Generator, places: Places) -> BuyerPool:
         categorie=np.array(categories + list(other_cat), dtype=object),
         is_collectivite=np.concatenate([np.ones(len(rows), bool), np.zeros(n_other, bool)]),
         place=np.concatenate([np.array(seats, dtype=np.int64), other_seats]),
-        collectivite_cumulative=np.cumsum(weights) / weights.sum(),
+        levels=[_level(rows, weights, kind) for kind, _ in cal.LEVEL_SHARES],
         other_cumulative=np.cumsum(other_weights) / other_weights.sum(),
         n_collectivites=len(rows),
     )
+
+
+def _level(rows: list[Collectivite], weights: np.ndarray, kind: str) -> tuple[np.ndarray, np.ndarray]:
+    indices = np.array([i for i, c in enumerate(rows) if c.type == kind], dtype=np.int64)
+    w = weights[indices]
+    return indices, np.cumsum(w) / w.sum()
 
 
 @dataclass
