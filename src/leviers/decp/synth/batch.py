@@ -230,7 +230,7 @@ def generate_batch(ctx: Context, batch_number: int, first: int, n: int) -> Batch
         _choice(rng, cal.TITULAIRE_TYPES, total_tit)
     ]
     size_keys = np.where(
-        rng.random(total_tit) < 0.6,
+        rng.random(total_tit) < cal.CO_TITULAIRE_PME_SHARE,
         "PME",
         np.where(rng.random(total_tit) < cal.ETI_SHARE_OF_NON_PME, "ETI", "GE"),
     ).astype(object)

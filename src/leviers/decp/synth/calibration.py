@@ -54,8 +54,10 @@ TITULAIRE_TYPES = (("SIRET", 0.995), ("TVA", 0.004), ("HORS-UE", 0.001))
 # solve both figures for the amount distribution above (by numerical integration, see
 # docs/synth.md).
 PME_LOGISTIC = (1.1377, 5.3742)  # (k, c): 59.9 % by number, 27.2 % by amount
-# ASSUMPTION: split of the non-SME titulaires between ETI and GE.
+# ASSUMPTION: split of the non-SME titulaires between ETI and GE, and share of SMEs among the
+# co-titulaires (second and following), which the official figures do not describe.
 ETI_SHARE_OF_NON_PME = 0.45
+CO_TITULAIRE_PME_SHARE = 0.60
 
 # --- Modifications -----------------------------------------------------------------------
 # §5: 3 283 035 rows in all, 2 114 675 current → 1 168 360 rows of earlier states, i.e.
