@@ -18,6 +18,8 @@ COMMAND_MODULES: list[str] = [
     "leviers.cli.demo",
     "leviers.cli.couverture",
     "leviers.cli.conseil",
+    "leviers.cli.download",
+    "leviers.cli.synth",
 ]
 
 app = typer.Typer(

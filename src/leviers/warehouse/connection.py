@@ -51,4 +51,7 @@ def open_warehouse(path: Path | None = None, *, read_only: bool = False) -> duck
         raise WarehouseError(f"impossible d'ouvrir l'entrepôt {path} : {exc}") from exc
     if not read_only:
         apply_schema(con)
+        from leviers.reference.warehouse import ensure_reference_tables  # the reference is shipped data
+
+        ensure_reference_tables(con)
     return con

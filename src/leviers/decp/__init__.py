@@ -1,0 +1,1 @@
+"""Public procurement data (DECP): format readers, normalisation, validation, synthetic data."""
