@@ -72,9 +72,10 @@ def main() -> None:
     except Exception as exc:
         import click
 
-        if isinstance(exc, click.ClickException):  # usage errors
-            exc.show()
-            sys.exit(exc.exit_code)
+        # Usage errors: click's, or the copy of click vendored by Typer (same interface).
+        if isinstance(exc, click.ClickException) or (hasattr(exc, "show") and hasattr(exc, "exit_code")):
+            exc.show()  # type: ignore[attr-defined]
+            sys.exit(exc.exit_code)  # type: ignore[attr-defined]
         if os.environ.get("LEVIERS_DEBUG"):
             raise
         # A bug, not a user error: say so in one line, without a stack trace.

@@ -93,7 +93,13 @@ ALIASES: dict[str, dict[str, str]] = {
         "Bon de commande": "Bons de commande",
         "Marché subséquent": "Marchés subséquents",
     },
-    "ccag": {"Maîtrise d'œuvre": "Maitrise d'œuvre", "Maitrise d'oeuvre": "Maitrise d'œuvre"},
+    # The consolidated file rewrites « Pas de CCAG » and « Pas de groupement » as « Sans objet ».
+    "ccag": {
+        "Maîtrise d'œuvre": "Maitrise d'œuvre",
+        "Maitrise d'oeuvre": "Maitrise d'œuvre",
+        "Sans objet": "Pas de CCAG",
+    },
+    "type_groupement": {"Sans objet": "Pas de groupement"},
 }
 
 SOCIAL = ("Clause sociale", "Critère social", "Marché réservé", "Concession réservée")
