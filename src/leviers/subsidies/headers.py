@@ -161,3 +161,24 @@ def find_header(rows: Sequence[Sequence[str]]) -> tuple[int, HeaderMap] | None:
         if is_subsidy_header(strong):
             return index, header
     return None
+
+
+def is_grantorless_list(rows: Sequence[Sequence[str]]) -> bool:
+    """A list of amounts per beneficiary with no grantor nor convention column (an annex to a budget,
+    payments per association…): subsidy data, but not an SCDL file, and impossible to attribute."""
+    for row in rows[:HEADER_SEARCH_ROWS]:
+        keys = [key(str(c)) for c in row]
+        header, _ = map_header(row)
+        beneficiary = "nomBeneficiaire" in header.fields or any(
+            "raisonsociale" in k or "beneficiaire" in k for k in keys
+        )
+        amount = any(k.startswith(("montant", "mandate")) for k in keys)
+        subsidy_words = any("subvention" in k or "mandate" in k or "beneficiaire" in k for k in keys)
+        if (
+            beneficiary
+            and amount
+            and subsidy_words
+            and not any(f in header.fields for f in GRANTOR_OR_CONVENTION)
+        ):
+            return True
+    return False

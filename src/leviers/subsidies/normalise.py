@@ -11,9 +11,10 @@ AAAA/MM/JJ, JJ/MM/AAAA, JJ-MM-AAAA, JJ.MM.AAAA, Excel day numbers, or a year alo
 a percentage as a ratio (0.8), a percent (80, `80 %`).
 
 Identifiers: a SIRET (14 digits) gives id and SIREN; 9 digits are a SIREN only; `W` + 9 digits
-is an RNA number. A lost leading zero (13 or 8 digits) is restored only when the check digit
-then holds. A SIRET that went through a float and lost digits (its NIC reads 00000, which INSEE
-never assigns, or a float-written value that fails the check digit and ends in 0) is *flagged*
+is an RNA number. A lost leading zero (13 or 8 digits) is restored when the check digit then
+holds, or when the value was written as a number (13 digits then always means a lost zero). A SIRET that went through a float and lost digits (its NIC reads 00000, which INSEE
+never assigns, or a float-written value that fails the check digit and ends in 0; once one value
+of a column lost digits, every float-written value of that column ending in 0) is *flagged*
 (`…_precision_perdue`) and dropped; its SIREN is kept only when every SIREN digit is known: all of
 them before the run of zeros, or the last one alone in it and proven by the SIREN's check digit.
 
@@ -104,9 +105,9 @@ CREATE OR REPLACE TEMP MACRO sub_id_digits(c) AS
     CASE WHEN regexp_full_match(c, '[0-9]([.,][0-9]+)?[eE]\+?[0-9]+')
               THEN printf('%.0f', try_cast(replace(c, ',', '.') AS DOUBLE))
          ELSE upper(regexp_replace(regexp_replace(c, '[.,]0+$', ''), '[{_SP}.''’`-]', '', 'g')) END;
-CREATE OR REPLACE TEMP MACRO sub_digits14(d) AS
+CREATE OR REPLACE TEMP MACRO sub_digits14(d, floaty) AS
     CASE WHEN regexp_full_match(d, '[0-9]{{14}}') THEN d
-         WHEN regexp_full_match(d, '[0-9]{{13}}') AND sub_siret_ok('0' || d) THEN '0' || d END;
+         WHEN regexp_full_match(d, '[0-9]{{13}}') AND (floaty OR sub_siret_ok('0' || d)) THEN '0' || d END;
 CREATE OR REPLACE TEMP MACRO sub_digits9(d) AS
     CASE WHEN regexp_full_match(d, '[0-9]{{9}}') THEN d
          WHEN regexp_full_match(d, '[0-9]{{8}}') AND sub_luhn('0' || d) THEN '0' || d END;
@@ -151,11 +152,20 @@ def _identifier(prefix: str, column: str) -> str:
 
 
 def _identifier_2(prefix: str) -> str:
-    return f"sub_digits14({prefix}_digits) AS {prefix}_d14, sub_digits9({prefix}_digits) AS {prefix}_d9"
+    return f"sub_digits14({prefix}_digits, {prefix}_floaty) AS {prefix}_d14, sub_digits9({prefix}_digits) AS {prefix}_d9"
 
 
 def _identifier_3(prefix: str) -> str:
-    return f"coalesce(sub_lost({prefix}_d14, {prefix}_floaty), false) AS {prefix}_lost"
+    return f"coalesce(sub_lost({prefix}_d14, {prefix}_floaty), false) AS {prefix}_lost_here"
+
+
+def _identifier_4(prefix: str) -> str:
+    """Once a column shows lost digits, its other float-written values ending in 0 are suspect too
+    (a value that lost digits may still pass the check digit by chance, one time in ten)."""
+    return (
+        f"{prefix}_lost_here OR coalesce(bool_or({prefix}_lost_here) OVER () AND {prefix}_floaty "
+        f"AND right({prefix}_d14, 1) = '0', false) AS {prefix}_lost"
+    )
 
 
 def record_sql(staged: str, layout: str) -> str:
@@ -192,8 +202,10 @@ WITH a AS (
     sub_amount(montant_pub) AS montant,
     sub_pct(pourcentage_pub) AS pourcentage_subvention
   FROM a
-), c AS (
+), c0 AS (
   SELECT *, {_identifier_3("att")}, {_identifier_3("ben")} FROM b
+), c AS (
+  SELECT *, {_identifier_4("att")}, {_identifier_4("ben")} FROM c0
 ), d AS (
   SELECT *,
     CASE WHEN NOT att_lost THEN att_d14 END AS id_attribuant,

@@ -21,7 +21,13 @@ from typing import Any
 
 from leviers.errors import InputRefused
 from leviers.subsidies import realign, text
-from leviers.subsidies.headers import HEADER_SEARCH_ROWS, HeaderMap, find_header, map_header
+from leviers.subsidies.headers import (
+    HEADER_SEARCH_ROWS,
+    HeaderMap,
+    find_header,
+    is_grantorless_list,
+    map_header,
+)
 
 SEPARATORS = (";", ",", "\t", "|")
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
@@ -82,18 +88,43 @@ def _take(rows: Iterator[tuple[int, list[str]]], n: int) -> list[tuple[int, list
     return out
 
 
-def sniff_csv(head: bytes) -> bool:
+GRANTORLESS = (
+    "liste de montants par bénéficiaire sans attribuant ni convention (ni nom ni SIRET de la "
+    "collectivité, ni date de convention) : ce n'est pas un fichier SCDL et ces montants ne peuvent "
+    "être rattachés à aucune collectivité ; demandez à l'éditeur le fichier au format SCDL "
+    "« subventions » (schema.data.gouv.fr/scdl/subventions)"
+)
+
+
+def _head_text(head: bytes) -> str:
     content = text.decode(head, partial=True).text
     # The sample may end in the middle of a row: only whole lines are looked at.
     if len(head) >= 64 * 1024 and "\n" in content:
         content = content[: content.rindex("\n")]
-    return _locate_csv(content) is not None
+    return content
+
+
+def sniff_csv(head: bytes) -> bool:
+    """A subsidy CSV, or a grantor-less subsidy list (claimed so as to refuse it with its cause)."""
+    content = _head_text(head)
+    return _locate_csv(content) is not None or _grantorless_csv(content)
+
+
+def _grantorless_csv(content: str) -> bool:
+    for separator in SEPARATORS:
+        if separator in content[:20000]:
+            leading = [cells for _, cells in _take(_csv_rows(content, separator), HEADER_SEARCH_ROWS)]
+            if is_grantorless_list(leading):
+                return True
+    return False
 
 
 def read_csv(path: Path, display: str) -> tuple[Table, Iterator[Row]]:
     decoded = text.decode(path.read_bytes())
     located = _locate_csv(decoded.text)
     if located is None:
+        if _grantorless_csv(decoded.text[:65536]):
+            raise InputRefused(display, GRANTORLESS)
         raise InputRefused(
             display, "aucune ligne d'en-tête de subventions (SCDL) reconnue dans les premières lignes"
         )
@@ -133,14 +164,20 @@ def _fit(cells: list[str], fields: Sequence[str], separator: str, where: dict[st
     if not any(c.strip() for c in cells):
         return None
     width = len(fields)
-    filled = [c for c in cells if c.strip()]
-    if separator and width > 2 and len(filled) == 1 and filled[0].count(separator) >= width - 1:
-        # A whole line wrapped in quotes by a spreadsheet export: its one cell is the real row.
-        inner = next(csv.reader([filled[0]], delimiter=separator, quotechar='"', strict=False), [])
-        row = _fit(inner, fields, separator, where)
-        if row is not None and row.error is None:
-            row.realigned = True
-        return row
+    if separator and width > 2 and len(cells) <= width // 2 and any(separator in c for c in cells):
+        # Part of a line wrapped in quotes by a spreadsheet export ("a,b,c",d,e): re-split it.
+        inner = [
+            part
+            for c in cells
+            for part in (
+                next(csv.reader([c], delimiter=separator, strict=False), [""]) if separator in c else [c]
+            )
+        ]
+        if len(inner) >= width:
+            row = _fit(inner, fields, separator, where)
+            if row is not None and row.error is None:
+                row.realigned = True
+            return row
     if len(cells) <= width:
         return Row(cells + [""] * (width - len(cells)), where)
     if not separator or not any(c.strip() for c in cells[width:]):
@@ -217,14 +254,30 @@ def _locate_sheets(workbook: Any, display: str) -> list[tuple[str, int, HeaderMa
 
 
 def sniff_spreadsheet(path: Path, display: str) -> bool:
-    """Whether a sheet holds a subsidy table; an unreadable workbook is refused with its cause."""
-    return bool(_locate_sheets(_open_workbook(path, display), display))
+    """Whether a sheet holds a subsidy table (or a grantor-less list, refused at load with its cause);
+    an unreadable workbook is refused here with its cause."""
+    workbook = _open_workbook(path, display)
+    return bool(_locate_sheets(workbook, display)) or _grantorless_sheets(workbook, display)
+
+
+def _grantorless_sheets(workbook: Any, display: str) -> bool:
+    return any(
+        is_grantorless_list(
+            [
+                [_cell_text(c) for c in row]
+                for row in _sheet_rows(workbook, name, display)[:HEADER_SEARCH_ROWS]
+            ]
+        )
+        for name in workbook.sheet_names
+    )
 
 
 def read_spreadsheet(path: Path, display: str) -> tuple[Table, Iterator[Row]]:
     workbook = _open_workbook(path, display)
     sheets = _locate_sheets(workbook, display)
     if not sheets:
+        if _grantorless_sheets(workbook, display):
+            raise InputRefused(display, GRANTORLESS)
         raise InputRefused(display, "aucune feuille ne contient un en-tête de subventions (SCDL) reconnu")
     suffix = path.suffix.lower().lstrip(".")
     first = sheets[0][2]
