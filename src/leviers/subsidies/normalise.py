@@ -133,6 +133,11 @@ NATURE_VALUES = {
     "nature": "aide en nature",
     "aideennumeraire;aideennature": "aide en numéraire;aide en nature",
     "aideennature;aideennumeraire": "aide en nature;aide en numéraire",
+    "aideennumeraireaideennature": "aide en numéraire;aide en nature",  # comma-separated
+    "aideennatureaideennumeraire": "aide en nature;aide en numéraire",
+    "aideennumeraireetennature": "aide en numéraire;aide en nature",  # Aube 2017
+    "aideennumeraireetaideennature": "aide en numéraire;aide en nature",
+    "aideennatureetennumeraire": "aide en nature;aide en numéraire",
 }
 
 
