@@ -7,6 +7,7 @@ import sys
 
 BENCHMARKS: list[str] = [
     "coverage",
+    "subsidies",
 ]
 
 

@@ -412,3 +412,25 @@ def test_random_csv_with_generic_columns_is_not_a_subsidy_file(tmp_path: Path) -
     path = tmp_path / "contacts.csv"
     path.write_text("nom;siret;montant;date\nDupont;12345678900011;12,5;2020-01-01\n", encoding="utf-8")
     assert not CSV.sniff(sample(path))
+
+
+def test_failure_mid_load_leaves_the_warehouse_unchanged(
+    shared_data: Path, db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import leviers.subsidies.loader as loader
+    from leviers.errors import LeviersError
+
+    con = fresh(db_path)
+    load(con, shared_data / SCHEMA / "etalab-format-subventions-exemple.csv")
+
+    def broken(ctx: object, sql: str) -> int:
+        # Fails after the lines and the quarantine rows were written, before the ingestion row.
+        raise LeviersError("panne simulée")
+
+    monkeypatch.setattr(loader, "_count", broken)
+    with pytest.raises(LeviersError, match="panne simulée"):
+        ingest_file(con, shared_data / EXAMPLES / "DEP_Nièvre_CD58_SUBVENTIONS_2016_LISTE.csv")
+    assert one(con, "SELECT count(*) FROM subsidies") == 2
+    assert one(con, "SELECT count(*) FROM subsidy_sources") == 2
+    assert one(con, "SELECT count(*) FROM quarantine") == 0
+    assert one(con, "SELECT count(*) FROM ingestions") == 1

@@ -71,12 +71,20 @@ def _stage_batch(
     header: HeaderMap,
     labels: list[str],
     validator: validation.Validator,
+    error_sets: dict[tuple[str, ...], int],
 ) -> None:
     schema_fields = set(validator.names)
+    # Lines of one file share few distinct lists of departures: each list is stored once
+    # (sub_error_sets) and lines refer to it by number (far cheaper than a list per line).
     errors = [
-        []
-        if row.error is not None
-        else validator.row({f: row.cells[p] for f, p in header.fields.items() if f in schema_fields})
+        error_sets.setdefault(
+            tuple(
+                []
+                if row.error is not None
+                else validator.row({f: row.cells[p] for f, p in header.fields.items() if f in schema_fields})
+            ),
+            len(error_sets),
+        )
         for row in rows
     ]
     columns: dict[str, pa.Array] = {
@@ -102,7 +110,7 @@ def _stage_batch(
             ],
             pa.string(),
         ),
-        "schema_errors": pa.array(errors, pa.list_(pa.string())),
+        "error_set": pa.array(errors, pa.int32()),
     }
     for f in FIELDS:
         position = header.fields.get(f)
@@ -122,7 +130,7 @@ def _create_staging(ctx: LoadContext) -> None:
     fields = ", ".join(f"f_{f} VARCHAR" for f in FIELDS)
     ctx.con.execute(
         f"""CREATE OR REPLACE TEMP TABLE {STAGED} (record_index BIGINT, raw VARCHAR, realigned BOOLEAN,
-            read_error VARCHAR, extra_columns VARCHAR, schema_errors VARCHAR[], {fields})"""
+            read_error VARCHAR, extra_columns VARCHAR, error_set INTEGER, {fields})"""
     )
 
 
@@ -135,17 +143,29 @@ def load_table(ctx: LoadContext, table: Table, rows: Iterator[Row], format_id: s
     first = list(itertools.islice(rows, BATCH))
     version = schema_version(table.header, first)
     validator = validation.Validator(version, set(table.header.fields))
+    error_sets: dict[tuple[str, ...], int] = {}
     index = 0
     batch = first
     while batch:
-        _stage_batch(ctx, batch, index, table.header, labels, validator)
+        _stage_batch(ctx, batch, index, table.header, labels, validator, error_sets)
         index += len(batch)
         ctx.progress.advance(len(batch))
         batch = list(itertools.islice(rows, BATCH))
     ctx.progress.finish()
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {CLEAN} AS {normalise.record_sql(STAGED, table.header.layout)}"
+    sets = pa.table(
+        {
+            "error_set": pa.array(list(error_sets.values()), pa.int32()),
+            "schema_errors": pa.array([list(e) for e in error_sets], pa.list_(pa.string())),
+        }
     )
+    con.register("sub_error_sets", sets)
+    try:
+        staged = f"(SELECT * EXCLUDE (error_set) FROM {STAGED} LEFT JOIN sub_error_sets USING (error_set))"
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {CLEAN} AS {normalise.record_sql(staged, table.header.layout)}"
+        )
+    finally:
+        con.unregister("sub_error_sets")
     con.execute(f"DROP TABLE {STAGED}")
     quarantined = quarantine_from(
         con, ctx.ingestion_id, CLEAN, "coalesce(id_beneficiaire_published, nom_beneficiaire)"

@@ -45,6 +45,25 @@ NULL_TOKENS = (
 )
 _SP = r"\s\x{00a0}\x{202f}"
 
+
+def _digit(expr: str, position: int) -> str:
+    return f"(ascii(substr({expr}, {position}, 1)) - 48)"
+
+
+def _luhn_sum(expr: str, length: int) -> str:
+    """Luhn sum of a fixed-length digit string, as plain arithmetic (no list per row: fast)."""
+    terms = []
+    for i in range(length):  # i-th digit from the right; every second one is doubled
+        d = _digit(expr, length - i)
+        terms.append(f"({d} * 2 - CASE WHEN {d} >= 5 THEN 9 ELSE 0 END)" if i % 2 == 1 else d)
+    return " + ".join(terms)
+
+
+_LUHN = f"""CREATE OR REPLACE TEMP MACRO sub_luhn9(s) AS ({_luhn_sum("s", 9)}) % 10 = 0;
+CREATE OR REPLACE TEMP MACRO sub_luhn14(s) AS ({_luhn_sum("s", 14)}) % 10 = 0;
+CREATE OR REPLACE TEMP MACRO sub_siret_ok(s) AS
+    sub_luhn14(s) OR (left(s, 9) = '356000000' AND ({" + ".join(_digit("s", i) for i in range(1, 15))}) % 5 = 0);"""
+
 MACROS = (
     DECP_MACROS
     + rf"""
@@ -92,13 +111,7 @@ CREATE OR REPLACE TEMP MACRO sub_period(c) AS
                    sub_period_token(regexp_extract(c, '^([0-9./-]+)[{_SP}]*(_|/|au|-|–)[{_SP}]*([0-9./-]+)$', 3))
          ELSE c END;
 CREATE OR REPLACE TEMP MACRO sub_norm(x) AS upper(strip_accents(regexp_replace(trim(x), '[{_SP}]+', ' ', 'g')));
-CREATE OR REPLACE TEMP MACRO sub_luhn(s) AS
-    list_sum(list_transform(range(length(s)), lambda i:
-        CASE WHEN i % 2 = 1 THEN (2 * substr(s, length(s) - i, 1)::INTEGER) - CASE WHEN substr(s, length(s) - i, 1)::INTEGER >= 5 THEN 9 ELSE 0 END
-             ELSE substr(s, length(s) - i, 1)::INTEGER END)) % 10 = 0;
-CREATE OR REPLACE TEMP MACRO sub_siret_ok(s) AS
-    sub_luhn(s) OR (left(s, 9) = '356000000'
-                    AND list_sum(list_transform(range(length(s)), lambda i: substr(s, i + 1, 1)::INTEGER)) % 5 = 0);
+{_LUHN}
 CREATE OR REPLACE TEMP MACRO sub_floaty(c) AS
     regexp_full_match(c, '[0-9]+[.,]0+') OR regexp_full_match(c, '[0-9]([.,][0-9]+)?[eE]\+?[0-9]+');
 CREATE OR REPLACE TEMP MACRO sub_id_digits(c) AS
@@ -110,14 +123,14 @@ CREATE OR REPLACE TEMP MACRO sub_digits14(d, floaty) AS
          WHEN regexp_full_match(d, '[0-9]{{13}}') AND (floaty OR sub_siret_ok('0' || d)) THEN '0' || d END;
 CREATE OR REPLACE TEMP MACRO sub_digits9(d) AS
     CASE WHEN regexp_full_match(d, '[0-9]{{9}}') THEN d
-         WHEN regexp_full_match(d, '[0-9]{{8}}') AND sub_luhn('0' || d) THEN '0' || d END;
+         WHEN regexp_full_match(d, '[0-9]{{8}}') AND sub_luhn9('0' || d) THEN '0' || d END;
 CREATE OR REPLACE TEMP MACRO sub_lost(d14, floaty) AS
     d14 IS NOT NULL AND (right(d14, 5) = '00000' OR (floaty AND NOT sub_siret_ok(d14) AND right(d14, 1) = '0'));
 CREATE OR REPLACE TEMP MACRO sub_trailing_zeros(d) AS length(d) - length(rtrim(d, '0'));
 CREATE OR REPLACE TEMP MACRO sub_siren_of(d14, lost, d9) AS
     CASE WHEN d14 IS NOT NULL AND NOT lost THEN left(d14, 9)
          WHEN lost AND sub_trailing_zeros(d14) <= 5 THEN left(d14, 9)
-         WHEN lost AND sub_trailing_zeros(d14) = 6 AND sub_luhn(left(d14, 9)) THEN left(d14, 9)
+         WHEN lost AND sub_trailing_zeros(d14) = 6 AND sub_luhn9(left(d14, 9)) THEN left(d14, 9)
          WHEN d14 IS NULL THEN d9 END;
 """
 )
