@@ -434,3 +434,37 @@ def test_failure_mid_load_leaves_the_warehouse_unchanged(
     assert one(con, "SELECT count(*) FROM subsidy_sources") == 2
     assert one(con, "SELECT count(*) FROM quarantine") == 0
     assert one(con, "SELECT count(*) FROM ingestions") == 1
+
+
+def test_amount_per_beneficiary_without_percentage_and_repeated_lines(db_path: Path, tmp_path: Path) -> None:
+    # A small hand-written file (not real data): no pourcentageSubvention column.
+    header = "nomAttribuant;idAttribuant;dateConvention;referenceDecision;nomBeneficiaire;idBeneficiaire;objet;montant"
+    lines = [
+        # One subsidy shared by two beneficiaries: the split is unknown.
+        "Ville;21860194600017;2020-03-01;D1;Asso A;;Festival;10 000",
+        "Ville;21860194600017;2020-03-01;D1;Asso B;;Festival;10 000",
+        # A subsidy with one beneficiary, published twice in the file: both lines kept.
+        "Ville;21860194600017;2020-03-01;D2;Asso C;;Fonctionnement;2 500,50",
+        "Ville;21860194600017;2020-03-01;D2;Asso C;;Fonctionnement;2 500,50",
+    ]
+    path = tmp_path / "subventions.csv"
+    path.write_text("\n".join([header, *lines]) + "\n", encoding="utf-8")
+    con = fresh(db_path)
+    report = load(con, path)
+    assert (report.records, report.loaded, report.duplicates) == (4, 4, 0)
+    rows = lines_of(
+        con, report, "nom_beneficiaire, montant, montant_beneficiaire, montant_beneficiaire_rule, subsidy_key"
+    )
+    assert [r[:4] for r in rows] == [
+        ("Asso A", 10_000.0, None, "repartition_inconnue"),
+        ("Asso B", 10_000.0, None, "repartition_inconnue"),
+        ("Asso C", 2_500.5, 2_500.5, "beneficiaire_unique"),
+        ("Asso C", 2_500.5, 2_500.5, "beneficiaire_unique"),
+    ]
+    assert rows[3][4] == rows[2][4] + "#2"
+    assert rows[0][4].startswith("218601946|")
+    # The same lines in another file (here: the first three again) are duplicates.
+    again = tmp_path / "subventions-extrait.csv"
+    again.write_text("\n".join([header, *lines[:3]]) + "\n", encoding="utf-8")
+    second = load(con, again)
+    assert (second.records, second.loaded, second.duplicates) == (3, 0, 3)
