@@ -8,6 +8,7 @@ import sys
 BENCHMARKS: list[str] = [
     "coverage",
     "decp_ingest",
+    "subsidies",
 ]
 
 

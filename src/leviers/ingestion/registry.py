@@ -21,6 +21,7 @@ from leviers.progress import NoProgress, Progress
 # Modules whose import registers formats; a dataset adds its module here.
 PLUGINS = [
     "leviers.decp.formats",
+    "leviers.subsidies.formats",
 ]
 
 

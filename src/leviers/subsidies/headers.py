@@ -1,0 +1,184 @@
+"""Recognise a subsidy table by its header, whatever the names its publisher chose.
+
+The shipped list `data/subventions/header_variants.csv` maps header variants to SCDL fields:
+the official names and titles of schemas 1.1 and 2.1.1, the pre-decree layout (COLL_*,
+ATTRIB_*, SUB_*), variants met in the real files, and the 141 variants collected by Data for
+Good's Éclaireur public (a few corrected, see the file's notes). A header cell matches a
+variant when both reduce to the same key: lower case, accents removed, everything but letters
+and digits dropped ("Nom du bénéficiaire" → "nomdubeneficiaire", "nomBeneficiaire" → "nombeneficiaire").
+
+Variants are *strong* (specific enough to recognise a subsidy file) or *weak* (generic words
+such as "nom" or "SIRET", used only once the file is recognised). A table is a subsidy table
+when its strong variants name an amount, a beneficiary, and a grantor or a convention.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+
+from leviers.paths import PACKAGE_DATA
+
+VARIANTS_FILE = PACKAGE_DATA / "subventions" / "header_variants.csv"
+
+# SCDL 2.1.1 fields, in the schema's order.
+SCDL_FIELDS = (
+    "nomAttribuant",
+    "idAttribuant",
+    "dateConvention",
+    "referenceDecision",
+    "nomBeneficiaire",
+    "idBeneficiaire",
+    "rnaBeneficiaire",
+    "objet",
+    "montant",
+    "nature",
+    "conditionsVersement",
+    "datesPeriodeVersement",
+    "idRAE",
+    "notificationUE",
+    "pourcentageSubvention",
+    "dispositifAide",
+)
+# Fields of older layouts that are not SCDL fields but feed one.
+EXTRA_FIELDS = ("annee", "dateDebutVersement", "dateFinVersement", "siret")
+FIELDS = SCDL_FIELDS + EXTRA_FIELDS
+
+BENEFICIARY = ("nomBeneficiaire", "idBeneficiaire", "rnaBeneficiaire")
+GRANTOR_OR_CONVENTION = ("nomAttribuant", "idAttribuant", "dateConvention", "referenceDecision")
+PRE_DECREE_MARKER = "submontant"  # SUB_MONTANT, the amount column of the pre-decree layout
+# How many leading rows may come before the header (titles, grouped headings).
+HEADER_SEARCH_ROWS = 10
+
+
+def key(name: str) -> str:
+    """The comparison key of a header cell or variant."""
+    text = unicodedata.normalize("NFKD", name.lower())
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    return re.sub(r"[^a-z0-9]", "", text.replace("œ", "oe"))
+
+
+@dataclass(frozen=True)
+class Variant:
+    field: str  # SCDL field, or '' for a known column that is deliberately not mapped
+    strong: bool
+
+
+@cache
+def variants() -> dict[str, Variant]:
+    """Variant key → field; raises if two variants with the same key disagree (a broken list)."""
+    out: dict[str, Variant] = {}
+    ignored: set[str] = set()
+    with VARIANTS_FILE.open(encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle, delimiter=";"):
+            k = key(row["variant"])
+            if row["strength"] == "ignored":
+                ignored.add(k)
+                continue
+            if row["field"] not in FIELDS:
+                raise ValueError(f"{VARIANTS_FILE}: champ inconnu {row['field']!r}")
+            variant = Variant(row["field"], row["strength"] == "strong")
+            previous = out.get(k)
+            if previous is not None and previous.field != variant.field:
+                raise ValueError(f"{VARIANTS_FILE}: {row['variant']!r} associé à deux champs")
+            if previous is None or (variant.strong and not previous.strong):
+                out[k] = variant
+    for k in ignored - out.keys():
+        out[k] = Variant("", False)
+    return out
+
+
+@dataclass(frozen=True)
+class HeaderMap:
+    """Where each field is in a table: column position per field, and the unmapped columns."""
+
+    names: tuple[str, ...]  # header cells as published
+    fields: dict[str, int]  # field → column position
+    extras: tuple[int, ...]  # positions of columns kept as published (not an SCDL field)
+    layout: str  # scdl | pre-decree
+
+    def recognised(self) -> bool:
+        return bool(self.fields)
+
+
+def map_header(cells: Sequence[str]) -> tuple[HeaderMap, set[str]]:
+    """Map a header row; also return the fields named by *strong* variants (for recognition).
+
+    When two columns map to the same field, a strong variant beats a weak one, then the first
+    column wins; the other is kept as an extra column.
+    """
+    table = variants()
+    names = tuple(str(c).strip() for c in cells)
+    mapped = [table.get(key(name)) for name in names]
+    chosen: dict[str, tuple[int, bool]] = {}
+    for position, variant in enumerate(mapped):
+        if variant is None or not variant.field:
+            continue
+        if variant.field == "siret":
+            variant = _resolve_siret(mapped, position)
+            if variant is None:
+                continue
+        current = chosen.get(variant.field)
+        if current is None or (variant.strong and not current[1]):
+            chosen[variant.field] = (position, variant.strong)
+    fields = {f: p for f, (p, _) in chosen.items()}
+    used = set(fields.values())
+    extras = tuple(p for p, name in enumerate(names) if p not in used and name)
+    keys = {key(n) for n in names}
+    layout = "pre-decree" if PRE_DECREE_MARKER in keys else "scdl"
+    strong = {f for f, (_, s) in chosen.items() if s}
+    return HeaderMap(names, fields, extras, layout), strong
+
+
+def _resolve_siret(mapped: Sequence[Variant | None], position: int) -> Variant | None:
+    """A bare "SIRET" column belongs to the nearest name column: the grantor's or the beneficiary's."""
+    owners = {"nomAttribuant": "idAttribuant", "nomBeneficiaire": "idBeneficiaire"}
+    order = sorted(range(len(mapped)), key=lambda p: (abs(p - position), p > position))
+    for p in order:
+        variant = mapped[p]
+        if p != position and variant is not None and variant.field in owners:
+            return Variant(owners[variant.field], False)
+    return None
+
+
+def is_subsidy_header(strong: set[str]) -> bool:
+    """An amount, a beneficiary, and a grantor or convention field, all named by strong variants."""
+    return (
+        "montant" in strong
+        and any(f in strong for f in BENEFICIARY)
+        and any(f in strong for f in GRANTOR_OR_CONVENTION)
+    )
+
+
+def find_header(rows: Sequence[Sequence[str]]) -> tuple[int, HeaderMap] | None:
+    """The first of the leading rows that is a subsidy header, with its position."""
+    for index, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
+        header, strong = map_header(row)
+        if is_subsidy_header(strong):
+            return index, header
+    return None
+
+
+def is_grantorless_list(rows: Sequence[Sequence[str]]) -> bool:
+    """A list of amounts per beneficiary with no grantor nor convention column (an annex to a budget,
+    payments per association…): subsidy data, but not an SCDL file, and impossible to attribute."""
+    for row in rows[:HEADER_SEARCH_ROWS]:
+        keys = [key(str(c)) for c in row]
+        header, _ = map_header(row)
+        beneficiary = "nomBeneficiaire" in header.fields or any(
+            "raisonsociale" in k or "beneficiaire" in k for k in keys
+        )
+        amount = any(k.startswith(("montant", "mandate")) for k in keys)
+        subsidy_words = any("subvention" in k or "mandate" in k or "beneficiaire" in k for k in keys)
+        if (
+            beneficiary
+            and amount
+            and subsidy_words
+            and not any(f in header.fields for f in GRANTOR_OR_CONVENTION)
+        ):
+            return True
+    return False

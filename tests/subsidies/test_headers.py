@@ -1,0 +1,111 @@
+"""Header variants: the 141 real variants of Éclaireur public, official names and titles, old layouts."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+
+from leviers.subsidies.headers import find_header, is_subsidy_header, key, map_header, variants
+
+# Corrections made to Éclaireur public's list (documented in header_variants.csv).
+CORRECTED = {
+    ("Raison sociale (SIRENE)", "rnaBeneficiaire"): "nomBeneficiaire",
+    ("objet", "nature"): "objet",
+    ("dates_versement", "datePeriodeVersement"): "datesPeriodeVersement",
+    ("exercice", "dateConvention"): "annee",
+    ("anne", "dateConvention"): "annee",
+    ("annze", "dateConvention"): "annee",
+    ("annee_subv", "dateConvention"): "annee",
+    ("SIRET", "idAttribuant"): "siret",
+    ("N° Siret", "idAttribuant"): "siret",
+    ("N° SIRET", "idBeneficiaire"): "siret",
+    ("numero_siret", "idBeneficiaire"): "siret",
+}
+
+
+def test_every_eclaireur_variant_is_known(shared_data: Path) -> None:
+    table = variants()
+    path = shared_data / "subventions/mappings/eclaireur_public_dataset_dict.csv"
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.DictReader(handle, delimiter=";"))
+    assert len(rows) == 141
+    for row in rows:
+        name, target = row["original_name"], row["official_name"]
+        found = table[key(name)]
+        if target == "categoryUsage":
+            assert found.field == "", name  # not an SCDL field: kept as an extra column
+        else:
+            assert found.field == CORRECTED.get((name, target), target), name
+
+
+def test_official_names_and_titles(shared_data: Path) -> None:
+    import json
+
+    for version in ("1.1", "2.1.1"):
+        schema = json.loads(
+            (shared_data / f"subventions/schema/scdl-subventions-{version}.schema.json").read_text()
+        )
+        for field in schema["fields"]:
+            assert variants()[key(field["name"])].field == field["name"]
+            assert variants()[key(field["title"])].field == field["name"]
+
+
+def test_key_ignores_case_accents_and_punctuation() -> None:
+    assert key("Nom du bénéficiaire") == key("NOM DU BENEFICIAIRE") == "nomdubeneficiaire"
+    assert key("datesperiodeVersement") == key("datesPeriodeVersement")
+    assert key("Montant  total de la subvention") == key("Montant total de la subvention")
+
+
+def test_bare_siret_column_goes_to_the_nearest_name() -> None:
+    header, _ = map_header(["nom_attribuant", "SIRET", "Nom du bénéficiaire", "N° SIRET", "montant"])
+    assert header.fields["idAttribuant"] == 1
+    assert header.fields["idBeneficiaire"] == 3
+
+
+def test_pre_decree_layout() -> None:
+    cells = [
+        "COLL_NOM",
+        "COLL_SIRET",
+        "COLL_TYPE",
+        "ACTE_DATE",
+        "ACTE_REF",
+        "ATTRIB_NOM",
+        "ATTRIB_SIRET",
+        "ATTRIB_TYPE",
+        "SUB_OBJET",
+        "SUB_MONTANT",
+    ]
+    header, strong = map_header(cells)
+    assert header.layout == "pre-decree"
+    assert is_subsidy_header(strong)
+    assert header.extras == (2, 7)  # COLL_TYPE and ATTRIB_TYPE kept as published
+
+
+def test_header_below_a_heading_row() -> None:
+    rows = [
+        ["Informations relatives à l’autorité administrative attribuant la subvention", "", "", ""],
+        [
+            "Nom de l’attributaire",
+            "Identification de l’attributaire (SIRET)",
+            "Nom du bénéficiaire",
+            "Montant  total de la subvention",
+        ],
+    ]
+    found = find_header(rows)
+    assert found is not None
+    assert found[0] == 1
+    assert found[1].fields == {"nomAttribuant": 0, "idAttribuant": 1, "nomBeneficiaire": 2, "montant": 3}
+
+
+@pytest.mark.parametrize(
+    "cells",
+    [
+        ["nom", "siret", "montant", "date"],  # generic words only
+        ["acheteur.id", "titulaire_id_1", "montant", "objet", "nature"],  # DECP: no beneficiary
+        ["uid", "acheteur_id", "titulaire_id", "titulaire_nom", "montant", "objet"],
+    ],
+)
+def test_not_a_subsidy_header(cells: list[str]) -> None:
+    assert find_header([cells]) is None
