@@ -74,8 +74,8 @@ def main() -> None:
 
         # Usage errors: click's, or the copy of click vendored by Typer (same interface).
         if isinstance(exc, click.ClickException) or (hasattr(exc, "show") and hasattr(exc, "exit_code")):
-            exc.show()  # type: ignore[attr-defined]
-            sys.exit(exc.exit_code)  # type: ignore[attr-defined]
+            exc.show()
+            sys.exit(exc.exit_code)
         if os.environ.get("LEVIERS_DEBUG"):
             raise
         # A bug, not a user error: say so in one line, without a stack trace.
