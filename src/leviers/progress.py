@@ -9,8 +9,9 @@ from typing import Protocol
 
 
 class Progress(Protocol):
-    def start(self, description: str, total: float | None = None) -> None:
-        """Begin a step; `total` is in the step's own unit (bytes, records…) or None if unknown."""
+    def start(self, description: str, total: float | None = None, unit: str = "octets") -> None:
+        """Begin a step; `total` is counted in `unit` ("octets", "enregistrements", "étapes"…),
+        None when unknown."""
 
     def advance(self, amount: float = 1) -> None:
         """Report `amount` more units done in the current step."""
@@ -22,7 +23,7 @@ class Progress(Protocol):
 class NoProgress:
     """Progress sink that shows nothing."""
 
-    def start(self, description: str, total: float | None = None) -> None:
+    def start(self, description: str, total: float | None = None, unit: str = "octets") -> None:
         pass
 
     def advance(self, amount: float = 1) -> None:

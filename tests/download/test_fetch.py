@@ -18,7 +18,7 @@ class Recorder:
         self.steps: list[tuple[str, float | None]] = []
         self.done = 0.0
 
-    def start(self, description: str, total: float | None = None) -> None:
+    def start(self, description: str, total: float | None = None, unit: str = "octets") -> None:
         self.steps.append((description, total))
         self.done = 0.0
 

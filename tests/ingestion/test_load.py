@@ -142,7 +142,7 @@ class _KillMidMerge:
         self.step = ""
         self.merged = 0
 
-    def start(self, description: str, total: float | None = None) -> None:
+    def start(self, description: str, total: float | None = None, unit: str = "octets") -> None:
         self.step = description
 
     def advance(self, amount: float = 1) -> None:

@@ -12,13 +12,15 @@ from rich.console import Console
 from rich.progress import (
     BarColumn,
     DownloadColumn,
-    MofNCompleteColumn,
     Progress,
+    ProgressColumn,
+    Task,
     TaskID,
     TextColumn,
     TimeElapsedColumn,
     TimeRemainingColumn,
 )
+from rich.text import Text
 
 # Human output and progress go to stderr so that `--json` output on stdout stays clean.
 console = Console(soft_wrap=True)
@@ -44,14 +46,31 @@ def emit_json(payload: Any) -> None:
     sys.stdout.write("\n")
 
 
+class _AmountColumn(ProgressColumn):
+    """Done / total in the step's own unit: bytes shown as kB/MB, anything else as a count."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._bytes = DownloadColumn()
+
+    def render(self, task: Task) -> Text:
+        unit = task.fields.get("unit", "octets")
+        if unit == "octets":
+            return self._bytes.render(task)
+        done = f"{int(task.completed):,}".replace(",", " ")
+        total = f"/{int(task.total):,}".replace(",", " ") if task.total is not None else ""
+        return Text(f"{done}{total} {unit}", style="progress.download")
+
+
 class RichProgress:
-    """Rich progress bar on stderr implementing leviers.progress.Progress."""
+    """Rich progress bars on stderr implementing leviers.progress.Progress."""
 
     def __init__(self, *, bytes_unit: bool = False, disable: bool = False) -> None:
+        del bytes_unit  # the unit now comes with each step (Progress.start)
         columns = [
             TextColumn("[progress.description]{task.description}"),
             BarColumn(),
-            DownloadColumn() if bytes_unit else MofNCompleteColumn(),
+            _AmountColumn(),
             TimeElapsedColumn(),
             TimeRemainingColumn(),
         ]
@@ -65,9 +84,9 @@ class RichProgress:
     def __exit__(self, *exc: object) -> None:
         self._progress.__exit__(None, None, None)
 
-    def start(self, description: str, total: float | None = None) -> None:
+    def start(self, description: str, total: float | None = None, unit: str = "octets") -> None:
         self.finish()
-        self._task = self._progress.add_task(description, total=total)
+        self._task = self._progress.add_task(description, total=total, unit=unit)
 
     def advance(self, amount: float = 1) -> None:
         if self._task is not None:

@@ -114,7 +114,7 @@ def prepare_network(pbf: Path, progress: Progress = NoProgress()) -> Path:  # no
     log = work / "osrm.log"
     threads = str(max(1, os.cpu_count() or 1))
     try:
-        progress.start(f"Extraction du réseau routier de {pbf.name} (OSRM, profil voiture)")
+        progress.start(f"Extraction du réseau routier de {pbf.name} (OSRM, profil voiture)", unit="étapes")
         _run(
             "extract",
             ["-p", str(profile), "-t", threads, "-o", str(work / base_name), str(pbf.resolve())],
@@ -122,7 +122,7 @@ def prepare_network(pbf: Path, progress: Progress = NoProgress()) -> Path:  # no
             log,
         )
         progress.finish()
-        progress.start("Contraction du réseau (OSRM)")
+        progress.start("Contraction du réseau (OSRM)", unit="étapes")
         _run("contract", ["-t", threads, str(work / base_name)], pbf, log)
         progress.finish()
         (work / _READY_MARK).write_text(
@@ -209,7 +209,7 @@ class OsrmEngine:
             return Durations(minutes, src_snap, dst_snap)
         step = max(1, _TABLE_CELLS // n_dst)
         dst_coords = [(float(x), float(y)) for x, y in zip(dst_lon, dst_lat, strict=True)]
-        progress.start("Temps de trajet routiers (OSRM)", total=n_src)
+        progress.start("Temps de trajet routiers (OSRM)", total=n_src, unit="communes")
         for start in range(0, n_src, step):
             stop = min(n_src, start + step)
             src_coords = [

@@ -242,7 +242,7 @@ def plan_new_sites(
     if k < 0:
         raise LeviersError(f"nombre de nouveaux sites {k} invalide : il doit être positif ou nul.")
     problem = problem or build_problem(analysis, engine, candidates, progress)
-    progress.start(f"Choix de {k} nouveaux sites (HiGHS)")
+    progress.start(f"Choix de {k} nouveaux sites (HiGHS)", unit="étapes")
     solution = max_coverage(problem.instance, k, time_limit_s)
     progress.finish()
     return _result(problem, engine, "maximiser", k, solution, progress)
@@ -266,7 +266,7 @@ def sites_for_target(
     summary = analysis.summary()
     known = summary["couvertes"]["population"] + summary["non_couvertes"]["population"]
     need = math.ceil(target_share * known - 1e-9) - summary["couvertes"]["population"]
-    progress.start("Nombre minimal de nouveaux sites (HiGHS)")
+    progress.start("Nombre minimal de nouveaux sites (HiGHS)", unit="étapes")
     solution = min_sites(problem.instance, float(need), time_limit_s)
     progress.finish()
     return _result(problem, engine, "cible", target_share, solution, progress)

@@ -165,7 +165,7 @@ def pairs_within(
     out_src: list[IntArray] = []
     out_dst: list[IntArray] = []
     out_min: list[FloatArray] = []
-    progress.start("Temps de trajet (paires sous le seuil)", total=n_src)
+    progress.start("Temps de trajet (paires sous le seuil)", total=n_src, unit="communes")
     for start in range(0, n_src, chunk):
         rows = order[start : start + chunk]
         crow = haversine_matrix_km(src_lon[rows], src_lat[rows], dst_lon, dst_lat)

@@ -42,8 +42,10 @@ class DecpLoader:
         raw_fetcher: RawFetcher,
         *,
         empty_means_none: bool = False,
+        strict_versions: bool = True,
     ) -> None:
         self.ctx = ctx
+        self.strict_versions = strict_versions
         self.raw_fetcher = raw_fetcher
         self.con = ctx.con
         self.format_id = format_id
@@ -63,7 +65,12 @@ class DecpLoader:
 
         One statement per batch: staged rows are never materialised, and a record's text is kept
         only when it is refused (nested lists are checked once per file, in `finish`)."""
-        select = normalise.record_sql(kind, f"({staged_sql})", empty_means_none=self.empty_means_none)
+        select = normalise.record_sql(
+            kind,
+            f"({staged_sql})",
+            empty_means_none=self.empty_means_none,
+            strict_versions=self.strict_versions,
+        )
         target = self._clean_table(kind)
         if target in self.created:
             self.con.execute(f"INSERT INTO {target} {select}")
@@ -181,7 +188,7 @@ class DecpLoader:
             total += int(row[0])
             synthetic = synthetic or bool(row[1])
             quarantined += quarantine_from(self.con, self.ctx.ingestion_id, table, "id")
-            self.ctx.progress.start("Fusion dans l'entrepôt", None)
+            self.ctx.progress.start("Fusion dans l'entrepôt", None, unit="étapes")
             counts = merge_kind(self.con, table, self.ctx.ingestion_id, self.format_id, self.ctx.progress)
             self.ctx.progress.finish()
             loaded += counts.loaded

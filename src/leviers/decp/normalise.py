@@ -295,8 +295,11 @@ class Check:
     reason: str  # SQL expression
 
 
-def _violations(kind: str, f: Field, raw: str, clean: str, typed: str) -> list[Check]:
-    """Checks of one scalar field."""
+def _violations(
+    kind: str, f: Field, raw: str, clean: str, typed: str, strict_versions: bool = True
+) -> list[Check]:
+    """Checks of one scalar field. `strict_versions`: refuse a label of the other format version
+    (off when the version is only inferred, as in the consolidated file)."""
     name = _sql_str(f.name)
     out: list[Check] = []
 
@@ -318,7 +321,7 @@ def _violations(kind: str, f: Field, raw: str, clean: str, typed: str) -> list[C
             f"{name} || ' : ' || lv_quote({raw}) || {_sql_str(' non reconnu (attendu : ' + ' | '.join(values) + ')')}",
         )
         # A label of the other format version (e.g. formePrix « Ferme » of 2019 in a 2024 record).
-        for version, c in _constraints(kind, f).items():
+        for version, c in _constraints(kind, f).items() if strict_versions else ():
             own = [v for v in values if v in (c.enum or ())]
             if c.enum and len(own) < len(values):
                 add(
@@ -493,7 +496,9 @@ CONCESSION = Kind(
 )
 
 
-def record_sql(kind: Kind, staged: str, *, empty_means_none: bool = False) -> str:
+def record_sql(
+    kind: Kind, staged: str, *, empty_means_none: bool = False, strict_versions: bool = True
+) -> str:
     """SELECT normalising and validating the scalar and list fields of staged records.
 
     Nested lists (holders, modifications…) pass through as staged; nested_checks_sql validates
@@ -504,7 +509,7 @@ def record_sql(kind: Kind, staged: str, *, empty_means_none: bool = False) -> st
     lists = {f.column: _list_typed(kind.name, f, f.column) for f in kind.list_fields}
     checks: list[Check] = []
     for f in kind.fields:
-        checks += _violations(kind.name, f, f.column, f"c_{f.column}", f"n_{f.column}")
+        checks += _violations(kind.name, f, f.column, f"c_{f.column}", f"n_{f.column}", strict_versions)
     for f in kind.list_fields:
         checks += _list_violations(kind.name, f, f"n_{f.column}")
     c_columns = ",\n    ".join(f"lv_clean({f.column}) AS c_{f.column}" for f in kind.fields)

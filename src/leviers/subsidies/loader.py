@@ -139,7 +139,7 @@ def load_table(ctx: LoadContext, table: Table, rows: Iterator[Row], format_id: s
     con.execute(normalise.MACROS)
     _create_staging(ctx)
     labels = _unique_names(table.header.names)
-    ctx.progress.start("Lecture des subventions", None)
+    ctx.progress.start("Lecture des subventions", None, unit="lignes")
     first = list(itertools.islice(rows, BATCH))
     version = schema_version(table.header, first)
     validator = validation.Validator(version, set(table.header.fields))

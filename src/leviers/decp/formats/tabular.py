@@ -284,13 +284,20 @@ class _TabularFormat:
 
     def load(self, ctx: LoadContext) -> LoadCounts:
         batches = self._batches(ctx)
-        loader = DecpLoader(ctx, self.id, lambda indexes: self._fetch(ctx, indexes))
+        # The consolidated file mixes both format versions; a record's version is only inferred
+        # from its date there, so labels of either version are accepted.
+        loader = DecpLoader(
+            ctx,
+            self.id,
+            lambda indexes: self._fetch(ctx, indexes),
+            strict_versions=not self.id.startswith("decp-consolide"),
+        )
         if self.id.startswith("decp-consolide"):
             first = next(batches, None)
             if first is not None and "modification_id" not in first.schema.names:
                 return self._load_inferring_modifications(ctx, loader, first, batches)
             batches = itertools.chain([first] if first is not None else [], batches)
-        ctx.progress.start("Lecture du tableau", None)
+        ctx.progress.start("Lecture du tableau", None, unit="lignes")
         index = 0
         try:
             for batch in batches:

@@ -134,7 +134,7 @@ class _XmlFormat:
                 start = end
             rows.clear()
 
-        ctx.progress.start("Lecture du XML", None)
+        ctx.progress.start("Lecture du XML", None, unit="enregistrements")
         try:
             for index, kind, element in _records(ctx.path):
                 text = orjson.dumps(_value(element)).decode()

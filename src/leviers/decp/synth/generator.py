@@ -113,7 +113,7 @@ def generate_decp(
     tmp = out.with_name(out.name + ".tmp")
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
-        progress.start("Génération des DECP synthétiques", total=options.contracts)
+        progress.start("Génération des DECP synthétiques", total=options.contracts, unit="marchés")
         try:
             if fmt == "json2024":
                 report.concessions = options.concessions
