@@ -1,18 +1,21 @@
-"""Turn a DECP file's staged records into warehouse rows: normalise, validate, quarantine, merge.
+"""Turn a DECP file's staged records into warehouse rows, batch by batch.
 
 Format readers call `add` with batches of staged records (a SQL relation with the columns of
-records.py); `finish` merges everything and returns the file's counts. Everything runs inside
-the transaction opened by leviers.ingestion for this file.
+records.py) and `finish` at the end. Each batch is normalised and validated into a temporary
+table the size of the batch, its nested lists are unnested once, refused records go to the
+quarantine with their text, and the valid ones are merged into the warehouse at once: memory
+stays bounded by the batch, whatever the file's size. Everything runs inside the transaction
+of the file (leviers.ingestion), opened at the first batch: a failure anywhere rolls the whole
+file back.
 """
 
 from __future__ import annotations
 
 import itertools
 import os
-from collections.abc import Callable
 
-import duckdb
 import numpy as np
+import numpy.typing as npt
 import pyarrow as pa
 
 from leviers.decp import merge, normalise, records
@@ -22,9 +25,6 @@ from leviers.ingestion.registry import LoadContext, LoadCounts
 
 _names = itertools.count()
 
-RawFetcher = Callable[[list[int]], dict[int, str]]
-"""Given record indexes, return each record's text as read from the file (for the quarantine)."""
-
 # What makes two publications of one contract key the same contract; when they differ, the
 # buyer reused an id for another contract (seen in real files: one id for two lots) and the
 # later record goes to quarantine instead of being counted a duplicate or overwriting anything.
@@ -32,6 +32,7 @@ _FINGERPRINT = {
     MARCHE.name: ("date_notification", "montant", "cpv"),
     CONCESSION.name: ("date_signature", "valeur_globale"),
 }
+BATCH = "decp_batch"
 
 
 class DecpLoader:
@@ -39,161 +40,177 @@ class DecpLoader:
         self,
         ctx: LoadContext,
         format_id: str,
-        raw_fetcher: RawFetcher,
         *,
         empty_means_none: bool = False,
         strict_versions: bool = True,
     ) -> None:
         self.ctx = ctx
-        self.strict_versions = strict_versions
-        self.raw_fetcher = raw_fetcher
         self.con = ctx.con
         self.format_id = format_id
         self.empty_means_none = empty_means_none
-        self.created: set[str] = set()
+        self.strict_versions = strict_versions
+        self.records = self.quarantined = self.loaded = self.duplicates = 0
+        self.synthetic = False
         self.con.execute(normalise.MACROS)
-        # Staging is transient: no need to keep rows in insertion order (saves memory), and a
+        # Batches are transient: no need to keep rows in insertion order (saves memory); and a
         # national file must fit in a laptop: DuckDB spills to disk beyond this budget.
         self.con.execute("SET preserve_insertion_order = false")
         self.con.execute(f"SET memory_limit = '{os.environ.get('LEVIERS_MEMORY_LIMIT', '1GB')}'")
 
-    def _clean_table(self, kind: Kind) -> str:
-        return f"decp_clean_{kind.name}"
+    # -- batches --------------------------------------------------------------------------------
 
     def add(self, kind: Kind, staged_sql: str) -> None:
-        """Normalise and validate one batch of staged records (a SELECT) and keep it for the merge.
-
-        One statement per batch: staged rows are never materialised, and a record's text is kept
-        only when it is refused (nested lists are checked once per file, in `finish`)."""
+        """Normalise, validate, quarantine and merge one batch of staged records (a SELECT)."""
+        self.ctx.begin()
         select = normalise.record_sql(
             kind,
             f"({staged_sql})",
             empty_means_none=self.empty_means_none,
             strict_versions=self.strict_versions,
+            keep_raw=True,
         )
-        target = self._clean_table(kind)
-        if target in self.created:
-            self.con.execute(f"INSERT INTO {target} {select}")
-        else:
-            self.con.execute(f"CREATE OR REPLACE TEMP TABLE {target} AS {select}")
-            self.created.add(target)
+        self.con.execute(f"CREATE OR REPLACE TEMP TABLE {BATCH} AS {select}")
+        modifications, holders = self._nested_rows(kind)
+        self._refuse_conflicts(kind)
+        row = self.con.execute(
+            f"SELECT count(*), coalesce(bool_or(synthetic), false) FROM {BATCH}"
+        ).fetchone()
+        assert row is not None
+        self.records += int(row[0])
+        self.synthetic = self.synthetic or bool(row[1])
+        self.quarantined += quarantine_from(self.con, self.ctx.ingestion_id, BATCH, "id")
+        merge_kind = merge.merge_marches if kind is MARCHE else merge.merge_concessions
+        counts = merge_kind(self.con, BATCH, modifications, holders, self.ctx.ingestion_id, self.format_id)
+        self.loaded += counts.loaded
+        self.duplicates += counts.duplicates
+        for name in (BATCH, modifications, holders):
+            self.con.execute(f"DROP TABLE {name}")
+
+    def refuse_invalid_json(
+        self, indexes: npt.NDArray[np.int64], texts: pa.Array, valid: npt.NDArray[np.bool_] | None
+    ) -> tuple[npt.NDArray[np.int64], pa.Array]:
+        """Send records that are not valid JSON (as checked by the scanner) straight to the
+        quarantine, and return the others. Without a check (`valid` None) nothing is refused here:
+        the records must then be parsed tolerantly (add_json(strict=False))."""
+        if valid is None or valid.all():
+            return indexes, texts
+        self.ctx.begin()
+        bad = pa.table({"record_index": pa.array(indexes[~valid]), "j": texts.filter(pa.array(~valid))})
+        name = f"decp_invalid_{next(_names)}"
+        self.con.register(name, bad)
+        try:
+            self.con.execute(
+                f"INSERT INTO quarantine SELECT {self.ctx.ingestion_id}, record_index, NULL, NULL, "
+                f"'enregistrement JSON invalide', j FROM {name}"
+            )
+        finally:
+            self.con.unregister(name)
+        self.records += int((~valid).sum())
+        self.quarantined += int((~valid).sum())
+        return indexes[valid], texts.filter(pa.array(valid))
 
     def add_json(
         self,
         kind: Kind,
-        first_index: int,
+        indexes: npt.NDArray[np.int64],
         texts: pa.Array,
         schema_version: str,
+        *,
+        strict: bool,
         where: str = "",
         raw: pa.Array | None = None,
     ) -> None:
-        """Add a batch of JSON record texts (a format 2019 or 2024 record each).
+        """Add a batch of JSON record texts (a format 2019 or 2024 record each) with their indexes.
 
-        `raw`, when given, is what the quarantine keeps of each record (e.g. the XML it came from).
+        `strict`: every text is known to be valid JSON (parsed faster); otherwise records that do
+        not parse are refused one by one. `raw`, when given, is what the quarantine keeps of each
+        record (e.g. the XML it came from).
         """
-        columns = {
-            "record_index": pa.array(np.arange(first_index, first_index + len(texts), dtype=np.int64)),
-            "j": texts,
-        }
+        columns: dict[str, pa.Array] = {"record_index": pa.array(indexes, pa.int64()), "j": texts}
         if raw is not None:
             columns["x"] = raw
-        table = pa.table(columns)
         name = f"decp_arrow_{next(_names)}"
-        self.con.register(name, table)
+        self.con.register(name, pa.table(columns))
         try:
             source = f"(SELECT * FROM {name} {where})" if where else name
             select = records.marche_json_select if kind is MARCHE else records.concession_json_select
             raw_column = "x" if raw is not None else "j"
-            try:
-                self.add(kind, select(source, f"'{schema_version}'", raw_column))
-            except duckdb.InvalidInputException as exc:
-                if "json" not in str(exc).lower():
-                    raise
-                # A record is not valid JSON: parse the batch again, refusing that record alone.
-                self.add(kind, select(source, f"'{schema_version}'", raw_column, tolerant=True))
+            self.add(kind, select(source, f"'{schema_version}'", raw_column, tolerant=not strict))
         finally:
             self.con.unregister(name)
 
-    def _add_violations(self, table: str, violations: str) -> None:
-        """Append the violations of `violations(record_index, violations)` to the records, fetching
-        again the text of records that were valid so far (their text was not kept)."""
-        missing = [
-            int(r[0])
-            for r in self.con.execute(
-                f"SELECT v.record_index FROM {violations} v JOIN {table} t USING (record_index) WHERE t.raw IS NULL"
-            ).fetchall()
-        ]
-        self.con.execute("CREATE OR REPLACE TEMP TABLE decp_fetched_raw (record_index BIGINT, raw VARCHAR)")
-        if missing:
-            self.con.executemany(
-                "INSERT INTO decp_fetched_raw VALUES (?, ?)", list(self.raw_fetcher(missing).items())
-            )
-        self.con.execute(
-            f"""UPDATE {table} SET
-                violations = list_concat({table}.violations, v.violations),
-                raw = coalesce({table}.raw, r.raw)
-            FROM {violations} v LEFT JOIN decp_fetched_raw r USING (record_index)
-            WHERE {table}.record_index = v.record_index"""
-        )
-        self.con.execute("DROP TABLE decp_fetched_raw")
+    # -- checks that need more than one record ---------------------------------------------------
 
-    def _refuse_nested(self, kind: Kind, table: str) -> None:
-        """Invalid values inside nested lists (modifications, supplier id types) refuse the record."""
+    def _add_violations(self, violations: str) -> None:
+        """Append the violations of `violations(record_index, violations)` to the batch's records."""
         self.con.execute(
-            f"CREATE OR REPLACE TEMP TABLE decp_nested AS {normalise.nested_checks_sql(kind, table)}"
+            f"""UPDATE {BATCH} SET violations = list_concat({BATCH}.violations, v.violations)
+            FROM {violations} v WHERE {BATCH}.record_index = v.record_index"""
         )
-        self._add_violations(table, "decp_nested")
+
+    def _nested_rows(self, kind: Kind) -> tuple[str, str]:
+        """Unnest modifications and holders once; refuse records whose nested values are invalid."""
+        modifications, holders = f"decp_mods_{kind.name}", f"decp_holders_{kind.name}"
+        self.con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {modifications} AS {normalise.modification_rows_sql(kind, BATCH)}"
+        )
+        self.con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {holders} AS {normalise.holder_rows_sql(BATCH, kind.nested[0])}"
+        )
+        self.con.execute(
+            f"CREATE OR REPLACE TEMP TABLE decp_nested AS {normalise.nested_checks_sql(kind, modifications, holders)}"
+        )
+        self._add_violations("decp_nested")
         self.con.execute("DROP TABLE decp_nested")
+        return modifications, holders
 
-    def _refuse_conflicts(self, kind: Kind, table: str) -> None:
-        """Records reusing a contract key for a different contract get a violation (see _FINGERPRINT)."""
+    def _refuse_conflicts(self, kind: Kind) -> None:
+        """Records reusing a contract key for a different contract (see _FINGERPRINT) are refused:
+        against an earlier record of the batch, or a contract already in the warehouse (loaded from
+        an earlier batch of this file or from another file)."""
         fields = _FINGERPRINT[kind.name]
         key = kind.key
         differs = " OR ".join(f"a.{f} IS DISTINCT FROM b.{f}" for f in fields)
         described = " || ', ' || ".join(f"'{f} ' || coalesce(b.{f}::VARCHAR, '?')" for f in fields)
-        warehouse = "contracts" if kind is MARCHE else "concessions"
+        warehouse, sources = (
+            ("contracts", "contract_sources") if kind is MARCHE else ("concessions", "concession_sources")
+        )
         columns = ", ".join(("record_index", key, *fields))
+        ingestion = self.ctx.ingestion_id
         self.con.execute(
             f"""CREATE OR REPLACE TEMP TABLE decp_conflicts AS
-            WITH v AS (SELECT {columns} FROM {table} WHERE len(violations) = 0 AND NOT modification_only),
+            WITH v AS (SELECT {columns} FROM {BATCH} WHERE len(violations) = 0 AND NOT modification_only),
             firsts AS (SELECT v.* FROM v JOIN (SELECT {key}, min(record_index) AS i FROM v GROUP BY ALL) f
-                       ON v.record_index = f.i)
+                       ON v.record_index = f.i),
+            known AS (
+                SELECT b.*, b.first_ingestion_id = {ingestion} AS same_file,
+                       (SELECT min(s.record_index) FROM {sources} s
+                        WHERE s.{key} = b.{key} AND s.ingestion_id = {ingestion}) AS first_index
+                FROM {warehouse} b SEMI JOIN v ON v.{key} = b.{key}
+            )
             SELECT a.record_index, list({{'field': 'id', 'reason': reason}}) AS violations FROM (
                 SELECT a.record_index, 'identifiant déjà utilisé dans ce fichier par l''enregistrement n° '
                        || (b.record_index + 1) || ' pour un autre marché (' || {described} || ')' AS reason
                 FROM v a JOIN firsts b ON a.{key} = b.{key} AND a.record_index <> b.record_index AND ({differs})
                 UNION ALL
-                SELECT a.record_index, 'identifiant déjà présent dans l''entrepôt pour un autre marché ('
-                       || {described} || ')' AS reason
-                FROM v a JOIN {warehouse} b ON a.{key} = b.{key} AND ({differs})
+                SELECT a.record_index,
+                       CASE WHEN b.same_file THEN 'identifiant déjà utilisé dans ce fichier par l''enregistrement n° '
+                                                  || (b.first_index + 1)
+                            ELSE 'identifiant déjà présent dans l''entrepôt' END
+                       || ' pour un autre marché (' || {described} || ')' AS reason
+                FROM v a JOIN known b ON a.{key} = b.{key} AND ({differs})
             ) a GROUP BY a.record_index"""
         )
-        self._add_violations(table, "decp_conflicts")
+        self._add_violations("decp_conflicts")
         self.con.execute("DROP TABLE decp_conflicts")
 
     def finish(self) -> LoadCounts:
-        """Quarantine refused records and merge the valid ones; return the file's counts."""
-        total = quarantined = loaded = duplicates = 0
-        synthetic = False
-        # Everything above was temporary tables: the warehouse is written from here on, atomically.
-        self.ctx.begin()
-        for kind, merge_kind in ((MARCHE, merge.merge_marches), (CONCESSION, merge.merge_concessions)):
-            table = self._clean_table(kind)
-            if table not in self.created:
-                continue
-            self._refuse_nested(kind, table)
-            self._refuse_conflicts(kind, table)
-            row = self.con.execute(f"SELECT count(*), bool_or(synthetic) FROM {table}").fetchone()
-            assert row is not None
-            total += int(row[0])
-            synthetic = synthetic or bool(row[1])
-            quarantined += quarantine_from(self.con, self.ctx.ingestion_id, table, "id")
-            self.ctx.progress.start("Fusion dans l'entrepôt", None, unit="étapes")
-            counts = merge_kind(self.con, table, self.ctx.ingestion_id, self.format_id, self.ctx.progress)
-            self.ctx.progress.finish()
-            loaded += counts.loaded
-            duplicates += counts.duplicates
-            self.con.execute(f"DROP TABLE {table}")
+        """The file's counts (every batch is already merged)."""
+        self.ctx.begin()  # a file without any record still logs inside a transaction
         return LoadCounts(
-            records=total, loaded=loaded, quarantined=quarantined, duplicates=duplicates, synthetic=synthetic
+            records=self.records,
+            loaded=self.loaded,
+            quarantined=self.quarantined,
+            duplicates=self.duplicates,
+            synthetic=self.synthetic,
         )

@@ -17,7 +17,6 @@ from dataclasses import dataclass
 import duckdb
 
 from leviers.decp import normalise
-from leviers.progress import NoProgress, Progress
 
 
 @dataclass
@@ -77,22 +76,18 @@ def _first_new(con: duckdb.DuckDBPyConnection, clean: str, key: str, warehouse: 
 def merge_marches(
     con: duckdb.DuckDBPyConnection,
     clean: str,
+    modifications: str,
+    holders: str,
     ingestion_id: int,
     source_format: str,
-    progress: Progress | None = None,
 ) -> MergeCounts:
     """Merge the valid records of temp table `clean` (normalise.record_sql output) into the warehouse.
 
     Works on `clean` in place (filtered joins rather than copies of its wide rows)."""
-    progress = progress or NoProgress()
-
-    def x(sql: str) -> None:
-        con.execute(sql)
-        progress.advance(1)
+    x = con.execute
 
     valid = f"(SELECT * FROM {clean} WHERE len(violations) = 0)"
     _first_new(con, clean, "contract_key", "contracts", "m_new")
-    progress.advance(1)
     columns = MARCHE_COLUMNS.replace("source_format", f"'{source_format}' AS source_format")
     x(
         f"""INSERT INTO contracts ({MARCHE_COLUMNS}, current_montant, current_duree_mois, modification_count,
@@ -102,11 +97,13 @@ def merge_marches(
     )
     # Suppliers of the initial contract: from every record (the consolidated file has one row per
     # supplier), each (contract, supplier) once, numbered after the ones already known.
+    valid_index = f"(SELECT record_index FROM {clean} WHERE len(violations) = 0)"
+    keys = f"(SELECT record_index, contract_key FROM {clean})"
     x(
         f"""CREATE OR REPLACE TEMP TABLE m_holders_new AS
         WITH h AS (
-            SELECT v.contract_key, h.* FROM ({normalise._holder_rows(valid, "titulaires")}) h
-            JOIN (SELECT record_index, contract_key FROM {clean}) v USING (record_index)
+            SELECT k.contract_key, h.* FROM {holders} h SEMI JOIN {valid_index} v USING (record_index)
+            JOIN {keys} k USING (record_index)
             WHERE h.holder_id IS NOT NULL
         ), firsts AS (
             SELECT * FROM h QUALIFY row_number() OVER (
@@ -138,8 +135,8 @@ def merge_marches(
     x(
         f"""CREATE OR REPLACE TEMP TABLE m_mods_new AS
         WITH m AS (
-            SELECT v.contract_key, m.* FROM ({normalise.marche_modifications_sql(valid)}) m
-            JOIN (SELECT record_index, contract_key FROM {clean}) v USING (record_index)
+            SELECT k.contract_key, m.* FROM {modifications} m SEMI JOIN {valid_index} v USING (record_index)
+            JOIN {keys} k USING (record_index)
         )
         SELECT m.* FROM m
         JOIN (SELECT contract_key, modification_id, min(record_index) AS first_index FROM m GROUP BY ALL) f
@@ -151,7 +148,7 @@ def merge_marches(
     x(
         f"""INSERT INTO contract_modifications
         SELECT contract_key, modification_id, objet_modification, date_notification, date_publication,
-               duree_mois, montant, coalesce(len(titulaires), 0) > 0, {ingestion_id}
+               duree_mois, montant, coalesce(len(nested), 0) > 0, {ingestion_id}
         FROM m_mods_new"""
     )
     x(
@@ -164,8 +161,8 @@ def merge_marches(
                CASE WHEN regexp_full_match(lv_id(h.h.id), '[0-9]{{14}}') THEN left(lv_id(h.h.id), 9)
                     WHEN regexp_full_match(lv_id(h.h.id), '[0-9]{{9}}') THEN lv_id(h.h.id) END,
                lv_clean(h.h.nom)
-        FROM (SELECT * FROM m_mods_new WHERE len(titulaires) > 0) m,
-             unnest(m.titulaires) WITH ORDINALITY AS h(h, ordinality)
+        FROM (SELECT * FROM m_mods_new WHERE len(nested) > 0) m,
+             unnest(m.nested) WITH ORDINALITY AS h(h, ordinality)
         WHERE lv_id(h.h.id) IS NOT NULL"""
     )
     # Current state of every contract that received a modification.
@@ -201,15 +198,12 @@ def merge_marches(
 def merge_concessions(
     con: duckdb.DuckDBPyConnection,
     clean: str,
+    modifications: str,
+    holders: str,
     ingestion_id: int,
     source_format: str,
-    progress: Progress | None = None,
 ) -> MergeCounts:
-    progress = progress or NoProgress()
-
-    def x(sql: str) -> None:
-        con.execute(sql)
-        progress.advance(1)
+    x = con.execute
 
     valid = f"(SELECT * FROM {clean} WHERE len(violations) = 0)"
     _first_new(con, clean, "concession_key", "concessions", "c_new")
@@ -220,11 +214,13 @@ def merge_concessions(
         SELECT {columns}, valeur_globale, duree_mois, 0, {ingestion_id}
         FROM {clean} SEMI JOIN c_new USING (record_index)"""
     )
+    valid_index = f"(SELECT record_index FROM {clean} WHERE len(violations) = 0)"
+    keys = f"(SELECT record_index, concession_key FROM {clean})"
     x(
         f"""CREATE OR REPLACE TEMP TABLE c_holders_new AS
         WITH h AS (
-            SELECT v.concession_key, h.* FROM ({normalise._holder_rows(valid, "concessionnaires")}) h
-            JOIN (SELECT record_index, concession_key FROM {clean}) v USING (record_index)
+            SELECT k.concession_key, h.* FROM {holders} h SEMI JOIN {valid_index} v USING (record_index)
+            JOIN {keys} k USING (record_index)
             WHERE h.holder_id IS NOT NULL
         ), firsts AS (
             SELECT * FROM h QUALIFY row_number() OVER (
@@ -252,8 +248,8 @@ def merge_concessions(
     x(
         f"""CREATE OR REPLACE TEMP TABLE c_mods_new AS
         WITH m AS (
-            SELECT v.concession_key, m.* FROM ({normalise.concession_modifications_sql(valid)}) m
-            JOIN (SELECT record_index, concession_key FROM {clean}) v USING (record_index)
+            SELECT k.concession_key, m.* FROM {modifications} m SEMI JOIN {valid_index} v USING (record_index)
+            JOIN {keys} k USING (record_index)
         )
         SELECT m.* FROM m
         JOIN (SELECT concession_key, modification_id, min(record_index) AS first_index FROM m GROUP BY ALL) f

@@ -497,7 +497,12 @@ CONCESSION = Kind(
 
 
 def record_sql(
-    kind: Kind, staged: str, *, empty_means_none: bool = False, strict_versions: bool = True
+    kind: Kind,
+    staged: str,
+    *,
+    empty_means_none: bool = False,
+    strict_versions: bool = True,
+    keep_raw: bool = False,
 ) -> str:
     """SELECT normalising and validating the scalar and list fields of staged records.
 
@@ -551,78 +556,106 @@ SELECT
   {nested},
   modification_only,
   violations,
-  CASE WHEN len(violations) > 0 THEN raw END AS raw
+  {"raw" if keep_raw else "CASE WHEN len(violations) > 0 THEN raw END AS raw"}
 FROM v
 """
 
 
 # -- nested lists, set-based ---------------------------------------------------------------------
+#
+# Nested lists are unnested once per file into row tables that serve both the checks (an
+# invalid value refuses its record) and the merge. Each field is cleaned once (inner SELECT),
+# then typed and checked from the cleaned value.
 
 
-def _holder_rows(table: str, column: str, modification: str = "0") -> str:
+def holder_rows_sql(table: str, column: str) -> str:
+    """One row per holder (titulaire / concessionnaire) of the records of `table`."""
     return f"""
-SELECT record_index, {modification} AS modification_id, h.ordinality AS position,
-       lv_id(h.h.id) AS holder_id, upper(replace(lv_clean(h.h.type_identifiant), ' ', '-')) AS type_identifiant,
-       lv_clean(h.h.type_identifiant) AS type_publie, lv_clean(h.h.nom) AS nom
-FROM {table}, unnest({column}) WITH ORDINALITY AS h(h, ordinality)
-WHERE len({column}) > 0"""
+SELECT record_index, position, lv_digits(c_id) AS holder_id,
+       upper(replace(c_type, ' ', '-')) AS type_identifiant, c_type AS type_publie, c_nom AS nom
+FROM (
+  SELECT record_index, h.ordinality AS position, lv_clean(h.h.id) AS c_id,
+         lv_clean(h.h.type_identifiant) AS c_type, lv_clean(h.h.nom) AS c_nom
+  FROM {table}, unnest({column}) WITH ORDINALITY AS h(h, ordinality)
+  WHERE len({column}) > 0
+)"""
 
 
-def marche_modifications_sql(table: str) -> str:
-    """One row per staged modification of the marchés in `table`, typed, with its failed fields."""
+def _modification_rows(table: str, fields: dict[str, str], checks: dict[str, str]) -> str:
+    """Unnest `modifications`; `fields` maps output columns to typed SQL over cleaned `c_<name>`;
+    `checks` maps an official field name to the condition that makes its value invalid."""
+    cleaned = ", ".join(
+        f"lv_clean(m.m.{name}) AS c_{name}" for name in dict.fromkeys(_names_in(fields, checks))
+    )
+    typed = ", ".join(f"{sql} AS {column}" for column, sql in fields.items())
+    bad = ", ".join(f"CASE WHEN {condition} THEN '{name}' END" for name, condition in checks.items())
     return f"""
-SELECT record_index, m.ordinality AS position,
-       coalesce(lv_int(m.m.id), m.ordinality)::INTEGER AS modification_id,
-       lv_clean(m.m.objet) AS objet_modification,
-       lv_date(m.m.date_notification) AS date_notification,
-       lv_date(m.m.date_publication) AS date_publication,
-       lv_int(m.m.duree_mois)::INTEGER AS duree_mois, lv_num(m.m.montant) AS montant,
-       m.m.titulaires AS titulaires,
-       list_filter([
-         CASE WHEN lv_clean(m.m.montant) IS NOT NULL AND lv_num(m.m.montant) IS NULL THEN 'montant' END,
-         CASE WHEN lv_num(m.m.montant) > {MAX_AMOUNT:.0f} OR lv_num(m.m.montant) < 0 THEN 'montant' END,
-         CASE WHEN lv_clean(m.m.duree_mois) IS NOT NULL AND lv_int(m.m.duree_mois) IS NULL THEN 'dureeMois' END,
-         CASE WHEN lv_clean(m.m.date_notification) IS NOT NULL AND lv_date(m.m.date_notification) IS NULL
-              THEN 'dateNotificationModification' END,
-         CASE WHEN lv_clean(m.m.id) IS NOT NULL AND lv_int(m.m.id) IS NULL THEN 'id' END
-       ], lambda x: x IS NOT NULL) AS bad
-FROM {table}, unnest(modifications) WITH ORDINALITY AS m(m, ordinality)
-WHERE len(modifications) > 0"""
+SELECT record_index, position, {typed}, nested,
+       list_filter([{bad}], lambda x: x IS NOT NULL) AS bad
+FROM (
+  SELECT record_index, m.ordinality AS position, {cleaned}, m.m.{{nested}} AS nested
+  FROM {table}, unnest(modifications) WITH ORDINALITY AS m(m, ordinality)
+  WHERE len(modifications) > 0
+)"""
 
 
-def concession_modifications_sql(table: str) -> str:
-    return f"""
-SELECT record_index, m.ordinality AS position,
-       coalesce(lv_int(m.m.id), m.ordinality)::INTEGER AS modification_id,
-       lv_clean(m.m.objet) AS objet_modification,
-       lv_date(m.m.date_signature) AS date_signature,
-       lv_date(m.m.date_publication) AS date_publication,
-       lv_int(m.m.duree_mois)::INTEGER AS duree_mois, lv_num(m.m.valeur_globale) AS valeur_globale,
-       list_filter([
-         CASE WHEN lv_clean(m.m.valeur_globale) IS NOT NULL AND lv_num(m.m.valeur_globale) IS NULL
-              THEN 'valeurGlobale' END,
-         CASE WHEN lv_clean(m.m.duree_mois) IS NOT NULL AND lv_int(m.m.duree_mois) IS NULL THEN 'dureeMois' END,
-         CASE WHEN lv_clean(m.m.date_signature) IS NOT NULL AND lv_date(m.m.date_signature) IS NULL
-              THEN 'dateSignatureModification' END,
-         CASE WHEN lv_clean(m.m.id) IS NOT NULL AND lv_int(m.m.id) IS NULL THEN 'id' END
-       ], lambda x: x IS NOT NULL) AS bad
-FROM {table}, unnest(modifications) WITH ORDINALITY AS m(m, ordinality)
-WHERE len(modifications) > 0"""
+def _names_in(fields: dict[str, str], checks: dict[str, str]) -> list[str]:
+    import re
+
+    text = " ".join([*fields.values(), *checks.values()])
+    return re.findall(r"\bc_(\w+)", text)
 
 
-def nested_checks_sql(kind: Kind, table: str) -> str:
-    """(record_index, violations) for the records of `table` whose nested lists hold invalid values."""
-    holders = kind.nested[0]
-    modifications = marche_modifications_sql(table) if kind is MARCHE else concession_modifications_sql(table)
-    types = _sql_list(HOLDER_TYPES)
+def modification_rows_sql(kind: Kind, table: str) -> str:
+    """One row per modification of the records of `table`, typed, with `bad` (invalid fields)."""
+    common = {
+        "modification_id": "coalesce(lv_int_clean(c_id), position)::INTEGER",
+        "objet_modification": "c_objet",
+        "date_publication": "lv_date_clean(c_date_publication)",
+        "duree_mois": "lv_int_clean(c_duree_mois)::INTEGER",
+    }
+    checks = {
+        "dureeMois": "c_duree_mois IS NOT NULL AND lv_int_clean(c_duree_mois) IS NULL",
+        "id": "c_id IS NOT NULL AND lv_int_clean(c_id) IS NULL",
+    }
+    if kind is MARCHE:
+        fields = {
+            **common,
+            "date_notification": "lv_date_clean(c_date_notification)",
+            "montant": "lv_num_clean(c_montant)",
+        }
+        checks |= {
+            "montant": f"c_montant IS NOT NULL AND (lv_num_clean(c_montant) IS NULL OR lv_num_clean(c_montant) < 0 "
+            f"OR lv_num_clean(c_montant) > {MAX_AMOUNT:.0f})",
+            "dateNotificationModification": "c_date_notification IS NOT NULL AND lv_date_clean(c_date_notification) IS NULL",
+        }
+        return _modification_rows(table, fields, checks).replace("{nested}", "titulaires")
+    fields = {
+        **common,
+        "date_signature": "lv_date_clean(c_date_signature)",
+        "valeur_globale": "lv_num_clean(c_valeur_globale)",
+    }
+    checks |= {
+        "valeurGlobale": "c_valeur_globale IS NOT NULL AND lv_num_clean(c_valeur_globale) IS NULL",
+        "dateSignatureModification": "c_date_signature IS NOT NULL AND lv_date_clean(c_date_signature) IS NULL",
+    }
+    # Concession modifications have no holders: keep the column for a uniform shape.
+    return _modification_rows(table, fields, checks).replace("m.m.{nested}", "NULL::VARCHAR")
+
+
+def nested_checks_sql(kind: Kind, modifications: str, holders: str) -> str:
+    """(record_index, violations) of records whose nested lists hold invalid values, from the row
+    tables built by modification_rows_sql and holder_rows_sql."""
+    label = kind.nested[0]
+    types = ", ".join(_sql_str(t) for t in HOLDER_TYPES)
     return f"""
 SELECT record_index, list(v) AS violations FROM (
   SELECT record_index, {{'field': 'modifications', 'reason': 'modification n° ' || position ||
          ' : valeur invalide pour ' || array_to_string(bad, ', ')}} AS v
-  FROM ({modifications}) WHERE len(bad) > 0
+  FROM {modifications} WHERE len(bad) > 0
   UNION ALL
-  SELECT record_index, {{'field': '{holders}', 'reason': '{holders} : type d''identifiant ' ||
+  SELECT record_index, {{'field': '{label}', 'reason': '{label} : type d''identifiant ' ||
          lv_quote(type_publie) || ' non reconnu (attendu : {" | ".join(HOLDER_TYPES)})'}}
-  FROM ({_holder_rows(table, holders)})
-  WHERE type_publie IS NOT NULL AND NOT list_contains({types}, type_identifiant)
+  FROM {holders}
+  WHERE type_publie IS NOT NULL AND type_identifiant NOT IN ({types})
 ) GROUP BY record_index"""

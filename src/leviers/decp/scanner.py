@@ -52,6 +52,9 @@ class RecordBatch:
     kind: str  # the name the selector gave the array
     first_index: int  # index in the whole document of the first record (arrays in file order)
     texts: pa.LargeStringArray
+    # Whether each record is valid JSON (strict RFC 8259), when the C engine checked it; None when
+    # not checked (numpy engine): the parser must then tolerate invalid records itself.
+    valid: npt.NDArray[np.bool_] | None = None
 
 
 Selector = Callable[[tuple[str, ...]], str | None]
@@ -181,7 +184,7 @@ class _Scanner:
         if ends.size:
             offsets = np.concatenate(([starts[0]], ends)).astype(np.int64)
             texts = pa.LargeStringArray.from_buffers(ends.size, pa.py_buffer(offsets), pa.py_buffer(out))
-            batches.append(self._make(texts))
+            batches.append(self._make(texts, self._validate(out, offsets[:-1], offsets[1:])))
         if starts.size > ends.size:
             if closed:
                 raise JsonStructureError(
@@ -202,9 +205,15 @@ class _Scanner:
         self.stack.pop()
         self.depth -= 1
 
-    def _make(self, texts: pa.LargeStringArray) -> RecordBatch:
+    def _validate(
+        self, buffer: bytearray, starts: npt.NDArray[np.int64], ends: npt.NDArray[np.int64]
+    ) -> npt.NDArray[np.bool_] | None:
+        """Strict validity of each record (C engine only; None = not checked)."""
+        return None
+
+    def _make(self, texts: pa.LargeStringArray, valid: npt.NDArray[np.bool_] | None = None) -> RecordBatch:
         assert self.kind is not None
-        batch = RecordBatch(kind=self.kind, first_index=self.count, texts=texts)
+        batch = RecordBatch(kind=self.kind, first_index=self.count, texts=texts, valid=valid)
         self.count += len(texts)
         return batch
 
@@ -248,6 +257,14 @@ def native_available() -> bool:
     if _lib is None and _LIBRARY.exists():
         lib = ctypes.CDLL(str(_LIBRARY))
         lib.leviers_scan.restype = ctypes.c_int64
+        lib.leviers_validate.restype = None
+        lib.leviers_validate.argtypes = [
+            ctypes.c_void_p,
+            ctypes.c_void_p,
+            ctypes.c_void_p,
+            ctypes.c_int64,
+            ctypes.c_void_p,
+        ]
         lib.leviers_scan.argtypes = [
             ctypes.c_void_p,
             ctypes.c_int64,
@@ -268,6 +285,17 @@ class _NativeScanner(_Scanner):
     def __init__(self, selector: Selector) -> None:
         super().__init__(selector)
         self.state = _State()
+
+    def _validate(
+        self, buffer: bytearray, starts: npt.NDArray[np.int64], ends: npt.NDArray[np.int64]
+    ) -> npt.NDArray[np.bool_] | None:
+        assert _lib is not None
+        starts = np.ascontiguousarray(starts, dtype=np.int64)
+        ends = np.ascontiguousarray(ends, dtype=np.int64)
+        flags = np.empty(starts.size, dtype=np.uint8)
+        address = ctypes.addressof(ctypes.c_char.from_buffer(buffer))
+        _lib.leviers_validate(address, starts.ctypes.data, ends.ctypes.data, starts.size, flags.ctypes.data)
+        return flags.astype(bool)
 
     def feed(self, chunk: bytearray) -> Iterator[RecordBatch]:
         assert _lib is not None

@@ -10,6 +10,7 @@
  * Built by hatch_build.py into a shared library loaded with ctypes: no Python C API.
  */
 #include <stdint.h>
+#include <string.h>
 
 typedef struct {
     int64_t depth;         /* nesting depth after the last byte processed */
@@ -82,4 +83,115 @@ done:
     *nstarts = ns;
     *nends = ne;
     return i;
+}
+
+/*
+ * Strict JSON (RFC 8259) validation of records already cut out by leviers_scan, so that the
+ * records handed to DuckDB always parse: a parse error there would abort the file's transaction.
+ * flags[k] = 1 when buf[starts[k], ends[k]) is one valid JSON value (surrounding whitespace
+ * allowed), else 0.
+ */
+static int is_ws(uint8_t c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+static int is_digit(uint8_t c) { return c >= '0' && c <= '9'; }
+static int is_hex(uint8_t c) { return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
+
+enum { S_VALUE, S_VALUE_OR_CLOSE, S_KEY, S_KEY_OR_CLOSE, S_COLON, S_COMMA_OR_CLOSE, S_DONE };
+
+static int valid_one(const uint8_t *p, const uint8_t *end)
+{
+    char stack[256];
+    int top = 0;
+    int state = S_VALUE;
+    while (p < end) {
+        uint8_t c = *p;
+        if (is_ws(c)) { p++; continue; }
+        switch (state) {
+        case S_DONE:
+            return 0;
+        case S_COLON:
+            if (c != ':') return 0;
+            p++; state = S_VALUE; continue;
+        case S_COMMA_OR_CLOSE:
+            if (c == ',') { p++; state = stack[top - 1] == 'o' ? S_KEY : S_VALUE; continue; }
+            if ((c == '}' && stack[top - 1] == 'o') || (c == ']' && stack[top - 1] == 'a')) {
+                p++; top--; state = top ? S_COMMA_OR_CLOSE : S_DONE; continue;
+            }
+            return 0;
+        case S_KEY_OR_CLOSE:
+            if (c == '}') { p++; top--; state = top ? S_COMMA_OR_CLOSE : S_DONE; continue; }
+            /* fall through */
+        case S_KEY:
+            if (c != '"') return 0;
+            break; /* parse the key as a string below */
+        case S_VALUE_OR_CLOSE:
+            if (c == ']') { p++; top--; state = top ? S_COMMA_OR_CLOSE : S_DONE; continue; }
+            /* fall through */
+        case S_VALUE:
+            break;
+        }
+        /* A value (or a key, which is a string). */
+        int is_key = (state == S_KEY || state == S_KEY_OR_CLOSE);
+        if (c == '"') {
+            p++;
+            for (;;) {
+                if (p >= end) return 0;
+                uint8_t d = *p++;
+                if (d == '"') break;
+                if (d < 0x20) return 0;
+                if (d == '\\') {
+                    if (p >= end) return 0;
+                    uint8_t e = *p++;
+                    if (e == 'u') {
+                        if (end - p < 4) return 0;
+                        for (int i = 0; i < 4; i++) if (!is_hex(p[i])) return 0;
+                        p += 4;
+                    } else if (!(e == '"' || e == '\\' || e == '/' || e == 'b' || e == 'f' || e == 'n' ||
+                                 e == 'r' || e == 't')) {
+                        return 0;
+                    }
+                }
+            }
+            state = is_key ? S_COLON : (top ? S_COMMA_OR_CLOSE : S_DONE);
+            continue;
+        }
+        if (is_key) return 0;
+        if (c == '{' || c == '[') {
+            if (top >= (int)sizeof(stack)) return 0;
+            stack[top++] = (c == '{') ? 'o' : 'a';
+            p++;
+            state = (c == '{') ? S_KEY_OR_CLOSE : S_VALUE_OR_CLOSE;
+            continue;
+        }
+        if (c == '-' || is_digit(c)) {
+            if (c == '-') { p++; if (p >= end || !is_digit(*p)) return 0; }
+            if (*p == '0') { p++; } else { while (p < end && is_digit(*p)) p++; }
+            if (p < end && *p == '.') { p++; if (p >= end || !is_digit(*p)) return 0; while (p < end && is_digit(*p)) p++; }
+            if (p < end && (*p == 'e' || *p == 'E')) {
+                p++;
+                if (p < end && (*p == '+' || *p == '-')) p++;
+                if (p >= end || !is_digit(*p)) return 0;
+                while (p < end && is_digit(*p)) p++;
+            }
+            state = top ? S_COMMA_OR_CLOSE : S_DONE;
+            continue;
+        }
+        {
+            static const char *words[3] = {"true", "false", "null"};
+            static const int lengths[3] = {4, 5, 4};
+            int matched = 0;
+            for (int w = 0; w < 3; w++) {
+                if (end - p >= lengths[w] && memcmp(p, words[w], (size_t)lengths[w]) == 0) {
+                    p += lengths[w]; matched = 1; break;
+                }
+            }
+            if (!matched) return 0;
+            state = top ? S_COMMA_OR_CLOSE : S_DONE;
+        }
+    }
+    return state == S_DONE;
+}
+
+void leviers_validate(const uint8_t *buf, const int64_t *starts, const int64_t *ends, int64_t n, uint8_t *flags)
+{
+    for (int64_t k = 0; k < n; k++) flags[k] = (uint8_t)valid_one(buf + starts[k], buf + ends[k]);
 }

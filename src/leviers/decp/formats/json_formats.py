@@ -11,6 +11,7 @@ and its first record.
 
 from __future__ import annotations
 
+import numpy as np
 import orjson
 
 from leviers.decp.loader import DecpLoader
@@ -98,33 +99,34 @@ class _JsonFormat:
     def load(self, ctx: LoadContext) -> LoadCounts:
         _require_utf8(ctx)
         version = "1.5" if self.id == "decp-json-2019" else "2.0"
-        loader = DecpLoader(
-            ctx,
-            self.id,
-            lambda indexes: _fetch_texts(ctx, indexes),
-            empty_means_none=self.id == "decp-json-2.0.0",
-        )
+        loader = DecpLoader(ctx, self.id, empty_means_none=self.id == "decp-json-2.0.0")
+        is_concession = f"json_extract_string(j, '$._type') = '{_CONCESSION_TYPE}'"
         try:
             with ctx.path.open("rb") as handle:
                 for batch in iter_json_records(
                     handle, _SKELETON.get, total_bytes=ctx.sample.size, progress=ctx.progress
                 ):
+                    indexes = np.arange(
+                        batch.first_index, batch.first_index + len(batch.texts), dtype=np.int64
+                    )
+                    indexes, texts = loader.refuse_invalid_json(indexes, batch.texts, batch.valid)
+                    strict = batch.valid is not None
                     if batch.kind == "concession":
-                        loader.add_json(CONCESSION, batch.first_index, batch.texts, version)
+                        loader.add_json(CONCESSION, indexes, texts, version, strict=strict)
                     elif batch.kind == "marche":
-                        loader.add_json(MARCHE, batch.first_index, batch.texts, version)
+                        loader.add_json(MARCHE, indexes, texts, version, strict=strict)
                     else:
                         # One array mixing marchés and concessions (format 2019, `_type`).
-                        is_concession = f"json_extract_string(j, '$._type') = '{_CONCESSION_TYPE}'"
                         loader.add_json(
                             MARCHE,
-                            batch.first_index,
-                            batch.texts,
+                            indexes,
+                            texts,
                             version,
-                            f"WHERE NOT coalesce({is_concession}, false)",
+                            strict=strict,
+                            where=f"WHERE NOT coalesce({is_concession}, false)",
                         )
                         loader.add_json(
-                            CONCESSION, batch.first_index, batch.texts, version, f"WHERE {is_concession}"
+                            CONCESSION, indexes, texts, version, strict=strict, where=f"WHERE {is_concession}"
                         )
         except JsonStructureError as exc:
             where = f" (enregistrement n° {exc.record_index + 1})" if exc.record_index is not None else ""
@@ -157,21 +159,6 @@ def _require_utf8(ctx: LoadContext) -> None:
         raise InputRefused(
             ctx.display_path, "encodage invalide : fichier coupé au milieu d'un caractère"
         ) from exc
-
-
-def _fetch_texts(ctx: LoadContext, indexes: list[int]) -> dict[int, str]:
-    """Read again the texts of the given records (rare: only for records refused late)."""
-    wanted = set(indexes)
-    found: dict[int, str] = {}
-    with ctx.path.open("rb") as handle:
-        for batch in iter_json_records(handle, _SKELETON.get):
-            for position in range(len(batch.texts)):
-                index = batch.first_index + position
-                if index in wanted:
-                    found[index] = batch.texts[position].as_py().strip()
-            if len(found) == len(wanted):
-                break
-    return found
 
 
 JSON_2019 = register(_JsonFormat("decp-json-2019", "DECP format 2019 (JSON, schéma 1.5)"))

@@ -20,7 +20,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
-import orjson
 import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
@@ -270,28 +269,11 @@ class _TabularFormat:
         assert header is not None
         return _csv_batches(ctx.path, header[1])
 
-    def _fetch(self, ctx: LoadContext, indexes: list[int]) -> dict[int, str]:
-        """The rows at `indexes`, read again (only for records refused after their batch)."""
-        wanted = sorted(set(indexes))
-        found: dict[int, str] = {}
-        start = 0
-        for batch in self._batches(ctx):
-            local = [i - start for i in wanted if start <= i < start + batch.num_rows]
-            for i, row in zip(local, batch.take(pa.array(local, pa.int64())).to_pylist(), strict=True):
-                found[start + i] = orjson.dumps(row).decode()
-            start += batch.num_rows
-        return found
-
     def load(self, ctx: LoadContext) -> LoadCounts:
         batches = self._batches(ctx)
         # The consolidated file mixes both format versions; a record's version is only inferred
         # from its date there, so labels of either version are accepted.
-        loader = DecpLoader(
-            ctx,
-            self.id,
-            lambda indexes: self._fetch(ctx, indexes),
-            strict_versions=not self.id.startswith("decp-consolide"),
-        )
+        loader = DecpLoader(ctx, self.id, strict_versions=not self.id.startswith("decp-consolide"))
         if self.id.startswith("decp-consolide"):
             first = next(batches, None)
             if first is not None and "modification_id" not in first.schema.names:

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import orjson
 import pyarrow as pa
 from lxml import etree
@@ -110,7 +111,7 @@ class _XmlFormat:
         return self.version == "2.0"
 
     def load(self, ctx: LoadContext) -> LoadCounts:
-        loader = DecpLoader(ctx, self.id, lambda indexes: _fetch(ctx.path, indexes))
+        loader = DecpLoader(ctx, self.id)
         pending: dict[str, list[tuple[int, str, str]]] = {"marche": [], "concession": []}
 
         def flush(kind: str) -> None:
@@ -126,9 +127,10 @@ class _XmlFormat:
                 chunk = rows[start:end]
                 loader.add_json(
                     CONCESSION if kind == "concession" else MARCHE,
-                    chunk[0][0],
+                    np.array([r[0] for r in chunk], dtype=np.int64),
                     pa.array([r[1] for r in chunk], pa.large_string()),
                     self.version,
+                    strict=True,  # written by orjson from the parsed XML: valid JSON
                     raw=pa.array([r[2] for r in chunk], pa.large_string()),
                 )
                 start = end
@@ -148,11 +150,6 @@ class _XmlFormat:
         flush("concession")
         ctx.progress.finish()
         return loader.finish()
-
-
-def _fetch(path: Path, indexes: list[int]) -> dict[int, str]:
-    wanted = set(indexes)
-    return {i: etree.tostring(e, encoding="unicode") for i, _, e in _records(path) if i in wanted}
 
 
 XML_2019 = register(_XmlFormat("decp-xml-2019", "1.5", "DECP format 2019 (XML, schéma 1.5)"))
