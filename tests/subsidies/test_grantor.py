@@ -212,3 +212,21 @@ def test_year_unknown_when_neither_column_nor_file_name(
     # Unknown is not zero: annee stays NULL.
     assert con.execute("SELECT DISTINCT annee, annee_source FROM subsidies").fetchall() == [(None, None)]
     assert any(note.startswith("année inconnue") for note in report.notes)
+
+
+def test_unreadable_grantor_identifier_without_name_is_refused_not_keyed(
+    db_path: Path, tmp_path: Path
+) -> None:
+    # A small hand-written file (not real data): an identifier that yields no SIREN and no name
+    # cannot key the line; it is refused with its cause (and filled by --attribuant when given).
+    path = tmp_path / "subventions.csv"
+    path.write_text(
+        "nomAttribuant;idAttribuant;dateConvention;nomBeneficiaire;montant\n;ABC;2020-03-02;Asso B;2000\n",
+        encoding="utf-8",
+    )
+    con = fresh(db_path)
+    report = load(con, path)
+    assert (report.loaded, report.quarantined) == (0, 1)
+    assert one(con, "SELECT reason FROM quarantine") == (
+        "attribuant : identifiant « ABC » illisible (ni SIRET ni SIREN) et pas de nom"
+    )
