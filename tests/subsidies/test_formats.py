@@ -6,6 +6,10 @@ regular expressions on the raw lines, amounts added by hand-written code), see t
 
 from __future__ import annotations
 
+import csv
+import re
+import shutil
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -87,6 +91,20 @@ REAL_FILES = [
         0,
         8_327_364.88,
     ),
+    # Payments to associations 2004-2016 with no grantor column: the grantor is the SIREN that opens
+    # the file name. 11 843 lines; the Mandaté column adds up to 120 502 177.96 (see the test below).
+    (
+        f"{PDL}/224900019_subventions-aux-associations-du-departement-de-maine-et-loire.csv",
+        "subventions-csv",
+        11843,
+        11843,
+        0,
+        120_502_177.96,
+    ),
+    # List annexed to the 2018 budget, no grantor column: grantor from « 72-Sarthe » in the file name.
+    # 1 625 lines: 30 with neither subsidy nor aid in kind (29 loan guarantees, 1 empty) and
+    # "N 82 584,28" refused; operating + investment subsidies of the others: 7 616 647.12.
+    (f"{PDL}/72-Sarthe_sub_asso_2018.csv", "subventions-csv", 1625, 1594, 31, 7_616_647.12),
     # "," separator with unquoted "24 975,00": amounts found on the raw lines by regular expression.
     (
         f"{PDL}/85-Vendee_2017_Publication_données_Open_data_Subventions_Conventions.csv",
@@ -348,6 +366,132 @@ def test_same_lines_in_two_formats_are_duplicates(shared_data: Path, db_path: Pa
     )
 
 
+def _french_amount(cell: str) -> Decimal | None:
+    """ "2 914,50" → 2914.50; empty → None; anything else raises (written for these files only)."""
+    cell = cell.strip()
+    if not cell:
+        return None
+    if not re.fullmatch(r"[0-9]{1,3}( [0-9]{3})*,[0-9]{2}", cell):
+        raise ValueError(cell)
+    return Decimal(cell.replace(" ", "").replace(",", "."))
+
+
+def test_maine_et_loire_payments_checked_against_the_raw_file(shared_data: Path, db_path: Path) -> None:
+    path = shared_data / PDL / "224900019_subventions-aux-associations-du-departement-de-maine-et-loire.csv"
+    # Independent reading: csv module, amounts as Decimal ("8048.0", "1388.8").
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        raw = list(csv.reader(handle, delimiter=";"))
+    assert raw[0] == [
+        "Année",
+        "SIRET ou NIR",
+        "Raison Sociale",
+        "Raison sociale 2",
+        "Code postal",
+        "Commune",
+        "Mandaté",
+    ]
+    lines = raw[1:]
+    by_year: dict[int, Decimal] = {}
+    for line in lines:
+        by_year[int(line[0])] = by_year.get(int(line[0]), Decimal(0)) + Decimal(line[6])
+    con = fresh(db_path)
+    report = load(con, path)
+    assert report.records == len(lines) == 11843
+    assert sum(by_year.values()) == Decimal("120502177.96")
+    got = dict(con.execute("SELECT annee, sum(montant) FROM subsidies GROUP BY annee").fetchall())
+    assert got.keys() == by_year.keys() == set(range(2004, 2017))
+    for year, total in by_year.items():
+        assert got[year] == pytest.approx(float(total), abs=0.005), year
+    assert con.execute(
+        "SELECT DISTINCT attribuant_siren, nom_attribuant, attribuant_source, annee_source, montant_type, "
+        "schema_version, montant_beneficiaire_rule FROM subsidies"
+    ).fetchall() == [
+        (
+            "224900019",
+            "Département de Maine-et-Loire",
+            "nom du fichier",
+            "fichier",
+            "mandaté",
+            "liste",
+            "montant_par_beneficiaire",
+        )
+    ]
+    # Raw line 2: 2008;35181600000000;CENTRE FORMATION ET PROMOTION;DES MAISONS FAMILIALES;49510;JALLAIS;8048.0
+    # The SIRET kept 6 significant digits (NIC 00000): flagged, and no SIREN (three digits unknown).
+    first = lines_of(
+        con,
+        report,
+        "annee, nom_beneficiaire, id_beneficiaire, beneficiaire_siren, id_beneficiaire_precision_perdue, montant, "
+        "montant_beneficiaire, extra_columns::VARCHAR",
+    )[0]
+    assert first == (
+        2008,
+        "CENTRE FORMATION ET PROMOTION",
+        None,
+        None,
+        True,
+        8048.0,
+        8048.0,
+        '{"Raison sociale 2":"DES MAISONS FAMILIALES","Code postal":"49510","Commune":"JALLAIS"}',
+    )
+    assert any("SIREN 224900019" in note for note in report.notes)
+    assert any("mandatés" in note for note in report.notes)
+
+
+def test_sarthe_annex_list_checked_against_the_raw_file(shared_data: Path, db_path: Path) -> None:
+    path = shared_data / PDL / "72-Sarthe_sub_asso_2018.csv"
+    # Independent reading: cp1252, csv module; columns 4 to 8 are operating subsidy, investment subsidy,
+    # loan guarantee, loan, aid in kind (X).
+    with path.open(encoding="cp1252", newline="") as handle:
+        lines = list(csv.reader(handle, delimiter=";"))[1:]
+    subsidies = Decimal(0)
+    in_kind_only = neither = unreadable = 0
+    for line in lines:
+        try:
+            operating, investment = _french_amount(line[4]), _french_amount(line[5])
+        except ValueError:
+            unreadable += 1  # "N                 82 584,28"
+            continue
+        if operating is None and investment is None:
+            if line[8].strip():
+                in_kind_only += 1
+            else:
+                neither += 1
+            continue
+        subsidies += (operating or 0) + (investment or 0)
+    assert (len(lines), in_kind_only, neither, unreadable) == (1625, 11, 30, 1)
+    assert subsidies == Decimal("7616647.12")
+    con = fresh(db_path)
+    report = load(con, path)
+    assert (report.records, report.loaded, report.quarantined) == (1625, 1625 - 30 - 1, 30 + 1)
+    assert one(con, "SELECT sum(montant), count(montant) FROM subsidies") == (
+        pytest.approx(float(subsidies), abs=0.005),
+        1625 - 30 - 1 - 11,
+    )
+    assert con.execute(
+        "SELECT DISTINCT attribuant_siren, nom_attribuant, attribuant_source, annee, annee_source FROM subsidies"
+    ).fetchall() == [("227200029", "Département de la Sarthe", "nom du fichier", 2018, "fichier")]
+    rows = {
+        r[0]: r[1:]
+        for r in con.execute(
+            "SELECT nom_beneficiaire, montant, montant_type, nature, extra_columns::VARCHAR FROM subsidies "
+            "WHERE nom_beneficiaire IN ('AEP INSTITUTION ST JOSEPH', '14 JUILLET', "
+            "'1711 EME SECTION DE MEDAILLES MILITAIRES D''ALLON')"
+        ).fetchall()
+    }
+    # Raw line 48: …;2 914,50;39 800,00;1 036 045,98;; → 2 914.50 + 39 800.00; the guarantee kept apart.
+    assert rows["AEP INSTITUTION ST JOSEPH"][:3] == (42_714.5, "attribué", "aide en numéraire")
+    assert '"Montant de la garantie\\n(2)":"1 036 045,98"' in rows["AEP INSTITUTION ST JOSEPH"][3]
+    assert rows["14 JUILLET"][:3] == (250.0, "attribué", "aide en numéraire")
+    # Raw line 9: ;;;;X — aid in kind, not valued: amount unknown, not zero.
+    assert rows["1711 EME SECTION DE MEDAILLES MILITAIRES D'ALLON"][:3] == (None, None, "aide en nature")
+    reasons = dict(con.execute("SELECT record_id, reason FROM quarantine").fetchall())
+    assert "un prêt ou une garantie d'emprunt seuls ne sont pas des subventions" in reasons["ACADEA"]
+    assert reasons["WIMOOV VOITURE AND CO"] == (
+        "subvention de fonctionnement : « N                 82 584,28 » n'est pas un montant lisible"
+    )
+
+
 @pytest.mark.parametrize(
     "name",
     [
@@ -355,10 +499,16 @@ def test_same_lines_in_two_formats_are_duplicates(shared_data: Path, db_path: Pa
         f"{PDL}/72-Sarthe_sub_asso_2018.csv",
     ],
 )
-def test_grantorless_lists_are_refused_with_their_cause(shared_data: Path, db_path: Path, name: str) -> None:
+def test_grantorless_lists_named_neutrally_are_refused_with_their_cause(
+    shared_data: Path, db_path: Path, tmp_path: Path, name: str
+) -> None:
+    # The same bytes under a name that designates no grantor: refused, never attributed by guess.
+    copy = tmp_path / "subventions_associations.csv"
+    shutil.copyfile(shared_data / name, copy)
     con = fresh(db_path)
-    with pytest.raises(InputRefused, match="sans attribuant ni convention"):
-        ingest_file(con, shared_data / name)
+    with pytest.raises(InputRefused, match="sans attribuant ni convention") as caught:
+        ingest_file(con, copy)
+    assert "--attribuant" in caught.value.message
     assert one(con, "SELECT count(*) FROM ingestions") == 0
 
 

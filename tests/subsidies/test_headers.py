@@ -7,7 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from leviers.subsidies.headers import find_header, is_subsidy_header, key, map_header, variants
+from leviers.subsidies.headers import (
+    find_header,
+    find_list_header,
+    is_subsidy_header,
+    key,
+    map_header,
+    variants,
+)
 
 # Corrections made to Éclaireur public's list (documented in header_variants.csv).
 CORRECTED = {
@@ -22,6 +29,7 @@ CORRECTED = {
     ("N° Siret", "idAttribuant"): "siret",
     ("N° SIRET", "idBeneficiaire"): "siret",
     ("numero_siret", "idBeneficiaire"): "siret",
+    ("total_des_mandats_emis", "montant"): "montantMandate",
 }
 
 
@@ -109,3 +117,61 @@ def test_header_below_a_heading_row() -> None:
 )
 def test_not_a_subsidy_header(cells: list[str]) -> None:
     assert find_header([cells]) is None
+
+
+def test_beneficiary_lists_without_grantor() -> None:
+    # Header of the Maine-et-Loire payments file: a list, not an SCDL table.
+    payments = [
+        "Année",
+        "SIRET ou NIR",
+        "Raison Sociale",
+        "Raison sociale 2",
+        "Code postal",
+        "Commune",
+        "Mandaté",
+    ]
+    assert find_header([payments]) is None
+    found = find_list_header([payments])
+    assert found is not None
+    header = found[1]
+    assert (header.layout, header.amount_kind, header.names_grantor) == ("liste", "mandate", False)
+    assert header.fields == {"annee": 0, "idBeneficiaire": 1, "nomBeneficiaire": 2, "montantMandate": 6}
+    assert header.extras == (3, 4, 5)
+    # Header of the Sarthe annex (cells span lines in the file).
+    annex = [
+        "Année",
+        "Nom de l'organisme bénéficiaire",
+        "CP",
+        "Ville",
+        "Montant\nde la subvention de fonctionnement (1)",
+        "Montant\nde la subvention d'investissement (1)",
+        "Montant de la garantie\n(2)",
+        "Montant du prêt\n(3)",
+        "Avantages en nature\n(4)",
+    ]
+    found = find_list_header([["Liste des concours attribués"], annex])
+    assert found is not None
+    assert found[0] == 1
+    header = found[1]
+    assert header.amount_kind == "composantes"
+    assert header.fields == {
+        "annee": 0,
+        "nomBeneficiaire": 1,
+        "montantFonctionnement": 4,
+        "montantInvestissement": 5,
+        "avantageNature": 8,
+    }
+    # The parts of the sum, the guarantee and the loan are kept as published.
+    assert header.extras == (2, 3, 4, 5, 6, 7, 8)
+
+
+@pytest.mark.parametrize(
+    "cells",
+    [
+        ["Année", "Raison sociale", "SIRET", "Montant"],  # no word saying subsidies
+        ["Nom du bénéficiaire", "Commune", "Code postal"],  # no amount
+        ["Nom de l'attribuant", "Nom du bénéficiaire", "Mandaté"],  # names its grantor: not a list
+    ],
+)
+def test_not_a_beneficiary_list(cells: list[str]) -> None:
+    assert find_list_header([cells]) is None

@@ -1,15 +1,23 @@
-"""`leviers ingest` takes subsidy files with no option: JSON report, exit codes."""
+"""`leviers ingest` takes subsidy files with no option (--attribuant for lists that name no grantor):
+JSON report, the French line, exit codes, and a help that lists the registered formats."""
 
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 from typer.testing import CliRunner
 
 from leviers.cli.app import app
+from leviers.ingestion import registry
 
 runner = CliRunner()
+PDL = "subventions/pays-de-la-loire-2019"
+SARTHE = f"{PDL}/72-Sarthe_sub_asso_2018.csv"
 
 
 def test_ingest_subsidy_files_json(shared_data: Path, db_path: Path) -> None:
@@ -19,13 +27,84 @@ def test_ingest_subsidy_files_json(shared_data: Path, db_path: Path) -> None:
     result = runner.invoke(app, ["ingest", str(lot), "--db", str(db_path), "--json"])
     assert result.exit_code == 0, result.output
     files = json.loads(result.output)["files"]
-    assert [(f["format"], f["records"], f["loaded"], f["quarantined"]) for f in files] == [
-        ("subventions-csv", 13, 13, 0)
+    assert [(f["format"], f["records"], f["loaded"], f["quarantined"], f["notes"]) for f in files] == [
+        ("subventions-csv", 13, 13, 0, [])
     ]
 
 
-def test_ingest_refused_file_exits_non_zero(shared_data: Path, db_path: Path) -> None:
-    sarthe = shared_data / "subventions/pays-de-la-loire-2019/72-Sarthe_sub_asso_2018.csv"
-    result = runner.invoke(app, ["ingest", str(sarthe), "--db", str(db_path)])
-    assert result.exit_code == 1
-    assert "sans attribuant ni convention" in " ".join(result.output.split())
+def test_grantor_from_the_file_name_is_said_in_the_line(shared_data: Path, db_path: Path) -> None:
+    result = runner.invoke(app, ["ingest", str(shared_data / SARTHE), "--db", str(db_path)])
+    assert result.exit_code == 0, result.output
+    line = " ".join(result.output.split())
+    assert "lus 1625 = chargés 1594 + quarantaine 31 + doublons 0" in line
+    assert (
+        "attribuant : Département de la Sarthe (SIREN 227200029), d'après « 72-sarthe » dans le nom du fichier"
+        in line
+    )
+
+
+def test_list_without_grantor_is_refused_then_loaded_with_the_option(
+    shared_data: Path, db_path: Path, tmp_path: Path
+) -> None:
+    copy = tmp_path / "sub_asso.csv"
+    shutil.copyfile(shared_data / SARTHE, copy)
+    refused = runner.invoke(app, ["ingest", str(copy), "--db", str(db_path)])
+    assert refused.exit_code == 1
+    message = " ".join(refused.output.split())
+    assert "sans attribuant ni convention" in message
+    assert "--attribuant SIREN" in message
+    loaded = runner.invoke(
+        app, ["ingest", str(copy), "--attribuant", "227200029", "--db", str(db_path), "--json"]
+    )
+    assert loaded.exit_code == 0, loaded.output
+    (entry,) = json.loads(loaded.output)["files"]
+    assert (entry["records"], entry["loaded"], entry["quarantined"]) == (1625, 1594, 31)
+    assert (
+        entry["notes"][0]
+        == "attribuant : Département de la Sarthe (SIREN 227200029), d'après l'option --attribuant"
+    )
+
+
+def test_decp_files_ignore_the_option(shared_data: Path, db_path: Path) -> None:
+    path = shared_data / "decp/format-2019/e-marchespublics_2019-04-04.json"
+    result = runner.invoke(
+        app, ["ingest", str(path), "--attribuant", "227200029", "--db", str(db_path), "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    (entry,) = json.loads(result.output)["files"]
+    # The same counts as without the option (tests/cli/test_ingest.py).
+    assert (entry["format"], entry["records"], entry["loaded"], entry["notes"]) == (
+        "decp-json-2019",
+        470,
+        441,
+        [],
+    )
+
+
+def test_bad_siren_is_one_french_line(shared_data: Path, db_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "leviers", "ingest", str(shared_data / SARTHE), "--attribuant", "227200028"],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "LEVIERS_DB": str(db_path)},
+    )
+    assert result.returncode == 1
+    assert "--attribuant : « 227200028 » n'est pas un SIREN valide (clé de contrôle fausse)" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not db_path.exists()  # refused before the warehouse is opened
+
+
+def test_help_lists_the_registered_formats() -> None:
+    result = runner.invoke(app, ["ingest", "--help"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0
+    text = " ".join(result.output.split())
+    assert "Formats reconnus" in text
+    formats = registry.formats()
+    assert {f.dataset for f in formats} >= {"decp", "subventions"}
+    for fmt in formats:
+        assert f"- {fmt.label}" in text, fmt.label
+    assert "--attribuant" in text
+    # Nothing is listed that is not registered (SIRENE, ESS lists… appear once their formats are).
+    listed = [line for line in result.output.splitlines() if line.strip().startswith("- ")]
+    assert len(listed) == len(formats)

@@ -47,3 +47,24 @@ def test_cp1252_undefined_bytes_are_kept() -> None:
 def test_partial_sample_cut_inside_a_character() -> None:
     data = "Bénéficiaire".encode()
     assert decode(data[:2], partial=True).text == "B"
+
+
+def test_utf16_with_bom_little_and_big_endian(shared_data: Path) -> None:
+    # The real Lot file (cp1252) saved as Excel's "Texte Unicode" would save it: UTF-16 with a BOM.
+    original = (
+        shared_data / "subventions/scdl-examples-2018/DEP_Lot_Subventions_2017_DONNEES.xlsx_pour_exemple.csv"
+    ).read_bytes()
+    text = original.decode("cp1252")
+    for data in (text.encode("utf-16"), b"\xfe\xff" + text.encode("utf-16-be")):
+        decoded = decode(data)
+        assert (decoded.text, decoded.encoding, decoded.bom) == (text, "utf-16", True)
+    # A sample cut in the middle of a character (odd length, or half a surrogate pair) is tolerated.
+    sample = "Département 𝄞".encode("utf-16")
+    for cut in (1, 2, 3):
+        assert decode(sample[:-cut], partial=True).text == "Département "
+
+
+def test_ff_fe_opening_a_cp1252_file_is_not_utf16() -> None:
+    # "ÿþ" in cp1252, then text that is not valid UTF-16 (odd length): read as before.
+    decoded = decode("ÿþabc".encode("cp1252"))
+    assert decoded.text == "ÿþabc"

@@ -2,20 +2,38 @@
 
 from __future__ import annotations
 
+import inspect
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
+from typer.core import TyperCommand
 
 from leviers.cli.output import DbOption, JsonOption, RichProgress, console, emit_json, error_console
-from leviers.ingestion import ingest_paths
+from leviers.ingestion import ingest_paths, siren_hint
 from leviers.warehouse import open_warehouse
 
 
 def ingest(
     paths: Annotated[
-        list[Path], typer.Argument(help="Fichiers à charger (DECP JSON/XML/CSV/Parquet, archives .zip/.gz…).")
+        list[Path],
+        typer.Argument(help="Fichiers à charger (formats reconnus ci-dessus ; archives .zip/.gz acceptées)."),
     ],
+    attribuant: Annotated[
+        str | None,
+        typer.Option(
+            "--attribuant",
+            metavar="SIREN",
+            help=(
+                "SIREN de l'attribuant des subventions, pour les fichiers qui ne le nomment pas "
+                "(listes de montants par bénéficiaire) ; les lignes qui nomment leur attribuant le gardent. "
+                "Sans cette option, l'attribuant est lu dans le nom du fichier s'il le désigne sans ambiguïté "
+                "(SIREN d'une collectivité, ou code et nom de département : « 72-Sarthe_… »). Sans effet sur les DECP."
+            ),
+            show_default=False,
+        ),
+    ] = None,
     db: DbOption = None,
     json_output: JsonOption = False,
 ) -> None:
@@ -24,10 +42,11 @@ def ingest(
     Les enregistrements invalides vont en quarantaine avec leur motif ; pour chaque fichier,
     lus = chargés + quarantaine + doublons. Recharger un même fichier ne change rien.
     """
+    attribuant = siren_hint(attribuant)
     con = open_warehouse(db)
     try:
         with RichProgress(bytes_unit=True, disable=json_output) as progress:
-            outcomes = ingest_paths(con, paths, progress)
+            outcomes = ingest_paths(con, paths, progress, attribuant=attribuant)
     finally:
         con.close()
     failed = [o for o in outcomes if o.error]
@@ -49,6 +68,7 @@ def ingest(
                             "duplicates",
                             "status",
                             "synthetic",
+                            "notes",
                         )
                     }
                     for o in outcomes
@@ -62,16 +82,38 @@ def ingest(
             for r in outcome.reports:
                 status = "déjà chargé, rien de changé" if r.status == "deja_charge" else "chargé"
                 synthetic = " [données synthétiques]" if r.synthetic else ""
+                notes = "".join(f" — {escape(note)}" for note in r.notes)
                 console.print(
-                    f"[green]✓[/] {r.path} — {r.format}{synthetic} — {status} : "
-                    f"lus {r.records} = chargés {r.loaded} + quarantaine {r.quarantined} + doublons {r.duplicates}",
+                    f"[green]✓[/] {escape(r.path)} — {r.format}{synthetic} — {status} : "
+                    f"lus {r.records} = chargés {r.loaded} + quarantaine {r.quarantined} + doublons {r.duplicates}"
+                    f"{notes}",
                     highlight=False,
                 )
         for outcome in failed:
-            error_console.print(f"[red]✗[/] {outcome.error}", highlight=False)
+            error_console.print(f"[red]✗[/] {escape(outcome.error or '')}", highlight=False)
     if failed:
         raise typer.Exit(code=1)
 
 
+def accepted_formats() -> str:
+    """French list of the formats `leviers ingest` recognises, from the registered formats (so that
+    a dataset that registers formats appears here by itself)."""
+    from leviers.ingestion import registry  # imports every format module: only when help is shown
+
+    lines = ["Formats reconnus (d'après le contenu de chaque fichier) :", ""]
+    lines += [f"- {fmt.label}" for fmt in registry.formats()]
+    return "\n".join(lines)
+
+
+class _IngestCommand(TyperCommand):
+    """`leviers ingest`, whose help lists the registered formats (computed when help is asked for)."""
+
+    # Typer vendors its own click: its Context and HelpFormatter types are private, hence Any.
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        base = inspect.cleandoc(ingest.__doc__ or "")
+        self.help = f"{base}\n\n{accepted_formats()}"
+        super().format_help(ctx, formatter)
+
+
 def register(app: typer.Typer) -> None:
-    app.command("ingest")(ingest)
+    app.command("ingest", cls=_IngestCommand)(ingest)

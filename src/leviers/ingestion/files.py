@@ -3,11 +3,15 @@
 A file that is empty, an HTML page (a failed download), a binary blob, or a compressed archive
 that would expand beyond reason (zip bomb) is refused here with one clear line, before any
 format reader touches it. Compressed inputs (.gz, .zip) are expanded into a temporary folder
-under a size budget and each member is then loaded as a file of its own.
+under a size budget and each member is then loaded as a file of its own; office documents
+(XLSX, XLSM, ODS…) are zip files too but are documents, left to the formats. Text in UTF-16
+with a byte-order mark (Excel's "Texte Unicode") is text, not binary: each format decides
+whether it reads that encoding.
 """
 
 from __future__ import annotations
 
+import codecs
 import gzip
 import hashlib
 import zipfile
@@ -25,6 +29,9 @@ HEAD_BYTES = 64 * 1024
 # An archive may expand at most this many times its size, and never beyond MAX_EXPANDED bytes.
 MAX_RATIO = 200
 MAX_EXPANDED = 64 * 1024**3
+UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+# Zip-based documents: a workbook is not an archive to expand.
+OFFICE_SUFFIXES = (".xlsx", ".xlsm", ".xltx", ".xltm", ".ods", ".ots", ".odt", ".docx", ".docm", ".pptx")
 
 
 @dataclass(frozen=True)
@@ -40,9 +47,27 @@ class Sample:
         return self.path.suffix.lower()
 
     def text_head(self) -> str:
-        """The first bytes as text (BOM removed), for sniffing; undecodable bytes replaced."""
+        """The first bytes as UTF-8 text (BOM removed), for sniffing; undecodable bytes replaced."""
         head = self.head[3:] if self.head.startswith(b"\xef\xbb\xbf") else self.head
         return head.decode("utf-8", errors="replace")
+
+    def utf16_head(self) -> str | None:
+        """The first bytes as text when the file is UTF-16 text with a byte-order mark, else None."""
+        return utf16_text(self.head)
+
+
+def utf16_text(head: bytes) -> str | None:
+    """`head` decoded when it starts with a UTF-16 BOM and reads as text (no NUL nor control
+    character but tabs and line breaks), tolerating a character cut at the end; else None."""
+    if not head.startswith(UTF16_BOMS):
+        return None
+    try:
+        text = codecs.getincrementaldecoder("utf-16")().decode(head, final=False)
+    except UnicodeDecodeError:
+        return None
+    if any(ord(c) < 32 and c not in "\t\n\r\f" for c in text):
+        return None
+    return text
 
 
 def sha256_of(path: Path, chunk: int = 8 * 1024 * 1024) -> str:
@@ -62,13 +87,16 @@ def sample(path: Path) -> Sample:
 def refuse_obvious(s: Sample) -> None:
     """Refuse files that no format can be: empty, HTML, binary."""
     display = str(s.path)
-    if s.size == 0 or not s.head.strip():
+    utf16 = s.utf16_head()
+    if s.size == 0 or not s.head.strip() or (utf16 is not None and not utf16.strip()):
         raise InputRefused(display, "fichier vide")
-    text = s.text_head().lstrip().lower()
+    text = (utf16 if utf16 is not None else s.text_head()).lstrip().lower()
     if text.startswith(("<!doctype html", "<html", "<head", "<body")):
         raise InputRefused(display, "page HTML et non des données (téléchargement échoué ou page d'erreur ?)")
-    if _is_binary(s.head) and not s.head.startswith(
-        (b"PAR1", b"PK\x03\x04", b"\x1f\x8b", b"\xd0\xcf\x11\xe0")
+    if (
+        _is_binary(s.head)
+        and utf16 is None
+        and not s.head.startswith((b"PAR1", b"PK\x03\x04", b"\x1f\x8b", b"\xd0\xcf\x11\xe0"))
     ):
         raise InputRefused(display, "fichier binaire de type inconnu")
 
@@ -78,7 +106,19 @@ def _is_binary(head: bytes) -> bool:
 
 
 def is_archive(s: Sample) -> bool:
-    return s.head.startswith((b"PK\x03\x04", b"\x1f\x8b")) and s.suffix not in (".xlsx", ".ods", ".docx")
+    """A .zip or .gz to expand; not a zip-based office document (by extension, or by its first
+    member: `mimetype` opens every OpenDocument file, `[Content_Types].xml` most OOXML files)."""
+    if s.head.startswith(b"\x1f\x8b"):
+        return True
+    return s.head.startswith(b"PK\x03\x04") and s.suffix not in OFFICE_SUFFIXES and not _office_zip(s.head)
+
+
+def _office_zip(head: bytes) -> bool:
+    if len(head) < 30:
+        return False
+    name_length = int.from_bytes(head[26:28], "little")
+    first = head[30 : 30 + name_length]
+    return first in (b"mimetype", b"[Content_Types].xml")
 
 
 @contextmanager

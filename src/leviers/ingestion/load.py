@@ -20,6 +20,7 @@ from leviers.errors import InputRefused, LeviersError
 from leviers.ingestion import files, log, registry
 from leviers.ingestion.report import FileReport
 from leviers.progress import NoProgress, Progress
+from leviers.reference import is_valid_siren
 
 
 @dataclass
@@ -31,24 +32,53 @@ class FileOutcome:
     error: str | None = None
 
 
+def siren_hint(value: str | None) -> str | None:
+    """The SIREN given by the user for the grantor of the files (`--attribuant`), checked:
+    nine digits (spaces allowed) with a valid check digit. Raises LeviersError otherwise."""
+    if value is None:
+        return None
+    siren = "".join(value.split())
+    if not (len(siren) == 9 and siren.isascii() and siren.isdigit()):
+        raise LeviersError(
+            f"--attribuant : « {value} » n'est pas un SIREN (9 chiffres ; pour un SIRET, "
+            "donnez ses 9 premiers chiffres)"
+        )
+    if not is_valid_siren(siren):
+        raise LeviersError(f"--attribuant : « {value} » n'est pas un SIREN valide (clé de contrôle fausse)")
+    return siren
+
+
 def ingest_paths(
-    con: duckdb.DuckDBPyConnection, paths: Iterable[Path], progress: Progress | None = None
+    con: duckdb.DuckDBPyConnection,
+    paths: Iterable[Path],
+    progress: Progress | None = None,
+    *,
+    attribuant: str | None = None,
 ) -> list[FileOutcome]:
-    """Load every path; a refused file does not stop the others (each is its own transaction)."""
+    """Load every path; a refused file does not stop the others (each is its own transaction).
+
+    `attribuant`: the SIREN of the grantor of files that do not name it (subsidies).
+    """
+    attribuant = siren_hint(attribuant)
     outcomes: list[FileOutcome] = []
     for path in paths:
         try:
-            outcomes.append(FileOutcome(str(path), ingest_file(con, path, progress)))
+            outcomes.append(FileOutcome(str(path), ingest_file(con, path, progress, attribuant=attribuant)))
         except LeviersError as exc:
             outcomes.append(FileOutcome(str(path), [], exc.message))
     return outcomes
 
 
 def ingest_file(
-    con: duckdb.DuckDBPyConnection, path: Path, progress: Progress | None = None
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    progress: Progress | None = None,
+    *,
+    attribuant: str | None = None,
 ) -> list[FileReport]:
     """Load one file (or each member of an archive); raise InputRefused when it cannot be loaded."""
     progress = progress or NoProgress()
+    attribuant = siren_hint(attribuant)
     path = Path(path)
     if not path.exists():
         raise InputRefused(str(path), "fichier introuvable")
@@ -63,12 +93,14 @@ def ingest_file(
                 display = (
                     f"{path.resolve()}!{member.name.split('_', 1)[1] if '_' in member.name else member.name}"
                 )
-                reports.append(_ingest_one(con, member, display, progress))
+                reports.append(_ingest_one(con, member, display, progress, attribuant))
         return reports
-    return [_ingest_one(con, path, str(path.resolve()), progress)]
+    return [_ingest_one(con, path, str(path.resolve()), progress, attribuant)]
 
 
-def _ingest_one(con: duckdb.DuckDBPyConnection, path: Path, display: str, progress: Progress) -> FileReport:
+def _ingest_one(
+    con: duckdb.DuckDBPyConnection, path: Path, display: str, progress: Progress, attribuant: str | None
+) -> FileReport:
     s = files.sample(path)
     files.refuse_obvious(s)
     sha256 = files.sha256_of(path)
@@ -78,6 +110,12 @@ def _ingest_one(con: duckdb.DuckDBPyConnection, path: Path, display: str, progre
         return previous
     fmt = registry.detect(s)
     if fmt is None:
+        if s.utf16_head() is not None:
+            raise InputRefused(
+                display,
+                "encodage UTF-16 (« Texte Unicode » d'Excel) : seuls les fichiers de subventions sont lus "
+                "dans cet encodage ; les DECP doivent être en UTF-8 — réenregistrez le fichier en UTF-8",
+            )
         raise InputRefused(display, "format non reconnu (ni DECP, ni autre format connu de Leviers)")
     started = datetime.now(UTC)
     ctx = registry.LoadContext(
@@ -87,6 +125,7 @@ def _ingest_one(con: duckdb.DuckDBPyConnection, path: Path, display: str, progre
         sample=s,
         ingestion_id=log.next_ingestion_id(con),
         progress=progress,
+        attribuant=attribuant,
     )
     if not getattr(fmt, "deferred_transaction", False):
         ctx.begin()
@@ -104,6 +143,7 @@ def _ingest_one(con: duckdb.DuckDBPyConnection, path: Path, display: str, progre
             duplicates=counts.duplicates,
             synthetic=counts.synthetic,
             ingestion_id=ingestion_id,
+            notes=counts.notes,
         )
         if not report.reconciles():
             raise LeviersError(

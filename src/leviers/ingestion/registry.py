@@ -32,6 +32,7 @@ class LoadCounts:
     quarantined: int
     duplicates: int
     synthetic: bool = False
+    notes: list[str] = field(default_factory=list)  # French, shown with the counts (where a value came from…)
 
 
 @dataclass
@@ -43,6 +44,14 @@ class LoadContext:
     ingestion_id: int
     progress: Progress = field(default_factory=NoProgress)
     in_transaction: bool = False
+    # SIREN of the grantor given by the user (`leviers ingest --attribuant`), for files that do not
+    # name it; formats with no use for it (DECP) ignore it.
+    attribuant: str | None = None
+
+    @property
+    def file_name(self) -> str:
+        """The name of the file as the user gave it (an archive member's own name, not the temporary copy's)."""
+        return Path(self.display_path.rsplit("!", 1)[-1]).name
 
     def begin(self) -> None:
         """Open the file's transaction (idempotent): every write to warehouse tables comes after."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 
@@ -18,6 +18,7 @@ class FileReport:
     status: str = "charge"  # charge | deja_charge
     synthetic: bool = False
     ingestion_id: int | None = None
+    notes: list[str] = field(default_factory=list)  # French remarks of the format (not kept in the log)
 
     def reconciles(self) -> bool:
         """The counting rule every file must satisfy."""

@@ -1,9 +1,10 @@
 """Subsidy formats recognised by `leviers ingest` (importing this module registers them).
 
 A file is a subsidy file when, among its first rows, one is a header that names (after header
-variant mapping) an amount, a beneficiary, and a grantor or a convention: see headers.py. The
-file's extension does not matter for CSV; spreadsheets are recognised by their magic bytes and
-extension (.xlsx, .xlsm, .xls, .ods).
+variant mapping) an amount, a beneficiary, and a grantor or a convention, or heads a list of
+amounts per beneficiary: see headers.py. The file's extension does not matter for CSV (UTF-8,
+cp1252 or UTF-16 with a BOM: see text.py); spreadsheets are recognised by their magic bytes
+and extension (.xlsx, .xlsm, .xls, .ods).
 """
 
 from __future__ import annotations
@@ -17,11 +18,13 @@ from leviers.subsidies.loader import load_table
 class SubsidyCsv:
     id = "subventions-csv"
     dataset = "subventions"
-    label = "Subventions (SCDL et formats antérieurs), CSV"
+    label = "Subventions (SCDL, formats antérieurs, listes de montants par bénéficiaire), CSV"
 
     def sniff(self, sample: Sample) -> bool:
-        if sample.head.startswith(readers.SPREADSHEET_MAGIC) or b"\x00" in sample.head[:8192]:
+        if sample.head.startswith(readers.SPREADSHEET_MAGIC):
             return False
+        if b"\x00" in sample.head[:8192] and sample.utf16_head() is None:
+            return False  # binary; UTF-16 text has NUL bytes too, and is read
         return readers.sniff_csv(sample.head)
 
     def load(self, ctx: LoadContext) -> LoadCounts:
@@ -32,7 +35,7 @@ class SubsidyCsv:
 class SubsidySpreadsheet:
     id = "subventions-tableur"
     dataset = "subventions"
-    label = "Subventions (SCDL et formats antérieurs), classeur XLSX, XLS ou ODS"
+    label = "Subventions (SCDL, formats antérieurs, listes de montants par bénéficiaire), classeur XLSX, XLSM, XLS ou ODS"
 
     def sniff(self, sample: Sample) -> bool:
         if not readers.is_spreadsheet(sample.head, sample.suffix):

@@ -10,6 +10,10 @@ and digits dropped ("Nom du bénéficiaire" → "nomdubeneficiaire", "nomBenefic
 Variants are *strong* (specific enough to recognise a subsidy file) or *weak* (generic words
 such as "nom" or "SIRET", used only once the file is recognised). A table is a subsidy table
 when its strong variants name an amount, a beneficiary, and a grantor or a convention.
+
+A *beneficiary list* (layout `liste`) names amounts per beneficiary but no grantor nor
+convention: payments to associations, the list annexed to a budget. It is subsidy data, read
+only when the grantor is known from outside the file (see grantor.py).
 """
 
 from __future__ import annotations
@@ -44,12 +48,30 @@ SCDL_FIELDS = (
     "pourcentageSubvention",
     "dispositifAide",
 )
-# Fields of older layouts that are not SCDL fields but feed one.
-EXTRA_FIELDS = ("annee", "dateDebutVersement", "dateFinVersement", "siret")
+# Fields of older layouts and lists that are not SCDL fields but feed one: montantMandate (an
+# amount paid, read as montant when there is no montant column), montantFonctionnement and
+# montantInvestissement (operating and investment subsidies, added up as montant), avantageNature
+# (a mark for aid in kind).
+EXTRA_FIELDS = (
+    "annee",
+    "dateDebutVersement",
+    "dateFinVersement",
+    "siret",
+    "montantMandate",
+    "montantFonctionnement",
+    "montantInvestissement",
+    "avantageNature",
+)
 FIELDS = SCDL_FIELDS + EXTRA_FIELDS
+AMOUNT_FIELDS = ("montant", "montantMandate", "montantFonctionnement", "montantInvestissement")
+# Columns that feed a field and are also kept as published, so that the parts of a sum stay visible.
+ALSO_EXTRA = ("montantFonctionnement", "montantInvestissement", "avantageNature")
 
 BENEFICIARY = ("nomBeneficiaire", "idBeneficiaire", "rnaBeneficiaire")
-GRANTOR_OR_CONVENTION = ("nomAttribuant", "idAttribuant", "dateConvention", "referenceDecision")
+GRANTOR = ("nomAttribuant", "idAttribuant")
+GRANTOR_OR_CONVENTION = (*GRANTOR, "dateConvention", "referenceDecision")
+# Words of a header that say a beneficiary list is about subsidies (and not, say, a list of contacts).
+LIST_WORDS = ("subvention", "mandate", "beneficiaire")
 PRE_DECREE_MARKER = "submontant"  # SUB_MONTANT, the amount column of the pre-decree layout
 # How many leading rows may come before the header (titles, grouped headings).
 HEADER_SEARCH_ROWS = 10
@@ -99,10 +121,27 @@ class HeaderMap:
     names: tuple[str, ...]  # header cells as published
     fields: dict[str, int]  # field → column position
     extras: tuple[int, ...]  # positions of columns kept as published (not an SCDL field)
-    layout: str  # scdl | pre-decree
+    layout: str  # scdl | pre-decree | liste (amounts per beneficiary, no grantor nor convention)
 
     def recognised(self) -> bool:
         return bool(self.fields)
+
+    @property
+    def amount_kind(self) -> str | None:
+        """Where montant comes from: `montant` (the subsidy's amount), `mandate` (an amount paid),
+        `composantes` (operating + investment subsidies), or None (no amount column)."""
+        if "montant" in self.fields:
+            return "montant"
+        if "montantMandate" in self.fields:
+            return "mandate"
+        if "montantFonctionnement" in self.fields or "montantInvestissement" in self.fields:
+            return "composantes"
+        return None
+
+    @property
+    def names_grantor(self) -> bool:
+        """Whether a column names the grantor (its name or its identifier)."""
+        return any(f in self.fields for f in GRANTOR)
 
 
 def map_header(cells: Sequence[str]) -> tuple[HeaderMap, set[str]]:
@@ -126,10 +165,18 @@ def map_header(cells: Sequence[str]) -> tuple[HeaderMap, set[str]]:
         if current is None or (variant.strong and not current[1]):
             chosen[variant.field] = (position, variant.strong)
     fields = {f: p for f, (p, _) in chosen.items()}
-    used = set(fields.values())
+    also = {
+        p for f, p in fields.items() if f in ALSO_EXTRA or (f == "montantMandate" and "montant" in fields)
+    }
+    used = set(fields.values()) - also
     extras = tuple(p for p, name in enumerate(names) if p not in used and name)
     keys = {key(n) for n in names}
-    layout = "pre-decree" if PRE_DECREE_MARKER in keys else "scdl"
+    if PRE_DECREE_MARKER in keys:
+        layout = "pre-decree"
+    elif not any(f in fields for f in GRANTOR_OR_CONVENTION):
+        layout = "liste"
+    else:
+        layout = "scdl"
     strong = {f for f, (_, s) in chosen.items() if s}
     return HeaderMap(names, fields, extras, layout), strong
 
@@ -163,22 +210,21 @@ def find_header(rows: Sequence[Sequence[str]]) -> tuple[int, HeaderMap] | None:
     return None
 
 
-def is_grantorless_list(rows: Sequence[Sequence[str]]) -> bool:
-    """A list of amounts per beneficiary with no grantor nor convention column (an annex to a budget,
-    payments per association…): subsidy data, but not an SCDL file, and impossible to attribute."""
-    for row in rows[:HEADER_SEARCH_ROWS]:
-        keys = [key(str(c)) for c in row]
+def is_beneficiary_list(header: HeaderMap) -> bool:
+    """A list of amounts per beneficiary with no grantor nor convention column (payments per
+    association, the list annexed to a budget…): subsidy data, but not an SCDL file."""
+    return (
+        header.layout == "liste"
+        and header.amount_kind is not None
+        and any(f in header.fields for f in BENEFICIARY)
+        and any(word in key(name) for name in header.names for word in LIST_WORDS)
+    )
+
+
+def find_list_header(rows: Sequence[Sequence[str]]) -> tuple[int, HeaderMap] | None:
+    """The first of the leading rows that heads a beneficiary list, with its position."""
+    for index, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
         header, _ = map_header(row)
-        beneficiary = "nomBeneficiaire" in header.fields or any(
-            "raisonsociale" in k or "beneficiaire" in k for k in keys
-        )
-        amount = any(k.startswith(("montant", "mandate")) for k in keys)
-        subsidy_words = any("subvention" in k or "mandate" in k or "beneficiaire" in k for k in keys)
-        if (
-            beneficiary
-            and amount
-            and subsidy_words
-            and not any(f in header.fields for f in GRANTOR_OR_CONVENTION)
-        ):
-            return True
-    return False
+        if is_beneficiary_list(header):
+            return index, header
+    return None

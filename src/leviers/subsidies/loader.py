@@ -2,7 +2,8 @@
 
 Rows are staged in batches (text as published, one column per SCDL field) together with their
 departures from the official schema; the whole file is then normalised and merged in SQL,
-inside the transaction opened by leviers.ingestion for this file.
+inside the transaction opened by leviers.ingestion for this file. A file whose lines do not
+name their grantor gets it from outside (grantor.py) or is refused before anything is staged.
 """
 
 from __future__ import annotations
@@ -15,9 +16,10 @@ import numpy as np
 import orjson
 import pyarrow as pa
 
+from leviers.errors import InputRefused
 from leviers.ingestion.log import quarantine_from
 from leviers.ingestion.registry import LoadContext, LoadCounts
-from leviers.subsidies import normalise, validation
+from leviers.subsidies import grantor, normalise, validation
 from leviers.subsidies.headers import FIELDS, HeaderMap
 from leviers.subsidies.readers import Row, Table
 
@@ -30,18 +32,29 @@ KEYED = "sub_keyed"
 
 COLUMNS = (
     "subsidy_key, nom_attribuant, id_attribuant, attribuant_siren, id_attribuant_precision_perdue, "
-    "date_convention, annee, exercice, reference_decision, nom_beneficiaire, id_beneficiaire, "
-    "beneficiaire_siren, rna_beneficiaire, id_beneficiaire_published, id_beneficiaire_precision_perdue, "
-    "id_beneficiaire_checksum_ok, objet, montant, nature, nature_published, conditions_versement, "
-    "dates_periode_versement, id_rae, notification_ue, pourcentage_subvention, montant_beneficiaire, "
-    "montant_beneficiaire_rule, dispositif_aide"
+    "attribuant_source, date_convention, annee, annee_source, exercice, reference_decision, nom_beneficiaire, "
+    "id_beneficiaire, beneficiaire_siren, rna_beneficiaire, id_beneficiaire_published, "
+    "id_beneficiaire_precision_perdue, id_beneficiaire_checksum_ok, objet, montant, montant_type, nature, "
+    "nature_published, conditions_versement, dates_periode_versement, id_rae, notification_ue, "
+    "pourcentage_subvention, montant_beneficiaire, montant_beneficiaire_rule, dispositif_aide"
+)
+
+GRANTORLESS = (
+    "liste de montants par bénéficiaire sans attribuant ni convention (ni nom ni SIRET de la "
+    "collectivité, ni date de convention), et le nom du fichier ne désigne pas l'attribuant (ni SIREN "
+    f"d'une collectivité, ni code et nom de département) : {grantor.SUGGESTION}, ou demandez à l'éditeur "
+    "le fichier au format SCDL « subventions » (schema.data.gouv.fr/scdl/subventions)"
+)
+NO_GRANTOR_COLUMN = (
+    "aucune colonne ne nomme l'attribuant (nomAttribuant, idAttribuant) et le nom du fichier ne le désigne "
+    f"pas (ni SIREN d'une collectivité, ni code et nom de département) : {grantor.SUGGESTION}"
 )
 
 
 def schema_version(header: HeaderMap, first_rows: list[Row]) -> str:
     """The layout a file follows, from its columns (and, for the Etalab format, its periods)."""
-    if header.layout == "pre-decree":
-        return "pre-decree"
+    if header.layout in ("pre-decree", "liste"):
+        return header.layout
     if "rnaBeneficiaire" in header.fields or "dispositifAide" in header.fields:
         return "2.1.1"
     period = header.fields.get("datesPeriodeVersement")
@@ -134,8 +147,65 @@ def _create_staging(ctx: LoadContext) -> None:
     )
 
 
+def file_facts(
+    ctx: LoadContext, header: HeaderMap
+) -> tuple[normalise.FileFacts, grantor.Grantor | None, list[str]]:
+    """The grantor and year from outside the file when it needs them, and the notes that say so.
+
+    Raises InputRefused when no line can name its grantor and nothing designates it.
+    """
+    notes: list[str] = []
+    external: grantor.Grantor | None = None
+    if ctx.attribuant is not None:
+        external = grantor.from_option(ctx.attribuant)
+    elif not header.names_grantor:
+        external = grantor.from_file_name(ctx.file_name, ctx.display_path)
+        if external is None:
+            raise InputRefused(
+                ctx.display_path, GRANTORLESS if header.layout == "liste" else NO_GRANTOR_COLUMN
+            )
+    file_year = None
+    if "dateConvention" not in header.fields and "annee" not in header.fields:
+        file_year = grantor.year_from_file_name(ctx.file_name)
+        notes.append(
+            f"année {file_year} d'après le nom du fichier (aucune colonne de date ni d'année)"
+            if file_year is not None
+            else "année inconnue : aucune colonne de date ni d'année, et pas d'année dans le nom du fichier"
+        )
+    if header.amount_kind == "mandate":
+        notes.append("montants mandatés (versés dans l'année), non des montants attribués")
+    elif header.amount_kind == "composantes":
+        notes.append(
+            "montant = subvention de fonctionnement + subvention d'investissement ; "
+            "prêts et garanties d'emprunt ne sont pas des subventions (gardés dans extra_columns)"
+        )
+    facts = normalise.FileFacts(
+        layout=header.layout,
+        amount_kind=header.amount_kind,
+        has_nature="nature" in header.fields,
+        grantor_siren=external.siren if external else None,
+        grantor_nom=external.nom if external else None,
+        grantor_source=external.source if external else None,
+        file_year=file_year,
+    )
+    return facts, external, notes
+
+
+def _grantor_note(external: grantor.Grantor | None, filled: int, valid: int) -> str | None:
+    if external is None:
+        return None
+    who = external.describe()
+    how = f"d'après {external.evidence}"
+    if filled == valid:
+        return f"attribuant : {who}, {how}"
+    if filled == 0:
+        return f"--attribuant inutilisé : chaque ligne nomme son attribuant ({who} non retenu)"
+    return f"attribuant de {filled} lignes sur {valid} qui n'en nomment pas : {who}, {how}"
+
+
 def load_table(ctx: LoadContext, table: Table, rows: Iterator[Row], format_id: str) -> LoadCounts:
     con = ctx.con
+    facts, external, notes = file_facts(ctx, table.header)
     con.execute(normalise.MACROS)
     _create_staging(ctx)
     labels = _unique_names(table.header.names)
@@ -161,9 +231,7 @@ def load_table(ctx: LoadContext, table: Table, rows: Iterator[Row], format_id: s
     con.register("sub_error_sets", sets)
     try:
         staged = f"(SELECT * EXCLUDE (error_set) FROM {STAGED} LEFT JOIN sub_error_sets USING (error_set))"
-        con.execute(
-            f"CREATE OR REPLACE TEMP TABLE {CLEAN} AS {normalise.record_sql(staged, table.header.layout)}"
-        )
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {CLEAN} AS {normalise.record_sql(staged, facts)}")
     finally:
         con.unregister("sub_error_sets")
     con.execute(f"DROP TABLE {STAGED}")
@@ -180,12 +248,18 @@ def load_table(ctx: LoadContext, table: Table, rows: Iterator[Row], format_id: s
     )
     loaded = _count(ctx, f"SELECT count(*) FROM subsidies WHERE first_ingestion_id = {ctx.ingestion_id}")
     valid = _count(ctx, f"SELECT count(*) FROM {KEYED}")
+    filled = _count(ctx, f"SELECT count(*) FROM {KEYED} WHERE attribuant_source IS DISTINCT FROM 'fichier'")
+    note = _grantor_note(external, filled, valid)
+    if note is not None:
+        notes.insert(0, note)
     con.execute(
         f"INSERT INTO subsidy_sources SELECT subsidy_key, {ctx.ingestion_id}, record_index FROM {KEYED}"
     )
     con.execute(f"DROP TABLE {KEYED}")
     con.execute(f"DROP TABLE {CLEAN}")
-    return LoadCounts(records=index, loaded=loaded, quarantined=quarantined, duplicates=valid - loaded)
+    return LoadCounts(
+        records=index, loaded=loaded, quarantined=quarantined, duplicates=valid - loaded, notes=notes
+    )
 
 
 def _count(ctx: LoadContext, sql: str) -> int:

@@ -20,10 +20,18 @@ them before the run of zeros, or the last one alone in it and proven by the SIRE
 
 A record is refused (quarantine) only when it cannot be used: a row that could not be realigned,
 an amount, date, year or percentage that is present but unreadable or out of range, no
-beneficiary (neither name nor identifier), no grantor (neither name nor identifier).
+beneficiary (neither name nor identifier), no grantor (neither a name nor a readable identifier,
+and none given from outside the file), and, in a list of operating and investment subsidies, a
+line with neither (a loan or a loan guarantee alone is not a subsidy).
+
+Where values came from: `attribuant_source` says whether the grantor is the file's, the file
+name's or the user's (--attribuant); `annee_source` whether the year is the file's or its name's;
+`montant_type` whether the amount was granted (`attribué`) or paid (`mandaté`).
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from leviers.decp.normalise import MACROS as DECP_MACROS
 
@@ -186,9 +194,62 @@ def _identifier_4(prefix: str) -> str:
     )
 
 
-def record_sql(staged: str, layout: str) -> str:
+@dataclass(frozen=True)
+class FileFacts:
+    """What the SQL needs to know of the file as a whole (not of one line)."""
+
+    layout: str = "scdl"  # scdl | pre-decree | liste
+    amount_kind: str | None = "montant"  # montant | mandate | composantes | None (see HeaderMap)
+    has_nature: bool = True  # the file has a nature column
+    grantor_siren: str | None = None  # the grantor from outside the file, for lines that name none
+    grantor_nom: str | None = None
+    grantor_source: str | None = None
+    file_year: int | None = None  # the year stated by the file name, for files with no date nor year
+
+
+def _literal(value: str | int | None) -> str:
+    if value is None:
+        return "NULL"
+    if isinstance(value, int):
+        return str(value)
+    return "'" + value.replace("'", "''") + "'"
+
+
+_NOT_A_SUBSIDY = (
+    "ni subvention de fonctionnement ou d''investissement ni avantage en nature sur cette ligne "
+    "(un prêt ou une garantie d''emprunt seuls ne sont pas des subventions)"
+)
+
+
+def _amount_sql(kind: str | None) -> tuple[str, str]:
+    """(published amount, amount) expressions; for `composantes` the sum of the parts present."""
+    if kind == "mandate":
+        return "sub_null(f_montantMandate)", "sub_amount(montant_pub)"
+    if kind == "composantes":
+        return (
+            "NULL::VARCHAR",
+            "CASE WHEN fonctionnement_pub IS NOT NULL OR investissement_pub IS NOT NULL THEN "
+            "coalesce(sub_amount(fonctionnement_pub), 0) + coalesce(sub_amount(investissement_pub), 0) END",
+        )
+    return "sub_null(f_montant)", "sub_amount(montant_pub)"
+
+
+def record_sql(staged: str, facts: FileFacts | None = None) -> str:
     """SELECT producing the normalised records of `staged`, with `violations` and `key_base`."""
+    facts = facts or FileFacts()
     quote = "lv_quote"
+    montant_pub, montant = _amount_sql(facts.amount_kind)
+    montant_type = "'mandaté'" if facts.amount_kind == "mandate" else "'attribué'"
+    nature = _nature_sql("nature_pub")
+    if facts.amount_kind == "composantes" and not facts.has_nature:
+        # Operating and investment subsidies are money; the in-kind column marks aid in kind.
+        nature = (
+            "nullif(concat_ws(';', CASE WHEN fonctionnement_pub IS NOT NULL OR investissement_pub IS NOT NULL "
+            "THEN 'aide en numéraire' END, CASE WHEN avantage_pub IS NOT NULL THEN 'aide en nature' END), '')"
+        )
+    ext_siren, ext_nom = _literal(facts.grantor_siren), _literal(facts.grantor_nom)
+    ext_source, file_year = _literal(facts.grantor_source), _literal(facts.file_year)
+    layout = facts.layout
     return f"""
 WITH a AS (
   SELECT record_index, raw, realigned, read_error, extra_columns, schema_errors,
@@ -201,7 +262,10 @@ WITH a AS (
     {_identifier("ben", "f_idBeneficiaire")},
     sub_null(f_rnaBeneficiaire) AS rna_pub,
     sub_null(f_objet) AS objet,
-    sub_null(f_montant) AS montant_pub,
+    {montant_pub} AS montant_pub,
+    sub_null(f_montantFonctionnement) AS fonctionnement_pub,
+    sub_null(f_montantInvestissement) AS investissement_pub,
+    sub_null(f_avantageNature) AS avantage_pub,
     sub_null(f_nature) AS nature_pub,
     sub_null(f_conditionsVersement) AS conditions_versement,
     sub_null(f_datesPeriodeVersement) AS periode_pub,
@@ -217,7 +281,7 @@ WITH a AS (
     sub_date(date_pub) AS date_convention,
     sub_year_only(date_pub) AS date_year_only,
     coalesce(sub_year_only(annee_pub), year(sub_date(annee_pub))) AS exercice,
-    sub_amount(montant_pub) AS montant,
+    {montant} AS montant,
     sub_pct(pourcentage_pub) AS pourcentage_subvention
   FROM a
 ), c0 AS (
@@ -232,17 +296,31 @@ WITH a AS (
     sub_siren_of(ben_d14, ben_lost, ben_d9) AS beneficiaire_siren,
     coalesce(CASE WHEN regexp_full_match(upper(replace(rna_pub, ' ', '')), 'W[0-9]{{9}}') THEN upper(replace(rna_pub, ' ', '')) END,
              CASE WHEN regexp_full_match(ben_digits, 'W[0-9]{{9}}') THEN ben_digits END) AS rna_beneficiaire,
-    coalesce(year(date_convention), date_year_only, exercice) AS annee
+    coalesce(year(date_convention), date_year_only, exercice) AS annee_in_file
   FROM c
+), e AS (
+  SELECT *,
+    -- A line names its grantor when it gives a name or an identifier that yields a SIREN.
+    nom_attribuant IS NOT NULL OR attribuant_siren IS NOT NULL AS grantor_in_file
+  FROM d
 )
 SELECT record_index, raw, realigned, extra_columns, schema_errors,
-  nom_attribuant, id_attribuant, attribuant_siren, att_lost AS id_attribuant_precision_perdue,
-  date_convention, annee, exercice, reference_decision,
+  CASE WHEN grantor_in_file THEN nom_attribuant ELSE {ext_nom} END AS nom_attribuant,
+  id_attribuant,
+  CASE WHEN grantor_in_file THEN attribuant_siren ELSE {ext_siren} END AS attribuant_siren,
+  att_lost AS id_attribuant_precision_perdue,
+  CASE WHEN grantor_in_file THEN 'fichier' WHEN {ext_siren} IS NOT NULL THEN {ext_source} END AS attribuant_source,
+  date_convention,
+  coalesce(annee_in_file, {file_year}) AS annee,
+  CASE WHEN annee_in_file IS NOT NULL THEN 'fichier' WHEN {file_year} IS NOT NULL THEN 'nom du fichier' END
+    AS annee_source,
+  exercice, reference_decision,
   nom_beneficiaire, id_beneficiaire, beneficiaire_siren, rna_beneficiaire,
   ben_pub AS id_beneficiaire_published, ben_lost AS id_beneficiaire_precision_perdue,
   CASE WHEN id_beneficiaire IS NOT NULL THEN sub_siret_ok(id_beneficiaire) END AS id_beneficiaire_checksum_ok,
   objet, montant,
-  {_nature_sql("nature_pub")} AS nature, nature_pub AS nature_published,
+  CASE WHEN montant IS NOT NULL THEN {montant_type} END AS montant_type,
+  {nature} AS nature, nature_pub AS nature_published,
   conditions_versement,
   coalesce(sub_period(periode_pub),
            CASE WHEN debut_pub IS NOT NULL OR fin_pub IS NOT NULL THEN
@@ -253,6 +331,15 @@ SELECT record_index, raw, realigned, extra_columns, schema_errors,
   CASE WHEN read_error IS NOT NULL THEN [{{'field': NULL::VARCHAR, 'reason': read_error}}] ELSE list_filter([
     CASE WHEN montant_pub IS NOT NULL AND montant IS NULL THEN
       {{'field': 'montant', 'reason': 'montant : ' || {quote}(montant_pub) || ' n''est pas un montant lisible'}} END,
+    CASE WHEN '{facts.amount_kind}' = 'composantes' AND fonctionnement_pub IS NOT NULL AND sub_amount(fonctionnement_pub) IS NULL THEN
+      {{'field': 'montant', 'reason': 'subvention de fonctionnement : ' || {quote}(fonctionnement_pub)
+        || ' n''est pas un montant lisible'}} END,
+    CASE WHEN '{facts.amount_kind}' = 'composantes' AND investissement_pub IS NOT NULL AND sub_amount(investissement_pub) IS NULL THEN
+      {{'field': 'montant', 'reason': 'subvention d''investissement : ' || {quote}(investissement_pub)
+        || ' n''est pas un montant lisible'}} END,
+    CASE WHEN '{facts.amount_kind}' = 'composantes' AND fonctionnement_pub IS NULL AND investissement_pub IS NULL
+              AND avantage_pub IS NULL THEN
+      {{'field': 'montant', 'reason': '{_NOT_A_SUBSIDY}'}} END,
     CASE WHEN date_pub IS NOT NULL AND date_convention IS NULL AND date_year_only IS NULL THEN
       {{'field': 'dateConvention', 'reason': 'dateConvention : ' || {quote}(date_pub)
         || ' n''est pas une date lisible (AAAA-MM-JJ, JJ/MM/AAAA, AAAA/MM/JJ ou année seule)'}} END,
@@ -266,11 +353,12 @@ SELECT record_index, raw, realigned, extra_columns, schema_errors,
         || ' n''est pas un pourcentage entre 0 et 1 (ou 0 % et 100 %)'}} END,
     CASE WHEN nom_beneficiaire IS NULL AND ben_pub IS NULL AND rna_pub IS NULL THEN
       {{'field': 'nomBeneficiaire', 'reason': 'bénéficiaire absent : ni nom ni identifiant'}} END,
-    CASE WHEN nom_attribuant IS NULL AND att_pub IS NULL THEN
-      {{'field': 'nomAttribuant', 'reason': 'attribuant absent : ni nom ni identifiant'}} END
+    CASE WHEN NOT grantor_in_file AND {ext_siren} IS NULL THEN
+      {{'field': 'nomAttribuant', 'reason': CASE WHEN att_pub IS NULL THEN 'attribuant absent : ni nom ni identifiant'
+        ELSE 'attribuant : identifiant ' || {quote}(att_pub) || ' illisible (ni SIRET ni SIREN) et pas de nom' END}} END
   ], lambda v: v IS NOT NULL) END AS violations,
   '{layout}' AS layout
-FROM d
+FROM e
 """
 
 
@@ -308,11 +396,11 @@ WITH k AS (
 SELECT * EXCLUDE (key_base, subsidy_group, beneficiary_key, occurrence, group_beneficiaries),
   key_base || CASE WHEN occurrence > 1 THEN '#' || occurrence ELSE '' END AS subsidy_key,
   CASE WHEN pourcentage_subvention IS NOT NULL THEN montant * pourcentage_subvention
-       WHEN layout = 'pre-decree' THEN montant
+       WHEN layout IN ('pre-decree', 'liste') THEN montant
        WHEN group_beneficiaries = 1 THEN montant END AS montant_beneficiaire,
   CASE WHEN montant IS NULL THEN NULL
        WHEN pourcentage_subvention IS NOT NULL THEN 'pourcentage'
-       WHEN layout = 'pre-decree' THEN 'montant_par_beneficiaire'
+       WHEN layout IN ('pre-decree', 'liste') THEN 'montant_par_beneficiaire'
        WHEN group_beneficiaries = 1 THEN 'beneficiaire_unique'
        ELSE 'repartition_inconnue' END AS montant_beneficiaire_rule
 FROM r

@@ -2,7 +2,8 @@
 
 Every reader finds the header among the first rows (titles or grouped headings may come
 first), maps it (headers.py) and yields the rows below it, one per record, each with where it
-was found (line or sheet and row) so that quarantine reasons point at the right place.
+was found (line or sheet and row) so that quarantine reasons point at the right place. An SCDL
+header is preferred; failing one, a beneficiary list's header (no grantor column) is taken.
 Blank rows are not records. Spreadsheet cells are turned into the text a CSV export would hold:
 whole numbers without ".0", dates as AAAA-MM-JJ.
 """
@@ -25,7 +26,7 @@ from leviers.subsidies.headers import (
     HEADER_SEARCH_ROWS,
     HeaderMap,
     find_header,
-    is_grantorless_list,
+    find_list_header,
     map_header,
 )
 
@@ -67,16 +68,22 @@ def _csv_rows(content: str, separator: str) -> Iterator[tuple[int, list[str]]]:
 
 
 def _locate_csv(content: str) -> tuple[int, HeaderMap, str] | None:
-    """Header position, header and separator: the separator giving the richest subsidy header."""
-    best: tuple[int, HeaderMap, str] | None = None
-    for separator in SEPARATORS:
-        if separator not in content[:20000]:
-            continue
-        leading = [cells for _, cells in _take(_csv_rows(content, separator), HEADER_SEARCH_ROWS)]
-        found = find_header(leading)
-        if found is not None and (best is None or len(found[1].fields) > len(best[1].fields)):
-            best = (found[0], found[1], separator)
-    return best
+    """Header position, header and separator: the separator giving the richest subsidy header
+    (an SCDL header, else a beneficiary list's)."""
+    leading = {
+        separator: [cells for _, cells in _take(_csv_rows(content, separator), HEADER_SEARCH_ROWS)]
+        for separator in SEPARATORS
+        if separator in content[:20000]
+    }
+    for finder in (find_header, find_list_header):
+        best: tuple[int, HeaderMap, str] | None = None
+        for separator, rows in leading.items():
+            found = finder(rows)
+            if found is not None and (best is None or len(found[1].fields) > len(best[1].fields)):
+                best = (found[0], found[1], separator)
+        if best is not None:
+            return best
+    return None
 
 
 def _take(rows: Iterator[tuple[int, list[str]]], n: int) -> list[tuple[int, list[str]]]:
@@ -88,14 +95,6 @@ def _take(rows: Iterator[tuple[int, list[str]]], n: int) -> list[tuple[int, list
     return out
 
 
-GRANTORLESS = (
-    "liste de montants par bénéficiaire sans attribuant ni convention (ni nom ni SIRET de la "
-    "collectivité, ni date de convention) : ce n'est pas un fichier SCDL et ces montants ne peuvent "
-    "être rattachés à aucune collectivité ; demandez à l'éditeur le fichier au format SCDL "
-    "« subventions » (schema.data.gouv.fr/scdl/subventions)"
-)
-
-
 def _head_text(head: bytes) -> str:
     content = text.decode(head, partial=True).text
     # The sample may end in the middle of a row: only whole lines are looked at.
@@ -105,26 +104,14 @@ def _head_text(head: bytes) -> str:
 
 
 def sniff_csv(head: bytes) -> bool:
-    """A subsidy CSV, or a grantor-less subsidy list (claimed so as to refuse it with its cause)."""
-    content = _head_text(head)
-    return _locate_csv(content) is not None or _grantorless_csv(content)
-
-
-def _grantorless_csv(content: str) -> bool:
-    for separator in SEPARATORS:
-        if separator in content[:20000]:
-            leading = [cells for _, cells in _take(_csv_rows(content, separator), HEADER_SEARCH_ROWS)]
-            if is_grantorless_list(leading):
-                return True
-    return False
+    """A subsidy CSV (SCDL, older layouts, or a beneficiary list)."""
+    return _locate_csv(_head_text(head)) is not None
 
 
 def read_csv(path: Path, display: str) -> tuple[Table, Iterator[Row]]:
     decoded = text.decode(path.read_bytes())
     located = _locate_csv(decoded.text)
     if located is None:
-        if _grantorless_csv(decoded.text[:65536]):
-            raise InputRefused(display, GRANTORLESS)
         raise InputRefused(
             display, "aucune ligne d'en-tête de subventions (SCDL) reconnue dans les premières lignes"
         )
@@ -243,41 +230,29 @@ def _sheet_rows(workbook: Any, name: str, display: str) -> list[list[Any]]:
 
 
 def _locate_sheets(workbook: Any, display: str) -> list[tuple[str, int, HeaderMap, list[list[Any]]]]:
-    found = []
-    for name in workbook.sheet_names:
-        rows = _sheet_rows(workbook, name, display)
-        leading = [[_cell_text(c) for c in row] for row in rows[:HEADER_SEARCH_ROWS]]
-        located = find_header(leading)
-        if located is not None:
-            found.append((name, located[0], located[1], rows))
-    return found
+    """The sheets holding an SCDL table, else those holding a beneficiary list."""
+    sheets = [(name, _sheet_rows(workbook, name, display)) for name in workbook.sheet_names]
+    for finder in (find_header, find_list_header):
+        found = []
+        for name, rows in sheets:
+            located = finder([[_cell_text(c) for c in row] for row in rows[:HEADER_SEARCH_ROWS]])
+            if located is not None:
+                found.append((name, located[0], located[1], rows))
+        if found:
+            return found
+    return []
 
 
 def sniff_spreadsheet(path: Path, display: str) -> bool:
-    """Whether a sheet holds a subsidy table (or a grantor-less list, refused at load with its cause);
-    an unreadable workbook is refused here with its cause."""
+    """Whether a sheet holds a subsidy table; an unreadable workbook is refused here with its cause."""
     workbook = _open_workbook(path, display)
-    return bool(_locate_sheets(workbook, display)) or _grantorless_sheets(workbook, display)
-
-
-def _grantorless_sheets(workbook: Any, display: str) -> bool:
-    return any(
-        is_grantorless_list(
-            [
-                [_cell_text(c) for c in row]
-                for row in _sheet_rows(workbook, name, display)[:HEADER_SEARCH_ROWS]
-            ]
-        )
-        for name in workbook.sheet_names
-    )
+    return bool(_locate_sheets(workbook, display))
 
 
 def read_spreadsheet(path: Path, display: str) -> tuple[Table, Iterator[Row]]:
     workbook = _open_workbook(path, display)
     sheets = _locate_sheets(workbook, display)
     if not sheets:
-        if _grantorless_sheets(workbook, display):
-            raise InputRefused(display, GRANTORLESS)
         raise InputRefused(display, "aucune feuille ne contient un en-tête de subventions (SCDL) reconnu")
     suffix = path.suffix.lower().lstrip(".")
     first = sheets[0][2]

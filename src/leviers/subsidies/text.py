@@ -1,7 +1,9 @@
 """Decode subsidy CSV files whatever their publishers did to the encoding.
 
 Real files come in UTF-8 (with or without BOM), in cp1252, and in mixtures: a UTF-8 BOM
-followed by cp1252 bytes (Somme 2018), or UTF-8 lines pasted into a cp1252 file. The rule:
+followed by cp1252 bytes (Somme 2018), or UTF-8 lines pasted into a cp1252 file; Excel's
+"Texte Unicode" export is UTF-16 with a BOM. The rule:
+- a UTF-16 BOM (FF FE or FE FF) followed by valid UTF-16 is UTF-16;
 - valid UTF-8 (after an optional BOM) is UTF-8;
 - otherwise, if the bytes hold (almost) no valid multi-byte UTF-8 sequence, the file is cp1252
   (bytes cp1252 leaves undefined are read as Latin-1, so nothing is ever lost);
@@ -44,12 +46,20 @@ codecs.register_error("leviers_cp1252", _fallback)
 @dataclass(frozen=True)
 class Decoded:
     text: str
-    encoding: str  # utf-8 | cp1252 | utf-8+cp1252 (mixed)
+    encoding: str  # utf-8 | cp1252 | utf-8+cp1252 (mixed) | utf-16
     bom: bool
 
 
 def decode(data: bytes, *, partial: bool = False) -> Decoded:
     """Decode a file's bytes (or its first bytes when `partial`: a cut multi-byte char is tolerated)."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            # The decoder reads the BOM (byte order) and drops it; `final` is off for a sample.
+            return Decoded(
+                codecs.getincrementaldecoder("utf-16")().decode(data, final=not partial), "utf-16", True
+            )
+        except UnicodeDecodeError:
+            pass  # not UTF-16 after all (FF FE can open a cp1252 file: "ÿþ"): decoded below
     bom = data.startswith(BOM)
     body = data[len(BOM) :] if bom else data
     try:

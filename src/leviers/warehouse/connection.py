@@ -16,7 +16,7 @@ from leviers.errors import WarehouseError
 from leviers.paths import default_db_path
 
 SCHEMA_DIR = Path(__file__).resolve().parent / "schema"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: subsidies.attribuant_source, annee_source, montant_type
 
 
 def schema_files() -> list[Path]:

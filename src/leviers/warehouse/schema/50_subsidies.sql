@@ -9,8 +9,10 @@ CREATE TABLE IF NOT EXISTS subsidies (
     id_attribuant           VARCHAR,            -- grantor SIRET, 14 characters
     attribuant_siren        VARCHAR,            -- 9 characters
     id_attribuant_precision_perdue BOOLEAN NOT NULL DEFAULT false,
+    attribuant_source       VARCHAR,            -- fichier | nom du fichier | option --attribuant: where the grantor comes from
     date_convention         DATE,
     annee                   INTEGER,            -- year of the convention date, else the year-only date, else exercice
+    annee_source            VARCHAR,            -- fichier | nom du fichier: where annee comes from; NULL when annee is unknown
     exercice                INTEGER,            -- budget year when the file has such a column (ANNEE, Année…)
     reference_decision      VARCHAR,
     nom_beneficiaire        VARCHAR,
@@ -22,6 +24,7 @@ CREATE TABLE IF NOT EXISTS subsidies (
     id_beneficiaire_checksum_ok BOOLEAN,        -- Luhn key of id_beneficiaire; NULL when there is none
     objet                   VARCHAR,
     montant                 DOUBLE,             -- total amount of the subsidy (before the split between beneficiaries)
+    montant_type            VARCHAR,            -- attribué (granted) | mandaté (paid in the year, lists of payments); NULL when montant is
     nature                  VARCHAR,            -- official value, NULL when the published one is not recognised
     nature_published        VARCHAR,
     conditions_versement    VARCHAR,
@@ -32,7 +35,7 @@ CREATE TABLE IF NOT EXISTS subsidies (
     montant_beneficiaire    DOUBLE,             -- amount for this beneficiary; NULL = unknown
     montant_beneficiaire_rule VARCHAR,          -- pourcentage | beneficiaire_unique | montant_par_beneficiaire | repartition_inconnue
     dispositif_aide         VARCHAR,
-    schema_version          VARCHAR NOT NULL,   -- 2.1.1 | 1.1 | etalab | pre-decree: the layout the file follows
+    schema_version          VARCHAR NOT NULL,   -- 2.1.1 | 1.1 | etalab | pre-decree | liste: the layout the file follows
     schema_conform          BOOLEAN NOT NULL,   -- the line as published meets its official schema
     schema_errors           VARCHAR[],          -- departures from the official schema (French), empty when conform
     extra_columns           JSON,               -- non-SCDL columns of the line, as published
