@@ -134,27 +134,20 @@ def _big_2019_file(shared_data: Path, path: Path, copies: int) -> int:
     return n
 
 
-class _KillMidMerge:
-    """Progress that tells the parent, once the first chunk's records are merged into the warehouse
-    (the transaction still open: more chunks to come), that now is the time to kill."""
-
-    def __init__(self, ready: Connection) -> None:
-        self.ready = ready
-
-    def start(self, description: str, total: float | None = None, unit: str = "octets") -> None:
-        pass
-
-    def advance(self, amount: float = 1) -> None:
-        self.ready.send("go")
-        time.sleep(60)
-
-    def finish(self) -> None:
-        pass
-
-
 def _load_in_child(db: str, path: str, ready: Connection) -> None:
+    """Load `path`; after the first batch is merged (rows written, transaction open), tell the
+    parent it is time to kill, and wait."""
+    original = merge.merge_marches
+
+    def merge_then_wait(*args: object, **kwargs: object) -> merge.MergeCounts:
+        counts = original(*args, **kwargs)  # type: ignore[arg-type]
+        ready.send("go")
+        time.sleep(60)
+        return counts
+
+    merge.merge_marches = merge_then_wait  # type: ignore[assignment]
     con = open_warehouse(Path(db))
-    ingest_file(con, Path(path), _KillMidMerge(ready))
+    ingest_file(con, Path(path))
 
 
 @pytest.mark.slow

@@ -17,6 +17,15 @@ from dataclasses import dataclass
 import duckdb
 
 from leviers.decp import normalise
+from leviers.decp.records import element_part
+
+
+def _acte(field: str) -> str:
+    return element_part("a.a", "acteSousTraitance", field)
+
+
+def _execution(field: str) -> str:
+    return element_part("e.e", "donneesAnnuelles", field)
 
 
 @dataclass
@@ -125,9 +134,11 @@ def merge_marches(
     )
     x(
         f"""INSERT INTO subcontracting_acts
-        SELECT n.contract_key, coalesce(lv_clean(a.a.id), a.ordinality::VARCHAR), lv_id(a.a.sous_traitant_id),
-               lv_clean(a.a.sous_traitant_type), lv_int(a.a.duree_mois), lv_date(a.a.date_notification),
-               lv_date(a.a.date_publication), lv_num(a.a.montant), lv_clean(a.a.variation_prix)
+        SELECT n.contract_key, coalesce(lv_clean({_acte("id")}), a.ordinality::VARCHAR),
+               lv_id(coalesce(a.a.acteSousTraitance.sousTraitant.id, a.a.sousTraitant.id)),
+               lv_clean(coalesce(a.a.acteSousTraitance.sousTraitant.typeIdentifiant, a.a.sousTraitant.typeIdentifiant)),
+               lv_int({_acte("dureeMois")}), lv_date({_acte("dateNotification")}),
+               lv_date({_acte("datePublicationDonnees")}), lv_num({_acte("montant")}), lv_clean({_acte("variationPrix")})
         FROM (SELECT contract_key, actes FROM {clean} SEMI JOIN m_new USING (record_index) WHERE len(actes) > 0) n,
              unnest(n.actes) WITH ORDINALITY AS a(a, ordinality)"""
     )
@@ -153,17 +164,14 @@ def merge_marches(
     )
     x(
         f"""INSERT INTO contract_suppliers
-        SELECT m.contract_key, m.modification_id, h.ordinality, lv_id(h.h.id),
-               CASE WHEN list_contains({normalise._sql_list(normalise.HOLDER_TYPES)},
-                                       upper(replace(lv_clean(h.h.type_identifiant), ' ', '-')))
-                    THEN upper(replace(lv_clean(h.h.type_identifiant), ' ', '-'))
-                    ELSE lv_clean(h.h.type_identifiant) END,
-               CASE WHEN regexp_full_match(lv_id(h.h.id), '[0-9]{{14}}') THEN left(lv_id(h.h.id), 9)
-                    WHEN regexp_full_match(lv_id(h.h.id), '[0-9]{{9}}') THEN lv_id(h.h.id) END,
-               lv_clean(h.h.nom)
-        FROM (SELECT * FROM m_mods_new WHERE len(nested) > 0) m,
-             unnest(m.nested) WITH ORDINALITY AS h(h, ordinality)
-        WHERE lv_id(h.h.id) IS NOT NULL"""
+        SELECT contract_key, modification_id, position, holder_id, {_HOLDER_TYPE}, {_SIREN_OF_HOLDER}, nom
+        FROM (
+            SELECT m.contract_key, m.modification_id, h.position, h.holder_id, h.type_identifiant,
+                   h.type_publie, h.nom
+            FROM ({normalise.holder_rows_sql("(SELECT record_index, nested AS titulaires FROM m_mods_new)", "titulaires")}) h
+            JOIN m_mods_new m USING (record_index)
+        )
+        WHERE holder_id IS NOT NULL"""
     )
     # Current state of every contract that received a modification.
     x(
@@ -239,8 +247,14 @@ def merge_concessions(
     )
     x(
         f"""INSERT INTO concession_execution
-        SELECT n.concession_key, lv_date(e.e.date_publication), lv_num(e.e.depenses_investissement),
-               list_transform(e.e.tarifs, lambda t: {{'intitule_tarif': lv_clean(t.intitule), 'tarif': lv_num(t.tarif)}})
+        SELECT n.concession_key, lv_date({_execution("datePublicationDonneesExecution")}),
+               lv_num({_execution("depensesInvestissement")}),
+               list_transform(try_cast({_execution("tarifs")} AS JSON[]),
+                   lambda t: CASE WHEN json_type(t, '$.tarif') = 'OBJECT'
+                                  THEN {{'intitule_tarif': lv_clean(t->>'$.tarif.intituleTarif'),
+                                        'tarif': lv_num(t->>'$.tarif.tarif')}}
+                                  ELSE {{'intitule_tarif': lv_clean(t->>'$.intituleTarif'),
+                                        'tarif': lv_num(t->>'$.tarif')}} END)
         FROM (SELECT concession_key, execution FROM {clean} SEMI JOIN c_new USING (record_index)
               WHERE len(execution) > 0) n,
              unnest(n.execution) AS e(e)"""

@@ -21,11 +21,12 @@ leading zero restored); SIRET as 14-character text with spaces removed.
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from leviers.decp import schemas
+from leviers.decp import records, schemas
 
 MACROS = r"""
 CREATE OR REPLACE TEMP MACRO lv_token(x) AS
@@ -570,12 +571,14 @@ FROM v
 
 def holder_rows_sql(table: str, column: str) -> str:
     """One row per holder (titulaire / concessionnaire) of the records of `table`."""
+    wrapper = records.HOLDER_WRAPPERS[column]
+    part = functools.partial(records.holder_part, "h.h", wrapper)
     return f"""
 SELECT record_index, position, lv_digits(c_id) AS holder_id,
        upper(replace(c_type, ' ', '-')) AS type_identifiant, c_type AS type_publie, c_nom AS nom
 FROM (
-  SELECT record_index, h.ordinality AS position, lv_clean(h.h.id) AS c_id,
-         lv_clean(h.h.type_identifiant) AS c_type, lv_clean(h.h.nom) AS c_nom
+  SELECT record_index, h.ordinality AS position, lv_clean({part("id")}) AS c_id,
+         lv_clean({part("typeIdentifiant")}) AS c_type, lv_clean({part("denominationSociale")}) AS c_nom
   FROM {table}, unnest({column}) WITH ORDINALITY AS h(h, ordinality)
   WHERE len({column}) > 0
 )"""
@@ -585,7 +588,8 @@ def _modification_rows(table: str, fields: dict[str, str], checks: dict[str, str
     """Unnest `modifications`; `fields` maps output columns to typed SQL over cleaned `c_<name>`;
     `checks` maps an official field name to the condition that makes its value invalid."""
     cleaned = ", ".join(
-        f"lv_clean(m.m.{name}) AS c_{name}" for name in dict.fromkeys(_names_in(fields, checks))
+        f"lv_clean({records.element_part('m.m', 'modification', _MODIFICATION_JSON[name])}) AS c_{name}"
+        for name in dict.fromkeys(_names_in(fields, checks))
     )
     typed = ", ".join(f"{sql} AS {column}" for column, sql in fields.items())
     bad = ", ".join(f"CASE WHEN {condition} THEN '{name}' END" for name, condition in checks.items())
@@ -593,10 +597,23 @@ def _modification_rows(table: str, fields: dict[str, str], checks: dict[str, str
 SELECT record_index, position, {typed}, nested,
        list_filter([{bad}], lambda x: x IS NOT NULL) AS bad
 FROM (
-  SELECT record_index, m.ordinality AS position, {cleaned}, m.m.{{nested}} AS nested
+  SELECT record_index, m.ordinality AS position, {cleaned}, {{nested}} AS nested
   FROM {table}, unnest(modifications) WITH ORDINALITY AS m(m, ordinality)
   WHERE len(modifications) > 0
 )"""
+
+
+# Staging name of a modification field → its official name in the JSON / XML record.
+_MODIFICATION_JSON = {
+    "id": "id",
+    "objet": "objetModification",
+    "date_notification": "dateNotificationModification",
+    "date_publication": "datePublicationDonneesModification",
+    "duree_mois": "dureeMois",
+    "montant": "montant",
+    "date_signature": "dateSignatureModification",
+    "valeur_globale": "valeurGlobale",
+}
 
 
 def _names_in(fields: dict[str, str], checks: dict[str, str]) -> list[str]:
@@ -629,7 +646,9 @@ def modification_rows_sql(kind: Kind, table: str) -> str:
             f"OR lv_num_clean(c_montant) > {MAX_AMOUNT:.0f})",
             "dateNotificationModification": "c_date_notification IS NOT NULL AND lv_date_clean(c_date_notification) IS NULL",
         }
-        return _modification_rows(table, fields, checks).replace("{nested}", "titulaires")
+        return _modification_rows(table, fields, checks).replace(
+            "{nested}", records.element_part("m.m", "modification", "titulaires")
+        )
     fields = {
         **common,
         "date_signature": "lv_date_clean(c_date_signature)",
@@ -640,7 +659,7 @@ def modification_rows_sql(kind: Kind, table: str) -> str:
         "dateSignatureModification": "c_date_signature IS NOT NULL AND lv_date_clean(c_date_signature) IS NULL",
     }
     # Concession modifications have no holders: keep the column for a uniform shape.
-    return _modification_rows(table, fields, checks).replace("m.m.{nested}", "NULL::VARCHAR")
+    return _modification_rows(table, fields, checks).replace("{nested}", "NULL::VARCHAR")
 
 
 def nested_checks_sql(kind: Kind, modifications: str, holders: str) -> str:

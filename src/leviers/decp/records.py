@@ -128,12 +128,79 @@ CONCESSION_JSON_STRUCTURE = {
 }  # fmt: skip
 
 
-def _holders(expr: str, wrapper: str) -> str:
+# Nested lists stay in the shape json_transform gives them, a "union" struct holding both the
+# wrapped form of format 2024 ({"titulaire": {...}}) and the flat form (format 2019, draft,
+# tables): readers of an element take coalesce(wrapped, flat) when they unnest it. Building the
+# flat struct here would need a lambda per record, costlier than everything else in the parse.
+
+HOLDER_WRAPPERS = {"titulaires": "titulaire", "concessionnaires": "concessionnaire"}
+
+
+def holder_part(element: str, wrapper: str, field: str) -> str:
+    """A holder's `field` (id, typeIdentifiant, denominationSociale) from its union struct."""
+    return f"coalesce({element}.{wrapper}.{field}, {element}.{field})"
+
+
+def element_part(element: str, wrapper: str, field: str) -> str:
+    """A nested element's `field`, wrapped ({wrapper: {...}}) or flat."""
+    return f"coalesce({element}.{wrapper}.{field}, {element}.{field})"
+
+
+_FLAT_HOLDER = "STRUCT(id VARCHAR, typeIdentifiant VARCHAR, denominationSociale VARCHAR)"
+_HOLDER_UNION = (
+    f"STRUCT(titulaire {_FLAT_HOLDER}, id VARCHAR, typeIdentifiant VARCHAR, denominationSociale VARCHAR)"
+)
+_MODIFICATION_FIELDS = (
+    "id", "objetModification", "dateNotificationModification", "datePublicationDonneesModification",
+    "dureeMois", "montant",
+)  # fmt: skip
+_FLAT_MODIFICATION = (
+    "STRUCT(" + ", ".join(f"{f} VARCHAR" for f in _MODIFICATION_FIELDS) + f", titulaires {_HOLDER_UNION}[])"
+)
+_ACTE_FIELDS = ("id", "dureeMois", "dateNotification", "datePublicationDonnees", "montant", "variationPrix")
+_FLAT_ACTE = (
+    "STRUCT("
+    + ", ".join(f"{f} VARCHAR" for f in _ACTE_FIELDS)
+    + ", sousTraitant STRUCT(id VARCHAR, typeIdentifiant VARCHAR))"
+)
+
+
+def holder_union(id_sql: str, type_sql: str, name_sql: str, wrapper: str = "titulaire") -> str:
+    """The union struct of one holder built from columns (tabular formats)."""
     return (
-        f"list_transform({expr}, lambda t: {{'id': coalesce(t.{wrapper}.id, t.id), "
-        f"'type_identifiant': coalesce(t.{wrapper}.typeIdentifiant, t.typeIdentifiant), "
-        f"'nom': coalesce(t.{wrapper}.denominationSociale, t.denominationSociale)}})"
+        f"{{'{wrapper}': NULL::{_FLAT_HOLDER}, 'id': {id_sql}, 'typeIdentifiant': {type_sql}, "
+        f"'denominationSociale': {name_sql}}}"
     )
+
+
+def modification_union(values: dict[str, str], holders_sql: str) -> str:
+    """The union struct of one marché modification built from columns (tabular formats);
+    `values` maps official field names to SQL, missing ones are NULL."""
+    parts = ", ".join(f"'{f}': {values.get(f, 'NULL')}::VARCHAR" for f in _MODIFICATION_FIELDS)
+    return f"{{'modification': NULL::{_FLAT_MODIFICATION}, {parts}, 'titulaires': {holders_sql}}}"
+
+
+def acte_union(values: dict[str, str], sous_traitant_id: str, sous_traitant_type: str) -> str:
+    """The union struct of one subcontracting act built from columns (tabular formats)."""
+    parts = ", ".join(f"'{f}': {values.get(f, 'NULL')}::VARCHAR" for f in _ACTE_FIELDS)
+    return (
+        f"{{'acteSousTraitance': NULL::{_FLAT_ACTE}, {parts}, "
+        f"'sousTraitant': {{'id': {sous_traitant_id}::VARCHAR, 'typeIdentifiant': {sous_traitant_type}::VARCHAR}}}}"
+    )
+
+
+def empty_list(kind: str) -> str:
+    """A typed empty nested list (tabular formats that have no such list)."""
+    types = {
+        "holders": _HOLDER_UNION,
+        "modifications": f"STRUCT(modification {_FLAT_MODIFICATION}, "
+        + ", ".join(f"{f} VARCHAR" for f in _MODIFICATION_FIELDS)
+        + f", titulaires {_HOLDER_UNION}[])",
+        "actes": f"STRUCT(acteSousTraitance {_FLAT_ACTE}, "
+        + ", ".join(f"{f} VARCHAR" for f in _ACTE_FIELDS)
+        + ", sousTraitant STRUCT(id VARCHAR, typeIdentifiant VARCHAR))",
+    }
+    return f"[]::{types[kind]}[]"
 
 
 def _list(field: str, key: str) -> str:
@@ -146,10 +213,6 @@ def _list(field: str, key: str) -> str:
     )
 
 
-def _pick(element: str, wrapper: str, field: str) -> str:
-    return f"coalesce({element}.{wrapper}.{field}, {element}.{field})"
-
-
 def _transform(structure: str, tolerant: bool) -> str:
     # try() costs ~40 % of the parse: batches are parsed without it, and again with it only when
     # a record is not valid JSON (then that record alone is refused).
@@ -160,27 +223,6 @@ def _transform(structure: str, tolerant: bool) -> str:
 def marche_json_select(source: str, schema_version_sql: str, raw: str = "j", tolerant: bool = False) -> str:
     """SELECT turning `source(record_index, j)` JSON texts into marché staging columns."""
     structure = json.dumps(MARCHE_JSON_STRUCTURE)
-    mod = "m"
-    modification = (
-        f"{{'id': {_pick(mod, 'modification', 'id')}, "
-        f"'objet': {_pick(mod, 'modification', 'objetModification')}, "
-        f"'date_notification': {_pick(mod, 'modification', 'dateNotificationModification')}, "
-        f"'date_publication': {_pick(mod, 'modification', 'datePublicationDonneesModification')}, "
-        f"'duree_mois': {_pick(mod, 'modification', 'dureeMois')}, "
-        f"'montant': {_pick(mod, 'modification', 'montant')}, "
-        f"'titulaires': {_holders(f'coalesce({mod}.modification.titulaires, {mod}.titulaires)', 'titulaire')}}}"
-    )
-    acte = (
-        "{'id': coalesce(a.acteSousTraitance.id, a.id), "
-        "'sous_traitant_id': coalesce(a.acteSousTraitance.sousTraitant.id, a.sousTraitant.id), "
-        "'sous_traitant_type': coalesce(a.acteSousTraitance.sousTraitant.typeIdentifiant, "
-        "a.sousTraitant.typeIdentifiant), "
-        "'duree_mois': coalesce(a.acteSousTraitance.dureeMois, a.dureeMois), "
-        "'date_notification': coalesce(a.acteSousTraitance.dateNotification, a.dateNotification), "
-        "'date_publication': coalesce(a.acteSousTraitance.datePublicationDonnees, a.datePublicationDonnees), "
-        "'montant': coalesce(a.acteSousTraitance.montant, a.montant), "
-        "'variation_prix': coalesce(a.acteSousTraitance.variationPrix, a.variationPrix)}"
-    )
     return f"""
 SELECT
     record_index, {schema_version_sql} AS schema_version, r IS NOT NULL AS json_ok, {raw} AS raw,
@@ -200,9 +242,9 @@ SELECT
     {_list("considerationsSociales", "considerationSociale")} AS considerations_sociales,
     {_list("considerationsEnvironnementales", "considerationEnvironnementale")}
         AS considerations_environnementales,
-    {_holders("r.titulaires", "titulaire")} AS titulaires,
-    list_transform(r.modifications, lambda {mod}: {modification}) AS modifications,
-    list_transform(r.actesSousTraitance, lambda a: {acte}) AS actes,
+    r.titulaires AS titulaires,
+    r.modifications AS modifications,
+    r.actesSousTraitance AS actes,
     false AS modification_only
 FROM (SELECT *, {_transform(structure, tolerant)} AS r FROM {source})
 """
@@ -213,23 +255,6 @@ def concession_json_select(
 ) -> str:
     """SELECT turning `source(record_index, j)` JSON texts into concession staging columns."""
     structure = json.dumps(CONCESSION_JSON_STRUCTURE)
-    modification = (
-        f"{{'id': {_pick('m', 'modification', 'id')}, "
-        f"'objet': {_pick('m', 'modification', 'objetModification')}, "
-        f"'date_signature': {_pick('m', 'modification', 'dateSignatureModification')}, "
-        f"'date_publication': {_pick('m', 'modification', 'datePublicationDonneesModification')}, "
-        f"'duree_mois': {_pick('m', 'modification', 'dureeMois')}, "
-        f"'valeur_globale': {_pick('m', 'modification', 'valeurGlobale')}}}"
-    )
-    execution = (
-        "{'date_publication': coalesce(e.donneesAnnuelles.datePublicationDonneesExecution, "
-        "e.datePublicationDonneesExecution), "
-        "'depenses_investissement': coalesce(e.donneesAnnuelles.depensesInvestissement, e.depensesInvestissement), "
-        "'tarifs': list_transform(try_cast(coalesce(e.donneesAnnuelles.tarifs, e.tarifs) AS JSON[]), "
-        "lambda t: CASE WHEN json_type(t, '$.tarif') = 'OBJECT' "
-        "THEN {'intitule': t->>'$.tarif.intituleTarif', 'tarif': t->>'$.tarif.tarif'} "
-        "ELSE {'intitule': t->>'$.intituleTarif', 'tarif': t->>'$.tarif'} END)}"
-    )
     return f"""
 SELECT
     record_index, {schema_version_sql} AS schema_version, r IS NOT NULL AS json_ok, {raw} AS raw,
@@ -243,9 +268,9 @@ SELECT
     {_list("considerationsSociales", "considerationSociale")} AS considerations_sociales,
     {_list("considerationsEnvironnementales", "considerationEnvironnementale")}
         AS considerations_environnementales,
-    {_holders("r.concessionnaires", "concessionnaire")} AS concessionnaires,
-    list_transform(r.modifications, lambda m: {modification}) AS modifications,
-    list_transform(r.donneesExecution, lambda e: {execution}) AS execution,
+    r.concessionnaires AS concessionnaires,
+    r.modifications AS modifications,
+    r.donneesExecution AS execution,
     false AS modification_only
 FROM (SELECT *, {_transform(structure, tolerant)} AS r FROM {source})
 """

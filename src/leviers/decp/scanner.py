@@ -434,3 +434,80 @@ class _NumpyScanner(_Scanner):
         self.depth = d
         self._close_array(stop, int(codes[i + end]))
         return i + end + 1, batches
+
+
+@dataclass(frozen=True)
+class RecordGroup:
+    """Consecutive batches of one array, handed to DuckDB together so that it parses them on every
+    core (a single Arrow batch is read by one thread) and fewer, larger statements run."""
+
+    kind: str
+    indexes: npt.NDArray[np.int64]
+    texts: pa.ChunkedArray
+    valid: npt.NDArray[np.bool_] | None
+
+
+def group_records(
+    batches: Iterator[RecordBatch], max_bytes: int = 128 * 1024 * 1024
+) -> Iterator[RecordGroup]:
+    """Merge consecutive batches of the same array until about `max_bytes` of text."""
+    pending: list[RecordBatch] = []
+    size = 0
+
+    def flush() -> RecordGroup:
+        indexes = np.concatenate(
+            [np.arange(b.first_index, b.first_index + len(b.texts), dtype=np.int64) for b in pending]
+        )
+        checked = all(b.valid is not None for b in pending)
+        valid = np.concatenate([b.valid for b in pending if b.valid is not None]) if checked else None
+        return RecordGroup(pending[0].kind, indexes, pa.chunked_array([b.texts for b in pending]), valid)
+
+    for batch in batches:
+        if pending and (batch.kind != pending[0].kind or size >= max_bytes):
+            yield flush()
+            pending, size = [], 0
+        pending.append(batch)
+        size += batch.texts.nbytes
+    if pending:
+        yield flush()
+
+
+def prefetch(items: Iterator[RecordGroup], depth: int = 1) -> Iterator[RecordGroup]:
+    """Produce the next groups in a background thread while the caller works on the current one
+    (the C scanner releases the GIL, so reading the file overlaps DuckDB's work)."""
+    import queue
+    import threading
+
+    box: queue.Queue[tuple[str, object]] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for item in items:
+                if stop.is_set():
+                    return
+                box.put(("item", item))
+            box.put(("done", None))
+        except BaseException as exc:  # handed to the consumer, raised there
+            box.put(("error", exc))
+
+    thread = threading.Thread(target=produce, name="leviers-json-scanner", daemon=True)
+    thread.start()
+    try:
+        while True:
+            tag, value = box.get()
+            if tag == "done":
+                return
+            if tag == "error":
+                assert isinstance(value, BaseException)
+                raise value
+            assert isinstance(value, RecordGroup)
+            yield value
+    finally:
+        stop.set()
+        # Unblock the producer if it waits on a full queue, then let it end.
+        while thread.is_alive():
+            try:
+                box.get_nowait()
+            except queue.Empty:
+                thread.join(timeout=0.1)

@@ -11,12 +11,11 @@ and its first record.
 
 from __future__ import annotations
 
-import numpy as np
 import orjson
 
 from leviers.decp.loader import DecpLoader
 from leviers.decp.normalise import CONCESSION, MARCHE
-from leviers.decp.scanner import JsonStructureError, iter_json_records
+from leviers.decp.scanner import JsonStructureError, group_records, iter_json_records, prefetch
 from leviers.errors import InputRefused
 from leviers.ingestion.files import Sample
 from leviers.ingestion.registry import LoadContext, LoadCounts, register
@@ -103,28 +102,20 @@ class _JsonFormat:
         is_concession = f"json_extract_string(j, '$._type') = '{_CONCESSION_TYPE}'"
         try:
             with ctx.path.open("rb") as handle:
-                for batch in iter_json_records(
+                batches = iter_json_records(
                     handle, _SKELETON.get, total_bytes=ctx.sample.size, progress=ctx.progress
-                ):
-                    indexes = np.arange(
-                        batch.first_index, batch.first_index + len(batch.texts), dtype=np.int64
-                    )
-                    indexes, texts = loader.refuse_invalid_json(indexes, batch.texts, batch.valid)
-                    strict = batch.valid is not None
-                    if batch.kind == "concession":
+                )
+                for group in prefetch(group_records(batches)):
+                    indexes, texts = loader.refuse_invalid_json(group.indexes, group.texts, group.valid)
+                    strict = group.valid is not None
+                    if group.kind == "concession":
                         loader.add_json(CONCESSION, indexes, texts, version, strict=strict)
-                    elif batch.kind == "marche":
+                    elif group.kind == "marche":
                         loader.add_json(MARCHE, indexes, texts, version, strict=strict)
                     else:
                         # One array mixing marchés and concessions (format 2019, `_type`).
-                        loader.add_json(
-                            MARCHE,
-                            indexes,
-                            texts,
-                            version,
-                            strict=strict,
-                            where=f"WHERE NOT coalesce({is_concession}, false)",
-                        )
+                        marche = f"WHERE NOT coalesce({is_concession}, false)"
+                        loader.add_json(MARCHE, indexes, texts, version, strict=strict, where=marche)
                         loader.add_json(
                             CONCESSION, indexes, texts, version, strict=strict, where=f"WHERE {is_concession}"
                         )

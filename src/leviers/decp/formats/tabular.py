@@ -24,6 +24,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from leviers.decp import records
 from leviers.decp.loader import DecpLoader
 from leviers.decp.normalise import MARCHE
 from leviers.errors import InputRefused
@@ -107,7 +108,7 @@ def _restore_siret(expr: str) -> str:
 
 def _holder(names: set[str], id_col: str, type_col: str, name_col: str | None) -> str:
     name = _col(names, name_col) if name_col else "NULL::VARCHAR"
-    return f"{{'id': {_col(names, id_col)}, 'type_identifiant': {_col(names, type_col)}, 'nom': {name}}}"
+    return records.holder_union(_col(names, id_col), _col(names, type_col), name)
 
 
 def minef_select(source: str, names: set[str], version: str) -> str:
@@ -118,26 +119,36 @@ def minef_select(source: str, names: set[str], version: str) -> str:
         for i in (1, 2, 3)
     )
     holders_sql = f"list_filter([{holders}], lambda t: t.id IS NOT NULL AND trim(t.id) <> '' AND upper(trim(t.id)) <> 'CDL')"
-    modification = (
-        f"CASE WHEN lv_clean({_col(names, 'idModification')}) IS NULL AND lv_clean({_col(names, 'montantModification')}) IS NULL "
-        f"THEN [] ELSE [{{'id': {_col(names, 'idModification')}, 'objet': {_col(names, 'objetModification')}, "
-        f"'date_notification': coalesce({_col(names, 'dateNotificationModificationModification')}, "
-        f"{_col(names, 'dateNotificationModification')}), "
-        f"'date_publication': coalesce({_col(names, 'datePublicationDonneesModificationModification')}, "
-        f"{_col(names, 'datePublicationDonneesModification')}), "
-        f"'duree_mois': {_col(names, 'dureeMoisModification')}, 'montant': {_col(names, 'montantModification')}, "
-        f"'titulaires': CASE WHEN lv_clean({_col(names, 'idTitulaireModification')}) IS NULL THEN [] ELSE "
-        f"[{_holder(names, 'idTitulaireModification', 'typeIdentifiantTitulaireModification', None)}] END}}] END"
+    modification_holders = (
+        f"CASE WHEN lv_clean({_col(names, 'idTitulaireModification')}) IS NULL THEN {records.empty_list('holders')} "
+        f"ELSE [{_holder(names, 'idTitulaireModification', 'typeIdentifiantTitulaireModification', None)}] END"
     )
+    modification_values = {
+        "id": _col(names, "idModification"),
+        "objetModification": _col(names, "objetModification"),
+        "dateNotificationModification": f"coalesce({_col(names, 'dateNotificationModificationModification')}, "
+        f"{_col(names, 'dateNotificationModification')})",
+        "datePublicationDonneesModification": f"coalesce({_col(names, 'datePublicationDonneesModificationModification')}, "
+        f"{_col(names, 'datePublicationDonneesModification')})",
+        "dureeMois": _col(names, "dureeMoisModification"),
+        "montant": _col(names, "montantModification"),
+    }
+    modification = (
+        f"CASE WHEN lv_clean({_col(names, 'idModification')}) IS NULL "
+        f"AND lv_clean({_col(names, 'montantModification')}) IS NULL THEN {records.empty_list('modifications')} "
+        f"ELSE [{records.modification_union(modification_values, modification_holders)}] END"
+    )
+    acte_values = {
+        "id": _col(names, "idActeSousTraitance"),
+        "dureeMois": _col(names, "dureeMoisActeSousTraitance"),
+        "dateNotification": _col(names, "dateNotificationActeSousTraitance"),
+        "datePublicationDonnees": _col(names, "datePublicationDonneesActeSousTraitance"),
+        "montant": _col(names, "montantActeSousTraitance"),
+        "variationPrix": _col(names, "variationPrixActeSousTraitance"),
+    }
     acte = (
-        f"CASE WHEN lv_clean({_col(names, 'idActeSousTraitance')}) IS NULL THEN [] ELSE "
-        f"[{{'id': {_col(names, 'idActeSousTraitance')}, 'sous_traitant_id': {_col(names, 'idSousTraitant')}, "
-        f"'sous_traitant_type': {_col(names, 'typeIdentifiantSousTraitant')}, "
-        f"'duree_mois': {_col(names, 'dureeMoisActeSousTraitance')}, "
-        f"'date_notification': {_col(names, 'dateNotificationActeSousTraitance')}, "
-        f"'date_publication': {_col(names, 'datePublicationDonneesActeSousTraitance')}, "
-        f"'montant': {_col(names, 'montantActeSousTraitance')}, "
-        f"'variation_prix': {_col(names, 'variationPrixActeSousTraitance')}}}] END"
+        f"CASE WHEN lv_clean({_col(names, 'idActeSousTraitance')}) IS NULL THEN {records.empty_list('actes')} ELSE "
+        f"[{records.acte_union(acte_values, _col(names, 'idSousTraitant'), _col(names, 'typeIdentifiantSousTraitant'))}] END"
     )
     techniques = "techniques" if "techniques" in names else "technique"
     modalites = "modalitesExecution" if "modalitesExecution" in names else "modaliteExecution"
@@ -181,10 +192,11 @@ def consolidated_select(source: str, names: set[str]) -> str:
         f"CASE WHEN coalesce(upper(trim({holder_type})), 'SIRET') = 'SIRET' "
         f"THEN {_restore_siret(_col(names, 'titulaire_id'))} ELSE {_col(names, 'titulaire_id')} END"
     )
-    holder = (
-        f"{{'id': {holder_id}, 'type_identifiant': {holder_type}, 'nom': {_col(names, 'titulaire_nom')}}}"
+    holder = records.holder_union(holder_id, holder_type, _col(names, "titulaire_nom"))
+    holders = (
+        f"CASE WHEN lv_clean({_col(names, 'titulaire_id')}) IS NULL THEN {records.empty_list('holders')} "
+        f"ELSE [{holder}] END"
     )
-    holders = f"CASE WHEN lv_clean({_col(names, 'titulaire_id')}) IS NULL THEN [] ELSE [{holder}] END"
     lieu = _col(names, "lieuExecution_code")
     lieu_type = _col(names, "lieuExecution_typeCode")
     lieu_code = (
@@ -193,6 +205,11 @@ def consolidated_select(source: str, names: set[str]) -> str:
         f"THEN lpad(regexp_replace(trim({lieu}), '\\.0$', ''), 5, '0') ELSE {lieu} END"
     )
     date = _col(names, "dateNotification")
+    modification = records.modification_union(
+        {"id": "m_id", "dateNotificationModification": date, "dureeMois": _col(names, "dureeMois"),
+         "montant": _col(names, "montant")},
+        holders,
+    )  # fmt: skip
     # Rows of a modification carry the contract's state after it, not its initial data.
     return f"""
 SELECT record_index,
@@ -221,12 +238,9 @@ SELECT record_index,
   {_joined(_col(names, "typesPrix"))} AS types_prix,
   {_joined(_col(names, "considerationsSociales"))} AS considerations_sociales,
   {_joined(_col(names, "considerationsEnvironnementales"))} AS considerations_environnementales,
-  CASE WHEN m_id = 0 THEN {holders} ELSE [] END AS titulaires,
-  CASE WHEN m_id = 0 THEN [] ELSE [{{'id': m_id::VARCHAR, 'objet': NULL, 'date_notification': {date},
-       'date_publication': NULL, 'duree_mois': {_col(names, "dureeMois")}, 'montant': {_col(names, "montant")},
-       'titulaires': {holders}}}] END AS modifications,
-  []::STRUCT(id VARCHAR, sous_traitant_id VARCHAR, sous_traitant_type VARCHAR, duree_mois VARCHAR,
-             date_notification VARCHAR, date_publication VARCHAR, montant VARCHAR, variation_prix VARCHAR)[] AS actes,
+  CASE WHEN m_id = 0 THEN {holders} ELSE {records.empty_list("holders")} END AS titulaires,
+  CASE WHEN m_id = 0 THEN {records.empty_list("modifications")} ELSE [{modification}] END AS modifications,
+  {records.empty_list("actes")} AS actes,
   m_id > 0 AS modification_only
 FROM (SELECT *, {modification_id} AS m_id FROM {source}) AS r
 """
