@@ -21,7 +21,7 @@ from leviers.decp.records import element_part
 
 
 def _acte(field: str) -> str:
-    return element_part("a.a", "acteSousTraitance", field)
+    return element_part("a", "acteSousTraitance", field)
 
 
 def _execution(field: str) -> str:
@@ -134,13 +134,13 @@ def merge_marches(
     )
     x(
         f"""INSERT INTO subcontracting_acts
-        SELECT n.contract_key, coalesce(lv_clean({_acte("id")}), a.ordinality::VARCHAR),
-               lv_id(coalesce(a.a.acteSousTraitance.sousTraitant.id, a.a.sousTraitant.id)),
-               lv_clean(coalesce(a.a.acteSousTraitance.sousTraitant.typeIdentifiant, a.a.sousTraitant.typeIdentifiant)),
+        SELECT n.contract_key, coalesce(lv_clean({_acte("id")}), position::VARCHAR),
+               lv_id(coalesce(a.acteSousTraitance.sousTraitant.id, a.sousTraitant.id)),
+               lv_clean(coalesce(a.acteSousTraitance.sousTraitant.typeIdentifiant, a.sousTraitant.typeIdentifiant)),
                lv_int({_acte("dureeMois")}), lv_date({_acte("dateNotification")}),
                lv_date({_acte("datePublicationDonnees")}), lv_num({_acte("montant")}), lv_clean({_acte("variationPrix")})
-        FROM (SELECT contract_key, actes FROM {clean} SEMI JOIN m_new USING (record_index) WHERE len(actes) > 0) n,
-             unnest(n.actes) WITH ORDINALITY AS a(a, ordinality)"""
+        FROM {normalise.unnested(f"(SELECT * FROM {clean} SEMI JOIN m_new USING (record_index))", "actes", "a")}
+             JOIN (SELECT record_index, contract_key FROM m_new) n USING (record_index)"""
     )
     # Modifications: the first record carrying each (contract, modification id) brings it.
     x(
@@ -159,19 +159,22 @@ def merge_marches(
     x(
         f"""INSERT INTO contract_modifications
         SELECT contract_key, modification_id, objet_modification, date_notification, date_publication,
-               duree_mois, montant, coalesce(len(nested), 0) > 0, {ingestion_id}
+               duree_mois, montant, sets_holders, {ingestion_id}
         FROM m_mods_new"""
+    )
+    # Holders set by the new modifications, unnested from the batch for those only.
+    with_holders = f"(SELECT * FROM {clean} SEMI JOIN (SELECT record_index FROM m_mods_new WHERE sets_holders) USING (record_index))"
+    new_holders = (
+        f"(SELECT record_index * 100000 + position AS record_index, "
+        f"coalesce(m.modification.titulaires, m.titulaires) AS titulaires "
+        f"FROM {normalise.unnested(with_holders, 'modifications', 'm')})"
     )
     x(
         f"""INSERT INTO contract_suppliers
-        SELECT contract_key, modification_id, position, holder_id, {_HOLDER_TYPE}, {_SIREN_OF_HOLDER}, nom
-        FROM (
-            SELECT m.contract_key, m.modification_id, h.position, h.holder_id, h.type_identifiant,
-                   h.type_publie, h.nom
-            FROM ({normalise.holder_rows_sql("(SELECT record_index, nested AS titulaires FROM m_mods_new)", "titulaires")}) h
-            JOIN m_mods_new m USING (record_index)
-        )
-        WHERE holder_id IS NOT NULL"""
+        SELECT n.contract_key, n.modification_id, h.position, h.holder_id, {_HOLDER_TYPE}, {_SIREN_OF_HOLDER}, h.nom
+        FROM ({normalise.holder_rows_sql(new_holders, "titulaires")}) h
+        JOIN m_mods_new n ON h.record_index = n.record_index * 100000 + n.position
+        WHERE h.holder_id IS NOT NULL"""
     )
     # Current state of every contract that received a modification.
     x(
