@@ -58,7 +58,7 @@ def buyer_summary(con: duckdb.DuckDBPyConnection, limit: int = 15) -> list[Buyer
     has_reference = bool(
         con.execute(
             "SELECT count(*) FROM duckdb_views() WHERE view_name = 'buyer_collectivites' AND NOT internal"
-        ).fetchone()[0]  # type: ignore[index]
+        ).fetchall()[0][0]
     )
     name = "coalesce(b.nom, any_value(c.acheteur_nom))" if has_reference else "any_value(c.acheteur_nom)"
     kind = "coalesce(any_value(b.type_libelle), 'acheteur public')" if has_reference else "'acheteur public'"

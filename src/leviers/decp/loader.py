@@ -50,6 +50,7 @@ class DecpLoader:
         self.empty_means_none = empty_means_none
         self.strict_versions = strict_versions
         self.records = self.quarantined = self.loaded = self.duplicates = 0
+        self.raw_sql = ""
         self.synthetic = False
         self.con.execute(normalise.MACROS)
         # Batches are transient: no need to keep rows in insertion order (saves memory); and a
@@ -59,25 +60,33 @@ class DecpLoader:
 
     # -- batches --------------------------------------------------------------------------------
 
-    def add(self, kind: Kind, staged_sql: str) -> None:
-        """Normalise, validate, quarantine and merge one batch of staged records (a SELECT)."""
+    def add(self, kind: Kind, staged_sql: str, raw_sql: str) -> None:
+        """Normalise, validate, quarantine and merge one batch of staged records (a SELECT).
+
+        `raw_sql` is a relation (record_index, raw) giving a record's text as read: the batch
+        table keeps it only for records refused by their own values, and records refused later
+        (nested values, conflicts) fetch it from there."""
         self.ctx.begin()
+        self.raw_sql = raw_sql
         select = normalise.record_sql(
             kind,
             f"({staged_sql})",
             empty_means_none=self.empty_means_none,
             strict_versions=self.strict_versions,
-            keep_raw=True,
         )
         self.con.execute(f"CREATE OR REPLACE TEMP TABLE {BATCH} AS {select}")
         modifications, holders = self._nested_rows(kind)
         self._refuse_conflicts(kind)
-        row = self.con.execute(
+        (row,) = self.con.execute(
             f"SELECT count(*), coalesce(bool_or(synthetic), false) FROM {BATCH}"
-        ).fetchone()
-        assert row is not None
+        ).fetchall()
         self.records += int(row[0])
         self.synthetic = self.synthetic or bool(row[1])
+        # Refused records whose text the staging did not carry (tables build it only when needed).
+        self.con.execute(
+            f"""UPDATE {BATCH} SET raw = r.raw FROM {raw_sql} r
+            WHERE {BATCH}.record_index = r.record_index AND {BATCH}.raw IS NULL AND len({BATCH}.violations) > 0"""
+        )
         self.quarantined += quarantine_from(self.con, self.ctx.ingestion_id, BATCH, "id")
         merge_kind = merge.merge_marches if kind is MARCHE else merge.merge_concessions
         counts = merge_kind(self.con, BATCH, modifications, holders, self.ctx.ingestion_id, self.format_id)
@@ -135,17 +144,24 @@ class DecpLoader:
             source = f"(SELECT * FROM {name} {where})" if where else name
             select = records.marche_json_select if kind is MARCHE else records.concession_json_select
             raw_column = "x" if raw is not None else "j"
-            self.add(kind, select(source, f"'{schema_version}'", raw_column, tolerant=not strict))
+            self.add(
+                kind,
+                select(source, f"'{schema_version}'", raw_column, tolerant=not strict),
+                f"(SELECT record_index, {raw_column} AS raw FROM {name})",
+            )
         finally:
             self.con.unregister(name)
 
     # -- checks that need more than one record ---------------------------------------------------
 
     def _add_violations(self, violations: str) -> None:
-        """Append the violations of `violations(record_index, violations)` to the batch's records."""
+        """Append the violations of `violations(record_index, violations)` to the batch's records,
+        with the text of those that had none (see `add`)."""
         self.con.execute(
-            f"""UPDATE {BATCH} SET violations = list_concat({BATCH}.violations, v.violations)
-            FROM {violations} v WHERE {BATCH}.record_index = v.record_index"""
+            f"""UPDATE {BATCH} SET violations = list_concat({BATCH}.violations, v.violations),
+                                  raw = coalesce({BATCH}.raw, r.raw)
+            FROM {violations} v LEFT JOIN {self.raw_sql} r USING (record_index)
+            WHERE {BATCH}.record_index = v.record_index"""
         )
 
     def _nested_rows(self, kind: Kind) -> tuple[str, str]:

@@ -35,8 +35,9 @@ class MergeCounts:
 
 
 def _count(con: duckdb.DuckDBPyConnection, sql: str) -> int:
-    row = con.execute(sql).fetchone()
-    return int(row[0]) if row else 0
+    # fetchall, not fetchone: DuckDB 2 keeps a partly fetched result open on the connection.
+    rows = con.execute(sql).fetchall()
+    return int(rows[0][0]) if rows else 0
 
 
 _SIREN_OF_HOLDER = (

@@ -16,10 +16,10 @@ def previous_load(con: duckdb.DuckDBPyConnection, sha256: str) -> FileReport | N
         "SELECT ingestion_id, path, format, records, quarantined, synthetic FROM ingestions "
         "WHERE sha256 = ? ORDER BY ingestion_id LIMIT 1",
         [sha256],
-    ).fetchone()
-    if row is None:
+    ).fetchall()
+    if not row:
         return None
-    ingestion_id, path, fmt, records, quarantined, synthetic = row
+    ingestion_id, path, fmt, records, quarantined, synthetic = row[0]
     return FileReport(
         path=path,
         sha256=sha256,
@@ -35,7 +35,7 @@ def previous_load(con: duckdb.DuckDBPyConnection, sha256: str) -> FileReport | N
 
 
 def next_ingestion_id(con: duckdb.DuckDBPyConnection) -> int:
-    row = con.execute("SELECT nextval('ingestion_id_seq')").fetchone()
+    row = con.execute("SELECT nextval('ingestion_id_seq')").fetchall()[0]
     assert row is not None
     return int(row[0])
 
@@ -84,5 +84,5 @@ def quarantine_from(
         FROM (SELECT *, unnest(violations) AS v FROM {table} WHERE len(violations) > 0)
         """
     )
-    row = con.execute(f"SELECT count(*) FROM {table} WHERE len(violations) > 0").fetchone()
+    row = con.execute(f"SELECT count(*) FROM {table} WHERE len(violations) > 0").fetchall()[0]
     return int(row[0]) if row else 0

@@ -25,7 +25,8 @@ def schema_files() -> list[Path]:
 
 def apply_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("CREATE TABLE IF NOT EXISTS warehouse_meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
-    row = con.execute("SELECT value FROM warehouse_meta WHERE key = 'schema_version'").fetchone()
+    rows = con.execute("SELECT value FROM warehouse_meta WHERE key = 'schema_version'").fetchall()
+    row = rows[0] if rows else None
     if row is not None and int(row[0]) != SCHEMA_VERSION:
         raise WarehouseError(
             f"cet entrepôt a le schéma v{row[0]}, cette version de Leviers attend v{SCHEMA_VERSION} : "

@@ -106,6 +106,11 @@ def _restore_siret(expr: str) -> str:
     )
 
 
+def _raw_rows(source: str) -> str:
+    """The quarantine keeps a refused row as JSON (column name → text as read)."""
+    return f"(SELECT record_index, to_json(r)::VARCHAR AS raw FROM {source} r)"
+
+
 def _holder(names: set[str], id_col: str, type_col: str, name_col: str | None) -> str:
     name = _col(names, name_col) if name_col else "NULL::VARCHAR"
     return records.holder_union(_col(names, id_col), _col(names, type_col), name)
@@ -154,7 +159,7 @@ def minef_select(source: str, names: set[str], version: str) -> str:
     modalites = "modalitesExecution" if "modalitesExecution" in names else "modaliteExecution"
     return f"""
 SELECT record_index, '{version}' AS schema_version, true AS json_ok,
-  to_json(r)::VARCHAR AS raw,
+  NULL::VARCHAR AS raw,  -- from _raw_rows, for refused rows only
   {_col(names, "id")} AS id, NULL::VARCHAR AS uid, {_col(names, "acheteur.id")} AS acheteur_id,
   {_col(names, "acheteur.nom")} AS acheteur_nom, {_col(names, "nature")} AS nature, {_col(names, "objet")} AS objet,
   {_col(names, "codeCPV")} AS code_cpv, {_col(names, "procedure")} AS procedure,
@@ -215,7 +220,7 @@ def consolidated_select(source: str, names: set[str]) -> str:
 SELECT record_index,
   CASE WHEN try_cast(left(trim({date}), 10) AS DATE) >= DATE '2024-01-01' THEN '2.0' ELSE '1.5' END AS schema_version,
   true AS json_ok,
-  to_json(r)::VARCHAR AS raw,
+  NULL::VARCHAR AS raw,  -- from _raw_rows, for refused rows only
   {_col(names, "id")} AS id, {_col(names, "uid")} AS uid, {_restore_siret(_col(names, "acheteur_id"))} AS acheteur_id,
   {_col(names, "acheteur_nom")} AS acheteur_nom,
   CASE WHEN m_id = 0 THEN {_col(names, "nature")} END AS nature,
@@ -307,9 +312,9 @@ class _TabularFormat:
                 try:
                     if self.id.startswith("decp-minef"):
                         version = "1.5" if self.id == "decp-minef-2019" else "2.0"
-                        loader.add(MARCHE, minef_select(view, names, version))
+                        loader.add(MARCHE, minef_select(view, names, version), _raw_rows(view))
                     else:
-                        loader.add(MARCHE, consolidated_select(view, names))
+                        loader.add(MARCHE, consolidated_select(view, names), _raw_rows(view))
                 finally:
                     ctx.con.unregister(view)
                 ctx.progress.advance(batch.num_rows)
@@ -351,7 +356,9 @@ class _TabularFormat:
                  - 1)::VARCHAR AS modification_id
             FROM {table}"""
         )
-        loader.add(MARCHE, consolidated_select(f"{table}_states", names | {"modification_id"}))
+        loader.add(
+            MARCHE, consolidated_select(f"{table}_states", names | {"modification_id"}), _raw_rows(table)
+        )
         ctx.con.execute(f"DROP VIEW {table}_states")
         ctx.con.execute(f"DROP TABLE {table}")
         return loader.finish()
