@@ -37,6 +37,10 @@ CSV_BLOCK = 16 * 1024 * 1024
 SYNTHETIC_KEY = b"leviers.synthetic"
 CLEAN = "sirene_clean"
 
+# DuckDB may use this much memory while a stock is loaded; beyond it, staging spills to disk
+# (the warehouse's temporary folder). A whole stock (28 M rows) then stays within about 2 GB.
+MEMORY_LIMIT = "1200MB"
+
 SCOPE_WAREHOUSE = "entrepot"
 SCOPE_ALL = "tout"
 
@@ -292,18 +296,43 @@ def _stage_csv(ctx: LoadContext, stock: StockFile, keep_all: bool) -> int:
     return index
 
 
-def _refuse_repeats(con: duckdb.DuckDBPyConnection) -> None:
-    """A SIREN met again later in the file with other values: the later row goes to quarantine."""
+@dataclass
+class _Staged:
+    records: int  # rows kept (in scope)
+    valid: int  # rows without a violation
+    repeated: bool  # some valid SIREN appears on more than one row
+
+
+def _survey(con: duckdb.DuckDBPyConnection) -> _Staged:
+    """One pass over the staged rows: how many, how many valid, and whether any SIREN repeats."""
+    row = con.execute(
+        f"""SELECT count(*), count(*) FILTER (WHERE len(violations) = 0),
+                   count(DISTINCT siren) FILTER (WHERE len(violations) = 0)
+            FROM {CLEAN}"""
+    ).fetchone()
+    assert row is not None
+    return _Staged(int(row[0]), int(row[1]), int(row[2]) < int(row[1]))
+
+
+def _refuse_repeats(con: duckdb.DuckDBPyConnection, staged: _Staged) -> int:
+    """A SIREN met again later in the file: with other values the later row goes to quarantine,
+    with the same values it is a duplicate. Returns the number of repeated rows (both kinds)."""
+    if not staged.repeated:  # INSEE's stock: one row per SIREN, nothing to compare
+        con.execute("CREATE OR REPLACE TEMP TABLE sirene_repeats (record_index BIGINT)")
+        return 0
     differs = " OR ".join(f"a.{c} IS DISTINCT FROM f.{c}" for c in _VALUES)
     con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE sirene_repeated_firsts AS
+        SELECT v.* FROM {CLEAN} v
+        JOIN (SELECT siren, min(record_index) AS i FROM {CLEAN} WHERE len(violations) = 0
+              GROUP BY siren HAVING count(*) > 1) m
+          ON v.siren = m.siren AND v.record_index = m.i"""
+    )
+    con.execute(
         f"""CREATE OR REPLACE TEMP TABLE sirene_repeats AS
-        WITH valid AS (SELECT * FROM {CLEAN} WHERE len(violations) = 0),
-        firsts AS (
-            SELECT v.* FROM valid v
-            JOIN (SELECT siren, min(record_index) AS i FROM valid GROUP BY siren HAVING count(*) > 1) m
-              ON v.siren = m.siren AND v.record_index = m.i)
         SELECT a.record_index, f.record_index AS first_index, ({differs}) AS conflict
-        FROM valid a JOIN firsts f ON a.siren = f.siren AND a.record_index <> f.record_index"""
+        FROM {CLEAN} a JOIN sirene_repeated_firsts f ON a.siren = f.siren AND a.record_index <> f.record_index
+        WHERE len(a.violations) = 0"""
     )
     con.execute(
         f"""UPDATE {CLEAN} SET
@@ -313,49 +342,56 @@ def _refuse_repeats(con: duckdb.DuckDBPyConnection) -> None:
         FROM sirene_repeats r
         WHERE r.conflict AND {CLEAN}.record_index = r.record_index"""
     )
+    row = con.execute("SELECT count(*) FROM sirene_repeats").fetchone()
+    return int(row[0]) if row else 0
 
 
-def _merge(con: duckdb.DuckDBPyConnection, ingestion_id: int) -> tuple[int, int]:
-    """Insert new legal units and update changed ones; return (loaded, duplicates)."""
+def _merge(con: duckdb.DuckDBPyConnection, ingestion_id: int, staged: _Staged, repeats: int) -> int:
+    """Update changed legal units, then insert new ones; return how many rows did either.
+
+    Updating first keeps the update's join to the units already there (none on a first load),
+    and an empty table needs neither the update nor the anti-join.
+    """
     values = ", ".join(_VALUES)
     differs = " OR ".join(f"a.{c} IS DISTINCT FROM l.{c}" for c in _VALUES)
-    con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE sirene_apply AS
-        SELECT c.* FROM {CLEAN} c
-        WHERE len(c.violations) = 0
-          AND c.record_index NOT IN (SELECT record_index FROM sirene_repeats)"""
-    )
+    applied = f"(SELECT * FROM {CLEAN} c WHERE len(c.violations) = 0"
+    if repeats:
+        applied += " AND NOT EXISTS (SELECT 1 FROM sirene_repeats r WHERE r.record_index = c.record_index)"
+    applied += ")"
+    row = con.execute("SELECT EXISTS (SELECT 1 FROM legal_units)").fetchone()
+    empty = not (row and row[0])
+    updated = None
+    if not empty:
+        updated = con.execute(
+            f"""UPDATE legal_units AS l SET
+                {", ".join(f"{v} = a.{v}" for v in _VALUES)},
+                synthetic = a.synthetic,
+                ingestion_id = {ingestion_id}
+            FROM {applied} a
+            WHERE l.siren = a.siren
+              AND ({differs})
+              AND (a.date_dernier_traitement IS NULL OR l.date_dernier_traitement IS NULL
+                   OR a.date_dernier_traitement >= l.date_dernier_traitement)"""
+        ).fetchone()
+    new_only = "" if empty else " WHERE NOT EXISTS (SELECT 1 FROM legal_units l WHERE l.siren = a.siren)"
     inserted = con.execute(
         f"""INSERT INTO legal_units (siren, {values}, synthetic, first_ingestion_id, ingestion_id)
         SELECT a.siren, {", ".join("a." + v for v in _VALUES)}, a.synthetic, {ingestion_id}, {ingestion_id}
-        FROM sirene_apply a
-        WHERE NOT EXISTS (SELECT 1 FROM legal_units l WHERE l.siren = a.siren)"""
+        FROM {applied} a{new_only}"""
     ).fetchone()
-    updated = con.execute(
-        f"""UPDATE legal_units AS l SET
-            {", ".join(f"{v} = a.{v}" for v in _VALUES)},
-            synthetic = a.synthetic,
-            ingestion_id = {ingestion_id}
-        FROM sirene_apply a
-        WHERE l.siren = a.siren AND l.ingestion_id <> {ingestion_id}
-          AND ({differs})
-          AND (a.date_dernier_traitement IS NULL OR l.date_dernier_traitement IS NULL
-               OR a.date_dernier_traitement >= l.date_dernier_traitement)"""
-    ).fetchone()
-    loaded = int(inserted[0] if inserted else 0) + int(updated[0] if updated else 0)
-    row = con.execute(f"SELECT count(*) FROM {CLEAN} WHERE len(violations) = 0").fetchone()
-    valid = int(row[0]) if row else 0
-    return loaded, valid - loaded
+    return int(inserted[0] if inserted else 0) + int(updated[0] if updated else 0)
 
 
-def _cleanup(con: duckdb.DuckDBPyConnection) -> None:
+def _cleanup(con: duckdb.DuckDBPyConnection, memory_limit: str | None) -> None:
     """Drop the staging tables; after a failed statement the transaction is aborted and the
     rollback drops them, so errors here must not hide the original one."""
     try:
-        for table in (CLEAN, "sirene_repeats", "sirene_apply"):
+        for table in (CLEAN, "sirene_repeats", "sirene_repeated_firsts"):
             con.execute(f"DROP TABLE IF EXISTS {table}")
         scope.drop_scope(con)
         con.execute("RESET preserve_insertion_order")
+        if memory_limit:
+            con.execute(f"SET memory_limit = '{memory_limit}'")
     except duckdb.Error:
         pass
 
@@ -376,23 +412,27 @@ def load_stock(ctx: LoadContext, stock: StockFile, *, keep_all: bool) -> LoadCou
                 "l'entrepôt ne contient encore aucun SIREN (ni marchés, ni subventions) : chargez-les d'abord "
                 "pour ne garder que les unités légales utiles, ou chargez tout le stock avec `leviers ingest --tout`",
             )
+    row = con.execute("SELECT current_setting('memory_limit')").fetchone()
+    previous_limit = str(row[0]) if row else None
     con.execute("SET preserve_insertion_order = false")
+    con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
     try:
         if stock.kind == "parquet":
             rows_in_file = _stage_parquet(ctx, stock, keep_all)
         else:
             rows_in_file = _stage_csv(ctx, stock, keep_all)
-        row = con.execute(f"SELECT count(*) FROM {CLEAN}").fetchone()
-        records = int(row[0]) if row else 0
-        _refuse_repeats(con)
+        staged = _survey(con)
+        records = staged.records
+        repeats = _refuse_repeats(con, staged)
         quarantined = quarantine_from(con, ctx.ingestion_id, CLEAN, "siren")
-        loaded, duplicates = _merge(con, ctx.ingestion_id)
+        loaded = _merge(con, ctx.ingestion_id, staged, repeats)
+        duplicates = records - quarantined - loaded
         con.execute(
             "INSERT INTO sirene_loads VALUES (?, ?, ?, ?, ?)",
             [ctx.ingestion_id, SCOPE_ALL if keep_all else SCOPE_WAREHOUSE, rows_in_file, records, scope_size],
         )
     finally:
-        _cleanup(con)
+        _cleanup(con, previous_limit)
     return LoadCounts(
         records=records,
         loaded=loaded,
