@@ -12,6 +12,7 @@ from rich.table import Table
 
 from leviers.cli.output import DbOption, JsonOption, console, emit_json
 from leviers.errors import LeviersError, WarehouseError
+from leviers.ess.sql import first_value
 from leviers.flows import EssFlow, FlowReport, ess_flows
 from leviers.warehouse import open_warehouse
 
@@ -171,9 +172,7 @@ def flux_ess(
         raise LeviersError(f"--siren « {siren} » : un SIREN a 9 chiffres.")
     con = open_warehouse(db, read_only=True)
     try:
-        if con.execute("SELECT count(*) FROM duckdb_views() WHERE view_name = 'ess_status'").fetchone() == (
-            0,
-        ):
+        if not first_value(con, "SELECT count(*) FROM duckdb_views() WHERE view_name = 'ess_status'"):
             raise WarehouseError(
                 "cet entrepôt n'a pas encore les tables de l'ESS : chargez un fichier avec `leviers ingest` "
                 "(la mise à jour du schéma se fait à l'écriture)."

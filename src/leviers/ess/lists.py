@@ -20,6 +20,7 @@ import numpy as np
 import pyarrow as pa
 
 from leviers.ess.reference import LIST_VALUES, ensure_reference
+from leviers.ess.sql import first_row
 from leviers.ingestion.log import quarantine_from
 from leviers.ingestion.registry import LoadContext, LoadCounts
 
@@ -131,7 +132,8 @@ def _load_chunk(ctx: LoadContext, source: str, rows: ListRows, first_index: int)
     try:
         quarantined = quarantine_from(con, ctx.ingestion_id, staged, "coalesce(siret, siren)")
         # The first valid row of each (establishment, value) in the file that the warehouse lacks.
-        inserted = con.execute(
+        inserted = first_row(
+            con,
             f"""INSERT INTO ess_list_entries
             SELECT '{source}', siren, siret, value, nom, {ctx.ingestion_id}, record_index
             FROM (
@@ -141,8 +143,8 @@ def _load_chunk(ctx: LoadContext, source: str, rows: ListRows, first_index: int)
             WHERE n = 1 AND NOT EXISTS (
               SELECT 1 FROM ess_list_entries e
               WHERE e.source = '{source}' AND coalesce(e.siret, e.siren) = coalesce(s.siret, s.siren)
-                AND e.value = s.value)"""
-        ).fetchone()
+                AND e.value = s.value)""",
+        )
         loaded = int(inserted[0]) if inserted else 0
     finally:
         con.execute(f"DROP TABLE IF EXISTS {staged}")

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import duckdb
 
+from leviers.ess.sql import first_value
 from leviers.paths import PACKAGE_DATA
 
 CATEGORIES_CSV = PACKAGE_DATA / "ess" / "categories_juridiques.csv"
@@ -118,8 +119,7 @@ def _version() -> str:
 def ensure_reference(con: duckdb.DuckDBPyConnection) -> None:
     """Copy the shipped readings into the warehouse if its copy is missing or older."""
     version = _version()
-    row = con.execute("SELECT value FROM warehouse_meta WHERE key = ?", [META_KEY]).fetchone()
-    if row is not None and row[0] == version:
+    if first_value(con, "SELECT value FROM warehouse_meta WHERE key = ?", [META_KEY]) == version:
         return
     con.execute("DELETE FROM ess_legal_categories")
     con.executemany(

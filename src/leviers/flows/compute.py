@@ -19,6 +19,7 @@ from typing import Any
 import duckdb
 
 from leviers.ess.reference import FAMILY_LABELS
+from leviers.ess.sql import first_value
 from leviers.flows.definitions import CAVEATS, DEFINITIONS
 
 
@@ -317,5 +318,4 @@ def ess_flows(
 
 
 def _count(con: duckdb.DuckDBPyConnection, sql: str) -> int:
-    row = con.execute(sql).fetchone()
-    return int(row[0]) if row else 0
+    return int(first_value(con, sql) or 0)

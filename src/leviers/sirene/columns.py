@@ -44,5 +44,9 @@ def missing_required(names: set[str]) -> list[str]:
 
 
 def looks_like_stock(names: set[str]) -> bool:
-    """The file has the legal-unit stock's key columns (and is not the establishment stock)."""
-    return SIREN in names and CATEGORIE_JURIDIQUE in names and ESTABLISHMENT_MARKER not in names
+    """The file has a SIREN and legal-unit columns (INSEE names end in « UniteLegale »), and is not
+    the establishment stock. Whether the required columns are all there is checked at load time,
+    so that an incomplete extract is refused with the names of the missing columns."""
+    return (
+        SIREN in names and ESTABLISHMENT_MARKER not in names and any(n.endswith("UniteLegale") for n in names)
+    )

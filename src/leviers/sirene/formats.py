@@ -10,7 +10,7 @@ from __future__ import annotations
 from leviers.errors import InputRefused
 from leviers.ingestion.files import Sample
 from leviers.ingestion.registry import LoadContext, LoadCounts, register
-from leviers.sirene.stock import inspect, load_stock
+from leviers.sirene.stock import broken_parquet, inspect, load_stock
 
 OPTION_ALL = "tout"
 
@@ -26,12 +26,20 @@ class _StockFormat:
 
     def sniff(self, sample: Sample) -> bool:
         stock = inspect(sample)
-        return stock is not None and stock.kind == self.kind
+        if stock is None:
+            # A Parquet file named like the stock that cannot be opened: refuse it at load time
+            # with the cause, rather than as an unknown format.
+            return self.kind == "parquet" and broken_parquet(sample)
+        return stock.kind == self.kind
 
     def load(self, ctx: LoadContext) -> LoadCounts:
         stock = inspect(ctx.sample)
         if stock is None:
-            raise InputRefused(ctx.display_path, "pas un stock StockUniteLegale de l'INSEE")
+            raise InputRefused(
+                ctx.display_path,
+                "fichier Parquet illisible (tronqué ou corrompu : téléchargement interrompu ?) — "
+                "retéléchargez-le avec `leviers download sirene`",
+            )
         return load_stock(ctx, stock, keep_all=bool(ctx.options.get(OPTION_ALL, False)))
 
 

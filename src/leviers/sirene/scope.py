@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import duckdb
 
+from leviers.ess.sql import first_value
+
 SCOPE_TABLE = "sirene_scope"
 
 # (table, column, SQL expression of the SIREN, optional WHERE); a missing table or column is skipped.
@@ -58,8 +60,7 @@ def scope_sql(con: duckdb.DuckDBPyConnection) -> str:
 def build_scope(con: duckdb.DuckDBPyConnection) -> int:
     """Create the temporary scope table; return how many SIRENs it holds."""
     con.execute(f"CREATE OR REPLACE TEMP TABLE {SCOPE_TABLE} AS {scope_sql(con)}")
-    row = con.execute(f"SELECT count(*) FROM {SCOPE_TABLE}").fetchone()
-    return int(row[0]) if row else 0
+    return int(first_value(con, f"SELECT count(*) FROM {SCOPE_TABLE}") or 0)
 
 
 def drop_scope(con: duckdb.DuckDBPyConnection) -> None:

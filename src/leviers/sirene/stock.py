@@ -28,6 +28,7 @@ import pyarrow.parquet as pq
 
 from leviers.errors import InputRefused
 from leviers.ess.reference import ensure_reference
+from leviers.ess.sql import first_row
 from leviers.ingestion.files import Sample
 from leviers.ingestion.log import quarantine_from
 from leviers.ingestion.registry import LoadContext, LoadCounts
@@ -117,6 +118,17 @@ def inspect(sample: Sample) -> StockFile | None:
     if header is None or not columns.looks_like_stock(set(header[0])):
         return None
     return StockFile(sample.path, "csv", tuple(header[0]), delimiter=header[1])
+
+
+def broken_parquet(sample: Sample) -> bool:
+    """A file that starts like Parquet, is named like the legal-unit stock, and cannot be opened."""
+    if not sample.head.startswith(b"PAR1") or "unitelegale" not in sample.path.name.lower():
+        return False
+    try:
+        pq.ParquetFile(sample.path)
+    except Exception:
+        return True
+    return False
 
 
 def _raw(stock: StockFile, name: str, alias: str = "s.") -> str:
@@ -305,11 +317,12 @@ class _Staged:
 
 def _survey(con: duckdb.DuckDBPyConnection) -> _Staged:
     """One pass over the staged rows: how many, how many valid, and whether any SIREN repeats."""
-    row = con.execute(
+    row = first_row(
+        con,
         f"""SELECT count(*), count(*) FILTER (WHERE len(violations) = 0),
                    count(DISTINCT siren) FILTER (WHERE len(violations) = 0)
-            FROM {CLEAN}"""
-    ).fetchone()
+            FROM {CLEAN}""",
+    )
     assert row is not None
     return _Staged(int(row[0]), int(row[1]), int(row[2]) < int(row[1]))
 
@@ -342,7 +355,7 @@ def _refuse_repeats(con: duckdb.DuckDBPyConnection, staged: _Staged) -> int:
         FROM sirene_repeats r
         WHERE r.conflict AND {CLEAN}.record_index = r.record_index"""
     )
-    row = con.execute("SELECT count(*) FROM sirene_repeats").fetchone()
+    row = first_row(con, "SELECT count(*) FROM sirene_repeats")
     return int(row[0]) if row else 0
 
 
@@ -358,11 +371,12 @@ def _merge(con: duckdb.DuckDBPyConnection, ingestion_id: int, staged: _Staged, r
     if repeats:
         applied += " AND NOT EXISTS (SELECT 1 FROM sirene_repeats r WHERE r.record_index = c.record_index)"
     applied += ")"
-    row = con.execute("SELECT EXISTS (SELECT 1 FROM legal_units)").fetchone()
+    row = first_row(con, "SELECT EXISTS (SELECT 1 FROM legal_units)")
     empty = not (row and row[0])
     updated = None
     if not empty:
-        updated = con.execute(
+        updated = first_row(
+            con,
             f"""UPDATE legal_units AS l SET
                 {", ".join(f"{v} = a.{v}" for v in _VALUES)},
                 synthetic = a.synthetic,
@@ -371,14 +385,15 @@ def _merge(con: duckdb.DuckDBPyConnection, ingestion_id: int, staged: _Staged, r
             WHERE l.siren = a.siren
               AND ({differs})
               AND (a.date_dernier_traitement IS NULL OR l.date_dernier_traitement IS NULL
-                   OR a.date_dernier_traitement >= l.date_dernier_traitement)"""
-        ).fetchone()
+                   OR a.date_dernier_traitement >= l.date_dernier_traitement)""",
+        )
     new_only = "" if empty else " WHERE NOT EXISTS (SELECT 1 FROM legal_units l WHERE l.siren = a.siren)"
-    inserted = con.execute(
+    inserted = first_row(
+        con,
         f"""INSERT INTO legal_units (siren, {values}, synthetic, first_ingestion_id, ingestion_id)
         SELECT a.siren, {", ".join("a." + v for v in _VALUES)}, a.synthetic, {ingestion_id}, {ingestion_id}
-        FROM {applied} a{new_only}"""
-    ).fetchone()
+        FROM {applied} a{new_only}""",
+    )
     return int(inserted[0] if inserted else 0) + int(updated[0] if updated else 0)
 
 
@@ -412,7 +427,7 @@ def load_stock(ctx: LoadContext, stock: StockFile, *, keep_all: bool) -> LoadCou
                 "l'entrepôt ne contient encore aucun SIREN (ni marchés, ni subventions) : chargez-les d'abord "
                 "pour ne garder que les unités légales utiles, ou chargez tout le stock avec `leviers ingest --tout`",
             )
-    row = con.execute("SELECT current_setting('memory_limit')").fetchone()
+    row = first_row(con, "SELECT current_setting('memory_limit')")
     previous_limit = str(row[0]) if row else None
     con.execute("SET preserve_insertion_order = false")
     con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")

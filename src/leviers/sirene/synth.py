@@ -25,10 +25,14 @@ FIRST_SIREN = 100_000_000  # real SIRENs of legal units are spread over 9 digits
 SIREN_STRIDE = 31
 
 # Legal categories and their weight in the synthetic stock (roughly the real mix).
-CATEGORIES = np.array([1000, 5499, 5710, 5720, 5498, 6540, 9220, 9260, 5458, 5460, 6317, 8210, 9300, 7210, 7346, 5599])
+CATEGORIES = np.array(
+    [1000, 5499, 5710, 5720, 5498, 6540, 9220, 9260, 5458, 5460, 6317, 8210, 9300, 7210, 7346, 5599]
+)
 WEIGHTS = np.array([52.0, 9, 8, 5, 4, 8, 7, 0.3, 0.1, 0.1, 0.1, 0.05, 0.05, 0.2, 0.01, 0.5])
 ESS_FORMS = {9220, 9260, 5458, 5460, 6317, 8210, 9300}
-NAF = np.array(["62.01Z", "94.99Z", "47.11F", "43.21A", "68.20B", "88.99B", "56.10A", "85.59A", "70.22Z", "01.11Z"])
+NAF = np.array(
+    ["62.01Z", "94.99Z", "47.11F", "43.21A", "68.20B", "88.99B", "56.10A", "85.59A", "70.22Z", "01.11Z"]
+)
 SIZE_BANDS = np.array(["NN", "00", "01", "02", "03", "11", "12", "21", "22", "31"])
 
 COLUMNS: tuple[tuple[str, pa.DataType], ...] = (
@@ -107,7 +111,9 @@ def _chunk(rng: np.random.Generator, start: int, n: int) -> pa.Table:
     category[rng.random(n) < 0.0005] = 1
     category[rng.random(n) < 0.00002] = 2
     name = pc.binary_join_element_wise("[SYNTHÉTIQUE] UNITÉ ", pc.cast(pa.array(index), pa.string()), "")
-    surname = pc.binary_join_element_wise("[SYNTHÉTIQUE] NOM", pc.cast(pa.array(index % 5000), pa.string()), "")
+    surname = pc.binary_join_element_wise(
+        "[SYNTHÉTIQUE] NOM", pc.cast(pa.array(index % 5000), pa.string()), ""
+    )
     rna = pc.binary_join_element_wise("W", pc.utf8_lpad(pc.cast(pa.array(index), pa.string()), 9, "0"), "")
     nulls = pa.nulls(n, pa.string())
     columns: dict[str, pa.Array] = {
@@ -121,7 +127,9 @@ def _chunk(rng: np.random.Generator, start: int, n: int) -> pa.Table:
         "prenom2UniteLegale": nulls,
         "prenom3UniteLegale": nulls,
         "prenom4UniteLegale": nulls,
-        "prenomUsuelUniteLegale": _masked(_choice(rng, np.array(["MARIE", "JEAN", "LÉA", "KARIM"]), n), person),
+        "prenomUsuelUniteLegale": _masked(
+            _choice(rng, np.array(["MARIE", "JEAN", "LÉA", "KARIM"]), n), person
+        ),
         "pseudonymeUniteLegale": nulls,
         "identifiantAssociationUniteLegale": _masked(rna, association),
         "trancheEffectifsUniteLegale": _choice(rng, SIZE_BANDS, n),
@@ -141,7 +149,9 @@ def _chunk(rng: np.random.Generator, start: int, n: int) -> pa.Table:
         "categorieJuridiqueUniteLegale": pa.array(cj.astype(np.int64)),
         "activitePrincipaleUniteLegale": _choice(rng, NAF, n),
         "nomenclatureActivitePrincipaleUniteLegale": _pick(["NAFRev2"], np.zeros(n, np.int8)),
-        "nicSiegeUniteLegale": pc.utf8_lpad(pc.cast(pa.array(rng.integers(10, 99999, size=n)), pa.string()), 5, "0"),
+        "nicSiegeUniteLegale": pc.utf8_lpad(
+            pc.cast(pa.array(rng.integers(10, 99999, size=n)), pa.string()), 5, "0"
+        ),
         "economieSocialeSolidaireUniteLegale": _pick(["O", "N", None], flag),
         "societeMissionUniteLegale": _pick(["O", None], (rng.random(n) >= 0.001).astype(np.int8)),
         "caractereEmployeurUniteLegale": _pick(["O", "N"], (rng.random(n) >= 0.2).astype(np.int8)),
