@@ -25,7 +25,7 @@ def test_json_output(flows_db: Path) -> None:  # noqa: F811
     assert result.returncode == 0, result.stderr
     payload = json.loads(result.stdout)
     (flow,) = payload["flux"]
-    assert (flow["siren"], flow["annee"], flow["nom"]) == (A, 2023, "COMMUNE DE TEST")
+    assert (flow["siren"], flow["annee"], flow["nom"]) == (A, 2023, "Ville de Paris")
     assert flow["marches"]["ess_montant"] == 130_000
     assert flow["subventions"]["ess_montant"] == 31_000
     assert flow["argent_ess"]["ess_montant"] == 161_000
@@ -47,7 +47,7 @@ def test_csv_output(flows_db: Path) -> None:  # noqa: F811
 def test_table_output(flows_db: Path) -> None:  # noqa: F811
     result = leviers("flux-ess", "--db", str(flows_db), "--siren", A, "--annee", "2023")
     assert result.returncode == 0, result.stderr
-    assert "COMMUNE DE TEST" in result.stdout
+    assert "Ville de Paris" in result.stdout
     assert "161,0 k€" in result.stdout
     assert "Subventions par famille juridique" in result.stdout
     assert "Définitions" in result.stdout

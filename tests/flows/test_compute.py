@@ -11,7 +11,7 @@ from leviers.warehouse import open_warehouse
 from tests.flows.helpers import add_contract, add_subsidy, ensure_subsidies_table
 from tests.sirene.helpers import ingest, unit, write_stock
 
-A = "217500016"  # a commune: buyer and grantor
+A = "217500016"  # Ville de Paris (in the shipped collectivités reference): buyer and grantor
 B = "229800012"  # another buyer, absent from SIRENE
 E1, E2, E3 = "200000001", "300000004", "200000009"  # ESS: association, SAS flagged O, association with RNA
 S1 = "200000003"  # ESS: SCOP
@@ -119,7 +119,9 @@ def test_money_to_the_ess_combines_the_channels(flows_db: Path) -> None:
     assert a2024.marches is not None
     assert (a2024.marches.montant, a2024.marches.ess_montant) == (80_000, 80_000)
     assert a2024.to_json()["subventions_par_famille"] is None
-    assert (a2023.nom, b2023.nom) == ("COMMUNE DE TEST", f"ACHETEUR {B}")
+    # Names: the collectivités reference first, then SIRENE, then the name the buyer published.
+    assert (a2023.nom, a2023.type) == ("Ville de Paris", "statut_particulier")
+    assert (b2023.nom, b2023.type) == (f"ACHETEUR {B}", None)
     assert (a2023.synthetic, b2023.synthetic) == (False, True)
 
 

@@ -18,7 +18,7 @@ class _MarcheInclusion:
         return lemarche.sniff(sample)
 
     def load(self, ctx: LoadContext) -> LoadCounts:
-        ctx.progress.start("Liste du Marché de l'inclusion", None)
+        ctx.progress.start("Liste du Marché de l'inclusion", None, unit="structures")
         rows = lemarche.read(ctx.display_path, ctx.path.read_bytes())
         counts = load_list(ctx, "siae", [rows])
         ctx.progress.finish()
@@ -41,7 +41,7 @@ class _CsvList:
         layout = csvlists.sniff_layout(ctx.sample)
         if layout is None:
             raise InputRefused(ctx.display_path, "colonne SIREN ou SIRET introuvable dans l'en-tête")
-        ctx.progress.start(f"{self.label} (lignes)", None)
+        ctx.progress.start(self.label, None, unit="lignes")
         counts = load_list(ctx, self.kind, csvlists.read(ctx.display_path, ctx.path, layout))
         ctx.progress.finish()
         return counts

@@ -243,7 +243,7 @@ def _stage_parquet(ctx: LoadContext, stock: StockFile, keep_all: bool) -> int:
         f"(SELECT file_row_number AS record_index, {wanted} "
         f"FROM read_parquet('{path}', file_row_number = true){_scope_filter(stock, keep_all)})"
     )
-    ctx.progress.start("Lecture du stock SIRENE (Parquet)", None)
+    ctx.progress.start("Lecture du stock SIRENE (Parquet)", None, unit="étapes")
     try:
         ctx.con.execute(f"CREATE TEMP TABLE {CLEAN} AS {normalised_select(stock, source, stock.synthetic)}")
     except duckdb.Error as exc:
@@ -289,7 +289,7 @@ def _stage_csv(ctx: LoadContext, stock: StockFile, keep_all: bool) -> int:
         ", ".join(f'NULL::VARCHAR AS "{c}"' for c in present)
     )
     ctx.con.execute(f"CREATE TEMP TABLE {CLEAN} AS {normalised_select(stock, empty, False)}")
-    ctx.progress.start("Lecture du stock SIRENE (CSV, lignes)", None)
+    ctx.progress.start("Lecture du stock SIRENE (CSV)", None, unit="lignes")
     index = 0
     view = f"sirene_csv_batch_{ctx.ingestion_id}"
     for batch in _csv_batches(stock, ctx.display_path):

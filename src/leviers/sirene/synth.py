@@ -167,7 +167,7 @@ def write_synthetic_stock(path: Path, rows: int, *, seed: int = 42, progress: Pr
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     part = path.with_name(path.name + ".part")
-    progress.start("Stock SIRENE synthétique", rows)
+    progress.start("Stock SIRENE synthétique", rows, unit="unités légales")
     with pq.ParquetWriter(part, SCHEMA, compression="snappy") as writer:
         for start in range(0, rows, ROW_GROUP):
             n = min(ROW_GROUP, rows - start)
