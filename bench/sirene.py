@@ -169,7 +169,7 @@ def _worker_leviers(keep_all: bool = False) -> dict[str, Any]:
             con = open_warehouse(work)
         con.execute("SET enable_progress_bar = false")
         t0 = time.perf_counter()
-        (report,) = ingest_file(con, _stock_path(), options={"tout": keep_all})
+        (report,) = ingest_file(con, _stock_path(), tout=keep_all)
         t1 = time.perf_counter()
         if keep_all:
             # 28 M reasons of ~150 characters would be ~4 GB of text: count statuses, as indicators do.

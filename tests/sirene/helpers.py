@@ -95,7 +95,7 @@ def ingest(db: Path, *paths: Path, tout: bool = False) -> list[FileReport]:
     try:
         reports: list[FileReport] = []
         for path in paths:
-            reports += ingest_file(con, path, options={"tout": tout})
+            reports += ingest_file(con, path, tout=tout)
         return reports
     finally:
         con.close()

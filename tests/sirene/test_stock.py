@@ -92,6 +92,17 @@ def test_default_scope_keeps_the_sirens_of_the_warehouse(shared_data: Path, db_p
     assert first.records == 1
     (scope,) = query(db_path, "SELECT scope, rows_in_file, rows_in_scope FROM sirene_loads")
     assert scope == ("entrepot", 3375, 1)
+    ((scope_size,),) = query(db_path, "SELECT scope_sirens FROM sirene_loads")
+    (warehouse_sirens,) = query(
+        db_path,
+        "SELECT count(DISTINCT s) FROM (SELECT acheteur_siren AS s FROM contracts "
+        "UNION SELECT titulaire_siren FROM contract_suppliers WHERE titulaire_siren IS NOT NULL)",
+    )
+    assert scope_size == warehouse_sirens[0]
+    assert first.notes == [
+        f"lignes gardées : 1 sur 3\u202f375, celles des {scope_size} SIREN présents dans l'entrepôt "
+        "(--tout pour tout garder)"
+    ]
     # New contracts bring new suppliers: the same stock file is applied again for them.
     ingest(db_path, shared_data / PES)
     (second,) = ingest(db_path, stock)
@@ -254,7 +265,7 @@ def refusal(db: Path, path: Path) -> str:
     con = open_warehouse(db)
     try:
         with pytest.raises(InputRefused) as caught:
-            ingest_file(con, path, options={"tout": True})
+            ingest_file(con, path, tout=True)
     finally:
         con.close()
     assert path.name in caught.value.message

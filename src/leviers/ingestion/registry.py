@@ -1,17 +1,16 @@
 """Formats that `leviers ingest` recognises, contributed by each dataset.
 
 A format says whether it recognises a file from its first bytes (`sniff`) and loads it
-(`load`) inside the transaction opened for that file. A format whose result depends on the
-warehouse's content (a SIRENE stock keeps the SIRENs present) sets `reapply = True`: its file is
-loaded again when given again, and must then count what it already holds as duplicates. Datasets register their formats in a
+(`load`) inside the transaction opened for that file. Datasets register their formats in a
 module listed in PLUGINS, imported on first use (frictionless-style: one folder per dataset,
-the same two methods for every format).
+the same two methods for every format). A format whose result depends on the warehouse's
+content (a SIRENE stock keeps the SIRENs present) sets `reapply = True`: its file is loaded
+again when given again, and must then count what it already holds as duplicates.
 """
 
 from __future__ import annotations
 
 import importlib
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -48,11 +47,12 @@ class LoadContext:
     sample: Sample
     ingestion_id: int
     progress: Progress = field(default_factory=NoProgress)
-    options: Mapping[str, object] = field(default_factory=dict)  # given to `leviers ingest`, e.g. tout
     in_transaction: bool = False
     # SIREN of the grantor given by the user (`leviers ingest --attribuant`), for files that do not
     # name it; formats with no use for it (DECP) ignore it.
     attribuant: str | None = None
+    # Keep every row of a SIRENE stock, not only the SIRENs present (`leviers ingest --tout`).
+    tout: bool = False
 
     @property
     def file_name(self) -> str:

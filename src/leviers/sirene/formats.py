@@ -12,8 +12,6 @@ from leviers.ingestion.files import Sample
 from leviers.ingestion.registry import LoadContext, LoadCounts, register
 from leviers.sirene.stock import broken_parquet, inspect, load_stock
 
-OPTION_ALL = "tout"
-
 
 class _StockFormat:
     dataset = "sirene"
@@ -40,7 +38,7 @@ class _StockFormat:
                 "fichier Parquet illisible (tronqué ou corrompu : téléchargement interrompu ?) — "
                 "retéléchargez-le avec `leviers download sirene`",
             )
-        return load_stock(ctx, stock, keep_all=bool(ctx.options.get(OPTION_ALL, False)))
+        return load_stock(ctx, stock, keep_all=ctx.tout)
 
 
 STOCK_PARQUET = register(

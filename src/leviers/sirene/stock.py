@@ -397,6 +397,10 @@ def _merge(con: duckdb.DuckDBPyConnection, ingestion_id: int, staged: _Staged, r
     return int(inserted[0] if inserted else 0) + int(updated[0] if updated else 0)
 
 
+def _count(n: int) -> str:
+    return f"{n:,}".replace(",", "\u202f")
+
+
 def _cleanup(con: duckdb.DuckDBPyConnection, memory_limit: str | None) -> None:
     """Drop the staging tables; after a failed statement the transaction is aborted and the
     rollback drops them, so errors here must not hide the original one."""
@@ -448,10 +452,17 @@ def load_stock(ctx: LoadContext, stock: StockFile, *, keep_all: bool) -> LoadCou
         )
     finally:
         _cleanup(con, previous_limit)
+    note = (
+        f"stock entier (--tout) : {_count(rows_in_file)} lignes"
+        if keep_all
+        else f"lignes gardées : {_count(records)} sur {_count(rows_in_file)}, celles des "
+        f"{_count(scope_size or 0)} SIREN présents dans l'entrepôt (--tout pour tout garder)"
+    )
     return LoadCounts(
         records=records,
         loaded=loaded,
         quarantined=quarantined,
         duplicates=duplicates,
         synthetic=stock.synthetic,
+        notes=[note],
     )
