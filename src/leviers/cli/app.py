@@ -20,6 +20,7 @@ COMMAND_MODULES: list[str] = [
     "leviers.cli.conseil",
     "leviers.cli.download",
     "leviers.cli.synth",
+    "leviers.cli.flux_ess",
 ]
 
 app = typer.Typer(

@@ -14,6 +14,7 @@ import typer
 from leviers.cli.output import JsonOption, RichProgress, console, emit_json
 from leviers.download import DownloadError, download_decp
 from leviers.download.datagouv import ENV_VAR
+from leviers.sirene.download import download_sirene
 
 download_app = typer.Typer(
     help="Télécharger des données ouvertes (seules commandes qui utilisent le réseau).",
@@ -76,6 +77,46 @@ def decp(
     )
     resumed = f", repris à {result.resumed_from} octets" if result.resumed_from else ""
     console.print(f"Téléchargé : {result.path} ({result.size} octets{resumed}) — {check}.")
+
+
+class SireneFormat(StrEnum):
+    parquet = "parquet"
+    csv = "csv"
+
+
+@download_app.command("sirene")
+def sirene(
+    format: Annotated[
+        SireneFormat, typer.Option("--format", help="parquet (~650 Mo, conseillé) ou csv (zip, ~600 Mo).")
+    ] = SireneFormat.parquet,
+    dest: Annotated[
+        Path | None,
+        typer.Option(
+            "--dest", help="Dossier de destination (par défaut : le dossier de données).", show_default=False
+        ),
+    ] = None,
+    source: SourceOption = None,
+    retries: Annotated[int, typer.Option("--tentatives", help="Nouvelles tentatives après une coupure.")] = 3,
+    json_output: JsonOption = False,
+) -> None:
+    """Télécharger le stock SIRENE des unités légales (INSEE, data.gouv.fr), avec reprise et empreinte.
+
+    Chargez-le ensuite avec `leviers ingest FICHIER` (seuls les SIREN présents dans l'entrepôt
+    sont gardés ; `--tout` garde les ~28 millions d'unités légales).
+    """
+    if retries < 0:
+        raise DownloadError("--tentatives doit être un entier positif ou nul.")
+    with RichProgress() as progress:
+        download = download_sirene(format.value, dest, base_url=source, progress=progress, retries=retries)
+    result = download.result
+    if json_output:
+        emit_json(download.as_dict())
+        return
+    verified = (
+        "empreinte vérifiée" if result.verified else "aucune empreinte publiée par la source : non vérifié"
+    )
+    state = "déjà à jour" if result.skipped else "téléchargé"
+    console.print(f"Stock SIRENE {state} : {result.path} ({result.size} octets, {verified}).")
 
 
 def register(app: typer.Typer) -> None:

@@ -34,6 +34,13 @@ def ingest(
             show_default=False,
         ),
     ] = None,
+    tout: Annotated[
+        bool,
+        typer.Option(
+            "--tout",
+            help="Stock SIRENE : charger toutes les unités légales, pas seulement les SIREN déjà présents dans l'entrepôt.",
+        ),
+    ] = False,
     db: DbOption = None,
     json_output: JsonOption = False,
 ) -> None:
@@ -46,7 +53,7 @@ def ingest(
     con = open_warehouse(db)
     try:
         with RichProgress(bytes_unit=True, disable=json_output) as progress:
-            outcomes = ingest_paths(con, paths, progress, attribuant=attribuant)
+            outcomes = ingest_paths(con, paths, progress, attribuant=attribuant, tout=tout)
     finally:
         con.close()
     failed = [o for o in outcomes if o.error]

@@ -54,16 +54,20 @@ def ingest_paths(
     progress: Progress | None = None,
     *,
     attribuant: str | None = None,
+    tout: bool = False,
 ) -> list[FileOutcome]:
     """Load every path; a refused file does not stop the others (each is its own transaction).
 
     `attribuant`: the SIREN of the grantor of files that do not name it (subsidies).
+    `tout`: keep every row of a SIRENE stock, not only the SIRENs present in the warehouse.
     """
     attribuant = siren_hint(attribuant)
     outcomes: list[FileOutcome] = []
     for path in paths:
         try:
-            outcomes.append(FileOutcome(str(path), ingest_file(con, path, progress, attribuant=attribuant)))
+            outcomes.append(
+                FileOutcome(str(path), ingest_file(con, path, progress, attribuant=attribuant, tout=tout))
+            )
         except LeviersError as exc:
             outcomes.append(FileOutcome(str(path), [], exc.message))
     return outcomes
@@ -75,6 +79,7 @@ def ingest_file(
     progress: Progress | None = None,
     *,
     attribuant: str | None = None,
+    tout: bool = False,
 ) -> list[FileReport]:
     """Load one file (or each member of an archive); raise InputRefused when it cannot be loaded."""
     progress = progress or NoProgress()
@@ -93,22 +98,27 @@ def ingest_file(
                 display = (
                     f"{path.resolve()}!{member.name.split('_', 1)[1] if '_' in member.name else member.name}"
                 )
-                reports.append(_ingest_one(con, member, display, progress, attribuant))
+                reports.append(_ingest_one(con, member, display, progress, attribuant, tout))
         return reports
-    return [_ingest_one(con, path, str(path.resolve()), progress, attribuant)]
+    return [_ingest_one(con, path, str(path.resolve()), progress, attribuant, tout)]
 
 
 def _ingest_one(
-    con: duckdb.DuckDBPyConnection, path: Path, display: str, progress: Progress, attribuant: str | None
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    display: str,
+    progress: Progress,
+    attribuant: str | None,
+    tout: bool = False,
 ) -> FileReport:
     s = files.sample(path)
     files.refuse_obvious(s)
     sha256 = files.sha256_of(path)
     previous = log.previous_load(con, sha256)
-    if previous is not None:
+    fmt = registry.detect(s)
+    if previous is not None and not getattr(fmt, "reapply", False):
         previous.path = display
         return previous
-    fmt = registry.detect(s)
     if fmt is None:
         if s.utf16_head() is not None:
             raise InputRefused(
@@ -126,6 +136,7 @@ def _ingest_one(
         ingestion_id=log.next_ingestion_id(con),
         progress=progress,
         attribuant=attribuant,
+        tout=tout,
     )
     if not getattr(fmt, "deferred_transaction", False):
         ctx.begin()

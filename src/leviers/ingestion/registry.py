@@ -3,7 +3,9 @@
 A format says whether it recognises a file from its first bytes (`sniff`) and loads it
 (`load`) inside the transaction opened for that file. Datasets register their formats in a
 module listed in PLUGINS, imported on first use (frictionless-style: one folder per dataset,
-the same two methods for every format).
+the same two methods for every format). A format whose result depends on the warehouse's
+content (a SIRENE stock keeps the SIRENs present) sets `reapply = True`: its file is loaded
+again when given again, and must then count what it already holds as duplicates.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from leviers.progress import NoProgress, Progress
 PLUGINS = [
     "leviers.decp.formats",
     "leviers.subsidies.formats",
+    "leviers.ess.formats",
+    "leviers.sirene.formats",
 ]
 
 
@@ -47,6 +51,8 @@ class LoadContext:
     # SIREN of the grantor given by the user (`leviers ingest --attribuant`), for files that do not
     # name it; formats with no use for it (DECP) ignore it.
     attribuant: str | None = None
+    # Keep every row of a SIRENE stock, not only the SIRENs present (`leviers ingest --tout`).
+    tout: bool = False
 
     @property
     def file_name(self) -> str:

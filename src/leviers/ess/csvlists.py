@@ -1,0 +1,180 @@
+"""ESUS approvals and ESS France's list, as CSV.
+
+No sample of either file is shipped with the project, so Leviers accepts a documented shape
+(docs/ess.md) rather than one exact layout:
+- a CSV file (`,`, `;` or tab separated; UTF-8, with or without BOM, or Windows-1252) with a
+  header line;
+- one column holding the SIREN or the SIRET, found by its header: `siren`, `n° siren`,
+  `numero_siren`, `siren_siege`…, else `siret`, `n° siret`, `siret_siege`… (case, accents and
+  punctuation ignored); an optional name column (`nom`, `raison sociale`, `denomination`…);
+- which list it is, from the file name: a name containing `esus` is the ESUS list; one containing
+  `ess-france`, `ess_france`, `essfrance`, `entreprisesess` or `entreprises-de-l-ess` is ESS France's
+  (the file data.gouv.fr publishes is `entreprisesess.csv`); a header with an « agrément » column
+  also marks the ESUS list. Any other CSV is left to the other formats.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import re
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import orjson
+
+from leviers.errors import InputRefused
+from leviers.ess.lists import ListRows
+from leviers.ingestion.files import Sample
+
+ESUS = "esus"
+ESS_FRANCE = "ess_france"
+
+VALUE = {ESUS: "agréée", ESS_FRANCE: "inscrite"}
+
+_SIREN_HEADERS = ("siren", "nsiren", "numerosiren", "nosiren", "sirensiege", "codesiren", "sirenentreprise")
+_SIRET_HEADERS = (
+    "siret",
+    "nsiret",
+    "numerosiret",
+    "nosiret",
+    "siretsiege",
+    "siretetablissement",
+    "codesiret",
+)
+_NAME_HEADERS = (
+    "nom",
+    "raisonsociale",
+    "denomination",
+    "denominationunitelegale",
+    "nomentreprise",
+    "nomdelentreprise",
+    "nomdelastructure",
+    "nomstructure",
+    "entreprise",
+    "structure",
+)
+
+
+def _key(text: str) -> str:
+    """A header reduced to lowercase ASCII letters and digits (accents, spaces, punctuation dropped)."""
+    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+    return re.sub(r"[^a-z0-9]", "", folded)
+
+
+def list_kind(file_name: str, header: list[str]) -> str | None:
+    name = _key(file_name)
+    if "esus" in name or any("agrement" in _key(h) for h in header):
+        return ESUS
+    if any(marker in name for marker in ("essfrance", "entreprisesess", "entreprisesdeless")):
+        return ESS_FRANCE
+    return None
+
+
+@dataclass(frozen=True)
+class Layout:
+    kind: str
+    delimiter: str
+    identifier: int  # column index of the SIREN or SIRET
+    identifier_name: str
+    name: int | None
+
+
+def _decode_head(data: bytes) -> str:
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace")
+
+
+def _split_header(line: str) -> tuple[list[str], str] | None:
+    best: tuple[list[str], str] | None = None
+    for delimiter in (";", ",", "\t"):
+        cells = next(csv.reader([line], delimiter=delimiter))
+        if best is None or len(cells) > len(best[0]):
+            best = ([c.strip() for c in cells], delimiter)
+    return best
+
+
+def layout(file_name: str, first_line: str) -> Layout | None:
+    split = _split_header(first_line)
+    if split is None:
+        return None
+    header, delimiter = split
+    kind = list_kind(file_name, header)
+    if kind is None:
+        return None
+    keys = [_key(h) for h in header]
+    identifier = next((i for i, k in enumerate(keys) if k in _SIREN_HEADERS), None)
+    if identifier is None:
+        identifier = next((i for i, k in enumerate(keys) if k in _SIRET_HEADERS), None)
+    if identifier is None:
+        return None
+    name = next((i for i, k in enumerate(keys) if k in _NAME_HEADERS), None)
+    return Layout(kind, delimiter, identifier, header[identifier], name)
+
+
+def original_name(sample: Sample) -> str:
+    """The file's own name (archive members are stored as `NNN_name`)."""
+    name = sample.path.name
+    return name.split("_", 1)[1] if re.match(r"^\d{3}_", name) else name
+
+
+def sniff_layout(sample: Sample) -> Layout | None:
+    if sample.head.startswith((b"PAR1", b"PK\x03\x04", b"\x1f\x8b", b"\xd0\xcf\x11\xe0")):
+        return None
+    first = _decode_head(sample.head.split(b"\n", 1)[0]).rstrip("\r")
+    return layout(original_name(sample), first)
+
+
+CHUNK_ROWS = 100_000
+
+
+def encoding_of(path: Path) -> str:
+    """UTF-8 (BOM or not) if every byte decodes, else Windows-1252 (older exports)."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        with path.open("rb") as handle:
+            while block := handle.read(8 * 1024 * 1024):
+                decoder.decode(block)
+            decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return "cp1252"
+    return "utf-8-sig"
+
+
+def read(display: str, path: Path, lay: Layout) -> Iterator[ListRows]:
+    """The rows of the list, in chunks of CHUNK_ROWS."""
+    value = VALUE[lay.kind]
+    with path.open(encoding=encoding_of(path), errors="replace", newline="") as handle:
+        reader = csv.reader(handle, delimiter=lay.delimiter)
+        try:
+            header = next(reader)
+        except StopIteration:
+            raise InputRefused(display, "fichier vide") from None
+        except csv.Error as exc:
+            raise InputRefused(display, f"CSV illisible à la ligne 1 ({exc})") from exc
+        rows = ListRows.empty()
+        try:
+            for cells in reader:
+                if not any(c.strip() for c in cells):
+                    continue  # blank line
+                raw = orjson.dumps(dict(zip(header, cells, strict=False))).decode()
+                if len(cells) <= lay.identifier:
+                    rows.add(
+                        None, value, None, raw, f"ligne de {len(cells)} colonnes, {len(header)} attendues"
+                    )
+                else:
+                    identifier = cells[lay.identifier].strip() or None
+                    name = cells[lay.name].strip() if lay.name is not None and lay.name < len(cells) else None
+                    rows.add(identifier, value, name or None, raw)
+                if len(rows) >= CHUNK_ROWS:
+                    yield rows
+                    rows = ListRows.empty()
+        except csv.Error as exc:
+            raise InputRefused(display, f"CSV illisible à la ligne {reader.line_num} ({exc})") from exc
+        yield rows

@@ -1,0 +1,54 @@
+"""ESS list formats recognised by `leviers ingest` (importing this module registers them)."""
+
+from __future__ import annotations
+
+from leviers.errors import InputRefused
+from leviers.ess import csvlists, lemarche
+from leviers.ess.lists import load_list
+from leviers.ingestion.files import Sample
+from leviers.ingestion.registry import LoadContext, LoadCounts, register
+
+
+class _MarcheInclusion:
+    id = "ess-marche-inclusion-json"
+    dataset = "ess-liste"
+    label = "Marché de l'inclusion : structures inclusives SIAE, EA, ESAT (JSON)"
+
+    def sniff(self, sample: Sample) -> bool:
+        return lemarche.sniff(sample)
+
+    def load(self, ctx: LoadContext) -> LoadCounts:
+        ctx.progress.start("Liste du Marché de l'inclusion", None, unit="structures")
+        rows = lemarche.read(ctx.display_path, ctx.path.read_bytes())
+        counts = load_list(ctx, "siae", [rows])
+        ctx.progress.finish()
+        return counts
+
+
+class _CsvList:
+    dataset = "ess-liste"
+
+    def __init__(self, kind: str, format_id: str, label: str) -> None:
+        self.kind = kind
+        self.id = format_id
+        self.label = label
+
+    def sniff(self, sample: Sample) -> bool:
+        layout = csvlists.sniff_layout(sample)
+        return layout is not None and layout.kind == self.kind
+
+    def load(self, ctx: LoadContext) -> LoadCounts:
+        layout = csvlists.sniff_layout(ctx.sample)
+        if layout is None:
+            raise InputRefused(ctx.display_path, "colonne SIREN ou SIRET introuvable dans l'en-tête")
+        ctx.progress.start(self.label, None, unit="lignes")
+        counts = load_list(ctx, self.kind, csvlists.read(ctx.display_path, ctx.path, layout))
+        ctx.progress.finish()
+        return counts
+
+
+MARCHE_INCLUSION = register(_MarcheInclusion())
+ESUS_CSV = register(_CsvList(csvlists.ESUS, "ess-esus-csv", "Liste des entreprises agréées ESUS (CSV)"))
+ESS_FRANCE_CSV = register(
+    _CsvList(csvlists.ESS_FRANCE, "ess-france-csv", "Liste des entreprises de l'ESS, ESS France (CSV)")
+)

@@ -1,0 +1,123 @@
+"""The Marché de l'inclusion's list: the real SIAE list classifies its members as ESS."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from leviers.errors import InputRefused
+from leviers.ingestion import ingest_file
+from leviers.warehouse import open_warehouse
+from tests.sirene.helpers import counts, ingest, query, status_of, unit, write_stock
+
+SIAE = "ess/lemarche/01_siaes.json"
+
+
+def test_real_siae_list_classifies_its_members_as_ess(shared_data: Path, db_path: Path) -> None:
+    document = json.loads((shared_data / SIAE).read_text(encoding="utf-8"))
+    sirets = [item["fields"]["siret"] for item in document]
+    kinds = Counter(item["fields"]["kind"] for item in document)
+    (report,) = ingest(db_path, shared_data / SIAE)
+    assert report.format == "ess-marche-inclusion-json"
+    distinct = {(s, item["fields"]["kind"]) for s, item in zip(sirets, document, strict=True)}
+    assert counts(report) == (len(document), len(distinct), 0, len(document) - len(distinct))
+    assert counts(report) == (3853, 3853, 0, 0)
+    assert dict(query(db_path, "SELECT value, count(*) FROM ess_list_entries GROUP BY value")) == dict(kinds)
+    statuses = status_of(db_path)
+    members = {s[:9] for s in sirets}
+    assert len(members) == 3490
+    assert set(statuses) == members
+    assert {s["status"] for s in statuses.values()} == {"ESS"}
+    assert {s["rule"] for s in statuses.values()} == {"liste_siae"}
+    (again,) = ingest(db_path, shared_data / SIAE)
+    assert again.status == "deja_charge"
+
+
+def test_siae_list_with_sirene_public_carriers(shared_data: Path, tmp_path: Path, db_path: Path) -> None:
+    """With SIRENE, a CCAS or a commune carrying an insertion workshop is not itself ESS."""
+    document = json.loads((shared_data / SIAE).read_text(encoding="utf-8"))
+    aci = next(item["fields"] for item in document if item["fields"]["kind"] == "ACI")
+    ei = next(item["fields"] for item in document if item["fields"]["kind"] == "EI")
+    stock = write_stock(
+        tmp_path / "extrait.csv",
+        [unit(aci["siret"][:9], "7361", "N", "CCAS"), unit(ei["siret"][:9], "5499", "N", ei["name"])],
+    )
+    ingest(db_path, shared_data / SIAE, stock, tout=True)
+    statuses = status_of(db_path)
+    assert (statuses[aci["siret"][:9]]["status"], statuses[aci["siret"][:9]]["rule"]) == (
+        "non ESS",
+        "hors_champ",
+    )
+    assert (statuses[ei["siret"][:9]]["status"], statuses[ei["siret"][:9]]["rule"]) == ("ESS", "liste_siae")
+
+
+def test_api_shape_and_bad_entries(tmp_path: Path, db_path: Path) -> None:
+    path = tmp_path / "siae_api.json"
+    path.write_text(
+        json.dumps(
+            {
+                "count": 6,
+                "results": [
+                    {"siret": "80746931700018", "kind": "EI", "name": "BALUCHON"},
+                    {"siret": "807 469 317 00026", "kind": "ei", "name": "BALUCHON 2"},  # spaces, lower case
+                    {"siret": "80746931700018", "kind": "EI", "name": "BALUCHON"},  # same establishment again
+                    {"siret": "8074693170", "kind": "ACI", "name": "SIRET TRONQUÉ"},
+                    {"siret": "44229377500031", "kind": "XYZ", "name": "TYPE INCONNU"},
+                    {"siret": "44229377500031", "name": "SANS TYPE"},
+                ],
+            }
+        ),
+        encoding="utf-8",
+    )
+    (report,) = ingest(db_path, path)
+    assert counts(report) == (6, 2, 3, 1)
+    reasons = dict(query(db_path, "SELECT record_index, reason FROM quarantine"))
+    assert (
+        reasons[3]
+        == "identifiant invalide « 8074693170 » : SIREN (9 chiffres) ou SIRET (14 chiffres) attendu"
+    )
+    assert reasons[4].startswith("valeur inconnue « XYZ » pour cette liste (attendu : EI, ETTI, AI, ACI")
+    assert reasons[5].startswith("valeur absente")
+    assert query(db_path, "SELECT siret FROM ess_list_entries ORDER BY siret") == [
+        ("80746931700018",),
+        ("80746931700026",),
+    ]
+
+
+def test_fixture_with_other_models(tmp_path: Path, db_path: Path) -> None:
+    path = tmp_path / "fixture.json"
+    path.write_text(
+        json.dumps(
+            [
+                {
+                    "model": "siaes.siae",
+                    "pk": 1,
+                    "fields": {"siret": "80746931700018", "kind": "EI", "name": "A"},
+                },
+                {"model": "networks.network", "pk": 1, "fields": {"name": "UNEA"}},
+            ]
+        ),
+        encoding="utf-8",
+    )
+    (report,) = ingest(db_path, path)
+    assert counts(report) == (2, 1, 1, 0)
+    assert query(db_path, "SELECT reason FROM quarantine") == [
+        ("objet « networks.network » : pas une structure (siaes.siae)",)
+    ]
+
+
+def test_malformed_json_is_refused(shared_data: Path, tmp_path: Path, db_path: Path) -> None:
+    path = tmp_path / "siae_tronque.json"
+    path.write_bytes((shared_data / SIAE).read_bytes()[:50_000])
+    con = open_warehouse(db_path)
+    try:
+        with pytest.raises(InputRefused) as caught:
+            ingest_file(con, path)
+    finally:
+        con.close()
+    assert "siae_tronque.json" in caught.value.message
+    assert caught.value.cause.startswith("JSON illisible")
+    assert query(db_path, "SELECT count(*) FROM ess_list_entries") == [(0,)]

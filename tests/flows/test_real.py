@@ -1,0 +1,68 @@
+"""ESS flows on real files: the Loire-Atlantique subsidies to associations (2008-2018) and the real
+SIAE list. Expected figures are recomputed here from the raw CSV and JSON."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from leviers.flows import ess_flows
+from leviers.warehouse import open_warehouse
+from tests.sirene.helpers import ingest
+
+SUBSIDIES = "subventions/pays-de-la-loire-2019/224400028_subventions-aux-associations-du-departement-de-loire-atlantique.csv"
+SIAE = "ess/lemarche/01_siaes.json"
+GRANTOR = "224400028"
+
+
+@pytest.mark.slow
+def test_subsidies_to_listed_siae(shared_data: Path, db_path: Path) -> None:
+    siae = {
+        item["fields"]["siret"][:9] for item in json.loads((shared_data / SIAE).read_text(encoding="utf-8"))
+    }
+    lines, total, ess, ess_lines, unknown_amounts = Counter(), Counter(), Counter(), Counter(), Counter()
+    with (shared_data / SUBSIDIES).open(encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle, delimiter=";"):
+            beneficiary = row["Identification du bénéficiaire"].strip()
+            if not beneficiary and not row["Nom du bénéficiaire"].strip():
+                continue  # a line without beneficiary (the file's total line) is no attribution
+            year = int(row["Date de la convention de subvention"][:4])
+            lines[year] += 1
+            listed = beneficiary[:9] in siae
+            ess_lines[year] += listed
+            if not row["Montant total de la subvention"]:
+                unknown_amounts[year] += 1
+                continue
+            amount = float(row["Montant total de la subvention"]) * float(
+                row["Pourcentage du montant total de la subvention attribuée au bénéficiaire"] or 1
+            )
+            total[year] += amount
+            ess[year] += amount if listed else 0
+    ingest(db_path, shared_data / SUBSIDIES, shared_data / SIAE)
+    con = open_warehouse(db_path, read_only=True)
+    try:
+        report = ess_flows(con, siren=GRANTOR)
+    finally:
+        con.close()
+    assert sorted(f.annee for f in report.flows) == sorted(lines) == list(range(2008, 2019))
+    for flow in report.flows:
+        s = flow.subventions
+        assert s is not None
+        year = flow.annee
+        assert (s.nombre, s.ess_nombre, s.montant_inconnu_nombre) == (
+            lines[year],
+            ess_lines[year],
+            unknown_amounts[year],
+        )
+        assert s.montant == pytest.approx(total[year], abs=0.01)
+        assert s.ess_montant == pytest.approx(ess[year], abs=0.01)
+        # Without SIRENE, every beneficiary outside the list is unknown, never « non ESS ».
+        assert s.non_ess_montant == 0
+        assert s.inconnu_montant == pytest.approx(total[year] - ess[year], abs=0.01)
+        assert flow.marches is None
+        assert flow.nom == "Département de la Loire-Atlantique"
+    assert report.flows[0].argent_ess["canaux"] == ["subventions"]
