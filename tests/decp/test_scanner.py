@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from leviers.decp.scanner import JsonStructureError, iter_json_records, native_available
+from leviers.decp.scanner import EncodingError, JsonStructureError, iter_json_records, native_available
 
 SELECT = {
     ("marches",): "liste",
@@ -122,3 +122,40 @@ def test_generated_documents(
 def test_malformed_documents_are_refused(engine: str, data: bytes, message: str) -> None:
     with pytest.raises(JsonStructureError, match=message):
         split(data, engine, 7)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    records=st.lists(record, min_size=1, max_size=5),
+    cut=st.integers(0, 40),
+    junk=st.sampled_from(["", "x", "tru", ",", "01", '"\\q"', "-", "1e", "[", "}"]),
+)
+def test_validation_agrees_with_json_loads(records: list[dict[str, object]], cut: int, junk: str) -> None:
+    # Damage one record's text inside its braces; the C validator must agree with json.loads.
+    texts = [json.dumps(r, ensure_ascii=False) for r in records]
+    first = texts[0]
+    position = min(cut, len(first) - 1)
+    damaged = first[:position] + junk + first[position:] if position > 0 else first
+    texts[0] = damaged
+    data = ('{"marches": [' + ", ".join(texts) + "]}").encode()
+    try:
+        batches = list(iter_json_records(io.BytesIO(data), SELECT, engine="native"))
+    except JsonStructureError:
+        return  # the damage broke the document's structure: refused as a whole, not per record
+    flags = [bool(v) for b in batches for v in (b.valid if b.valid is not None else [])]
+    texts_out = [t for b in batches for t in b.texts.to_pylist()]
+
+    def parses(text: str) -> bool:
+        try:
+            json.loads(text)
+        except ValueError:
+            return False
+        return True
+
+    assert flags == [parses(t) for t in texts_out]
+
+
+def test_text_in_another_encoding_is_refused() -> None:
+    data = '{"marches": [{"objet": "Rénovation"}]}'.encode("latin-1")
+    with pytest.raises(EncodingError):
+        split(data, "native", 1024)

@@ -45,6 +45,15 @@ class JsonStructureError(ValueError):
         self.record_index = record_index
 
 
+class EncodingError(ValueError):
+    """A record's strings are not valid UTF-8 (the file is in another encoding)."""
+
+    def __init__(self, offset: int, record_index: int) -> None:
+        super().__init__(f"texte non UTF-8 dans l'enregistrement n° {record_index + 1}")
+        self.offset = offset
+        self.record_index = record_index
+
+
 @dataclass(frozen=True)
 class RecordBatch:
     """Consecutive records of one selected array, as JSON texts."""
@@ -295,6 +304,10 @@ class _NativeScanner(_Scanner):
         flags = np.empty(starts.size, dtype=np.uint8)
         address = ctypes.addressof(ctypes.c_char.from_buffer(buffer))
         _lib.leviers_validate(address, starts.ctypes.data, ends.ctypes.data, starts.size, flags.ctypes.data)
+        if (flags == 2).any():
+            # Not UTF-8: the file is in another encoding, which refuses it as a whole.
+            bad = int(np.argmax(flags == 2))
+            raise EncodingError(self.offset + int(starts[bad]), self.count + bad)
         return flags.astype(bool)
 
     def feed(self, chunk: bytearray) -> Iterator[RecordBatch]:

@@ -70,6 +70,34 @@ def utf16_text(head: bytes) -> str | None:
     return text
 
 
+HASH_IN_BACKGROUND_ABOVE = 64 * 1024 * 1024
+
+
+class BackgroundHash:
+    """sha256 of a file computed in a thread (hashlib releases the GIL on large blocks)."""
+
+    def __init__(self, path: Path) -> None:
+        import threading
+
+        self._value: str | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, args=(path,), name="leviers-sha256", daemon=True)
+        self._thread.start()
+
+    def _run(self, path: Path) -> None:
+        try:
+            self._value = sha256_of(path)
+        except BaseException as exc:  # re-raised in result()
+            self._error = exc
+
+    def result(self) -> str:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        assert self._value is not None
+        return self._value
+
+
 def sha256_of(path: Path, chunk: int = 8 * 1024 * 1024) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as handle:

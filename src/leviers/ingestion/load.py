@@ -113,12 +113,20 @@ def _ingest_one(
 ) -> FileReport:
     s = files.sample(path)
     files.refuse_obvious(s)
-    sha256 = files.sha256_of(path)
-    previous = log.previous_load(con, sha256)
     fmt = registry.detect(s)
-    if previous is not None and not getattr(fmt, "reapply", False):
-        previous.path = display
-        return previous
+    reapply = bool(getattr(fmt, "reapply", False))
+    # Same bytes already loaded → nothing to do. A large file is hashed while it loads (the hash
+    # costs seconds per gigabyte) and the check made before commit instead, rolling back if so.
+    hashing: files.BackgroundHash | None = None
+    sha256 = ""
+    if s.size > files.HASH_IN_BACKGROUND_ABOVE and not reapply:
+        hashing = files.BackgroundHash(path)
+    else:
+        sha256 = files.sha256_of(path)
+        previous = log.previous_load(con, sha256)
+        if previous is not None and not reapply:
+            previous.path = display
+            return previous
     if fmt is None:
         if s.utf16_head() is not None:
             raise InputRefused(
@@ -143,6 +151,13 @@ def _ingest_one(
     try:
         counts = fmt.load(ctx)
         ctx.begin()  # a deferred format that wrote nothing still logs inside a transaction
+        if hashing is not None:
+            sha256 = hashing.result()
+            previous = log.previous_load(con, sha256)
+            if previous is not None:
+                _rollback(ctx)
+                previous.path = display
+                return previous
         ingestion_id = ctx.ingestion_id
         report = FileReport(
             path=display,

@@ -89,7 +89,7 @@ done:
  * Strict JSON (RFC 8259) validation of records already cut out by leviers_scan, so that the
  * records handed to DuckDB always parse: a parse error there would abort the file's transaction.
  * flags[k] = 1 when buf[starts[k], ends[k]) is one valid JSON value (surrounding whitespace
- * allowed), else 0.
+ * allowed), 2 when its strings are not valid UTF-8, else 0.
  */
 static int is_ws(uint8_t c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 static int is_digit(uint8_t c) { return c >= '0' && c <= '9'; }
@@ -138,6 +138,20 @@ static int valid_one(const uint8_t *p, const uint8_t *end)
                 uint8_t d = *p++;
                 if (d == '"') break;
                 if (d < 0x20) return 0;
+                if (d >= 0x80) {
+                    /* UTF-8: lead byte, then 1 to 3 continuation bytes (no overlongs, no surrogates). */
+                    int more;
+                    uint8_t lo = 0x80, hi = 0xBF;
+                    if (d >= 0xC2 && d <= 0xDF) more = 1;
+                    else if (d >= 0xE0 && d <= 0xEF) { more = 2; if (d == 0xE0) lo = 0xA0; if (d == 0xED) hi = 0x9F; }
+                    else if (d >= 0xF0 && d <= 0xF4) { more = 3; if (d == 0xF0) lo = 0x90; if (d == 0xF4) hi = 0x8F; }
+                    else return 2;
+                    if (end - p < more) return 2;
+                    if (p[0] < lo || p[0] > hi) return 2;
+                    for (int i = 1; i < more; i++) if (p[i] < 0x80 || p[i] > 0xBF) return 2;
+                    p += more;
+                    continue;
+                }
                 if (d == '\\') {
                     if (p >= end) return 0;
                     uint8_t e = *p++;

@@ -15,7 +15,14 @@ import orjson
 
 from leviers.decp.loader import DecpLoader
 from leviers.decp.normalise import CONCESSION, MARCHE
-from leviers.decp.scanner import JsonStructureError, group_records, iter_json_records, prefetch
+from leviers.decp.scanner import (
+    EncodingError,
+    JsonStructureError,
+    group_records,
+    iter_json_records,
+    native_available,
+    prefetch,
+)
 from leviers.errors import InputRefused
 from leviers.ingestion.files import Sample
 from leviers.ingestion.registry import LoadContext, LoadCounts, register
@@ -42,7 +49,7 @@ def _first_record(sample: Sample) -> tuple[str, dict[str, object]] | None:
             if len(batch.texts):
                 record = orjson.loads(batch.texts[0].as_py())
                 return batch.kind, record if isinstance(record, dict) else {}
-    except (JsonStructureError, orjson.JSONDecodeError, UnicodeDecodeError):
+    except (JsonStructureError, EncodingError, orjson.JSONDecodeError, UnicodeDecodeError):
         return None
     return None
 
@@ -96,7 +103,8 @@ class _JsonFormat:
         return self.variant(sample) == self.id
 
     def load(self, ctx: LoadContext) -> LoadCounts:
-        _require_utf8(ctx)
+        if not native_available():
+            _require_utf8(ctx)  # the C scanner checks UTF-8 while it validates each record
         version = "1.5" if self.id == "decp-json-2019" else "2.0"
         loader = DecpLoader(ctx, self.id, empty_means_none=self.id == "decp-json-2.0.0")
         is_concession = f"json_extract_string(j, '$._type') = '{_CONCESSION_TYPE}'"
@@ -119,6 +127,12 @@ class _JsonFormat:
                         loader.add_json(
                             CONCESSION, indexes, texts, version, strict=strict, where=f"WHERE {is_concession}"
                         )
+        except EncodingError as exc:
+            raise InputRefused(
+                ctx.display_path,
+                f"encodage invalide : {exc} (octet {exc.offset} environ) ; le JSON DECP doit être en UTF-8, "
+                "réenregistrez le fichier en UTF-8",
+            ) from exc
         except JsonStructureError as exc:
             where = f" (enregistrement n° {exc.record_index + 1})" if exc.record_index is not None else ""
             raise InputRefused(
