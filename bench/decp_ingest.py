@@ -27,10 +27,12 @@ SEED = 2026
 RUNS = int(os.environ.get("LEVIERS_BENCH_RUNS", "3"))
 ANALYST_RUNS = 1  # minutes per run and many GB: one run is enough to show the order of magnitude
 
+# Marchés and concessions have different fields: one NDJSON file each, two flat tables.
 FLOOR = """
 import sys, duckdb
-con = duckdb.connect(sys.argv[2])
-con.execute(f"CREATE TABLE records AS SELECT * FROM read_json('{sys.argv[1]}', format='newline_delimited')")
+con = duckdb.connect(sys.argv[3])
+for table, path in (("marches", sys.argv[1]), ("concessions", sys.argv[2])):
+    con.execute(f"CREATE TABLE {table} AS SELECT * FROM read_json('{path}', format='newline_delimited')")
 """
 
 ANALYST = """
@@ -47,25 +49,29 @@ def _n(value: float) -> str:
     return f"{value:,.0f}".replace(",", " ")
 
 
-def _synthetic(folder: Path) -> tuple[Path, Path]:
-    """The wrapped 2024 JSON file and the same records as newline-delimited JSON."""
+def _synthetic(folder: Path) -> tuple[Path, Path, Path]:
+    """The wrapped 2024 JSON file and the same records as newline-delimited JSON (marchés, concessions)."""
     from leviers.decp.scanner import iter_json_records
     from leviers.decp.synth import Options, generate_decp
 
     wrapped = folder / f"decp-synthetique-{CONTRACTS}-g{SEED}.json"
-    ndjson = wrapped.with_suffix(".ndjson")
+    ndjson = {kind: wrapped.with_suffix(f".{kind}.ndjson") for kind in ("marche", "concession")}
     if not wrapped.exists():
         print(f"génération de {CONTRACTS} marchés synthétiques…", file=sys.stderr)
         generate_decp(Options(contracts=CONTRACTS, seed=SEED), wrapped, "json2024")
-    if not ndjson.exists():
-        partial = ndjson.with_suffix(".part")
+    if not all(p.exists() for p in ndjson.values()):
         selector = {("marches", "marche"): "marche", ("marches", "contrat-concession"): "concession"}.get
-        with wrapped.open("rb") as source, partial.open("wb") as sink:
+        sinks = {kind: path.with_suffix(".part").open("wb") for kind, path in ndjson.items()}
+        with wrapped.open("rb") as source:
             for batch in iter_json_records(source, selector):
+                sink = sinks[batch.kind]
                 for text in batch.texts.to_pylist():
                     sink.write(" ".join(text.split("\n")).strip().encode() + b"\n")
-        partial.rename(ndjson)
-    return wrapped, ndjson
+        for kind, sink in sinks.items():
+            sink.close()
+            sink_path = ndjson[kind].with_suffix(".part")
+            sink_path.rename(ndjson[kind])
+    return wrapped, ndjson["marche"], ndjson["concession"]
 
 
 def _fresh(path: Path) -> None:
@@ -81,7 +87,7 @@ def _fresh(path: Path) -> None:
 def main() -> None:
     folder = WORK / "decp_ingest"
     folder.mkdir(parents=True, exist_ok=True)
-    wrapped, ndjson = _synthetic(folder)
+    wrapped, marches, concessions = _synthetic(folder)
     ours_db = folder / "leviers.duckdb"
     floor_db = folder / "floor.duckdb"
 
@@ -90,7 +96,7 @@ def main() -> None:
         _fresh(floor_db)
 
     ours_cmd = [sys.executable, "-m", "leviers", "ingest", "--db", str(ours_db), "--json", str(wrapped)]
-    floor_cmd = [sys.executable, "-c", FLOOR, str(ndjson), str(floor_db)]
+    floor_cmd = [sys.executable, "-c", FLOOR, str(marches), str(concessions), str(floor_db)]
     ours, floor = paired(ours_cmd, floor_cmd, RUNS, before_each=reset)
     analyst: list[Run] = []
     skip_analyst = os.environ.get("LEVIERS_BENCH_SKIP_ANALYST")

@@ -193,29 +193,29 @@ class DecpLoader:
         )
         columns = ", ".join(("record_index", key, *fields))
         ingestion = self.ctx.ingestion_id
+        # Compared with the warehouse: only the (few) keys of the batch already there.
         self.con.execute(
             f"""CREATE OR REPLACE TEMP TABLE decp_conflicts AS
             WITH v AS (SELECT {columns} FROM {BATCH} WHERE len(violations) = 0 AND NOT modification_only),
             firsts AS (SELECT v.* FROM v JOIN (SELECT {key}, min(record_index) AS i FROM v GROUP BY ALL) f
                        ON v.record_index = f.i),
-            known AS (
-                SELECT b.*, b.first_ingestion_id = {ingestion} AS same_file,
-                       (SELECT min(s.record_index) FROM {sources} s
-                        WHERE s.{key} = b.{key} AND s.ingestion_id = {ingestion}) AS first_index
-                FROM {warehouse} b SEMI JOIN v ON v.{key} = b.{key}
-            )
-            SELECT a.record_index, list({{'field': 'id', 'reason': reason}}) AS violations FROM (
+            known AS (SELECT b.{key}, {", ".join(f"b.{f}" for f in fields)}, b.first_ingestion_id
+                      FROM {warehouse} b SEMI JOIN v USING ({key})),
+            pairs AS (
                 SELECT a.record_index, 'identifiant déjà utilisé dans ce fichier par l''enregistrement n° '
                        || (b.record_index + 1) || ' pour un autre marché (' || {described} || ')' AS reason
                 FROM v a JOIN firsts b ON a.{key} = b.{key} AND a.record_index <> b.record_index AND ({differs})
                 UNION ALL
                 SELECT a.record_index,
-                       CASE WHEN b.same_file THEN 'identifiant déjà utilisé dans ce fichier par l''enregistrement n° '
-                                                  || (b.first_index + 1)
+                       CASE WHEN b.first_ingestion_id = {ingestion}
+                            THEN 'identifiant déjà utilisé dans ce fichier par l''enregistrement n° '
+                                 || (SELECT min(s.record_index) + 1 FROM {sources} s
+                                     WHERE s.{key} = b.{key} AND s.ingestion_id = {ingestion})
                             ELSE 'identifiant déjà présent dans l''entrepôt' END
                        || ' pour un autre marché (' || {described} || ')' AS reason
                 FROM v a JOIN known b ON a.{key} = b.{key} AND ({differs})
-            ) a GROUP BY a.record_index"""
+            )
+            SELECT record_index, list({{'field': 'id', 'reason': reason}}) AS violations FROM pairs GROUP BY record_index"""
         )
         self._add_violations("decp_conflicts")
         self.con.execute("DROP TABLE decp_conflicts")

@@ -91,35 +91,62 @@ def merge_marches(
     ingestion_id: int,
     source_format: str,
 ) -> MergeCounts:
-    """Merge the valid records of temp table `clean` (normalise.record_sql output) into the warehouse.
+    """Merge the valid records of batch table `clean` (normalise.record_sql output) into the warehouse.
 
-    Works on `clean` in place (filtered joins rather than copies of its wide rows)."""
+    The warehouse grows with every batch: only the few contracts of the batch that were already
+    there (`m_known`) are compared with it; new contracts get their current state from the
+    batch's own modifications. Every statement is thus proportional to the batch, not the warehouse."""
     x = con.execute
-
-    valid = f"(SELECT * FROM {clean} WHERE len(violations) = 0)"
+    keys = f"(SELECT record_index, contract_key FROM {clean} WHERE len(violations) = 0)"
     _first_new(con, clean, "contract_key", "contracts", "m_new")
+    x(
+        f"CREATE OR REPLACE TEMP TABLE m_known AS SELECT DISTINCT contract_key FROM {keys} SEMI JOIN contracts USING (contract_key)"
+    )
+    # Modifications: the first record carrying each (contract, modification id) brings it.
+    x(
+        f"""CREATE OR REPLACE TEMP TABLE m_mods_new AS
+        WITH m AS (SELECT k.contract_key, m.* FROM {modifications} m JOIN {keys} k USING (record_index)),
+        firsts AS (
+            SELECT m.* FROM m
+            JOIN (SELECT contract_key, modification_id, min(record_index) AS first_index FROM m GROUP BY ALL) f
+              ON m.contract_key = f.contract_key AND m.modification_id = f.modification_id
+                 AND m.record_index = f.first_index
+        )
+        SELECT * FROM firsts ANTI JOIN m_known USING (contract_key)
+        UNION ALL
+        SELECT f.* FROM (SELECT * FROM firsts SEMI JOIN m_known USING (contract_key)) f
+        ANTI JOIN contract_modifications c
+          ON c.contract_key = f.contract_key AND c.modification_id = f.modification_id"""
+    )
     columns = MARCHE_COLUMNS.replace("source_format", f"'{source_format}' AS source_format")
     x(
         f"""INSERT INTO contracts ({MARCHE_COLUMNS}, current_montant, current_duree_mois, modification_count,
                                   last_modification_date, first_ingestion_id)
-        SELECT {columns}, montant, duree_mois, 0, NULL, {ingestion_id}
-        FROM {clean} SEMI JOIN m_new USING (record_index)"""
+        SELECT {columns}, coalesce(s.last_montant, montant), coalesce(s.last_duree, duree_mois),
+               coalesce(s.n, 0), s.last_date, {ingestion_id}
+        FROM (SELECT * FROM {clean} SEMI JOIN m_new USING (record_index)) c
+        LEFT JOIN (
+            SELECT contract_key,
+                   arg_max(montant, modification_id) FILTER (WHERE montant IS NOT NULL) AS last_montant,
+                   arg_max(duree_mois, modification_id) FILTER (WHERE duree_mois IS NOT NULL) AS last_duree,
+                   count(*) AS n, max(date_notification) AS last_date
+            FROM m_mods_new GROUP BY contract_key
+        ) s USING (contract_key)"""
     )
     # Suppliers of the initial contract: from every record (the consolidated file has one row per
     # supplier), each (contract, supplier) once, numbered after the ones already known.
-    valid_index = f"(SELECT record_index FROM {clean} WHERE len(violations) = 0)"
-    keys = f"(SELECT record_index, contract_key FROM {clean})"
     x(
         f"""CREATE OR REPLACE TEMP TABLE m_holders_new AS
         WITH h AS (
-            SELECT k.contract_key, h.* FROM {holders} h SEMI JOIN {valid_index} v USING (record_index)
-            JOIN {keys} k USING (record_index)
+            SELECT k.contract_key, h.* FROM {holders} h JOIN {keys} k USING (record_index)
             WHERE h.holder_id IS NOT NULL
         ), firsts AS (
             SELECT * FROM h QUALIFY row_number() OVER (
                 PARTITION BY contract_key, holder_id ORDER BY record_index, position) = 1
         )
-        SELECT f.* FROM firsts f
+        SELECT * FROM firsts ANTI JOIN m_known USING (contract_key)
+        UNION ALL
+        SELECT f.* FROM (SELECT * FROM firsts SEMI JOIN m_known USING (contract_key)) f
         ANTI JOIN contract_suppliers s
           ON s.contract_key = f.contract_key AND s.modification_id = 0 AND s.titulaire_id = f.holder_id"""
     )
@@ -129,8 +156,8 @@ def merge_marches(
                coalesce(k.known, 0) + row_number() OVER (PARTITION BY h.contract_key ORDER BY h.record_index, h.position),
                h.holder_id, {_HOLDER_TYPE}, {_SIREN_OF_HOLDER}, h.nom
         FROM m_holders_new h
-        LEFT JOIN (SELECT contract_key, count(*) AS known FROM contract_suppliers
-                   WHERE modification_id = 0 AND contract_key IN (SELECT contract_key FROM m_holders_new)
+        LEFT JOIN (SELECT contract_key, count(*) AS known
+                   FROM (SELECT * FROM contract_suppliers WHERE modification_id = 0) SEMI JOIN m_known USING (contract_key)
                    GROUP BY contract_key) k USING (contract_key)"""
     )
     x(
@@ -142,20 +169,6 @@ def merge_marches(
                lv_date({_acte("datePublicationDonnees")}), lv_num({_acte("montant")}), lv_clean({_acte("variationPrix")})
         FROM {normalise.unnested(f"(SELECT * FROM {clean} SEMI JOIN m_new USING (record_index))", "actes", "a")}
              JOIN (SELECT record_index, contract_key FROM m_new) n USING (record_index)"""
-    )
-    # Modifications: the first record carrying each (contract, modification id) brings it.
-    x(
-        f"""CREATE OR REPLACE TEMP TABLE m_mods_new AS
-        WITH m AS (
-            SELECT k.contract_key, m.* FROM {modifications} m SEMI JOIN {valid_index} v USING (record_index)
-            JOIN {keys} k USING (record_index)
-        )
-        SELECT m.* FROM m
-        JOIN (SELECT contract_key, modification_id, min(record_index) AS first_index FROM m GROUP BY ALL) f
-          ON m.contract_key = f.contract_key AND m.modification_id = f.modification_id
-             AND m.record_index = f.first_index
-        ANTI JOIN contract_modifications c
-          ON c.contract_key = m.contract_key AND c.modification_id = m.modification_id"""
     )
     x(
         f"""INSERT INTO contract_modifications
@@ -177,7 +190,7 @@ def merge_marches(
         JOIN m_mods_new n ON h.record_index = n.record_index * 100000 + n.position
         WHERE h.holder_id IS NOT NULL"""
     )
-    # Current state of every contract that received a modification.
+    # Current state of the contracts already in the warehouse that received a new modification.
     x(
         """UPDATE contracts SET
             current_montant = coalesce(s.last_montant, contracts.montant),
@@ -190,19 +203,20 @@ def merge_marches(
                    arg_max(duree_mois, modification_id) FILTER (WHERE duree_mois IS NOT NULL) AS last_duree,
                    count(*) AS n, max(date_notification) AS last_date
             FROM contract_modifications
-            WHERE contract_key IN (SELECT DISTINCT contract_key FROM m_mods_new)
+            SEMI JOIN (SELECT DISTINCT contract_key FROM m_mods_new SEMI JOIN m_known USING (contract_key)) t
+                 USING (contract_key)
             GROUP BY contract_key
         ) s
         WHERE contracts.contract_key = s.contract_key"""
     )
-    x(f"INSERT INTO contract_sources SELECT contract_key, {ingestion_id}, record_index FROM {valid}")
-    valid_count = _count(con, f"SELECT count(*) FROM {valid}")
+    x(f"INSERT INTO contract_sources SELECT contract_key, {ingestion_id}, record_index FROM {keys}")
+    valid_count = _count(con, f"SELECT count(*) FROM {keys}")
     loaded = _count(
         con,
         "SELECT count(*) FROM (SELECT record_index FROM m_new UNION SELECT record_index FROM m_mods_new "
         "UNION SELECT record_index FROM m_holders_new)",
     )
-    for table in ("m_new", "m_mods_new", "m_holders_new"):
+    for table in ("m_new", "m_known", "m_mods_new", "m_holders_new"):
         con.execute(f"DROP TABLE IF EXISTS {table}")
     return MergeCounts(loaded=loaded, duplicates=valid_count - loaded)
 
