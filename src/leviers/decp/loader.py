@@ -17,9 +17,11 @@ import os
 import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from leviers.decp import merge, normalise, records
 from leviers.decp.normalise import CONCESSION, MARCHE, Kind
+from leviers.decp.scratch import Scratch
 from leviers.ingestion.log import quarantine_from
 from leviers.ingestion.registry import LoadContext, LoadCounts
 
@@ -50,7 +52,7 @@ class DecpLoader:
         self.empty_means_none = empty_means_none
         self.strict_versions = strict_versions
         self.records = self.quarantined = self.loaded = self.duplicates = 0
-        self.raw_sql = ""
+        self.scratch = Scratch(self.con)
         self.synthetic = False
         self.con.execute(normalise.MACROS)
         # Batches are transient: no need to keep rows in insertion order (saves memory); and a
@@ -64,36 +66,42 @@ class DecpLoader:
         """Normalise, validate, quarantine and merge one batch of staged records (a SELECT).
 
         `raw_sql` is a relation (record_index, raw) giving a record's text as read: the batch
-        table keeps it only for records refused by their own values, and records refused later
-        (nested values, conflicts) fetch it from there."""
+        keeps it only for records refused by their own values; records refused later (nested
+        values, conflicts) take it from there. Intermediate results are Arrow tables (scratch.py)."""
         self.ctx.begin()
-        self.raw_sql = raw_sql
+        scratch = self.scratch
         select = normalise.record_sql(
             kind,
             f"({staged_sql})",
             empty_means_none=self.empty_means_none,
             strict_versions=self.strict_versions,
         )
-        self.con.execute(f"CREATE OR REPLACE TEMP TABLE {BATCH} AS {select}")
+        batch = scratch.put(BATCH, select)
         modifications, holders = self._nested_rows(kind)
         self._refuse_conflicts(kind)
-        (row,) = self.con.execute(
-            f"SELECT count(*), coalesce(bool_or(synthetic), false) FROM {BATCH}"
-        ).fetchall()
-        self.records += int(row[0])
-        self.synthetic = self.synthetic or bool(row[1])
-        # Refused records whose text the staging did not carry (tables build it only when needed).
-        self.con.execute(
-            f"""UPDATE {BATCH} SET raw = r.raw FROM {raw_sql} r
-            WHERE {BATCH}.record_index = r.record_index AND {BATCH}.raw IS NULL AND len({BATCH}.violations) > 0"""
+        # Every refused record of the batch, with all its violations and its text.
+        scratch.put(
+            "decp_refused",
+            f"""SELECT b.record_index, b.id,
+                       list_concat(b.violations, coalesce(n.violations, []), coalesce(c.violations, [])) AS violations,
+                       coalesce(b.raw, r.raw) AS raw
+                FROM {BATCH} b
+                LEFT JOIN decp_nested n USING (record_index)
+                LEFT JOIN decp_conflicts c USING (record_index)
+                LEFT JOIN {raw_sql} r USING (record_index)
+                WHERE len(b.violations) > 0 OR n.record_index IS NOT NULL OR c.record_index IS NOT NULL""",
         )
-        self.quarantined += quarantine_from(self.con, self.ctx.ingestion_id, BATCH, "id")
+        self.records += batch.num_rows
+        self.synthetic = self.synthetic or bool(pc.any(batch.column("synthetic")).as_py())
+        self.quarantined += quarantine_from(self.con, self.ctx.ingestion_id, "decp_refused", "id")
+        valid = f"(SELECT * FROM {BATCH} ANTI JOIN decp_refused USING (record_index))"
         merge_kind = merge.merge_marches if kind is MARCHE else merge.merge_concessions
-        counts = merge_kind(self.con, BATCH, modifications, holders, self.ctx.ingestion_id, self.format_id)
+        counts = merge_kind(
+            self.con, scratch, valid, modifications, holders, self.ctx.ingestion_id, self.format_id
+        )
         self.loaded += counts.loaded
         self.duplicates += counts.duplicates
-        for name in (BATCH, modifications, holders):
-            self.con.execute(f"DROP TABLE {name}")
+        scratch.release_all()
 
     def refuse_invalid_json(
         self, indexes: npt.NDArray[np.int64], texts: pa.Array, valid: npt.NDArray[np.bool_] | None
@@ -154,30 +162,12 @@ class DecpLoader:
 
     # -- checks that need more than one record ---------------------------------------------------
 
-    def _add_violations(self, violations: str) -> None:
-        """Append the violations of `violations(record_index, violations)` to the batch's records,
-        with the text of those that had none (see `add`)."""
-        self.con.execute(
-            f"""UPDATE {BATCH} SET violations = list_concat({BATCH}.violations, v.violations),
-                                  raw = coalesce({BATCH}.raw, r.raw)
-            FROM {violations} v LEFT JOIN {self.raw_sql} r USING (record_index)
-            WHERE {BATCH}.record_index = v.record_index"""
-        )
-
     def _nested_rows(self, kind: Kind) -> tuple[str, str]:
-        """Unnest modifications and holders once; refuse records whose nested values are invalid."""
+        """Unnest modifications and holders once; find records whose nested values are invalid."""
         modifications, holders = f"decp_mods_{kind.name}", f"decp_holders_{kind.name}"
-        self.con.execute(
-            f"CREATE OR REPLACE TEMP TABLE {modifications} AS {normalise.modification_rows_sql(kind, BATCH)}"
-        )
-        self.con.execute(
-            f"CREATE OR REPLACE TEMP TABLE {holders} AS {normalise.holder_rows_sql(BATCH, kind.nested[0])}"
-        )
-        self.con.execute(
-            f"CREATE OR REPLACE TEMP TABLE decp_nested AS {normalise.nested_checks_sql(kind, modifications, holders)}"
-        )
-        self._add_violations("decp_nested")
-        self.con.execute("DROP TABLE decp_nested")
+        self.scratch.put(modifications, normalise.modification_rows_sql(kind, BATCH))
+        self.scratch.put(holders, normalise.holder_rows_sql(BATCH, kind.nested[0]))
+        self.scratch.put("decp_nested", normalise.nested_checks_sql(kind, modifications, holders))
         return modifications, holders
 
     def _refuse_conflicts(self, kind: Kind) -> None:
@@ -194,9 +184,10 @@ class DecpLoader:
         columns = ", ".join(("record_index", key, *fields))
         ingestion = self.ctx.ingestion_id
         # Compared with the warehouse: only the (few) keys of the batch already there.
-        self.con.execute(
-            f"""CREATE OR REPLACE TEMP TABLE decp_conflicts AS
-            WITH v AS (SELECT {columns} FROM {BATCH} WHERE len(violations) = 0 AND NOT modification_only),
+        self.scratch.put(
+            "decp_conflicts",
+            f"""WITH v AS (SELECT {columns} FROM {BATCH} ANTI JOIN decp_nested USING (record_index)
+                       WHERE len(violations) = 0 AND NOT modification_only),
             firsts AS (SELECT v.* FROM v JOIN (SELECT {key}, min(record_index) AS i FROM v GROUP BY ALL) f
                        ON v.record_index = f.i),
             known AS (SELECT b.{key}, {", ".join(f"b.{f}" for f in fields)}, b.first_ingestion_id
@@ -215,10 +206,8 @@ class DecpLoader:
                        || ' pour un autre marché (' || {described} || ')' AS reason
                 FROM v a JOIN known b ON a.{key} = b.{key} AND ({differs})
             )
-            SELECT record_index, list({{'field': 'id', 'reason': reason}}) AS violations FROM pairs GROUP BY record_index"""
+            SELECT record_index, list({{'field': 'id', 'reason': reason}}) AS violations FROM pairs GROUP BY record_index""",
         )
-        self._add_violations("decp_conflicts")
-        self.con.execute("DROP TABLE decp_conflicts")
 
     def finish(self) -> LoadCounts:
         """The file's counts (every batch is already merged)."""

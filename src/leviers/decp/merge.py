@@ -18,6 +18,7 @@ import duckdb
 
 from leviers.decp import normalise
 from leviers.decp.records import element_part
+from leviers.decp.scratch import Scratch
 
 
 def _acte(field: str) -> str:
@@ -68,44 +69,46 @@ CONCESSION_COLUMNS = (
 )
 
 
-def _first_new(con: duckdb.DuckDBPyConnection, clean: str, key: str, warehouse: str, out: str) -> None:
+def _first_new(scratch: Scratch, valid: str, key: str, warehouse: str, out: str) -> None:
     """(key, record_index) of the first valid record of each key not yet in the warehouse.
 
     Records that only carry a modification (consolidated file) give the contract's data only
     when no record of the initial contract exists."""
-    con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE {out} AS
-        SELECT f.* FROM (
+    scratch.put(
+        out,
+        f"""SELECT f.* FROM (
             SELECT {key},
                    coalesce(min(record_index) FILTER (WHERE NOT modification_only), min(record_index)) AS record_index
-            FROM {clean} WHERE len(violations) = 0 GROUP BY {key}
-        ) f ANTI JOIN {warehouse} w ON w.{key} = f.{key}"""
+            FROM {valid} GROUP BY {key}
+        ) f ANTI JOIN {warehouse} w ON w.{key} = f.{key}""",
     )
 
 
 def merge_marches(
     con: duckdb.DuckDBPyConnection,
+    scratch: Scratch,
     clean: str,
     modifications: str,
     holders: str,
     ingestion_id: int,
     source_format: str,
 ) -> MergeCounts:
-    """Merge the valid records of batch table `clean` (normalise.record_sql output) into the warehouse.
+    """Merge the valid records `clean` (normalise.record_sql output, refused ones excluded) into
+    the warehouse.
 
     The warehouse grows with every batch: only the few contracts of the batch that were already
     there (`m_known`) are compared with it; new contracts get their current state from the
     batch's own modifications. Every statement is thus proportional to the batch, not the warehouse."""
     x = con.execute
-    keys = f"(SELECT record_index, contract_key FROM {clean} WHERE len(violations) = 0)"
-    _first_new(con, clean, "contract_key", "contracts", "m_new")
-    x(
-        f"CREATE OR REPLACE TEMP TABLE m_known AS SELECT DISTINCT contract_key FROM {keys} SEMI JOIN contracts USING (contract_key)"
+    keys = f"(SELECT record_index, contract_key FROM {clean})"
+    _first_new(scratch, clean, "contract_key", "contracts", "m_new")
+    scratch.put(
+        "m_known", f"SELECT DISTINCT contract_key FROM {keys} SEMI JOIN contracts USING (contract_key)"
     )
     # Modifications: the first record carrying each (contract, modification id) brings it.
-    x(
-        f"""CREATE OR REPLACE TEMP TABLE m_mods_new AS
-        WITH m AS (SELECT k.contract_key, m.* FROM {modifications} m JOIN {keys} k USING (record_index)),
+    scratch.put(
+        "m_mods_new",
+        f"""WITH m AS (SELECT k.contract_key, m.* FROM {modifications} m JOIN {keys} k USING (record_index)),
         firsts AS (
             SELECT m.* FROM m
             JOIN (SELECT contract_key, modification_id, min(record_index) AS first_index FROM m GROUP BY ALL) f
@@ -116,7 +119,7 @@ def merge_marches(
         UNION ALL
         SELECT f.* FROM (SELECT * FROM firsts SEMI JOIN m_known USING (contract_key)) f
         ANTI JOIN contract_modifications c
-          ON c.contract_key = f.contract_key AND c.modification_id = f.modification_id"""
+          ON c.contract_key = f.contract_key AND c.modification_id = f.modification_id""",
     )
     columns = MARCHE_COLUMNS.replace("source_format", f"'{source_format}' AS source_format")
     x(
@@ -135,9 +138,9 @@ def merge_marches(
     )
     # Suppliers of the initial contract: from every record (the consolidated file has one row per
     # supplier), each (contract, supplier) once, numbered after the ones already known.
-    x(
-        f"""CREATE OR REPLACE TEMP TABLE m_holders_new AS
-        WITH h AS (
+    scratch.put(
+        "m_holders_new",
+        f"""WITH h AS (
             SELECT k.contract_key, h.* FROM {holders} h JOIN {keys} k USING (record_index)
             WHERE h.holder_id IS NOT NULL
         ), firsts AS (
@@ -148,7 +151,7 @@ def merge_marches(
         UNION ALL
         SELECT f.* FROM (SELECT * FROM firsts SEMI JOIN m_known USING (contract_key)) f
         ANTI JOIN contract_suppliers s
-          ON s.contract_key = f.contract_key AND s.modification_id = 0 AND s.titulaire_id = f.holder_id"""
+          ON s.contract_key = f.contract_key AND s.modification_id = 0 AND s.titulaire_id = f.holder_id""",
     )
     x(
         f"""INSERT INTO contract_suppliers
@@ -216,13 +219,13 @@ def merge_marches(
         "SELECT count(*) FROM (SELECT record_index FROM m_new UNION SELECT record_index FROM m_mods_new "
         "UNION SELECT record_index FROM m_holders_new)",
     )
-    for table in ("m_new", "m_known", "m_mods_new", "m_holders_new"):
-        con.execute(f"DROP TABLE IF EXISTS {table}")
+    scratch.release("m_new", "m_known", "m_mods_new", "m_holders_new")
     return MergeCounts(loaded=loaded, duplicates=valid_count - loaded)
 
 
 def merge_concessions(
     con: duckdb.DuckDBPyConnection,
+    scratch: Scratch,
     clean: str,
     modifications: str,
     holders: str,
@@ -231,8 +234,8 @@ def merge_concessions(
 ) -> MergeCounts:
     x = con.execute
 
-    valid = f"(SELECT * FROM {clean} WHERE len(violations) = 0)"
-    _first_new(con, clean, "concession_key", "concessions", "c_new")
+    valid = clean
+    _first_new(scratch, clean, "concession_key", "concessions", "c_new")
     columns = CONCESSION_COLUMNS.replace("source_format", f"'{source_format}' AS source_format")
     x(
         f"""INSERT INTO concessions ({CONCESSION_COLUMNS}, current_valeur_globale, current_duree_mois,
@@ -240,11 +243,11 @@ def merge_concessions(
         SELECT {columns}, valeur_globale, duree_mois, 0, {ingestion_id}
         FROM {clean} SEMI JOIN c_new USING (record_index)"""
     )
-    valid_index = f"(SELECT record_index FROM {clean} WHERE len(violations) = 0)"
+    valid_index = f"(SELECT record_index FROM {clean})"
     keys = f"(SELECT record_index, concession_key FROM {clean})"
-    x(
-        f"""CREATE OR REPLACE TEMP TABLE c_holders_new AS
-        WITH h AS (
+    scratch.put(
+        "c_holders_new",
+        f"""WITH h AS (
             SELECT k.concession_key, h.* FROM {holders} h SEMI JOIN {valid_index} v USING (record_index)
             JOIN {keys} k USING (record_index)
             WHERE h.holder_id IS NOT NULL
@@ -253,7 +256,7 @@ def merge_concessions(
                 PARTITION BY concession_key, holder_id ORDER BY record_index, position) = 1
         )
         SELECT f.* FROM firsts f
-        ANTI JOIN concession_holders s ON s.concession_key = f.concession_key AND s.concessionnaire_id = f.holder_id"""
+        ANTI JOIN concession_holders s ON s.concession_key = f.concession_key AND s.concessionnaire_id = f.holder_id""",
     )
     x(
         f"""INSERT INTO concession_holders
@@ -277,9 +280,9 @@ def merge_concessions(
               WHERE len(execution) > 0) n,
              unnest(n.execution) AS e(e)"""
     )
-    x(
-        f"""CREATE OR REPLACE TEMP TABLE c_mods_new AS
-        WITH m AS (
+    scratch.put(
+        "c_mods_new",
+        f"""WITH m AS (
             SELECT k.concession_key, m.* FROM {modifications} m SEMI JOIN {valid_index} v USING (record_index)
             JOIN {keys} k USING (record_index)
         )
@@ -288,7 +291,7 @@ def merge_concessions(
           ON m.concession_key = f.concession_key AND m.modification_id = f.modification_id
              AND m.record_index = f.first_index
         ANTI JOIN concession_modifications c
-          ON c.concession_key = m.concession_key AND c.modification_id = m.modification_id"""
+          ON c.concession_key = m.concession_key AND c.modification_id = m.modification_id""",
     )
     x(
         f"""INSERT INTO concession_modifications
@@ -319,6 +322,5 @@ def merge_concessions(
         "SELECT count(*) FROM (SELECT record_index FROM c_new UNION SELECT record_index FROM c_mods_new "
         "UNION SELECT record_index FROM c_holders_new)",
     )
-    for table in ("c_new", "c_mods_new", "c_holders_new"):
-        con.execute(f"DROP TABLE IF EXISTS {table}")
+    scratch.release("c_new", "c_mods_new", "c_holders_new")
     return MergeCounts(loaded=loaded, duplicates=valid_count - loaded)
