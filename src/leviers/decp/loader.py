@@ -21,9 +21,9 @@ import pyarrow.compute as pc
 
 from leviers.decp import merge, normalise, records
 from leviers.decp.normalise import CONCESSION, MARCHE, Kind
-from leviers.decp.scratch import Scratch
 from leviers.ingestion.log import quarantine_from
 from leviers.ingestion.registry import LoadContext, LoadCounts
+from leviers.ingestion.scratch import Scratch
 
 _names = itertools.count()
 
@@ -93,12 +93,10 @@ class DecpLoader:
         )
         self.records += batch.num_rows
         self.synthetic = self.synthetic or bool(pc.any(batch.column("synthetic")).as_py())
-        self.quarantined += quarantine_from(self.con, self.ctx.ingestion_id, "decp_refused", "id")
+        self.quarantined += quarantine_from(scratch, self.ctx.ingestion_id, "decp_refused", "id")
         valid = f"(SELECT * FROM {BATCH} ANTI JOIN decp_refused USING (record_index))"
         merge_kind = merge.merge_marches if kind is MARCHE else merge.merge_concessions
-        counts = merge_kind(
-            self.con, scratch, valid, modifications, holders, self.ctx.ingestion_id, self.format_id
-        )
+        counts = merge_kind(scratch, valid, modifications, holders, self.ctx.ingestion_id, self.format_id)
         self.loaded += counts.loaded
         self.duplicates += counts.duplicates
         scratch.release_all()
@@ -114,14 +112,14 @@ class DecpLoader:
         self.ctx.begin()
         bad = pa.table({"record_index": pa.array(indexes[~valid]), "j": texts.filter(pa.array(~valid))})
         name = f"decp_invalid_{next(_names)}"
-        self.con.register(name, bad)
+        self.scratch.put_arrow(name, bad)
         try:
-            self.con.execute(
+            self.scratch.execute(
                 f"INSERT INTO quarantine SELECT {self.ctx.ingestion_id}, record_index, NULL, NULL, "
                 f"'enregistrement JSON invalide', j FROM {name}"
             )
         finally:
-            self.con.unregister(name)
+            self.scratch.release(name)
         self.records += int((~valid).sum())
         self.quarantined += int((~valid).sum())
         return indexes[valid], texts.filter(pa.array(valid))
@@ -147,7 +145,7 @@ class DecpLoader:
         if raw is not None:
             columns["x"] = raw
         name = f"decp_arrow_{next(_names)}"
-        self.con.register(name, pa.table(columns))
+        self.scratch.put_arrow(name, pa.table(columns))
         try:
             source = f"(SELECT * FROM {name} {where})" if where else name
             select = records.marche_json_select if kind is MARCHE else records.concession_json_select
@@ -158,7 +156,7 @@ class DecpLoader:
                 f"(SELECT record_index, {raw_column} AS raw FROM {name})",
             )
         finally:
-            self.con.unregister(name)
+            self.scratch.release(name)
 
     # -- checks that need more than one record ---------------------------------------------------
 

@@ -14,11 +14,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import duckdb
-
 from leviers.decp import normalise
 from leviers.decp.records import element_part
-from leviers.decp.scratch import Scratch
+from leviers.ingestion.scratch import Scratch
 
 
 def _acte(field: str) -> str:
@@ -35,9 +33,9 @@ class MergeCounts:
     duplicates: int
 
 
-def _count(con: duckdb.DuckDBPyConnection, sql: str) -> int:
+def _count(scratch: Scratch, sql: str) -> int:
     # fetchall, not fetchone: DuckDB 2 keeps a partly fetched result open on the connection.
-    rows = con.execute(sql).fetchall()
+    rows = scratch.execute(sql).fetchall()
     return int(rows[0][0]) if rows else 0
 
 
@@ -85,7 +83,6 @@ def _first_new(scratch: Scratch, valid: str, key: str, warehouse: str, out: str)
 
 
 def merge_marches(
-    con: duckdb.DuckDBPyConnection,
     scratch: Scratch,
     clean: str,
     modifications: str,
@@ -99,7 +96,7 @@ def merge_marches(
     The warehouse grows with every batch: only the few contracts of the batch that were already
     there (`m_known`) are compared with it; new contracts get their current state from the
     batch's own modifications. Every statement is thus proportional to the batch, not the warehouse."""
-    x = con.execute
+    x = scratch.execute
     keys = f"(SELECT record_index, contract_key FROM {clean})"
     _first_new(scratch, clean, "contract_key", "contracts", "m_new")
     scratch.put(
@@ -213,9 +210,9 @@ def merge_marches(
         WHERE contracts.contract_key = s.contract_key"""
     )
     x(f"INSERT INTO contract_sources SELECT contract_key, {ingestion_id}, record_index FROM {keys}")
-    valid_count = _count(con, f"SELECT count(*) FROM {keys}")
+    valid_count = _count(scratch, f"SELECT count(*) FROM {keys}")
     loaded = _count(
-        con,
+        scratch,
         "SELECT count(*) FROM (SELECT record_index FROM m_new UNION SELECT record_index FROM m_mods_new "
         "UNION SELECT record_index FROM m_holders_new)",
     )
@@ -224,7 +221,6 @@ def merge_marches(
 
 
 def merge_concessions(
-    con: duckdb.DuckDBPyConnection,
     scratch: Scratch,
     clean: str,
     modifications: str,
@@ -232,7 +228,7 @@ def merge_concessions(
     ingestion_id: int,
     source_format: str,
 ) -> MergeCounts:
-    x = con.execute
+    x = scratch.execute
 
     valid = clean
     _first_new(scratch, clean, "concession_key", "concessions", "c_new")
@@ -316,9 +312,9 @@ def merge_concessions(
         WHERE concessions.concession_key = s.concession_key"""
     )
     x(f"INSERT INTO concession_sources SELECT concession_key, {ingestion_id}, record_index FROM {valid}")
-    valid_count = _count(con, f"SELECT count(*) FROM {valid}")
+    valid_count = _count(scratch, f"SELECT count(*) FROM {valid}")
     loaded = _count(
-        con,
+        scratch,
         "SELECT count(*) FROM (SELECT record_index FROM c_new UNION SELECT record_index FROM c_mods_new "
         "UNION SELECT record_index FROM c_holders_new)",
     )

@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any, Protocol
 
 import duckdb
 
 from leviers import __version__
 from leviers.ingestion.report import FileReport
+
+
+class Executor(Protocol):
+    """A connection, or something that runs statements on one (e.g. with scratch tables in scope)."""
+
+    def execute(self, query: str, parameters: Any = None, /) -> duckdb.DuckDBPyConnection: ...
 
 
 def previous_load(con: duckdb.DuckDBPyConnection, sha256: str) -> FileReport | None:
@@ -70,9 +77,7 @@ def record_ingestion(
     )
 
 
-def quarantine_from(
-    con: duckdb.DuckDBPyConnection, ingestion_id: int, table: str, id_expr: str = "NULL"
-) -> int:
+def quarantine_from(con: Executor, ingestion_id: int, table: str, id_expr: str = "NULL") -> int:
     """Copy the refused records of `table` (columns record_index, violations, raw) to the quarantine.
 
     One quarantine row per failed rule; returns the number of distinct records refused.

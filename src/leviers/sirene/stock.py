@@ -32,6 +32,7 @@ from leviers.ess.sql import first_row
 from leviers.ingestion.files import Sample
 from leviers.ingestion.log import quarantine_from
 from leviers.ingestion.registry import LoadContext, LoadCounts
+from leviers.ingestion.scratch import Scratch
 from leviers.sirene import columns, scope
 
 CSV_BLOCK = 16 * 1024 * 1024
@@ -292,17 +293,18 @@ def _stage_csv(ctx: LoadContext, stock: StockFile, keep_all: bool) -> int:
     ctx.progress.start("Lecture du stock SIRENE (CSV)", None, unit="lignes")
     index = 0
     view = f"sirene_csv_batch_{ctx.ingestion_id}"
+    scratch = Scratch(ctx.con)  # not con.register: that would keep every batch until commit
     for batch in _csv_batches(stock, ctx.display_path):
         table = pa.Table.from_batches([batch]).append_column(
             "record_index", pa.array(np.arange(index, index + batch.num_rows, dtype=np.int64))
         )
         index += batch.num_rows
-        ctx.con.register(view, table)
+        scratch.put_arrow(view, table)
         try:
             source = f"(SELECT * FROM {view}{_scope_filter(stock, keep_all)})"
-            ctx.con.execute(f"INSERT INTO {CLEAN} {normalised_select(stock, source, False)}")
+            scratch.execute(f"INSERT INTO {CLEAN} {normalised_select(stock, source, False)}")
         finally:
-            ctx.con.unregister(view)
+            scratch.release(view)
         ctx.progress.advance(batch.num_rows)
     ctx.progress.finish()
     return index

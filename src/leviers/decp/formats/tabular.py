@@ -308,7 +308,7 @@ class _TabularFormat:
                 )
                 index += batch.num_rows
                 view = f"decp_rows_{ctx.ingestion_id}"
-                ctx.con.register(view, table)
+                loader.scratch.put_arrow(view, table)
                 try:
                     if self.id.startswith("decp-minef"):
                         version = "1.5" if self.id == "decp-minef-2019" else "2.0"
@@ -316,7 +316,7 @@ class _TabularFormat:
                     else:
                         loader.add(MARCHE, consolidated_select(view, names), _raw_rows(view))
                 finally:
-                    ctx.con.unregister(view)
+                    loader.scratch.release(view)
                 ctx.progress.advance(batch.num_rows)
         except pa.ArrowInvalid as exc:
             raise InputRefused(ctx.display_path, f"tableau illisible ({exc})") from exc
@@ -342,12 +342,12 @@ class _TabularFormat:
                 "record_index", pa.array(np.arange(index, index + batch.num_rows, dtype=np.int64))
             )
             index += batch.num_rows
-            ctx.con.register("decp_rows_arrow", arrow)
+            loader.scratch.put_arrow("decp_rows_arrow", arrow)
             verb = "INSERT INTO" if index > batch.num_rows else "CREATE TEMP TABLE"
-            ctx.con.execute(
+            loader.scratch.execute(
                 f"{verb} {table} {'AS ' if verb.startswith('CREATE') else ''}SELECT * FROM decp_rows_arrow"
             )
-            ctx.con.unregister("decp_rows_arrow")
+            loader.scratch.release("decp_rows_arrow")
         uid = '"uid"' if "uid" in names else '("acheteur_id" || "id")'
         date = '"dateNotification"' if "dateNotification" in names else "NULL"
         ctx.con.execute(
