@@ -1,0 +1,427 @@
+"""Compute the catalogue's indicators for a breakdown, on DuckDB or Spark, as one long Arrow table.
+
+How: for each fact table (marchés, concessions) one narwhals group-by computes integer-valued sums
+(counts, supplier shares in 1/720 720 units, amounts in cents) for every requested indicator; the
+engine collects that small wide table and shapes it into one row per group × indicator, with the
+counts behind every share. Sums of integer-valued doubles below 2**53 do not depend on the order of
+addition, so DuckDB and Spark return bit-identical results.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import narwhals as nw
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from leviers.indicators import breakdowns, expressions, facts
+from leviers.indicators.catalogue import Catalogue, Indicator, catalogue
+from leviers.indicators.errors import IndicatorError
+from leviers.indicators.sources import DuckDBFrames, Frames, SparkFrames, export_parquet, spark_session
+from leviers.progress import NoProgress, Progress
+
+# Supplier-weighted shares are summed in units of 1/UNIT contract: the least common multiple of
+# 1…16, so splitting a contract between up to 16 co-titulaires is exact.
+UNIT = 720720
+AMOUNT_BASES = ("initial", "current")
+NOT_LOCATED = "non localisé (acheteur hors collectivités, ou collectivité sur plusieurs départements)"
+
+SCHEMA_HEAD = [
+    ("level", pa.string()),
+    ("code", pa.string()),
+    ("label", pa.string()),
+    ("year", pa.int32()),
+]
+SCHEMA_TAIL = [
+    ("indicator", pa.string()),
+    ("unit", pa.string()),
+    ("value_count", pa.float64()),
+    ("value_amount", pa.float64()),
+    ("target", pa.float64()),
+    ("gap", pa.float64()),
+    ("population", pa.int64()),
+    ("not_applicable", pa.int64()),
+    ("unknown", pa.float64()),
+    ("denominator", pa.float64()),
+    ("numerator", pa.float64()),
+    ("amount_denominator", pa.float64()),
+    ("amount_numerator", pa.float64()),
+    ("amount_unknown", pa.float64()),
+    ("amount_missing", pa.int64()),
+    ("amount_basis", pa.string()),
+    ("synthetic", pa.bool_()),
+    ("note", pa.string()),
+]
+
+
+def output_schema(dimensions: Sequence[str] = ()) -> pa.Schema:
+    """Schema of compute()'s long table (one row per group × indicator)."""
+    return pa.schema(SCHEMA_HEAD + [(d, pa.string()) for d in dimensions] + SCHEMA_TAIL)
+
+
+@dataclass(frozen=True)
+class Request:
+    level: breakdowns.Level
+    dimensions: tuple[str, ...]
+    year: int | None
+    siren: str | None
+    code: str | None
+    amount: str
+    peer_group: tuple[str, str | None] | None = None  # (groupe_pairs, tranche_population)
+
+
+class _Sums:
+    """The aggregate expressions of one group-by, deduplicated by what they compute."""
+
+    def __init__(self) -> None:
+        self.exprs: dict[tuple[Any, ...], tuple[str, nw.Expr]] = {}
+
+    def add(self, key: tuple[Any, ...], condition: nw.Expr | None, value: nw.Expr | None = None) -> str:
+        if key not in self.exprs:
+            if value is None:
+                expr = nw.len().cast(nw.Float64) if condition is None else facts._flag(condition).sum()
+            else:
+                value = value.fill_null(0.0)
+                expr = (value if condition is None else nw.when(condition).then(value).otherwise(0.0)).sum()
+            name = f"s{len(self.exprs)}"
+            self.exprs[key] = (name, expr.alias(name))
+        return self.exprs[key][0]
+
+
+def _and(*parts: nw.Expr | None) -> nw.Expr | None:
+    present = [p for p in parts if p is not None]
+    if not present:
+        return None
+    combined = present[0]
+    for part in present[1:]:
+        combined = combined & part
+    return combined
+
+
+def _plan(ind: Indicator, sums: _Sums, columns: set[str], params: dict[str, Any]) -> dict[str, str]:
+    """Register the sums an indicator needs; returns measure → sum column name.
+
+    Sums are keyed by what they compute (kind, scope, availability, expression), so indicators
+    sharing a population or a value share the work.
+    """
+
+    def compiled(text: str) -> nw.Expr:
+        expr = expressions.compile_expression(text, columns, params)
+        if expressions.names(text) - set(params):
+            return expr
+        # A constant (`known: 1`) must still be evaluated row by row to be summed.
+        return expr * (nw.col("montant_centimes").fill_null(0.0) * 0.0 + 1.0)
+
+    scope = compiled(ind.scope).fill_null(False) if ind.scope else None
+    available = compiled(ind.available).fill_null(False) if ind.available else None
+    base = _and(scope, available)
+    cents = nw.col("montant_centimes")
+    amounts = "amount" in ind.measures
+    on_scope, on_base = (ind.scope,), (ind.scope, ind.available)
+    plan = {
+        "population": sums.add(("n", *on_scope), scope),
+        "available": sums.add(("n", *on_base), base),
+    }
+    if ind.unit == "count":
+        if amounts:
+            plan["amount_population"] = sums.add(("cents", *on_scope), scope, cents)
+            plan["amount_missing"] = sums.add(("nocents", *on_scope), _and(scope, cents.is_null()))
+        return plan
+    if amounts:
+        plan["amount_available"] = sums.add(("cents", *on_base), base, cents)
+    if ind.positive is not None and ind.known is not None:  # supplier-weighted fractions
+        yes, known = compiled(ind.positive).cast(nw.Float64), compiled(ind.known).cast(nw.Float64)
+        on_yes, on_known = (*on_base, ind.positive), (*on_base, ind.known)
+        plan["known"] = sums.add(("units", *on_known), base, (known * UNIT).round(0))
+        plan["yes"] = sums.add(("units", *on_yes), base, (yes * UNIT).round(0))
+        if amounts:
+            plan["amount_known"] = sums.add(("cents", *on_known), base, (known * cents).round(0))
+            plan["amount_yes"] = sums.add(("cents", *on_yes), base, (yes * cents).round(0))
+            missing = _and(base, known.fill_null(0.0) > 0, cents.is_null())
+            plan["amount_missing"] = sums.add(("nocents", *on_known), missing)
+        return plan
+    assert ind.value is not None
+    value = compiled(ind.value)
+    is_known, is_yes = ~value.is_null(), value.fill_null(False)
+    k_known, k_yes = (*on_base, "known", ind.value), (*on_base, "yes", ind.value)
+    plan["known"] = sums.add(("n", *k_known), _and(base, is_known))
+    if ind.unit == "mean":
+        plan["total"] = sums.add(("sum", *on_base, ind.value), base, value.cast(nw.Float64))
+        return plan
+    plan["yes"] = sums.add(("n", *k_yes), _and(base, is_yes))
+    if amounts:
+        plan["amount_known"] = sums.add(("cents", *k_known), _and(base, is_known), cents)
+        plan["amount_yes"] = sums.add(("cents", *k_yes), _and(base, is_yes), cents)
+        plan["amount_missing"] = sums.add(("nocents", *k_known), _and(base, is_known, cents.is_null()))
+    return plan
+
+
+def _needed(indicators: Sequence[Indicator], request: Request, params: dict[str, Any]) -> set[str]:
+    needed = {"annee", "acheteur_siren", "montant_centimes", "synthetic", *request.dimensions}
+    for ind in indicators:
+        for text in ind.expressions().values():
+            needed |= expressions.names(text) - set(params)
+    if request.level.key:
+        needed.add(request.level.key)
+    if request.level.only_collectivites:
+        needed.add("collectivite")
+    if request.peer_group:
+        needed |= {"collectivite", "groupe_pairs", "tranche_population"}
+    if request.level.name in ("acheteur", "unite_legale"):
+        needed.add("acheteur_nom")
+    return needed
+
+
+def _filters(request: Request) -> list[nw.Expr]:
+    filters = []
+    if request.year is not None:
+        filters.append(nw.col("annee") == request.year)
+    if request.siren is not None:
+        filters.append(nw.col("acheteur_siren") == request.siren)
+    if request.level.only_collectivites:
+        filters.append(nw.col("collectivite"))
+    if request.code is not None and request.level.key is not None:
+        filters.append(nw.col(request.level.key) == request.code)
+    if request.peer_group is not None:
+        group, band = request.peer_group
+        filters.append(nw.col("groupe_pairs") == group)
+        filters.append(
+            nw.col("tranche_population").is_null() if band is None else nw.col("tranche_population") == band
+        )
+    return filters
+
+
+def _labels(frames: Frames, wide: nw.LazyFrame[Any], level: breakdowns.Level) -> nw.LazyFrame[Any]:
+    """Attach a French label to each group's code (names from the references when loaded)."""
+    if level.key is None:
+        return wide.with_columns(nw.lit("France entière").alias("label"))
+    sources: list[nw.Expr] = []
+    siren = nw.col("code").str.slice(0, 9)
+    if level.name in ("acheteur", "unite_legale", "collectivite"):
+        wide = wide.with_columns(siren.alias("_siren"))
+        if frames.has("ref_collectivites"):
+            ref = frames.frame("ref_collectivites").select(
+                nw.col("siren").alias("_siren"), nw.col("nom").alias("_ref")
+            )
+            wide = wide.join(ref, on="_siren", how="left")
+            sources.append(nw.col("_ref"))
+        if frames.has("legal_units"):
+            units = frames.frame("legal_units").select(
+                nw.col("siren").alias("_siren"), nw.col("denomination").alias("_unit")
+            )
+            wide = wide.join(units, on="_siren", how="left")
+            sources.append(nw.col("_unit"))
+        if level.name != "collectivite":
+            sources.append(nw.col("_published"))
+    else:
+        table = "ref_departements" if level.name == "departement" else "ref_regions"
+        if frames.has(table):
+            names = frames.frame(table).select(nw.col("code"), nw.col("nom").alias("_ref"))
+            wide = wide.join(names, on="code", how="left")
+            sources.append(nw.col("_ref"))
+        sources.append(nw.when(nw.col("code").is_null()).then(nw.lit(NOT_LOCATED)))
+    label = (
+        nw.coalesce(*sources)
+        if len(sources) > 1
+        else sources[0]
+        if sources
+        else nw.lit(None, dtype=nw.String)
+    )
+    return wide.with_columns(label.cast(nw.String).alias("label"))
+
+
+def _wide(
+    frames: Frames, table: str, indicators: Sequence[Indicator], request: Request, params: dict[str, Any]
+) -> tuple[pa.Table, dict[str, dict[str, str]]]:
+    """One group-by over a fact table: group keys, `label`, `_synthetic` and the sums s0, s1…"""
+    needed = _needed(indicators, request, params)
+    frame = facts.build(frames, table, needed, request.amount)
+    for condition in _filters(request):
+        frame = frame.filter(condition)
+    columns = set(facts.COLUMNS[table])
+    sums = _Sums()
+    plans = {ind.id: _plan(ind, sums, columns, params) for ind in indicators}
+    synthetic = sums.add(("synthetic",), nw.col("synthetic"))
+    keys = ([request.level.key] if request.level.key else []) + ["annee", *request.dimensions]
+    extra = []
+    if "acheteur_nom" in needed:
+        extra.append(nw.col("acheteur_nom").max().alias("_published"))
+    wide = frame.group_by(*keys).agg(*[expr for _, expr in sums.exprs.values()], *extra)
+    renames = {"annee": "year"}
+    if request.level.key:
+        renames[request.level.key] = "code"
+    wide = wide.rename(renames).with_columns(nw.col("year").cast(nw.Int32))
+    wide = _labels(frames, wide, request.level).rename({synthetic: "_synthetic"})
+    table_out = wide.collect("pyarrow").to_arrow()
+    return table_out, plans
+
+
+def _column(table: pa.Table, name: str) -> pa.Array:
+    return pc.cast(table.column(name).combine_chunks(), pa.float64())
+
+
+def _safe_divide(numerator: pa.Array, denominator: pa.Array) -> pa.Array:
+    positive = pc.greater(denominator, 0)
+    return pc.if_else(positive, pc.divide(numerator, pc.if_else(positive, denominator, 1.0)), None)
+
+
+def _long(
+    wide: pa.Table,
+    ind: Indicator,
+    plan: dict[str, str],
+    request: Request,
+    frames: Frames,
+) -> pa.Table:
+    """The rows of one indicator: one per group with at least one contract in its scope."""
+    n = wide.num_rows
+    population = _column(wide, plan["population"])
+    available = _column(wide, plan["available"])
+    nulls = pa.nulls(n, pa.float64())
+    scale = float(UNIT) if ind.weighted else 1.0
+    amount_denominator = amount_numerator = amount_unknown = nulls
+    amount_missing: pa.Array = pa.nulls(n, pa.float64())
+    value_amount = nulls
+    if ind.unit == "count":
+        numerator, denominator, unknown = population, nulls, nulls
+        value_count = population
+        if "amount_population" in plan:
+            amount_numerator = pc.divide(_column(wide, plan["amount_population"]), 100.0)
+            value_amount = amount_numerator
+            amount_missing = _column(wide, plan["amount_missing"])
+    else:
+        denominator = pc.divide(_column(wide, plan["known"]), scale)
+        unknown = pc.subtract(available, denominator)
+        numerator = pc.divide(_column(wide, plan["total"] if ind.unit == "mean" else plan["yes"]), scale)
+        value_count = _safe_divide(numerator, denominator)
+        if "amount_known" in plan:
+            cents_known = _column(wide, plan["amount_known"])
+            cents_yes = _column(wide, plan["amount_yes"])
+            amount_denominator = pc.divide(cents_known, 100.0)
+            amount_numerator = pc.divide(cents_yes, 100.0)
+            amount_unknown = pc.divide(
+                pc.subtract(_column(wide, plan["amount_available"]), cents_known), 100.0
+            )
+            amount_missing = _column(wide, plan["amount_missing"])
+            value_amount = _safe_divide(cents_yes, cents_known)
+    target = pa.array([ind.target.value if ind.target else None] * n, pa.float64())
+    gap = pc.subtract(value_count, target) if ind.target else nulls
+    missing = [t for t in ind.requires if not frames.has(t)]
+    note = f"inconnu : table {', '.join(missing)} non chargée dans l'entrepôt" if missing else None
+    columns: dict[str, Any] = {
+        "level": pa.array([request.level.name] * n, pa.string()),
+        "code": wide.column("code") if "code" in wide.column_names else pa.nulls(n, pa.string()),
+        "label": wide.column("label"),
+        "year": wide.column("year"),
+        **{d: wide.column(d) for d in request.dimensions},
+        "indicator": pa.array([ind.id] * n, pa.string()),
+        "unit": pa.array([ind.unit] * n, pa.string()),
+        "value_count": value_count,
+        "value_amount": value_amount,
+        "target": target,
+        "gap": gap,
+        "population": population,
+        "not_applicable": pc.subtract(population, available),
+        "unknown": unknown,
+        "denominator": denominator,
+        "numerator": numerator,
+        "amount_denominator": amount_denominator,
+        "amount_numerator": amount_numerator,
+        "amount_unknown": amount_unknown,
+        "amount_missing": amount_missing,
+        "amount_basis": pa.array([request.amount] * n, pa.string()),
+        "synthetic": pc.greater(_column(wide, "_synthetic"), 0),
+        "note": pa.array([note] * n, pa.string()),
+    }
+    schema = output_schema(request.dimensions)
+    table = pa.table({f.name: pc.cast(columns[f.name], f.type) for f in schema}, schema=schema)
+    return table.filter(pc.greater(population, 0))
+
+
+def run(frames: Frames, request: Request, indicators: Sequence[Indicator], cat: Catalogue) -> pa.Table:
+    """compute() on already opened frames."""
+    params = cat.parameter_values() if _uses_parameters(indicators, cat) else {}
+    parts = []
+    for table in ("contracts", "concessions"):
+        selected = [i for i in indicators if i.table == table]
+        if not selected:
+            continue
+        wide, plans = _wide(frames, table, selected, request, params)
+        parts += [_long(wide, ind, plans[ind.id], request, frames) for ind in selected]
+    if not parts:
+        return output_schema(request.dimensions).empty_table()
+    result = pa.concat_tables(parts)
+    order = {ind.id: rank for rank, ind in enumerate(cat.indicators)}
+    rank = pa.array([order[i] for i in result.column("indicator").to_pylist()], pa.int32())
+    keys = ["code", "year", *request.dimensions]
+    result = result.append_column("_rank", rank)
+    result = result.sort_by([(k, "ascending") for k in keys] + [("_rank", "ascending")])
+    return result.drop_columns(["_rank"])
+
+
+def _uses_parameters(indicators: Sequence[Indicator], cat: Catalogue) -> bool:
+    used = set().union(*(expressions.names(t) for i in indicators for t in i.expressions().values()))
+    return bool(used & set(cat.parameters))
+
+
+@contextmanager
+def open_frames(source: duckdb.DuckDBPyConnection | Frames, engine: str) -> Iterator[Frames]:
+    """Frames for `engine` from a DuckDB warehouse connection (or frames already opened)."""
+    if not isinstance(source, duckdb.DuckDBPyConnection):
+        yield source
+        return
+    if engine == "duckdb":
+        yield DuckDBFrames(source)
+    elif engine == "spark":
+        spark = spark_session()
+        with tempfile.TemporaryDirectory(prefix="leviers-spark-") as tmp:
+            export_parquet(source, Path(tmp))
+            yield SparkFrames(spark, Path(tmp))
+    else:
+        raise IndicatorError(f"moteur « {engine} » inconnu (possibles : duckdb, spark)")
+
+
+def compute(
+    source: duckdb.DuckDBPyConnection | Frames,
+    *,
+    by: str = "national",
+    year: int | None = None,
+    siren: str | None = None,
+    code: str | None = None,
+    dimensions: Sequence[str] = (),
+    indicators: Sequence[str] | None = None,
+    amount: str = "initial",
+    engine: str = "duckdb",
+    progress: Progress | None = None,
+) -> pa.Table:
+    """The indicators of the catalogue for every group of the breakdown, as a long Arrow table.
+
+    `by` is the level (acheteur, unite_legale, collectivite, departement, region, national); the
+    year is always a dimension, and `dimensions` adds famille, procedure or cpv_division. `year`,
+    `siren` (buyer SIREN) and `code` (the level's code) filter. `amount` chooses the amount of
+    amount-based measures: initial notified amount or current amount after modifications.
+    One row per group × indicator (schema: output_schema()); see docs/indicators.md.
+    """
+    progress = progress or NoProgress()
+    if amount not in AMOUNT_BASES:
+        raise IndicatorError(f"montant « {amount} » inconnu (possibles : initial, current)")
+    level = breakdowns.level(by)
+    request = Request(level, breakdowns.dimensions(tuple(dimensions)), year, siren, code, amount)
+    cat = catalogue()
+    selected = cat.select(tuple(indicators) if indicators else None)
+    with open_frames(source, engine) as frames:
+        if level.needs_reference and not frames.has("ref_collectivites"):
+            raise IndicatorError(
+                f"le niveau « {by} » demande le référentiel des collectivités (table ref_collectivites), "
+                "absent de cet entrepôt."
+            )
+        progress.start(f"Calcul des indicateurs ({frames.engine})", total=None)
+        result = run(frames, request, selected, cat)
+        progress.finish()
+    return result
