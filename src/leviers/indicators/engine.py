@@ -19,9 +19,8 @@ from typing import Any
 import duckdb
 import narwhals as nw
 import pyarrow as pa
-import pyarrow.compute as pc
 
-from leviers.indicators import breakdowns, expressions, facts
+from leviers.indicators import breakdowns, expressions, facts, reshape
 from leviers.indicators.catalogue import Catalogue, Indicator, catalogue
 from leviers.indicators.errors import IndicatorError
 from leviers.indicators.sources import DuckDBFrames, Frames, SparkFrames, export_parquet, spark_session
@@ -84,12 +83,14 @@ class _Sums:
         self.exprs: dict[tuple[Any, ...], tuple[str, nw.Expr]] = {}
 
     def add(self, key: tuple[Any, ...], condition: nw.Expr | None, value: nw.Expr | None = None) -> str:
+        """Register sum(value) — or the number of rows when `value` is None — over rows meeting
+        `condition`. Written `count(CASE WHEN c THEN 1 END)` / `sum(CASE WHEN c THEN v END)`:
+        on DuckDB this is as fast as a FILTER clause, about 3× faster than summing 0.0/1.0."""
         if key not in self.exprs:
             if value is None:
-                expr = nw.len().cast(nw.Float64) if condition is None else facts._flag(condition).sum()
+                expr = nw.len() if condition is None else nw.when(condition).then(nw.lit(1)).count()
             else:
-                value = value.fill_null(0.0)
-                expr = (value if condition is None else nw.when(condition).then(value).otherwise(0.0)).sum()
+                expr = (value if condition is None else nw.when(condition).then(value)).sum()
             name = f"s{len(self.exprs)}"
             self.exprs[key] = (name, expr.alias(name))
         return self.exprs[key][0]
@@ -237,6 +238,10 @@ def _labels(frames: Frames, wide: nw.LazyFrame[Any], level: breakdowns.Level) ->
     return wide.with_columns(label.cast(nw.String).alias("label"))
 
 
+def _output_keys(request: Request) -> list[str]:
+    return (["code"] if request.level.key else []) + ["year", *request.dimensions]
+
+
 def _wide(
     frames: Frames, table: str, indicators: Sequence[Indicator], request: Request, params: dict[str, Any]
 ) -> tuple[pa.Table, dict[str, dict[str, str]]]:
@@ -259,110 +264,50 @@ def _wide(
         renames[request.level.key] = "code"
     wide = wide.rename(renames).with_columns(nw.col("year").cast(nw.Int32))
     wide = _labels(frames, wide, request.level).rename({synthetic: "_synthetic"})
+    wide = wide.select(
+        *_output_keys(request),
+        "label",
+        "_synthetic",
+        *[name for name, _ in sums.exprs.values() if name != synthetic],
+    )
     table_out = wide.collect("pyarrow").to_arrow()
     return table_out, plans
 
 
-def _column(table: pa.Table, name: str) -> pa.Array:
-    return pc.cast(table.column(name).combine_chunks(), pa.float64())
-
-
-def _safe_divide(numerator: pa.Array, denominator: pa.Array) -> pa.Array:
-    positive = pc.greater(denominator, 0)
-    return pc.if_else(positive, pc.divide(numerator, pc.if_else(positive, denominator, 1.0)), None)
-
-
-def _long(
-    wide: pa.Table,
-    ind: Indicator,
-    plan: dict[str, str],
-    request: Request,
-    frames: Frames,
+def run(
+    frames: Frames, request: Request, indicators: Sequence[Indicator], cat: Catalogue, shape: str = "long"
 ) -> pa.Table:
-    """The rows of one indicator: one per group with at least one contract in its scope."""
-    n = wide.num_rows
-    population = _column(wide, plan["population"])
-    available = _column(wide, plan["available"])
-    nulls = pa.nulls(n, pa.float64())
-    scale = float(UNIT) if ind.weighted else 1.0
-    amount_denominator = amount_numerator = amount_unknown = nulls
-    amount_missing: pa.Array = pa.nulls(n, pa.float64())
-    value_amount = nulls
-    if ind.unit == "count":
-        numerator, denominator, unknown = population, nulls, nulls
-        value_count = population
-        if "amount_population" in plan:
-            amount_numerator = pc.divide(_column(wide, plan["amount_population"]), 100.0)
-            value_amount = amount_numerator
-            amount_missing = _column(wide, plan["amount_missing"])
-    else:
-        denominator = pc.divide(_column(wide, plan["known"]), scale)
-        unknown = pc.subtract(available, denominator)
-        numerator = pc.divide(_column(wide, plan["total"] if ind.unit == "mean" else plan["yes"]), scale)
-        value_count = _safe_divide(numerator, denominator)
-        if "amount_known" in plan:
-            cents_known = _column(wide, plan["amount_known"])
-            cents_yes = _column(wide, plan["amount_yes"])
-            amount_denominator = pc.divide(cents_known, 100.0)
-            amount_numerator = pc.divide(cents_yes, 100.0)
-            amount_unknown = pc.divide(
-                pc.subtract(_column(wide, plan["amount_available"]), cents_known), 100.0
-            )
-            amount_missing = _column(wide, plan["amount_missing"])
-            value_amount = _safe_divide(cents_yes, cents_known)
-    target = pa.array([ind.target.value if ind.target else None] * n, pa.float64())
-    gap = pc.subtract(value_count, target) if ind.target else nulls
-    missing = [t for t in ind.requires if not frames.has(t)]
-    note = f"inconnu : table {', '.join(missing)} non chargée dans l'entrepôt" if missing else None
-    columns: dict[str, Any] = {
-        "level": pa.array([request.level.name] * n, pa.string()),
-        "code": wide.column("code") if "code" in wide.column_names else pa.nulls(n, pa.string()),
-        "label": wide.column("label"),
-        "year": wide.column("year"),
-        **{d: wide.column(d) for d in request.dimensions},
-        "indicator": pa.array([ind.id] * n, pa.string()),
-        "unit": pa.array([ind.unit] * n, pa.string()),
-        "value_count": value_count,
-        "value_amount": value_amount,
-        "target": target,
-        "gap": gap,
-        "population": population,
-        "not_applicable": pc.subtract(population, available),
-        "unknown": unknown,
-        "denominator": denominator,
-        "numerator": numerator,
-        "amount_denominator": amount_denominator,
-        "amount_numerator": amount_numerator,
-        "amount_unknown": amount_unknown,
-        "amount_missing": amount_missing,
-        "amount_basis": pa.array([request.amount] * n, pa.string()),
-        "synthetic": pc.greater(_column(wide, "_synthetic"), 0),
-        "note": pa.array([note] * n, pa.string()),
-    }
-    schema = output_schema(request.dimensions)
-    table = pa.table({f.name: pc.cast(columns[f.name], f.type) for f in schema}, schema=schema)
-    return table.filter(pc.greater(population, 0))
-
-
-def run(frames: Frames, request: Request, indicators: Sequence[Indicator], cat: Catalogue) -> pa.Table:
     """compute() on already opened frames."""
     params = cat.parameter_values() if _uses_parameters(indicators, cat) else {}
-    parts = []
+    keys = _output_keys(request)
+    parts: dict[str, reshape.Part] = {}
+    items = []
     for table in ("contracts", "concessions"):
         selected = [i for i in indicators if i.table == table]
         if not selected:
             continue
         wide, plans = _wide(frames, table, selected, request, params)
-        parts += [_long(wide, ind, plans[ind.id], request, frames) for ind in selected]
-    if not parts:
-        return output_schema(request.dimensions).empty_table()
-    result = pa.concat_tables(parts)
+        parts[table] = reshape.Part(wide, keys)
+        for ind in selected:
+            missing = [t for t in ind.requires if not frames.has(t)]
+            items.append(
+                reshape.Item(
+                    indicator=ind,
+                    part=table,
+                    plan=plans[ind.id],
+                    note=f"inconnu : table {', '.join(missing)} non chargée dans l'entrepôt"
+                    if missing
+                    else None,
+                    scale=float(UNIT) if ind.weighted else 1.0,
+                )
+            )
     order = {ind.id: rank for rank, ind in enumerate(cat.indicators)}
-    rank = pa.array([order[i] for i in result.column("indicator").to_pylist()], pa.int32())
-    keys = ["code", "year", *request.dimensions]
-    result = result.append_column("_rank", rank)
-    result = result.sort_by([(k, "ascending") for k in keys] + [("_rank", "ascending")])
-    return result.drop_columns(["_rank"])
+    items.sort(key=lambda item: order[item.indicator.id])
+    if shape == "wide":
+        return reshape.wide_table(parts, items, request.level.name, keys)
+    return reshape.long_table(
+        parts, items, request.level.name, request.amount, output_schema(request.dimensions)
+    )
 
 
 def _uses_parameters(indicators: Sequence[Indicator], cat: Catalogue) -> bool:
@@ -398,6 +343,7 @@ def compute(
     indicators: Sequence[str] | None = None,
     amount: str = "initial",
     engine: str = "duckdb",
+    shape: str = "long",
     progress: Progress | None = None,
 ) -> pa.Table:
     """The indicators of the catalogue for every group of the breakdown, as a long Arrow table.
@@ -406,9 +352,13 @@ def compute(
     year is always a dimension, and `dimensions` adds famille, procedure or cpv_division. `year`,
     `siren` (buyer SIREN) and `code` (the level's code) filter. `amount` chooses the amount of
     amount-based measures: initial notified amount or current amount after modifications.
-    One row per group × indicator (schema: output_schema()); see docs/indicators.md.
+    `shape="long"` (default): one row per group × indicator (schema: output_schema()), indicators
+    in catalogue order, groups sorted by their keys within each indicator. `shape="wide"`: one
+    row per group with `<indicator>.<measure>` columns. See docs/indicators.md.
     """
     progress = progress or NoProgress()
+    if shape not in ("long", "wide"):
+        raise IndicatorError(f"forme « {shape} » inconnue (possibles : long, wide)")
     if amount not in AMOUNT_BASES:
         raise IndicatorError(f"montant « {amount} » inconnu (possibles : initial, current)")
     level = breakdowns.level(by)
@@ -422,6 +372,6 @@ def compute(
                 "absent de cet entrepôt."
             )
         progress.start(f"Calcul des indicateurs ({frames.engine})", total=None)
-        result = run(frames, request, selected, cat)
+        result = run(frames, request, selected, cat, shape)
         progress.finish()
     return result

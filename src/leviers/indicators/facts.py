@@ -147,40 +147,36 @@ def _suppliers(frames: Frames) -> nw.LazyFrame[Any]:
         .filter(nw.col("modification_id") == 0)
         .select("contract_key", "titulaire_siren")
     )
-    statuses: list[nw.Expr] = [_flag(~nw.col("titulaire_siren").is_null()).alias("siren_known")]
+
+    def number(condition: nw.Expr) -> nw.Expr:
+        return nw.when(condition).then(nw.lit(1)).count().cast(nw.Float64)
+
+    counts: list[nw.Expr] = [
+        nw.len().cast(nw.Float64).alias("titulaires"),
+        nw.col("titulaire_siren").count().cast(nw.Float64).alias("titulaires_siren"),
+    ]
     if frames.has("legal_units"):
         units = frames.frame("legal_units").select(
             nw.col("siren").alias("titulaire_siren"), "categorie_entreprise"
         )
         rows = rows.join(units, on="titulaire_siren", how="left")
         category = nw.col("categorie_entreprise")
-        statuses += [
-            _flag(category == "PME").alias("pme"),
-            _flag(category.is_in(["PME", "ETI", "GE"])).alias("pme_known"),
+        counts += [
+            number(category == "PME").alias("titulaires_pme"),
+            number(category.is_in(["PME", "ETI", "GE"])).alias("titulaires_categorie_connue"),
         ]
     else:
-        statuses += [nw.lit(0.0).alias("pme"), nw.lit(0.0).alias("pme_known")]
+        counts += [nw.lit(0.0).alias("titulaires_pme"), nw.lit(0.0).alias("titulaires_categorie_connue")]
     if frames.has("ess_status"):
         ess = frames.frame("ess_status").select(nw.col("siren").alias("titulaire_siren"), "status")
         rows = rows.join(ess, on="titulaire_siren", how="left")
-        statuses += [
-            _flag(nw.col("status") == "ESS").alias("ess"),
-            _flag(nw.col("status").is_in(["ESS", "non ESS"])).alias("ess_known"),
+        counts += [
+            number(nw.col("status") == "ESS").alias("titulaires_ess"),
+            number(nw.col("status").is_in(["ESS", "non ESS"])).alias("titulaires_ess_connu"),
         ]
     else:
-        statuses += [nw.lit(0.0).alias("ess"), nw.lit(0.0).alias("ess_known")]
-    return (
-        rows.with_columns(*statuses)
-        .group_by("contract_key")
-        .agg(
-            nw.len().cast(nw.Float64).alias("titulaires"),
-            nw.col("siren_known").sum().alias("titulaires_siren"),
-            nw.col("pme").sum().alias("titulaires_pme"),
-            nw.col("pme_known").sum().alias("titulaires_categorie_connue"),
-            nw.col("ess").sum().alias("titulaires_ess"),
-            nw.col("ess_known").sum().alias("titulaires_ess_connu"),
-        )
-    )
+        counts += [nw.lit(0.0).alias("titulaires_ess"), nw.lit(0.0).alias("titulaires_ess_connu")]
+    return rows.group_by("contract_key").agg(*counts)
 
 
 def _with_buyers(frame: nw.LazyFrame[Any], frames: Frames, needed: set[str]) -> nw.LazyFrame[Any]:
