@@ -20,7 +20,7 @@ import duckdb
 import narwhals as nw
 import pyarrow as pa
 
-from leviers.indicators import breakdowns, expressions, facts, reshape
+from leviers.indicators import breakdowns, expressions, facts, labels, reshape
 from leviers.indicators.catalogue import Catalogue, Indicator, catalogue
 from leviers.indicators.errors import IndicatorError
 from leviers.indicators.sources import DuckDBFrames, Frames, SparkFrames, export_parquet, spark_session
@@ -30,7 +30,6 @@ from leviers.progress import NoProgress, Progress
 # 1…16, so splitting a contract between up to 16 co-titulaires is exact.
 UNIT = 720720
 AMOUNT_BASES = ("initial", "current")
-NOT_LOCATED = "non localisé (acheteur hors collectivités, ou collectivité sur plusieurs départements)"
 
 SCHEMA_HEAD = [
     ("level", pa.string()),
@@ -150,8 +149,12 @@ def _plan(ind: Indicator, sums: _Sums, columns: set[str], params: dict[str, Any]
         return plan
     assert ind.value is not None
     value = compiled(ind.value)
-    is_known, is_yes = ~value.is_null(), value.fill_null(False)
-    k_known, k_yes = (*on_base, "known", ind.value), (*on_base, "yes", ind.value)
+    is_known: nw.Expr | None = ~value.is_null()
+    is_yes = value.fill_null(False)
+    k_known: tuple[str | None, ...] = (*on_base, "known", ind.value)
+    k_yes = (*on_base, "yes", ind.value)
+    if expressions.never_null(ind.value):
+        k_known, is_known = on_base, None  # known = available: reuse that sum
     plan["known"] = sums.add(("n", *k_known), _and(base, is_known))
     if ind.unit == "mean":
         plan["total"] = sums.add(("sum", *on_base, ind.value), base, value.cast(nw.Float64))
@@ -175,8 +178,6 @@ def _needed(indicators: Sequence[Indicator], request: Request, params: dict[str,
         needed.add("collectivite")
     if request.peer_group:
         needed |= {"collectivite", "groupe_pairs", "tranche_population"}
-    if request.level.name in ("acheteur", "unite_legale"):
-        needed.add("acheteur_nom")
     return needed
 
 
@@ -199,45 +200,6 @@ def _filters(request: Request) -> list[nw.Expr]:
     return filters
 
 
-def _labels(frames: Frames, wide: nw.LazyFrame[Any], level: breakdowns.Level) -> nw.LazyFrame[Any]:
-    """Attach a French label to each group's code (names from the references when loaded)."""
-    if level.key is None:
-        return wide.with_columns(nw.lit("France entière").alias("label"))
-    sources: list[nw.Expr] = []
-    siren = nw.col("code").str.slice(0, 9)
-    if level.name in ("acheteur", "unite_legale", "collectivite"):
-        wide = wide.with_columns(siren.alias("_siren"))
-        if frames.has("ref_collectivites"):
-            ref = frames.frame("ref_collectivites").select(
-                nw.col("siren").alias("_siren"), nw.col("nom").alias("_ref")
-            )
-            wide = wide.join(ref, on="_siren", how="left")
-            sources.append(nw.col("_ref"))
-        if frames.has("legal_units"):
-            units = frames.frame("legal_units").select(
-                nw.col("siren").alias("_siren"), nw.col("denomination").alias("_unit")
-            )
-            wide = wide.join(units, on="_siren", how="left")
-            sources.append(nw.col("_unit"))
-        if level.name != "collectivite":
-            sources.append(nw.col("_published"))
-    else:
-        table = "ref_departements" if level.name == "departement" else "ref_regions"
-        if frames.has(table):
-            names = frames.frame(table).select(nw.col("code"), nw.col("nom").alias("_ref"))
-            wide = wide.join(names, on="code", how="left")
-            sources.append(nw.col("_ref"))
-        sources.append(nw.when(nw.col("code").is_null()).then(nw.lit(NOT_LOCATED)))
-    label = (
-        nw.coalesce(*sources)
-        if len(sources) > 1
-        else sources[0]
-        if sources
-        else nw.lit(None, dtype=nw.String)
-    )
-    return wide.with_columns(label.cast(nw.String).alias("label"))
-
-
 def _output_keys(request: Request) -> list[str]:
     return (["code"] if request.level.key else []) + ["year", *request.dimensions]
 
@@ -245,33 +207,33 @@ def _output_keys(request: Request) -> list[str]:
 def _wide(
     frames: Frames, table: str, indicators: Sequence[Indicator], request: Request, params: dict[str, Any]
 ) -> tuple[pa.Table, dict[str, dict[str, str]]]:
-    """One group-by over a fact table: group keys, `label`, `_synthetic` and the sums s0, s1…"""
+    """One group-by over a fact table: the output keys (code, year, dimensions), `label`,
+    `_synthetic` and the sums s0, s1…; plus, per indicator, measure → sum column."""
     needed = _needed(indicators, request, params)
+    conditions = _filters(request)
     frame = facts.build(frames, table, needed, request.amount)
-    for condition in _filters(request):
-        frame = frame.filter(condition)
+    if conditions:
+        frame = frame.filter(*conditions)
     columns = set(facts.COLUMNS[table])
     sums = _Sums()
     plans = {ind.id: _plan(ind, sums, columns, params) for ind in indicators}
     synthetic = sums.add(("synthetic",), nw.col("synthetic"))
     keys = ([request.level.key] if request.level.key else []) + ["annee", *request.dimensions]
-    extra = []
-    if "acheteur_nom" in needed:
-        extra.append(nw.col("acheteur_nom").max().alias("_published"))
-    wide = frame.group_by(*keys).agg(*[expr for _, expr in sums.exprs.values()], *extra)
-    renames = {"annee": "year"}
+    wide = frame.group_by(*keys).agg(*[expr for _, expr in sums.exprs.values()])
+    result = wide.collect("pyarrow").to_arrow()
+    renames = {"annee": "year", synthetic: "_synthetic"}
     if request.level.key:
         renames[request.level.key] = "code"
-    wide = wide.rename(renames).with_columns(nw.col("year").cast(nw.Int32))
-    wide = _labels(frames, wide, request.level).rename({synthetic: "_synthetic"})
-    wide = wide.select(
-        *_output_keys(request),
-        "label",
-        "_synthetic",
-        *[name for name, _ in sums.exprs.values() if name != synthetic],
-    )
-    table_out = wide.collect("pyarrow").to_arrow()
-    return table_out, plans
+    result = result.rename_columns([renames.get(n, n) for n in result.column_names])
+    # Labels: a light query of their own (only the columns the filters and the label need).
+    light = {c for c in _needed((), request, params) if c not in ("montant_centimes", "synthetic")}
+    if request.level.name in ("acheteur", "unite_legale"):
+        light.add("acheteur_nom")
+    label_frame = facts.build(frames, table, light, request.amount)
+    if conditions:
+        label_frame = label_frame.filter(*conditions)
+    found = labels.labels(frames, label_frame, request.level)
+    return labels.attach(result, found, request.level), plans
 
 
 def run(

@@ -44,6 +44,20 @@ def names(text: str) -> set[str]:
     return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and id(n) not in called}
 
 
+def never_null(text: str) -> bool:
+    """Whether the expression can never be NULL (`x is None`, `coalesce(…, constant)`, a constant):
+    its "known" count is then the population's, and need not be computed."""
+    node = _parse(text).body
+    match node:
+        case ast.Compare(ops=ops) if all(isinstance(op, ast.Is | ast.IsNot) for op in ops):
+            return True
+        case ast.Call(func=ast.Name(id="coalesce"), args=args) if args:
+            return isinstance(args[-1], ast.Constant) and args[-1].value is not None
+        case ast.Constant(value=value):
+            return value is not None
+    return False
+
+
 def compile_expression(text: str, columns: set[str], parameters: Mapping[str, Scalar]) -> nw.Expr:
     """The narwhals expression for `text` over `columns`; parameter names become literals."""
     return _Compiler(text, columns, parameters).expr(_parse(text).body)
