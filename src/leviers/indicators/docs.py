@@ -91,7 +91,7 @@ def method_section(cat: Catalogue | None = None) -> str:
             "| column | meaning |",
         ]
         lines += ["|---|---|"] + [f"| `{name}` | {_cell(text)} |" for name, text in columns.items()]
-    lines += ["", "### Indicators", ""]
+    lines.append("")
     for group, heading in cat.groups.items():
         members = [i for i in cat.indicators if i.group == group]
         if members:
