@@ -40,29 +40,23 @@ UNIT = 720720  # the engine's unit for supplier-weighted shares (exact splits up
 
 NO_COMPETITION = "Marché passé sans publicité ni mise en concurrence préalable"
 
-# (indicator, availability, value) for the boolean shares; value NULL = unknown.
+# (indicator, scope, value) for the boolean shares; value NULL = unknown. All of them concern
+# format 2024 contracts (v2) only.
+_OBLIGATION = "date_notification >= DATE '2026-08-21'"
 _BOOLEAN_SHARES = [
-    ("social", "v2", "has_social"),
-    ("social_clause", "v2", "social_clause"),
-    ("social_criterion", "v2", "social_criterion"),
-    ("social_reserved", "v2", "social_reserved"),
-    ("environmental", "v2", "has_environmental"),
-    ("environmental_clause", "v2", "env_clause"),
-    ("environmental_criterion", "v2", "env_criterion"),
-    ("obligation_environmental", "v2 AND date_notification >= DATE '2026-08-21'", "has_environmental"),
-    (
-        "obligation_social",
-        "v2 AND date_notification >= DATE '2026-08-21' AND montant >= seuil",
-        "has_social",
-    ),
-    ("innovative", "v2", "marche_innovant"),
-    (
-        "single_offer",
-        f"v2 AND procedure IS NOT NULL AND procedure <> '{NO_COMPETITION}'",
-        "offres_recues = 1",
-    ),
-    ("subcontracting", "v2", "sous_traitance_declaree"),
-    ("advance", "v2", "attribution_avance"),
+    ("social", "true", "has_social"),
+    ("social_clause", "true", "social_clause"),
+    ("social_criterion", "true", "social_criterion"),
+    ("social_reserved", "true", "social_reserved"),
+    ("environmental", "true", "has_environmental"),
+    ("environmental_clause", "true", "env_clause"),
+    ("environmental_criterion", "true", "env_criterion"),
+    ("obligation_environmental", _OBLIGATION, "has_environmental"),
+    ("obligation_social", f"{_OBLIGATION} AND montant >= seuil", "has_social"),
+    ("innovative", "true", "marche_innovant"),
+    ("single_offer", f"procedure IS NOT NULL AND procedure <> '{NO_COMPETITION}'", "offres_recues = 1"),
+    ("subcontracting", "true", "sous_traitance_declaree"),
+    ("advance", "true", "attribution_avance"),
 ]
 # (indicator, population, condition): completeness shares by number, never unknown.
 _COMPLETENESS = [
@@ -100,16 +94,17 @@ def _aggregates() -> str:
         "count(*) FILTER (cents IS NULL) AS contracts__amount_missing",
         "count(*) FILTER (synthetic) AS synthetic_contracts",
     ]
-    for name, available, value in _BOOLEAN_SHARES:
-        base = f"({available})"
+    for name, scope, value in _BOOLEAN_SHARES:
+        base = f"(({scope}) AND v2)"
         parts += [
+            f"count(*) FILTER ({scope}) AS {name}__population",
             f"count(*) FILTER ({base}) AS {name}__available",
             f"count(*) FILTER ({base} AND ({value}) IS NOT NULL) AS {name}__known",
             f"count(*) FILTER ({base} AND ({value})) AS {name}__yes",
             f"sum(cents) FILTER ({base}) AS {name}__amount_available",
             f"sum(cents) FILTER ({base} AND ({value}) IS NOT NULL) AS {name}__amount_known",
             f"sum(cents) FILTER ({base} AND ({value})) AS {name}__amount_yes",
-            f"count(*) FILTER ({base} AND ({value}) IS NOT NULL AND cents IS NULL) AS {name}__amount_missing",
+            f"count(*) FILTER (({scope}) AND cents IS NULL) AS {name}__amount_missing",
         ]
     parts += [
         "count(*) FILTER (v2) AS offers_mean__available",
@@ -128,7 +123,7 @@ def _aggregates() -> str:
             f"sum(cents) AS {name}__amount_available",
             f"sum(round(cents * {known})) AS {name}__amount_known",
             f"sum(round(cents * {yes})) AS {name}__amount_yes",
-            f"count(*) FILTER ({known} > 0 AND cents IS NULL) AS {name}__amount_missing",
+            f"count(*) FILTER (cents IS NULL) AS {name}__amount_missing",
         ]
     for name, yes in _SUPPLIER_COMPLETENESS:
         parts += [f"sum({yes}) AS {name}__yes"]
@@ -173,6 +168,8 @@ concessions_per_buyer AS (
          count(*) AS concessions__population,
          sum(round(valeur_globale * 100)) AS concessions__amount_population,
          count(*) FILTER (valeur_globale IS NULL) AS concessions__amount_missing,
+         count(*) AS concessions_reserved__population,
+         count(*) FILTER (valeur_globale IS NULL) AS concessions_reserved__amount_missing,
          count(*) FILTER (schema_version = '2.0') AS concessions_reserved__available,
          count(*) FILTER (schema_version = '2.0' AND social_reserved IS NOT NULL) AS concessions_reserved__known,
          count(*) FILTER (schema_version = '2.0' AND social_reserved) AS concessions_reserved__yes,
@@ -230,12 +227,15 @@ def _expected(sql: pa.Table, indicator: str, unit: str) -> dict[str, Any]:
     if indicator in {name for name, _, _ in _COMPLETENESS}:
         return {"numerator": get("yes"), "denominator": get("available")}
     return {
+        "population": get("population"),
+        "not_applicable": get("population") - get("available"),
         "numerator": get("yes"),
         "denominator": get("known"),
         "unknown": get("available") - get("known"),
         "amount_numerator": get("amount_yes") / 100,
         "amount_denominator": get("amount_known") / 100,
         "amount_unknown": (get("amount_available") - get("amount_known")) / 100,
+        "amount_missing": get("amount_missing"),
     }
 
 

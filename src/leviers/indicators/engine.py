@@ -136,6 +136,8 @@ def _plan(ind: Indicator, sums: _Sums, columns: set[str], params: dict[str, Any]
         return plan
     if amounts:
         plan["amount_available"] = sums.add(("cents", *on_base), base, cents)
+        # Contracts of the population without an amount: absent from every amount measure.
+        plan["amount_missing"] = sums.add(("nocents", *on_scope), _and(scope, cents.is_null()))
     if ind.positive is not None and ind.known is not None:  # supplier-weighted fractions
         yes, known = compiled(ind.positive).cast(nw.Float64), compiled(ind.known).cast(nw.Float64)
         on_yes, on_known = (*on_base, ind.positive), (*on_base, ind.known)
@@ -144,8 +146,6 @@ def _plan(ind: Indicator, sums: _Sums, columns: set[str], params: dict[str, Any]
         if amounts:
             plan["amount_known"] = sums.add(("cents", *on_known), base, (known * cents).round(0))
             plan["amount_yes"] = sums.add(("cents", *on_yes), base, (yes * cents).round(0))
-            missing = _and(base, known.fill_null(0.0) > 0, cents.is_null())
-            plan["amount_missing"] = sums.add(("nocents", *on_known), missing)
         return plan
     assert ind.value is not None
     value = compiled(ind.value)
@@ -163,7 +163,6 @@ def _plan(ind: Indicator, sums: _Sums, columns: set[str], params: dict[str, Any]
     if amounts:
         plan["amount_known"] = sums.add(("cents", *k_known), _and(base, is_known), cents)
         plan["amount_yes"] = sums.add(("cents", *k_yes), _and(base, is_yes), cents)
-        plan["amount_missing"] = sums.add(("nocents", *k_known), _and(base, is_known, cents.is_null()))
     return plan
 
 
