@@ -343,7 +343,7 @@ def main() -> None:
         return compute(con, by="acheteur", shape="wide")
 
     def baseline() -> pa.Table:
-        return con.execute(HANDWRITTEN_SQL).to_arrow_table()
+        return con.sql(HANDWRITTEN_SQL).to_arrow_table()
 
     # Warm-up (imports, legal parameters, file cache), then the check on the warm results.
     long_result, sql_result = leviers_long(), baseline()
