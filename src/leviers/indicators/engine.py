@@ -83,11 +83,10 @@ class _Sums:
 
     def add(self, key: tuple[Any, ...], condition: nw.Expr | None, value: nw.Expr | None = None) -> str:
         """Register sum(value) — or the number of rows when `value` is None — over rows meeting
-        `condition`. Written `count(CASE WHEN c THEN 1 END)` / `sum(CASE WHEN c THEN v END)`:
-        on DuckDB this is as fast as a FILTER clause, about 3× faster than summing 0.0/1.0."""
+        `condition` (`count(CASE WHEN c THEN 1 END)` / `sum(CASE WHEN c THEN v END)`)."""
         if key not in self.exprs:
             if value is None:
-                expr = nw.len() if condition is None else nw.when(condition).then(nw.lit(1)).count()
+                expr = nw.len() if condition is None else facts.count_where(condition)
             else:
                 expr = (value if condition is None else nw.when(condition).then(value)).sum()
             name = f"s{len(self.exprs)}"

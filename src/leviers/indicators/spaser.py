@@ -97,9 +97,9 @@ def spaser_estimates(
             .otherwise(0.0)
             .sum()
             .alias("framework"),
-            facts._flag(cents.is_null()).sum().alias("without_amount"),
+            facts.count_where(cents.is_null()).alias("without_amount"),
             nw.col("collectivite").max().alias("collectivite"),
-            facts._flag(nw.col("synthetic")).sum().alias("synthetic"),
+            facts.count_where(nw.col("synthetic")).alias("synthetic"),
         )
         labels = []
         if frames.has("ref_collectivites"):
