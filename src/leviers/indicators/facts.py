@@ -177,7 +177,9 @@ def _suppliers(frames: Frames) -> nw.LazyFrame[Any]:
         else:
             statuses = (
                 statuses.join(ess, on="titulaire_siren", how="full")
-                .with_columns(nw.coalesce("titulaire_siren", "titulaire_siren_right").alias("titulaire_siren"))
+                .with_columns(
+                    nw.coalesce("titulaire_siren", "titulaire_siren_right").alias("titulaire_siren")
+                )
                 .drop("titulaire_siren_right")
             )
         counts += [
