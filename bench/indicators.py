@@ -284,10 +284,10 @@ def check_same(engine_long: pa.Table, sql_wide: pa.Table) -> int:
 
 def _warehouse(path: Path) -> dict[str, int]:
     from leviers.indicators.synthetic import SyntheticConfig, generate
-    from leviers.warehouse import open_warehouse
+    from leviers.warehouse import SCHEMA_VERSION, open_warehouse
 
     config = SyntheticConfig()
-    fingerprint = repr(config)
+    fingerprint = f"schema {SCHEMA_VERSION}, {config!r}"
     if path.exists():
         con = duckdb.connect(str(path), read_only=True)
         try:

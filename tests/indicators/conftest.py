@@ -134,31 +134,15 @@ def add_concession(
     )
 
 
-def add_sirene(
-    con: duckdb.DuckDBPyConnection,
-    categories: dict[str, str | None],
-    ess: dict[str, str] | None = None,
-) -> None:
-    """SIRENE categories and ESS statuses of suppliers (by SIREN). The tables are created with the
-    columns the engine reads when the warehouse schema does not have them yet (ESS issue)."""
-    con.execute(
-        "CREATE TABLE IF NOT EXISTS legal_units (siren VARCHAR NOT NULL, denomination VARCHAR, "
-        "categorie_juridique VARCHAR, categorie_entreprise VARCHAR, economie_sociale_solidaire VARCHAR)"
-    )
-    for siren, category in categories.items():
+def add_sirene(con: duckdb.DuckDBPyConnection, units: dict[str, tuple[str | None, str | None]]) -> None:
+    """SIRENE legal units of suppliers: SIREN → (categorie_entreprise, INSEE ESS flag O / N / None).
+    The warehouse's ess_status view reads the flag (no legal category given: it decides alone)."""
+    for siren, (category, ess) in units.items():
         con.execute(
-            "INSERT INTO legal_units BY NAME SELECT ? AS siren, ? AS denomination, ? AS categorie_entreprise",
-            [siren, f"Entreprise {siren}", category],
+            "INSERT INTO legal_units BY NAME SELECT ? AS siren, ? AS denomination, ? AS categorie_entreprise, "
+            "? AS economie_sociale_solidaire, 0 AS first_ingestion_id, 0 AS ingestion_id",
+            [siren, f"Entreprise {siren}", category, ess],
         )
-    if ess is not None:
-        con.execute(
-            "CREATE TABLE IF NOT EXISTS ess_status (siren VARCHAR NOT NULL, status VARCHAR, reason VARCHAR)"
-        )
-        for siren, status in ess.items():
-            con.execute(
-                "INSERT INTO ess_status BY NAME SELECT ? AS siren, ? AS status, 'test' AS reason",
-                [siren, status],
-            )
 
 
 def build_hand(con: duckdb.DuckDBPyConnection) -> None:
@@ -229,11 +213,8 @@ def warehouse(db_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
 
 
 def _sirene(con: duckdb.DuckDBPyConnection) -> None:
-    add_sirene(
-        con,
-        {S1[:9]: "PME", S2[:9]: "GE"},  # S3 is not in SIRENE: category unknown
-        {S1[:9]: "ESS", S2[:9]: "inconnu", S3[:9]: "non ESS"},
-    )
+    # S1: PME, ESS (flag O); S2: GE, ESS unknown (no flag); S3: category unknown, non ESS (flag N).
+    add_sirene(con, {S1[:9]: ("PME", "O"), S2[:9]: ("GE", None), S3[:9]: (None, "N")})
 
 
 @pytest.fixture(scope="session")

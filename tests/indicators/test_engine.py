@@ -15,7 +15,8 @@ The fixture (conftest.build_hand), marchés of 2024 unless stated, amounts in �
 | C9 (2026-09-15) | State body | 100 000 | fournitures | | clause | none | | | | | S2 |
 | C10 (2026-08-20) | Bordeaux | 1 000 000 | fournitures | | none | none | | | | | S1 |
 
-SIRENE: S1 PME, S2 GE, S3 absent. ESS: S1 ESS, S2 inconnu, S3 non ESS.
+SIRENE: S1 PME, S2 GE, S3 without category. ESS (from INSEE's flag, through the ess_status view):
+S1 ESS, S2 inconnu, S3 non ESS.
 Concessions of 2024: K1 Bordeaux 1 000 000 reserved, K2 State body 2 000 000 not reserved;
 K3 Bordeaux 2019 (format 2019), value unknown.
 """
@@ -164,7 +165,7 @@ def test_supplier_shares_unknown_without_sirene(hand: duckdb.DuckDBPyConnection)
         assert r["value_count"] is None
         assert r["value_amount"] is None
         assert (r["denominator"], r["unknown"]) == (0, 5)
-        assert "non chargée" in r["note"]
+        assert "vide dans l'entrepôt" in r["note"]
     assert one(table, "unknown_sme_status", 2024)["value_count"] == 1.0
 
 

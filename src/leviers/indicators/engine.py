@@ -249,15 +249,13 @@ def run(
         wide, plans = _wide(frames, table, selected, request, params)
         parts[table] = reshape.Part(wide, keys)
         for ind in selected:
-            missing = [t for t in ind.requires if not frames.has(t)]
+            missing = [t for t in ind.requires if frames.empty(t)]
             items.append(
                 reshape.Item(
                     indicator=ind,
                     part=table,
                     plan=plans[ind.id],
-                    note=f"inconnu : table {', '.join(missing)} non chargée dans l'entrepôt"
-                    if missing
-                    else None,
+                    note=_missing_note(missing),
                     scale=float(UNIT) if ind.weighted else 1.0,
                 )
             )
@@ -267,6 +265,15 @@ def run(
         return reshape.wide_table(parts, items, request.level.name, keys)
     return reshape.long_table(
         parts, items, request.level.name, request.amount, output_schema(request.dimensions)
+    )
+
+
+def _missing_note(tables: list[str]) -> str | None:
+    if not tables:
+        return None
+    return (
+        f"inconnu : {', '.join(tables)} vide dans l'entrepôt — chargez le stock SIRENE "
+        "(leviers download sirene, puis leviers ingest) et les listes ESS"
     )
 
 

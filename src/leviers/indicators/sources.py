@@ -67,7 +67,7 @@ SOURCE_COLUMNS: dict[str, tuple[str, ...]] = {
         "env_unknown",
         "synthetic",
     ),
-    # Optional tables: the engine LEFT JOINs them when present and reports "unknown" otherwise.
+    # SIRENE and ESS (40_sirene.sql; ess_status is a view): LEFT JOINed, "unknown" when empty.
     "legal_units": ("siren", "denomination", "categorie_entreprise"),
     "ess_status": ("siren", "status"),
     "ref_collectivites": (
@@ -93,6 +93,9 @@ class Frames(Protocol):
 
     def has(self, table: str) -> bool:
         """Whether the table exists (optional tables may be absent)."""
+
+    def empty(self, table: str) -> bool:
+        """Whether the table is absent or has no row (SIRENE not loaded yet, for instance)."""
 
     def frame(self, table: str) -> nw.LazyFrame[Any]:
         """The table, restricted to SOURCE_COLUMNS."""
@@ -126,6 +129,9 @@ class DuckDBFrames:
 
     def has(self, table: str) -> bool:
         return table in self.tables
+
+    def empty(self, table: str) -> bool:
+        return not self.has(table) or not self.con.execute(f'SELECT 1 FROM "{table}" LIMIT 1').fetchall()
 
     def frame(self, table: str) -> nw.LazyFrame[Any]:
         columns = ", ".join(f'"{c}"' for c in SOURCE_COLUMNS[table])
@@ -161,6 +167,11 @@ class SparkFrames:
 
     def has(self, table: str) -> bool:
         return table in self.tables
+
+    def empty(self, table: str) -> bool:
+        return not self.has(table) or not self.spark.read.parquet(
+            str(self.directory / f"{table}.parquet")
+        ).take(1)
 
     def frame(self, table: str) -> nw.LazyFrame[Any]:
         df = self.spark.read.parquet(str(self.directory / f"{table}.parquet"))

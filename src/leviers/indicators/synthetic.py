@@ -45,11 +45,11 @@ class SyntheticConfig:
     pme: float = 0.60  # supplier pool: categorie_entreprise
     eti: float = 0.10
     ge: float = 0.10  # the rest: unknown category
-    ess: float = 0.08  # supplier pool: ess_status
-    non_ess: float = 0.80  # the rest: 'inconnu'
+    ess: float = 0.08  # supplier pool: INSEE ESS flag O (→ ESS)
+    non_ess: float = 0.80  # flag N (→ non ESS); the rest: no flag (→ inconnu)
     foreign_supplier: float = 0.01  # titulaires without SIREN
-    legal_units: bool = True
-    ess_status: bool = True
+    legal_units: bool = True  # SIRENE rows for the suppliers
+    ess_status: bool = True  # with INSEE's ESS flag
 
     def expected_share(self, kind: str) -> float:
         """The national share the generator's rates imply (among known values)."""
@@ -85,18 +85,6 @@ def _reference_sirens(con: duckdb.DuckDBPyConnection, wanted: int) -> int:
         FROM ref_collectivites QUALIFY k < {int(wanted)}"""
     )
     return int(con.execute("SELECT count(*) FROM syn_ref").fetchall()[0][0])
-
-
-def _optional_tables(con: duckdb.DuckDBPyConnection) -> None:
-    # Until the SIRENE/ESS tables ship in the warehouse schema, create them with the columns the
-    # indicator engine reads (the ESS issue's contract); IF NOT EXISTS keeps a real schema intact.
-    con.execute(
-        """CREATE TABLE IF NOT EXISTS legal_units (siren VARCHAR NOT NULL, denomination VARCHAR,
-           categorie_juridique VARCHAR, categorie_entreprise VARCHAR, economie_sociale_solidaire VARCHAR)"""
-    )
-    con.execute(
-        "CREATE TABLE IF NOT EXISTS ess_status (siren VARCHAR NOT NULL, status VARCHAR, reason VARCHAR)"
-    )
 
 
 def generate(con: duckdb.DuckDBPyConnection, config: SyntheticConfig = SyntheticConfig()) -> dict[str, int]:
@@ -236,23 +224,22 @@ def generate(con: duckdb.DuckDBPyConnection, config: SyntheticConfig = Synthetic
               FROM range({c.concessions}) t(i)) q
         JOIN syn_buyers b ON b.b = q.bb"""
     )
-    if c.legal_units or c.ess_status:
-        _optional_tables(con)
     if c.legal_units:
+        # SIRENE legal units of the suppliers: size category and INSEE's ESS flag (O / N / empty),
+        # from which the warehouse's ess_status view derives ESS / non ESS / inconnu.
+        ess_flag = "NULL"
+        if c.ess_status:
+            ess_flag = (
+                f"CASE WHEN syn_u(p, 'ess') < {c.ess} THEN 'O' "
+                f"WHEN syn_u(p, 'ess') < {c.ess + c.non_ess} THEN 'N' END"
+            )
         x(
             f"""INSERT INTO legal_units BY NAME
             SELECT (800000000 + p)::VARCHAR AS siren, '{SYNTHETIC_PREFIX} entreprise ' || p AS denomination,
                 CASE WHEN syn_u(p, 'cat') < {c.pme} THEN 'PME' WHEN syn_u(p, 'cat') < {c.pme + c.eti} THEN 'ETI'
-                     WHEN syn_u(p, 'cat') < {c.pme + c.eti + c.ge} THEN 'GE' END AS categorie_entreprise
-            FROM range({c.suppliers}) t(p)"""
-        )
-    if c.ess_status:
-        x(
-            f"""INSERT INTO ess_status BY NAME
-            SELECT (800000000 + p)::VARCHAR AS siren,
-                CASE WHEN syn_u(p, 'ess') < {c.ess} THEN 'ESS' WHEN syn_u(p, 'ess') < {c.ess + c.non_ess}
-                     THEN 'non ESS' ELSE 'inconnu' END AS status,
-                '{SYNTHETIC_PREFIX} statut tiré au hasard' AS reason
+                     WHEN syn_u(p, 'cat') < {c.pme + c.eti + c.ge} THEN 'GE' END AS categorie_entreprise,
+                {ess_flag} AS economie_sociale_solidaire, 'A' AS etat_administratif,
+                true AS synthetic, 0 AS first_ingestion_id, 0 AS ingestion_id
             FROM range({c.suppliers}) t(p)"""
         )
     for table in ("syn_c", "syn_c2", "syn_contracts", "syn_buyers", "syn_ref"):
