@@ -409,9 +409,9 @@ def main() -> None:
         *spark,
         "",
         f"Where the time goes (one run each, CPU time): the {len(supplier_ids)} supplier-weighted "
-        f"indicators alone {parts['supplier'][1]:.2f} s (a per-contract aggregate of the "
-        f"{counts['contract_suppliers']:,} titulaire rows joined with SIRENE and ESS, then joined back "
-        f"to the contracts); the {len(others)} others alone {parts['others'][1]:.2f} s (one conditional "
+        f"indicators alone {parts['supplier'][1]:.2f} s (a per-contract aggregate of the initial "
+        "titulaires' rows joined with SIRENE and the ESS status, then joined back to the contracts); "
+        f"the {len(others)} others alone {parts['others'][1]:.2f} s (one conditional "
         "count or sum per group and measure, about a hundred in all). The hand-written query does the "
         "same work, hence the ratio near 1.",
         "",
