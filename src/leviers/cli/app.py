@@ -21,6 +21,7 @@ COMMAND_MODULES: list[str] = [
     "leviers.cli.download",
     "leviers.cli.synth",
     "leviers.cli.flux_ess",
+    "leviers.cli.indicateurs",
 ]
 
 app = typer.Typer(

@@ -1,0 +1,344 @@
+"""Compute the catalogue's indicators for a breakdown, on DuckDB or Spark, as one long Arrow table.
+
+How: for each fact table (marchés, concessions) one narwhals group-by computes integer-valued sums
+(counts, supplier shares in 1/720 720 units, amounts in cents) for every requested indicator; the
+engine collects that small wide table and shapes it into one row per group × indicator, with the
+counts behind every share. Sums of integer-valued doubles below 2**53 do not depend on the order of
+addition, so DuckDB and Spark return bit-identical results.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import narwhals as nw
+import pyarrow as pa
+
+from leviers.indicators import breakdowns, expressions, facts, labels, reshape
+from leviers.indicators.catalogue import Catalogue, Indicator, catalogue
+from leviers.indicators.errors import IndicatorError
+from leviers.indicators.sources import DuckDBFrames, Frames, SparkFrames, export_parquet, spark_session
+from leviers.progress import NoProgress, Progress
+
+# Supplier-weighted shares are summed in units of 1/UNIT contract: the least common multiple of
+# 1…16, so splitting a contract between up to 16 co-titulaires is exact.
+UNIT = 720720
+AMOUNT_BASES = ("initial", "current")
+
+SCHEMA_HEAD = [
+    ("level", pa.string()),
+    ("code", pa.string()),
+    ("label", pa.string()),
+    ("year", pa.int32()),
+]
+SCHEMA_TAIL = [
+    ("indicator", pa.string()),
+    ("unit", pa.string()),
+    ("value_count", pa.float64()),
+    ("value_amount", pa.float64()),
+    ("target", pa.float64()),
+    ("gap", pa.float64()),
+    ("population", pa.int64()),
+    ("not_applicable", pa.int64()),
+    ("unknown", pa.float64()),
+    ("denominator", pa.float64()),
+    ("numerator", pa.float64()),
+    ("amount_denominator", pa.float64()),
+    ("amount_numerator", pa.float64()),
+    ("amount_unknown", pa.float64()),
+    ("amount_missing", pa.int64()),
+    ("amount_basis", pa.string()),
+    ("synthetic", pa.bool_()),
+    ("note", pa.string()),
+]
+
+
+def output_schema(dimensions: Sequence[str] = ()) -> pa.Schema:
+    """Schema of compute()'s long table (one row per group × indicator)."""
+    return pa.schema(SCHEMA_HEAD + [(d, pa.string()) for d in dimensions] + SCHEMA_TAIL)
+
+
+@dataclass(frozen=True)
+class Request:
+    level: breakdowns.Level
+    dimensions: tuple[str, ...]
+    year: int | None
+    siren: str | None
+    code: str | None
+    amount: str
+    peer_group: tuple[str, str | None] | None = None  # (groupe_pairs, tranche_population)
+
+
+class _Sums:
+    """The aggregate expressions of one group-by, deduplicated by what they compute."""
+
+    def __init__(self) -> None:
+        self.exprs: dict[tuple[Any, ...], tuple[str, nw.Expr]] = {}
+
+    def add(self, key: tuple[Any, ...], condition: nw.Expr | None, value: nw.Expr | None = None) -> str:
+        """Register sum(value) — or the number of rows when `value` is None — over rows meeting
+        `condition` (`count(CASE WHEN c THEN 1 END)` / `sum(CASE WHEN c THEN v END)`)."""
+        if key not in self.exprs:
+            if value is None:
+                expr = nw.len() if condition is None else facts.count_where(condition)
+            else:
+                expr = (value if condition is None else nw.when(condition).then(value)).sum()
+            name = f"s{len(self.exprs)}"
+            self.exprs[key] = (name, expr.alias(name))
+        return self.exprs[key][0]
+
+
+def _and(*parts: nw.Expr | None) -> nw.Expr | None:
+    present = [p for p in parts if p is not None]
+    if not present:
+        return None
+    combined = present[0]
+    for part in present[1:]:
+        combined = combined & part
+    return combined
+
+
+def _plan(ind: Indicator, sums: _Sums, columns: set[str], params: dict[str, Any]) -> dict[str, str]:
+    """Register the sums an indicator needs; returns measure → sum column name.
+
+    Sums are keyed by what they compute (kind, scope, availability, expression), so indicators
+    sharing a population or a value share the work.
+    """
+
+    def compiled(text: str) -> nw.Expr:
+        expr = expressions.compile_expression(text, columns, params)
+        if expressions.names(text) - set(params):
+            return expr
+        # A constant (`known: 1`) must still be evaluated row by row to be summed.
+        return expr * (nw.col("montant_centimes").fill_null(0.0) * 0.0 + 1.0)
+
+    scope = compiled(ind.scope).fill_null(False) if ind.scope else None
+    available = compiled(ind.available).fill_null(False) if ind.available else None
+    base = _and(scope, available)
+    cents = nw.col("montant_centimes")
+    amounts = "amount" in ind.measures
+    on_scope, on_base = (ind.scope,), (ind.scope, ind.available)
+    plan = {
+        "population": sums.add(("n", *on_scope), scope),
+        "available": sums.add(("n", *on_base), base),
+    }
+    if ind.unit == "count":
+        if amounts:
+            plan["amount_population"] = sums.add(("cents", *on_scope), scope, cents)
+            plan["amount_missing"] = sums.add(("nocents", *on_scope), _and(scope, cents.is_null()))
+        return plan
+    if amounts:
+        plan["amount_available"] = sums.add(("cents", *on_base), base, cents)
+        # Contracts of the population without an amount: absent from every amount measure.
+        plan["amount_missing"] = sums.add(("nocents", *on_scope), _and(scope, cents.is_null()))
+    if ind.positive is not None and ind.known is not None:  # supplier-weighted fractions
+        yes, known = compiled(ind.positive).cast(nw.Float64), compiled(ind.known).cast(nw.Float64)
+        on_yes, on_known = (*on_base, ind.positive), (*on_base, ind.known)
+        plan["known"] = sums.add(("units", *on_known), base, (known * UNIT).round(0))
+        plan["yes"] = sums.add(("units", *on_yes), base, (yes * UNIT).round(0))
+        if amounts:
+            plan["amount_known"] = sums.add(("cents", *on_known), base, (known * cents).round(0))
+            plan["amount_yes"] = sums.add(("cents", *on_yes), base, (yes * cents).round(0))
+        return plan
+    assert ind.value is not None
+    value = compiled(ind.value)
+    is_known: nw.Expr | None = ~value.is_null()
+    is_yes = value.fill_null(False)
+    k_known: tuple[str | None, ...] = (*on_base, "known", ind.value)
+    k_yes = (*on_base, "yes", ind.value)
+    if expressions.never_null(ind.value):
+        k_known, is_known = on_base, None  # known = available: reuse that sum
+    plan["known"] = sums.add(("n", *k_known), _and(base, is_known))
+    if ind.unit == "mean":
+        plan["total"] = sums.add(("sum", *on_base, ind.value), base, value.cast(nw.Float64))
+        return plan
+    plan["yes"] = sums.add(("n", *k_yes), _and(base, is_yes))
+    if amounts:
+        plan["amount_known"] = sums.add(("cents", *k_known), _and(base, is_known), cents)
+        plan["amount_yes"] = sums.add(("cents", *k_yes), _and(base, is_yes), cents)
+    return plan
+
+
+def _needed(indicators: Sequence[Indicator], request: Request, params: dict[str, Any]) -> set[str]:
+    needed = {"annee", "acheteur_siren", "montant_centimes", "synthetic", *request.dimensions}
+    for ind in indicators:
+        for text in ind.expressions().values():
+            needed |= expressions.names(text) - set(params)
+    if request.level.key:
+        needed.add(request.level.key)
+    if request.level.only_collectivites:
+        needed.add("collectivite")
+    if request.peer_group:
+        needed |= {"collectivite", "groupe_pairs", "tranche_population"}
+    return needed
+
+
+def _filters(request: Request) -> list[nw.Expr]:
+    filters = []
+    if request.year is not None:
+        filters.append(nw.col("annee") == request.year)
+    if request.siren is not None:
+        filters.append(nw.col("acheteur_siren") == request.siren)
+    if request.level.only_collectivites:
+        filters.append(nw.col("collectivite"))
+    if request.code is not None and request.level.key is not None:
+        filters.append(nw.col(request.level.key) == request.code)
+    if request.peer_group is not None:
+        group, band = request.peer_group
+        filters.append(nw.col("groupe_pairs") == group)
+        filters.append(
+            nw.col("tranche_population").is_null() if band is None else nw.col("tranche_population") == band
+        )
+    return filters
+
+
+def _output_keys(request: Request) -> list[str]:
+    return (["code"] if request.level.key else []) + ["year", *request.dimensions]
+
+
+def _wide(
+    frames: Frames, table: str, indicators: Sequence[Indicator], request: Request, params: dict[str, Any]
+) -> tuple[pa.Table, dict[str, dict[str, str]]]:
+    """One group-by over a fact table: the output keys (code, year, dimensions), `label`,
+    `_synthetic` and the sums s0, s1…; plus, per indicator, measure → sum column."""
+    needed = _needed(indicators, request, params)
+    conditions = _filters(request)
+    frame = facts.build(frames, table, needed, request.amount)
+    if conditions:
+        frame = frame.filter(*conditions)
+    columns = set(facts.COLUMNS[table])
+    sums = _Sums()
+    plans = {ind.id: _plan(ind, sums, columns, params) for ind in indicators}
+    synthetic = sums.add(("synthetic",), nw.col("synthetic"))
+    keys = ([request.level.key] if request.level.key else []) + ["annee", *request.dimensions]
+    wide = frame.group_by(*keys).agg(*[expr for _, expr in sums.exprs.values()])
+    result = wide.collect("pyarrow").to_arrow()
+    renames = {"annee": "year", synthetic: "_synthetic"}
+    if request.level.key:
+        renames[request.level.key] = "code"
+    result = result.rename_columns([renames.get(n, n) for n in result.column_names])
+    # Labels: a light query of their own (only the columns the filters and the label need).
+    light = {c for c in _needed((), request, params) if c not in ("montant_centimes", "synthetic")}
+    if request.level.name in ("acheteur", "unite_legale"):
+        light.add("acheteur_nom")
+    label_frame = facts.build(frames, table, light, request.amount)
+    if conditions:
+        label_frame = label_frame.filter(*conditions)
+    found = labels.labels(frames, label_frame, request.level)
+    return labels.attach(result, found, request.level), plans
+
+
+def run(
+    frames: Frames, request: Request, indicators: Sequence[Indicator], cat: Catalogue, shape: str = "long"
+) -> pa.Table:
+    """compute() on already opened frames."""
+    params = cat.parameter_values() if _uses_parameters(indicators, cat) else {}
+    keys = _output_keys(request)
+    parts: dict[str, reshape.Part] = {}
+    items = []
+    for table in ("contracts", "concessions"):
+        selected = [i for i in indicators if i.table == table]
+        if not selected:
+            continue
+        wide, plans = _wide(frames, table, selected, request, params)
+        parts[table] = reshape.Part(wide, keys)
+        for ind in selected:
+            missing = [t for t in ind.requires if frames.empty(t)]
+            items.append(
+                reshape.Item(
+                    indicator=ind,
+                    part=table,
+                    plan=plans[ind.id],
+                    note=_missing_note(missing),
+                    scale=float(UNIT) if ind.weighted else 1.0,
+                )
+            )
+    order = {ind.id: rank for rank, ind in enumerate(cat.indicators)}
+    items.sort(key=lambda item: order[item.indicator.id])
+    if shape == "wide":
+        return reshape.wide_table(parts, items, request.level.name, keys)
+    return reshape.long_table(
+        parts, items, request.level.name, request.amount, output_schema(request.dimensions)
+    )
+
+
+def _missing_note(tables: list[str]) -> str | None:
+    if not tables:
+        return None
+    return (
+        f"inconnu : {', '.join(tables)} vide dans l'entrepôt — chargez le stock SIRENE "
+        "(leviers download sirene, puis leviers ingest) et les listes ESS"
+    )
+
+
+def _uses_parameters(indicators: Sequence[Indicator], cat: Catalogue) -> bool:
+    used = set().union(*(expressions.names(t) for i in indicators for t in i.expressions().values()))
+    return bool(used & set(cat.parameters))
+
+
+@contextmanager
+def open_frames(source: duckdb.DuckDBPyConnection | Frames, engine: str) -> Iterator[Frames]:
+    """Frames for `engine` from a DuckDB warehouse connection (or frames already opened)."""
+    if not isinstance(source, duckdb.DuckDBPyConnection):
+        yield source
+        return
+    if engine == "duckdb":
+        yield DuckDBFrames(source)
+    elif engine == "spark":
+        spark = spark_session()
+        with tempfile.TemporaryDirectory(prefix="leviers-spark-") as tmp:
+            export_parquet(source, Path(tmp))
+            yield SparkFrames(spark, Path(tmp))
+    else:
+        raise IndicatorError(f"moteur « {engine} » inconnu (possibles : duckdb, spark)")
+
+
+def compute(
+    source: duckdb.DuckDBPyConnection | Frames,
+    *,
+    by: str = "national",
+    year: int | None = None,
+    siren: str | None = None,
+    code: str | None = None,
+    dimensions: Sequence[str] = (),
+    indicators: Sequence[str] | None = None,
+    amount: str = "initial",
+    engine: str = "duckdb",
+    shape: str = "long",
+    progress: Progress | None = None,
+) -> pa.Table:
+    """The indicators of the catalogue for every group of the breakdown, as a long Arrow table.
+
+    `by` is the level (acheteur, unite_legale, collectivite, departement, region, national); the
+    year is always a dimension, and `dimensions` adds famille, procedure or cpv_division. `year`,
+    `siren` (buyer SIREN) and `code` (the level's code) filter. `amount` chooses the amount of
+    amount-based measures: initial notified amount or current amount after modifications.
+    `shape="long"` (default): one row per group × indicator (schema: output_schema()), indicators
+    in catalogue order, groups sorted by their keys within each indicator. `shape="wide"`: one
+    row per group with `<indicator>.<measure>` columns. See docs/indicators.md.
+    """
+    progress = progress or NoProgress()
+    if shape not in ("long", "wide"):
+        raise IndicatorError(f"forme « {shape} » inconnue (possibles : long, wide)")
+    if amount not in AMOUNT_BASES:
+        raise IndicatorError(f"montant « {amount} » inconnu (possibles : initial, current)")
+    level = breakdowns.level(by)
+    request = Request(level, breakdowns.dimensions(tuple(dimensions)), year, siren, code, amount)
+    cat = catalogue()
+    selected = cat.select(tuple(indicators) if indicators else None)
+    with open_frames(source, engine) as frames:
+        if level.needs_reference and not frames.has("ref_collectivites"):
+            raise IndicatorError(
+                f"le niveau « {by} » demande le référentiel des collectivités (table ref_collectivites), "
+                "absent de cet entrepôt."
+            )
+        progress.start(f"Calcul des indicateurs ({frames.engine})", total=None)
+        result = run(frames, request, selected, cat, shape)
+        progress.finish()
+    return result

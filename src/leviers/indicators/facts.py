@@ -1,0 +1,286 @@
+"""Fact tables: one row per initial contract (or concession) with every column the catalogue reads.
+
+Built with narwhals from the warehouse tables, so the same code runs on DuckDB and on Spark. Only
+the columns a request needs are computed: the supplier join, for instance, is skipped when no
+supplier indicator is asked for. The columns are documented here (COLUMNS), and docs/method.md is
+generated from this documentation.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import narwhals as nw
+
+from leviers.indicators import legal
+from leviers.indicators.sources import Frames
+
+NO_PROCEDURE = "Marché passé sans publicité ni mise en concurrence préalable"
+
+# Buyer attributes joined from the collectivités reference (ref_collectivites).
+BUYER_COLUMNS: dict[str, str] = {
+    "collectivite": "the buyer's SIREN is a collectivité of the reference (ref_collectivites)",
+    "departement_code": "département of that collectivité (NULL for other buyers or several départements)",
+    "region_code": "région of that collectivité (NULL for other buyers)",
+    "groupe_pairs": "peer group of that collectivité: commune, epci, departement, region",
+    "tranche_population": "population band of that collectivité within its peer group",
+}
+
+COLUMNS: dict[str, dict[str, str]] = {
+    "contracts": {
+        "acheteur_id": "buyer SIRET (contracts.acheteur_id)",
+        "acheteur_siren": "buyer SIREN, the legal unit (first 9 characters of the SIRET)",
+        "acheteur_nom": "buyer name as published (format 2019 and tabular files only)",
+        "annee": "notification year (year of contracts.date_notification); NULL when the date is unknown",
+        "date_notification": "notification date",
+        "format_2024": "the contract was published in format 2024 (schema 2.0), so it carries the 2024 fields",
+        "cpv_division": "CPV division: first two digits of the normalised 8-digit CPV code",
+        "famille": "travaux (CPV 45), fournitures (CPV 03–44 and 48) or services (CPV 50–98), from the CPV",
+        "procedure": "procedure, normalised to the current enum",
+        "nature": "nature as published (Marché, Accord-cadre in format 2019…)",
+        "accord_cadre": "framework agreement: nature Accord-cadre (format 2019) or technique Accord-cadre (2024)",
+        "montant_initial": "initial notified amount, € HT (contracts.montant)",
+        "montant_actuel": "amount after the latest modification that set one (contracts.current_montant)",
+        "montant_centimes": "the amount used by amount measures (initial or current), in whole cents",
+        "seuil_europeen": "EU formal-procedure threshold in force on the notification date for the "
+        "contract's family (works, or supplies and services of buyers other than the central State), "
+        "read from leviers.law",
+        "has_social": "≥ 1 of Clause sociale, Critère social, Marché réservé; NULL = unknown",
+        "social_clause": "Clause sociale listed; NULL = unknown",
+        "social_criterion": "Critère social listed; NULL = unknown",
+        "social_reserved": "Marché réservé listed; NULL = unknown",
+        "social_unknown": "why has_social is NULL: 'format 2019', 'NC', 'MQ' or 'absent'",
+        "has_environmental": "≥ 1 of Clause environnementale, Critère environnemental; NULL = unknown",
+        "env_clause": "Clause environnementale listed; NULL = unknown",
+        "env_criterion": "Critère environnemental listed; NULL = unknown",
+        "env_unknown": "why has_environmental is NULL: 'format 2019', 'NC', 'MQ' or 'absent'",
+        "marche_innovant": "marcheInnovant; NULL = unknown",
+        "offres_recues": "offresRecues; NULL = unknown",
+        "attribution_avance": "attributionAvance; NULL = unknown",
+        "sous_traitance_declaree": "sousTraitanceDeclaree; NULL = unknown",
+        "titulaires": "number of initial titulaires (contract_suppliers, modification_id 0); NULL when none",
+        "titulaires_siren": "initial titulaires with a SIREN",
+        "titulaires_pme": "initial titulaires whose legal unit is an SME (legal_units.categorie_entreprise = PME)",
+        "titulaires_categorie_connue": "initial titulaires whose category (PME, ETI, GE) is known; 0 when "
+        "legal_units is not loaded",
+        "titulaires_ess": "initial titulaires with ess_status.status = ESS",
+        "titulaires_ess_connu": "initial titulaires whose ESS status is ESS or non ESS; 0 when ess_status "
+        "is not loaded",
+        "synthetic": "the row was produced by a synthetic generator",
+        **BUYER_COLUMNS,
+    },
+    "concessions": {
+        "acheteur_id": "concession authority SIRET (concessions.autorite_concedante_id)",
+        "acheteur_siren": "concession authority SIREN",
+        "acheteur_nom": "authority name as published",
+        "annee": "signature year (year of concessions.date_signature)",
+        "date_signature": "signature date",
+        "format_2024": "published in format 2024 (schema 2.0)",
+        "cpv_division": "always NULL (concessions have no CPV code)",
+        "famille": "travaux for a Concession de travaux, services for the other natures",
+        "procedure": "procedure as published",
+        "nature": "nature (Concession de travaux, de service, de service public, DSP)",
+        "montant_initial": "initial valeur globale, € HT",
+        "montant_actuel": "valeur globale after the latest modification that set one",
+        "montant_centimes": "the amount used by amount measures (initial or current), in whole cents",
+        "has_social": "≥ 1 social consideration; NULL = unknown",
+        "social_reserved": "Concession réservée listed; NULL = unknown",
+        "social_unknown": "why has_social is NULL",
+        "has_environmental": "≥ 1 environmental consideration; NULL = unknown",
+        "env_unknown": "why has_environmental is NULL",
+        "synthetic": "the row was produced by a synthetic generator",
+        **BUYER_COLUMNS,
+    },
+}
+
+OPTIONAL_TABLES = ("legal_units", "ess_status", "ref_collectivites", "ref_departements", "ref_regions")
+SUPPLIER_COLUMNS = (
+    "titulaires",
+    "titulaires_siren",
+    "titulaires_pme",
+    "titulaires_categorie_connue",
+    "titulaires_ess",
+    "titulaires_ess_connu",
+)
+
+
+def count_where(condition: nw.Expr) -> nw.Expr:
+    """Number of rows meeting `condition` (NULL = no), as `count(CASE WHEN c THEN 1 END)`: on
+    DuckDB as fast as a FILTER clause and about 3× faster than summing 0.0/1.0 flags."""
+    return nw.when(condition).then(nw.lit(1)).count()
+
+
+def _cents(amount: nw.Expr) -> nw.Expr:
+    return (amount * 100).round(0)
+
+
+def _year(date: str) -> nw.Expr:
+    return nw.col(date).dt.year().cast(nw.Int32)
+
+
+def _dated(date: nw.Expr, parameter: legal.DatedParameter) -> nw.Expr:
+    """The parameter's value in force on `date` (NULL before its first value)."""
+    expr: nw.Expr = nw.lit(None, dtype=nw.Float64)
+    for value in parameter.values:  # ascending: later starts wrap earlier ones
+        expr = nw.when(date >= nw.lit(value.start)).then(nw.lit(float(value.value))).otherwise(expr)
+    return expr
+
+
+def _famille_from_cpv(division: nw.Expr) -> nw.Expr:
+    # String comparisons on the two-digit division: no cast, so no ANSI cast error on Spark.
+    supplies = ((division >= "03") & (division <= "44")) | (division == "48")
+    services = (division >= "50") & (division <= "98")
+    return (
+        nw.when(division == "45")
+        .then(nw.lit("travaux"))
+        .otherwise(
+            nw.when(supplies)
+            .then(nw.lit("fournitures"))
+            .otherwise(nw.when(services).then(nw.lit("services")).otherwise(nw.lit(None, dtype=nw.String)))
+        )
+    )
+
+
+def _suppliers(frames: Frames) -> nw.LazyFrame[Any]:
+    """Per contract: counts of initial titulaires by known SIREN, SME and ESS status."""
+    rows = (
+        frames.frame("contract_suppliers")
+        .filter(nw.col("modification_id") == 0)
+        .select("contract_key", "titulaire_siren")
+    )
+
+    def number(condition: nw.Expr) -> nw.Expr:
+        return count_where(condition).cast(nw.Float64)
+
+    counts: list[nw.Expr] = [
+        nw.len().cast(nw.Float64).alias("titulaires"),
+        nw.col("titulaire_siren").count().cast(nw.Float64).alias("titulaires_siren"),
+    ]
+    # SIRENE category and ESS status joined into one small table first (one lookup per titulaire
+    # row instead of two: the join on 2 M titulaire rows is the costly part).
+    statuses: nw.LazyFrame[Any] | None = None
+    if frames.has("legal_units"):
+        statuses = frames.frame("legal_units").select(
+            nw.col("siren").alias("titulaire_siren"), "categorie_entreprise"
+        )
+        category = nw.col("categorie_entreprise")
+        counts += [
+            number(category == "PME").alias("titulaires_pme"),
+            number(category.is_in(["PME", "ETI", "GE"])).alias("titulaires_categorie_connue"),
+        ]
+    else:
+        counts += [nw.lit(0.0).alias("titulaires_pme"), nw.lit(0.0).alias("titulaires_categorie_connue")]
+    if frames.has("ess_status"):
+        ess = frames.frame("ess_status").select(nw.col("siren").alias("titulaire_siren"), "status")
+        if statuses is None:
+            statuses = ess
+        else:
+            statuses = (
+                statuses.join(ess, on="titulaire_siren", how="full")
+                .with_columns(
+                    nw.coalesce("titulaire_siren", "titulaire_siren_right").alias("titulaire_siren")
+                )
+                .drop("titulaire_siren_right")
+            )
+        counts += [
+            number(nw.col("status") == "ESS").alias("titulaires_ess"),
+            number(nw.col("status").is_in(["ESS", "non ESS"])).alias("titulaires_ess_connu"),
+        ]
+    else:
+        counts += [nw.lit(0.0).alias("titulaires_ess"), nw.lit(0.0).alias("titulaires_ess_connu")]
+    if statuses is not None:
+        rows = rows.join(statuses, on="titulaire_siren", how="left")
+    return rows.group_by("contract_key").agg(*counts)
+
+
+def _with_buyers(frame: nw.LazyFrame[Any], frames: Frames, needed: set[str]) -> nw.LazyFrame[Any]:
+    wanted = [c for c in BUYER_COLUMNS if c in needed]
+    if not wanted:
+        return frame
+    if not frames.has("ref_collectivites"):
+        return frame.with_columns(
+            nw.lit(False).alias("collectivite"),
+            *[nw.lit(None, dtype=nw.String).alias(c) for c in wanted if c != "collectivite"],
+        )
+    ref = frames.frame("ref_collectivites").select(
+        nw.col("siren").alias("acheteur_siren"),
+        nw.lit(True).alias("collectivite"),
+        *[c for c in wanted if c != "collectivite"],
+    )
+    joined = frame.join(ref, on="acheteur_siren", how="left")
+    return joined.with_columns(nw.col("collectivite").fill_null(False))
+
+
+def contract_facts(frames: Frames, needed: set[str], amount: str) -> nw.LazyFrame[Any]:
+    """Fact table of the marchés, with the `needed` columns (see COLUMNS['contracts'])."""
+    basis = "montant" if amount == "initial" else "current_montant"
+    division = nw.col("cpv").str.slice(0, 2)
+    derived: dict[str, nw.Expr] = {
+        "annee": _year("date_notification"),
+        "format_2024": nw.col("schema_version") == "2.0",
+        "cpv_division": division,
+        "famille": _famille_from_cpv(division),
+        "accord_cadre": (nw.col("nature") == "Accord-cadre").fill_null(False)
+        | nw.col("techniques").list.contains("Accord-cadre").fill_null(False),
+        "montant_initial": nw.col("montant"),
+        "montant_actuel": nw.col("current_montant"),
+        "montant_centimes": _cents(nw.col(basis)),
+    }
+    if "seuil_europeen" in needed:
+        date = nw.col("date_notification")
+        derived["seuil_europeen"] = (
+            nw.when(_famille_from_cpv(division) == "travaux")
+            .then(_dated(date, legal.parameter(legal.EU_THRESHOLD_WORKS)))
+            .otherwise(_dated(date, legal.parameter(legal.EU_THRESHOLD_SUPPLIES_SERVICES)))
+        )
+    passthrough = [
+        c
+        for c in COLUMNS["contracts"]
+        if c in needed and c not in derived and c not in SUPPLIER_COLUMNS and c not in BUYER_COLUMNS
+    ]
+    frame = frames.frame("contracts")
+    if any(c in needed for c in SUPPLIER_COLUMNS):
+        frame = frame.join(_suppliers(frames), on="contract_key", how="left")
+        passthrough += [c for c in SUPPLIER_COLUMNS if c in needed]
+    frame = frame.select(
+        *passthrough,
+        *[expr.alias(name) for name, expr in derived.items() if name in needed],
+        *(["acheteur_siren"] if "acheteur_siren" not in needed else []),
+    )
+    return _with_buyers(frame, frames, needed)
+
+
+def concession_facts(frames: Frames, needed: set[str], amount: str) -> nw.LazyFrame[Any]:
+    """Fact table of the concessions, with the `needed` columns (see COLUMNS['concessions'])."""
+    basis = "valeur_globale" if amount == "initial" else "current_valeur_globale"
+    derived: dict[str, nw.Expr] = {
+        "acheteur_id": nw.col("autorite_concedante_id"),
+        "acheteur_siren": nw.col("autorite_concedante_siren"),
+        "acheteur_nom": nw.col("autorite_concedante_nom"),
+        "annee": _year("date_signature"),
+        "format_2024": nw.col("schema_version") == "2.0",
+        "cpv_division": nw.lit(None, dtype=nw.String),
+        "famille": nw.when(nw.col("nature") == "Concession de travaux")
+        .then(nw.lit("travaux"))
+        .otherwise(
+            nw.when(~nw.col("nature").is_null())
+            .then(nw.lit("services"))
+            .otherwise(nw.lit(None, dtype=nw.String))
+        ),
+        "montant_initial": nw.col("valeur_globale"),
+        "montant_actuel": nw.col("current_valeur_globale"),
+        "montant_centimes": _cents(nw.col(basis)),
+    }
+    passthrough = [
+        c for c in COLUMNS["concessions"] if c in needed and c not in derived and c not in BUYER_COLUMNS
+    ]
+    frame = frames.frame("concessions").select(
+        *passthrough,
+        *[expr.alias(name) for name, expr in derived.items() if name in needed or name == "acheteur_siren"],
+    )
+    return _with_buyers(frame, frames, needed)
+
+
+def build(frames: Frames, table: str, needed: set[str], amount: str) -> nw.LazyFrame[Any]:
+    builder = contract_facts if table == "contracts" else concession_facts
+    return builder(frames, needed, amount)
