@@ -1,0 +1,67 @@
+"""`leviers serve`: the web dashboard and its JSON API on a warehouse, read-only."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from leviers.cli.output import DbOption, JsonOption, RichProgress, console, emit_json
+from leviers.paths import default_db_path
+
+
+def serve(
+    db: DbOption = None,
+    host: Annotated[
+        str, typer.Option("--host", help="Adresse d'écoute (127.0.0.1 : cette machine seulement).")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="Port d'écoute.")] = 8000,
+    rate_limit: Annotated[
+        int,
+        typer.Option(
+            "--limite-requetes", min=0, help="Requêtes par minute et par adresse cliente (0 : sans limite)."
+        ),
+    ] = 600,
+    memory_limit: Annotated[
+        str, typer.Option("--memoire", help="Mémoire maximale de DuckDB dans le serveur (ex. 1GB, 512MB).")
+    ] = "1GB",
+    threads: Annotated[
+        int, typer.Option("--fils", min=0, help="Fils d'exécution de DuckDB (0 : autant que de cœurs).")
+    ] = 0,
+    access_log: Annotated[
+        bool, typer.Option("--journal-acces", help="Affiche chaque requête reçue.")
+    ] = False,
+    json_output: JsonOption = False,
+) -> None:
+    """Sert le tableau de bord et l'API JSON sur l'entrepôt, ouvert en lecture seule.
+
+    Au premier lancement sur un entrepôt (ou après un nouveau chargement), prépare une copie de
+    lecture triée par acheteur dans le dossier de cache ; les lancements suivants la réutilisent.
+    Arrêt : Ctrl+C.
+    """
+    from leviers.web import WebSettings, create_app
+    from leviers.web.server import run
+
+    settings = WebSettings(
+        db_path=db or default_db_path(),
+        rate_limit_per_minute=rate_limit or None,
+        memory_limit=memory_limit,
+        threads=threads or None,
+    )
+
+    def ready(address: str) -> None:
+        if json_output:
+            emit_json({"adresse": address, "entrepot": str(settings.db_path)})
+        else:
+            console.print(
+                f"Tableau de bord : [bold]{address}[/]  (API : {address}/api ; arrêt : Ctrl+C)",
+                highlight=False,
+            )
+
+    with RichProgress(disable=json_output) as progress:
+        app = create_app(settings, progress=progress)
+    run(app, host=host, port=port, on_ready=ready, access_log=access_log)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("serve")(serve)
