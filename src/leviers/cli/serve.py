@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -31,6 +32,13 @@ def serve(
     access_log: Annotated[
         bool, typer.Option("--journal-acces", help="Affiche chaque requête reçue.")
     ] = False,
+    demo: Annotated[
+        bool,
+        typer.Option(
+            "--demo",
+            help="Sert l'entrepôt de démonstration après y avoir chargé les données fournies (comme `leviers demo`).",
+        ),
+    ] = False,
     json_output: JsonOption = False,
 ) -> None:
     """Sert le tableau de bord et l'API JSON sur l'entrepôt, ouvert en lecture seule.
@@ -42,6 +50,10 @@ def serve(
     from leviers.web import WebSettings, create_app
     from leviers.web.server import run
 
+    if demo and db is not None:
+        raise typer.BadParameter("--demo sert son propre entrepôt : ne donnez pas aussi --db.")
+    if demo:
+        db = _load_demo(json_output)
     settings = WebSettings(
         db_path=db or default_db_path(),
         rate_limit_per_minute=rate_limit or None,
@@ -61,6 +73,26 @@ def serve(
     with RichProgress(disable=json_output) as progress:
         app = create_app(settings, progress=progress)
     run(app, host=host, port=port, on_ready=ready, access_log=access_log)
+
+
+def _load_demo(quiet: bool) -> Path:
+    """Load the shipped demo data into the demo warehouse (files already loaded are skipped)."""
+    from leviers.demo import demo_db_path, load_demo
+    from leviers.warehouse import open_warehouse
+
+    path = demo_db_path()
+    con = open_warehouse(path)
+    try:
+        with RichProgress(bytes_unit=True, disable=quiet) as progress:
+            reports = load_demo(con, progress)
+    finally:
+        con.close()
+    if not quiet:
+        loaded = sum(r.loaded for r in reports)
+        console.print(
+            f"Données de démonstration : {len(reports)} fichiers, {loaded} enregistrements nouveaux."
+        )
+    return path
 
 
 def register(app: typer.Typer) -> None:
