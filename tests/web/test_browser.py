@@ -144,6 +144,10 @@ PAGE_TYPES = {
     "contrats": "/contrats?annee=2024",
     "sources": "/sources",
     "api": "/api",
+    "conseil-achat": "/conseil/achat?nature=services&montant=250000&date=2026-09-15",
+    "conseil-contrat": "/conseil/contrat?initiative=organisme&contrepartie_individualisee=non&service_public_risque=non&activite_economique=oui&montant_annuel=150000&aides_trois_ans=450000",
+    "kit": "/kit",
+    "kit-fiche": "/kit/intro.ess",
     "erreur-404": "/page-absente",
 }
 

@@ -7,7 +7,7 @@ from fastapi.testclient import TestClient
 from leviers.web.deps import PAGES
 
 # Path parameters to use when a page has some.
-EXAMPLES = {"{siren}": "213300635"}
+EXAMPLES = {"{siren}": "213300635", "{fiche}": "intro.ess"}
 
 
 def concrete(path: str) -> str:

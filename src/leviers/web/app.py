@@ -30,6 +30,8 @@ VIEW_MODULES = [
     "leviers.web.views.collectivite",
     "leviers.web.views.contracts",
     "leviers.web.views.sources",
+    "leviers.web.views.advice",
+    "leviers.web.views.kit",
     "leviers.web.views.api_docs",
 ]
 
