@@ -62,6 +62,7 @@ class Watched:
         self.errors: list[str] = []
         self.remote: list[str] = []
         self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        self.page.set_default_timeout(60_000)
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))
         self.page.on(
             "request",
@@ -147,6 +148,7 @@ PAGE_TYPES = {
     "conseil-achat": "/conseil/achat?nature=services&montant=250000&date=2026-09-15",
     "conseil-contrat": "/conseil/contrat?initiative=organisme&contrepartie_individualisee=non&service_public_risque=non&activite_economique=oui&montant_annuel=150000&aides_trois_ans=450000",
     "kit": "/kit",
+    "couverture": "/couverture?region=75&seuil=20&nouveaux=3",
     "kit-fiche": "/kit/intro.ess",
     "erreur-404": "/page-absente",
 }
@@ -160,6 +162,8 @@ def test_axe_finds_no_violation(watched: Watched, base_url: str, name: str) -> N
     page.wait_for_load_state("networkidle")
     for chart in page.locator("[data-vega-spec]").all():
         chart.locator("svg").first.wait_for()
+    for drawn in page.locator("[data-map-config]").all():
+        page.wait_for_function("e => e.dataset.rendered === '1'", arg=drawn.element_handle(), timeout=60_000)
     watched.shot(f"axe-{name}")
     violations = run_axe(page)
     assert not violations, describe(violations)

@@ -32,6 +32,7 @@ VIEW_MODULES = [
     "leviers.web.views.sources",
     "leviers.web.views.advice",
     "leviers.web.views.kit",
+    "leviers.web.views.coverage",
     "leviers.web.views.api_docs",
 ]
 
