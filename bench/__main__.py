@@ -9,6 +9,7 @@ BENCHMARKS: list[str] = [
     "coverage",
     "decp_ingest",
     "subsidies",
+    "web",
 ]
 
 

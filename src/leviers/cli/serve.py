@@ -32,6 +32,15 @@ def serve(
     access_log: Annotated[
         bool, typer.Option("--journal-acces", help="Affiche chaque requête reçue.")
     ] = False,
+    processes: Annotated[
+        int,
+        typer.Option(
+            "--processus",
+            min=1,
+            max=32,
+            help="Processus serveurs (chacun utilise environ un cœur ; mémoire et limite de requêtes réparties).",
+        ),
+    ] = 1,
     demo: Annotated[
         bool,
         typer.Option(
@@ -48,7 +57,7 @@ def serve(
     Arrêt : Ctrl+C.
     """
     from leviers.web import WebSettings, create_app
-    from leviers.web.server import run
+    from leviers.web.server import prepare_processes, run, run_processes
 
     if demo and db is not None:
         raise typer.BadParameter("--demo sert son propre entrepôt : ne donnez pas aussi --db.")
@@ -70,6 +79,11 @@ def serve(
                 highlight=False,
             )
 
+    if processes > 1:
+        with RichProgress(disable=json_output) as progress:
+            shared = prepare_processes(settings, processes, progress)
+        run_processes(shared, processes, host=host, port=port, on_ready=ready, access_log=access_log)
+        return
     with RichProgress(disable=json_output) as progress:
         app = create_app(settings, progress=progress)
     run(app, host=host, port=port, on_ready=ready, access_log=access_log)

@@ -73,6 +73,22 @@ NAV = [
 ]
 
 
+class RouteURLs:
+    """`url(name, **params)` for templates: app.url_path_for, remembered for routes without parameters
+    (the navigation asks for the same few addresses on every page)."""
+
+    def __init__(self, app: FastAPI) -> None:
+        self.app = app
+        self.known: dict[str, str] = {}
+
+    def __call__(self, name: str, **params: Any) -> str:
+        if params:
+            return str(self.app.url_path_for(name, **params))
+        if name not in self.known:
+            self.known[name] = str(self.app.url_path_for(name))
+        return self.known[name]
+
+
 def create_app(settings: WebSettings, *, progress: Progress | None = None) -> FastAPI:
     """The dashboard on the warehouse `settings.db_path`, opened read-only."""
     _load_views()
@@ -118,12 +134,13 @@ def create_app(settings: WebSettings, *, progress: Progress | None = None) -> Fa
         if extra is not None:
             app.include_router(extra)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.state.url = RouteURLs(app)
 
     def render(path: str, status: int, title: str, message: str) -> Any:
         return errors.error_response(app, path, status, title, message)
 
     # Outermost first: headers on every response, then limits, then compression.
-    app.add_middleware(GZipMiddleware, minimum_size=2048)
+    app.add_middleware(GZipMiddleware, minimum_size=2048, compresslevel=6)
     app.add_middleware(DropEmptyParams)
     app.add_middleware(
         RequestLimits,

@@ -88,6 +88,7 @@ class Templates:
             undefined=StrictUndefined,
             trim_blocks=True,
             lstrip_blocks=True,
+            auto_reload=False,  # templates ship with the package: no stat() per request
         )
         self.env.filters.update(FILTERS)
         self.env.filters["tojson_attr"] = lambda v: json_bytes(v).decode()
@@ -109,7 +110,7 @@ class Templates:
             "title": page.title,
             "data": page.data,
             "site": request.app.state.site_info,
-            "url": request.app.url_path_for,
+            "url": request.app.state.url,
             "params": dict(request.query_params),
             **page.context,
         }
@@ -126,7 +127,7 @@ class Templates:
         return template.render(
             request=None,
             site=app.state.site_info,
-            url=app.url_path_for,
+            url=app.state.url,
             params={},
             title=title,
             status=status,

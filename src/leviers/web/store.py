@@ -34,11 +34,12 @@ from leviers.progress import NoProgress, Progress
 from leviers.warehouse import SCHEMA_VERSION
 
 # Bump when the serving copy's content changes, so older copies are rebuilt.
-SNAPSHOT_VERSION = 1
+SNAPSHOT_VERSION = 5
 
 SEARCH_PATH = "snap.main,wh.main"
 
 T = TypeVar("T")
+POOL_SIZE = 64
 
 
 @dataclass(frozen=True)
@@ -92,19 +93,27 @@ def _current_fingerprint(path: Path) -> str | None:
 
 
 # Statements that build the serving copy, in order; each reads the attached warehouse `wh`.
+# Lists are stored once more as text joined with the unit separator (U+001F, never in names): DuckDB
+# reads a list column's values for every row of a block, so pages that show a few rows read text.
+LIST_SEPARATOR = "\x1f"
+
 _BUILD_CONTRACTS = """
 CREATE TABLE contracts AS
 WITH titulaires AS (
     SELECT contract_key,
-           list(titulaire_id ORDER BY position) AS titulaire_ids,
-           list(titulaire_nom ORDER BY position) AS titulaire_noms
+           string_agg(titulaire_id, chr(31) ORDER BY position) AS titulaires_ids_texte,
+           string_agg(coalesce(titulaire_nom, ''), chr(31) ORDER BY position) AS titulaires_noms_texte
     FROM wh.contract_suppliers
     WHERE modification_id = 0
     GROUP BY contract_key
 )
-SELECT c.*, t.titulaire_ids, t.titulaire_noms
+SELECT c.*, t.titulaires_ids_texte, t.titulaires_noms_texte,
+       array_to_string(c.considerations_sociales, chr(31)) AS considerations_sociales_texte,
+       array_to_string(c.considerations_environnementales, chr(31)) AS considerations_environnementales_texte,
+       coalesce(b.nom, c.acheteur_nom) AS acheteur_libelle
 FROM wh.contracts AS c
 LEFT JOIN titulaires AS t USING (contract_key)
+LEFT JOIN web_buyers AS b ON b.siren = c.acheteur_siren
 ORDER BY c.acheteur_siren, c.date_notification, c.contract_key
 """
 
@@ -125,13 +134,13 @@ CREATE TABLE web_buyers AS
 WITH names AS (
     SELECT acheteur_siren, acheteur_nom, count(*) AS n,
            row_number() OVER (PARTITION BY acheteur_siren ORDER BY count(*) DESC, acheteur_nom) AS rank
-    FROM contracts WHERE acheteur_nom IS NOT NULL AND trim(acheteur_nom) <> ''
+    FROM wh.contracts WHERE acheteur_nom IS NOT NULL AND trim(acheteur_nom) <> ''
     GROUP BY acheteur_siren, acheteur_nom
 ), per_buyer AS (
     SELECT acheteur_siren AS siren, count(*) AS contrats, sum(montant) AS montant_total,
            min(date_notification) AS premiere_notification, max(date_notification) AS derniere_notification,
            bool_or(synthetic) AS synthetic
-    FROM contracts GROUP BY acheteur_siren
+    FROM wh.contracts GROUP BY acheteur_siren
 )
 SELECT p.siren, coalesce(o.nom, n.acheteur_nom) AS nom, n.acheteur_nom AS nom_publie,
        p.contrats, p.montant_total, p.premiere_notification, p.derniere_notification, p.synthetic
@@ -141,6 +150,42 @@ LEFT JOIN {official} AS o ON o.siren = p.siren
 ORDER BY p.siren
 """
 
+
+# The same contracts sorted by date: queries across buyers (a year, a procedure…) then read only the
+# blocks of the years asked. Lists are left out (their text columns are kept).
+_BUILD_CONTRACTS_BY_DATE = """
+CREATE TABLE contracts_by_date AS
+SELECT * EXCLUDE (types_prix, techniques, modalites_execution, considerations_sociales,
+                  considerations_environnementales)
+FROM contracts
+ORDER BY date_notification, contract_key
+"""
+
+# Per buyer, year and reason why the social consideration is unknown: every count the collectivité
+# page shows, so that the page reads a few rows instead of the buyer's contracts.
+_BUILD_BUYER_YEARS = """
+CREATE TABLE web_buyer_years AS
+SELECT acheteur_siren                                      AS siren,
+       year(date_notification)                             AS annee,
+       social_unknown                                      AS motif_social_inconnu,
+       count(*)                                            AS contrats,
+       sum(montant)                                        AS montant,
+       count(has_social)                                   AS social_connu,
+       count(*) FILTER (WHERE has_social)                  AS avec_social,
+       count(has_environmental)                            AS environnement_connu,
+       count(*) FILTER (WHERE has_environmental)           AS avec_environnement,
+       count(*) FILTER (WHERE synthetic)                   AS contrats_synthetiques,
+       count(*) FILTER (WHERE schema_version = '2.0')      AS format_2024,
+       count(montant)                                      AS montant_publie,
+       count(date_notification)                            AS date_publiee,
+       count(procedure)                                    AS procedure_publiee,
+       count(cpv)                                          AS cpv_publie,
+       count(titulaires_ids_texte)                         AS titulaire_publie,
+       count(offres_recues)                                AS offres_publiees
+FROM contracts
+GROUP BY ALL
+ORDER BY siren, annee
+"""
 
 # The quarantine summarised by file, field and reason (numbers inside reasons folded together).
 _BUILD_QUARANTINE = """
@@ -229,7 +274,14 @@ def build_snapshot(
                 f"{', '.join(sorted(missing))}) : créez-le avec `leviers ingest`."
             )
         has_reference = {"ref_collectivites", "ref_communes", "ref_departements"} <= tables
-        steps = [_BUILD_CONTRACTS, _BUILD_SUPPLIERS, _build_buyers(has_reference), _BUILD_QUARANTINE]
+        steps = [
+            _build_buyers(has_reference),
+            _BUILD_CONTRACTS,
+            _BUILD_CONTRACTS_BY_DATE,
+            _BUILD_BUYER_YEARS,
+            _BUILD_SUPPLIERS,
+            _BUILD_QUARANTINE,
+        ]
         steps.append(_BUILD_SEARCH_REFERENCE if has_reference else _BUILD_SEARCH_BUYERS)
         if "buyer_collectivites" in tables:
             # A view over every contract in the warehouse: materialised once here.
@@ -278,6 +330,9 @@ class Store:
         self.warehouse = warehouse
         self._memo: dict[str, Any] = {}
         self._memo_lock = threading.Lock()
+        self._pool: list[duckdb.DuckDBPyConnection] = []
+        self._pool_lock = threading.Lock()
+        self._closed = False
         started = time.perf_counter()
         target = snapshot_path(warehouse, directory)
         rebuilt = _current_fingerprint(target) != fingerprint(warehouse)
@@ -318,13 +373,29 @@ class Store:
 
     @contextmanager
     def cursor(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A fresh connection to the same database, for one request (DuckDB cursors are not shared)."""
-        con = self._root.cursor()
-        try:
+        """A connection to the same database for one request, taken from a pool (a DuckDB connection
+        serves one request at a time; creating and configuring one costs about half a millisecond)."""
+        with self._pool_lock:
+            con = self._pool.pop() if self._pool else None
+        if con is None:
+            con = self._root.cursor()
             con.execute(f"SET search_path = '{SEARCH_PATH}'")
+        healthy = False
+        try:
             yield con
+            healthy = True
         finally:
-            con.close()
+            with self._pool_lock:
+                if healthy and not self._closed and len(self._pool) < POOL_SIZE:
+                    self._pool.append(con)
+                    con = None
+            if con is not None:
+                con.close()
 
     def close(self) -> None:
+        with self._pool_lock:
+            self._closed = True
+            pool, self._pool = self._pool, []
+        for con in pool:
+            con.close()
         self._root.close()

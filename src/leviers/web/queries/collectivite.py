@@ -1,13 +1,33 @@
-"""One collectivité (or any public buyer): identity, yearly trend, data completeness."""
+"""One collectivité (or any public buyer): identity, yearly trend, data completeness.
+
+The page runs few queries: the serving copy's per-buyer yearly counts give the trend and the
+completeness together; the latest contracts come from the contracts sorted by buyer.
+"""
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 import duckdb
 
-from leviers.web.queries import one, rows
-from leviers.web.queries.national import with_shares
+from leviers.web.queries import one, rows, share
+
+_YEARLY = """
+SELECT annee, motif_social_inconnu, contrats, montant, social_connu, avec_social, environnement_connu,
+       avec_environnement, contrats_synthetiques, format_2024, montant_publie, date_publiee,
+       procedure_publiee, cpv_publie, titulaire_publie, offres_publiees
+FROM web_buyer_years WHERE siren = ?
+"""
+
+YEAR_FIELDS = (
+    "contrats", "social_connu", "avec_social", "environnement_connu", "avec_environnement",
+    "contrats_synthetiques",
+)  # fmt: skip
+COMPLETENESS_FIELDS = (
+    "contrats", "format_2024", "montant_publie", "date_publiee", "procedure_publiee", "cpv_publie",
+    "titulaire_publie", "offres_publiees", "social_connu", "environnement_connu",
+)  # fmt: skip
 
 
 def identity(con: duckdb.DuckDBPyConnection, siren: str, *, reference: bool) -> dict[str, Any] | None:
@@ -29,7 +49,8 @@ def identity(con: duckdb.DuckDBPyConnection, siren: str, *, reference: bool) -> 
             SELECT c.siren, c.type, c.type_libelle, c.nature, c.nature_libelle, c.code, c.nom, c.population,
                    c.departement_code, d.nom AS departement_nom, d.collectivite_siren AS departement_siren,
                    c.region_code, r.nom AS region_nom, r.collectivite_siren AS region_siren,
-                   c.epci_siren, e.nom AS epci_nom, c.competences, c.groupe_pairs, c.tranche_libelle
+                   c.epci_siren, e.nom AS epci_nom, c.competences, c.groupe_pairs, c.tranche_population,
+                   c.tranche_libelle
             FROM ref_collectivites AS c
             LEFT JOIN ref_departements AS d ON d.code = c.departement_code
             LEFT JOIN ref_regions AS r ON r.code = c.region_code
@@ -40,7 +61,7 @@ def identity(con: duckdb.DuckDBPyConnection, siren: str, *, reference: bool) -> 
         )
     if buyer is None and official is None:
         return None
-    result: dict[str, Any] = {
+    return {
         "siren": siren,
         "collectivite": official is not None,
         "nom": (official or {}).get("nom") or (buyer or {}).get("nom") or f"Acheteur {siren}",
@@ -49,59 +70,55 @@ def identity(con: duckdb.DuckDBPyConnection, siren: str, *, reference: bool) -> 
         "reference": official,
         "acheteur": buyer,
     }
-    return result
+
+
+def yearly_and_completeness(
+    con: duckdb.DuckDBPyConnection, siren: str
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """The buyer's figures by year of notification, and what is published for its contracts."""
+    found = rows(con, _YEARLY, [siren])
+    years: dict[int | None, dict[str, Any]] = {}
+    completeness: Counter[str] = Counter()
+    reasons: Counter[str | None] = Counter()
+    for r in found:
+        year = years.setdefault(
+            r["annee"], {"annee": r["annee"], "montant": None, **dict.fromkeys(YEAR_FIELDS, 0)}
+        )
+        for key in YEAR_FIELDS:
+            year[key] += r[key]
+        if r["montant"] is not None:
+            year["montant"] = (year["montant"] or 0) + r["montant"]
+        for key in COMPLETENESS_FIELDS:
+            completeness[key] += r[key]
+        unknown = r["contrats"] - r["social_connu"]
+        if unknown:
+            reasons[r["motif_social_inconnu"]] += unknown
+    ordered = sorted(years.values(), key=lambda y: (y["annee"] is None, y["annee"] or 0))
+    for year in ordered:
+        year["part_social"] = share(year["avec_social"], year["social_connu"])
+        year["part_environnement"] = share(year["avec_environnement"], year["environnement_connu"])
+    result: dict[str, Any] = {key: completeness[key] for key in COMPLETENESS_FIELDS}
+    result["format_2019"] = result["contrats"] - result["format_2024"]
+    result["social_inconnu_motifs"] = [
+        {"motif": motif, "contrats": count} for motif, count in reasons.most_common()
+    ]
+    return ordered, result
 
 
 def by_year(con: duckdb.DuckDBPyConnection, siren: str) -> list[dict[str, Any]]:
-    found = rows(
-        con,
-        """
-        SELECT year(date_notification)                         AS annee,
-               count(*)                                        AS contrats,
-               sum(montant)                                    AS montant,
-               count(has_social)                               AS social_connu,
-               count(*) FILTER (WHERE has_social)              AS avec_social,
-               count(has_environmental)                        AS environnement_connu,
-               count(*) FILTER (WHERE has_environmental)       AS avec_environnement,
-               count(*) FILTER (WHERE synthetic)               AS contrats_synthetiques
-        FROM contracts WHERE acheteur_siren = ?
-        GROUP BY ALL ORDER BY annee NULLS LAST
-        """,
-        [siren],
-    )
-    return [with_shares(r) for r in found]
+    return yearly_and_completeness(con, siren)[0]
 
 
-def completeness(con: duckdb.DuckDBPyConnection, siren: str) -> dict[str, Any]:
-    """How much of what the pages need is published for this buyer's contracts."""
-    found = one(
+def latest_contracts(con: duckdb.DuckDBPyConnection, siren: str, limit: int = 10) -> list[dict[str, Any]]:
+    return rows(
         con,
         """
-        SELECT count(*)                                            AS contrats,
-               count(*) FILTER (WHERE schema_version = '2.0')      AS format_2024,
-               count(*) FILTER (WHERE schema_version <> '2.0')     AS format_2019,
-               count(montant)                                      AS montant_publie,
-               count(date_notification)                            AS date_publiee,
-               count(procedure)                                    AS procedure_publiee,
-               count(cpv)                                          AS cpv_publie,
-               count(has_social)                                   AS social_connu,
-               count(has_environmental)                            AS environnement_connu,
-               count(*) FILTER (WHERE titulaire_ids IS NOT NULL)   AS titulaire_publie,
-               count(offres_recues)                                AS offres_publiees
+        SELECT contract_key, id, objet, montant, date_notification, procedure, synthetic AS synthetique
         FROM contracts WHERE acheteur_siren = ?
+        ORDER BY date_notification DESC NULLS LAST, contract_key LIMIT ?
         """,
-        [siren],
+        [siren, limit],
     )
-    assert found is not None
-    found["social_inconnu_motifs"] = rows(
-        con,
-        """
-        SELECT social_unknown AS motif, count(*) AS contrats FROM contracts
-        WHERE acheteur_siren = ? AND has_social IS NULL GROUP BY 1 ORDER BY 2 DESC
-        """,
-        [siren],
-    )
-    return found
 
 
 def concessions(con: duckdb.DuckDBPyConnection, siren: str) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from typing import Any
 import duckdb
 
 from leviers.web.queries import one, rows
+from leviers.web.store import LIST_SEPARATOR
 
 # Sort keys offered to users → (label, ORDER BY terms); contract_key last so pages never overlap.
 SORTS: dict[str, tuple[str, list[tuple[str, str]]]] = {
@@ -74,6 +75,10 @@ class ContractFilters:
     def to_dict(self) -> dict[str, Any]:
         return {k: v for k, v in asdict(self).items() if v is not None}
 
+    def table(self) -> str:
+        """The copy to read: sorted by buyer when one is asked, else by date (see leviers.web.store)."""
+        return "contracts" if self.acheteur else "contracts_by_date"
+
     def where(self) -> tuple[str, list[Any]]:
         clauses: list[str] = []
         params: list[Any] = []
@@ -131,15 +136,35 @@ class ContractFilters:
         return (" AND ".join(clauses) or "true"), params
 
 
+# Columns of a page of results; the serving copy carries the buyer's display name (acheteur_libelle).
 _ROW_COLUMNS = """
-    c.contract_key, c.acheteur_siren, c.acheteur_id,
-    coalesce(b.nom, c.acheteur_nom) AS acheteur_nom,
-    c.id, c.objet, c.nature, c.procedure, c.cpv, c.montant, c.date_notification, c.duree_mois,
-    c.lieu_code, c.considerations_sociales, c.considerations_environnementales,
-    c.has_social, c.social_unknown, c.has_environmental, c.env_unknown,
-    c.marche_innovant, c.offres_recues, c.titulaire_ids, c.titulaire_noms,
-    c.schema_version, c.source_format, c.synthetic AS synthetique
+    contract_key, acheteur_siren, acheteur_id, acheteur_libelle AS acheteur_nom,
+    id, objet, nature, procedure, cpv, montant, date_notification, duree_mois,
+    lieu_code, considerations_sociales_texte, considerations_environnementales_texte,
+    has_social, social_unknown, has_environmental, env_unknown,
+    marche_innovant, offres_recues, titulaires_ids_texte, titulaires_noms_texte,
+    schema_version, source_format, synthetic AS synthetique
 """
+
+# Text columns of the serving copy → the lists they hold (unknown stays None, an empty name None).
+_LISTS = {
+    "considerations_sociales_texte": "considerations_sociales",
+    "considerations_environnementales_texte": "considerations_environnementales",
+    "titulaires_ids_texte": "titulaire_ids",
+    "titulaires_noms_texte": "titulaire_noms",
+}
+
+
+def _split_lists(row: dict[str, Any]) -> dict[str, Any]:
+    for text, name in _LISTS.items():
+        value = row.pop(text)
+        if value is None:
+            row[name] = None
+        elif value == "" and name.startswith("considerations"):
+            row[name] = []  # published as an empty list
+        else:
+            row[name] = [item or None for item in value.split(LIST_SEPARATOR)]
+    return row
 
 
 def count(con: duckdb.DuckDBPyConnection, filters: ContractFilters) -> dict[str, Any]:
@@ -149,7 +174,7 @@ def count(con: duckdb.DuckDBPyConnection, filters: ContractFilters) -> dict[str,
         f"""
         SELECT count(*) AS contrats, sum(montant) AS montant, count(montant) AS montant_connu,
                count(*) FILTER (WHERE synthetic) AS contrats_synthetiques
-        FROM contracts WHERE {where}
+        FROM {filters.table()} WHERE {where}
         """,
         params,
     )
@@ -161,18 +186,12 @@ def page(
     con: duckdb.DuckDBPyConnection, filters: ContractFilters, *, sort: str, limit: int, offset: int
 ) -> list[dict[str, Any]]:
     where, params = filters.where()
-    return rows(
+    found = rows(
         con,
-        f"""
-        WITH selected AS (
-            SELECT * FROM contracts WHERE {where} ORDER BY {order_by(sort)} LIMIT ? OFFSET ?
-        )
-        SELECT {_ROW_COLUMNS}
-        FROM selected AS c LEFT JOIN web_buyers AS b ON b.siren = c.acheteur_siren
-        ORDER BY {order_by(sort, "c.")}
-        """,
+        f"SELECT {_ROW_COLUMNS} FROM {filters.table()} WHERE {where} ORDER BY {order_by(sort)} LIMIT ? OFFSET ?",
         [*params, limit, offset],
     )
+    return [_split_lists(row) for row in found]
 
 
 def choices(con: duckdb.DuckDBPyConnection) -> dict[str, list[dict[str, Any]]]:
@@ -202,7 +221,7 @@ EXPORT_COLUMNS: list[tuple[str, str]] = [
     ("uid", "c.uid"),
     ("acheteur_siren", "c.acheteur_siren"),
     ("acheteur_siret", "c.acheteur_id"),
-    ("acheteur_nom", "coalesce(b.nom, c.acheteur_nom)"),
+    ("acheteur_nom", "c.acheteur_libelle"),
     ("id", "c.id"),
     ("objet", "c.objet"),
     ("nature", "c.nature"),
@@ -214,16 +233,16 @@ EXPORT_COLUMNS: list[tuple[str, str]] = [
     ("duree_mois", "c.duree_mois"),
     ("lieu_execution_code", "c.lieu_code"),
     ("lieu_execution_type", "c.lieu_type_code"),
-    ("considerations_sociales", "array_to_string(c.considerations_sociales, ' | ')"),
-    ("considerations_environnementales", "array_to_string(c.considerations_environnementales, ' | ')"),
+    ("considerations_sociales", "replace(c.considerations_sociales_texte, chr(31), ' | ')"),
+    ("considerations_environnementales", "replace(c.considerations_environnementales_texte, chr(31), ' | ')"),
     ("consideration_sociale", "c.has_social"),
     ("consideration_sociale_inconnue_car", "c.social_unknown"),
     ("consideration_environnementale", "c.has_environmental"),
     ("consideration_environnementale_inconnue_car", "c.env_unknown"),
     ("marche_innovant", "c.marche_innovant"),
     ("offres_recues", "c.offres_recues"),
-    ("titulaires_id", "array_to_string(c.titulaire_ids, ' | ')"),
-    ("titulaires_nom", "array_to_string(c.titulaire_noms, ' | ')"),
+    ("titulaires_id", "replace(c.titulaires_ids_texte, chr(31), ' | ')"),
+    ("titulaires_nom", "replace(c.titulaires_noms_texte, chr(31), ' | ')"),
     ("modifications", "c.modification_count"),
     ("format", "c.schema_version"),
     ("source", "c.source_format"),
@@ -240,8 +259,7 @@ def export_batches(
     result = con.execute(
         f"""
         SELECT {columns}
-        FROM (SELECT * FROM contracts WHERE {where}) AS c
-        LEFT JOIN web_buyers AS b ON b.siren = c.acheteur_siren
+        FROM {filters.table()} AS c WHERE {where}
         ORDER BY {order_by(sort, "c.")}
         """,
         params,

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
+import duckdb
 from fastapi import APIRouter, Path
 from fastapi.responses import Response
 
@@ -12,7 +13,6 @@ from leviers.web.definitions import DEFINITIONS
 from leviers.web.deps import PAGES, Con, StoreDep
 from leviers.web.errors import NotFound
 from leviers.web.queries import collectivite as q
-from leviers.web.queries import contracts as contract_queries
 from leviers.web.queries import share
 from leviers.web.render import Page
 
@@ -39,30 +39,22 @@ def collectivite(siren: Siren, con: Con, store: StoreDep) -> Page:
             f"Aucune collectivité ni aucun acheteur public connu avec le SIREN {siren} : vérifiez le numéro "
             "ou cherchez par nom depuis l'accueil."
         )
-    years = q.by_year(con, siren)
-    totals = {
-        "contrats": sum(r["contrats"] for r in years),
-        "montant": sum(r["montant"] or 0 for r in years)
-        if any(r["montant"] is not None for r in years)
-        else None,
-        "social_connu": sum(r["social_connu"] for r in years),
-        "avec_social": sum(r["avec_social"] for r in years),
-        "environnement_connu": sum(r["environnement_connu"] for r in years),
-        "avec_environnement": sum(r["avec_environnement"] for r in years),
-        "contrats_synthetiques": sum(r["contrats_synthetiques"] for r in years),
-    }
+    years, completeness = q.yearly_and_completeness(con, siren)
+    totals: dict[str, Any] = {key: sum(r[key] for r in years) for key in q.YEAR_FIELDS}
+    amounts = [r["montant"] for r in years if r["montant"] is not None]
+    totals["montant"] = sum(amounts) if amounts else None
     totals["part_social"] = share(totals["avec_social"], totals["social_connu"])
     totals["part_environnement"] = share(totals["avec_environnement"], totals["environnement_connu"])
-    filters = contract_queries.ContractFilters(acheteur=siren)
-    latest = (
-        contract_queries.page(con, filters, sort="date", limit=10, offset=0) if totals["contrats"] else []
-    )
+    latest = q.latest_contracts(con, siren) if totals["contrats"] else []
+    has_concessions = store.memo("has_concessions", _has_concessions)
     data = {
         "collectivite": who,
         "chiffres": totals,
         "par_annee": years,
-        "completude": q.completeness(con, siren),
-        "concessions": q.concessions(con, siren),
+        "completude": completeness,
+        "concessions": q.concessions(con, siren)
+        if has_concessions
+        else {"concessions": 0, "valeur_globale": None},
         "derniers_contrats": latest,
         "synthetique": totals["contrats_synthetiques"] > 0,
         "url_contrats": f"/contrats?acheteur={siren}",
@@ -80,6 +72,11 @@ def collectivite(siren: Siren, con: Con, store: StoreDep) -> Page:
         "chart_shares": charts.yearly_shares(years, title=who["nom"]),
     }
     return Page("collectivite.html", who["nom"], data, context)
+
+
+def _has_concessions(con: duckdb.DuckDBPyConnection) -> bool:
+    row = con.execute("SELECT count(*) FROM concessions").fetchone()
+    return bool(row and row[0])
 
 
 CHARTS = {

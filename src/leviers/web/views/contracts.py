@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
@@ -115,13 +115,16 @@ def contracts(
         "environment_choices": {key: label for key, (label, _) in q.ENVIRONMENT_CHOICES.items()},
         "page_params": {**params, "par_page": par_page if par_page != 50 else None},
         "form": asdict(filters),
-        "buyer": _buyer_name(con, filters.acheteur) if filters.acheteur else None,
+        "buyer": _buyer_name(con, filters.acheteur, found) if filters.acheteur else None,
     }
     title = "Contrats" + (f" — page {page}" if page > 1 else "")
     return Page("contracts.html", title, data, context, fragment="results")
 
 
-def _buyer_name(con: Con, identifier: str) -> str | None:
+def _buyer_name(con: Con, identifier: str, rows: list[dict[str, Any]]) -> str | None:
+    if rows:
+        name = rows[0]["acheteur_nom"]
+        return str(name) if name else None
     found = con.execute("SELECT nom FROM web_buyers WHERE siren = ?", [identifier[:9]]).fetchone()
     return str(found[0]) if found and found[0] else None
 
