@@ -180,7 +180,7 @@ def _with_generator(path: Path, contracts: int, seed: int) -> str | None:
     """The national-scale synthetic file of `leviers synth decp`, ingested as any file; None when the
     generator is not available in this tree."""
     try:
-        from leviers.decp.synth import Options, generate_decp  # type: ignore[import-not-found]
+        from leviers.decp.synth import Options, generate_decp
     except ImportError:
         return None
     from leviers.ingestion import ingest_paths
@@ -419,6 +419,20 @@ def sample_buyers(db: Path, count: int = SAMPLE_BUYERS) -> list[str]:
     return sorted(set(rng.choices(sirens, weights=weights, k=count)))
 
 
+def data_years(db: Path) -> list[int]:
+    """The notification years present (the generator covers 2024-2025 by default)."""
+    import duckdb
+
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        rows = con.execute(
+            "SELECT DISTINCT year(date_notification) FROM contracts WHERE date_notification IS NOT NULL ORDER BY 1"
+        ).fetchall()
+    finally:
+        con.close()
+    return [int(r[0]) for r in rows][-7:]
+
+
 def compare_queries(db: Path, cache: Path, sirens: list[str]) -> dict[str, float]:
     """Median time of the collectivité page's queries, on the warehouse as loaded and on the
     serving copy (same DuckDB settings, one client)."""
@@ -571,12 +585,13 @@ def main() -> None:
     cache = WORK / "cache"
     shutil.rmtree(cache, ignore_errors=True)
     buyers = sample_buyers(db)
+    years = data_years(db)
     processes = int(os.environ.get("LEVIERS_BENCH_WEB_PROCESSES", "1"))
     server = Server(db, cache, processes)
     print(f"serveur prêt en {server.startup_s:.1f} s sur {server.base}")
     pages = {
         "collectivite": [f"/collectivites/{s}" for s in buyers],
-        "contrats_acheteur": [f"/contrats?acheteur={s}&annee=2024" for s in buyers],
+        "contrats_acheteur": [f"/contrats?acheteur={s}&annee={years[-1]}" for s in buyers],
         "contrats_national": [f"/contrats?annee={y}&social=avec&tri=montant" for y in (2024, 2025)]
         + [f"/contrats?annee={y}&procedure=Appel+d%27offres+ouvert" for y in range(2019, 2026)],
     }

@@ -289,7 +289,7 @@ def build_snapshot(
                 "CREATE TABLE buyer_collectivites AS "
                 "SELECT * FROM wh.buyer_collectivites ORDER BY acheteur_siren"
             )
-        progress.start("Préparation de la copie de lecture du tableau de bord", total=len(steps))
+        progress.start("Préparation de la copie de lecture du tableau de bord", total=len(steps), unit="étapes")
         for statement in steps:
             con.execute(statement)
             progress.advance()

@@ -62,7 +62,7 @@ def collectivites_covered(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]
         """
         SELECT collectivite_type AS type, type_libelle, count(*) AS acheteurs, sum(contracts) AS contrats
         FROM buyer_collectivites
-        GROUP BY ALL
-        ORDER BY type = 'autre', acheteurs DESC
+        GROUP BY collectivite_type, type_libelle
+        ORDER BY collectivite_type = 'autre', acheteurs DESC
         """,
     )
