@@ -100,7 +100,7 @@ def test_search_collectivite_filter_export(watched: Watched, base_url: str) -> N
     page.locator('[data-vega-spec][data-rendered="1"] svg').first.wait_for()
     watched.shot("02-collectivite")
 
-    page.get_by_role("link", name=re.compile(r"Voir et filtrer ses \d+ contrats")).click()
+    page.get_by_role("link", name="Voir, filtrer et exporter tous ses contrats").click()
     page.wait_for_url(re.compile(r"/contrats\?acheteur=200053403"))
     total = int(page.locator(".summary strong").inner_text().replace("\u202f", ""))
     assert total == 53
@@ -149,6 +149,8 @@ PAGE_TYPES = {
     "conseil-contrat": "/conseil/contrat?initiative=organisme&contrepartie_individualisee=non&service_public_risque=non&activite_economique=oui&montant_annuel=150000&aides_trois_ans=450000",
     "kit": "/kit",
     "couverture": "/couverture?region=75&seuil=20&nouveaux=3",
+    "carte": "/carte?region=75&maille=epci&indicateur=contracts&annee=2024",
+    "methode": "/methode",
     "kit-fiche": "/kit/intro.ess",
     "erreur-404": "/page-absente",
 }

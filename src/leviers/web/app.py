@@ -30,9 +30,11 @@ VIEW_MODULES = [
     "leviers.web.views.collectivite",
     "leviers.web.views.contracts",
     "leviers.web.views.sources",
+    "leviers.web.views.method",
     "leviers.web.views.advice",
     "leviers.web.views.kit",
     "leviers.web.views.coverage",
+    "leviers.web.views.territory",
     "leviers.web.views.api_docs",
 ]
 

@@ -1,8 +1,8 @@
 """Definitions of the plain counts the pages show beside the catalogue's indicators.
 
 Each figure on a page links to its definition (a <details> next to it, and the method page).
-Indicators proper (shares against the PNAD targets, SPASER estimate, peers…) come from the
-indicator catalogue; these are the counts every page needs to say what it is looking at.
+Indicators proper (shares against the PNAD targets, SPASER estimate, peers…) are defined in the
+indicator catalogue (leviers.indicators); these are the plain counts the pages add around them.
 """
 
 from __future__ import annotations
@@ -54,24 +54,6 @@ DEFINITIONS: dict[str, Definition] = {
             "Période couverte",
             "Dates de notification la plus ancienne et la plus récente des contrats chargés.",
             "Les contrats sans date de notification ne comptent pas dans la période.",
-        ),
-        Definition(
-            "part_social",
-            "Part avec considération sociale",
-            "Part des contrats dont on sait s'ils portent une considération sociale qui en portent au "
-            "moins une : clause sociale, critère social ou marché réservé.",
-            "Seuls les contrats au format 2024 (notifiés depuis le 1er janvier 2024) renseignent ce champ. "
-            "Les contrats au format 2019 et ceux dont le champ est vide ou marqué « NC »/« MQ » sont "
-            "inconnus : ils sont exclus du dénominateur et comptés à part, jamais comme « non ». "
-            "Objectif du PNAD 2022-2025 : 30 % des contrats en 2025.",
-        ),
-        Definition(
-            "part_environnement",
-            "Part avec considération environnementale",
-            "Part des contrats dont on sait s'ils portent une considération environnementale qui en portent "
-            "au moins une : clause ou critère environnemental.",
-            "Même règle que pour la considération sociale : format 2024 seulement, inconnus exclus du "
-            "dénominateur et comptés à part. Objectif du PNAD 2022-2025 : 100 % des contrats en 2025.",
         ),
         Definition(
             "connu",

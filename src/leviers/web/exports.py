@@ -125,7 +125,7 @@ def write_workbook(store: Store, filters: q.ContractFilters, sort: str, path: st
             ]
             lines += [
                 (f"Définition : {DEFINITIONS[k].label}", DEFINITIONS[k].rule)
-                for k in ("contrats", "montant", "part_social")
+                for k in ("contrats", "montant", "connu")
             ]
             about.set_column(0, 0, 28)
             about.set_column(1, 1, 120)

@@ -8,6 +8,7 @@ edge appears once in each of the two communes), which is what makes this exact (
 
 from __future__ import annotations
 
+import itertools
 import threading
 from collections import defaultdict
 from collections.abc import Mapping
@@ -35,7 +36,7 @@ def _rings(geometry: dict[str, Any]) -> list[list[list[float]]]:
 def _edges(geometry: dict[str, Any]) -> list[Edge]:
     found: list[Edge] = []
     for ring in _rings(geometry):
-        for a, b in zip(ring, ring[1:], strict=False):
+        for a, b in itertools.pairwise(ring):
             p, q = (float(a[0]), float(a[1])), (float(b[0]), float(b[1]))
             if p != q:
                 found.append((p, q) if p <= q else (q, p))

@@ -34,7 +34,7 @@ from leviers.progress import NoProgress, Progress
 from leviers.warehouse import SCHEMA_VERSION
 
 # Bump when the serving copy's content changes, so older copies are rebuilt.
-SNAPSHOT_VERSION = 5
+SNAPSHOT_VERSION = 8
 
 SEARCH_PATH = "snap.main,wh.main"
 
@@ -161,32 +161,6 @@ FROM contracts
 ORDER BY date_notification, contract_key
 """
 
-# Per buyer, year and reason why the social consideration is unknown: every count the collectivité
-# page shows, so that the page reads a few rows instead of the buyer's contracts.
-_BUILD_BUYER_YEARS = """
-CREATE TABLE web_buyer_years AS
-SELECT acheteur_siren                                      AS siren,
-       year(date_notification)                             AS annee,
-       social_unknown                                      AS motif_social_inconnu,
-       count(*)                                            AS contrats,
-       sum(montant)                                        AS montant,
-       count(has_social)                                   AS social_connu,
-       count(*) FILTER (WHERE has_social)                  AS avec_social,
-       count(has_environmental)                            AS environnement_connu,
-       count(*) FILTER (WHERE has_environmental)           AS avec_environnement,
-       count(*) FILTER (WHERE synthetic)                   AS contrats_synthetiques,
-       count(*) FILTER (WHERE schema_version = '2.0')      AS format_2024,
-       count(montant)                                      AS montant_publie,
-       count(date_notification)                            AS date_publiee,
-       count(procedure)                                    AS procedure_publiee,
-       count(cpv)                                          AS cpv_publie,
-       count(titulaires_ids_texte)                         AS titulaire_publie,
-       count(offres_recues)                                AS offres_publiees
-FROM contracts
-GROUP BY ALL
-ORDER BY siren, annee
-"""
-
 # The quarantine summarised by file, field and reason (numbers inside reasons folded together).
 _BUILD_QUARANTINE = """
 CREATE TABLE web_quarantine AS
@@ -260,8 +234,12 @@ def build_snapshot(
     building = target.with_name(target.name + f".{os.getpid()}.building")
     building.unlink(missing_ok=True)
     stamp = fingerprint(warehouse)
-    con = duckdb.connect(str(building), config={"memory_limit": memory_limit})
+    # The copy is attached as `snap` next to the warehouse `wh`, as when it is served, so that core
+    # functions run here (indicators) see the same namespace.
+    con = duckdb.connect(":memory:", config={"memory_limit": memory_limit})
     try:
+        con.execute(f"ATTACH {_quote(building)} AS snap")
+        con.execute("USE snap")
         try:
             con.execute(f"ATTACH {_quote(warehouse)} AS wh (READ_ONLY)")
         except duckdb.Error as exc:
@@ -274,11 +252,10 @@ def build_snapshot(
                 f"{', '.join(sorted(missing))}) : créez-le avec `leviers ingest`."
             )
         has_reference = {"ref_collectivites", "ref_communes", "ref_departements"} <= tables
-        steps = [
+        steps: list[str | Callable[[duckdb.DuckDBPyConnection], None]] = [
             _build_buyers(has_reference),
             _BUILD_CONTRACTS,
             _BUILD_CONTRACTS_BY_DATE,
-            _BUILD_BUYER_YEARS,
             _BUILD_SUPPLIERS,
             _BUILD_QUARANTINE,
         ]
@@ -289,17 +266,27 @@ def build_snapshot(
                 "CREATE TABLE buyer_collectivites AS "
                 "SELECT * FROM wh.buyer_collectivites ORDER BY acheteur_siren"
             )
-        progress.start("Préparation de la copie de lecture du tableau de bord", total=len(steps), unit="étapes")
-        for statement in steps:
-            con.execute(statement)
+        from leviers.web.indicators import build_indicator_tables
+
+        steps.append(build_indicator_tables)
+        progress.start(
+            "Préparation de la copie de lecture du tableau de bord", total=len(steps), unit="étapes"
+        )
+        for step in steps:
+            con.execute(f"SET search_path = '{SEARCH_PATH}'")
+            if isinstance(step, str):
+                con.execute(step)
+            else:
+                step(con)
             progress.advance()
         con.execute("CREATE TABLE web_meta (key VARCHAR, value VARCHAR)")
         con.execute(
             "INSERT INTO web_meta VALUES ('fingerprint', ?), ('warehouse', ?)", [stamp, str(warehouse)]
         )
-        row = con.execute("SELECT count(*) FROM contracts").fetchone()
+        row = con.execute("SELECT count(*) FROM snap.contracts").fetchone()
         con.execute("DETACH wh")
-        con.execute("CHECKPOINT")
+        con.execute("USE memory")
+        con.execute("DETACH snap")
     except BaseException:
         con.close()
         building.unlink(missing_ok=True)

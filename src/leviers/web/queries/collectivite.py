@@ -1,33 +1,13 @@
-"""One collectivité (or any public buyer): identity, yearly trend, data completeness.
-
-The page runs few queries: the serving copy's per-buyer yearly counts give the trend and the
-completeness together; the latest contracts come from the contracts sorted by buyer.
-"""
+"""One collectivité (or any public buyer): who it is, and its latest contracts (its indicators are
+read from the serving copy, see leviers.web.indicators)."""
 
 from __future__ import annotations
 
-from collections import Counter
 from typing import Any
 
 import duckdb
 
-from leviers.web.queries import one, rows, share
-
-_YEARLY = """
-SELECT annee, motif_social_inconnu, contrats, montant, social_connu, avec_social, environnement_connu,
-       avec_environnement, contrats_synthetiques, format_2024, montant_publie, date_publiee,
-       procedure_publiee, cpv_publie, titulaire_publie, offres_publiees
-FROM web_buyer_years WHERE siren = ?
-"""
-
-YEAR_FIELDS = (
-    "contrats", "social_connu", "avec_social", "environnement_connu", "avec_environnement",
-    "contrats_synthetiques",
-)  # fmt: skip
-COMPLETENESS_FIELDS = (
-    "contrats", "format_2024", "montant_publie", "date_publiee", "procedure_publiee", "cpv_publie",
-    "titulaire_publie", "offres_publiees", "social_connu", "environnement_connu",
-)  # fmt: skip
+from leviers.web.queries import one, rows
 
 
 def identity(con: duckdb.DuckDBPyConnection, siren: str, *, reference: bool) -> dict[str, Any] | None:
@@ -72,43 +52,6 @@ def identity(con: duckdb.DuckDBPyConnection, siren: str, *, reference: bool) -> 
     }
 
 
-def yearly_and_completeness(
-    con: duckdb.DuckDBPyConnection, siren: str
-) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """The buyer's figures by year of notification, and what is published for its contracts."""
-    found = rows(con, _YEARLY, [siren])
-    years: dict[int | None, dict[str, Any]] = {}
-    completeness: Counter[str] = Counter()
-    reasons: Counter[str | None] = Counter()
-    for r in found:
-        year = years.setdefault(
-            r["annee"], {"annee": r["annee"], "montant": None, **dict.fromkeys(YEAR_FIELDS, 0)}
-        )
-        for key in YEAR_FIELDS:
-            year[key] += r[key]
-        if r["montant"] is not None:
-            year["montant"] = (year["montant"] or 0) + r["montant"]
-        for key in COMPLETENESS_FIELDS:
-            completeness[key] += r[key]
-        unknown = r["contrats"] - r["social_connu"]
-        if unknown:
-            reasons[r["motif_social_inconnu"]] += unknown
-    ordered = sorted(years.values(), key=lambda y: (y["annee"] is None, y["annee"] or 0))
-    for year in ordered:
-        year["part_social"] = share(year["avec_social"], year["social_connu"])
-        year["part_environnement"] = share(year["avec_environnement"], year["environnement_connu"])
-    result: dict[str, Any] = {key: completeness[key] for key in COMPLETENESS_FIELDS}
-    result["format_2019"] = result["contrats"] - result["format_2024"]
-    result["social_inconnu_motifs"] = [
-        {"motif": motif, "contrats": count} for motif, count in reasons.most_common()
-    ]
-    return ordered, result
-
-
-def by_year(con: duckdb.DuckDBPyConnection, siren: str) -> list[dict[str, Any]]:
-    return yearly_and_completeness(con, siren)[0]
-
-
 def latest_contracts(con: duckdb.DuckDBPyConnection, siren: str, limit: int = 10) -> list[dict[str, Any]]:
     return rows(
         con,
@@ -119,14 +62,3 @@ def latest_contracts(con: duckdb.DuckDBPyConnection, siren: str, limit: int = 10
         """,
         [siren, limit],
     )
-
-
-def concessions(con: duckdb.DuckDBPyConnection, siren: str) -> dict[str, Any]:
-    found = one(
-        con,
-        "SELECT count(*) AS concessions, sum(valeur_globale) AS valeur_globale FROM concessions "
-        "WHERE autorite_concedante_siren = ?",
-        [siren],
-    )
-    assert found is not None
-    return found
