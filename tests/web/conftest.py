@@ -29,7 +29,7 @@ def build_warehouse(path: Path, files: list[Path]) -> Path:
 
 
 def make_app(warehouse: Path, cache: Path, **settings: object) -> FastAPI:
-    options: dict[str, object] = {"rate_limit_per_minute": None, **settings}
+    options: dict[str, object] = {"rate_limit_per_minute": None, "isolated_build": False, **settings}
     return create_app(WebSettings(db_path=warehouse, cache_dir=cache, **options))  # type: ignore[arg-type]
 
 

@@ -182,3 +182,12 @@ def test_supplier_filter_by_siren_and_name(client: TestClient) -> None:
     name = with_supplier["titulaire_noms"][0]
     by_name = client.get("/api/v1/contrats", params={"titulaire": name, "par_page": 500}).json()
     assert with_supplier["contract_key"] in [c["contract_key"] for c in by_name["contrats"]]
+
+
+def test_totals_for_one_buyer_from_one_query_match_the_count(client: TestClient) -> None:
+    siren = client.get("/api/v1/contrats?annee=2024&par_page=10").json()["contrats"][0]["acheteur_siren"]
+    first = client.get(f"/api/v1/contrats?acheteur={siren}&par_page=10").json()
+    beyond = client.get(f"/api/v1/contrats?acheteur={siren}&page=9999").json()  # totals from count()
+    assert first["total"] == beyond["total"]
+    assert beyond["contrats"] == []
+    assert first["total"]["contrats"] >= len(first["contrats"]) > 0

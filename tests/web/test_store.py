@@ -58,3 +58,17 @@ def test_not_a_leviers_warehouse(tmp_path: Path) -> None:
     duckdb.connect(str(other)).close()
     with pytest.raises(WarehouseError, match="tables absentes"):
         Store(other, directory=tmp_path / "cache")
+
+
+def test_copy_built_in_a_child_process(small_warehouse: Path, tmp_path: Path) -> None:
+    store = Store(small_warehouse, directory=tmp_path, isolated_build=True)
+    assert store.snapshot.rebuilt
+    assert store.snapshot.contracts == 7
+    store.close()
+
+
+def test_child_build_errors_come_back_in_french(tmp_path: Path) -> None:
+    other = tmp_path / "autre.duckdb"
+    duckdb.connect(str(other)).close()
+    with pytest.raises(WarehouseError, match="tables absentes"):
+        Store(other, directory=tmp_path / "cache", isolated_build=True)

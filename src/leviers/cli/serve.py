@@ -27,8 +27,14 @@ def serve(
         str, typer.Option("--memoire", help="Mémoire maximale de DuckDB dans le serveur (ex. 1GB, 512MB).")
     ] = "1GB",
     threads: Annotated[
-        int, typer.Option("--fils", min=0, help="Fils d'exécution de DuckDB (0 : autant que de cœurs).")
-    ] = 0,
+        int,
+        typer.Option(
+            "--fils",
+            min=0,
+            help="Fils d'exécution de DuckDB par processus (1 : les requêtes des visiteurs s'exécutent en "
+            "parallèle ; 0 : autant que de cœurs, plus rapide pour une seule requête nationale).",
+        ),
+    ] = 1,
     access_log: Annotated[
         bool, typer.Option("--journal-acces", help="Affiche chaque requête reçue.")
     ] = False,

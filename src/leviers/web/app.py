@@ -100,6 +100,7 @@ def create_app(settings: WebSettings, *, progress: Progress | None = None) -> Fa
         memory_limit=settings.memory_limit,
         threads=settings.threads,
         progress=progress,
+        isolated_build=settings.isolated_build,
     )
 
     @asynccontextmanager

@@ -84,8 +84,29 @@ def build_indicator_tables(con: duckdb.DuckDBPyConnection) -> None:
         _store(con, f"web_ind_{level}", compute(con, by=level), "code, year, indicator")
     if has_reference:
         con.execute(_PEERS)
-    # Every buyer and year, above the threshold or not, so that a page can say which.
-    _store(con, "web_spaser", spaser_estimates(con, include_below=True), "siren, year")
+        # A buyer's page reads its values and its peers in one look-up.
+        con.execute(
+            """
+            CREATE TABLE snap.web_ind_buyer AS
+            SELECT i.*, p.* EXCLUDE (code, year, indicator)
+            FROM snap.web_ind_unite_legale AS i
+            LEFT JOIN snap.web_ind_peers AS p USING (code, year, indicator)
+            ORDER BY i.code, i.year, i.indicator
+            """
+        )
+    else:
+        con.execute("CREATE TABLE snap.web_ind_buyer AS SELECT * FROM snap.web_ind_unite_legale")
+    # Every buyer and year, above the threshold or not, so that a page can say which; the reasons
+    # as text (a list column is read for every row of a block).
+    _store(con, "web_spaser_raw", spaser_estimates(con, include_below=True), "siren, year")
+    con.execute(
+        """
+        CREATE TABLE snap.web_spaser AS
+        SELECT * EXCLUDE (reasons), array_to_string(reasons, chr(31)) AS reasons_texte
+        FROM snap.web_spaser_raw ORDER BY siren, year
+        """
+    )
+    con.execute("DROP TABLE snap.web_spaser_raw")
 
 
 @cache
@@ -123,6 +144,41 @@ def indicator_rows(con: duckdb.DuckDBPyConnection, level: str, code: str | None)
     return sorted(rows, key=lambda r: (r["year"] is None, r["year"] or 0, order.get(r["indicator"], 999)))
 
 
+PEER_FIELDS = (
+    "peer_group", "peer_band", "peer_band_label", "peers", "rank_count", "percentile_count", "ranked_count",
+    "peer_median_count", "rank_amount", "percentile_amount", "ranked_amount", "peer_median_amount",
+)  # fmt: skip
+
+
+# What a buyer's page shows of each row (reading fewer columns makes the look-up several times faster).
+_VALUE_COLUMNS = (
+    "year, indicator, unit, value_count, value_amount, target, gap, population, unknown, denominator, "
+    "numerator, amount_denominator, amount_numerator, amount_unknown, note, synthetic"
+)
+
+
+def buyer_rows(con: duckdb.DuckDBPyConnection, siren: str, *, with_peers: bool) -> list[dict[str, Any]]:
+    """A buyer's indicator rows, all years, each with its position among its peers under `pairs`
+    (None when it is not a collectivité of the reference)."""
+    columns = _VALUE_COLUMNS
+    if with_peers:
+        columns += ", " + ", ".join(PEER_FIELDS)
+    rows = _rows(con, f"SELECT {columns} FROM web_ind_buyer WHERE code = ?", [siren])
+    order = catalogue_order()
+    for row in rows:
+        peers = {key: row.pop(key) for key in PEER_FIELDS if key in row}
+        row["pairs"] = peers if peers.get("peer_group") is not None else None
+    return sorted(rows, key=lambda r: (r["year"] is None, r["year"] or 0, order.get(r["indicator"], 999)))
+
+
+def has_peers(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the copy ranks peers (it does when the collectivités reference is loaded)."""
+    found = con.execute(
+        "SELECT count(*) FROM information_schema.columns WHERE table_name = 'web_ind_buyer' AND column_name = 'peers'"
+    ).fetchone()
+    return bool(found and found[0])
+
+
 def peer_rows(con: duckdb.DuckDBPyConnection, siren: str, year: int) -> dict[str, dict[str, Any]]:
     """A collectivité's position among its peers, by indicator, for one year."""
     rows = _rows(con, "SELECT * FROM web_ind_peers WHERE code = ? AND year = ?", [siren, year])
@@ -130,7 +186,11 @@ def peer_rows(con: duckdb.DuckDBPyConnection, siren: str, year: int) -> dict[str
 
 
 def spaser_rows(con: duckdb.DuckDBPyConnection, siren: str) -> list[dict[str, Any]]:
-    return _rows(con, "SELECT * FROM web_spaser WHERE siren = ? ORDER BY year", [siren])
+    rows = _rows(con, "SELECT * FROM web_spaser WHERE siren = ? ORDER BY year", [siren])
+    for row in rows:
+        text = row.pop("reasons_texte")
+        row["reasons"] = text.split(chr(31)) if text else []
+    return rows
 
 
 def by_year(rows: list[dict[str, Any]]) -> dict[int, dict[str, dict[str, Any]]]:

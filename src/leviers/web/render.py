@@ -26,6 +26,7 @@ from jinja2_fragments import render_block
 
 from leviers import __version__
 from leviers.web.formatting import FILTERS
+from leviers.web.present import FILTERS as PRESENT_FILTERS
 
 API_PREFIX = "/api/v1"
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -91,6 +92,7 @@ class Templates:
             auto_reload=False,  # templates ship with the package: no stat() per request
         )
         self.env.filters.update(FILTERS)
+        self.env.filters.update(PRESENT_FILTERS)
         self.env.filters["tojson_attr"] = lambda v: json_bytes(v).decode()
         self.env.globals.update(
             {

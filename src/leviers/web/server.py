@@ -57,7 +57,11 @@ def prepare_processes(settings: WebSettings, processes: int, progress: Progress 
 
     shared = workers.per_process(settings, processes)
     Store(
-        settings.db_path, directory=settings.cache_dir, memory_limit=shared.memory_limit, progress=progress
+        settings.db_path,
+        directory=settings.cache_dir,
+        memory_limit=shared.memory_limit,
+        progress=progress,
+        isolated_build=settings.isolated_build,
     ).close()
     return shared
 

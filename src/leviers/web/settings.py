@@ -20,7 +20,11 @@ class WebSettings:
     max_query_chars: int = 4096
     # DuckDB limits of the serving process.
     memory_limit: str = "1GB"
-    threads: int | None = None
+    # DuckDB threads per process: 1 lets many small queries run side by side without the cost of
+    # dispatching each to a pool (None: as many as cores).
+    threads: int | None = 1
+    # Build the serving copy in a child process (its memory goes back to the system before serving).
+    isolated_build: bool = True
     # Contracts shown per page in the explorer, and the largest page size a client may ask.
     page_size: int = 50
     max_page_size: int = 500

@@ -34,7 +34,7 @@ from leviers.progress import NoProgress, Progress
 from leviers.warehouse import SCHEMA_VERSION
 
 # Bump when the serving copy's content changes, so older copies are rebuilt.
-SNAPSHOT_VERSION = 8
+SNAPSHOT_VERSION = 15
 
 SEARCH_PATH = "snap.main,wh.main"
 
@@ -161,6 +161,50 @@ FROM contracts
 ORDER BY date_notification, contract_key
 """
 
+
+# Who each SIREN is — collectivité of the reference and/or buyer in the contracts — with the names
+# of its département, région and EPCI: one look-up per page.
+def _build_identity(has_reference: bool) -> str:
+    if not has_reference:
+        return """
+CREATE TABLE web_identity AS
+SELECT siren, NULL::VARCHAR AS ref_siren, nom AS acheteur_nom, nom_publie, contrats, montant_total,
+       premiere_notification, derniere_notification, synthetic
+FROM web_buyers ORDER BY siren
+"""
+    return """
+CREATE TABLE web_identity AS
+WITH official AS (
+    SELECT c.siren AS ref_siren, c.type, c.type_libelle, c.nature, c.nature_libelle, c.code, c.nom,
+           c.population, c.departement_code, d.nom AS departement_nom,
+           d.collectivite_siren AS departement_siren, c.region_code, r.nom AS region_nom,
+           r.collectivite_siren AS region_siren, c.epci_siren, e.nom AS epci_nom, c.groupe_pairs,
+           c.tranche_population, c.tranche_libelle
+    FROM wh.ref_collectivites AS c
+    LEFT JOIN wh.ref_departements AS d ON d.code = c.departement_code
+    LEFT JOIN wh.ref_regions AS r ON r.code = c.region_code
+    LEFT JOIN wh.ref_collectivites AS e ON e.siren = c.epci_siren
+)
+SELECT coalesce(b.siren, o.ref_siren) AS siren, o.*, b.nom AS acheteur_nom, b.nom_publie, b.contrats,
+       b.montant_total, b.premiere_notification, b.derniere_notification, b.synthetic
+FROM web_buyers AS b
+FULL OUTER JOIN official AS o ON o.ref_siren = b.siren
+ORDER BY siren
+"""
+
+
+# Each buyer's ten latest contracts, for its page (an index finds them without reading a whole block).
+_BUILD_LATEST = """
+CREATE TABLE web_latest AS
+SELECT acheteur_siren AS siren, contract_key, id, objet, montant, date_notification, procedure,
+       synthetic AS synthetique
+FROM contracts
+QUALIFY row_number() OVER (
+    PARTITION BY acheteur_siren ORDER BY date_notification DESC NULLS LAST, contract_key
+) <= 10
+ORDER BY siren, date_notification DESC NULLS LAST, contract_key
+"""
+
 # The quarantine summarised by file, field and reason (numbers inside reasons folded together).
 _BUILD_QUARANTINE = """
 CREATE TABLE web_quarantine AS
@@ -256,10 +300,12 @@ def build_snapshot(
             _build_buyers(has_reference),
             _BUILD_CONTRACTS,
             _BUILD_CONTRACTS_BY_DATE,
+            _BUILD_LATEST,
             _BUILD_SUPPLIERS,
             _BUILD_QUARANTINE,
         ]
         steps.append(_BUILD_SEARCH_REFERENCE if has_reference else _BUILD_SEARCH_BUYERS)
+        steps.append(_build_identity(has_reference))
         if "buyer_collectivites" in tables:
             # A view over every contract in the warehouse: materialised once here.
             steps.append(
@@ -269,6 +315,10 @@ def build_snapshot(
         from leviers.web.indicators import build_indicator_tables
 
         steps.append(build_indicator_tables)
+        # Point look-ups by SIREN: an index finds the row without reading whole blocks.
+        steps.append("CREATE INDEX web_identity_siren ON web_identity (siren)")
+        steps.append("CREATE INDEX web_spaser_siren ON web_spaser (siren)")
+        steps.append("CREATE INDEX web_latest_siren ON web_latest (siren)")
         progress.start(
             "Préparation de la copie de lecture du tableau de bord", total=len(steps), unit="étapes"
         )
@@ -297,6 +347,70 @@ def build_snapshot(
     return int(row[0]) if row else 0
 
 
+class _QueueProgress:
+    """Progress of a child process, forwarded to the parent through a queue."""
+
+    def __init__(self, queue: Any) -> None:
+        self.queue = queue
+
+    def start(self, description: str, total: float | None = None, unit: str = "octets") -> None:
+        self.queue.put(("start", description, total, unit))
+
+    def advance(self, amount: float = 1) -> None:
+        self.queue.put(("advance", amount))
+
+    def finish(self) -> None:
+        self.queue.put(("finish",))
+
+
+def _build_child(warehouse: str, target: str, memory_limit: str, queue: Any) -> None:
+    try:
+        build_snapshot(
+            Path(warehouse), Path(target), memory_limit=memory_limit, progress=_QueueProgress(queue)
+        )
+    except WarehouseError as exc:
+        queue.put(("error", exc.message))
+    except BaseException as exc:  # reported to the parent, which raises it in French
+        queue.put(("error", f"préparation de la copie de lecture impossible : {type(exc).__name__}: {exc}"))
+    else:
+        queue.put(("done",))
+
+
+def build_in_child(warehouse: Path, target: Path, *, memory_limit: str, progress: Progress | None) -> None:
+    """build_snapshot() in a separate process, so that the memory it needs (the indicator engine's
+    tables) is given back to the system before the server starts answering."""
+    import multiprocessing
+    import queue as queues
+
+    progress = progress or NoProgress()
+    context = multiprocessing.get_context("spawn")
+    events = context.Queue()
+    child = context.Process(target=_build_child, args=(str(warehouse), str(target), memory_limit, events))
+    child.start()
+    outcome: tuple[Any, ...] | None = None
+    while outcome is None:
+        try:
+            event = events.get(timeout=0.5)
+        except queues.Empty:
+            if not child.is_alive():
+                outcome = (
+                    "error",
+                    f"la préparation de la copie de lecture s'est arrêtée (code {child.exitcode})",
+                )
+            continue
+        if event[0] == "start":
+            progress.start(event[1], event[2], event[3])
+        elif event[0] == "advance":
+            progress.advance(event[1])
+        elif event[0] == "finish":
+            progress.finish()
+        else:
+            outcome = event
+    child.join()
+    if outcome[0] == "error":
+        raise WarehouseError(str(outcome[1]))
+
+
 class Store:
     """Read-only access to one warehouse through its serving copy; hands out one cursor per request."""
 
@@ -308,6 +422,7 @@ class Store:
         memory_limit: str = "1GB",
         threads: int | None = None,
         progress: Progress | None = None,
+        isolated_build: bool = False,
     ) -> None:
         warehouse = Path(warehouse).resolve()
         if not warehouse.is_file():
@@ -324,7 +439,8 @@ class Store:
         target = snapshot_path(warehouse, directory)
         rebuilt = _current_fingerprint(target) != fingerprint(warehouse)
         if rebuilt:
-            build_snapshot(warehouse, target, memory_limit=memory_limit, progress=progress)
+            build = build_in_child if isolated_build else build_snapshot
+            build(warehouse, target, memory_limit=memory_limit, progress=progress)
         config: dict[str, str | bool | int | float | list[str]] = {"memory_limit": memory_limit}
         if threads:
             config["threads"] = threads

@@ -9,56 +9,46 @@ import duckdb
 
 from leviers.web.queries import one, rows
 
+BUYER_FIELDS = ("contrats", "montant_total", "premiere_notification", "derniere_notification")
+OFFICIAL_FIELDS = (
+    "type", "type_libelle", "nature", "nature_libelle", "code", "nom", "population", "departement_code",
+    "departement_nom", "departement_siren", "region_code", "region_nom", "region_siren", "epci_siren",
+    "epci_nom", "groupe_pairs", "tranche_population", "tranche_libelle",
+)  # fmt: skip
 
-def identity(con: duckdb.DuckDBPyConnection, siren: str, *, reference: bool) -> dict[str, Any] | None:
+
+def identity(con: duckdb.DuckDBPyConnection, siren: str) -> dict[str, Any] | None:
     """Who this SIREN is: from the collectivités reference when it knows it, else from the contracts."""
-    buyer = one(
-        con,
-        """
-        SELECT siren, nom, nom_publie, contrats, montant_total, premiere_notification,
-               derniere_notification, synthetic AS synthetique
-        FROM web_buyers WHERE siren = ?
-        """,
-        [siren],
-    )
-    official = None
-    if reference:
-        official = one(
-            con,
-            """
-            SELECT c.siren, c.type, c.type_libelle, c.nature, c.nature_libelle, c.code, c.nom, c.population,
-                   c.departement_code, d.nom AS departement_nom, d.collectivite_siren AS departement_siren,
-                   c.region_code, r.nom AS region_nom, r.collectivite_siren AS region_siren,
-                   c.epci_siren, e.nom AS epci_nom, c.competences, c.groupe_pairs, c.tranche_population,
-                   c.tranche_libelle
-            FROM ref_collectivites AS c
-            LEFT JOIN ref_departements AS d ON d.code = c.departement_code
-            LEFT JOIN ref_regions AS r ON r.code = c.region_code
-            LEFT JOIN ref_collectivites AS e ON e.siren = c.epci_siren
-            WHERE c.siren = ?
-            """,
-            [siren],
-        )
-    if buyer is None and official is None:
+    row = one(con, "SELECT * FROM web_identity WHERE siren = ?", [siren])
+    if row is None:
         return None
+    buyer = None
+    if row["contrats"] is not None:
+        buyer = {"siren": siren, "nom": row["acheteur_nom"], "nom_publie": row["nom_publie"]}
+        buyer.update({key: row[key] for key in BUYER_FIELDS})
+        buyer["synthetique"] = row["synthetic"]
+    official = None
+    if row["ref_siren"] is not None:
+        official = {"siren": siren, **{key: row[key] for key in OFFICIAL_FIELDS}}
     return {
         "siren": siren,
         "collectivite": official is not None,
         "nom": (official or {}).get("nom") or (buyer or {}).get("nom") or f"Acheteur {siren}",
-        "nom_publie": (buyer or {}).get("nom_publie"),
+        "nom_publie": row["nom_publie"],
         "type_libelle": (official or {}).get("nature_libelle") or "acheteur public",
         "reference": official,
         "acheteur": buyer,
     }
 
 
-def latest_contracts(con: duckdb.DuckDBPyConnection, siren: str, limit: int = 10) -> list[dict[str, Any]]:
+def latest_contracts(con: duckdb.DuckDBPyConnection, siren: str) -> list[dict[str, Any]]:
+    """The buyer's ten latest contracts (kept apart in the serving copy)."""
     return rows(
         con,
         """
-        SELECT contract_key, id, objet, montant, date_notification, procedure, synthetic AS synthetique
-        FROM contracts WHERE acheteur_siren = ?
-        ORDER BY date_notification DESC NULLS LAST, contract_key LIMIT ?
+        SELECT contract_key, id, objet, montant, date_notification, procedure, synthetique
+        FROM web_latest WHERE siren = ?
+        ORDER BY date_notification DESC NULLS LAST, contract_key
         """,
-        [siren, limit],
+        [siren],
     )

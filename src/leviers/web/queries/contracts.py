@@ -194,6 +194,39 @@ def page(
     return [_split_lists(row) for row in found]
 
 
+def page_and_count(
+    con: duckdb.DuckDBPyConnection, filters: ContractFilters, *, sort: str, limit: int, offset: int
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """A page of contracts and the totals of the whole selection.
+
+    For one buyer the selection is small: one query returns both (the totals as window aggregates).
+    Across buyers, the totals would force DuckDB to keep the whole selection: two queries.
+    """
+    if not filters.acheteur:
+        return page(con, filters, sort=sort, limit=limit, offset=offset), count(con, filters)
+    where, params = filters.where()
+    found = rows(
+        con,
+        f"""
+        SELECT {_ROW_COLUMNS},
+               count(*) OVER () AS total_contrats, sum(montant) OVER () AS total_montant,
+               count(montant) OVER () AS total_montant_connu,
+               count(*) FILTER (WHERE synthetic) OVER () AS total_contrats_synthetiques
+        FROM {filters.table()} WHERE {where}
+        ORDER BY {order_by(sort)} LIMIT ? OFFSET ?
+        """,
+        [*params, limit, offset],
+    )
+    if not found:  # past the last page, or nothing selected
+        return [], count(con, filters)
+    keys = ("contrats", "montant", "montant_connu", "contrats_synthetiques")
+    totals = {key: found[0][f"total_{key}"] for key in keys}
+    for row in found:
+        for key in keys:
+            del row[f"total_{key}"]
+    return [_split_lists(row) for row in found], totals
+
+
 def choices(con: duckdb.DuckDBPyConnection) -> dict[str, list[dict[str, Any]]]:
     """Values offered in the filter form, with how many contracts have each."""
     return {

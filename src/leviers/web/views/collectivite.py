@@ -26,7 +26,7 @@ COMPLETENESS_GROUP = "completude"
 
 
 def _identity(con: duckdb.DuckDBPyConnection, store: Any, siren: str) -> dict[str, Any]:
-    who = q.identity(con, siren, reference=store.has("ref_collectivites"))
+    who = q.identity(con, siren)
     if who is None:
         raise NotFound(
             f"Aucune collectivité ni aucun acheteur public connu avec le SIREN {siren} : vérifiez le numéro "
@@ -55,17 +55,16 @@ def collectivite(
     estimation : les DECP donnent des montants notifiés, pas des dépenses) ; la complétude des
     données ; les derniers contrats."""
     who = _identity(con, store, siren)
-    rows = ind.indicator_rows(con, "unite_legale", siren)
+    rows = ind.buyer_rows(con, siren, with_peers=store.memo("has_peers", ind.has_peers))
     trend = ind.trend(rows)
     national = store.memo("national_indicators", lambda c: ind.indicator_rows(c, "national", None))
     year = pick_year(trend, annee, preferred=pick_year(ind.trend(national), None))
     of_year = ind.by_year(rows).get(year, {}) if year is not None else {}
-    peers = ind.peer_rows(con, siren, year) if year is not None and who["collectivite"] else {}
     definitions = ind.definitions()
     indicators: list[dict[str, Any]] = []
     completeness: list[dict[str, Any]] = []
     for indicator_id, row in of_year.items():
-        entry = {**row, "pairs": peers.get(indicator_id)}
+        entry = row
         (completeness if definitions[indicator_id]["group"] == COMPLETENESS_GROUP else indicators).append(
             entry
         )
@@ -129,6 +128,6 @@ def collectivite_chart_svg(
     """Le même graphique que sur la page de la collectivité, dessiné en SVG sur le serveur (vl-convert),
     sans navigateur ni réseau : c'est celui que les rapports réutilisent."""
     who = _identity(con, store, siren)
-    trend = ind.trend(ind.indicator_rows(con, "unite_legale", siren))
+    trend = ind.trend(ind.buyer_rows(con, siren, with_peers=False))
     spec = CHARTS[graphique](trend, title=who["nom"])
     return Response(charts.to_svg(spec), media_type="image/svg+xml")

@@ -85,9 +85,8 @@ def contracts(
     leur montant total. Les considérations sociales et environnementales valent `null` quand elles
     sont inconnues (format 2019, champ absent, « NC »…), avec le motif dans `social_unknown` /
     `env_unknown`."""
-    total = q.count(con, filters)
+    found, total = q.page_and_count(con, filters, sort=tri, limit=par_page, offset=(page - 1) * par_page)
     pages = max(1, math.ceil(total["contrats"] / par_page))
-    found = q.page(con, filters, sort=tri, limit=par_page, offset=(page - 1) * par_page)
     for row in found:
         row["url_acheteur"] = f"/collectivites/{row['acheteur_siren']}"
     params = {**filters.to_dict(), "tri": tri if tri != "date" else None}
