@@ -11,6 +11,7 @@ BENCHMARKS: list[str] = [
     "subsidies",
     "sirene",
     "indicators",
+    "web",
 ]
 
 

@@ -16,6 +16,7 @@ from leviers.errors import LeviersError
 COMMAND_MODULES: list[str] = [
     "leviers.cli.ingest",
     "leviers.cli.demo",
+    "leviers.cli.serve",
     "leviers.cli.couverture",
     "leviers.cli.conseil",
     "leviers.cli.download",

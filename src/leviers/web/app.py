@@ -1,0 +1,162 @@
+"""The application factory: `create_app(settings)` builds the dashboard and its JSON API."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from starlette.middleware.gzip import GZipMiddleware
+
+from leviers import __version__
+from leviers.progress import Progress
+from leviers.web import errors
+from leviers.web.deps import PAGES
+from leviers.web.render import API_PREFIX, Templates
+from leviers.web.security import DropEmptyParams, RateLimit, RequestLimits, SecurityHeaders, TokenBuckets
+from leviers.web.settings import WebSettings
+from leviers.web.store import Store
+
+STATIC = Path(__file__).resolve().parent / "static"
+
+# Modules whose import registers pages on PAGES (one module per page, like the CLI verbs).
+VIEW_MODULES = [
+    "leviers.web.views.home",
+    "leviers.web.views.search",
+    "leviers.web.views.collectivite",
+    "leviers.web.views.contracts",
+    "leviers.web.views.sources",
+    "leviers.web.views.method",
+    "leviers.web.views.advice",
+    "leviers.web.views.kit",
+    "leviers.web.views.coverage",
+    "leviers.web.views.territory",
+    "leviers.web.views.api_docs",
+]
+
+_loaded = False
+
+
+def _load_views() -> None:
+    global _loaded
+    if not _loaded:
+        for module in VIEW_MODULES:
+            importlib.import_module(module)
+        _loaded = True
+
+
+def _site_info(store: Store) -> dict[str, Any]:
+    with store.cursor() as con:
+        row = con.execute("SELECT count(*) FILTER (WHERE synthetic), count(*) FROM ingestions").fetchone()
+    synthetic_files, files = (int(row[0]), int(row[1])) if row else (0, 0)
+    return {
+        "name": "Leviers",
+        "version": __version__,
+        "synthetic": synthetic_files > 0,
+        "synthetic_files": synthetic_files,
+        "files": files,
+    }
+
+
+# Main navigation: (route name, label); entries whose page is not registered are left out.
+NAV = [
+    ("home", "Accueil"),
+    ("contracts", "Contrats"),
+    ("territory_map", "Carte"),
+    ("coverage", "Couverture"),
+    ("advice", "Conseil"),
+    ("method", "Méthode"),
+    ("sources", "Sources"),
+    ("api_docs", "API"),
+]
+
+
+class RouteURLs:
+    """`url(name, **params)` for templates: app.url_path_for, remembered for routes without parameters
+    (the navigation asks for the same few addresses on every page)."""
+
+    def __init__(self, app: FastAPI) -> None:
+        self.app = app
+        self.known: dict[str, str] = {}
+
+    def __call__(self, name: str, **params: Any) -> str:
+        if params:
+            return str(self.app.url_path_for(name, **params))
+        if name not in self.known:
+            self.known[name] = str(self.app.url_path_for(name))
+        return self.known[name]
+
+
+def create_app(settings: WebSettings, *, progress: Progress | None = None) -> FastAPI:
+    """The dashboard on the warehouse `settings.db_path`, opened read-only."""
+    _load_views()
+    store = Store(
+        settings.db_path,
+        directory=settings.cache_dir,
+        memory_limit=settings.memory_limit,
+        threads=settings.threads,
+        progress=progress,
+        isolated_build=settings.isolated_build,
+    )
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        store.close()
+
+    app = FastAPI(
+        lifespan=lifespan,
+        title="Leviers — API",
+        version=__version__,
+        summary="Commande publique des collectivités, ESS et transition juste : les données du tableau de bord.",
+        description=(
+            "Chaque page du tableau de bord a son double JSON sous `/api/v1/…`, produit par la même vue. "
+            "Les montants sont en euros HT ; une valeur inconnue vaut `null`, jamais 0. "
+            "Les données synthétiques sont signalées par `synthetique: true`."
+        ),
+        openapi_url=f"{API_PREFIX}/openapi.json",
+        docs_url=None,  # Swagger UI comes from a CDN: the API is documented by the /api page instead
+        redoc_url=None,
+        license_info={"name": "AGPL-3.0-or-later", "identifier": "AGPL-3.0-or-later"},
+    )
+    app.state.settings = settings
+    app.state.store = store
+    app.state.templates = Templates()
+    app.state.site_info = _site_info(store)
+    registered = {page["name"] for page in PAGES.pages}
+    app.state.site_info["nav"] = [(name, label) for name, label in NAV if name in registered]
+    app.state.memo = {}
+    errors.install(app)
+    app.include_router(PAGES.router)
+    for module in VIEW_MODULES:
+        extra = getattr(importlib.import_module(module), "router", None)
+        if extra is not None:
+            app.include_router(extra)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.state.url = RouteURLs(app)
+
+    def render(path: str, status: int, title: str, message: str) -> Any:
+        return errors.error_response(app, path, status, title, message)
+
+    # Outermost first: headers on every response, then limits, then compression.
+    app.add_middleware(GZipMiddleware, minimum_size=2048, compresslevel=6)
+    app.add_middleware(DropEmptyParams)
+    app.add_middleware(
+        RequestLimits,
+        max_body_bytes=settings.max_body_bytes,
+        max_query_chars=settings.max_query_chars,
+        render=render,
+    )
+    if settings.rate_limit_per_minute:
+        app.add_middleware(
+            RateLimit,
+            buckets=TokenBuckets(settings.rate_limit_per_minute, settings.rate_limit_burst),
+            render=render,
+            exempt=("/static/",),
+        )
+    app.add_middleware(SecurityHeaders)
+    return app

@@ -1,0 +1,29 @@
+"""What views share: the page registry and the request-scoped dependencies."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+import duckdb
+from fastapi import Depends, Request
+
+from leviers.web.render import Pages
+from leviers.web.store import Store
+
+PAGES = Pages()
+
+
+def cursor(request: Request) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A warehouse cursor for the duration of one request."""
+    with request.app.state.store.cursor() as con:
+        yield con
+
+
+def store_of(request: Request) -> Store:
+    store: Store = request.app.state.store
+    return store
+
+
+Con = Annotated[duckdb.DuckDBPyConnection, Depends(cursor)]
+StoreDep = Annotated[Store, Depends(store_of)]

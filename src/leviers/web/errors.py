@@ -1,0 +1,154 @@
+"""Errors as a French page or a JSON error, never a stack trace.
+
+Paths under /api/ get JSON (`{"erreur": {"statut", "titre", "message", "details"}}`), the others
+an HTML page in the site's layout. Unexpected exceptions are logged server-side with their trace
+and shown to the user as a plain « erreur interne ».
+"""
+
+from __future__ import annotations
+
+import logging
+from html import escape
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from leviers.errors import LeviersError
+from leviers.web.render import API_PREFIX, JSONBody
+
+log = logging.getLogger("leviers.web")
+
+TITLES = {
+    400: "Requête invalide",
+    404: "Page introuvable",
+    405: "Méthode non autorisée",
+    413: "Requête trop volumineuse",
+    414: "Adresse trop longue",
+    422: "Paramètres invalides",
+    429: "Trop de requêtes",
+    500: "Erreur interne",
+    503: "Service indisponible",
+}
+
+
+class NotFound(LeviersError):
+    """What the address names does not exist (unknown SIREN, contract…)."""
+
+
+class BadRequest(LeviersError):
+    """The request is well formed but cannot be answered as asked (too many rows for a workbook…)."""
+
+
+def wants_json(path: str) -> bool:
+    return path == API_PREFIX or path.startswith(API_PREFIX + "/") or path.startswith("/api/")
+
+
+def error_response(
+    app: Any,
+    path: str,
+    status: int,
+    title: str,
+    message: str,
+    details: list[dict[str, Any]] | None = None,
+) -> Response:
+    if wants_json(path):
+        body: dict[str, Any] = {"statut": status, "titre": title, "message": message}
+        if details:
+            body["details"] = details
+        return JSONBody({"erreur": body}, status_code=status)
+    try:
+        html = app.state.templates.render_error(app, status, title, message, details=details or [])
+    except Exception:  # the error page itself failed: plain text, still in French
+        log.exception("page d'erreur impossible à produire")
+        html = (
+            f"<!doctype html><html lang='fr'><title>{escape(title)}</title>"
+            f"<h1>{escape(title)}</h1><p>{escape(message)}</p></html>"
+        )
+    return HTMLResponse(html, status_code=status)
+
+
+# French messages for the validation errors users can cause through the address bar.
+def _validation_message(error: dict[str, Any]) -> str:
+    kind = error.get("type", "")
+    ctx = error.get("ctx") or {}
+    messages = {
+        "missing": "paramètre obligatoire absent",
+        "int_parsing": "nombre entier attendu",
+        "int_from_float": "nombre entier attendu",
+        "float_parsing": "nombre attendu (point décimal : 1234.5)",
+        "bool_parsing": "oui/non attendu (true ou false)",
+        "date_parsing": "date attendue au format AAAA-MM-JJ",
+        "date_from_datetime_parsing": "date attendue au format AAAA-MM-JJ",
+        "string_too_short": f"trop court (au moins {ctx.get('min_length')} caractères)",
+        "string_too_long": f"trop long (au plus {ctx.get('max_length')} caractères)",
+        "string_pattern_mismatch": "format inattendu",
+        "greater_than_equal": f"doit valoir au moins {ctx.get('ge')}",
+        "greater_than": f"doit dépasser {ctx.get('gt')}",
+        "less_than_equal": f"doit valoir au plus {ctx.get('le')}",
+        "less_than": f"doit rester sous {ctx.get('lt')}",
+        "literal_error": f"valeur inattendue (valeurs possibles : {ctx.get('expected', '')})",
+        "enum": f"valeur inattendue (valeurs possibles : {ctx.get('expected', '')})",
+    }
+    return messages.get(kind, "valeur invalide")
+
+
+def validation_details(exc: RequestValidationError) -> list[dict[str, Any]]:
+    details = []
+    for error in exc.errors():
+        location = [str(part) for part in error.get("loc", ()) if part not in ("query", "path", "body")]
+        details.append(
+            {
+                "parametre": ".".join(location) or "requête",
+                "message": _validation_message(error),
+                "valeur": error.get("input") if not isinstance(error.get("input"), dict) else None,
+            }
+        )
+    return details
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        status = exc.status_code
+        title = TITLES.get(status, "Erreur")
+        if status == 404:
+            message = "Aucune page ne correspond à cette adresse. Revenez à l'accueil pour chercher une collectivité."
+        elif status == 405:
+            message = "Cette adresse ne s'utilise pas ainsi (méthode HTTP non prise en charge)."
+        else:
+            message = exc.detail if isinstance(exc.detail, str) and exc.detail else title
+        response = error_response(request.app, request.url.path, status, title, message)
+        if exc.headers:
+            response.headers.update(exc.headers)
+        return response
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_parameters(request: Request, exc: RequestValidationError) -> Response:
+        details = validation_details(exc)
+        listed = " ; ".join(f"« {d['parametre']} » : {d['message']}" for d in details)
+        return error_response(
+            request.app, request.url.path, 422, TITLES[422], f"Paramètres à corriger — {listed}.", details
+        )
+
+    @app.exception_handler(NotFound)
+    async def not_found(request: Request, exc: NotFound) -> Response:
+        return error_response(request.app, request.url.path, 404, TITLES[404], exc.message)
+
+    @app.exception_handler(LeviersError)
+    async def user_error(request: Request, exc: LeviersError) -> Response:
+        return error_response(request.app, request.url.path, 400, TITLES[400], exc.message)
+
+    @app.exception_handler(Exception)
+    async def internal_error(request: Request, exc: Exception) -> Response:
+        log.exception("erreur interne sur %s", request.url.path)
+        return error_response(
+            request.app,
+            request.url.path,
+            500,
+            TITLES[500],
+            "Une erreur inattendue s'est produite ; elle a été consignée dans le journal du serveur. "
+            "Réessayez, ou signalez-la avec l'adresse de la page.",
+        )

@@ -1,0 +1,96 @@
+"""French number, amount, percentage and date formats for the pages (Jinja filters).
+
+Unknown values are never shown as 0: they render as « inconnu » (or the text given).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import ROUND_HALF_UP, Decimal
+
+NNBSP = "\u202f"  # narrow no-break space: French thousands separator and before %, €
+MONTHS = (
+    "janvier", "février", "mars", "avril", "mai", "juin",
+    "juillet", "août", "septembre", "octobre", "novembre", "décembre",
+)  # fmt: skip
+UNKNOWN = "inconnu"
+
+
+def _round(value: float, decimals: int) -> Decimal:
+    quantum = Decimal(1).scaleb(-decimals)
+    return Decimal(repr(float(value))).quantize(quantum, rounding=ROUND_HALF_UP)
+
+
+def number(value: float | int | None, decimals: int = 0, unknown: str = UNKNOWN) -> str:
+    """1234567.891 → « 1 234 568 » (decimals=0) or « 1 234 567,89 » (decimals=2)."""
+    if value is None:
+        return unknown
+    rounded = _round(value, decimals)
+    sign = "-" if rounded < 0 else ""
+    text = f"{abs(rounded):.{decimals}f}"
+    whole, _, fraction = text.partition(".")
+    groups: list[str] = []
+    while len(whole) > 3:
+        groups.insert(0, whole[-3:])
+        whole = whole[:-3]
+    groups.insert(0, whole)
+    out = sign + NNBSP.join(groups)
+    return f"{out},{fraction}" if fraction else out
+
+
+def euros(value: float | int | None, unknown: str = UNKNOWN) -> str:
+    """Amounts in euros, rounded to the euro; large ones in M€ / Md€ with one decimal."""
+    if value is None:
+        return unknown
+    magnitude = abs(value)
+    if magnitude >= 1e9:
+        return f"{number(value / 1e9, 1)}{NNBSP}Md€"
+    if magnitude >= 1e6:
+        return f"{number(value / 1e6, 1)}{NNBSP}M€"
+    return f"{number(value)}{NNBSP}€"
+
+
+def euros_exact(value: float | int | None, unknown: str = UNKNOWN) -> str:
+    if value is None:
+        return unknown
+    return f"{number(value, 2)}{NNBSP}€"
+
+
+def percent(value: float | None, decimals: int = 1, unknown: str = UNKNOWN) -> str:
+    """A share between 0 and 1 → « 18,7 % »."""
+    if value is None:
+        return unknown
+    return f"{number(value * 100, decimals)}{NNBSP}%"
+
+
+def date_fr(value: dt.date | dt.datetime | str | None, unknown: str = UNKNOWN) -> str:
+    """2024-03-12 → « 12 mars 2024 »."""
+    if value is None:
+        return unknown
+    if isinstance(value, str):
+        value = dt.date.fromisoformat(value[:10])
+    day = "1er" if value.day == 1 else str(value.day)
+    return f"{day} {MONTHS[value.month - 1]} {value.year}"
+
+
+def datetime_fr(value: dt.datetime | None, unknown: str = UNKNOWN) -> str:
+    if value is None:
+        return unknown
+    return f"{date_fr(value)} à {value:%H:%M}"
+
+
+def yes_no(value: bool | None, unknown: str = UNKNOWN) -> str:
+    if value is None:
+        return unknown
+    return "oui" if value else "non"
+
+
+FILTERS = {
+    "number": number,
+    "euros": euros,
+    "euros_exact": euros_exact,
+    "percent": percent,
+    "date_fr": date_fr,
+    "datetime_fr": datetime_fr,
+    "yes_no": yes_no,
+}

@@ -1,0 +1,227 @@
+"""Indicator values for the pages, computed by the catalogue's engine (leviers.indicators).
+
+The engine computes every indicator of a breakdown in one pass; doing that for each page view
+would cost far more than a page may take. So when the serving copy is built (once per warehouse
+state), the engine runs once per level — every buyer (unité légale), département, région and the
+nation, all years — and its long tables are stored in the copy, sorted by code. Pages then read a
+few rows.
+
+Peers are ranked from the same stored values with the rules of `leviers.indicators.peers` (rank 1 =
+highest value, ties share the best rank; percentile = share of the other ranked peers whose value is
+strictly lower; exact median; unknown values are not ranked): a test checks that both agree.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from leviers.indicators import catalogue, compute, spaser_estimates
+
+LEVELS = ("unite_legale", "departement", "region", "national")
+
+
+def _store(con: duckdb.DuckDBPyConnection, name: str, table: pa.Table, order: str) -> None:
+    con.register("_leviers_arrow", table)
+    try:
+        con.execute(f"CREATE TABLE snap.{name} AS SELECT * FROM _leviers_arrow ORDER BY {order}")
+    finally:
+        con.unregister("_leviers_arrow")
+
+
+_PEERS = """
+CREATE TABLE snap.web_ind_peers AS
+WITH members AS (
+    SELECT i.code, i.year, i.indicator, i.value_count, i.value_amount,
+           r.groupe_pairs, r.tranche_population, r.tranche_libelle
+    FROM snap.web_ind_unite_legale AS i
+    JOIN ref_collectivites AS r ON r.siren = i.code
+), ranked AS (
+    SELECT *,
+           count(*) OVER g AS peers,
+           count(value_count) OVER g AS ranked_count,
+           median(value_count) OVER g AS peer_median_count,
+           count(value_amount) OVER g AS ranked_amount,
+           median(value_amount) OVER g AS peer_median_amount,
+           CASE WHEN value_count IS NOT NULL THEN rank() OVER (
+               PARTITION BY year, indicator, groupe_pairs, tranche_population, value_count IS NULL
+               ORDER BY value_count DESC) END AS rank_count,
+           CASE WHEN value_count IS NOT NULL THEN rank() OVER (
+               PARTITION BY year, indicator, groupe_pairs, tranche_population, value_count IS NULL
+               ORDER BY value_count ASC) - 1 END AS lower_count,
+           CASE WHEN value_amount IS NOT NULL THEN rank() OVER (
+               PARTITION BY year, indicator, groupe_pairs, tranche_population, value_amount IS NULL
+               ORDER BY value_amount DESC) END AS rank_amount,
+           CASE WHEN value_amount IS NOT NULL THEN rank() OVER (
+               PARTITION BY year, indicator, groupe_pairs, tranche_population, value_amount IS NULL
+               ORDER BY value_amount ASC) - 1 END AS lower_amount
+    FROM members
+    WINDOW g AS (PARTITION BY year, indicator, groupe_pairs, tranche_population)
+)
+SELECT code, year, indicator,
+       groupe_pairs AS peer_group, tranche_population AS peer_band, tranche_libelle AS peer_band_label,
+       peers, rank_count,
+       CASE WHEN ranked_count > 1 THEN 100.0 * lower_count / (ranked_count - 1) END AS percentile_count,
+       ranked_count, peer_median_count,
+       rank_amount,
+       CASE WHEN ranked_amount > 1 THEN 100.0 * lower_amount / (ranked_amount - 1) END AS percentile_amount,
+       ranked_amount, peer_median_amount
+FROM ranked
+ORDER BY code, year, indicator
+"""
+
+
+def build_indicator_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """Run the engine once per level and store its tables in the serving copy (`snap`)."""
+    tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+    has_reference = "ref_collectivites" in tables
+    for level in LEVELS:
+        if level in ("departement", "region") and not has_reference:
+            continue
+        _store(con, f"web_ind_{level}", compute(con, by=level), "code, year, indicator")
+    if has_reference:
+        con.execute(_PEERS)
+        # A buyer's page reads its values and its peers in one look-up.
+        con.execute(
+            """
+            CREATE TABLE snap.web_ind_buyer AS
+            SELECT i.*, p.* EXCLUDE (code, year, indicator)
+            FROM snap.web_ind_unite_legale AS i
+            LEFT JOIN snap.web_ind_peers AS p USING (code, year, indicator)
+            ORDER BY i.code, i.year, i.indicator
+            """
+        )
+    else:
+        con.execute("CREATE TABLE snap.web_ind_buyer AS SELECT * FROM snap.web_ind_unite_legale")
+    # Every buyer and year, above the threshold or not, so that a page can say which; the reasons
+    # as text (a list column is read for every row of a block).
+    _store(con, "web_spaser_raw", spaser_estimates(con, include_below=True), "siren, year")
+    con.execute(
+        """
+        CREATE TABLE snap.web_spaser AS
+        SELECT * EXCLUDE (reasons), array_to_string(reasons, chr(31)) AS reasons_texte
+        FROM snap.web_spaser_raw ORDER BY siren, year
+        """
+    )
+    con.execute("DROP TABLE snap.web_spaser_raw")
+
+
+@cache
+def catalogue_order() -> dict[str, int]:
+    return {indicator.id: rank for rank, indicator in enumerate(catalogue().indicators)}
+
+
+@cache
+def definitions() -> dict[str, dict[str, Any]]:
+    """Each indicator's definition as data, with its counting rule spelt out and its group's label."""
+    cat = catalogue()
+    found = {}
+    for indicator in cat.indicators:
+        entry = indicator.to_dict()
+        entry["counting_rule"] = cat.counting_rules[indicator.counting]
+        entry["group_label"] = cat.groups[indicator.group]
+        found[indicator.id] = entry
+    return found
+
+
+def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> list[dict[str, Any]]:
+    result = con.execute(sql, params)
+    names = [d[0] for d in result.description or []]
+    return [dict(zip(names, row, strict=True)) for row in result.fetchall()]
+
+
+def indicator_rows(con: duckdb.DuckDBPyConnection, level: str, code: str | None) -> list[dict[str, Any]]:
+    """Every stored row of one group (a buyer's SIREN, a département code; None for the nation),
+    all years, in catalogue order within each year."""
+    if level not in LEVELS:
+        raise ValueError(level)
+    where = "code IS NULL" if code is None else "code = ?"
+    rows = _rows(con, f"SELECT * FROM web_ind_{level} WHERE {where}", [] if code is None else [code])
+    order = catalogue_order()
+    return sorted(rows, key=lambda r: (r["year"] is None, r["year"] or 0, order.get(r["indicator"], 999)))
+
+
+PEER_FIELDS = (
+    "peer_group", "peer_band", "peer_band_label", "peers", "rank_count", "percentile_count", "ranked_count",
+    "peer_median_count", "rank_amount", "percentile_amount", "ranked_amount", "peer_median_amount",
+)  # fmt: skip
+
+
+# What a buyer's page shows of each row (reading fewer columns makes the look-up several times faster).
+_VALUE_COLUMNS = (
+    "year, indicator, unit, value_count, value_amount, target, gap, population, unknown, denominator, "
+    "numerator, amount_denominator, amount_numerator, amount_unknown, note, synthetic"
+)
+
+
+def buyer_rows(con: duckdb.DuckDBPyConnection, siren: str, *, with_peers: bool) -> list[dict[str, Any]]:
+    """A buyer's indicator rows, all years, each with its position among its peers under `pairs`
+    (None when it is not a collectivité of the reference)."""
+    columns = _VALUE_COLUMNS
+    if with_peers:
+        columns += ", " + ", ".join(PEER_FIELDS)
+    rows = _rows(con, f"SELECT {columns} FROM web_ind_buyer WHERE code = ?", [siren])
+    order = catalogue_order()
+    for row in rows:
+        peers = {key: row.pop(key) for key in PEER_FIELDS if key in row}
+        row["pairs"] = peers if peers.get("peer_group") is not None else None
+    return sorted(rows, key=lambda r: (r["year"] is None, r["year"] or 0, order.get(r["indicator"], 999)))
+
+
+def has_peers(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the copy ranks peers (it does when the collectivités reference is loaded)."""
+    found = con.execute(
+        "SELECT count(*) FROM information_schema.columns WHERE table_name = 'web_ind_buyer' AND column_name = 'peers'"
+    ).fetchone()
+    return bool(found and found[0])
+
+
+def peer_rows(con: duckdb.DuckDBPyConnection, siren: str, year: int) -> dict[str, dict[str, Any]]:
+    """A collectivité's position among its peers, by indicator, for one year."""
+    rows = _rows(con, "SELECT * FROM web_ind_peers WHERE code = ? AND year = ?", [siren, year])
+    return {r["indicator"]: r for r in rows}
+
+
+def spaser_rows(con: duckdb.DuckDBPyConnection, siren: str) -> list[dict[str, Any]]:
+    rows = _rows(con, "SELECT * FROM web_spaser WHERE siren = ? ORDER BY year", [siren])
+    for row in rows:
+        text = row.pop("reasons_texte")
+        row["reasons"] = text.split(chr(31)) if text else []
+    return rows
+
+
+def by_year(rows: list[dict[str, Any]]) -> dict[int, dict[str, dict[str, Any]]]:
+    """{year: {indicator: row}} from indicator_rows()."""
+    found: dict[int, dict[str, dict[str, Any]]] = {}
+    for row in rows:
+        if row["year"] is not None:
+            found.setdefault(int(row["year"]), {})[row["indicator"]] = row
+    return found
+
+
+def trend(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per year: contracts and amount, and the shares with a social or environmental consideration
+    (by number, among contracts where it is known; None when nothing is known)."""
+    result = []
+    for year, found in sorted(by_year(rows).items()):
+        contracts = found.get("contracts", {})
+        social = found.get("social", {})
+        environmental = found.get("environmental", {})
+        result.append(
+            {
+                "annee": year,
+                "contrats": int(contracts.get("value_count") or 0),
+                "montant": contracts.get("value_amount"),
+                "part_social": social.get("value_count"),
+                "social_connu": social.get("denominator"),
+                "social_inconnu": social.get("unknown"),
+                "part_environnement": environmental.get("value_count"),
+                "environnement_connu": environmental.get("denominator"),
+                "environnement_inconnu": environmental.get("unknown"),
+                "synthetique": bool(contracts.get("synthetic")),
+            }
+        )
+    return result

@@ -1,0 +1,54 @@
+"""One collectivité (or any public buyer): who it is, and its latest contracts (its indicators are
+read from the serving copy, see leviers.web.indicators)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import duckdb
+
+from leviers.web.queries import one, rows
+
+BUYER_FIELDS = ("contrats", "montant_total", "premiere_notification", "derniere_notification")
+OFFICIAL_FIELDS = (
+    "type", "type_libelle", "nature", "nature_libelle", "code", "nom", "population", "departement_code",
+    "departement_nom", "departement_siren", "region_code", "region_nom", "region_siren", "epci_siren",
+    "epci_nom", "groupe_pairs", "tranche_population", "tranche_libelle",
+)  # fmt: skip
+
+
+def identity(con: duckdb.DuckDBPyConnection, siren: str) -> dict[str, Any] | None:
+    """Who this SIREN is: from the collectivités reference when it knows it, else from the contracts."""
+    row = one(con, "SELECT * FROM web_identity WHERE siren = ?", [siren])
+    if row is None:
+        return None
+    buyer = None
+    if row["contrats"] is not None:
+        buyer = {"siren": siren, "nom": row["acheteur_nom"], "nom_publie": row["nom_publie"]}
+        buyer.update({key: row[key] for key in BUYER_FIELDS})
+        buyer["synthetique"] = row["synthetic"]
+    official = None
+    if row["ref_siren"] is not None:
+        official = {"siren": siren, **{key: row[key] for key in OFFICIAL_FIELDS}}
+    return {
+        "siren": siren,
+        "collectivite": official is not None,
+        "nom": (official or {}).get("nom") or (buyer or {}).get("nom") or f"Acheteur {siren}",
+        "nom_publie": row["nom_publie"],
+        "type_libelle": (official or {}).get("nature_libelle") or "acheteur public",
+        "reference": official,
+        "acheteur": buyer,
+    }
+
+
+def latest_contracts(con: duckdb.DuckDBPyConnection, siren: str) -> list[dict[str, Any]]:
+    """The buyer's ten latest contracts (kept apart in the serving copy)."""
+    return rows(
+        con,
+        """
+        SELECT contract_key, id, objet, montant, date_notification, procedure, synthetique
+        FROM web_latest WHERE siren = ?
+        ORDER BY date_notification DESC NULLS LAST, contract_key
+        """,
+        [siren],
+    )

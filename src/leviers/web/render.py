@@ -1,0 +1,213 @@
+"""One view, two faces: every page is registered as an HTML route and as its JSON twin under /api/v1.
+
+A view is a plain function whose parameters are FastAPI parameters and which returns a `Page`:
+the JSON twin sends `page.data` as it is, the HTML route renders `page.template` with the same
+data (plus HTML-only helpers in `page.context`). htmx requests get only `page.fragment`, a block
+of the same template (jinja2-fragments), so partial updates never drift from full pages.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import inspect
+import math
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import orjson
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2_fragments import render_block
+
+from leviers import __version__
+from leviers.web.formatting import FILTERS
+from leviers.web.present import FILTERS as PRESENT_FILTERS
+
+API_PREFIX = "/api/v1"
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+
+
+@dataclass
+class Page:
+    template: str
+    title: str
+    data: dict[str, Any]
+    context: dict[str, Any] = field(default_factory=dict)
+    fragment: str | None = None
+    status: int = 200
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, (set, frozenset, tuple)):
+        return list(value)
+    if hasattr(value, "to_dict"):
+        return value.to_dict()
+    raise TypeError(f"non sérialisable en JSON : {type(value).__name__}")
+
+
+def _clean(value: Any) -> Any:
+    """NaN and infinities are not JSON: they become null (unknown), never a number."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean(v) for v in value]
+    return value
+
+
+def json_bytes(payload: Any) -> bytes:
+    return orjson.dumps(_clean(payload), default=_json_default, option=orjson.OPT_NON_STR_KEYS)
+
+
+class JSONBody(Response):
+    media_type = "application/json"
+
+    def render(self, content: Any) -> bytes:
+        return json_bytes(content)
+
+
+def query_with(params: Mapping[str, Any], **changes: Any) -> str:
+    """The query string of `params` with `changes` applied (None or "" removes a key)."""
+    merged = {**params, **changes}
+    items = [(k, v) for k, v in merged.items() if v is not None and v != "" and v is not False]
+    return "?" + urlencode(items, doseq=True) if items else "?"
+
+
+class Templates:
+    def __init__(self, directory: Path = TEMPLATES, globals_: Mapping[str, Any] | None = None) -> None:
+        self.env = Environment(
+            loader=FileSystemLoader(str(directory)),
+            autoescape=select_autoescape(["html", "xml", "svg"]),
+            undefined=StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            auto_reload=False,  # templates ship with the package: no stat() per request
+        )
+        self.env.filters.update(FILTERS)
+        self.env.filters.update(PRESENT_FILTERS)
+        self.env.filters["tojson_attr"] = lambda v: json_bytes(v).decode()
+        self.env.globals.update(
+            {
+                "version": __version__,
+                "query_with": query_with,
+                "API_PREFIX": API_PREFIX,
+                "now": dt.datetime.now,
+            }
+        )
+        if globals_:
+            self.env.globals.update(globals_)
+
+    def render(self, request: Request, page: Page) -> HTMLResponse:
+        context = {
+            "request": request,
+            "page": page,
+            "title": page.title,
+            "data": page.data,
+            "site": request.app.state.site_info,
+            "url": request.app.state.url,
+            "params": dict(request.query_params),
+            **page.context,
+        }
+        partial = page.fragment and request.headers.get("hx-request") == "true"
+        if partial:
+            assert page.fragment is not None
+            body = render_block(self.env, page.template, page.fragment, context)
+        else:
+            body = self.env.get_template(page.template).render(context)
+        return HTMLResponse(body, status_code=page.status, headers={"Vary": "HX-Request"})
+
+    def render_error(self, app: Any, status: int, title: str, message: str, **extra: Any) -> str:
+        template = self.env.get_template("error.html")
+        return template.render(
+            request=None,
+            site=app.state.site_info,
+            url=app.state.url,
+            params={},
+            title=title,
+            status=status,
+            message=message,
+            **extra,
+        )
+
+
+def _strip_return(signature: inspect.Signature) -> inspect.Signature:
+    return signature.replace(return_annotation=inspect.Signature.empty)
+
+
+def _with_request(signature: inspect.Signature) -> tuple[inspect.Signature, bool]:
+    """Add `request: Request` to a signature unless the view already takes it."""
+    params = list(signature.parameters.values())
+    if any(p.name == "request" for p in params):
+        return signature, True
+    request = inspect.Parameter("request", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Request)
+    return signature.replace(parameters=[request, *params]), False
+
+
+class Pages:
+    """Collects the pages of the dashboard and registers each with its JSON twin."""
+
+    def __init__(self) -> None:
+        self.router = APIRouter()
+        self.pages: list[dict[str, str]] = []
+
+    def page(
+        self,
+        path: str,
+        *,
+        name: str,
+        summary: str,
+        api_path: str | None = None,
+        tags: Iterable[str] = (),
+        html: bool = True,
+    ) -> Callable[[Callable[..., Page]], Callable[..., Page]]:
+        def register(view: Callable[..., Page]) -> Callable[..., Page]:
+            signature = _strip_return(inspect.signature(view, eval_str=True))
+            api_route = API_PREFIX + (api_path if api_path is not None else path)
+
+            def api_endpoint(**kwargs: Any) -> Response:
+                page = view(**kwargs)
+                return JSONBody(page.data, status_code=page.status)
+
+            api_endpoint.__signature__ = signature  # type: ignore[attr-defined]
+            api_endpoint.__name__ = f"api_{name}"
+            self.router.add_api_route(
+                api_route,
+                api_endpoint,
+                methods=["GET"],
+                name=f"api_{name}",
+                summary=summary,
+                description=inspect.cleandoc(view.__doc__ or ""),
+                tags=list(tags),
+                response_class=JSONBody,
+            )
+            if html:
+                html_signature, view_takes_request = _with_request(signature)
+
+                def html_endpoint(request: Request, **kwargs: Any) -> Response:
+                    if view_takes_request:
+                        kwargs["request"] = request
+                    page = view(**kwargs)
+                    return request.app.state.templates.render(request, page)
+
+                html_endpoint.__signature__ = html_signature  # type: ignore[attr-defined]
+                html_endpoint.__name__ = name
+                self.router.add_api_route(
+                    path,
+                    html_endpoint,
+                    methods=["GET"],
+                    name=name,
+                    include_in_schema=False,
+                    response_class=HTMLResponse,
+                )
+            self.pages.append({"name": name, "path": path, "api": api_route, "summary": summary})
+            return view
+
+        return register

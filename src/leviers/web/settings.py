@@ -1,0 +1,30 @@
+"""Settings of the web face: which warehouse, and the safety limits (all overridable by `leviers serve`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class WebSettings:
+    db_path: Path
+    # Where the read-optimised copy of the warehouse is kept (None: the user cache directory).
+    cache_dir: Path | None = None
+    # Requests per minute allowed per client address (None: no limit) and the burst allowed.
+    rate_limit_per_minute: int | None = 600
+    rate_limit_burst: int = 120
+    # Largest request body accepted, in bytes (forms are small; nothing is uploaded).
+    max_body_bytes: int = 64 * 1024
+    # Longest query string accepted, in characters.
+    max_query_chars: int = 4096
+    # DuckDB limits of the serving process.
+    memory_limit: str = "1GB"
+    # DuckDB threads per process: 1 lets many small queries run side by side without the cost of
+    # dispatching each to a pool (None: as many as cores).
+    threads: int | None = 1
+    # Build the serving copy in a child process (its memory goes back to the system before serving).
+    isolated_build: bool = True
+    # Contracts shown per page in the explorer, and the largest page size a client may ask.
+    page_size: int = 50
+    max_page_size: int = 500

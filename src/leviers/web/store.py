@@ -1,0 +1,504 @@
+"""The web face's access to the warehouse: read-only, through a read-optimised copy.
+
+Pages ask for one buyer's contracts far more often than anything else, and the warehouse keeps
+contracts in load order, so every such question would scan the whole table. At start-up the
+server therefore builds (once per warehouse state) a *serving copy* in the cache directory:
+the contracts sorted by buyer, with their initial suppliers denormalised, plus a few small
+summaries. DuckDB's per-block min/max then skips nearly all the table for one buyer.
+
+Queries see one namespace: the serving copy first (`snap`), then the warehouse itself (`wh`),
+both attached read-only, so core functions that read `contracts`, `ingestions`, `ref_*`… work
+unchanged. The warehouse stays locked against writers while the server runs (DuckDB's file lock),
+so the copy cannot go stale under it; a later start compares the warehouse file's size and
+modification time with the ones the copy was built from.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import duckdb
+
+from leviers import __version__
+from leviers.errors import WarehouseError
+from leviers.paths import cache_dir
+from leviers.progress import NoProgress, Progress
+from leviers.warehouse import SCHEMA_VERSION
+
+# Bump when the serving copy's content changes, so older copies are rebuilt.
+SNAPSHOT_VERSION = 15
+
+SEARCH_PATH = "snap.main,wh.main"
+
+T = TypeVar("T")
+POOL_SIZE = 64
+
+
+@dataclass(frozen=True)
+class SnapshotInfo:
+    path: Path
+    rebuilt: bool
+    seconds: float
+    contracts: int
+
+
+def _quote(path: Path) -> str:
+    return "'" + str(path).replace("'", "''") + "'"
+
+
+def fingerprint(warehouse: Path) -> str:
+    """What identifies the warehouse's content without reading it: size and mtime of its files."""
+    parts = [f"leviers={__version__}", f"schema={SCHEMA_VERSION}", f"snapshot={SNAPSHOT_VERSION}"]
+    for path in (warehouse, warehouse.with_name(warehouse.name + ".wal")):
+        if path.exists():
+            stat = path.stat()
+            parts.append(f"{path.name}:{stat.st_size}:{stat.st_mtime_ns}")
+    return "|".join(parts)
+
+
+def snapshot_path(warehouse: Path, directory: Path | None = None) -> Path:
+    key = hashlib.sha256(str(warehouse).encode("utf-8")).hexdigest()[:16]
+    return (directory or cache_dir() / "web") / f"serving-{key}.duckdb"
+
+
+def _tables(con: duckdb.DuckDBPyConnection, catalog: str) -> set[str]:
+    rows = con.execute(
+        "SELECT table_name FROM information_schema.tables WHERE table_catalog = ?", [catalog]
+    ).fetchall()
+    return {row[0] for row in rows}
+
+
+def _current_fingerprint(path: Path) -> str | None:
+    if not path.exists():
+        return None
+    try:
+        con = duckdb.connect(str(path), read_only=True)
+    except duckdb.Error:
+        return None
+    try:
+        row = con.execute("SELECT value FROM web_meta WHERE key = 'fingerprint'").fetchone()
+    except duckdb.Error:
+        return None
+    finally:
+        con.close()
+    return str(row[0]) if row else None
+
+
+# Statements that build the serving copy, in order; each reads the attached warehouse `wh`.
+# Lists are stored once more as text joined with the unit separator (U+001F, never in names): DuckDB
+# reads a list column's values for every row of a block, so pages that show a few rows read text.
+LIST_SEPARATOR = "\x1f"
+
+_BUILD_CONTRACTS = """
+CREATE TABLE contracts AS
+WITH titulaires AS (
+    SELECT contract_key,
+           string_agg(titulaire_id, chr(31) ORDER BY position) AS titulaires_ids_texte,
+           string_agg(coalesce(titulaire_nom, ''), chr(31) ORDER BY position) AS titulaires_noms_texte
+    FROM wh.contract_suppliers
+    WHERE modification_id = 0
+    GROUP BY contract_key
+)
+SELECT c.*, t.titulaires_ids_texte, t.titulaires_noms_texte,
+       array_to_string(c.considerations_sociales, chr(31)) AS considerations_sociales_texte,
+       array_to_string(c.considerations_environnementales, chr(31)) AS considerations_environnementales_texte,
+       coalesce(b.nom, c.acheteur_nom) AS acheteur_libelle
+FROM wh.contracts AS c
+LEFT JOIN titulaires AS t USING (contract_key)
+LEFT JOIN web_buyers AS b ON b.siren = c.acheteur_siren
+ORDER BY c.acheteur_siren, c.date_notification, c.contract_key
+"""
+
+_BUILD_SUPPLIERS = """
+CREATE TABLE contract_suppliers AS
+SELECT * FROM wh.contract_suppliers ORDER BY titulaire_siren, titulaire_id, contract_key
+"""
+
+
+# One row per buyer SIREN: its name (official when the collectivités reference knows it, else the
+# one it publishes most often), how many contracts, which years.
+def _build_buyers(has_reference: bool) -> str:
+    official = (
+        "wh.ref_collectivites" if has_reference else "(SELECT NULL::VARCHAR AS siren, NULL::VARCHAR AS nom)"
+    )
+    return f"""
+CREATE TABLE web_buyers AS
+WITH names AS (
+    SELECT acheteur_siren, acheteur_nom, count(*) AS n,
+           row_number() OVER (PARTITION BY acheteur_siren ORDER BY count(*) DESC, acheteur_nom) AS rank
+    FROM wh.contracts WHERE acheteur_nom IS NOT NULL AND trim(acheteur_nom) <> ''
+    GROUP BY acheteur_siren, acheteur_nom
+), per_buyer AS (
+    SELECT acheteur_siren AS siren, count(*) AS contrats, sum(montant) AS montant_total,
+           min(date_notification) AS premiere_notification, max(date_notification) AS derniere_notification,
+           bool_or(synthetic) AS synthetic
+    FROM wh.contracts GROUP BY acheteur_siren
+)
+SELECT p.siren, coalesce(o.nom, n.acheteur_nom) AS nom, n.acheteur_nom AS nom_publie,
+       p.contrats, p.montant_total, p.premiere_notification, p.derniere_notification, p.synthetic
+FROM per_buyer AS p
+LEFT JOIN names AS n ON n.acheteur_siren = p.siren AND n.rank = 1
+LEFT JOIN {official} AS o ON o.siren = p.siren
+ORDER BY p.siren
+"""
+
+
+# The same contracts sorted by date: queries across buyers (a year, a procedure…) then read only the
+# blocks of the years asked. Lists are left out (their text columns are kept).
+_BUILD_CONTRACTS_BY_DATE = """
+CREATE TABLE contracts_by_date AS
+SELECT * EXCLUDE (types_prix, techniques, modalites_execution, considerations_sociales,
+                  considerations_environnementales)
+FROM contracts
+ORDER BY date_notification, contract_key
+"""
+
+
+# Who each SIREN is — collectivité of the reference and/or buyer in the contracts — with the names
+# of its département, région and EPCI: one look-up per page.
+def _build_identity(has_reference: bool) -> str:
+    if not has_reference:
+        return """
+CREATE TABLE web_identity AS
+SELECT siren, NULL::VARCHAR AS ref_siren, nom AS acheteur_nom, nom_publie, contrats, montant_total,
+       premiere_notification, derniere_notification, synthetic
+FROM web_buyers ORDER BY siren
+"""
+    return """
+CREATE TABLE web_identity AS
+WITH official AS (
+    SELECT c.siren AS ref_siren, c.type, c.type_libelle, c.nature, c.nature_libelle, c.code, c.nom,
+           c.population, c.departement_code, d.nom AS departement_nom,
+           d.collectivite_siren AS departement_siren, c.region_code, r.nom AS region_nom,
+           r.collectivite_siren AS region_siren, c.epci_siren, e.nom AS epci_nom, c.groupe_pairs,
+           c.tranche_population, c.tranche_libelle
+    FROM wh.ref_collectivites AS c
+    LEFT JOIN wh.ref_departements AS d ON d.code = c.departement_code
+    LEFT JOIN wh.ref_regions AS r ON r.code = c.region_code
+    LEFT JOIN wh.ref_collectivites AS e ON e.siren = c.epci_siren
+)
+SELECT coalesce(b.siren, o.ref_siren) AS siren, o.*, b.nom AS acheteur_nom, b.nom_publie, b.contrats,
+       b.montant_total, b.premiere_notification, b.derniere_notification, b.synthetic
+FROM web_buyers AS b
+FULL OUTER JOIN official AS o ON o.ref_siren = b.siren
+ORDER BY siren
+"""
+
+
+# Each buyer's ten latest contracts, for its page (an index finds them without reading a whole block).
+_BUILD_LATEST = """
+CREATE TABLE web_latest AS
+SELECT acheteur_siren AS siren, contract_key, id, objet, montant, date_notification, procedure,
+       synthetic AS synthetique
+FROM contracts
+QUALIFY row_number() OVER (
+    PARTITION BY acheteur_siren ORDER BY date_notification DESC NULLS LAST, contract_key
+) <= 10
+ORDER BY siren, date_notification DESC NULLS LAST, contract_key
+"""
+
+# The quarantine summarised by file, field and reason (numbers inside reasons folded together).
+_BUILD_QUARANTINE = """
+CREATE TABLE web_quarantine AS
+SELECT ingestion_id, field,
+       regexp_replace(reason, '[0-9]+', 'n', 'g') AS motif,
+       count(*) AS regles_enfreintes,
+       count(DISTINCT record_index) AS enregistrements,
+       min(reason) AS exemple
+FROM wh.quarantine
+GROUP BY ALL
+"""
+
+
+# Search keys: lower case, no accents, ligatures spelt out, every run of other characters one space.
+# leviers.web.queries.search.search_key() does the same in Python for what users type.
+def _key(column: str) -> str:
+    return (
+        "trim(regexp_replace(strip_accents(replace(replace(lower("
+        + column
+        + "), 'œ', 'oe'), 'æ', 'ae')), '[^a-z0-9]+', ' ', 'g'))"
+    )
+
+
+# What the search box looks in. Without the collectivités reference: buyers by published name.
+_BUILD_SEARCH_BUYERS = f"""
+CREATE TABLE web_search AS
+SELECT siren, nom_publie AS nom, 'autre' AS type, 'acheteur public' AS type_libelle,
+       NULL::VARCHAR AS nature_libelle, NULL::INTEGER AS population, NULL::VARCHAR AS departement_code,
+       NULL::VARCHAR AS departement_nom, contrats, NULL::VARCHAR AS code, NULL::VARCHAR AS code_postal,
+       {_key("nom_publie")} AS cle, false AS collectivite
+FROM web_buyers WHERE nom_publie IS NOT NULL
+"""
+
+# With it: every collectivité by its official name (communes also by INSEE and postal code), and
+# every buyer by the name it publishes (a collectivité may publish « MAIRIE DE … »).
+_BUILD_SEARCH_REFERENCE = f"""
+CREATE TABLE web_search AS
+WITH postal AS (
+    SELECT siren, any_value(code_postal) AS code_postal FROM wh.ref_communes
+    WHERE siren IS NOT NULL GROUP BY siren
+)
+SELECT c.siren, c.nom, c.type, c.type_libelle, c.nature_libelle, c.population, c.departement_code,
+       d.nom AS departement_nom, coalesce(b.contrats, 0) AS contrats,
+       CASE WHEN c.type = 'commune' THEN c.code END AS code, p.code_postal,
+       {_key("c.nom")} AS cle, true AS collectivite
+FROM wh.ref_collectivites AS c
+LEFT JOIN wh.ref_departements AS d ON d.code = c.departement_code
+LEFT JOIN web_buyers AS b ON b.siren = c.siren
+LEFT JOIN postal AS p ON p.siren = c.siren
+UNION ALL
+SELECT b.siren, coalesce(c.nom, b.nom_publie), coalesce(c.type, 'autre'), coalesce(c.type_libelle, 'autre acheteur public'),
+       c.nature_libelle, c.population, c.departement_code, d.nom, b.contrats, NULL, NULL,
+       {_key("b.nom_publie")}, c.siren IS NOT NULL
+FROM web_buyers AS b
+LEFT JOIN wh.ref_collectivites AS c ON c.siren = b.siren
+LEFT JOIN wh.ref_departements AS d ON d.code = c.departement_code
+WHERE b.nom_publie IS NOT NULL
+"""
+
+
+def build_snapshot(
+    warehouse: Path,
+    target: Path,
+    *,
+    memory_limit: str = "1GB",
+    progress: Progress | None = None,
+) -> int:
+    """Write the serving copy of `warehouse` to `target` (atomically); returns the contract count."""
+    progress = progress or NoProgress()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    building = target.with_name(target.name + f".{os.getpid()}.building")
+    building.unlink(missing_ok=True)
+    stamp = fingerprint(warehouse)
+    # The copy is attached as `snap` next to the warehouse `wh`, as when it is served, so that core
+    # functions run here (indicators) see the same namespace.
+    con = duckdb.connect(":memory:", config={"memory_limit": memory_limit})
+    try:
+        con.execute(f"ATTACH {_quote(building)} AS snap")
+        con.execute("USE snap")
+        try:
+            con.execute(f"ATTACH {_quote(warehouse)} AS wh (READ_ONLY)")
+        except duckdb.Error as exc:
+            raise WarehouseError(f"impossible d'ouvrir l'entrepôt {warehouse} : {exc}") from exc
+        tables = _tables(con, "wh")
+        missing = {"contracts", "contract_suppliers", "ingestions", "quarantine"} - tables
+        if missing:
+            raise WarehouseError(
+                f"{warehouse} n'est pas un entrepôt Leviers complet (tables absentes : "
+                f"{', '.join(sorted(missing))}) : créez-le avec `leviers ingest`."
+            )
+        has_reference = {"ref_collectivites", "ref_communes", "ref_departements"} <= tables
+        steps: list[str | Callable[[duckdb.DuckDBPyConnection], None]] = [
+            _build_buyers(has_reference),
+            _BUILD_CONTRACTS,
+            _BUILD_CONTRACTS_BY_DATE,
+            _BUILD_LATEST,
+            _BUILD_SUPPLIERS,
+            _BUILD_QUARANTINE,
+        ]
+        steps.append(_BUILD_SEARCH_REFERENCE if has_reference else _BUILD_SEARCH_BUYERS)
+        steps.append(_build_identity(has_reference))
+        if "buyer_collectivites" in tables:
+            # A view over every contract in the warehouse: materialised once here.
+            steps.append(
+                "CREATE TABLE buyer_collectivites AS "
+                "SELECT * FROM wh.buyer_collectivites ORDER BY acheteur_siren"
+            )
+        from leviers.web.indicators import build_indicator_tables
+
+        steps.append(build_indicator_tables)
+        # Point look-ups by SIREN: an index finds the row without reading whole blocks.
+        steps.append("CREATE INDEX web_identity_siren ON web_identity (siren)")
+        steps.append("CREATE INDEX web_spaser_siren ON web_spaser (siren)")
+        steps.append("CREATE INDEX web_latest_siren ON web_latest (siren)")
+        progress.start(
+            "Préparation de la copie de lecture du tableau de bord", total=len(steps), unit="étapes"
+        )
+        for step in steps:
+            con.execute(f"SET search_path = '{SEARCH_PATH}'")
+            if isinstance(step, str):
+                con.execute(step)
+            else:
+                step(con)
+            progress.advance()
+        con.execute("CREATE TABLE web_meta (key VARCHAR, value VARCHAR)")
+        con.execute(
+            "INSERT INTO web_meta VALUES ('fingerprint', ?), ('warehouse', ?)", [stamp, str(warehouse)]
+        )
+        row = con.execute("SELECT count(*) FROM snap.contracts").fetchone()
+        con.execute("DETACH wh")
+        con.execute("USE memory")
+        con.execute("DETACH snap")
+    except BaseException:
+        con.close()
+        building.unlink(missing_ok=True)
+        raise
+    con.close()
+    progress.finish()
+    os.replace(building, target)
+    return int(row[0]) if row else 0
+
+
+class _QueueProgress:
+    """Progress of a child process, forwarded to the parent through a queue."""
+
+    def __init__(self, queue: Any) -> None:
+        self.queue = queue
+
+    def start(self, description: str, total: float | None = None, unit: str = "octets") -> None:
+        self.queue.put(("start", description, total, unit))
+
+    def advance(self, amount: float = 1) -> None:
+        self.queue.put(("advance", amount))
+
+    def finish(self) -> None:
+        self.queue.put(("finish",))
+
+
+def _build_child(warehouse: str, target: str, memory_limit: str, queue: Any) -> None:
+    try:
+        build_snapshot(
+            Path(warehouse), Path(target), memory_limit=memory_limit, progress=_QueueProgress(queue)
+        )
+    except WarehouseError as exc:
+        queue.put(("error", exc.message))
+    except BaseException as exc:  # reported to the parent, which raises it in French
+        queue.put(("error", f"préparation de la copie de lecture impossible : {type(exc).__name__}: {exc}"))
+    else:
+        queue.put(("done",))
+
+
+def build_in_child(warehouse: Path, target: Path, *, memory_limit: str, progress: Progress | None) -> None:
+    """build_snapshot() in a separate process, so that the memory it needs (the indicator engine's
+    tables) is given back to the system before the server starts answering."""
+    import multiprocessing
+    import queue as queues
+
+    progress = progress or NoProgress()
+    context = multiprocessing.get_context("spawn")
+    events = context.Queue()
+    child = context.Process(target=_build_child, args=(str(warehouse), str(target), memory_limit, events))
+    child.start()
+    outcome: tuple[Any, ...] | None = None
+    while outcome is None:
+        try:
+            event = events.get(timeout=0.5)
+        except queues.Empty:
+            if not child.is_alive():
+                outcome = (
+                    "error",
+                    f"la préparation de la copie de lecture s'est arrêtée (code {child.exitcode})",
+                )
+            continue
+        if event[0] == "start":
+            progress.start(event[1], event[2], event[3])
+        elif event[0] == "advance":
+            progress.advance(event[1])
+        elif event[0] == "finish":
+            progress.finish()
+        else:
+            outcome = event
+    child.join()
+    if outcome[0] == "error":
+        raise WarehouseError(str(outcome[1]))
+
+
+class Store:
+    """Read-only access to one warehouse through its serving copy; hands out one cursor per request."""
+
+    def __init__(
+        self,
+        warehouse: Path,
+        *,
+        directory: Path | None = None,
+        memory_limit: str = "1GB",
+        threads: int | None = None,
+        progress: Progress | None = None,
+        isolated_build: bool = False,
+    ) -> None:
+        warehouse = Path(warehouse).resolve()
+        if not warehouse.is_file():
+            raise WarehouseError(
+                f"entrepôt introuvable : {warehouse} — chargez d'abord des données avec `leviers ingest`."
+            )
+        self.warehouse = warehouse
+        self._memo: dict[str, Any] = {}
+        self._memo_lock = threading.Lock()
+        self._pool: list[duckdb.DuckDBPyConnection] = []
+        self._pool_lock = threading.Lock()
+        self._closed = False
+        started = time.perf_counter()
+        target = snapshot_path(warehouse, directory)
+        rebuilt = _current_fingerprint(target) != fingerprint(warehouse)
+        if rebuilt:
+            build = build_in_child if isolated_build else build_snapshot
+            build(warehouse, target, memory_limit=memory_limit, progress=progress)
+        config: dict[str, str | bool | int | float | list[str]] = {"memory_limit": memory_limit}
+        if threads:
+            config["threads"] = threads
+        self._root = duckdb.connect(":memory:", config=config)
+        try:
+            self._root.execute(f"ATTACH {_quote(target)} AS snap (READ_ONLY)")
+            self._root.execute(f"ATTACH {_quote(warehouse)} AS wh (READ_ONLY)")
+        except duckdb.Error as exc:
+            self._root.close()
+            raise WarehouseError(f"impossible d'ouvrir l'entrepôt {warehouse} en lecture : {exc}") from exc
+        with self.cursor() as con:
+            row = con.execute("SELECT count(*) FROM contracts").fetchone()
+            self.tables = _tables(con, "snap") | _tables(con, "wh")
+        self.snapshot = SnapshotInfo(
+            path=target,
+            rebuilt=rebuilt,
+            seconds=time.perf_counter() - started,
+            contracts=int(row[0]) if row else 0,
+        )
+
+    def memo(self, key: str, compute: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
+        """`compute(cursor)` once per server: the warehouse cannot change while it is served."""
+        with self._memo_lock:
+            if key not in self._memo:
+                with self.cursor() as con:
+                    self._memo[key] = compute(con)
+            value: T = self._memo[key]
+        return value
+
+    def has(self, table: str) -> bool:
+        """Whether the warehouse holds `table` (datasets arrive as their branches land)."""
+        return table in self.tables
+
+    @contextmanager
+    def cursor(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A connection to the same database for one request, taken from a pool (a DuckDB connection
+        serves one request at a time; creating and configuring one costs about half a millisecond)."""
+        with self._pool_lock:
+            con = self._pool.pop() if self._pool else None
+        if con is None:
+            con = self._root.cursor()
+            con.execute(f"SET search_path = '{SEARCH_PATH}'")
+        healthy = False
+        try:
+            yield con
+            healthy = True
+        finally:
+            with self._pool_lock:
+                if healthy and not self._closed and len(self._pool) < POOL_SIZE:
+                    self._pool.append(con)
+                    con = None
+            if con is not None:
+                con.close()
+
+    def close(self) -> None:
+        with self._pool_lock:
+            self._closed = True
+            pool, self._pool = self._pool, []
+        for con in pool:
+            con.close()
+        self._root.close()

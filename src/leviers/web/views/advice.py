@@ -1,0 +1,186 @@
+"""The legal advisors (leviers.law) as forms and JSON: purchase, contracting mode, SPASER, competences.
+
+Forms use GET so an answer has an address that can be shared; the core checks every input and its
+French message is shown beside the form (status 400), never a stack trace.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+from typing import Annotated, Any
+
+from fastapi import Query
+
+from leviers.law import (
+    AdviceInputError,
+    advise_contracting_mode,
+    advise_purchase,
+    competence,
+    form_choices,
+    mode_answers,
+    spaser_duty,
+)
+from leviers.web.deps import PAGES
+from leviers.web.render import Page
+
+Amount = Annotated[
+    str | None,
+    Query(max_length=30, description="Montant en euros HT (espaces et virgule décimale acceptés)"),
+]
+Day = Annotated[
+    str | None,
+    Query(
+        pattern=r"^\d{4}-\d{2}-\d{2}$",
+        description="Date (AAAA-MM-JJ) : lancement de la consultation, par défaut aujourd'hui",
+    ),
+]
+Choice = Annotated[str | None, Query(max_length=60)]
+YesNo = Annotated[str | None, Query(pattern="^(oui|non)$", description="oui ou non")]
+
+ADVISORS = [
+    ("advice_purchase", "Quelle procédure et quels leviers pour cet achat ?"),
+    ("advice_mode", "Subvention, marché public, délégation de service public ou mandat SIEG ?"),
+    ("advice_spaser", "Cet acheteur doit-il adopter un SPASER ?"),
+    ("advice_competence", "Ce niveau de collectivité peut-il mener cette action ?"),
+    ("kit", "Le kit municipal : politiques publiques et leviers de l'ESS"),
+]
+
+
+def _answer(
+    template: str,
+    title: str,
+    form: dict[str, Any],
+    ask: Callable[[], Any] | None,
+) -> Page:
+    """Run the advisor when the form was filled; show the form (and the core's error) otherwise."""
+    data: dict[str, Any] = {"formulaire": form, "conseil": None, "erreur": None}
+    status = 200
+    if ask is not None:
+        try:
+            data["conseil"] = ask().to_dict()
+        except AdviceInputError as exc:
+            data["erreur"] = {"statut": 400, "titre": "Requête invalide", "message": exc.message}
+            status = 400
+    context = {"active": "advice", "choix": form_choices()}
+    return Page(template, title, data, context, status=status, fragment="answer")
+
+
+def _filled(*values: str | None) -> bool:
+    return any(v not in (None, "") for v in values)
+
+
+@PAGES.page("/conseil", name="advice", summary="Conseillers juridiques : index", tags=["conseil"])
+def advice() -> Page:
+    """Les quatre conseillers juridiques et le kit municipal, avec les choix proposés par chaque formulaire."""
+    data = {
+        "conseillers": [{"page": name, "question": question} for name, question in ADVISORS],
+        "choix": form_choices(),
+    }
+    return Page("advice.html", "Conseil juridique", data, {"active": "advice", "advisors": ADVISORS})
+
+
+@PAGES.page(
+    "/conseil/achat", name="advice_purchase", summary="Procédure et leviers d'un achat", tags=["conseil"]
+)
+def advice_purchase(
+    nature: Annotated[
+        str | None, Query(max_length=40, description="travaux, fournitures, services, services_sociaux")
+    ] = None,
+    montant: Amount = None,
+    acheteur: Choice = "collectivite",
+    date: Day = None,
+) -> Page:
+    """Procédure de passation, publicité, publication des données essentielles et leviers d'achat
+    responsable (clauses, critères, marchés réservés…) pour un achat estimé, avec les seuils en
+    vigueur à la date donnée, leurs références et l'explication du raisonnement."""
+    form = {"nature": nature, "montant": montant, "acheteur": acheteur, "date": date}
+    ask: Callable[[], Any] | None = None
+    if _filled(nature, montant):
+        ask = partial(advise_purchase, nature or "", montant or "", acheteur or "collectivite", date)
+    return _answer("advice_purchase.html", "Conseil : un achat", form, ask)
+
+
+@PAGES.page(
+    "/conseil/contrat",
+    name="advice_mode",
+    summary="Subvention, marché, DSP ou mandat SIEG",
+    tags=["conseil"],
+)
+def advice_mode(
+    initiative: Choice = None,
+    contrepartie_individualisee: YesNo = None,
+    service_public_risque: YesNo = None,
+    activite_economique: YesNo = None,
+    montant_annuel: Amount = None,
+    aides_trois_ans: Amount = None,
+    date: Day = None,
+) -> Page:
+    """Le mode de contractualisation d'un partenariat avec un organisme (subvention, marché public,
+    délégation de service public, mandat de service d'intérêt économique général), le régime d'aides
+    d'État, et les obligations de convention et de publication."""
+    form = {
+        "initiative": initiative,
+        "contrepartie_individualisee": contrepartie_individualisee,
+        "service_public_risque": service_public_risque,
+        "activite_economique": activite_economique,
+        "montant_annuel": montant_annuel,
+        "aides_trois_ans": aides_trois_ans,
+        "date": date,
+    }
+    ask: Callable[[], Any] | None = None
+    if _filled(
+        initiative, contrepartie_individualisee, service_public_risque, activite_economique, montant_annuel
+    ):
+
+        def ask_mode() -> Any:
+            answers = mode_answers(
+                initiative or "",
+                contrepartie_individualisee or "",
+                service_public_risque or "",
+                activite_economique or "",
+                montant_annuel or "",
+                aides_trois_ans or "0",
+                date,
+            )
+            return advise_contracting_mode(answers)
+
+        ask = ask_mode
+    return _answer("advice_mode.html", "Conseil : un partenariat", form, ask)
+
+
+@PAGES.page("/conseil/spaser", name="advice_spaser", summary="Obligation de SPASER", tags=["conseil"])
+def advice_spaser(
+    achats_annuels: Amount = None,
+    acheteur: Choice = "collectivite",
+    date: Day = None,
+) -> Page:
+    """Si un acheteur doit adopter et publier un schéma de promotion des achats socialement et
+    écologiquement responsables (SPASER), d'après le montant total annuel de ses achats."""
+    form = {"achats_annuels": achats_annuels, "acheteur": acheteur, "date": date}
+    ask: Callable[[], Any] | None = None
+    if _filled(achats_annuels):
+        ask = partial(spaser_duty, achats_annuels or "", date, acheteur or "collectivite")
+    return _answer("advice_spaser.html", "Conseil : SPASER", form, ask)
+
+
+@PAGES.page(
+    "/conseil/competence",
+    name="advice_competence",
+    summary="Compétences d'un niveau de collectivité",
+    tags=["conseil"],
+)
+def advice_competence(
+    collectivite: Choice = None,
+    action: Annotated[
+        str | None, Query(max_length=80, description="Action envisagée (voir /api/v1/conseil)")
+    ] = None,
+    date: Day = None,
+) -> Page:
+    """Si une commune, une intercommunalité, un département ou une région peut mener une action
+    (aide aux entreprises, subvention, service rural…), à quelles conditions, sur quelle base légale."""
+    form = {"collectivite": collectivite, "action": action, "date": date}
+    ask: Callable[[], Any] | None = None
+    if _filled(collectivite, action):
+        ask = partial(competence, collectivite or "", action or "", date)
+    return _answer("advice_competence.html", "Conseil : compétences", form, ask)

@@ -1,0 +1,133 @@
+"""A collectivité's page (any public buyer works too): where it stands against the PNAD targets and
+its peers, year by year; its SPASER estimate; the completeness of its data; its contracts."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+import duckdb
+from fastapi import APIRouter, Path, Query
+from fastapi.responses import Response
+
+from leviers.web import charts
+from leviers.web import indicators as ind
+from leviers.web.deps import PAGES, Con, StoreDep
+from leviers.web.errors import NotFound
+from leviers.web.queries import collectivite as q
+from leviers.web.render import Page
+from leviers.web.views.home import pick_year
+
+router = APIRouter()
+
+Siren = Annotated[
+    str, Path(pattern=r"^\d{9}$", description="SIREN de la collectivité ou de l'acheteur (9 chiffres)")
+]
+COMPLETENESS_GROUP = "completude"
+
+
+def _identity(con: duckdb.DuckDBPyConnection, store: Any, siren: str) -> dict[str, Any]:
+    who = q.identity(con, siren)
+    if who is None:
+        raise NotFound(
+            f"Aucune collectivité ni aucun acheteur public connu avec le SIREN {siren} : vérifiez le numéro "
+            "ou cherchez par nom depuis l'accueil."
+        )
+    return who
+
+
+@PAGES.page(
+    "/collectivites/{siren}",
+    name="collectivite",
+    summary="Une collectivité : indicateurs, pairs, évolution, SPASER, complétude, contrats",
+    tags=["pages"],
+)
+def collectivite(
+    siren: Siren,
+    con: Con,
+    store: StoreDep,
+    annee: Annotated[
+        int | None, Query(ge=1990, le=2100, description="Année des indicateurs (par défaut la dernière)")
+    ] = None,
+) -> Page:
+    """Pour une année (la dernière par défaut) : chaque indicateur du catalogue avec ses comptes,
+    l'écart aux objectifs du PNAD et le rang parmi les collectivités du même type et de la même
+    tranche de population ; l'évolution par année ; l'estimation de l'obligation de SPASER (une
+    estimation : les DECP donnent des montants notifiés, pas des dépenses) ; la complétude des
+    données ; les derniers contrats."""
+    who = _identity(con, store, siren)
+    rows = ind.buyer_rows(con, siren, with_peers=store.memo("has_peers", ind.has_peers))
+    trend = ind.trend(rows)
+    national = store.memo("national_indicators", lambda c: ind.indicator_rows(c, "national", None))
+    year = pick_year(trend, annee, preferred=pick_year(ind.trend(national), None))
+    of_year = ind.by_year(rows).get(year, {}) if year is not None else {}
+    definitions = ind.definitions()
+    indicators: list[dict[str, Any]] = []
+    completeness: list[dict[str, Any]] = []
+    for indicator_id, row in of_year.items():
+        entry = row
+        (completeness if definitions[indicator_id]["group"] == COMPLETENESS_GROUP else indicators).append(
+            entry
+        )
+    spaser = ind.spaser_rows(con, siren)
+    data = {
+        "collectivite": who,
+        "annee": year,
+        "annees": [t["annee"] for t in trend if t["contrats"]],
+        "indicateurs": indicators,
+        "completude": completeness,
+        "par_annee": trend,
+        "spaser": spaser,
+        "derniers_contrats": q.latest_contracts(con, siren) if trend else [],
+        "synthetique": any(t["synthetique"] for t in trend),
+        "url_contrats": f"/contrats?acheteur={siren}",
+        "graphiques": {
+            "contrats_par_annee_svg": f"/api/v1/collectivites/{siren}/graphiques/contrats-par-annee.svg",
+            "parts_par_annee_svg": f"/api/v1/collectivites/{siren}/graphiques/parts-par-annee.svg",
+        },
+        "definitions": {i: definitions[i] for i in of_year},
+    }
+    context = {
+        "groups": _groups(indicators, definitions),
+        "chart_counts": charts.yearly_counts(trend, title=who["nom"]),
+        "chart_shares": charts.yearly_shares(trend, title=who["nom"]),
+    }
+    return Page("collectivite.html", who["nom"], data, context)
+
+
+def _groups(
+    rows: list[dict[str, Any]], definitions: dict[str, dict[str, Any]]
+) -> list[tuple[str, list[dict[str, Any]]]]:
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        groups.setdefault(definitions[row["indicator"]]["group_label"], []).append(row)
+    return list(groups.items())
+
+
+CHARTS = {
+    "contrats-par-annee": charts.yearly_counts,
+    "parts-par-annee": charts.yearly_shares,
+}
+
+
+@router.get(
+    "/api/v1/collectivites/{siren}/graphiques/{graphique}.svg",
+    name="collectivite_chart_svg",
+    summary="Graphique d'une collectivité en SVG (rendu serveur, pour les rapports)",
+    tags=["graphiques"],
+    response_class=Response,
+    responses={200: {"content": {"image/svg+xml": {}}}},
+)
+def collectivite_chart_svg(
+    siren: Siren,
+    graphique: Annotated[
+        Literal["contrats-par-annee", "parts-par-annee"], Path(description="Nom du graphique")
+    ],
+    con: Con,
+    store: StoreDep,
+) -> Response:
+    """Le même graphique que sur la page de la collectivité, dessiné en SVG sur le serveur (vl-convert),
+    sans navigateur ni réseau : c'est celui que les rapports réutilisent."""
+    who = _identity(con, store, siren)
+    trend = ind.trend(ind.buyer_rows(con, siren, with_peers=False))
+    spec = CHARTS[graphique](trend, title=who["nom"])
+    return Response(charts.to_svg(spec), media_type="image/svg+xml")

@@ -1,0 +1,193 @@
+"""Contracts explorer: filters, sorting, pagination, exports; HTML and JSON from the same view."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from fastapi.testclient import TestClient
+from python_calamine import CalamineWorkbook
+
+# The 7 contracts of the MINEF 2022 extract (see test_home.py), by internal id → amount
+# (the ingestion drops the « INX » quality tag in front of one id).
+AMOUNTS = {
+    "202404": 45155.0,
+    "202424 3 001": 146796.0,
+    "202424FO15-02": 400000.0,
+    "24-1065297-2": 27364.0,
+    "2024FCS05_1": 380000.0,
+    "202410977": 829684.85,
+    "202409LOT02PAY": 149155.02,
+}
+
+
+def ids(body: dict) -> list[str]:
+    return [c["id"] for c in body["contrats"]]
+
+
+def test_no_filter_lists_everything_by_date(small: TestClient) -> None:
+    body = small.get("/api/v1/contrats").json()
+    assert body["total"]["contrats"] == 7
+    assert body["total"]["montant"] == pytest.approx(sum(AMOUNTS.values()))
+    assert sorted(ids(body)) == sorted(AMOUNTS)
+    dates = [c["date_notification"] for c in body["contrats"]]
+    assert dates == sorted(dates, reverse=True)
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("social=avec", ["24-1065297-2"]),
+        ("social=clause", ["24-1065297-2"]),
+        ("social=sans", sorted(set(AMOUNTS) - {"24-1065297-2"})),
+        ("social=inconnue", []),
+        ("environnement=critere", ["24-1065297-2"]),
+        ("procedure=Appel d'offres ouvert", ["2024FCS05_1", "202424FO15-02"]),
+        (
+            "montant_min=100000&montant_max=400000",
+            ["202409LOT02PAY", "2024FCS05_1", "202424FO15-02", "202424 3 001"],
+        ),
+        ("annee=2023", []),
+        ("acheteur=200039949", ["24-1065297-2"]),
+        ("acheteur=20003994900017", ["24-1065297-2"]),
+        ("objet=zzzzzz", []),
+    ],
+)
+def test_filters(small: TestClient, query: str, expected: list[str]) -> None:
+    body = small.get(f"/api/v1/contrats?{query}").json()
+    assert sorted(ids(body)) == sorted(expected)
+    assert body["total"]["contrats"] == len(expected)
+
+
+def test_amount_filter_total(small: TestClient) -> None:
+    body = small.get("/api/v1/contrats?procedure=Appel d'offres ouvert").json()
+    assert body["total"]["montant"] == pytest.approx(780000.0)
+
+
+def test_sort_by_amount_and_pagination(small: TestClient) -> None:
+    by_amount = sorted(AMOUNTS, key=AMOUNTS.__getitem__, reverse=True)
+    first = small.get("/api/v1/contrats?tri=montant&par_page=10").json()
+    assert ids(first) == by_amount
+    ascending = small.get("/api/v1/contrats?tri=montant_asc").json()
+    assert ids(ascending) == by_amount[::-1]
+    # Pages of 10 over 7 contracts: one page; page 2 is empty but valid.
+    assert first["pages"] == 1
+    assert small.get("/api/v1/contrats?page=2").json()["contrats"] == []
+
+
+def test_pages_do_not_overlap(client: TestClient) -> None:
+    seen: list[str] = []
+    for number in (1, 2, 3):
+        body = client.get(f"/api/v1/contrats?annee=2024&tri=montant&par_page=10&page={number}").json()
+        seen += [c["contract_key"] for c in body["contrats"]]
+    assert len(seen) == len(set(seen)) == 30
+
+
+def test_html_twin_shows_the_json_figures(small: TestClient) -> None:
+    html = small.get("/contrats?social=avec").text
+    assert "<strong>1</strong> contrat," in html
+    assert "27\u202f364,00\u202f€" in html
+    assert 'value="avec" selected' in html
+
+
+def test_htmx_request_gets_only_the_results(small: TestClient) -> None:
+    response = small.get("/contrats?social=avec", headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    assert "<html" not in response.text
+    assert '<h2 id="resultats-titre">Résultats</h2>' in response.text
+    assert response.headers["vary"] == "HX-Request"
+
+
+def test_empty_form_fields_mean_no_filter(small: TestClient) -> None:
+    body = small.get("/api/v1/contrats?annee=&acheteur=&social=&tri=date").json()
+    assert body["total"]["contrats"] == 7
+
+
+@pytest.mark.parametrize(
+    ("query", "parameter"),
+    [
+        ("annee=deux-mille", "annee"),
+        ("acheteur=12345", "acheteur"),
+        ("cpv=45x", "cpv"),
+        ("social=peut-etre", "social"),
+        ("montant_min=-3", "montant_min"),
+        ("par_page=100000", "par_page"),
+        ("tri=hasard", "tri"),
+    ],
+)
+def test_invalid_parameters_get_french_errors(small: TestClient, query: str, parameter: str) -> None:
+    response = small.get(f"/api/v1/contrats?{query}")
+    assert response.status_code in (400, 422)
+    error = response.json()["erreur"]
+    assert parameter in error["message"]
+    html = small.get(f"/contrats?{query}")
+    assert html.status_code == response.status_code
+    assert "Traceback" not in html.text
+    assert parameter in html.text
+
+
+def test_min_above_max_is_explained(small: TestClient) -> None:
+    response = small.get("/api/v1/contrats?montant_min=10&montant_max=5")
+    assert response.status_code == 400
+    assert "montant_min" in response.json()["erreur"]["message"]
+
+
+def test_csv_export_is_the_filtered_set(small: TestClient) -> None:
+    response = small.get("/api/v1/contrats.csv?montant_min=100000&tri=montant")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/csv")
+    assert "attachment" in response.headers["content-disposition"]
+    table = list(csv.DictReader(io.StringIO(response.text)))
+    assert [r["id"] for r in table] == [
+        "202410977",
+        "202424FO15-02",
+        "2024FCS05_1",
+        "202409LOT02PAY",
+        "202424 3 001",
+    ]
+    assert table[0]["montant_initial_ht"] == "829684.85"
+    assert table[0]["synthetique"] == "false"
+    assert table[0]["consideration_sociale"] == "false"
+
+
+def test_xlsx_export_is_the_filtered_set(small: TestClient) -> None:
+    response = small.get("/api/v1/contrats.xlsx?social=avec")
+    assert response.status_code == 200
+    workbook = CalamineWorkbook.from_filelike(io.BytesIO(response.content))
+    table = workbook.get_sheet_by_name("contrats").to_python()
+    header, rows = table[0], table[1:]
+    assert len(rows) == 1
+    row = dict(zip(header, rows[0], strict=True))
+    assert row["id"] == "24-1065297-2"
+    assert row["montant_initial_ht"] == 27364
+    assert row["considerations_sociales"] == "Clause sociale"
+    about = {r[0]: r[1] for r in workbook.get_sheet_by_name("à propos").to_python()}
+    assert about["Nombre de contrats"] == "1"
+    assert about["Filtres"] == "social = avec"
+
+
+def test_supplier_filter_by_siren_and_name(client: TestClient) -> None:
+    some = client.get("/api/v1/contrats?annee=2024&par_page=10").json()["contrats"]
+    with_supplier = next(
+        c for c in some if c["titulaire_ids"] and c["titulaire_noms"] and c["titulaire_noms"][0]
+    )
+    siren = with_supplier["titulaire_ids"][0][:9]
+    by_siren = client.get(f"/api/v1/contrats?titulaire={siren}&par_page=500").json()
+    assert with_supplier["contract_key"] in [c["contract_key"] for c in by_siren["contrats"]]
+    assert all(
+        any(i.startswith(siren) for i in c["titulaire_ids"] or []) or c["titulaire_ids"] is None
+        for c in by_siren["contrats"]
+    )
+    name = with_supplier["titulaire_noms"][0]
+    by_name = client.get("/api/v1/contrats", params={"titulaire": name, "par_page": 500}).json()
+    assert with_supplier["contract_key"] in [c["contract_key"] for c in by_name["contrats"]]
+
+
+def test_totals_for_one_buyer_from_one_query_match_the_count(client: TestClient) -> None:
+    siren = client.get("/api/v1/contrats?annee=2024&par_page=10").json()["contrats"][0]["acheteur_siren"]
+    first = client.get(f"/api/v1/contrats?acheteur={siren}&par_page=10").json()
+    beyond = client.get(f"/api/v1/contrats?acheteur={siren}&page=9999").json()  # totals from count()
+    assert first["total"] == beyond["total"]
+    assert beyond["contrats"] == []
+    assert first["total"]["contrats"] >= len(first["contrats"]) > 0
