@@ -40,7 +40,7 @@ $(ASSETS): package.json package-lock.json tools/vendor_assets.py $(STAMP)
 assets: $(ASSETS)
 
 demo: setup
-	$(BIN)/leviers demo
+	$(BIN)/leviers serve --demo
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests tools bench
