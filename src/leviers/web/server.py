@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 import logging
 from collections.abc import Callable
+from typing import Any
 
 import uvicorn
 from fastapi import FastAPI
@@ -32,21 +33,23 @@ def run(
 ) -> None:
     """Serve `app` until interrupted (Ctrl+C), after calling `on_ready(address)`."""
     logging.getLogger("leviers.web").setLevel(logging.INFO)
-    config = uvicorn.Config(
-        app,
-        host=host,
-        port=port,
-        access_log=access_log,
-        log_level="info" if access_log else "warning",
-        server_header=False,
-        loop="uvloop" if _has("uvloop") else "asyncio",
-        http="httptools" if _has("httptools") else "h11",
-        timeout_graceful_shutdown=5,
-    )
+    config = uvicorn.Config(app, host=host, port=port, **_uvicorn_options(access_log))
     server = uvicorn.Server(config)
     if on_ready is not None:
         on_ready(address_of(host, port))
     server.run()
+
+
+def _uvicorn_options(access_log: bool) -> dict[str, Any]:
+    """What one process and several processes are served with alike."""
+    return {
+        "access_log": access_log,
+        "log_level": "info" if access_log else "warning",
+        "server_header": False,
+        "loop": "uvloop" if _has("uvloop") else "asyncio",
+        "http": "httptools" if _has("httptools") else "h11",
+        "timeout_graceful_shutdown": 5,
+    }
 
 
 def prepare_processes(settings: WebSettings, processes: int, progress: Progress | None = None) -> WebSettings:
@@ -87,12 +90,7 @@ def run_processes(
         host=host,
         port=port,
         workers=processes,
-        access_log=access_log,
-        log_level="info" if access_log else "warning",
-        server_header=False,
-        loop="uvloop" if _has("uvloop") else "asyncio",
-        http="httptools" if _has("httptools") else "h11",
-        timeout_graceful_shutdown=5,
+        **_uvicorn_options(access_log),
     )
 
 
