@@ -19,7 +19,8 @@ import duckdb
 import pyarrow as pa
 
 _EXECUTE = compile("_result = _con.execute(_sql, _parameters)", "<leviers scratch>", "exec")
-_TO_ARROW = compile("_result = _con.sql(_sql).to_arrow_table()", "<leviers scratch>", "exec")
+# Record batches of 16 384 rows: DuckDB scans an Arrow table one batch per thread.
+_TO_ARROW = compile("_result = _con.sql(_sql).to_arrow_table(batch_size=16384)", "<leviers scratch>", "exec")
 
 
 class Scratch:
