@@ -25,8 +25,39 @@ COMMAND_MODULES: list[str] = [
     "leviers.cli.indicateurs",
 ]
 
+
+def _french_help() -> None:
+    """Help screens in French: the users are French public servants. Typer's own strings are
+    module constants (and the help option's text is set where Typer creates it), so they are
+    replaced here once; the library is pinned in uv.lock."""
+    from typer import rich_utils
+    from typer._click import core
+
+    rich_utils.DEFAULT_STRING = "[défaut : {}]"
+    rich_utils.ENVVAR_STRING = "[variable d'environnement : {}]"
+    rich_utils.REQUIRED_LONG_STRING = "[obligatoire]"
+    rich_utils.DEPRECATED_STRING = "(obsolète) "
+    rich_utils.COMMANDS_PANEL_TITLE = "Commandes"
+    rich_utils.ERRORS_PANEL_TITLE = "Erreur"
+    rich_utils.ABORTED_TEXT = "Interrompu."
+    rich_utils.RICH_HELP = "Aide : [blue]'{command_path} {help_option}'[/]"
+    original = core.Command.get_help_option
+
+    def get_help_option(self: core.Command, ctx: core.Context) -> object:
+        option = original(self, ctx)
+        if option is not None:
+            option.help = "Affiche cette aide et quitte."
+        return option
+
+    core.Command.get_help_option = get_help_option  # type: ignore[assignment,method-assign]
+
+
+_french_help()
+
 app = typer.Typer(
     name="leviers",
+    # Shell completion set-up is a developer's tool; its options would be the only English lines.
+    add_completion=False,
     help=(
         "Leviers : voir comment l'argent public atteint l'économie sociale et solidaire (ESS) "
         "et la transition juste, le mesurer et trouver les leviers juridiques."
