@@ -72,3 +72,20 @@ def test_child_build_errors_come_back_in_french(tmp_path: Path) -> None:
     duckdb.connect(str(other)).close()
     with pytest.raises(WarehouseError, match="tables absentes"):
         Store(other, directory=tmp_path / "cache", isolated_build=True)
+
+
+def test_in_memory_lookups_match_the_queries(real_warehouse: Path, tmp_path: Path) -> None:
+    """Identities and SPASER estimates read once into memory give what the per-page query gives."""
+    from leviers.web import indicators as ind
+    from leviers.web.queries import collectivite as q
+
+    store = Store(real_warehouse, directory=tmp_path)
+    with store.cursor() as con:
+        identities, estimates = q.identity_index(con), ind.spaser_index(con)
+        sirens = [r[0] for r in con.execute("SELECT siren FROM web_identity ORDER BY siren").fetchall()]
+        assert sirens
+        for siren in [*sirens, "000000000"]:
+            assert q.identity(con, siren, identities) == q.identity(con, siren)
+            assert ind.spaser_rows(con, siren, estimates) == ind.spaser_rows(con, siren)
+        assert any(ind.spaser_rows(con, s, estimates) for s in sirens)
+    store.close()

@@ -105,6 +105,11 @@ def create_app(settings: WebSettings, *, progress: Progress | None = None) -> Fa
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        # Views may read small tables into memory once (e.g. identities): before the first visitor.
+        for module in VIEW_MODULES:
+            warm = getattr(importlib.import_module(module), "warm", None)
+            if warm is not None:
+                warm(store)
         yield
         store.close()
 

@@ -20,6 +20,7 @@ import duckdb
 import pyarrow as pa
 
 from leviers.indicators import catalogue, compute, spaser_estimates
+from leviers.web.queries import KeyedRows
 
 LEVELS = ("unite_legale", "departement", "region", "national")
 
@@ -185,12 +186,26 @@ def peer_rows(con: duckdb.DuckDBPyConnection, siren: str, year: int) -> dict[str
     return {r["indicator"]: r for r in rows}
 
 
-def spaser_rows(con: duckdb.DuckDBPyConnection, siren: str) -> list[dict[str, Any]]:
-    rows = _rows(con, "SELECT * FROM web_spaser WHERE siren = ? ORDER BY year", [siren])
-    for row in rows:
-        text = row.pop("reasons_texte")
-        row["reasons"] = text.split(chr(31)) if text else []
-    return rows
+def _spaser_row(row: dict[str, Any]) -> dict[str, Any]:
+    text = row.pop("reasons_texte")
+    row["reasons"] = text.split(chr(31)) if text else []
+    return row
+
+
+def spaser_index(con: duckdb.DuckDBPyConnection) -> KeyedRows:
+    """Every SPASER estimate in memory, keyed by SIREN (a few rows per buyer), read once per server
+    process: like the identity, it spares a query on every collectivité page."""
+    return KeyedRows(con, "SELECT * FROM web_spaser ORDER BY siren, year", "siren")
+
+
+def spaser_rows(
+    con: duckdb.DuckDBPyConnection, siren: str, index: KeyedRows | None = None
+) -> list[dict[str, Any]]:
+    if index is not None:
+        found = index.get(siren)
+    else:
+        found = _rows(con, "SELECT * FROM web_spaser WHERE siren = ? ORDER BY year", [siren])
+    return [_spaser_row(row) for row in found]
 
 
 def by_year(rows: list[dict[str, Any]]) -> dict[int, dict[str, dict[str, Any]]]:

@@ -7,7 +7,7 @@ from typing import Any
 
 import duckdb
 
-from leviers.web.queries import one, rows
+from leviers.web.queries import KeyedRows, one, rows
 
 BUYER_FIELDS = ("contrats", "montant_total", "premiere_notification", "derniere_notification")
 OFFICIAL_FIELDS = (
@@ -17,9 +17,21 @@ OFFICIAL_FIELDS = (
 )  # fmt: skip
 
 
-def identity(con: duckdb.DuckDBPyConnection, siren: str) -> dict[str, Any] | None:
+def identity_index(con: duckdb.DuckDBPyConnection) -> KeyedRows:
+    """web_identity in memory, keyed by SIREN (one row per buyer or collectivité: 43 000 on
+    national data), read once per server process: every collectivité page starts with it."""
+    return KeyedRows(con, "SELECT * FROM web_identity", "siren")
+
+
+def identity(
+    con: duckdb.DuckDBPyConnection, siren: str, index: KeyedRows | None = None
+) -> dict[str, Any] | None:
     """Who this SIREN is: from the collectivités reference when it knows it, else from the contracts."""
-    row = one(con, "SELECT * FROM web_identity WHERE siren = ?", [siren])
+    if index is not None:
+        found = index.get(siren)
+        row = found[0] if found else None
+    else:
+        row = one(con, "SELECT * FROM web_identity WHERE siren = ?", [siren])
     if row is None:
         return None
     buyer = None

@@ -13,8 +13,10 @@ from leviers.web import charts
 from leviers.web import indicators as ind
 from leviers.web.deps import PAGES, Con, StoreDep
 from leviers.web.errors import NotFound
+from leviers.web.queries import KeyedRows
 from leviers.web.queries import collectivite as q
 from leviers.web.render import Page
+from leviers.web.store import Store
 from leviers.web.views.home import pick_year
 
 router = APIRouter()
@@ -25,8 +27,22 @@ Siren = Annotated[
 COMPLETENESS_GROUP = "completude"
 
 
+def _identities(store: Store) -> KeyedRows:
+    return store.memo("identity_index", q.identity_index)
+
+
+def _spaser_estimates(store: Store) -> KeyedRows:
+    return store.memo("spaser_index", ind.spaser_index)
+
+
+def warm(store: Store) -> None:
+    """Read the look-up tables of this page into memory when the server starts."""
+    _identities(store)
+    _spaser_estimates(store)
+
+
 def _identity(con: duckdb.DuckDBPyConnection, store: Any, siren: str) -> dict[str, Any]:
-    who = q.identity(con, siren)
+    who = q.identity(con, siren, _identities(store))
     if who is None:
         raise NotFound(
             f"Aucune collectivité ni aucun acheteur public connu avec le SIREN {siren} : vérifiez le numéro "
@@ -68,7 +84,7 @@ def collectivite(
         (completeness if definitions[indicator_id]["group"] == COMPLETENESS_GROUP else indicators).append(
             entry
         )
-    spaser = ind.spaser_rows(con, siren)
+    spaser = ind.spaser_rows(con, siren, _spaser_estimates(store))
     data = {
         "collectivite": who,
         "annee": year,
