@@ -12,9 +12,10 @@ from typing import Annotated
 import typer
 
 from leviers.cli.output import JsonOption, RichProgress, console, emit_json
-from leviers.download import DownloadError, download_decp
+from leviers.download import DatasetFiles, DownloadError, download_dataset
 from leviers.download.datagouv import ENV_VAR
-from leviers.sirene.download import download_sirene
+from leviers.download.decp import DECP
+from leviers.sirene.download import SIRENE
 
 download_app = typer.Typer(
     help="Télécharger des données ouvertes (seules commandes qui utilisent le réseau).",
@@ -32,7 +33,20 @@ SourceOption = Annotated[
 ]
 
 
-class DecpFormat(StrEnum):
+DestOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--dest",
+        help="Dossier de destination (par défaut : le dossier de données de Leviers).",
+        show_default=False,
+    ),
+]
+RetriesOption = Annotated[
+    int, typer.Option("--tentatives", help="Nouvelles tentatives automatiques après une coupure.")
+]
+
+
+class FileFormat(StrEnum):
     parquet = "parquet"
     csv = "csv"
 
@@ -40,27 +54,48 @@ class DecpFormat(StrEnum):
 @download_app.command("decp")
 def decp(
     format: Annotated[
-        DecpFormat, typer.Option("--format", help="parquet (~250 Mo, conseillé) ou csv (~2,5 Go).")
-    ] = DecpFormat.parquet,
-    dest: Annotated[
-        Path | None,
-        typer.Option(
-            "--dest",
-            help="Dossier de destination (par défaut : le dossier de données de Leviers).",
-            show_default=False,
-        ),
-    ] = None,
+        FileFormat, typer.Option("--format", help="parquet (~250 Mo, conseillé) ou csv (~2,5 Go).")
+    ] = FileFormat.parquet,
+    dest: DestOption = None,
     source: SourceOption = None,
-    retries: Annotated[
-        int, typer.Option("--tentatives", help="Nouvelles tentatives automatiques après une coupure.")
-    ] = 3,
+    retries: RetriesOption = 3,
     json_output: JsonOption = False,
 ) -> None:
     """Télécharger les DECP consolidées nationales (data.gouv.fr), avec reprise et vérification d'empreinte."""
+    _download(DECP, format.value, dest, source, retries, json_output)
+
+
+@download_app.command("sirene")
+def sirene(
+    format: Annotated[
+        FileFormat, typer.Option("--format", help="parquet (~650 Mo, conseillé) ou csv (zip, ~600 Mo).")
+    ] = FileFormat.parquet,
+    dest: DestOption = None,
+    source: SourceOption = None,
+    retries: RetriesOption = 3,
+    json_output: JsonOption = False,
+) -> None:
+    """Télécharger le stock SIRENE des unités légales (INSEE, data.gouv.fr), avec reprise et empreinte.
+
+    Chargez-le ensuite avec `leviers ingest FICHIER` (seuls les SIREN présents dans l'entrepôt
+    sont gardés ; `--tout` garde les ~28 millions d'unités légales).
+    """
+    _download(SIRENE, format.value, dest, source, retries, json_output)
+
+
+def _download(
+    files: DatasetFiles,
+    format: str,
+    dest: Path | None,
+    source: str | None,
+    retries: int,
+    json_output: bool,
+) -> None:
+    """What every `leviers download` command does around its dataset's download."""
     if retries < 0:
         raise DownloadError("--tentatives doit être un entier positif ou nul.")
     with RichProgress(bytes_unit=True) as progress:
-        download = download_decp(format.value, dest, base_url=source, progress=progress, retries=retries)
+        download = download_dataset(files, format, dest, base_url=source, progress=progress, retries=retries)
     result = download.result
     if json_output:
         emit_json(download.as_dict())
@@ -77,46 +112,6 @@ def decp(
     )
     resumed = f", repris à {result.resumed_from} octets" if result.resumed_from else ""
     console.print(f"Téléchargé : {result.path} ({result.size} octets{resumed}) — {check}.")
-
-
-class SireneFormat(StrEnum):
-    parquet = "parquet"
-    csv = "csv"
-
-
-@download_app.command("sirene")
-def sirene(
-    format: Annotated[
-        SireneFormat, typer.Option("--format", help="parquet (~650 Mo, conseillé) ou csv (zip, ~600 Mo).")
-    ] = SireneFormat.parquet,
-    dest: Annotated[
-        Path | None,
-        typer.Option(
-            "--dest", help="Dossier de destination (par défaut : le dossier de données).", show_default=False
-        ),
-    ] = None,
-    source: SourceOption = None,
-    retries: Annotated[int, typer.Option("--tentatives", help="Nouvelles tentatives après une coupure.")] = 3,
-    json_output: JsonOption = False,
-) -> None:
-    """Télécharger le stock SIRENE des unités légales (INSEE, data.gouv.fr), avec reprise et empreinte.
-
-    Chargez-le ensuite avec `leviers ingest FICHIER` (seuls les SIREN présents dans l'entrepôt
-    sont gardés ; `--tout` garde les ~28 millions d'unités légales).
-    """
-    if retries < 0:
-        raise DownloadError("--tentatives doit être un entier positif ou nul.")
-    with RichProgress() as progress:
-        download = download_sirene(format.value, dest, base_url=source, progress=progress, retries=retries)
-    result = download.result
-    if json_output:
-        emit_json(download.as_dict())
-        return
-    verified = (
-        "empreinte vérifiée" if result.verified else "aucune empreinte publiée par la source : non vérifié"
-    )
-    state = "déjà à jour" if result.skipped else "téléchargé"
-    console.print(f"Stock SIRENE {state} : {result.path} ({result.size} octets, {verified}).")
 
 
 def register(app: typer.Typer) -> None:
