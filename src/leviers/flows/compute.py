@@ -21,6 +21,7 @@ import duckdb
 from leviers.ess.reference import FAMILY_LABELS
 from leviers.ess.sql import first_value
 from leviers.flows.definitions import CAVEATS, DEFINITIONS
+from leviers.warehouse.catalog import table_columns
 
 
 @dataclass
@@ -129,16 +130,6 @@ class FlowReport:
             "definitions": self.definitions,
             "avertissements": self.caveats,
         }
-
-
-def _columns(con: duckdb.DuckDBPyConnection) -> dict[str, set[str]]:
-    rows = con.execute(
-        "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = 'main'"
-    ).fetchall()
-    out: dict[str, set[str]] = {}
-    for table, column in rows:
-        out.setdefault(table, set()).add(column)
-    return out
 
 
 def _where(key: str, year: str, siren: str | None, annee: int | None) -> tuple[str, list[Any]]:
@@ -284,7 +275,7 @@ def ess_flows(
     con: duckdb.DuckDBPyConnection, *, siren: str | None = None, annee: int | None = None
 ) -> FlowReport:
     """The ESS flows of every collectivité and year present (or of `siren`, `annee` only)."""
-    cols = _columns(con)
+    cols = table_columns(con)
     has_subsidies = "subsidies" in cols
     subsidies, families = _subsidies(con, cols, siren, annee) if has_subsidies else ({}, {})
     procurement = _procurement(con, siren, annee)

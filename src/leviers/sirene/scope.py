@@ -11,6 +11,7 @@ from __future__ import annotations
 import duckdb
 
 from leviers.ess.sql import first_value
+from leviers.warehouse.catalog import table_columns
 
 SCOPE_TABLE = "sirene_scope"
 
@@ -32,19 +33,9 @@ _SOURCES: tuple[tuple[str, str, str, str], ...] = (
 )
 
 
-def _columns(con: duckdb.DuckDBPyConnection) -> dict[str, set[str]]:
-    rows = con.execute(
-        "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = 'main'"
-    ).fetchall()
-    out: dict[str, set[str]] = {}
-    for table, column in rows:
-        out.setdefault(table, set()).add(column)
-    return out
-
-
 def scope_sql(con: duckdb.DuckDBPyConnection) -> str:
     """A SELECT of the distinct SIRENs (9 digits) present in the warehouse."""
-    tables = _columns(con)
+    tables = table_columns(con)
     parts = []
     for table, column, expr, where in _SOURCES:
         if table not in tables or column not in tables[table]:
