@@ -17,18 +17,16 @@ same objective (population covered). Results: docs/benchmarks/coverage.md.
 
 from __future__ import annotations
 
-import json
 import os
 import platform
-import subprocess
-import sys
 import time
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-REPO = Path(__file__).resolve().parent.parent
+from bench.harness import REPO, run_worker
+
 OUT = REPO / "docs" / "benchmarks" / "coverage.md"
 SITES = REPO / "src" / "leviers" / "data" / "tiers-lieux" / "cget_tiers_lieux_2019_france.csv"
 REGION = "75"
@@ -191,28 +189,6 @@ def _worker_spopt() -> dict[str, Any]:
 WORKERS = {"leviers": _worker_leviers, "leviers_model": _worker_leviers_model, "spopt": _worker_spopt}
 
 
-def _run_worker(name: str) -> dict[str, Any]:
-    started = time.perf_counter()
-    proc = subprocess.run(
-        [sys.executable, "-c", f"from bench.coverage import _worker_main; _worker_main({name!r})"],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if proc.returncode != 0:
-        raise RuntimeError(f"worker {name} failed:\n{proc.stderr}")
-    result: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
-    result["process_wall_s"] = time.perf_counter() - started
-    return result
-
-
-def _worker_main(name: str) -> None:
-    result = WORKERS[name]()
-    sys.stdout.flush()
-    print(json.dumps(result))
-
-
 def _machine() -> str:
     cpu = platform.processor() or "?"
     try:
@@ -237,13 +213,13 @@ def _machine() -> str:
 
 def main() -> None:
     print("coverage: leviers (full pipeline)…", flush=True)
-    ours = _run_worker("leviers")
+    ours = run_worker("bench.coverage", "leviers")
     print(f"  {ours['best']['total_s']:.2f} s", flush=True)
     print("coverage: leviers (model + solve from the dense matrix)…", flush=True)
-    model = _run_worker("leviers_model")
+    model = run_worker("bench.coverage", "leviers_model")
     print(f"  {model['best_s']:.2f} s", flush=True)
     print("coverage: spopt MCLP (baseline, slow)…", flush=True)
-    base = _run_worker("spopt")
+    base = run_worker("bench.coverage", "spopt")
     print(f"  {base['total_s']:.2f} s", flush=True)
 
     same = ours["objective_total"] == model["objective_total"] == base["objective_total"]

@@ -3,14 +3,18 @@ time and peak memory of the process tree's largest process), medians and paired 
 
 from __future__ import annotations
 
+import importlib
+import json
 import os
 import platform
 import statistics
 import subprocess
+import sys
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 RESULTS = REPO / "docs" / "benchmarks"
@@ -81,3 +85,28 @@ def write(name: str, markdown: str) -> Path:
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     path.write_text(f"{markdown.rstrip()}\n\n_Measured {stamp} on: {machine()}._\n", encoding="utf-8")
     return path
+
+
+def run_worker(module: str, name: str) -> dict[str, Any]:
+    """Run `module.WORKERS[name]()` in a fresh process (its own imports and peak memory) and
+    return its result, read from the JSON printed on the last line of its output."""
+    started = time.perf_counter()
+    proc = subprocess.run(
+        [sys.executable, "-c", f"from bench.harness import worker_main; worker_main({module!r}, {name!r})"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if proc.returncode != 0:
+        raise RuntimeError(f"worker {name} failed:\n{proc.stderr}")
+    result: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
+    result["process_wall_s"] = time.perf_counter() - started
+    return result
+
+
+def worker_main(module: str, name: str) -> None:
+    """The worker process of run_worker."""
+    result = importlib.import_module(module).WORKERS[name]()
+    sys.stdout.flush()
+    print(json.dumps(result, default=str))

@@ -20,16 +20,13 @@ Results: docs/benchmarks/sirene.md.
 
 from __future__ import annotations
 
-import json
 import shutil
-import subprocess
-import sys
 import time
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from bench.harness import REPO, WORK, median, write
+from bench.harness import REPO, WORK, median, run_worker, write
 
 ROWS = 28_000_000
 CONTRACTS = 1_850_000
@@ -220,28 +217,6 @@ WORKERS = {
 }
 
 
-def _run_worker(name: str) -> dict[str, Any]:
-    started = time.perf_counter()
-    proc = subprocess.run(
-        [sys.executable, "-c", f"from bench.sirene import _worker_main; _worker_main({name!r})"],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if proc.returncode != 0:
-        raise RuntimeError(f"worker {name} failed:\n{proc.stderr}")
-    result: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
-    result["process_wall_s"] = time.perf_counter() - started
-    return result
-
-
-def _worker_main(name: str) -> None:
-    result = WORKERS[name]()
-    sys.stdout.flush()
-    print(json.dumps(result, default=str))
-
-
 def _versions() -> str:
     return ", ".join(f"{p} {metadata.version(p)}" for p in ("duckdb", "pyarrow", "numpy"))
 
@@ -252,10 +227,10 @@ def _statuses(counts: dict[str, int]) -> str:
 
 def main() -> None:
     print("sirene: synthetic 28 M-row stock (generated once, kept in .bench/)…", flush=True)
-    generated = _run_worker("generate")
+    generated = run_worker("bench.sirene", "generate")
     print(f"  {generated['path']} ({generated['bytes'] / 1e6:.0f} MB)", flush=True)
     print("sirene: national-scale warehouse…", flush=True)
-    warehouse = _run_worker("warehouse")
+    warehouse = run_worker("bench.sirene", "warehouse")
     print(f"  {warehouse['scope_sirens']:,} SIRENs in scope ({warehouse['seconds']:.1f} s)", flush=True)
     ours: list[dict[str, Any]] = []
     base: list[dict[str, Any]] = []
@@ -264,11 +239,11 @@ def main() -> None:
             f"sirene: pair {i + 1}/{PAIRS}: leviers (load + classify), then DuckDB reading the same columns…",
             flush=True,
         )
-        ours.append(_run_worker("leviers"))
-        base.append(_run_worker("baseline"))
+        ours.append(run_worker("bench.sirene", "leviers"))
+        base.append(run_worker("bench.sirene", "baseline"))
         print(f"  {ours[-1]['total_s']:.1f} s vs {base[-1]['total_s']:.1f} s", flush=True)
     print("sirene: leviers --tout (whole stock, information)…", flush=True)
-    whole = _run_worker("leviers_all")
+    whole = run_worker("bench.sirene", "leviers_all")
     print(f"  {whole['total_s']:.1f} s, {whole['peak_rss_mb']:.0f} MB", flush=True)
 
     ours_s = median([r["total_s"] for r in ours])
