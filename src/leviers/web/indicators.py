@@ -21,6 +21,7 @@ import pyarrow as pa
 
 from leviers.indicators import catalogue, compute, spaser_estimates
 from leviers.web.queries import KeyedRows
+from leviers.web.queries import rows as query_rows
 
 LEVELS = ("unite_legale", "departement", "region", "national")
 
@@ -128,10 +129,9 @@ def definitions() -> dict[str, dict[str, Any]]:
     return found
 
 
-def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> list[dict[str, Any]]:
-    result = con.execute(sql, params)
-    names = [d[0] for d in result.description or []]
-    return [dict(zip(names, row, strict=True)) for row in result.fetchall()]
+def _by_year_in_catalogue_order(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    order = catalogue_order()
+    return sorted(rows, key=lambda r: (r["year"] is None, r["year"] or 0, order.get(r["indicator"], 999)))
 
 
 def indicator_rows(con: duckdb.DuckDBPyConnection, level: str, code: str | None) -> list[dict[str, Any]]:
@@ -140,9 +140,8 @@ def indicator_rows(con: duckdb.DuckDBPyConnection, level: str, code: str | None)
     if level not in LEVELS:
         raise ValueError(level)
     where = "code IS NULL" if code is None else "code = ?"
-    rows = _rows(con, f"SELECT * FROM web_ind_{level} WHERE {where}", [] if code is None else [code])
-    order = catalogue_order()
-    return sorted(rows, key=lambda r: (r["year"] is None, r["year"] or 0, order.get(r["indicator"], 999)))
+    rows = query_rows(con, f"SELECT * FROM web_ind_{level} WHERE {where}", [] if code is None else [code])
+    return _by_year_in_catalogue_order(rows)
 
 
 PEER_FIELDS = (
@@ -164,12 +163,11 @@ def buyer_rows(con: duckdb.DuckDBPyConnection, siren: str, *, with_peers: bool) 
     columns = _VALUE_COLUMNS
     if with_peers:
         columns += ", " + ", ".join(PEER_FIELDS)
-    rows = _rows(con, f"SELECT {columns} FROM web_ind_buyer WHERE code = ?", [siren])
-    order = catalogue_order()
+    rows = query_rows(con, f"SELECT {columns} FROM web_ind_buyer WHERE code = ?", [siren])
     for row in rows:
         peers = {key: row.pop(key) for key in PEER_FIELDS if key in row}
         row["pairs"] = peers if peers.get("peer_group") is not None else None
-    return sorted(rows, key=lambda r: (r["year"] is None, r["year"] or 0, order.get(r["indicator"], 999)))
+    return _by_year_in_catalogue_order(rows)
 
 
 def has_peers(con: duckdb.DuckDBPyConnection) -> bool:
@@ -182,7 +180,7 @@ def has_peers(con: duckdb.DuckDBPyConnection) -> bool:
 
 def peer_rows(con: duckdb.DuckDBPyConnection, siren: str, year: int) -> dict[str, dict[str, Any]]:
     """A collectivité's position among its peers, by indicator, for one year."""
-    rows = _rows(con, "SELECT * FROM web_ind_peers WHERE code = ? AND year = ?", [siren, year])
+    rows = query_rows(con, "SELECT * FROM web_ind_peers WHERE code = ? AND year = ?", [siren, year])
     return {r["indicator"]: r for r in rows}
 
 
@@ -204,7 +202,7 @@ def spaser_rows(
     if index is not None:
         found = index.get(siren)
     else:
-        found = _rows(con, "SELECT * FROM web_spaser WHERE siren = ? ORDER BY year", [siren])
+        found = query_rows(con, "SELECT * FROM web_spaser WHERE siren = ? ORDER BY year", [siren])
     return [_spaser_row(row) for row in found]
 
 
