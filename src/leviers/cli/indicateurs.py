@@ -61,6 +61,9 @@ class Montant(StrEnum):
 AnneeOption = Annotated[
     int | None, typer.Option("--annee", help="Année de notification (toutes par défaut).")
 ]
+IndicateurOption = Annotated[
+    list[str] | None, typer.Option("--indicateur", help="Identifiant d'indicateur (plusieurs possibles).")
+]
 FormatOption = Annotated[Format, typer.Option("--format", help="Format de sortie.")]
 SortieOption = Annotated[
     Path | None,
@@ -214,9 +217,7 @@ def indicateurs(
         list[Ventilation] | None,
         typer.Option("--ventilation", help="Ventiler aussi par famille, procédure ou division CPV."),
     ] = None,
-    indicateur: Annotated[
-        list[str] | None, typer.Option("--indicateur", help="Identifiant d'indicateur (plusieurs possibles).")
-    ] = None,
+    indicateur: IndicateurOption = None,
     montant: MontantOption = Montant.initial,
     fmt: FormatOption = Format.table,
     sortie: SortieOption = None,
@@ -259,9 +260,7 @@ def indicateurs(
 def pairs(
     siren: Annotated[str, typer.Argument(help="SIREN de la collectivité.")],
     annee: Annotated[int, typer.Option("--annee", help="Année de notification.")],
-    indicateur: Annotated[
-        list[str] | None, typer.Option("--indicateur", help="Identifiant d'indicateur.")
-    ] = None,
+    indicateur: IndicateurOption = None,
     montant: MontantOption = Montant.initial,
     fmt: FormatOption = Format.table,
     sortie: SortieOption = None,
