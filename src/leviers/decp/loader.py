@@ -1,19 +1,29 @@
 """Turn a DECP file's staged records into warehouse rows, batch by batch.
 
-Format readers call `add` with batches of staged records (a SQL relation with the columns of
-records.py) and `finish` at the end. Each batch is normalised and validated into a temporary
-table the size of the batch, its nested lists are unnested once, refused records go to the
-quarantine with their text, and the valid ones are merged into the warehouse at once: memory
-stays bounded by the batch, whatever the file's size. Everything runs inside the transaction
-of the file (leviers.ingestion), opened at the first batch: a failure anywhere rolls the whole
-file back.
+Format readers call `add` (or `add_json`) with batches of staged records (a SQL relation with the
+columns of records.py) and `finish` at the end. Each batch goes through two steps:
+
+- *prepare*: normalise and validate the records into a table the size of the batch and unnest
+  its nested lists once. It reads nothing of the warehouse, so for JSON batches it runs on a
+  second connection in a background thread while the previous batch is merged: the merge's
+  inserts use one core (DuckDB compresses each row group in one thread), parsing uses both.
+- *merge*: refuse records that reuse a known contract key, send refused records to the
+  quarantine with their text, merge the valid ones into the warehouse. Batches are merged in
+  the order they were read, so "the first publication wins" does not depend on the threading.
+
+Memory stays bounded by two batches, whatever the file's size. Every write happens inside the
+file's transaction (leviers.ingestion), opened at the first merge: a failure anywhere rolls the
+whole file back.
 """
 
 from __future__ import annotations
 
 import itertools
 import os
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 
+import duckdb
 import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
@@ -35,6 +45,17 @@ _FINGERPRINT = {
     CONCESSION.name: ("date_signature", "valeur_globale"),
 }
 BATCH = "decp_batch"
+
+
+@dataclass
+class _Batch:
+    """A batch between its two steps: its inputs (Arrow tables the SQL names), the SQL giving each
+    record's text, and the prepared tables once ready."""
+
+    kind: Kind
+    inputs: dict[str, pa.Table]
+    raw_sql: str
+    prepared: Future[dict[str, pa.Table]]
 
 
 class DecpLoader:
@@ -59,25 +80,104 @@ class DecpLoader:
         # national file must fit in a laptop: DuckDB spills to disk beyond this budget.
         self.con.execute("SET preserve_insertion_order = false")
         self.con.execute(f"SET memory_limit = '{os.environ.get('LEVIERS_MEMORY_LIMIT', '1GB')}'")
+        self._worker: ThreadPoolExecutor | None = None
+        self._worker_con: duckdb.DuckDBPyConnection | None = None
+        self._pending: _Batch | None = None
 
     # -- batches --------------------------------------------------------------------------------
 
-    def add(self, kind: Kind, staged_sql: str, raw_sql: str) -> None:
-        """Normalise, validate, quarantine and merge one batch of staged records (a SELECT).
+    def add(
+        self,
+        kind: Kind,
+        staged_sql: str,
+        raw_sql: str,
+        schema_version: str | None = None,
+        inputs: dict[str, pa.Table] | None = None,
+    ) -> None:
+        """Normalise, validate, quarantine and merge one batch of staged records (a SELECT), now.
 
         `raw_sql` is a relation (record_index, raw) giving a record's text as read: the batch
         keeps it only for records refused by their own values; records refused later (nested
-        values, conflicts) take it from there. Intermediate results are Arrow tables (scratch.py)."""
-        self.ctx.begin()
-        scratch = self.scratch
+        values, conflicts) take it from there. `schema_version`: the version of every record when
+        the format fixes it. `inputs`: Arrow tables the SQL reads, besides the loader's scratch."""
+        self._drain()
+        tables = self._prepare(self.scratch, kind, staged_sql, schema_version, inputs or {})
+        done: Future[dict[str, pa.Table]] = Future()
+        done.set_result(tables)
+        self._merge(_Batch(kind, inputs or {}, raw_sql, done))
+
+    def _submit(
+        self,
+        kind: Kind,
+        staged_sql: str,
+        raw_sql: str,
+        schema_version: str | None,
+        inputs: dict[str, pa.Table],
+    ) -> None:
+        """Prepare a batch in the background and merge the one before it meanwhile."""
+        if self._worker is None:
+            self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="leviers-decp-prepare")
+            self._worker_con = self.con.cursor()  # same database, own connection: no transaction
+            self._worker_con.execute(normalise.MACROS)
+        assert self._worker_con is not None
+        worker = Scratch(self._worker_con)
+        future = self._worker.submit(self._prepare, worker, kind, staged_sql, schema_version, inputs)
+        batch = _Batch(kind, inputs, raw_sql, future)
+        self._drain()
+        self._pending = batch
+
+    def _drain(self) -> None:
+        """Merge the batch waiting for its turn, if any."""
+        if self._pending is not None:
+            batch, self._pending = self._pending, None
+            self._merge(batch)
+
+    def close(self) -> None:
+        """Stop the background step (after an error, the batch being prepared is dropped)."""
+        self._pending = None
+        if self._worker is not None:
+            self._worker.shutdown(wait=True, cancel_futures=True)
+            self._worker = None
+        if self._worker_con is not None:
+            self._worker_con.close()
+            self._worker_con = None
+
+    def _prepare(
+        self,
+        scratch: Scratch,
+        kind: Kind,
+        staged_sql: str,
+        schema_version: str | None,
+        inputs: dict[str, pa.Table],
+    ) -> dict[str, pa.Table]:
+        """The batch's normalised records and nested rows (no warehouse read, no write)."""
+        for name, table in inputs.items():
+            scratch.put_arrow(name, table)
         select = normalise.record_sql(
             kind,
             f"({staged_sql})",
             empty_means_none=self.empty_means_none,
             strict_versions=self.strict_versions,
+            schema_version=schema_version,
         )
-        batch = scratch.put(BATCH, select)
-        modifications, holders = self._nested_rows(kind)
+        scratch.put(BATCH, select)
+        modifications, holders = _nested_names(kind)
+        scratch.put(modifications, normalise.modification_rows_sql(kind, BATCH))
+        scratch.put(holders, normalise.holder_rows_sql(BATCH, kind.nested[0]))
+        scratch.put("decp_nested", normalise.nested_checks_sql(kind, modifications, holders))
+        tables = {name: scratch.tables[name] for name in (BATCH, modifications, holders, "decp_nested")}
+        scratch.release(BATCH, modifications, holders, "decp_nested", *inputs)
+        return tables
+
+    def _merge(self, batch: _Batch) -> None:
+        """Refuse conflicting records, quarantine the refused ones and merge the others."""
+        tables = batch.prepared.result()
+        kind = batch.kind
+        self.ctx.begin()
+        scratch = self.scratch
+        for name, table in {**batch.inputs, **tables}.items():
+            scratch.put_arrow(name, table)
+        modifications, holders = _nested_names(kind)
         self._refuse_conflicts(kind)
         # Every refused record of the batch, with all its violations and its text.
         scratch.put(
@@ -88,18 +188,19 @@ class DecpLoader:
                 FROM {BATCH} b
                 LEFT JOIN decp_nested n USING (record_index)
                 LEFT JOIN decp_conflicts c USING (record_index)
-                LEFT JOIN {raw_sql} r USING (record_index)
+                LEFT JOIN {batch.raw_sql} r USING (record_index)
                 WHERE len(b.violations) > 0 OR n.record_index IS NOT NULL OR c.record_index IS NOT NULL""",
         )
-        self.records += batch.num_rows
-        self.synthetic = self.synthetic or bool(pc.any(batch.column("synthetic")).as_py())
+        prepared = tables[BATCH]
+        self.records += prepared.num_rows
+        self.synthetic = self.synthetic or bool(pc.any(prepared.column("synthetic")).as_py())
         self.quarantined += quarantine_from(scratch, self.ctx.ingestion_id, "decp_refused", "id")
         valid = f"(SELECT * FROM {BATCH} ANTI JOIN decp_refused USING (record_index))"
         merge_kind = merge.merge_marches if kind is MARCHE else merge.merge_concessions
         counts = merge_kind(scratch, valid, modifications, holders, self.ctx.ingestion_id, self.format_id)
         self.loaded += counts.loaded
         self.duplicates += counts.duplicates
-        scratch.release_all()
+        scratch.release(*batch.inputs, *tables, "decp_conflicts", "decp_refused")
 
     def refuse_invalid_json(
         self, indexes: npt.NDArray[np.int64], texts: pa.Array, valid: npt.NDArray[np.bool_] | None
@@ -136,6 +237,7 @@ class DecpLoader:
         raw: pa.Array | None = None,
     ) -> None:
         """Add a batch of JSON record texts (a format 2019 or 2024 record each) with their indexes.
+        It is prepared in the background and merged at the next call or at `finish`.
 
         `strict`: every text is known to be valid JSON (parsed faster); otherwise records that do
         not parse are refused one by one. `raw`, when given, is what the quarantine keeps of each
@@ -145,28 +247,18 @@ class DecpLoader:
         if raw is not None:
             columns["x"] = raw
         name = f"decp_arrow_{next(_names)}"
-        self.scratch.put_arrow(name, pa.table(columns))
-        try:
-            source = f"(SELECT * FROM {name} {where})" if where else name
-            select = records.marche_json_select if kind is MARCHE else records.concession_json_select
-            raw_column = "x" if raw is not None else "j"
-            self.add(
-                kind,
-                select(source, f"'{schema_version}'", raw_column, tolerant=not strict),
-                f"(SELECT record_index, {raw_column} AS raw FROM {name})",
-            )
-        finally:
-            self.scratch.release(name)
+        source = f"(SELECT * FROM {name} {where})" if where else name
+        select = records.marche_json_select if kind is MARCHE else records.concession_json_select
+        raw_column = "x" if raw is not None else "j"
+        self._submit(
+            kind,
+            select(source, f"'{schema_version}'", raw_column, tolerant=not strict),
+            f"(SELECT record_index, {raw_column} AS raw FROM {name})",
+            schema_version,
+            {name: pa.table(columns)},
+        )
 
     # -- checks that need more than one record ---------------------------------------------------
-
-    def _nested_rows(self, kind: Kind) -> tuple[str, str]:
-        """Unnest modifications and holders once; find records whose nested values are invalid."""
-        modifications, holders = f"decp_mods_{kind.name}", f"decp_holders_{kind.name}"
-        self.scratch.put(modifications, normalise.modification_rows_sql(kind, BATCH))
-        self.scratch.put(holders, normalise.holder_rows_sql(BATCH, kind.nested[0]))
-        self.scratch.put("decp_nested", normalise.nested_checks_sql(kind, modifications, holders))
-        return modifications, holders
 
     def _refuse_conflicts(self, kind: Kind) -> None:
         """Records reusing a contract key for a different contract (see _FINGERPRINT) are refused:
@@ -208,7 +300,11 @@ class DecpLoader:
         )
 
     def finish(self) -> LoadCounts:
-        """The file's counts (every batch is already merged)."""
+        """Merge the last batch and return the file's counts."""
+        try:
+            self._drain()
+        finally:
+            self.close()
         self.ctx.begin()  # a file without any record still logs inside a transaction
         return LoadCounts(
             records=self.records,
@@ -217,3 +313,8 @@ class DecpLoader:
             duplicates=self.duplicates,
             synthetic=self.synthetic,
         )
+
+
+def _nested_names(kind: Kind) -> tuple[str, str]:
+    """Names of a batch's modification and holder rows (one row per nested element)."""
+    return f"decp_mods_{kind.name}", f"decp_holders_{kind.name}"

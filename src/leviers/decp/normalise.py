@@ -37,7 +37,9 @@ CREATE OR REPLACE TEMP MACRO lv_clean_trimmed(t) AS
     CASE WHEN t = '' OR t IN ('NC', 'MQ', 'CDL', 'nc', 'Nc') THEN NULL
          WHEN starts_with(t, 'INX ') THEN ltrim(substr(t, 5))
          ELSE t END;
-CREATE OR REPLACE TEMP MACRO lv_clean(x) AS lv_clean_trimmed(trim(x));
+CREATE OR REPLACE TEMP MACRO lv_clean(x) AS
+    if(starts_with(x, ' ') OR ends_with(x, ' ') OR starts_with(x, 'INX ') OR x IN ('', 'NC', 'MQ', 'CDL', 'nc', 'Nc'),
+       lv_clean_trimmed(trim(x)), x);
 CREATE OR REPLACE TEMP MACRO lv_num_clean(c) AS
     coalesce(try_cast(c AS DOUBLE),
              try_cast(replace(regexp_replace(c, '[\s  ]', '', 'g'), ',', '.') AS DOUBLE));
@@ -297,12 +299,27 @@ class Check:
 
 
 def _violations(
-    kind: str, f: Field, raw: str, clean: str, typed: str, strict_versions: bool = True
+    kind: str,
+    f: Field,
+    raw: str,
+    clean: str,
+    typed: str,
+    strict_versions: bool = True,
+    schema_version: str | None = None,
 ) -> list[Check]:
     """Checks of one scalar field. `strict_versions`: refuse a label of the other format version
-    (off when the version is only inferred, as in the consolidated file)."""
+    (off when the version is only inferred, as in the consolidated file). `schema_version`: the
+    version of every record, when the reader knows it (JSON, XML): checks of the other version are
+    left out of the SQL instead of being tested on each record."""
     name = _sql_str(f.name)
     out: list[Check] = []
+
+    def scoped(version: str) -> str | None:
+        """The SQL condition restricting a check to records of `version` ('' when it always
+        applies), None when no record can be of that version."""
+        if schema_version is None:
+            return f"schema_version = '{version}' AND "
+        return "" if version == schema_version else None
 
     def add(condition: str, reason_sql: str) -> None:
         out.append(Check(condition, name, reason_sql))
@@ -324,9 +341,9 @@ def _violations(
         # A label of the other format version (e.g. formePrix « Ferme » of 2019 in a 2024 record).
         for version, c in _constraints(kind, f).items() if strict_versions else ():
             own = [v for v in values if v in (c.enum or ())]
-            if c.enum and len(own) < len(values):
+            if c.enum and len(own) < len(values) and (scope := scoped(version)) is not None:
                 add(
-                    f"schema_version = '{version}' AND {typed} IS NOT NULL AND NOT list_contains({_sql_list(own)}, {typed})",
+                    f"{scope}{typed} NOT IN ({', '.join(_sql_str(v) for v in own)})",
                     f"{name} || ' : ' || lv_quote({raw}) || "
                     f"{_sql_str(f' non admis dans le format {version} (attendu : ' + ' | '.join(own) + ')')}",
                 )
@@ -336,25 +353,28 @@ def _violations(
             f"{name} || ' : date ' || lv_quote({raw}) || ' hors de la plage plausible (1990 à aujourd''hui + 2 ans)'",
         )
     for version, c in _constraints(kind, f).items():
-        scope = f"schema_version = '{version}'"
+        scope = scoped(version)
+        if scope is None:
+            continue
         if c.minimum is not None:
             add(
-                f"{scope} AND {typed} < {c.minimum}",
+                f"{scope}{typed} < {c.minimum}",
                 f"{name} || ' : ' || lv_quote({raw}) || ' inférieur au minimum {c.minimum:g}'",
             )
         if c.maximum is not None:
             add(
-                f"{scope} AND {typed} > {c.maximum}",
+                f"{scope}{typed} > {c.maximum}",
                 f"{name} || ' : ' || lv_quote({raw}) || ' supérieur au maximum {c.maximum:g}'",
             )
+        # strlen (bytes, stored) bounds length (characters, counted): count only when it may matter.
         if c.max_length is not None and f.kind in ("text", "id"):
             add(
-                f"{scope} AND length({typed}) > {c.max_length}",
+                f"{scope}strlen({typed}) > {c.max_length} AND length({typed}) > {c.max_length}",
                 f"{name} || ' : ' || length({typed}) || ' caractères, au plus {c.max_length} attendus'",
             )
         if c.min_length is not None and f.kind in ("text", "id"):
             add(
-                f"{scope} AND length({typed}) < {c.min_length}",
+                f"{scope}strlen({typed}) < {4 * c.min_length} AND length({typed}) < {c.min_length}",
                 f"{name} || ' : au moins {c.min_length} caractère(s) attendu(s)'",
             )
     if f.column in ("montant", "valeur_globale"):
@@ -373,24 +393,28 @@ def _sql_list(values: Iterable[str]) -> str:
     return "[" + ", ".join(_sql_str(v) for v in values) + "]::VARCHAR[]"
 
 
-def _list_typed(kind: str, f: Field, raw: str) -> str:
+def _list_official(kind: str, f: Field, raw: str) -> str:
+    """Whether a list holds official labels only (nearly all do): computed once, it lets the
+    normalisation and the check skip their per-element work."""
+    return f"list_has_all({_sql_list(_list_values(kind, f))}, {raw})"
+
+
+def _list_typed(kind: str, f: Field, raw: str, official: str) -> str:
     """Normalised list: canonical labels, unknown tokens upper-case ('NC'…), unrecognised values
-    prefixed 'INVALIDE:'; NULL if absent. Lists already made of official labels (nearly all) skip
-    the per-element work."""
-    values = _list_values(kind, f)
-    case = enum_case("e", values, ALIASES.get(f.column))
+    prefixed 'INVALIDE:'; NULL if absent. `official`: the column of _list_official."""
+    case = enum_case("e", _list_values(kind, f), ALIASES.get(f.column))
     return (
-        f"CASE WHEN list_has_all({_sql_list(values)}, {raw}) THEN {raw} "
+        f"CASE WHEN {official} THEN {raw} "
         f"ELSE list_transform({raw}, lambda e: coalesce(lv_token(e), {case}, 'INVALIDE:' || e)) END"
     )
 
 
-def _list_violations(kind: str, f: Field, typed: str) -> list[Check]:
+def _list_violations(kind: str, f: Field, typed: str, official: str) -> list[Check]:
     name = _sql_str(f.name)
     accepted = [*_list_values(kind, f), *UNKNOWN_TOKENS, "vide"]
     return [
         Check(
-            f"NOT list_has_all({_sql_list(accepted)}, {typed})",
+            f"NOT coalesce({official}, false) AND NOT list_has_all({_sql_list(accepted)}, {typed})",
             name,
             f"{name} || ' : valeur(s) non reconnue(s) ' || "
             f"lv_quote(array_to_string(list_transform(list_filter({typed}, lambda e: starts_with(e, 'INVALIDE:')), "
@@ -405,7 +429,8 @@ HOLDER_TYPES = ("SIRET", "TVA", "TAHITI", "RIDET", "FRWF", "IREP", "UE", "HORS-U
 def violations_sql(checks: list[Check]) -> str:
     """The list of {field, reason} of the checks that fail; built only for records with a failure,
     because assembling fifty structs per record costs more than the rest of the normalisation."""
-    any_failed = " OR ".join(f"coalesce({c.condition}, false)" for c in checks)
+    # CASE WHEN takes NULL for false: no coalesce needed around each condition.
+    any_failed = " OR ".join(f"({c.condition})" for c in checks)
     items = ", ".join(
         f"CASE WHEN {c.condition} THEN {{'field': {c.field}, 'reason': {c.reason}}} END" for c in checks
     )
@@ -504,21 +529,28 @@ def record_sql(
     empty_means_none: bool = False,
     strict_versions: bool = True,
     keep_raw: bool = False,
+    schema_version: str | None = None,
 ) -> str:
     """SELECT normalising and validating the scalar and list fields of staged records.
 
     Nested lists (holders, modifications…) pass through as staged; nested_checks_sql validates
     them set-based and merge.py normalises them while loading (per-element lambdas here would
-    cost more than everything else).
+    cost more than everything else). `schema_version`: the version of every staged record when
+    the reader knows it (the column is then a constant).
     """
     typed = {f.column: _typed(kind.name, f, f"c_{f.column}") for f in kind.fields}
-    lists = {f.column: _list_typed(kind.name, f, f.column) for f in kind.list_fields}
+    lists = {f.column: _list_typed(kind.name, f, f.column, f"k_{f.column}") for f in kind.list_fields}
     checks: list[Check] = []
     for f in kind.fields:
-        checks += _violations(kind.name, f, f.column, f"c_{f.column}", f"n_{f.column}", strict_versions)
+        checks += _violations(
+            kind.name, f, f.column, f"c_{f.column}", f"n_{f.column}", strict_versions, schema_version
+        )
     for f in kind.list_fields:
-        checks += _list_violations(kind.name, f, f"n_{f.column}")
-    c_columns = ",\n    ".join(f"lv_clean({f.column}) AS c_{f.column}" for f in kind.fields)
+        checks += _list_violations(kind.name, f, f"n_{f.column}", f"k_{f.column}")
+    c_columns = ",\n    ".join(
+        [f"lv_clean({f.column}) AS c_{f.column}" for f in kind.fields]
+        + [f"{_list_official(kind.name, f, f.column)} AS k_{f.column}" for f in kind.list_fields]
+    )
     n_columns = ",\n    ".join(f"{sql} AS n_{col}" for col, sql in {**typed, **lists}.items())
     social = _considerations("social", "n_considerations_sociales", SOCIAL, empty_means_none)
     env = _considerations(
