@@ -83,6 +83,7 @@ class DecpLoader:
         self._worker: ThreadPoolExecutor | None = None
         self._worker_con: duckdb.DuckDBPyConnection | None = None
         self._pending: _Batch | None = None
+        self._threads = 0  # DuckDB's thread count before the background step, restored after
 
     # -- batches --------------------------------------------------------------------------------
 
@@ -119,6 +120,14 @@ class DecpLoader:
             self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="leviers-decp-prepare")
             self._worker_con = self.con.cursor()  # same database, own connection: no transaction
             self._worker_con.execute(normalise.MACROS)
+            # Two statements now run at once (prepare, merge), each on its own thread: one DuckDB
+            # thread each keeps the cores busy without oversubscribing them (measured: ~10 % faster
+            # on 2 cores than letting both fan out).
+            # Set through the worker's connection (the setting is the database's): the file's
+            # transaction may be aborted when it is restored.
+            rows = self._worker_con.execute("SELECT current_setting('threads')").fetchall()
+            self._threads = int(rows[0][0])
+            self._worker_con.execute("SET threads = 1")
         assert self._worker_con is not None
         worker = Scratch(self._worker_con)
         future = self._worker.submit(self._prepare, worker, kind, staged_sql, schema_version, inputs)
@@ -139,6 +148,7 @@ class DecpLoader:
             self._worker.shutdown(wait=True, cancel_futures=True)
             self._worker = None
         if self._worker_con is not None:
+            self._worker_con.execute(f"SET threads = {self._threads}")
             self._worker_con.close()
             self._worker_con = None
 

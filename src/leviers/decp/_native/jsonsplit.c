@@ -11,6 +11,34 @@
  */
 #include <stdint.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
+/*
+ * Most bytes of a DECP document are inside strings: skip 16 plain bytes at a time up to the
+ * next byte of interest, i.e. a quote, a backslash and, when `strict`, a control or non-ASCII
+ * byte (checked one by one by the caller). Returns p itself when SSE2 is not available.
+ */
+static inline const uint8_t *skip_plain(const uint8_t *p, const uint8_t *end, int strict)
+{
+#ifdef __SSE2__
+    const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\');
+    const __m128i space = _mm_set1_epi8(0x20);
+    while (end - p >= 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)p);
+        __m128i special = _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash));
+        /* Signed compare: bytes below 0x20 and from 0x80 up are both "less than" 0x20. */
+        if (strict) special = _mm_or_si128(special, _mm_cmplt_epi8(v, space));
+        int mask = _mm_movemask_epi8(special);
+        if (mask) return p + __builtin_ctz((unsigned)mask);
+        p += 16;
+    }
+#else
+    (void)end; (void)strict;
+#endif
+    return p;
+}
 
 typedef struct {
     int64_t depth;         /* nesting depth after the last byte processed */
@@ -38,6 +66,10 @@ int64_t leviers_scan(uint8_t *buf, int64_t n, int64_t from, leviers_scan_state *
     int64_t i = from;
     *event = EV_NONE;
     for (; i < n; i++) {
+        if (in_string && !escape) {
+            i = skip_plain(buf + i, buf + n, 0) - buf;
+            if (i >= n) break;
+        }
         uint8_t c = buf[i];
         if (in_string) {
             if (escape) { escape = 0; }
@@ -134,6 +166,7 @@ static int valid_one(const uint8_t *p, const uint8_t *end)
         if (c == '"') {
             p++;
             for (;;) {
+                p = skip_plain(p, end, 1);
                 if (p >= end) return 0;
                 uint8_t d = *p++;
                 if (d == '"') break;
