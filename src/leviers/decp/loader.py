@@ -292,19 +292,27 @@ class DecpLoader:
                        ON v.record_index = f.i),
             known AS (SELECT b.{key}, {", ".join(f"b.{f}" for f in fields)}, b.first_ingestion_id
                       FROM {warehouse} b SEMI JOIN v USING ({key})),
+            clashes AS (
+                SELECT a.record_index, b.{key}, b.first_ingestion_id, {described} AS described
+                FROM v a JOIN known b ON a.{key} = b.{key} AND ({differs})
+            ),
+            -- The record of this file that brought a clashing key, looked up for those keys only
+            -- (as a correlated subquery it would group the whole sources table at every batch).
+            earlier AS (
+                SELECT {key}, min(record_index) + 1 AS number FROM {sources}
+                SEMI JOIN clashes USING ({key}) WHERE ingestion_id = {ingestion} GROUP BY ALL
+            ),
             pairs AS (
                 SELECT a.record_index, 'identifiant déjà utilisé dans ce fichier par l''enregistrement n° '
                        || (b.record_index + 1) || ' pour un autre marché (' || {described} || ')' AS reason
                 FROM v a JOIN firsts b ON a.{key} = b.{key} AND a.record_index <> b.record_index AND ({differs})
                 UNION ALL
-                SELECT a.record_index,
-                       CASE WHEN b.first_ingestion_id = {ingestion}
-                            THEN 'identifiant déjà utilisé dans ce fichier par l''enregistrement n° '
-                                 || (SELECT min(s.record_index) + 1 FROM {sources} s
-                                     WHERE s.{key} = b.{key} AND s.ingestion_id = {ingestion})
+                SELECT c.record_index,
+                       CASE WHEN c.first_ingestion_id = {ingestion}
+                            THEN 'identifiant déjà utilisé dans ce fichier par l''enregistrement n° ' || e.number
                             ELSE 'identifiant déjà présent dans l''entrepôt' END
-                       || ' pour un autre marché (' || {described} || ')' AS reason
-                FROM v a JOIN known b ON a.{key} = b.{key} AND ({differs})
+                       || ' pour un autre marché (' || c.described || ')' AS reason
+                FROM clashes c LEFT JOIN earlier e USING ({key})
             )
             SELECT record_index, list({{'field': 'id', 'reason': reason}}) AS violations FROM pairs GROUP BY record_index""",
         )

@@ -12,7 +12,11 @@ history is kept in contract_modifications / concession_modifications.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
+
+import duckdb
 
 from leviers.decp import normalise
 from leviers.decp.records import element_part
@@ -37,6 +41,22 @@ def _count(scratch: Scratch, sql: str) -> int:
     # fetchall, not fetchone: DuckDB 2 keeps a partly fetched result open on the connection.
     rows = scratch.execute(sql).fetchall()
     return int(rows[0][0]) if rows else 0
+
+
+@contextmanager
+def _joins_as_written(scratch: Scratch) -> Iterator[None]:
+    """Build the hash join on its right side as written. DuckDB guesses that a filtered batch
+    (semi and anti joins) keeps a fifth of its rows at each step, and would put the batch's wide
+    rows into the hash table instead of the small aggregate beside them (measured: 0.12 s of the
+    0.31 s of a 120 000-row insert)."""
+    scratch.con.execute("SET disabled_optimizers = 'build_side_probe_side'")
+    try:
+        yield
+    finally:
+        # An error may have aborted the file's transaction, which refuses SET: the setting then
+        # stays for this connection's remaining statements, which it does not make wrong.
+        with suppress(duckdb.Error):
+            scratch.con.execute("RESET disabled_optimizers")
 
 
 _SIREN_OF_HOLDER = (
@@ -119,8 +139,9 @@ def merge_marches(
           ON c.contract_key = f.contract_key AND c.modification_id = f.modification_id""",
     )
     columns = MARCHE_COLUMNS.replace("source_format", f"'{source_format}' AS source_format")
-    x(
-        f"""INSERT INTO contracts ({MARCHE_COLUMNS}, current_montant, current_duree_mois, modification_count,
+    with _joins_as_written(scratch):
+        x(
+            f"""INSERT INTO contracts ({MARCHE_COLUMNS}, current_montant, current_duree_mois, modification_count,
                                   last_modification_date, first_ingestion_id)
         SELECT {columns}, coalesce(s.last_montant, montant), coalesce(s.last_duree, duree_mois),
                coalesce(s.n, 0), s.last_date, {ingestion_id}
@@ -132,7 +153,7 @@ def merge_marches(
                    count(*) AS n, max(date_notification) AS last_date
             FROM m_mods_new GROUP BY contract_key
         ) s USING (contract_key)"""
-    )
+        )
     # Suppliers of the initial contract: from every record (the consolidated file has one row per
     # supplier), each (contract, supplier) once, numbered after the ones already known.
     scratch.put(
