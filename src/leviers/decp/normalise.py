@@ -37,7 +37,8 @@ CREATE OR REPLACE TEMP MACRO lv_clean_trimmed(t) AS
     CASE WHEN t = '' OR t IN ('NC', 'MQ', 'CDL', 'nc', 'Nc') THEN NULL
          WHEN starts_with(t, 'INX ') THEN ltrim(substr(t, 5))
          ELSE t END;
-CREATE OR REPLACE TEMP MACRO lv_clean(x) AS
+CREATE OR REPLACE TEMP MACRO lv_clean(x) AS lv_clean_trimmed(trim(x));
+CREATE OR REPLACE TEMP MACRO lv_clean_column(x) AS
     if(starts_with(x, ' ') OR ends_with(x, ' ') OR starts_with(x, 'INX ') OR x IN ('', 'NC', 'MQ', 'CDL', 'nc', 'Nc'),
        lv_clean_trimmed(trim(x)), x);
 CREATE OR REPLACE TEMP MACRO lv_num_clean(c) AS
@@ -395,8 +396,13 @@ def _sql_list(values: Iterable[str]) -> str:
 
 def _list_official(kind: str, f: Field, raw: str) -> str:
     """Whether a list holds official labels only (nearly all do): computed once, it lets the
-    normalisation and the check skip their per-element work."""
-    return f"list_has_all({_sql_list(_list_values(kind, f))}, {raw})"
+    normalisation and the check skip their per-element work. Nearly all lists hold one label:
+    testing it against a constant IN list is three times cheaper than list_has_all."""
+    values = _list_values(kind, f)
+    return (
+        f"if(len({raw}) = 1, {raw}[1] IN ({', '.join(_sql_str(v) for v in values)}), "
+        f"list_has_all({_sql_list(values)}, {raw}))"
+    )
 
 
 def _list_typed(kind: str, f: Field, raw: str, official: str) -> str:
@@ -548,7 +554,9 @@ def record_sql(
     for f in kind.list_fields:
         checks += _list_violations(kind.name, f, f"n_{f.column}", f"k_{f.column}")
     c_columns = ",\n    ".join(
-        [f"lv_clean({f.column}) AS c_{f.column}" for f in kind.fields]
+        # lv_clean_column: lv_clean without trimming values that need none (most); it repeats its
+        # argument, so it is for plain columns (a macro copies its argument at each use).
+        [f"lv_clean_column({f.column}) AS c_{f.column}" for f in kind.fields]
         + [f"{_list_official(kind.name, f, f.column)} AS k_{f.column}" for f in kind.list_fields]
     )
     n_columns = ",\n    ".join(f"{sql} AS n_{col}" for col, sql in {**typed, **lists}.items())
