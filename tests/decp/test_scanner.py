@@ -159,3 +159,23 @@ def test_text_in_another_encoding_is_refused() -> None:
     data = '{"marches": [{"objet": "Rénovation"}]}'.encode("latin-1")
     with pytest.raises(EncodingError):
         split(data, "native", 1024)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_chunk_buffers_are_reused_only_once_their_records_are_gone(shared_data: Path, engine: str) -> None:
+    # Reading batch after batch, each dropped before the next (as the loader does), the scanner
+    # reads into the buffers of dropped batches; batches kept alive must stay intact.
+    name = "decp/format-2019/data.gouv.fr_pes_2019-04-05.json"
+    data = (shared_data / name).read_bytes()
+    records = expected(json.loads(data))["liste"]
+    selector = {("marches",): "liste"}.get
+    kept = []
+    seen: list[object] = []
+    for i, batch in enumerate(iter_json_records(io.BytesIO(data), selector, chunk_size=4096, engine=engine)):
+        texts = batch.texts.to_pylist()
+        seen += [orjson.loads(t) for t in texts]
+        if i % 7 == 0:
+            kept.append((batch, texts))  # some batches stay referenced while later chunks are read
+    assert seen == records
+    for batch, texts in kept:
+        assert batch.texts.to_pylist() == texts

@@ -16,6 +16,7 @@ skeleton: root object, `marches`, the arrays) are walked in Python, to know each
 from __future__ import annotations
 
 import ctypes
+import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -94,8 +95,9 @@ def iter_json_records(
     if engine == "native" and not use_native:
         raise RuntimeError(f"bibliothèque compilée absente : {_LIBRARY} (lancez `make setup`)")
     scanner: _Scanner = _NativeScanner(selector) if use_native else _NumpyScanner(selector)
+    buffers = _BufferPool(chunk_size)
     while True:
-        chunk = bytearray(chunk_size)
+        chunk = buffers.take()
         size = source.readinto(chunk)
         if not size:
             break
@@ -105,6 +107,29 @@ def iter_json_records(
         progress.advance(size)
     scanner.close()
     progress.finish()
+
+
+class _BufferPool:
+    """Chunk buffers reused once nothing refers to them any more.
+
+    The records of a chunk are Arrow strings over the chunk itself (no copy), so a chunk lives
+    until its batch is merged. A fresh 32 MB bytearray costs more than reading into it (the
+    allocator maps new pages and zeroes them: 1.5 s for a 2 GB file), so buffers whose records are
+    gone are read into again. An Arrow buffer over a bytearray holds a reference to it: a buffer
+    referred to only by the pool is free."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.buffers: list[bytearray] = []
+
+    def take(self) -> bytearray:
+        for buffer in self.buffers:
+            # References: the pool's list, the loop variable and getrefcount's argument.
+            if sys.getrefcount(buffer) == 3 and len(buffer) == self.size:
+                return buffer
+        buffer = bytearray(self.size)
+        self.buffers.append(buffer)
+        return buffer
 
 
 @dataclass
