@@ -32,6 +32,7 @@ import pyarrow.compute as pc
 from leviers.decp import merge, normalise, records
 from leviers.decp.normalise import CONCESSION, MARCHE, Kind
 from leviers.ingestion.log import quarantine_from
+from leviers.ingestion.macros import MACROS
 from leviers.ingestion.registry import LoadContext, LoadCounts
 from leviers.ingestion.scratch import Scratch
 
@@ -75,7 +76,7 @@ class DecpLoader:
         self.records = self.quarantined = self.loaded = self.duplicates = 0
         self.scratch = Scratch(self.con)
         self.synthetic = False
-        self.con.execute(normalise.MACROS)
+        self.con.execute(MACROS)
         # Batches are transient: no need to keep rows in insertion order (saves memory); and a
         # national file must fit in a laptop: DuckDB spills to disk beyond this budget.
         self.con.execute("SET preserve_insertion_order = false")
@@ -119,7 +120,7 @@ class DecpLoader:
         if self._worker is None:
             self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="leviers-decp-prepare")
             self._worker_con = self.con.cursor()  # same database, own connection: no transaction
-            self._worker_con.execute(normalise.MACROS)
+            self._worker_con.execute(MACROS)
             # Two statements now run at once (prepare, merge), each on its own thread: one DuckDB
             # thread each keeps the cores busy without oversubscribing them (measured: ~10 % faster
             # on 2 cores than letting both fan out).

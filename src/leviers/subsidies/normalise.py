@@ -33,7 +33,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from leviers.decp.normalise import MACROS as DECP_MACROS
+from leviers.ingestion.macros import MACROS as CLEANING_MACROS
 
 NULL_TOKENS = (
     "sans objet",
@@ -73,7 +73,7 @@ CREATE OR REPLACE TEMP MACRO sub_siret_ok(s) AS
     sub_luhn14(s) OR (left(s, 9) = '356000000' AND ({" + ".join(_digit("s", i) for i in range(1, 15))}) % 5 = 0);"""
 
 MACROS = (
-    DECP_MACROS
+    CLEANING_MACROS
     + rf"""
 CREATE OR REPLACE TEMP MACRO sub_null(x) AS
     CASE WHEN lower(strip_accents(lv_clean(x))) IN ({", ".join("'" + t + "'" for t in NULL_TOKENS)}) THEN NULL
