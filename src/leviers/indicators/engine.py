@@ -10,7 +10,7 @@ addition, so DuckDB and Spark return bit-identical results.
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -76,22 +76,37 @@ class Request:
 
 
 class _Sums:
-    """The aggregate expressions of one group-by, deduplicated by what they compute."""
+    """The aggregate expressions of one fact table, deduplicated by what they compute, by segment.
+
+    A segment is the set of rows a sum reads: every row (segment None), or only the rows where an
+    indicator's `available` condition holds (format 2024 contracts, say). Each segment is one
+    group-by over its own rows, so the many sums restricted to format 2024 contracts read those
+    contracts only instead of testing the condition on every contract.
+    """
 
     def __init__(self) -> None:
-        self.exprs: dict[tuple[Any, ...], tuple[str, nw.Expr]] = {}
+        self.segments: dict[str | None, dict[tuple[Any, ...], tuple[str, nw.Expr]]] = {}
+        self.count = 0
 
-    def add(self, key: tuple[Any, ...], condition: nw.Expr | None, value: nw.Expr | None = None) -> str:
-        """Register sum(value) — or the number of rows when `value` is None — over rows meeting
-        `condition` (`count(CASE WHEN c THEN 1 END)` / `sum(CASE WHEN c THEN v END)`)."""
-        if key not in self.exprs:
+    def add(
+        self,
+        key: tuple[Any, ...],
+        condition: nw.Expr | None,
+        value: nw.Expr | None = None,
+        segment: str | None = None,
+    ) -> str:
+        """Register sum(value) — or the number of rows when `value` is None — over the segment's
+        rows meeting `condition` (`count(CASE WHEN c THEN 1 END)` / `sum(CASE WHEN c THEN v END)`)."""
+        exprs = self.segments.setdefault(segment, {})
+        if key not in exprs:
             if value is None:
                 expr = nw.len() if condition is None else facts.count_where(condition)
             else:
                 expr = (value if condition is None else nw.when(condition).then(value)).sum()
-            name = f"s{len(self.exprs)}"
-            self.exprs[key] = (name, expr.alias(name))
-        return self.exprs[key][0]
+            name = f"s{self.count}"
+            self.count += 1
+            exprs[key] = (name, expr.alias(name))
+        return exprs[key][0]
 
 
 def _and(*parts: nw.Expr | None) -> nw.Expr | None:
@@ -107,8 +122,9 @@ def _and(*parts: nw.Expr | None) -> nw.Expr | None:
 def _plan(ind: Indicator, sums: _Sums, columns: set[str], params: dict[str, Any]) -> dict[str, str]:
     """Register the sums an indicator needs; returns measure → sum column name.
 
-    Sums are keyed by what they compute (kind, scope, availability, expression), so indicators
-    sharing a population or a value share the work.
+    Sums are keyed by what they compute (kind, scope, expression) within their segment (all rows,
+    or the rows where the indicator's `available` holds), so indicators sharing a population or a
+    value share the work.
     """
 
     def compiled(text: str) -> nw.Expr:
@@ -119,14 +135,13 @@ def _plan(ind: Indicator, sums: _Sums, columns: set[str], params: dict[str, Any]
         return expr * (nw.col("montant_centimes").fill_null(0.0) * 0.0 + 1.0)
 
     scope = compiled(ind.scope).fill_null(False) if ind.scope else None
-    available = compiled(ind.available).fill_null(False) if ind.available else None
-    base = _and(scope, available)
+    within = ind.available  # the segment of the sums over available rows
     cents = nw.col("montant_centimes")
     amounts = "amount" in ind.measures
-    on_scope, on_base = (ind.scope,), (ind.scope, ind.available)
+    on_scope = (ind.scope,)
     plan = {
         "population": sums.add(("n", *on_scope), scope),
-        "available": sums.add(("n", *on_base), base),
+        "available": sums.add(("n", *on_scope), scope, segment=within),
     }
     if ind.unit == "count":
         if amounts:
@@ -134,42 +149,42 @@ def _plan(ind: Indicator, sums: _Sums, columns: set[str], params: dict[str, Any]
             plan["amount_missing"] = sums.add(("nocents", *on_scope), _and(scope, cents.is_null()))
         return plan
     if amounts:
-        plan["amount_available"] = sums.add(("cents", *on_base), base, cents)
+        plan["amount_available"] = sums.add(("cents", *on_scope), scope, cents, segment=within)
         # Contracts of the population without an amount: absent from every amount measure.
         plan["amount_missing"] = sums.add(("nocents", *on_scope), _and(scope, cents.is_null()))
     if ind.positive is not None and ind.known is not None:  # supplier-weighted fractions
         yes, known = compiled(ind.positive).cast(nw.Float64), compiled(ind.known).cast(nw.Float64)
-        on_yes, on_known = (*on_base, ind.positive), (*on_base, ind.known)
-        plan["known"] = sums.add(("units", *on_known), base, (known * UNIT).round(0))
-        plan["yes"] = sums.add(("units", *on_yes), base, (yes * UNIT).round(0))
+        on_yes, on_known = (*on_scope, ind.positive), (*on_scope, ind.known)
+        plan["known"] = sums.add(("units", *on_known), scope, (known * UNIT).round(0), within)
+        plan["yes"] = sums.add(("units", *on_yes), scope, (yes * UNIT).round(0), within)
         if amounts:
-            plan["amount_known"] = sums.add(("cents", *on_known), base, (known * cents).round(0))
-            plan["amount_yes"] = sums.add(("cents", *on_yes), base, (yes * cents).round(0))
+            plan["amount_known"] = sums.add(("cents", *on_known), scope, (known * cents).round(0), within)
+            plan["amount_yes"] = sums.add(("cents", *on_yes), scope, (yes * cents).round(0), within)
         return plan
     assert ind.value is not None
     value = compiled(ind.value)
     is_known: nw.Expr | None = ~value.is_null()
     is_yes = value.fill_null(False)
-    k_known: tuple[str | None, ...] = (*on_base, "known", ind.value)
-    k_yes = (*on_base, "yes", ind.value)
+    k_known: tuple[str | None, ...] = (*on_scope, "known", ind.value)
+    k_yes = (*on_scope, "yes", ind.value)
     if expressions.never_null(ind.value):
-        k_known, is_known = on_base, None  # known = available: reuse that sum
-    plan["known"] = sums.add(("n", *k_known), _and(base, is_known))
+        k_known, is_known = on_scope, None  # known = available: reuse that sum
+    plan["known"] = sums.add(("n", *k_known), _and(scope, is_known), segment=within)
     if ind.unit == "mean":
-        plan["total"] = sums.add(("sum", *on_base, ind.value), base, value.cast(nw.Float64))
+        plan["total"] = sums.add(("sum", *on_scope, ind.value), scope, value.cast(nw.Float64), within)
         return plan
-    plan["yes"] = sums.add(("n", *k_yes), _and(base, is_yes))
+    plan["yes"] = sums.add(("n", *k_yes), _and(scope, is_yes), segment=within)
     if amounts:
-        plan["amount_known"] = sums.add(("cents", *k_known), _and(base, is_known), cents)
-        plan["amount_yes"] = sums.add(("cents", *k_yes), _and(base, is_yes), cents)
+        plan["amount_known"] = sums.add(("cents", *k_known), _and(scope, is_known), cents, within)
+        plan["amount_yes"] = sums.add(("cents", *k_yes), _and(scope, is_yes), cents, within)
     return plan
 
 
-def _needed(indicators: Sequence[Indicator], request: Request, params: dict[str, Any]) -> set[str]:
+def _needed(texts: Iterable[str], request: Request, params: dict[str, Any]) -> set[str]:
+    """The fact columns a group-by reads: keys, filters, and the names in the expressions `texts`."""
     needed = {"annee", "acheteur_siren", "montant_centimes", "synthetic", *request.dimensions}
-    for ind in indicators:
-        for text in ind.expressions().values():
-            needed |= expressions.names(text) - set(params)
+    for text in texts:
+        needed |= expressions.names(text) - set(params)
     if request.level.key:
         needed.add(request.level.key)
     if request.level.only_collectivites:
@@ -177,6 +192,18 @@ def _needed(indicators: Sequence[Indicator], request: Request, params: dict[str,
     if request.peer_group:
         needed |= {"collectivite", "groupe_pairs", "tranche_population"}
     return needed
+
+
+def _segment_texts(indicators: Sequence[Indicator], segment: str | None) -> list[str]:
+    """The expressions the sums of `segment` read (see _plan: populations and missing amounts
+    are over every row, everything else within the indicator's `available` segment)."""
+    texts: list[str] = []
+    for ind in indicators:
+        if ind.available == segment:
+            texts += ind.expressions().values()
+        elif segment is None and ind.scope:
+            texts.append(ind.scope)
+    return texts
 
 
 def _filters(request: Request) -> list[nw.Expr]:
@@ -205,24 +232,32 @@ def _output_keys(request: Request) -> list[str]:
 def _wide(
     frames: Frames, table: str, indicators: Sequence[Indicator], request: Request, params: dict[str, Any]
 ) -> tuple[pa.Table, dict[str, dict[str, str]]]:
-    """One group-by over a fact table: the output keys (code, year, dimensions), `label`,
-    `_synthetic` and the sums s0, s1…; plus, per indicator, measure → sum column."""
-    needed = _needed(indicators, request, params)
+    """The group-bys over a fact table, one per segment, aligned on the groups of the first (every
+    row): the output keys (code, year, dimensions), `label`, `_synthetic` and the sums s0, s1…;
+    plus, per indicator, measure → sum column."""
     conditions = _filters(request)
-    frame = facts.build(frames, table, needed, request.amount)
-    if conditions:
-        frame = frame.filter(*conditions)
     columns = set(facts.COLUMNS[table])
     sums = _Sums()
-    plans = {ind.id: _plan(ind, sums, columns, params) for ind in indicators}
     synthetic = sums.add(("synthetic",), nw.col("synthetic"))
+    plans = {ind.id: _plan(ind, sums, columns, params) for ind in indicators}
     keys = ([request.level.key] if request.level.key else []) + ["annee", *request.dimensions]
-    wide = frame.group_by(*keys).agg(*[expr for _, expr in sums.exprs.values()])
-    result = wide.collect("pyarrow").to_arrow()
     renames = {"annee": "year", synthetic: "_synthetic"}
     if request.level.key:
         renames[request.level.key] = "code"
-    result = result.rename_columns([renames.get(n, n) for n in result.column_names])
+    result: pa.Table | None = None
+    for segment, exprs in sums.segments.items():  # segment None first: it has every group
+        needed = _needed(_segment_texts(indicators, segment), request, params)
+        frame = facts.build(frames, table, needed, request.amount)
+        filters = list(conditions)
+        if segment is not None:
+            filters.append(expressions.compile_expression(segment, columns, params).fill_null(False))
+        if filters:
+            frame = frame.filter(*filters)
+        wide = frame.group_by(*keys).agg(*[expr for _, expr in exprs.values()]).collect("pyarrow").to_arrow()
+        wide = wide.rename_columns([renames.get(n, n) for n in wide.column_names])
+        output_keys = [renames.get(k, k) for k in keys]
+        result = wide if result is None else reshape.add_aligned(result, wide, output_keys)
+    assert result is not None
     # Labels: a light query of their own (only the columns the filters and the label need).
     light = {c for c in _needed((), request, params) if c not in ("montant_centimes", "synthetic")}
     if request.level.name in ("acheteur", "unite_legale"):

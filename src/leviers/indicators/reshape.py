@@ -175,6 +175,32 @@ def _null_safe(table: pa.Table, keys: Sequence[str]) -> pa.Table:
     return table
 
 
+def add_aligned(base: pa.Table, other: pa.Table, keys: Sequence[str]) -> pa.Table:
+    """`base` with the sum columns of `other` appended, row for row by the keys (NULL keys match).
+
+    Every group of `other` must be in `base`; a group of `base` absent from `other` gets 0, the sum
+    over no row (counts and the engine's sums, which are coalesced to 0, alike)."""
+    left = _null_safe(base.select(list(keys)), keys)
+    right = _null_safe(other.select(list(keys)), keys)
+    left = left.append_column("_base", pa.array(np.arange(base.num_rows, dtype=np.int64)))
+    right = right.append_column("_other", pa.array(np.arange(other.num_rows, dtype=np.int64)))
+    matched = left.join(right, keys=list(keys), join_type="inner")
+    if matched.num_rows != other.num_rows:
+        raise AssertionError("a segment's group-by found groups absent from the whole table")
+    rows = matched.column("_base").to_numpy()
+    order = matched.column("_other").to_numpy()
+    for name in other.column_names:
+        if name in keys:
+            continue
+        values = other.column(name).to_numpy()
+        if other.column(name).null_count:
+            raise AssertionError(f"sum column {name} has NULL values")
+        column = np.zeros(base.num_rows, dtype=values.dtype)
+        column[rows] = values[order]
+        base = base.append_column(name, pa.array(column))
+    return base
+
+
 def _restore_nulls(table: pa.Table, keys: Sequence[str]) -> pa.Table:
     for key in keys:
         column = table.column(key)
