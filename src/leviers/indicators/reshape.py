@@ -43,6 +43,7 @@ class Part:
     order: np.ndarray = field(init=False)
     groups: pa.Table = field(init=False)  # key columns and label, in key order
     _floats: dict[str, np.ndarray] = field(init=False, default_factory=dict)
+    _kept: dict[str, tuple[np.ndarray | None, pa.Table]] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         sort_keys = [(k, "ascending") for k in self.keys]
@@ -50,10 +51,13 @@ class Part:
         self.groups = self.wide.select([*self.keys, "label"]).take(pa.array(self.order))
 
     def prepare(self, plans: Sequence[dict[str, str]]) -> None:
-        """Convert every sum column the plans use (and `_synthetic`) before threads read them."""
+        """Convert every sum column the plans use (and `_synthetic`), and select the groups of
+        every population, before threads read them."""
         for name in {"_synthetic", *(column for plan in plans for column in plan.values())}:
             if name in self.wide.column_names:
                 self.floats(name)
+        for plan in plans:
+            self.kept(plan["population"])
 
     def floats(self, name: str) -> np.ndarray:
         """A sum column as float64 in key order (cached: indicators share their populations)."""
@@ -61,6 +65,17 @@ class Part:
             column = pc.fill_null(pc.cast(self.wide.column(name), pa.float64()), 0.0)
             self._floats[name] = np.asarray(column.to_numpy(), dtype=np.float64)[self.order]
         return self._floats[name]
+
+    def kept(self, population: str) -> tuple[np.ndarray | None, pa.Table]:
+        """The groups with at least one contract in a population (sum column): their positions
+        (None: every group) and their keys and label (cached: most indicators share one)."""
+        if population not in self._kept:
+            keep = np.flatnonzero(self.floats(population) > 0)
+            if len(keep) == self.wide.num_rows:
+                self._kept[population] = (None, self.groups)
+            else:
+                self._kept[population] = (keep, self.groups.take(pa.array(keep)))
+        return self._kept[population]
 
 
 def _divide(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
@@ -125,8 +140,18 @@ def _constant(value: str | None, n: int) -> pa.Array:
 
 
 def _numbers(values: np.ndarray, kind: pa.DataType) -> pa.Array:
-    array = pa.array(values, pa.float64(), from_pandas=True)  # NaN → NULL
-    return array if kind == pa.float64() else pc.cast(array, kind)
+    """A float64 or int64 column from float64 values, NaN → NULL; the values' buffer is used as is
+    when nothing is NULL (no copy)."""
+    missing = np.isnan(values)
+    n_missing = int(np.count_nonzero(missing))
+    if n_missing == len(values):
+        return pa.nulls(len(values), kind)
+    if kind != pa.float64():
+        values = np.where(missing, 0.0, values).astype(kind.to_pandas_dtype())
+    if not n_missing:
+        return pa.array(values, kind)
+    validity = pa.py_buffer(np.packbits(~missing, bitorder="little"))
+    return pa.Array.from_buffers(kind, len(values), [validity, pa.py_buffer(values)], null_count=n_missing)
 
 
 def long_table(
@@ -135,30 +160,47 @@ def long_table(
     """One row per group × indicator with at least one contract in the indicator's scope.
 
     Indicators are shaped side by side on the machine's cores (numpy and Arrow release the GIL),
-    then concatenated in catalogue order."""
+    then concatenated in catalogue order. Columns that repeat (keys, labels, constants) are shared
+    between indicators rather than copied."""
+    constants: dict[tuple[str | None, int], pa.Array] = {}
+
+    def constant(value: str | None, n: int) -> pa.Array:
+        if (value, n) not in constants:  # a race only builds the same column twice
+            constants[(value, n)] = _constant(value, n)
+        return constants[(value, n)]
 
     def chunk(item: Item) -> pa.Table:
         part = parts[item.part]
         values = measures(part, item)
-        keep = np.flatnonzero(values["population"] > 0)
-        groups = part.groups.take(pa.array(keep))
-        n = len(keep)
+        keep, groups = part.kept(item.plan["population"])
+        n = groups.num_rows
+
+        def kept(array: np.ndarray) -> np.ndarray:
+            return array if keep is None else array[keep]
+
         data: dict[str, pa.Array | pa.ChunkedArray] = {
-            "level": _constant(level, n),
+            "level": constant(level, n),
             "indicator": _constant(item.indicator.id, n),
-            "unit": _constant(item.indicator.unit, n),
-            "amount_basis": _constant(amount, n),
-            "note": _constant(item.note, n),
-            "synthetic": pa.array(values["synthetic"][keep] > 0),
+            "unit": constant(item.indicator.unit, n),
+            "amount_basis": constant(amount, n),
+            "note": constant(item.note, n),
+            "synthetic": pa.array(kept(values["synthetic"]) > 0),
         }
+        converted: dict[tuple[int, pa.DataType], pa.Array] = {}  # measures share arrays
         for f in schema:
             if f.name in groups.column_names:
                 data[f.name] = groups.column(f.name)
             elif f.name == "code":
                 data[f.name] = pa.nulls(n, pa.string())
             elif f.name not in data:
-                data[f.name] = _numbers(values[f.name][keep], f.type)
-        return pa.table({f.name: pc.cast(data[f.name], f.type) for f in schema}, schema=schema)
+                source = values[f.name]
+                if (id(source), f.type) not in converted:
+                    converted[(id(source), f.type)] = _numbers(kept(source), f.type)
+                data[f.name] = converted[(id(source), f.type)]
+        columns = [
+            data[f.name] if data[f.name].type == f.type else pc.cast(data[f.name], f.type) for f in schema
+        ]
+        return pa.Table.from_arrays(columns, schema=schema)
 
     for part in parts.values():
         part.prepare([i.plan for i in items if parts[i.part] is part])
