@@ -229,7 +229,7 @@ def contract_facts(frames: Frames, needed: set[str], amount: str) -> nw.LazyFram
     if "seuil_europeen" in needed:
         date = nw.col("date_notification")
         derived["seuil_europeen"] = (
-            nw.when(_famille_from_cpv(division) == "travaux")
+            nw.when(division == "45")  # famille travaux (see _famille_from_cpv)
             .then(_dated(date, legal.parameter(legal.EU_THRESHOLD_WORKS)))
             .otherwise(_dated(date, legal.parameter(legal.EU_THRESHOLD_SUPPLIES_SERVICES)))
         )

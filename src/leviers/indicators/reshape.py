@@ -79,8 +79,9 @@ class Part:
 
 
 def _divide(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(denominator > 0, numerator / np.where(denominator > 0, denominator, 1.0), np.nan)
+    """numerator / denominator, NaN where the denominator is 0."""
+    out = np.full(len(numerator), np.nan)
+    return np.divide(numerator, denominator, out=out, where=denominator > 0)
 
 
 def measures(part: Part, item: Item) -> dict[str, np.ndarray]:
