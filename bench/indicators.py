@@ -7,7 +7,10 @@ Measured side by side in the same process, alternating (A B A B …), medians of
 - **leviers**: `compute(con, by="acheteur")`, the full catalogue as the long table (one row per
   buyer × year × indicator with every count behind each share), and the same as `shape="wide"`;
 - **baseline**: one hand-written DuckDB SQL query computing the same aggregates (HANDWRITTEN_SQL,
-  written directly in SQL with FILTER clauses, independent of the catalogue's expressions).
+  written directly in SQL, independent of the catalogue's expressions). It is written to be fast,
+  the way the engine works: conditional counts as count(CASE …) (FILTER clauses are about 1.4 ×
+  slower on DuckDB 2.0), and the sums over format 2024 contracts (the only ones with the 2024
+  fields) in a group-by of their own over those contracts, joined to the one over all contracts.
 
 The two results are checked equal (every count and amount). Targets (issue 3): ≤ 3 s on DuckDB
 and ≤ 1.5 × the SQL query. The Spark local-mode time of the same catalogue is reported beside
@@ -87,35 +90,31 @@ _SUPPLIER_COMPLETENESS = [
 ]
 
 
+def _count(condition: str = "true") -> str:
+    # count(CASE …) rather than count(*) FILTER (…): about 1.4 × faster on DuckDB 2.0.
+    return "count(*)" if condition == "true" else f"count(CASE WHEN {condition} THEN 1 END)"
+
+
+def _sum(value: str, condition: str = "true") -> str:
+    return f"sum({value})" if condition == "true" else f"sum(CASE WHEN {condition} THEN {value} END)"
+
+
 def _aggregates() -> str:
+    """The sums over every contract of a buyer × year."""
     parts = [
-        "count(*) AS contracts__population",
-        "sum(cents) AS contracts__amount_population",
-        "count(*) FILTER (cents IS NULL) AS contracts__amount_missing",
-        "count(*) FILTER (synthetic) AS synthetic_contracts",
+        f"{_count()} AS contracts__population",
+        f"{_sum('cents')} AS contracts__amount_population",
+        f"{_count('cents IS NULL')} AS contracts__amount_missing",
+        f"{_count('synthetic')} AS synthetic_contracts",
     ]
-    for name, scope, value in _BOOLEAN_SHARES:
-        base = f"(({scope}) AND v2)"
+    for name, scope, _ in _BOOLEAN_SHARES:
         parts += [
-            f"count(*) FILTER ({scope}) AS {name}__population",
-            f"count(*) FILTER ({base}) AS {name}__available",
-            f"count(*) FILTER ({base} AND ({value}) IS NOT NULL) AS {name}__known",
-            f"count(*) FILTER ({base} AND ({value})) AS {name}__yes",
-            f"sum(cents) FILTER ({base}) AS {name}__amount_available",
-            f"sum(cents) FILTER ({base} AND ({value}) IS NOT NULL) AS {name}__amount_known",
-            f"sum(cents) FILTER ({base} AND ({value})) AS {name}__amount_yes",
-            f"count(*) FILTER (({scope}) AND cents IS NULL) AS {name}__amount_missing",
+            f"{_count(scope)} AS {name}__population",
+            f"{_count(f'({scope}) AND cents IS NULL')} AS {name}__amount_missing",
         ]
-    parts += [
-        "count(*) FILTER (v2) AS offers_mean__available",
-        "count(offres_recues) FILTER (v2) AS offers_mean__known",
-        "sum(offres_recues) FILTER (v2) AS offers_mean__total",
-    ]
     for name, population, condition in _COMPLETENESS:
-        parts += [
-            f"count(*) FILTER ({population}) AS {name}__available",
-            f"count(*) FILTER (({population}) AND ({condition})) AS {name}__yes",
-        ]
+        if population == "true":
+            parts += [f"{_count()} AS {name}__available", f"{_count(condition)} AS {name}__yes"]
     for name, yes, known in _SUPPLIER_SHARES:
         parts += [
             f"sum({known}) AS {name}__known",
@@ -123,22 +122,52 @@ def _aggregates() -> str:
             f"sum(cents) AS {name}__amount_available",
             f"sum(round(cents * {known})) AS {name}__amount_known",
             f"sum(round(cents * {yes})) AS {name}__amount_yes",
-            f"count(*) FILTER (cents IS NULL) AS {name}__amount_missing",
+            f"{_count('cents IS NULL')} AS {name}__amount_missing",
         ]
     for name, yes in _SUPPLIER_COMPLETENESS:
         parts += [f"sum({yes}) AS {name}__yes"]
     return ",\n    ".join(parts)
 
 
+def _aggregates_v2() -> str:
+    """The sums over the format 2024 contracts of a buyer × year (the others lack the fields), in a
+    group-by of their own over those contracts only."""
+    parts = []
+    for name, scope, value in _BOOLEAN_SHARES:
+        parts += [
+            f"{_count(scope)} AS {name}__available",
+            f"{_count(f'({scope}) AND ({value}) IS NOT NULL')} AS {name}__known",
+            f"{_count(f'({scope}) AND ({value})')} AS {name}__yes",
+            f"{_sum('cents', scope)} AS {name}__amount_available",
+            f"{_sum('cents', f'({scope}) AND ({value}) IS NOT NULL')} AS {name}__amount_known",
+            f"{_sum('cents', f'({scope}) AND ({value})')} AS {name}__amount_yes",
+        ]
+    parts += [
+        f"{_count()} AS offers_mean__available",
+        "count(offres_recues) AS offers_mean__known",
+        "sum(offres_recues) AS offers_mean__total",
+    ]
+    for name, population, condition in _COMPLETENESS:
+        if population == "v2":
+            parts += [f"{_count()} AS {name}__available", f"{_count(condition)} AS {name}__yes"]
+    return ",\n    ".join(parts)
+
+
+_CONTRACT_COLUMNS = """c.acheteur_id, year(c.date_notification)::INTEGER AS year, round(c.montant * 100) AS cents,
+         c.montant, c.date_notification, c.procedure, c.cpv, c.synthetic,
+         -- EU thresholds of 2026-2027 (works; supplies and services of non-central buyers); the only
+         -- ones that matter here, since the obligation starts on 2026-08-21.
+         CASE WHEN left(c.cpv, 2) = '45' THEN 5404000 ELSE 216000 END AS seuil"""
+
 HANDWRITTEN_SQL = f"""
 WITH suppliers AS (
   SELECT s.contract_key,
          count(*) AS n,
          count(s.titulaire_siren) AS n_siren,
-         count(*) FILTER (u.categorie_entreprise = 'PME') AS n_pme,
-         count(*) FILTER (u.categorie_entreprise IN ('PME', 'ETI', 'GE')) AS n_cat,
-         count(*) FILTER (e.status = 'ESS') AS n_ess,
-         count(*) FILTER (e.status IN ('ESS', 'non ESS')) AS n_ess_known
+         count(CASE WHEN u.categorie_entreprise = 'PME' THEN 1 END) AS n_pme,
+         count(CASE WHEN u.categorie_entreprise IN ('PME', 'ETI', 'GE') THEN 1 END) AS n_cat,
+         count(CASE WHEN e.status = 'ESS' THEN 1 END) AS n_ess,
+         count(CASE WHEN e.status IN ('ESS', 'non ESS') THEN 1 END) AS n_ess_known
   FROM contract_suppliers s
   LEFT JOIN legal_units u ON u.siren = s.titulaire_siren
   LEFT JOIN ess_status e ON e.siren = s.titulaire_siren
@@ -146,40 +175,52 @@ WITH suppliers AS (
   GROUP BY s.contract_key
 ),
 facts AS (
-  SELECT c.acheteur_id, c.acheteur_siren, c.acheteur_nom, year(c.date_notification)::INTEGER AS year,
-         c.schema_version = '2.0' AS v2, round(c.montant * 100) AS cents, c.montant, c.date_notification,
-         c.procedure, c.cpv, c.has_social, c.social_clause, c.social_criterion, c.social_reserved,
-         c.social_unknown, c.has_environmental, c.env_clause, c.env_criterion, c.env_unknown,
-         c.marche_innovant, c.offres_recues, c.attribution_avance, c.sous_traitance_declaree, c.synthetic,
-         -- EU thresholds of 2026-2027 (works; supplies and services of non-central buyers); the only
-         -- ones that matter here, since the obligation starts on 2026-08-21.
-         CASE WHEN left(c.cpv, 2) = '45' THEN 5404000 ELSE 216000 END AS seuil,
+  SELECT c.acheteur_nom, {_CONTRACT_COLUMNS},
          s.n, s.n_siren, s.n_pme, s.n_cat, s.n_ess, s.n_ess_known
   FROM contracts c LEFT JOIN suppliers s USING (contract_key)
 ),
-per_buyer AS (
+facts_v2 AS (
+  SELECT {_CONTRACT_COLUMNS},
+         c.has_social, c.social_clause, c.social_criterion, c.social_reserved, c.social_unknown,
+         c.has_environmental, c.env_clause, c.env_criterion, c.env_unknown, c.marche_innovant,
+         c.offres_recues, c.attribution_avance, c.sous_traitance_declaree
+  FROM contracts c WHERE c.schema_version = '2.0'
+),
+per_buyer_all AS (
   SELECT acheteur_id, year, max(acheteur_nom) AS published,
     {_aggregates()}
   FROM facts GROUP BY acheteur_id, year
+),
+per_buyer_v2 AS (
+  SELECT acheteur_id, year,
+    {_aggregates_v2()}
+  FROM facts_v2 GROUP BY acheteur_id, year
+),
+per_buyer AS (
+  SELECT a.*, v.* EXCLUDE (acheteur_id, year)
+  FROM per_buyer_all a
+  LEFT JOIN per_buyer_v2 v ON v.acheteur_id = a.acheteur_id AND v.year IS NOT DISTINCT FROM a.year
 ),
 concessions_per_buyer AS (
   SELECT autorite_concedante_id AS acheteur_id, year(date_signature)::INTEGER AS year,
          max(autorite_concedante_nom) AS published_concession,
          count(*) AS concessions__population,
          sum(round(valeur_globale * 100)) AS concessions__amount_population,
-         count(*) FILTER (valeur_globale IS NULL) AS concessions__amount_missing,
+         count(CASE WHEN valeur_globale IS NULL THEN 1 END) AS concessions__amount_missing,
          count(*) AS concessions_reserved__population,
-         count(*) FILTER (valeur_globale IS NULL) AS concessions_reserved__amount_missing,
-         count(*) FILTER (schema_version = '2.0') AS concessions_reserved__available,
-         count(*) FILTER (schema_version = '2.0' AND social_reserved IS NOT NULL) AS concessions_reserved__known,
-         count(*) FILTER (schema_version = '2.0' AND social_reserved) AS concessions_reserved__yes,
-         sum(round(valeur_globale * 100)) FILTER (schema_version = '2.0') AS concessions_reserved__amount_available,
-         sum(round(valeur_globale * 100)) FILTER (schema_version = '2.0' AND social_reserved IS NOT NULL)
+         count(CASE WHEN valeur_globale IS NULL THEN 1 END) AS concessions_reserved__amount_missing,
+         count(CASE WHEN schema_version = '2.0' THEN 1 END) AS concessions_reserved__available,
+         count(CASE WHEN schema_version = '2.0' AND social_reserved IS NOT NULL THEN 1 END)
+             AS concessions_reserved__known,
+         count(CASE WHEN schema_version = '2.0' AND social_reserved THEN 1 END) AS concessions_reserved__yes,
+         sum(CASE WHEN schema_version = '2.0' THEN round(valeur_globale * 100) END)
+             AS concessions_reserved__amount_available,
+         sum(CASE WHEN schema_version = '2.0' AND social_reserved IS NOT NULL THEN round(valeur_globale * 100) END)
              AS concessions_reserved__amount_known,
-         sum(round(valeur_globale * 100)) FILTER (schema_version = '2.0' AND social_reserved)
+         sum(CASE WHEN schema_version = '2.0' AND social_reserved THEN round(valeur_globale * 100) END)
              AS concessions_reserved__amount_yes,
-         count(*) FILTER (valeur_globale IS NULL) AS unknown_concession_value__yes,
-         count(*) FILTER (synthetic) AS synthetic_concessions
+         count(CASE WHEN valeur_globale IS NULL THEN 1 END) AS unknown_concession_value__yes,
+         count(CASE WHEN synthetic THEN 1 END) AS synthetic_concessions
   FROM concessions GROUP BY ALL
 )
 SELECT coalesce(p.acheteur_id, k.acheteur_id) AS code, coalesce(p.year, k.year) AS year,
@@ -412,8 +453,10 @@ def main() -> None:
         f"indicators alone {parts['supplier'][1]:.2f} s (a per-contract aggregate of the initial "
         "titulaires' rows joined with SIRENE and the ESS status, then joined back to the contracts); "
         f"the {len(others)} others alone {parts['others'][1]:.2f} s (one conditional "
-        "count or sum per group and measure, about a hundred in all). The hand-written query does the "
-        "same work, hence the ratio near 1.",
+        "count or sum per group and measure, about a hundred in all: those over format 2024 "
+        "contracts in a group-by over these contracts only). The hand-written query does the same "
+        "work in the same way; leviers also shapes the long table (one row per group × indicator, "
+        "with every count behind each share) and looks the labels up in a query of its own.",
         "",
         f"Targets: ≤ {TARGET_SECONDS:.0f} s on DuckDB — long table "
         f"{'met' if wall_median['long'] <= TARGET_SECONDS else 'NOT met'} ({wall_median['long']:.2f} s); "
