@@ -134,7 +134,7 @@ def _plan(ind: Indicator, sums: _Sums, columns: set[str], params: dict[str, Any]
         # A constant (`known: 1`) must still be evaluated row by row to be summed.
         return expr * (nw.col("montant_centimes").fill_null(0.0) * 0.0 + 1.0)
 
-    scope = compiled(ind.scope).fill_null(False) if ind.scope else None
+    scope = compiled(ind.scope) if ind.scope else None  # NULL = no: a CASE WHEN skips it
     within = ind.available  # the segment of the sums over available rows
     cents = nw.col("montant_centimes")
     amounts = "amount" in ind.measures
@@ -164,7 +164,7 @@ def _plan(ind: Indicator, sums: _Sums, columns: set[str], params: dict[str, Any]
     assert ind.value is not None
     value = compiled(ind.value)
     is_known: nw.Expr | None = ~value.is_null()
-    is_yes = value.fill_null(False)
+    is_yes = value  # NULL (unknown) is not counted as yes: a CASE WHEN skips it
     k_known: tuple[str | None, ...] = (*on_scope, "known", ind.value)
     k_yes = (*on_scope, "yes", ind.value)
     if expressions.never_null(ind.value):
