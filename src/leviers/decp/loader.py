@@ -103,10 +103,10 @@ class DecpLoader:
         values, conflicts) take it from there. `schema_version`: the version of every record when
         the format fixes it. `inputs`: Arrow tables the SQL reads, besides the loader's scratch."""
         self._drain()
-        tables = self._prepare(self.scratch, kind, staged_sql, schema_version, inputs or {})
-        done: Future[dict[str, pa.Table]] = Future()
-        done.set_result(tables)
-        self._merge(_Batch(kind, inputs or {}, raw_sql, done))
+        inputs = inputs or {}
+        self._merge(
+            kind, inputs, raw_sql, self._prepare(self.scratch, kind, staged_sql, schema_version, inputs)
+        )
 
     def _submit(
         self,
@@ -140,7 +140,7 @@ class DecpLoader:
         """Merge the batch waiting for its turn, if any."""
         if self._pending is not None:
             batch, self._pending = self._pending, None
-            self._merge(batch)
+            self._merge(batch.kind, batch.inputs, batch.raw_sql, batch.prepared.result())
 
     def close(self) -> None:
         """Stop the background step (after an error, the batch being prepared is dropped)."""
@@ -180,13 +180,14 @@ class DecpLoader:
         scratch.release(BATCH, modifications, holders, "decp_nested", *inputs)
         return tables
 
-    def _merge(self, batch: _Batch) -> None:
-        """Refuse conflicting records, quarantine the refused ones and merge the others."""
-        tables = batch.prepared.result()
-        kind = batch.kind
+    def _merge(
+        self, kind: Kind, inputs: dict[str, pa.Table], raw_sql: str, tables: dict[str, pa.Table]
+    ) -> None:
+        """Refuse conflicting records, quarantine the refused ones and merge the others; `tables`
+        are the batch's prepared tables (see _prepare)."""
         self.ctx.begin()
         scratch = self.scratch
-        for name, table in {**batch.inputs, **tables}.items():
+        for name, table in {**inputs, **tables}.items():
             scratch.put_arrow(name, table)
         modifications, holders = _nested_names(kind)
         self._refuse_conflicts(kind)
@@ -199,7 +200,7 @@ class DecpLoader:
                 FROM {BATCH} b
                 LEFT JOIN decp_nested n USING (record_index)
                 LEFT JOIN decp_conflicts c USING (record_index)
-                LEFT JOIN {batch.raw_sql} r USING (record_index)
+                LEFT JOIN {raw_sql} r USING (record_index)
                 WHERE len(b.violations) > 0 OR n.record_index IS NOT NULL OR c.record_index IS NOT NULL""",
         )
         prepared = tables[BATCH]
@@ -211,7 +212,7 @@ class DecpLoader:
         counts = merge_kind(scratch, valid, modifications, holders, self.ctx.ingestion_id, self.format_id)
         self.loaded += counts.loaded
         self.duplicates += counts.duplicates
-        scratch.release(*batch.inputs, *tables, "decp_conflicts", "decp_refused")
+        scratch.release(*inputs, *tables, "decp_conflicts", "decp_refused")
 
     def refuse_invalid_json(
         self, indexes: npt.NDArray[np.int64], texts: pa.Array, valid: npt.NDArray[np.bool_] | None
