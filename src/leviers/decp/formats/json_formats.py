@@ -110,43 +110,41 @@ class _JsonFormat:
         version = "1.5" if self.id == "decp-json-2019" else "2.0"
         loader = DecpLoader(ctx, self.id, empty_means_none=self.id == "decp-json-2.0.0")
         with closing(loader):  # stops its background thread, also on error
-            is_concession = f"json_extract_string(j, '$._type') = '{_CONCESSION_TYPE}'"
-            try:
-                with ctx.path.open("rb") as handle:
-                    batches = iter_json_records(
-                        handle, _SKELETON.get, total_bytes=ctx.sample.size, progress=ctx.progress
-                    )
-                    for group in prefetch(group_records(batches)):
-                        indexes, texts = loader.refuse_invalid_json(group.indexes, group.texts, group.valid)
-                        strict = group.valid is not None
-                        if group.kind == "concession":
-                            loader.add_json(CONCESSION, indexes, texts, version, strict=strict)
-                        elif group.kind == "marche":
-                            loader.add_json(MARCHE, indexes, texts, version, strict=strict)
-                        else:
-                            # One array mixing marchés and concessions (format 2019, `_type`).
-                            marche = f"WHERE NOT coalesce({is_concession}, false)"
-                            loader.add_json(MARCHE, indexes, texts, version, strict=strict, where=marche)
-                            loader.add_json(
-                                CONCESSION,
-                                indexes,
-                                texts,
-                                version,
-                                strict=strict,
-                                where=f"WHERE {is_concession}",
-                            )
-            except EncodingError as exc:
-                raise InputRefused(
-                    ctx.display_path,
-                    f"encodage invalide : {exc} (octet {exc.offset} environ) ; le JSON DECP doit être en UTF-8, "
-                    "réenregistrez le fichier en UTF-8",
-                ) from exc
-            except JsonStructureError as exc:
-                where = f" (enregistrement n° {exc.record_index + 1})" if exc.record_index is not None else ""
-                raise InputRefused(
-                    ctx.display_path, f"JSON mal formé à l'octet {exc.offset}{where} : {exc}"
-                ) from exc
-            return loader.finish()
+            return self._read(ctx, loader, version)
+
+    def _read(self, ctx: LoadContext, loader: DecpLoader, version: str) -> LoadCounts:
+        is_concession = f"json_extract_string(j, '$._type') = '{_CONCESSION_TYPE}'"
+        try:
+            with ctx.path.open("rb") as handle:
+                batches = iter_json_records(
+                    handle, _SKELETON.get, total_bytes=ctx.sample.size, progress=ctx.progress
+                )
+                for group in prefetch(group_records(batches)):
+                    indexes, texts = loader.refuse_invalid_json(group.indexes, group.texts, group.valid)
+                    strict = group.valid is not None
+                    if group.kind == "concession":
+                        loader.add_json(CONCESSION, indexes, texts, version, strict=strict)
+                    elif group.kind == "marche":
+                        loader.add_json(MARCHE, indexes, texts, version, strict=strict)
+                    else:
+                        # One array mixing marchés and concessions (format 2019, `_type`).
+                        marche = f"WHERE NOT coalesce({is_concession}, false)"
+                        loader.add_json(MARCHE, indexes, texts, version, strict=strict, where=marche)
+                        loader.add_json(
+                            CONCESSION, indexes, texts, version, strict=strict, where=f"WHERE {is_concession}"
+                        )
+        except EncodingError as exc:
+            raise InputRefused(
+                ctx.display_path,
+                f"encodage invalide : {exc} (octet {exc.offset} environ) ; le JSON DECP doit être en UTF-8, "
+                "réenregistrez le fichier en UTF-8",
+            ) from exc
+        except JsonStructureError as exc:
+            where = f" (enregistrement n° {exc.record_index + 1})" if exc.record_index is not None else ""
+            raise InputRefused(
+                ctx.display_path, f"JSON mal formé à l'octet {exc.offset}{where} : {exc}"
+            ) from exc
+        return loader.finish()
 
 
 def _require_utf8(ctx: LoadContext) -> None:

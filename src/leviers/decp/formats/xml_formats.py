@@ -114,44 +114,47 @@ class _XmlFormat:
     def load(self, ctx: LoadContext) -> LoadCounts:
         loader = DecpLoader(ctx, self.id)
         with closing(loader):  # stops its background thread, also on error
-            pending: dict[str, list[tuple[int, str, str]]] = {"marche": [], "concession": []}
+            return self._read(ctx, loader)
 
-            def flush(kind: str) -> None:
-                rows = pending[kind]
-                if not rows:
-                    return
-                # Indexes of one kind are increasing but not contiguous: add one record run at a time.
-                start = 0
-                while start < len(rows):
-                    end = start + 1
-                    while end < len(rows) and rows[end][0] == rows[end - 1][0] + 1:
-                        end += 1
-                    chunk = rows[start:end]
-                    loader.add_json(
-                        CONCESSION if kind == "concession" else MARCHE,
-                        np.array([r[0] for r in chunk], dtype=np.int64),
-                        pa.array([r[1] for r in chunk], pa.large_string()),
-                        self.version,
-                        strict=True,  # written by orjson from the parsed XML: valid JSON
-                        raw=pa.array([r[2] for r in chunk], pa.large_string()),
-                    )
-                    start = end
-                rows.clear()
+    def _read(self, ctx: LoadContext, loader: DecpLoader) -> LoadCounts:
+        pending: dict[str, list[tuple[int, str, str]]] = {"marche": [], "concession": []}
 
-            ctx.progress.start("Lecture du XML", None, unit="enregistrements")
-            try:
-                for index, kind, element in _records(ctx.path):
-                    text = orjson.dumps(_value(element)).decode()
-                    pending[kind].append((index, text, etree.tostring(element, encoding="unicode")))
-                    ctx.progress.advance(1)
-                    if len(pending[kind]) >= BATCH:
-                        flush(kind)
-            except etree.XMLSyntaxError as exc:
-                raise InputRefused(ctx.display_path, f"XML mal formé ({exc})") from exc
-            flush("marche")
-            flush("concession")
-            ctx.progress.finish()
-            return loader.finish()
+        def flush(kind: str) -> None:
+            rows = pending[kind]
+            if not rows:
+                return
+            # Indexes of one kind are increasing but not contiguous: add one record run at a time.
+            start = 0
+            while start < len(rows):
+                end = start + 1
+                while end < len(rows) and rows[end][0] == rows[end - 1][0] + 1:
+                    end += 1
+                chunk = rows[start:end]
+                loader.add_json(
+                    CONCESSION if kind == "concession" else MARCHE,
+                    np.array([r[0] for r in chunk], dtype=np.int64),
+                    pa.array([r[1] for r in chunk], pa.large_string()),
+                    self.version,
+                    strict=True,  # written by orjson from the parsed XML: valid JSON
+                    raw=pa.array([r[2] for r in chunk], pa.large_string()),
+                )
+                start = end
+            rows.clear()
+
+        ctx.progress.start("Lecture du XML", None, unit="enregistrements")
+        try:
+            for index, kind, element in _records(ctx.path):
+                text = orjson.dumps(_value(element)).decode()
+                pending[kind].append((index, text, etree.tostring(element, encoding="unicode")))
+                ctx.progress.advance(1)
+                if len(pending[kind]) >= BATCH:
+                    flush(kind)
+        except etree.XMLSyntaxError as exc:
+            raise InputRefused(ctx.display_path, f"XML mal formé ({exc})") from exc
+        flush("marche")
+        flush("concession")
+        ctx.progress.finish()
+        return loader.finish()
 
 
 XML_2019 = register(_XmlFormat("decp-xml-2019", "1.5", "DECP format 2019 (XML, schéma 1.5)"))
