@@ -29,8 +29,8 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from leviers.decp import merge, normalise, records
-from leviers.decp.normalise import CONCESSION, MARCHE, Kind
+from leviers.decp import conflicts, merge, normalise, records
+from leviers.decp.normalise import MARCHE, Kind
 from leviers.ingestion.log import quarantine_from
 from leviers.ingestion.macros import MACROS
 from leviers.ingestion.registry import LoadContext, LoadCounts
@@ -38,13 +38,6 @@ from leviers.ingestion.scratch import Scratch
 
 _names = itertools.count()
 
-# What makes two publications of one contract key the same contract; when they differ, the
-# buyer reused an id for another contract (seen in real files: one id for two lots) and the
-# later record goes to quarantine instead of being counted a duplicate or overwriting anything.
-_FINGERPRINT = {
-    MARCHE.name: ("date_notification", "montant", "cpv"),
-    CONCESSION.name: ("date_signature", "valeur_globale"),
-}
 BATCH = "decp_batch"
 
 
@@ -176,8 +169,13 @@ class DecpLoader:
         scratch.put(modifications, normalise.modification_rows_sql(kind, BATCH))
         scratch.put(holders, normalise.holder_rows_sql(BATCH, kind.nested[0]))
         scratch.put("decp_nested", normalise.nested_checks_sql(kind, modifications, holders))
-        tables = {name: scratch.tables[name] for name in (BATCH, modifications, holders, "decp_nested")}
-        scratch.release(BATCH, modifications, holders, "decp_nested", *inputs)
+        # What can be said of conflicts and first records from the batch alone (see conflicts.py).
+        scratch.put("decp_keys", conflicts.keys_sql(kind, BATCH, "decp_nested"))
+        scratch.put("decp_pairs", conflicts.batch_pairs_sql(kind, BATCH, "decp_nested", "decp_keys"))
+        scratch.put("decp_firsts", conflicts.firsts_sql(kind, "decp_keys"))
+        names = (BATCH, modifications, holders, "decp_nested", "decp_pairs", "decp_firsts")
+        tables = {name: scratch.tables[name] for name in names}
+        scratch.release(*names, "decp_keys", *inputs)
         return tables
 
     def _merge(
@@ -190,7 +188,16 @@ class DecpLoader:
         for name, table in {**inputs, **tables}.items():
             scratch.put_arrow(name, table)
         modifications, holders = _nested_names(kind)
-        self._refuse_conflicts(kind)
+        # The one lookup of the warehouse: the batch's keys already there.
+        scratch.put("decp_known", conflicts.known_sql(kind, "decp_firsts"))
+        clashes = conflicts.warehouse_clashes_sql(
+            kind, BATCH, "decp_nested", "decp_known", self.ctx.ingestion_id
+        )
+        scratch.put(
+            "decp_conflicts",
+            f"""SELECT record_index, list({{'field': 'id', 'reason': reason}}) AS violations
+                FROM (SELECT * FROM decp_pairs UNION ALL SELECT * FROM ({clashes})) GROUP BY record_index""",
+        )
         # Every refused record of the batch, with all its violations and its text.
         scratch.put(
             "decp_refused",
@@ -208,11 +215,14 @@ class DecpLoader:
         self.synthetic = self.synthetic or bool(pc.any(prepared.column("synthetic")).as_py())
         self.quarantined += quarantine_from(scratch, self.ctx.ingestion_id, "decp_refused", "id")
         valid = f"(SELECT * FROM {BATCH} ANTI JOIN decp_refused USING (record_index))"
+        # A key's first valid record brings the contract when the warehouse does not know the key.
+        scratch.put("decp_new", f"SELECT * FROM decp_firsts ANTI JOIN decp_known USING ({kind.key})")
         merge_kind = merge.merge_marches if kind is MARCHE else merge.merge_concessions
-        counts = merge_kind(scratch, valid, modifications, holders, self.ctx.ingestion_id, self.format_id)
+        batch = merge.MergeBatch(valid, modifications, holders, new="decp_new", known="decp_known")
+        counts = merge_kind(scratch, batch, self.ctx.ingestion_id, self.format_id)
         self.loaded += counts.loaded
         self.duplicates += counts.duplicates
-        scratch.release(*inputs, *tables, "decp_conflicts", "decp_refused")
+        scratch.release(*inputs, *tables, "decp_known", "decp_conflicts", "decp_refused", "decp_new")
 
     def refuse_invalid_json(
         self, indexes: npt.NDArray[np.int64], texts: pa.Array, valid: npt.NDArray[np.bool_] | None
@@ -268,55 +278,6 @@ class DecpLoader:
             f"(SELECT record_index, {raw_column} AS raw FROM {name})",
             schema_version,
             {name: pa.table(columns)},
-        )
-
-    # -- checks that need more than one record ---------------------------------------------------
-
-    def _refuse_conflicts(self, kind: Kind) -> None:
-        """Records reusing a contract key for a different contract (see _FINGERPRINT) are refused:
-        against an earlier record of the batch, or a contract already in the warehouse (loaded from
-        an earlier batch of this file or from another file)."""
-        fields = _FINGERPRINT[kind.name]
-        key = kind.key
-        differs = " OR ".join(f"a.{f} IS DISTINCT FROM b.{f}" for f in fields)
-        described = " || ', ' || ".join(f"'{f} ' || coalesce(b.{f}::VARCHAR, '?')" for f in fields)
-        warehouse, sources = (
-            ("contracts", "contract_sources") if kind is MARCHE else ("concessions", "concession_sources")
-        )
-        columns = ", ".join(("record_index", key, *fields))
-        ingestion = self.ctx.ingestion_id
-        # Compared with the warehouse: only the (few) keys of the batch already there.
-        self.scratch.put(
-            "decp_conflicts",
-            f"""WITH v AS (SELECT {columns} FROM {BATCH} ANTI JOIN decp_nested USING (record_index)
-                       WHERE len(violations) = 0 AND NOT modification_only),
-            firsts AS (SELECT v.* FROM v JOIN (SELECT {key}, min(record_index) AS i FROM v GROUP BY ALL) f
-                       ON v.record_index = f.i),
-            known AS (SELECT b.{key}, {", ".join(f"b.{f}" for f in fields)}, b.first_ingestion_id
-                      FROM {warehouse} b SEMI JOIN v USING ({key})),
-            clashes AS (
-                SELECT a.record_index, b.{key}, b.first_ingestion_id, {described} AS described
-                FROM v a JOIN known b ON a.{key} = b.{key} AND ({differs})
-            ),
-            -- The record of this file that brought a clashing key, looked up for those keys only
-            -- (as a correlated subquery it would group the whole sources table at every batch).
-            earlier AS (
-                SELECT {key}, min(record_index) + 1 AS number FROM {sources}
-                SEMI JOIN clashes USING ({key}) WHERE ingestion_id = {ingestion} GROUP BY ALL
-            ),
-            pairs AS (
-                SELECT a.record_index, 'identifiant déjà utilisé dans ce fichier par l''enregistrement n° '
-                       || (b.record_index + 1) || ' pour un autre marché (' || {described} || ')' AS reason
-                FROM v a JOIN firsts b ON a.{key} = b.{key} AND a.record_index <> b.record_index AND ({differs})
-                UNION ALL
-                SELECT c.record_index,
-                       CASE WHEN c.first_ingestion_id = {ingestion}
-                            THEN 'identifiant déjà utilisé dans ce fichier par l''enregistrement n° ' || e.number
-                            ELSE 'identifiant déjà présent dans l''entrepôt' END
-                       || ' pour un autre marché (' || c.described || ')' AS reason
-                FROM clashes c LEFT JOIN earlier e USING ({key})
-            )
-            SELECT record_index, list({{'field': 'id', 'reason': reason}}) AS violations FROM pairs GROUP BY record_index""",
         )
 
     def finish(self) -> LoadCounts:

@@ -87,41 +87,33 @@ CONCESSION_COLUMNS = (
 )
 
 
-def _first_new(scratch: Scratch, valid: str, key: str, warehouse: str, out: str) -> None:
-    """(key, record_index) of the first valid record of each key not yet in the warehouse.
+@dataclass(frozen=True)
+class MergeBatch:
+    """Names of a batch's relations, as the loader prepared them.
 
-    Records that only carry a modification (consolidated file) give the contract's data only
-    when no record of the initial contract exists."""
-    scratch.put(
-        out,
-        f"""SELECT f.* FROM (
-            SELECT {key},
-                   coalesce(min(record_index) FILTER (WHERE NOT modification_only), min(record_index)) AS record_index
-            FROM {valid} GROUP BY {key}
-        ) f ANTI JOIN {warehouse} w ON w.{key} = f.{key}""",
-    )
+    `clean`: normalised valid records (normalise.record_sql output, refused ones excluded);
+    `modifications` / `holders`: their nested rows; `new`: (key, record_index) of the first record
+    of each key the warehouse does not know yet; `known`: the batch's keys already in the warehouse
+    (see conflicts.py)."""
+
+    clean: str
+    modifications: str
+    holders: str
+    new: str
+    known: str
 
 
-def merge_marches(
-    scratch: Scratch,
-    clean: str,
-    modifications: str,
-    holders: str,
-    ingestion_id: int,
-    source_format: str,
-) -> MergeCounts:
-    """Merge the valid records `clean` (normalise.record_sql output, refused ones excluded) into
-    the warehouse.
+def merge_marches(scratch: Scratch, batch: MergeBatch, ingestion_id: int, source_format: str) -> MergeCounts:
+    """Merge a batch's valid records into the warehouse.
 
     The warehouse grows with every batch: only the few contracts of the batch that were already
-    there (`m_known`) are compared with it; new contracts get their current state from the
+    there (`batch.known`) are compared with it; new contracts get their current state from the
     batch's own modifications. Every statement is thus proportional to the batch, not the warehouse."""
     x = scratch.execute
+    clean, modifications, holders, m_new, m_known = (
+        batch.clean, batch.modifications, batch.holders, batch.new, batch.known,
+    )  # fmt: skip
     keys = f"(SELECT record_index, contract_key FROM {clean})"
-    _first_new(scratch, clean, "contract_key", "contracts", "m_new")
-    scratch.put(
-        "m_known", f"SELECT DISTINCT contract_key FROM {keys} SEMI JOIN contracts USING (contract_key)"
-    )
     # Modifications: the first record carrying each (contract, modification id) brings it.
     scratch.put(
         "m_mods_new",
@@ -132,9 +124,9 @@ def merge_marches(
               ON m.contract_key = f.contract_key AND m.modification_id = f.modification_id
                  AND m.record_index = f.first_index
         )
-        SELECT * FROM firsts ANTI JOIN m_known USING (contract_key)
+        SELECT * FROM firsts ANTI JOIN {m_known} USING (contract_key)
         UNION ALL
-        SELECT f.* FROM (SELECT * FROM firsts SEMI JOIN m_known USING (contract_key)) f
+        SELECT f.* FROM (SELECT * FROM firsts SEMI JOIN {m_known} USING (contract_key)) f
         ANTI JOIN contract_modifications c
           ON c.contract_key = f.contract_key AND c.modification_id = f.modification_id""",
     )
@@ -145,7 +137,7 @@ def merge_marches(
                                   last_modification_date, first_ingestion_id)
         SELECT {columns}, coalesce(s.last_montant, montant), coalesce(s.last_duree, duree_mois),
                coalesce(s.n, 0), s.last_date, {ingestion_id}
-        FROM (SELECT * FROM {clean} SEMI JOIN m_new USING (record_index)) c
+        FROM (SELECT * FROM {clean} SEMI JOIN {m_new} USING (record_index)) c
         LEFT JOIN (
             SELECT contract_key,
                    arg_max(montant, modification_id) FILTER (WHERE montant IS NOT NULL) AS last_montant,
@@ -165,9 +157,9 @@ def merge_marches(
             SELECT * FROM h QUALIFY row_number() OVER (
                 PARTITION BY contract_key, holder_id ORDER BY record_index, position) = 1
         )
-        SELECT * FROM firsts ANTI JOIN m_known USING (contract_key)
+        SELECT * FROM firsts ANTI JOIN {m_known} USING (contract_key)
         UNION ALL
-        SELECT f.* FROM (SELECT * FROM firsts SEMI JOIN m_known USING (contract_key)) f
+        SELECT f.* FROM (SELECT * FROM firsts SEMI JOIN {m_known} USING (contract_key)) f
         ANTI JOIN contract_suppliers s
           ON s.contract_key = f.contract_key AND s.modification_id = 0 AND s.titulaire_id = f.holder_id""",
     )
@@ -178,7 +170,7 @@ def merge_marches(
                h.holder_id, {_HOLDER_TYPE}, {_SIREN_OF_HOLDER}, h.nom
         FROM m_holders_new h
         LEFT JOIN (SELECT contract_key, count(*) AS known
-                   FROM (SELECT * FROM contract_suppliers WHERE modification_id = 0) SEMI JOIN m_known USING (contract_key)
+                   FROM (SELECT * FROM contract_suppliers WHERE modification_id = 0) SEMI JOIN {m_known} USING (contract_key)
                    GROUP BY contract_key) k USING (contract_key)"""
     )
     x(
@@ -188,8 +180,8 @@ def merge_marches(
                lv_clean(coalesce(a.acteSousTraitance.sousTraitant.typeIdentifiant, a.sousTraitant.typeIdentifiant)),
                lv_int({_acte("dureeMois")}), lv_date({_acte("dateNotification")}),
                lv_date({_acte("datePublicationDonnees")}), lv_num({_acte("montant")}), lv_clean({_acte("variationPrix")})
-        FROM {normalise.unnested(f"(SELECT * FROM {clean} SEMI JOIN m_new USING (record_index))", "actes", "a")}
-             JOIN (SELECT record_index, contract_key FROM m_new) n USING (record_index)"""
+        FROM {normalise.unnested(f"(SELECT * FROM {clean} SEMI JOIN {m_new} USING (record_index))", "actes", "a")}
+             JOIN (SELECT record_index, contract_key FROM {m_new}) n USING (record_index)"""
     )
     x(
         f"""INSERT INTO contract_modifications
@@ -213,7 +205,7 @@ def merge_marches(
     )
     # Current state of the contracts already in the warehouse that received a new modification.
     x(
-        """UPDATE contracts SET
+        f"""UPDATE contracts SET
             current_montant = coalesce(s.last_montant, contracts.montant),
             current_duree_mois = coalesce(s.last_duree, contracts.duree_mois),
             modification_count = s.n,
@@ -224,7 +216,7 @@ def merge_marches(
                    arg_max(duree_mois, modification_id) FILTER (WHERE duree_mois IS NOT NULL) AS last_duree,
                    count(*) AS n, max(date_notification) AS last_date
             FROM contract_modifications
-            SEMI JOIN (SELECT DISTINCT contract_key FROM m_mods_new SEMI JOIN m_known USING (contract_key)) t
+            SEMI JOIN (SELECT DISTINCT contract_key FROM m_mods_new SEMI JOIN {m_known} USING (contract_key)) t
                  USING (contract_key)
             GROUP BY contract_key
         ) s
@@ -234,31 +226,25 @@ def merge_marches(
     valid_count = _count(scratch, f"SELECT count(*) FROM {keys}")
     loaded = _count(
         scratch,
-        "SELECT count(*) FROM (SELECT record_index FROM m_new UNION SELECT record_index FROM m_mods_new "
+        f"SELECT count(*) FROM (SELECT record_index FROM {m_new} UNION SELECT record_index FROM m_mods_new "
         "UNION SELECT record_index FROM m_holders_new)",
     )
-    scratch.release("m_new", "m_known", "m_mods_new", "m_holders_new")
+    scratch.release("m_mods_new", "m_holders_new")
     return MergeCounts(loaded=loaded, duplicates=valid_count - loaded)
 
 
 def merge_concessions(
-    scratch: Scratch,
-    clean: str,
-    modifications: str,
-    holders: str,
-    ingestion_id: int,
-    source_format: str,
+    scratch: Scratch, batch: MergeBatch, ingestion_id: int, source_format: str
 ) -> MergeCounts:
     x = scratch.execute
-
+    clean, modifications, holders, c_new = batch.clean, batch.modifications, batch.holders, batch.new
     valid = clean
-    _first_new(scratch, clean, "concession_key", "concessions", "c_new")
     columns = CONCESSION_COLUMNS.replace("source_format", f"'{source_format}' AS source_format")
     x(
         f"""INSERT INTO concessions ({CONCESSION_COLUMNS}, current_valeur_globale, current_duree_mois,
                                     modification_count, first_ingestion_id)
         SELECT {columns}, valeur_globale, duree_mois, 0, {ingestion_id}
-        FROM {clean} SEMI JOIN c_new USING (record_index)"""
+        FROM {clean} SEMI JOIN {c_new} USING (record_index)"""
     )
     valid_index = f"(SELECT record_index FROM {clean})"
     keys = f"(SELECT record_index, concession_key FROM {clean})"
@@ -293,7 +279,7 @@ def merge_concessions(
                                         'tarif': lv_num(t->>'$.tarif.tarif')}}
                                   ELSE {{'intitule_tarif': lv_clean(t->>'$.intituleTarif'),
                                         'tarif': lv_num(t->>'$.tarif')}} END)
-        FROM (SELECT concession_key, execution FROM {clean} SEMI JOIN c_new USING (record_index)
+        FROM (SELECT concession_key, execution FROM {clean} SEMI JOIN {c_new} USING (record_index)
               WHERE len(execution) > 0) n,
              unnest(n.execution) AS e(e)"""
     )
@@ -336,8 +322,8 @@ def merge_concessions(
     valid_count = _count(scratch, f"SELECT count(*) FROM {valid}")
     loaded = _count(
         scratch,
-        "SELECT count(*) FROM (SELECT record_index FROM c_new UNION SELECT record_index FROM c_mods_new "
+        f"SELECT count(*) FROM (SELECT record_index FROM {c_new} UNION SELECT record_index FROM c_mods_new "
         "UNION SELECT record_index FROM c_holders_new)",
     )
-    scratch.release("c_new", "c_mods_new", "c_holders_new")
+    scratch.release("c_mods_new", "c_holders_new")
     return MergeCounts(loaded=loaded, duplicates=valid_count - loaded)
