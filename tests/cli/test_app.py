@@ -1,7 +1,10 @@
+import subprocess
+import sys
+
 from typer.testing import CliRunner
 
 from leviers import __version__
-from leviers.cli.app import app
+from leviers.cli.app import COMMANDS, app
 
 runner = CliRunner()
 
@@ -27,3 +30,32 @@ def test_help_screens_use_french_labels() -> None:
     top = runner.invoke(app, ["--help"]).output
     assert "Commandes" in top
     assert "--install-completion" not in top
+
+
+def _run_main(*args: str) -> subprocess.CompletedProcess[str]:
+    code = (
+        "import sys\n"
+        "from leviers.cli.app import main\n"
+        f"sys.argv = ['leviers', *{list(args)!r}]\n"
+        "try:\n    main()\n"
+        "finally:\n"
+        "    print('OPENFISCA' if 'openfisca_core' in sys.modules else 'NO-OPENFISCA', file=sys.stderr)\n"
+    )
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+
+
+def test_a_command_imports_only_its_own_core() -> None:
+    # `leviers ingest` starts without OpenFisca (the advisor's core), which costs a tenth of a second.
+    result = _run_main("ingest", "--help")
+    assert result.returncode == 0, result.stderr
+    assert "Usage" in result.stdout
+    assert "NO-OPENFISCA" in result.stderr
+    # The top-level help lists every verb.
+    top = _run_main("--help")
+    assert top.returncode == 0
+    assert all(verb in top.stdout for verb in COMMANDS)
+
+
+def test_every_verb_is_registered_under_its_name() -> None:
+    names = {c.name for c in app.registered_commands} | {g.name for g in app.registered_groups}
+    assert names == set(COMMANDS)
