@@ -173,15 +173,24 @@ def merge_marches(scratch: Scratch, batch: MergeBatch, ingestion_id: int, source
                    FROM (SELECT * FROM contract_suppliers WHERE modification_id = 0) SEMI JOIN {m_known} USING (contract_key)
                    GROUP BY contract_key) k USING (contract_key)"""
     )
+    # Each field cleaned once (inner SELECT), then typed: a macro copies its argument at each use,
+    # and typing the raw coalesce directly made this statement's plan cost as much as its run.
     x(
         f"""INSERT INTO subcontracting_acts
-        SELECT n.contract_key, coalesce(lv_clean({_acte("id")}), position::VARCHAR),
-               lv_id(coalesce(a.acteSousTraitance.sousTraitant.id, a.sousTraitant.id)),
-               lv_clean(coalesce(a.acteSousTraitance.sousTraitant.typeIdentifiant, a.sousTraitant.typeIdentifiant)),
-               lv_int({_acte("dureeMois")}), lv_date({_acte("dateNotification")}),
-               lv_date({_acte("datePublicationDonnees")}), lv_num({_acte("montant")}), lv_clean({_acte("variationPrix")})
-        FROM {normalise.unnested(f"(SELECT * FROM {clean} SEMI JOIN {m_new} USING (record_index))", "actes", "a")}
-             JOIN (SELECT record_index, contract_key FROM {m_new}) n USING (record_index)"""
+        SELECT contract_key, coalesce(c_id, position::VARCHAR), lv_digits(c_sous_traitant), c_type,
+               lv_int_clean(c_duree), lv_date_clean(c_notification), lv_date_clean(c_publication),
+               lv_num_clean(c_montant), c_variation
+        FROM (
+            SELECT n.contract_key, position, lv_clean({_acte("id")}) AS c_id,
+                   lv_clean(coalesce(a.acteSousTraitance.sousTraitant.id, a.sousTraitant.id)) AS c_sous_traitant,
+                   lv_clean(coalesce(a.acteSousTraitance.sousTraitant.typeIdentifiant, a.sousTraitant.typeIdentifiant))
+                       AS c_type,
+                   lv_clean({_acte("dureeMois")}) AS c_duree, lv_clean({_acte("dateNotification")}) AS c_notification,
+                   lv_clean({_acte("datePublicationDonnees")}) AS c_publication, lv_clean({_acte("montant")}) AS c_montant,
+                   lv_clean({_acte("variationPrix")}) AS c_variation
+            FROM {normalise.unnested(f"(SELECT * FROM {clean} SEMI JOIN {m_new} USING (record_index))", "actes", "a")}
+                 JOIN (SELECT record_index, contract_key FROM {m_new}) n USING (record_index)
+        )"""
     )
     x(
         f"""INSERT INTO contract_modifications
