@@ -3,13 +3,13 @@
 Format readers call `add` (or `add_json`) with batches of staged records (a SQL relation with the
 columns of records.py) and `finish` at the end. Each batch goes through two steps:
 
-- *prepare*: normalise and validate the records into a table the size of the batch and unnest
-  its nested lists once. It reads nothing of the warehouse, so for JSON batches it runs on a
-  second connection in a background thread while the previous batch is merged: the merge's
-  inserts use one core (DuckDB compresses each row group in one thread), parsing uses both.
-- *merge*: refuse records that reuse a known contract key, send refused records to the
-  quarantine with their text, merge the valid ones into the warehouse. Batches are merged in
-  the order they were read, so "the first publication wins" does not depend on the threading.
+- *prepare*: parse, normalise and validate the records into a table the size of the batch. It
+  reads nothing of the warehouse, so for JSON batches it runs on a second connection in a
+  background thread while the previous batch is merged.
+- *merge*: unnest the nested lists once and check them, refuse records that reuse a contract key
+  for another contract, send refused records to the quarantine with their text, merge the valid
+  ones into the warehouse. Batches are merged in the order they were read, so "the first
+  publication wins" does not depend on the threading.
 
 Memory stays bounded by two batches, whatever the file's size. Every write happens inside the
 file's transaction (leviers.ingestion), opened at the first merge: a failure anywhere rolls the
@@ -154,7 +154,7 @@ class DecpLoader:
         schema_version: str | None,
         inputs: dict[str, pa.Table],
     ) -> dict[str, pa.Table]:
-        """The batch's normalised records and nested rows (no warehouse read, no write)."""
+        """The batch's normalised records (no warehouse read, no write)."""
         for name, table in inputs.items():
             scratch.put_arrow(name, table)
         select = normalise.record_sql(
@@ -165,18 +165,26 @@ class DecpLoader:
             schema_version=schema_version,
         )
         scratch.put(BATCH, select)
+        tables = {BATCH: scratch.tables[BATCH]}
+        scratch.release(BATCH, *inputs)
+        return tables
+
+    def _batch_rows(self, kind: Kind) -> tuple[str, ...]:
+        """The batch's nested rows, their checks, its keys and the conflicts between its own records
+        (see conflicts.py), from the prepared records; returns the names it made.
+
+        This reads the batch only and could run in the background step too; it runs here because
+        that step is the longer one (normalisation: ~1.3 s per 120,000 records against ~1 s for the
+        merge, measured on the national-scale file), so both threads finish their batch together."""
+        scratch = self.scratch
         modifications, holders = _nested_names(kind)
         scratch.put(modifications, normalise.modification_rows_sql(kind, BATCH))
         scratch.put(holders, normalise.holder_rows_sql(BATCH, kind.nested[0]))
         scratch.put("decp_nested", normalise.nested_checks_sql(kind, modifications, holders))
-        # What can be said of conflicts and first records from the batch alone (see conflicts.py).
         scratch.put("decp_keys", conflicts.keys_sql(kind, BATCH, "decp_nested"))
         scratch.put("decp_pairs", conflicts.batch_pairs_sql(kind, BATCH, "decp_nested", "decp_keys"))
         scratch.put("decp_firsts", conflicts.firsts_sql(kind, "decp_keys"))
-        names = (BATCH, modifications, holders, "decp_nested", "decp_pairs", "decp_firsts")
-        tables = {name: scratch.tables[name] for name in names}
-        scratch.release(*names, "decp_keys", *inputs)
-        return tables
+        return modifications, holders, "decp_nested", "decp_keys", "decp_pairs", "decp_firsts"
 
     def _merge(
         self, kind: Kind, inputs: dict[str, pa.Table], raw_sql: str, tables: dict[str, pa.Table]
@@ -187,6 +195,7 @@ class DecpLoader:
         scratch = self.scratch
         for name, table in {**inputs, **tables}.items():
             scratch.put_arrow(name, table)
+        made = self._batch_rows(kind)
         modifications, holders = _nested_names(kind)
         # The one lookup of the warehouse: the batch's keys already there.
         scratch.put("decp_known", conflicts.known_sql(kind, "decp_firsts"))
@@ -222,7 +231,7 @@ class DecpLoader:
         counts = merge_kind(scratch, batch, self.ctx.ingestion_id, self.format_id)
         self.loaded += counts.loaded
         self.duplicates += counts.duplicates
-        scratch.release(*inputs, *tables, "decp_known", "decp_conflicts", "decp_refused", "decp_new")
+        scratch.release(*inputs, *tables, *made, "decp_known", "decp_conflicts", "decp_refused", "decp_new")
 
     def refuse_invalid_json(
         self, indexes: npt.NDArray[np.int64], texts: pa.Array, valid: npt.NDArray[np.bool_] | None
