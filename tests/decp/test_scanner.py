@@ -6,12 +6,21 @@ import io
 import json
 from pathlib import Path
 
+import numpy as np
 import orjson
+import pyarrow as pa
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from leviers.decp.scanner import EncodingError, JsonStructureError, iter_json_records, native_available
+from leviers.decp.scanner import (
+    EncodingError,
+    JsonStructureError,
+    RecordBatch,
+    group_records,
+    iter_json_records,
+    native_available,
+)
 
 SELECT = {
     ("marches",): "liste",
@@ -179,3 +188,13 @@ def test_chunk_buffers_are_reused_only_once_their_records_are_gone(shared_data: 
     assert seen == records
     for batch, texts in kept:
         assert batch.texts.to_pylist() == texts
+
+
+def test_groups_start_small_then_grow_to_their_size() -> None:
+    texts = pa.array(["x" * 99] * 10, pa.large_string())
+    size = texts.nbytes  # what one batch counts for
+    batches = [RecordBatch("marche", i * 10, texts, None) for i in range(12)]
+    groups = list(group_records(iter(batches), max_bytes=4 * size, first_bytes=size))
+    # Limits 1, 2, 4, 4… batches: a group closes once it holds at least its limit.
+    assert [len(g.indexes) // 10 for g in groups] == [1, 2, 4, 4, 1]
+    assert np.array_equal(np.concatenate([g.indexes for g in groups]), np.arange(120))

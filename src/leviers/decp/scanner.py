@@ -486,11 +486,17 @@ class RecordGroup:
 
 
 def group_records(
-    batches: Iterator[RecordBatch], max_bytes: int = 128 * 1024 * 1024
+    batches: Iterator[RecordBatch], max_bytes: int = 128 * 1024 * 1024, first_bytes: int | None = None
 ) -> Iterator[RecordGroup]:
-    """Merge consecutive batches of the same array until about `max_bytes` of text."""
+    """Merge consecutive batches of the same array until about `max_bytes` of text.
+
+    The first groups are smaller (`first_bytes`, a quarter of `max_bytes` by default, doubling up
+    to `max_bytes`): the loader merges a group while it prepares the next one, so nothing overlaps
+    the preparation of the first group; a small one lets both steps start working together sooner
+    (measured: the merge waited about 1 s for a first group of 128 MB)."""
     pending: list[RecordBatch] = []
     size = 0
+    limit = min(max_bytes, first_bytes if first_bytes is not None else max_bytes // 4)
 
     def flush() -> RecordGroup:
         indexes = np.concatenate(
@@ -501,9 +507,10 @@ def group_records(
         return RecordGroup(pending[0].kind, indexes, pa.chunked_array([b.texts for b in pending]), valid)
 
     for batch in batches:
-        if pending and (batch.kind != pending[0].kind or size >= max_bytes):
+        if pending and (batch.kind != pending[0].kind or size >= limit):
             yield flush()
             pending, size = [], 0
+            limit = min(max_bytes, 2 * limit)
         pending.append(batch)
         size += batch.texts.nbytes
     if pending:
