@@ -2,7 +2,8 @@
 
 Why a C helper: splitting a multi-gigabyte JSON document into records is a byte loop that
 numpy can only do at ~0.3 GB/s; the C loop runs at several GB/s. The package works without it
-(pure-numpy fallback, same results, tested against each other), only slower.
+(pure-numpy fallback, same results, tested against each other), only slower. Likewise the
+marché extractor (jsonextract.c): without it, records are parsed by DuckDB's json_transform.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ import sysconfig
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SOURCES = [ROOT / "src" / "leviers" / "decp" / "_native" / "jsonsplit.c"]
+_NATIVE = ROOT / "src" / "leviers" / "decp" / "_native"
+SOURCES = [_NATIVE / "jsonsplit.c", _NATIVE / "jsonextract.c"]
 
 
 def library_path(source: Path) -> Path:
