@@ -286,7 +286,10 @@ def _table(context: _Context, indexes: npt.NDArray[np.int64], raw: pa.ChunkedArr
         "actes": list_of("actes", struct(ACTE_UNION, rows["actes"], {"acteSousTraitance": acte}), ACTE_UNION),
         "modification_only": pa.array(np.zeros(n, dtype=bool)),
     }
-    return pa.Table.from_pydict(columns, schema=SCHEMA)
+    table = pa.Table.from_pydict(columns, schema=SCHEMA)
+    # Batches of 16 384 rows (zero-copy slices), like the scratch tables: DuckDB scans an Arrow
+    # table one batch per thread.
+    return pa.Table.from_batches(table.to_batches(max_chunksize=16384), schema=SCHEMA)
 
 
 def _constant(text: str, n: int) -> pa.Array:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import itertools
 import os
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -29,7 +30,7 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from leviers.decp import conflicts, merge, normalise, records
+from leviers.decp import conflicts, extract, merge, normalise, records
 from leviers.decp.normalise import MARCHE, Kind
 from leviers.ingestion.log import quarantine_from
 from leviers.ingestion.macros import MACROS
@@ -39,6 +40,10 @@ from leviers.ingestion.scratch import Scratch
 _names = itertools.count()
 
 BATCH = "decp_batch"
+
+Stage = Callable[[], tuple[str, dict[str, pa.Table]]]
+"""Work done in the background step before normalising: returns the staged SELECT and the Arrow
+tables it reads (the C extractor's output, see add_json)."""
 
 
 @dataclass
@@ -108,8 +113,10 @@ class DecpLoader:
         raw_sql: str,
         schema_version: str | None,
         inputs: dict[str, pa.Table],
+        stage: Stage | None = None,
     ) -> None:
-        """Prepare a batch in the background and merge the one before it meanwhile."""
+        """Prepare a batch in the background and merge the one before it meanwhile. `stage`, when
+        given, runs there too and replaces `staged_sql` (see _prepare)."""
         if self._worker is None:
             self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="leviers-decp-prepare")
             self._worker_con = self.con.cursor()  # same database, own connection: no transaction
@@ -124,7 +131,7 @@ class DecpLoader:
             self._worker_con.execute("SET threads = 1")
         assert self._worker_con is not None
         worker = Scratch(self._worker_con)
-        future = self._worker.submit(self._prepare, worker, kind, staged_sql, schema_version, inputs)
+        future = self._worker.submit(self._prepare, worker, kind, staged_sql, schema_version, inputs, stage)
         batch = _Batch(kind, inputs, raw_sql, future)
         self._drain()
         self._pending = batch
@@ -153,8 +160,13 @@ class DecpLoader:
         staged_sql: str,
         schema_version: str | None,
         inputs: dict[str, pa.Table],
+        stage: Stage | None = None,
     ) -> dict[str, pa.Table]:
-        """The batch's normalised records (no warehouse read, no write)."""
+        """The batch's normalised records (no warehouse read, no write). `stage`: computes the
+        staged SELECT and the extra tables it reads, instead of `staged_sql`."""
+        if stage is not None:
+            staged_sql, staged_inputs = stage()
+            inputs = {**inputs, **staged_inputs}
         for name, table in inputs.items():
             scratch.put_arrow(name, table)
         select = normalise.record_sql(
@@ -281,12 +293,16 @@ class DecpLoader:
         source = f"(SELECT * FROM {name} {where})" if where else name
         select = records.marche_json_select if kind is MARCHE else records.concession_json_select
         raw_column = "x" if raw is not None else "j"
+        stage = None
+        if kind is MARCHE and raw is None and not where and strict and extract.available():
+            stage = _extracted(name, indexes, texts, schema_version)
         self._submit(
             kind,
             select(source, f"'{schema_version}'", raw_column, tolerant=not strict),
             f"(SELECT record_index, {raw_column} AS raw FROM {name})",
             schema_version,
             {name: pa.table(columns)},
+            stage,
         )
 
     def finish(self) -> LoadCounts:
@@ -303,6 +319,29 @@ class DecpLoader:
             duplicates=self.duplicates,
             synthetic=self.synthetic,
         )
+
+
+def _extracted(name: str, indexes: npt.NDArray[np.int64], texts: pa.Array, schema_version: str) -> Stage:
+    """Stage marché JSON texts with the C extractor (extract.py) and, for the records it leaves
+    (non-canonical shapes), with the SQL select: the same staging columns either way."""
+
+    def stage() -> tuple[str, dict[str, pa.Table]]:
+        version = f"'{schema_version}'"
+        extraction = extract.extract_marches(indexes, texts, schema_version)
+        if extraction is None:
+            return records.marche_json_select(name, version), {}
+        handled, rest = f"{name}_extracted", f"{name}_rest"
+        tables = {handled: extraction.table}
+        others = ~extraction.handled
+        if not others.any():
+            return f"SELECT * FROM {handled}", tables
+        tables[rest] = pa.table(
+            {"record_index": pa.array(indexes[others], pa.int64()), "j": texts.filter(pa.array(others))}
+        )
+        sql = f"SELECT * FROM {handled} UNION ALL BY NAME ({records.marche_json_select(rest, version)})"
+        return sql, tables
+
+    return stage
 
 
 def _nested_names(kind: Kind) -> tuple[str, str]:
