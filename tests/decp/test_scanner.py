@@ -170,6 +170,37 @@ def test_text_in_another_encoding_is_refused() -> None:
         split(data, "native", 1024)
 
 
+def test_records_cut_by_chunk_boundaries_are_validated_too() -> None:
+    # Every batch of the C engine carries validity flags, also the one-record batches of records
+    # spanning chunks: a group without them would be parsed leniently (slower) as a whole.
+    texts = [json.dumps({"id": str(i), "objet": "x" * (i % 13)}) for i in range(60)]
+    texts[17] = texts[17][:-1] + ', "bad": tru}'
+    data = ('{"marches": [' + ", ".join(texts) + "]}").encode()
+    batches = list(iter_json_records(io.BytesIO(data), SELECT, chunk_size=37, engine="native"))
+    assert any(len(b.texts) == 1 for b in batches)  # records did span chunks
+    assert all(b.valid is not None for b in batches)
+    flags = [bool(v) for b in batches for v in b.valid]  # type: ignore[union-attr]
+    assert flags == [i != 17 for i in range(60)]
+
+
+def test_lone_surrogate_escapes_are_invalid_records() -> None:
+    # json.loads accepts "\ud800" but DuckDB's parser does not: flagged here, the record goes to
+    # quarantine instead of aborting the file.
+    texts = ['{"o": "\\ud83d\\ude00"}', '{"o": "\\ud800"}', '{"o": "\\udc00 x"}', '{"o": "\\ud800\\u0041"}']
+    data = ('{"marches": [' + ", ".join(texts) + "]}").encode()
+    batches = list(iter_json_records(io.BytesIO(data), SELECT, engine="native"))
+    assert [bool(v) for b in batches for v in b.valid] == [True, False, False, False]  # type: ignore[union-attr]
+
+
+def test_another_encoding_in_a_record_cut_by_chunks_names_its_position() -> None:
+    head = '{"marches": [{"objet": "a"}, {"objet": "'.encode()
+    data = head + "Rénovation".encode("latin-1") + b'"}]}'
+    with pytest.raises(EncodingError) as raised:
+        list(iter_json_records(io.BytesIO(data), SELECT, chunk_size=16, engine="native"))
+    assert raised.value.offset == len(head) - len('{"objet": "')  # where that record starts
+    assert raised.value.record_index == 1
+
+
 @pytest.mark.parametrize("engine", ENGINES)
 def test_chunk_buffers_are_reused_only_once_their_records_are_gone(shared_data: Path, engine: str) -> None:
     # Reading batch after batch, each dropped before the next (as the loader does), the scanner

@@ -206,13 +206,15 @@ class _Scanner:
         batches: list[RecordBatch] = []
         if self.pending:
             if ends.size:
-                text = b"".join([*self.pending, bytes(out[: int(ends[0])])])
+                # A record cut by chunk boundaries: validated like the others (else its whole
+                # group would have to be parsed leniently, and its encoding would go unchecked).
+                started = self.offset - sum(len(part) for part in self.pending)
+                text = bytearray(b"".join([*self.pending, bytes(out[: int(ends[0])])]))
                 self.pending = []
                 ends = ends[1:]
                 offsets = np.array([0, len(text)], dtype=np.int64)
-                batches.append(
-                    self._make(pa.LargeStringArray.from_buffers(1, pa.py_buffer(offsets), pa.py_buffer(text)))
-                )
+                texts = pa.LargeStringArray.from_buffers(1, pa.py_buffer(offsets), pa.py_buffer(text))
+                batches.append(self._make(texts, self._validate(text, offsets[:-1], offsets[1:], started)))
             elif not closed:
                 self.pending.append(bytes(out))
         if ends.size:
@@ -240,9 +242,14 @@ class _Scanner:
         self.depth -= 1
 
     def _validate(
-        self, buffer: bytearray, starts: npt.NDArray[np.int64], ends: npt.NDArray[np.int64]
+        self,
+        buffer: bytearray,
+        starts: npt.NDArray[np.int64],
+        ends: npt.NDArray[np.int64],
+        base: int | None = None,
     ) -> npt.NDArray[np.bool_] | None:
-        """Strict validity of each record (C engine only; None = not checked)."""
+        """Strict validity of each record (C engine only; None = not checked). `base`: the file
+        offset of `buffer` (default: the current chunk's), for error positions."""
         return None
 
     def _make(self, texts: pa.LargeStringArray, valid: npt.NDArray[np.bool_] | None = None) -> RecordBatch:
@@ -321,7 +328,11 @@ class _NativeScanner(_Scanner):
         self.state = _State()
 
     def _validate(
-        self, buffer: bytearray, starts: npt.NDArray[np.int64], ends: npt.NDArray[np.int64]
+        self,
+        buffer: bytearray,
+        starts: npt.NDArray[np.int64],
+        ends: npt.NDArray[np.int64],
+        base: int | None = None,
     ) -> npt.NDArray[np.bool_] | None:
         assert _lib is not None
         starts = np.ascontiguousarray(starts, dtype=np.int64)
@@ -332,7 +343,7 @@ class _NativeScanner(_Scanner):
         if (flags == 2).any():
             # Not UTF-8: the file is in another encoding, which refuses it as a whole.
             bad = int(np.argmax(flags == 2))
-            raise EncodingError(self.offset + int(starts[bad]), self.count + bad)
+            raise EncodingError((self.offset if base is None else base) + int(starts[bad]), self.count + bad)
         return flags.astype(bool)
 
     def feed(self, chunk: bytearray) -> Iterator[RecordBatch]:

@@ -126,6 +126,19 @@ done:
 static int is_ws(uint8_t c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 static int is_digit(uint8_t c) { return c >= '0' && c <= '9'; }
 static int is_hex(uint8_t c) { return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
+static int hex_value(uint8_t c) { return is_digit(c) ? c - '0' : (c | 0x20) - 'a' + 10; }
+
+/* The code unit of the 4 hex digits at p, or -1. */
+static int hex4(const uint8_t *p, const uint8_t *end)
+{
+    if (end - p < 4) return -1;
+    int code = 0;
+    for (int i = 0; i < 4; i++) {
+        if (!is_hex(p[i])) return -1;
+        code = code * 16 + hex_value(p[i]);
+    }
+    return code;
+}
 
 enum { S_VALUE, S_VALUE_OR_CLOSE, S_KEY, S_KEY_OR_CLOSE, S_COLON, S_COMMA_OR_CLOSE, S_DONE };
 
@@ -189,9 +202,17 @@ static int valid_one(const uint8_t *p, const uint8_t *end)
                     if (p >= end) return 0;
                     uint8_t e = *p++;
                     if (e == 'u') {
-                        if (end - p < 4) return 0;
-                        for (int i = 0; i < 4; i++) if (!is_hex(p[i])) return 0;
+                        /* A surrogate must come in a high-low pair: DuckDB's parser (yyjson)
+                         * refuses a lone one, which would abort the whole file. */
+                        int code = hex4(p, end);
+                        if (code < 0 || (code >= 0xDC00 && code <= 0xDFFF)) return 0;
                         p += 4;
+                        if (code >= 0xD800 && code <= 0xDBFF) {
+                            if (end - p < 2 || p[0] != '\\' || p[1] != 'u') return 0;
+                            int low = hex4(p + 2, end);
+                            if (low < 0xDC00 || low > 0xDFFF) return 0;
+                            p += 6;
+                        }
                     } else if (!(e == '"' || e == '\\' || e == '/' || e == 'b' || e == 'f' || e == 'n' ||
                                  e == 'r' || e == 't')) {
                         return 0;
