@@ -193,7 +193,7 @@ def test_lone_surrogate_escapes_are_invalid_records() -> None:
 
 
 def test_another_encoding_in_a_record_cut_by_chunks_names_its_position() -> None:
-    head = '{"marches": [{"objet": "a"}, {"objet": "'.encode()
+    head = b'{"marches": [{"objet": "a"}, {"objet": "'
     data = head + "Rénovation".encode("latin-1") + b'"}]}'
     with pytest.raises(EncodingError) as raised:
         list(iter_json_records(io.BytesIO(data), SELECT, chunk_size=16, engine="native"))
