@@ -145,3 +145,45 @@ def test_a_record_that_is_not_json_is_refused_alone(shared_data: Path, tmp_path:
     assert query(tmp_path / "w.duckdb", "SELECT record_index, field, reason, raw FROM quarantine") == [
         (0, None, "enregistrement JSON invalide", bad)
     ]
+
+
+@pytest.mark.parametrize("field", ["offresRecues", "dureeMois"])
+def test_a_count_too_large_to_store_is_refused_alone(shared_data: Path, tmp_path: Path, field: str) -> None:
+    # Stored as INTEGER: 3 000 000 000 does not fit; the record goes to quarantine instead of
+    # the cast failing the whole file.
+    record = _v2_record(shared_data)
+    record[field] = 3_000_000_000
+    quarantined, reasons = _load_v2(tmp_path, record)
+    assert quarantined == 1
+    assert reasons == [(field, f"{field} : « 3000000000 » trop grand (au plus 2 147 483 647 admis)")]
+
+
+def test_a_too_large_modification_duration_is_refused(shared_data: Path, tmp_path: Path) -> None:
+    record = _v2_record(shared_data)
+    record["modifications"][0]["modification"]["dureeMois"] = 3_000_000_000
+    quarantined, reasons = _load_v2(tmp_path, record)
+    assert quarantined == 1
+    assert reasons[0][0] == "modifications"
+    assert "dureeMois" in reasons[0][1]
+
+
+def test_a_too_large_subcontracting_duration_is_unknown(shared_data: Path, tmp_path: Path) -> None:
+    # Subcontracting acts are not validated field by field: an unstorable duration is unknown.
+    record = _v2_record(shared_data)
+    record["actesSousTraitance"][0]["acteSousTraitance"]["dureeMois"] = 3_000_000_000
+    assert _load_v2(tmp_path, record)[0] == 0
+    assert query(tmp_path / "w.duckdb", "SELECT duree_mois FROM subcontracting_acts") == [(None,)]
+
+
+def test_a_lone_surrogate_escape_sends_its_record_to_quarantine(shared_data: Path, tmp_path: Path) -> None:
+    # Valid for json.loads, refused by DuckDB's parser: it must not abort the file.
+    good = json.dumps(_v2_record(shared_data), ensure_ascii=False)
+    bad = good.replace('"TEST2022"', '"TEST\\ud8002023"')
+    assert bad != good
+    path = tmp_path / "surrogate.json"
+    path.write_text('{"marches": {"marche": [' + ",".join([good, bad]) + "]}}", encoding="utf-8")
+    (report,) = load(tmp_path / "w.duckdb", path)
+    assert (report.records, report.loaded, report.quarantined) == (2, 1, 1)
+    assert query(tmp_path / "w.duckdb", "SELECT record_index, reason FROM quarantine") == [
+        (1, "enregistrement JSON invalide")
+    ]

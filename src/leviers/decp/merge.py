@@ -178,7 +178,7 @@ def merge_marches(scratch: Scratch, batch: MergeBatch, ingestion_id: int, source
     x(
         f"""INSERT INTO subcontracting_acts
         SELECT contract_key, coalesce(c_id, position::VARCHAR), lv_digits(c_sous_traitant), c_type,
-               lv_int_clean(c_duree), lv_date_clean(c_notification), lv_date_clean(c_publication),
+               TRY_CAST(lv_int_clean(c_duree) AS INTEGER), lv_date_clean(c_notification), lv_date_clean(c_publication),
                lv_num_clean(c_montant), c_variation
         FROM (
             SELECT n.contract_key, position, lv_clean({_acte("id")}) AS c_id,

@@ -59,6 +59,8 @@ NO_CONSIDERATION = ("Pas de considération sociale", "Pas de considération envi
 UNKNOWN_TOKENS = ("NC", "MQ", "CDL")
 
 MAX_AMOUNT = 15e9  # ministry rule: amounts above 15 G€ are placeholders, not amounts
+MAX_INT = 2**31 - 1  # counts (months, offers, modification ids) are stored as INTEGER
+_MAX_INT_TEXT = f"{MAX_INT:,}".replace(",", " ")
 
 
 def _key(label: str) -> str:
@@ -280,6 +282,12 @@ def _violations(
             f"{present} AND {typed} IS NULL",
             f"{name} || ' : ' || lv_quote({raw}) || {_sql_str(' ' + _WHY[f.kind])}",
         )
+    if f.kind == "int":
+        # Stored as INTEGER: a larger count is a typo, refused rather than failing the whole file.
+        add(
+            f"abs({typed}) > {MAX_INT}",
+            f"{name} || ' : ' || lv_quote({raw}) || ' trop grand (au plus {_MAX_INT_TEXT} admis)'",
+        )
     if f.kind == "enum":
         values = _enum_values(kind, f)
         add(
@@ -446,11 +454,11 @@ MARCHE = Kind(
   n_nature AS nature, n_objet AS objet, n_procedure AS procedure,
   CASE WHEN n_procedure IS DISTINCT FROM c_procedure THEN c_procedure END AS procedure_publiee,
   n_code_cpv AS cpv, n_montant AS montant, n_date_notification AS date_notification,
-  n_date_publication AS date_publication, n_duree_mois::INTEGER AS duree_mois,
+  n_date_publication AS date_publication, TRY_CAST(n_duree_mois AS INTEGER) AS duree_mois,
   n_lieu_code AS lieu_code, n_lieu_type_code AS lieu_type_code, n_lieu_nom AS lieu_nom,
   n_forme_prix AS forme_prix, n_types_prix AS types_prix, n_techniques AS techniques,
   n_modalites_execution AS modalites_execution, n_id_accord_cadre AS id_accord_cadre, n_ccag AS ccag,
-  n_marche_innovant AS marche_innovant, n_offres_recues::INTEGER AS offres_recues,
+  n_marche_innovant AS marche_innovant, TRY_CAST(n_offres_recues AS INTEGER) AS offres_recues,
   n_attribution_avance AS attribution_avance, n_taux_avance AS taux_avance,
   n_type_groupement AS type_groupement, n_sous_traitance_declaree AS sous_traitance_declaree,
   n_origine_ue AS origine_ue, n_origine_france AS origine_france,""",
@@ -469,7 +477,7 @@ CONCESSION = Kind(
   n_autorite_nom AS autorite_concedante_nom, n_id AS id, schema_version,
   n_nature AS nature, n_objet AS objet, n_procedure AS procedure,
   n_lieu_code AS lieu_code, n_lieu_type_code AS lieu_type_code, n_lieu_nom AS lieu_nom,
-  n_duree_mois::INTEGER AS duree_mois, n_date_signature AS date_signature,
+  TRY_CAST(n_duree_mois AS INTEGER) AS duree_mois, n_date_signature AS date_signature,
   n_date_publication AS date_publication, n_date_debut_execution AS date_debut_execution,
   n_valeur_globale AS valeur_globale, n_montant_subvention_publique AS montant_subvention_publique,""",
 )
@@ -622,14 +630,14 @@ def _names_in(fields: dict[str, str], checks: dict[str, str]) -> list[str]:
 def modification_rows_sql(kind: Kind, table: str) -> str:
     """One row per modification of the records of `table`, typed, with `bad` (invalid fields)."""
     common = {
-        "modification_id": "coalesce(lv_int_clean(c_id), position)::INTEGER",
+        "modification_id": "coalesce(TRY_CAST(lv_int_clean(c_id) AS INTEGER), position)",
         "objet_modification": "c_objet",
         "date_publication": "lv_date_clean(c_date_publication)",
-        "duree_mois": "lv_int_clean(c_duree_mois)::INTEGER",
+        "duree_mois": "TRY_CAST(lv_int_clean(c_duree_mois) AS INTEGER)",
     }
     checks = {
-        "dureeMois": "c_duree_mois IS NOT NULL AND lv_int_clean(c_duree_mois) IS NULL",
-        "id": "c_id IS NOT NULL AND lv_int_clean(c_id) IS NULL",
+        "dureeMois": f"c_duree_mois IS NOT NULL AND NOT abs(lv_int_clean(c_duree_mois)) <= {MAX_INT}",
+        "id": f"c_id IS NOT NULL AND NOT abs(lv_int_clean(c_id)) <= {MAX_INT}",
     }
     if kind is MARCHE:
         fields = {

@@ -188,7 +188,7 @@ FROM {source} AS r
 
 def consolidated_select(source: str, names: set[str]) -> str:
     modification_id = (
-        f"coalesce(try_cast(lv_clean({_col(names, 'modification_id')}) AS DOUBLE)::INTEGER, 0)"
+        f"coalesce(TRY_CAST(try_cast(lv_clean({_col(names, 'modification_id')}) AS DOUBLE) AS INTEGER), 0)"
         if "modification_id" in names
         else "0"
     )
