@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
+import duckdb
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
@@ -43,3 +45,14 @@ def _isolated_user_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: p
     monkeypatch.setenv("LEVIERS_DATA_DIR", str(base / "data"))
     monkeypatch.setenv("LEVIERS_CACHE_DIR", str(base / "cache"))
     monkeypatch.delenv("LEVIERS_DB", raising=False)
+
+
+@pytest.fixture(scope="module")
+def macros_con() -> Iterator[duckdb.DuckDBPyConnection]:
+    """An in-memory DuckDB connection with Leviers' SQL macros (leviers.ingestion.macros)."""
+    from leviers.ingestion.macros import MACROS
+
+    connection = duckdb.connect()
+    connection.execute(MACROS)
+    yield connection
+    connection.close()

@@ -10,7 +10,6 @@ from __future__ import annotations
 import functools
 import io
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +26,6 @@ from leviers.decp.normalise import MARCHE
 from leviers.decp.scanner import iter_json_records
 from leviers.decp.synth.batch import Options
 from leviers.decp.synth.generator import generate_decp
-from leviers.ingestion.macros import MACROS
 from tests.decp.helpers import WAREHOUSE_TABLES, load, snapshot
 
 pytestmark = pytest.mark.skipif(not extract.available(), reason="extracteur C non compilé (make setup)")
@@ -39,14 +37,6 @@ REAL_2024 = (
 BUYER = '"acheteur": {"id": "21750001630066"}'
 
 
-@pytest.fixture(scope="module")
-def con() -> Iterator[duckdb.DuckDBPyConnection]:
-    connection = duckdb.connect()
-    connection.execute(MACROS)
-    yield connection
-    connection.close()
-
-
 def _arrow(relation: duckdb.DuckDBPyRelation) -> pa.Table:
     result = relation.arrow()
     return result.read_all() if isinstance(result, pa.RecordBatchReader) else result
@@ -56,28 +46,28 @@ def _texts(texts: list[str]) -> pa.LargeStringArray:
     return pa.array(texts, pa.large_string())
 
 
-def _sql_staged(con: duckdb.DuckDBPyConnection, texts: pa.Array) -> pa.Table:
+def _sql_staged(macros_con: duckdb.DuckDBPyConnection, texts: pa.Array) -> pa.Table:
     source = pa.table({"record_index": pa.array(np.arange(len(texts)), pa.int64()), "j": texts})
-    con.register("extract_source", source)
+    macros_con.register("extract_source", source)
     try:
-        return _arrow(con.sql(records.marche_json_select("extract_source", "'2.0'")))
+        return _arrow(macros_con.sql(records.marche_json_select("extract_source", "'2.0'")))
     finally:
-        con.unregister("extract_source")
+        macros_con.unregister("extract_source")
 
 
-def _normalised(con: duckdb.DuckDBPyConnection, staged: pa.Table) -> dict[str, list[tuple[Any, ...]]]:
+def _normalised(macros_con: duckdb.DuckDBPyConnection, staged: pa.Table) -> dict[str, list[tuple[Any, ...]]]:
     """The normalised records (without raw) and their nested rows, sorted."""
-    con.register("extract_staged", staged)
+    macros_con.register("extract_staged", staged)
     try:
-        con.execute(
+        macros_con.execute(
             "CREATE OR REPLACE TEMP TABLE extract_batch AS "
             + normalise.record_sql(MARCHE, "extract_staged", schema_version="2.0")
         )
     finally:
-        con.unregister("extract_staged")
+        macros_con.unregister("extract_staged")
     # Nested lists pass through record_sql as staged: they are normalised row by row below, as the
     # merge does (merge.py), so that a number kept as written compares by its value.
-    con.execute(
+    macros_con.execute(
         "CREATE OR REPLACE TEMP TABLE extract_mod_holders AS SELECT record_index * 1000 + position AS "
         "record_index, coalesce(m.modification.titulaires, m.titulaires) AS titulaires FROM "
         + normalise.unnested("extract_batch", "modifications", "m")
@@ -90,33 +80,35 @@ def _normalised(con: duckdb.DuckDBPyConnection, staged: pa.Table) -> dict[str, l
         lv_num({acte("montant")}), lv_clean({acte("variationPrix")})
         FROM {normalise.unnested("extract_batch", "actes", "a")}"""
     out = {
-        "records": con.execute(
+        "records": macros_con.execute(
             "SELECT * EXCLUDE (raw, titulaires, modifications, actes) FROM extract_batch"
         ).fetchall(),
-        "holders": con.execute(normalise.holder_rows_sql("extract_batch", "titulaires")).fetchall(),
-        "modifications": con.execute(normalise.modification_rows_sql(MARCHE, "extract_batch")).fetchall(),
-        "modification_holders": con.execute(
+        "holders": macros_con.execute(normalise.holder_rows_sql("extract_batch", "titulaires")).fetchall(),
+        "modifications": macros_con.execute(
+            normalise.modification_rows_sql(MARCHE, "extract_batch")
+        ).fetchall(),
+        "modification_holders": macros_con.execute(
             normalise.holder_rows_sql("extract_mod_holders", "titulaires")
         ).fetchall(),
-        "actes": con.execute(actes).fetchall(),
+        "actes": macros_con.execute(actes).fetchall(),
     }
     return {name: sorted(rows, key=repr) for name, rows in out.items()}
 
 
 def _compare(
-    con: duckdb.DuckDBPyConnection, texts: pa.Array, same_staging: bool = True
+    macros_con: duckdb.DuckDBPyConnection, texts: pa.Array, same_staging: bool = True
 ) -> extract.Extraction:
     """Extract `texts`; the handled records must stage (when `same_staging`) and normalise as the
     SQL path stages and normalises them."""
     extraction = extract.extract_marches(np.arange(len(texts), dtype=np.int64), texts)
     assert extraction is not None
     extraction.table.validate(full=True)
-    reference = _sql_staged(con, texts)
+    reference = _sql_staged(macros_con, texts)
     assert extraction.table.schema == reference.schema
     expected = reference.filter(pa.array(extraction.handled))
     if same_staging:
         assert extraction.table.to_pylist() == expected.to_pylist()
-    assert _normalised(con, extraction.table) == _normalised(con, expected)
+    assert _normalised(macros_con, extraction.table) == _normalised(macros_con, expected)
     return extraction
 
 
@@ -132,8 +124,8 @@ def _marche_texts(path: Path) -> pa.ChunkedArray:
 # -- the Arrow types ---------------------------------------------------------------------------
 
 
-def test_schema_is_the_sql_selects(con: duckdb.DuckDBPyConnection) -> None:
-    assert _sql_staged(con, _texts(["{}"])).schema == extract.SCHEMA
+def test_schema_is_the_sql_selects(macros_con: duckdb.DuckDBPyConnection) -> None:
+    assert _sql_staged(macros_con, _texts(["{}"])).schema == extract.SCHEMA
 
 
 # -- real files and a synthetic national-like sample -------------------------------------------
@@ -141,16 +133,16 @@ def test_schema_is_the_sql_selects(con: duckdb.DuckDBPyConnection) -> None:
 
 @pytest.mark.parametrize("relative", REAL_2024)
 def test_real_2024_files_stage_like_the_sql_path(
-    shared_data: Path, con: duckdb.DuckDBPyConnection, relative: str
+    shared_data: Path, macros_con: duckdb.DuckDBPyConnection, relative: str
 ) -> None:
     texts = _marche_texts(shared_data / relative)
-    extraction = _compare(con, texts)
+    extraction = _compare(macros_con, texts)
     # Both official examples are in the canonical shape (read by eye): every marché is handled.
     assert extraction.handled.all()
     assert extraction.table.num_rows == len(texts) > 0
 
 
-def test_official_example_values(shared_data: Path, con: duckdb.DuckDBPyConnection) -> None:
+def test_official_example_values(shared_data: Path, macros_con: duckdb.DuckDBPyConnection) -> None:
     """Values read by hand from marches_avec_modifications_v2.json (first marché)."""
     texts = _marche_texts(shared_data / REAL_2024[1])
     extraction = extract.extract_marches(np.arange(len(texts), dtype=np.int64), texts)
@@ -176,11 +168,13 @@ def test_official_example_values(shared_data: Path, con: duckdb.DuckDBPyConnecti
 
 
 @pytest.mark.slow
-def test_synthetic_sample_stages_like_the_sql_path(tmp_path: Path, con: duckdb.DuckDBPyConnection) -> None:
+def test_synthetic_sample_stages_like_the_sql_path(
+    tmp_path: Path, macros_con: duckdb.DuckDBPyConnection
+) -> None:
     path = tmp_path / "synth.json"
     generate_decp(Options(contracts=4000, seed=7), path, "json2024")
     texts = _marche_texts(path)
-    extraction = _compare(con, texts)
+    extraction = _compare(macros_con, texts)
     assert extraction.handled.all()  # the generator writes the canonical shape only
 
 
@@ -191,7 +185,7 @@ def _record(body: str, n: int = 0) -> str:
     return f'{{"id": "M{n}", {BUYER}, {body}}}'
 
 
-def test_escapes_and_unicode(con: duckdb.DuckDBPyConnection) -> None:
+def test_escapes_and_unicode(macros_con: duckdb.DuckDBPyConnection) -> None:
     texts = [
         _record(r'"objet": "guillemet \" barre \\ oblique \/ bs \b ff \f nl \n cr \r tab \t"'),
         _record(r'"objet": "\u00e9t\u00C9 \u20ac \ud83d\ude00 \u0041 nul \u0000 fin"', 1),
@@ -203,7 +197,7 @@ def test_escapes_and_unicode(con: duckdb.DuckDBPyConnection) -> None:
             3,
         ),
     ]
-    extraction = _compare(con, _texts(texts))
+    extraction = _compare(macros_con, _texts(texts))
     assert extraction.handled.all()
     objets = extraction.table.column("objet").to_pylist()
     assert objets[0] == 'guillemet " barre \\ oblique / bs \b ff \f nl \n cr \r tab \t'
@@ -211,7 +205,7 @@ def test_escapes_and_unicode(con: duckdb.DuckDBPyConnection) -> None:
     assert objets[2] == "déjà écrit en UTF-8 € 😀 œ"
 
 
-def test_numbers_booleans_and_nulls(con: duckdb.DuckDBPyConnection) -> None:
+def test_numbers_booleans_and_nulls(macros_con: duckdb.DuckDBPyConnection) -> None:
     texts = [
         # integers anywhere are written back as is; booleans as true / false
         _record(
@@ -247,7 +241,7 @@ def test_numbers_booleans_and_nulls(con: duckdb.DuckDBPyConnection) -> None:
         ),
         _record('"modifications": []', 6),
     ]
-    extraction = _compare(con, _texts(texts))
+    extraction = _compare(macros_con, _texts(texts))
     assert extraction.handled.all()
     rows = extraction.table.to_pylist()
     assert (rows[0]["code_cpv"], rows[0]["uid"], rows[0]["objet"], rows[0]["marche_innovant"]) == (
@@ -271,7 +265,7 @@ def test_numbers_booleans_and_nulls(con: duckdb.DuckDBPyConnection) -> None:
     ]
 
 
-def test_numbers_in_numeric_fields_are_kept_as_written(con: duckdb.DuckDBPyConnection) -> None:
+def test_numbers_in_numeric_fields_are_kept_as_written(macros_con: duckdb.DuckDBPyConnection) -> None:
     texts = [
         _record(
             '"montant": 1500.00, "dureeMois": 12.0, "tauxAvance": 5E-2, "origineUE": -0, '
@@ -281,7 +275,7 @@ def test_numbers_in_numeric_fields_are_kept_as_written(con: duckdb.DuckDBPyConne
         )
     ]
     # json_transform writes 1500.0 where the extractor keeps 1500.00: only the staged text differs.
-    extraction = _compare(con, _texts(texts), same_staging=False)
+    extraction = _compare(macros_con, _texts(texts), same_staging=False)
     assert extraction.handled.all()
     row = extraction.table.to_pylist()[0]
     assert (row["montant"], row["duree_mois"], row["taux_avance"], row["origine_ue"]) == (
@@ -290,10 +284,12 @@ def test_numbers_in_numeric_fields_are_kept_as_written(con: duckdb.DuckDBPyConne
         "5E-2",
         "-0",
     )
-    assert _sql_staged(con, _texts(texts)).column("montant").to_pylist() == ["1500.0"]
+    assert _sql_staged(macros_con, _texts(texts)).column("montant").to_pylist() == ["1500.0"]
 
 
-def test_the_one_visible_difference_is_an_invalid_numbers_quote(con: duckdb.DuckDBPyConnection) -> None:
+def test_the_one_visible_difference_is_an_invalid_numbers_quote(
+    macros_con: duckdb.DuckDBPyConnection,
+) -> None:
     """An amount over 15 G€ written 1.6E10 is refused either way; the reason quotes it as written."""
     texts = _texts([_record('"montant": 1.6E10')])
     extraction = extract.extract_marches(np.zeros(1, dtype=np.int64), texts)
@@ -301,23 +297,23 @@ def test_the_one_visible_difference_is_an_invalid_numbers_quote(con: duckdb.Duck
     assert extraction.handled.all()
 
     def reasons(staged: pa.Table) -> list[str]:
-        con.register("extract_staged", staged)
+        macros_con.register("extract_staged", staged)
         try:
             sql = normalise.record_sql(MARCHE, "extract_staged", schema_version="2.0")
-            rows = con.execute(f"SELECT violations FROM ({sql})").fetchall()
+            rows = macros_con.execute(f"SELECT violations FROM ({sql})").fetchall()
         finally:
-            con.unregister("extract_staged")
+            macros_con.unregister("extract_staged")
         return [v["reason"] for v in rows[0][0] if v["field"] == "montant"]
 
     assert reasons(extraction.table) == [
         "montant : « 1.6E10 » supérieur à 15 milliards d'euros, valeur inutilisable"
     ]
-    assert reasons(_sql_staged(con, texts)) == [
+    assert reasons(_sql_staged(macros_con, texts)) == [
         "montant : « 16000000000.0 » supérieur à 15 milliards d'euros, valeur inutilisable"
     ]
 
 
-def test_pretty_printed_record(con: duckdb.DuckDBPyConnection) -> None:
+def test_pretty_printed_record(macros_con: duckdb.DuckDBPyConnection) -> None:
     record = {
         "id": "P1",
         "acheteur": {"id": "21750001630066", "nom": "Ville"},
@@ -333,7 +329,7 @@ def test_pretty_printed_record(con: duckdb.DuckDBPyConnection) -> None:
         ],
     }
     text = "\n\t " + json.dumps(record, indent="\t", ensure_ascii=True).replace(":", " :\r\n") + " \n"
-    extraction = _compare(con, _texts([text]))
+    extraction = _compare(macros_con, _texts([text]))
     assert extraction.handled.all()
 
 
@@ -373,9 +369,11 @@ NON_CANONICAL = {
 
 
 @pytest.mark.parametrize("fragment", NON_CANONICAL.values(), ids=NON_CANONICAL.keys())
-def test_non_canonical_shapes_are_left_to_the_sql_path(con: duckdb.DuckDBPyConnection, fragment: str) -> None:
+def test_non_canonical_shapes_are_left_to_the_sql_path(
+    macros_con: duckdb.DuckDBPyConnection, fragment: str
+) -> None:
     texts = [_record('"objet": "avant"', 0), _record(fragment, 1), _record('"objet": "après"', 2)]
-    extraction = _compare(con, _texts(texts))
+    extraction = _compare(macros_con, _texts(texts))
     assert extraction.handled.tolist() == [True, False, True]
     # Nothing of the refused record leaks into its neighbours.
     assert extraction.table.column("id").to_pylist() == ["M0", "M2"]
@@ -549,15 +547,15 @@ _record_strategy = st.fixed_dictionaries(
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(_record_strategy, min_size=1, max_size=30), st.booleans())
 def test_random_canonical_records_normalise_like_the_sql_path(
-    con: duckdb.DuckDBPyConnection, batch: list[dict[str, Any]], ascii_only: bool
+    macros_con: duckdb.DuckDBPyConnection, batch: list[dict[str, Any]], ascii_only: bool
 ) -> None:
     # json.dumps writes floats in their shortest form, as json_transform does: staging is equal too.
     texts = _texts([json.dumps(record, ensure_ascii=ascii_only) for record in batch])
-    extraction = _compare(con, texts)
+    extraction = _compare(macros_con, texts)
     assert extraction.handled.all()
 
 
-def test_many_records_across_chunks(con: duckdb.DuckDBPyConnection) -> None:
+def test_many_records_across_chunks(macros_con: duckdb.DuckDBPyConnection) -> None:
     """A batch made of several scanner chunks (one Arrow chunk each) is read chunk by chunk."""
     document = (
         '{"marches": {"marche": [' + ", ".join(_record(f'"objet": "o{i}"', i) for i in range(300)) + "]}}"
@@ -567,6 +565,6 @@ def test_many_records_across_chunks(con: duckdb.DuckDBPyConnection) -> None:
     )
     texts = pa.chunked_array([b.texts for b in batches], type=pa.large_string())
     assert texts.num_chunks > 1
-    extraction = _compare(con, texts)
+    extraction = _compare(macros_con, texts)
     assert extraction.handled.all()
     assert extraction.table.column("objet").to_pylist() == [f"o{i}" for i in range(300)]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
 
 import duckdb
@@ -10,19 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from leviers.ingestion.macros import MACROS
 
-
-@pytest.fixture(scope="module")
-def con() -> Iterator[duckdb.DuckDBPyConnection]:
-    connection = duckdb.connect()
-    connection.execute(MACROS)
-    yield connection
-    connection.close()
-
-
-def one(con: duckdb.DuckDBPyConnection, sql: str, value: object) -> object:
-    row = con.execute(f"SELECT {sql}", [value]).fetchone()
+def one(macros_con: duckdb.DuckDBPyConnection, sql: str, value: object) -> object:
+    row = macros_con.execute(f"SELECT {sql}", [value]).fetchone()
     assert row is not None
     return row[0]
 
@@ -39,61 +28,63 @@ timezones = st.sampled_from(
     pad=st.sampled_from(["", " "]),
 )
 def test_dates_keep_their_calendar_day(
-    con: duckdb.DuckDBPyConnection, day: date, suffix: str, pad: str
+    macros_con: duckdb.DuckDBPyConnection, day: date, suffix: str, pad: str
 ) -> None:
     # The published day is kept whatever the time zone: converting to UTC could move it.
-    assert one(con, "lv_date(?)", f"{pad}{day.isoformat()}{suffix}{pad}") == day
+    assert one(macros_con, "lv_date(?)", f"{pad}{day.isoformat()}{suffix}{pad}") == day
 
 
 @pytest.mark.parametrize("text", ["2019-02-30", "15/01/2019", "2019-1-5x", "demain", "20190115"])
-def test_invalid_dates_are_null(con: duckdb.DuckDBPyConnection, text: str) -> None:
-    assert one(con, "lv_date(?)", text) is None
+def test_invalid_dates_are_null(macros_con: duckdb.DuckDBPyConnection, text: str) -> None:
+    assert one(macros_con, "lv_date(?)", text) is None
 
 
 @pytest.mark.parametrize("token", ["NC", "MQ", "CDL", "", "  ", "nc"])
-def test_unknown_tokens_are_null(con: duckdb.DuckDBPyConnection, token: str) -> None:
-    assert one(con, "lv_clean(?)", token) is None
-    assert one(con, "lv_num(?)", token) is None
+def test_unknown_tokens_are_null(macros_con: duckdb.DuckDBPyConnection, token: str) -> None:
+    assert one(macros_con, "lv_clean(?)", token) is None
+    assert one(macros_con, "lv_num(?)", token) is None
 
 
 @settings(max_examples=200, deadline=None)
 @given(truth=st.booleans(), spelling=st.integers(0, 3))
-def test_booleans(con: duckdb.DuckDBPyConnection, truth: bool, spelling: int) -> None:
+def test_booleans(macros_con: duckdb.DuckDBPyConnection, truth: bool, spelling: int) -> None:
     words = (["true", "oui", "1", "Oui"], ["false", "non", "0", "NON"])[0 if truth else 1]
-    assert one(con, "lv_bool_clean(lv_clean(?))", words[spelling]) is truth
+    assert one(macros_con, "lv_bool_clean(lv_clean(?))", words[spelling]) is truth
 
 
 @settings(max_examples=300, deadline=None)
 @given(cents=st.integers(0, 10**13), comma=st.booleans(), spaced=st.booleans())
 def test_amounts_with_decimal_commas_and_spaces(
-    con: duckdb.DuckDBPyConnection, cents: int, comma: bool, spaced: bool
+    macros_con: duckdb.DuckDBPyConnection, cents: int, comma: bool, spaced: bool
 ) -> None:
     euros, rest = divmod(cents, 100)
     integer = f"{euros:,}".replace(",", " " if spaced else "")
     text = f"{integer}{',' if comma else '.'}{rest:02d}"
-    assert one(con, "lv_num(?)", text) == pytest.approx(cents / 100)
+    assert one(macros_con, "lv_num(?)", text) == pytest.approx(cents / 100)
 
 
 @settings(max_examples=200, deadline=None)
 @given(code=st.integers(0, 99_999_999), check=st.one_of(st.none(), st.integers(0, 9)))
 def test_cpv_with_or_without_check_digit(
-    con: duckdb.DuckDBPyConnection, code: int, check: int | None
+    macros_con: duckdb.DuckDBPyConnection, code: int, check: int | None
 ) -> None:
     text = f"{code:08d}" + (f"-{check}" if check is not None else "")
-    assert one(con, "lv_cpv_clean(?)", text) == f"{code:08d}"
+    assert one(macros_con, "lv_cpv_clean(?)", text) == f"{code:08d}"
 
 
-def test_cpv_that_lost_its_leading_zero(con: duckdb.DuckDBPyConnection) -> None:
-    assert one(con, "lv_cpv_clean(?)", "3192000") == "03192000"
-    assert one(con, "lv_cpv_clean(?)", "45-0000") is None
+def test_cpv_that_lost_its_leading_zero(macros_con: duckdb.DuckDBPyConnection) -> None:
+    assert one(macros_con, "lv_cpv_clean(?)", "3192000") == "03192000"
+    assert one(macros_con, "lv_cpv_clean(?)", "45-0000") is None
 
 
 @settings(max_examples=200, deadline=None)
 @given(siret=st.integers(0, 10**14 - 1), spaces=st.booleans())
-def test_siret_stays_fourteen_characters(con: duckdb.DuckDBPyConnection, siret: int, spaces: bool) -> None:
+def test_siret_stays_fourteen_characters(
+    macros_con: duckdb.DuckDBPyConnection, siret: int, spaces: bool
+) -> None:
     digits = f"{siret:014d}"
     text = f"{digits[:3]} {digits[3:6]} {digits[6:9]} {digits[9:]}" if spaces else digits
-    assert one(con, "lv_siret_clean(lv_clean(?))", text) == digits
+    assert one(macros_con, "lv_siret_clean(lv_clean(?))", text) == digits
 
 
 def _clean_reference(text: str) -> str | None:
@@ -111,8 +102,8 @@ def _clean_reference(text: str) -> str | None:
         st.sampled_from(["", " ", "NC", " NC ", "nc", "Nc", "MQ", "CDL", "INX 12", "INX  a ", "x\t", "\tx"]),
     )
 )
-def test_clean_and_its_fast_column_form_agree(con: duckdb.DuckDBPyConnection, text: str) -> None:
+def test_clean_and_its_fast_column_form_agree(macros_con: duckdb.DuckDBPyConnection, text: str) -> None:
     # lv_clean_column skips the trim when nothing needs it: same result as lv_clean, always.
     expected = _clean_reference(text)
-    assert one(con, "lv_clean(?)", text) == expected
-    assert one(con, "lv_clean_column(?)", text) == expected
+    assert one(macros_con, "lv_clean(?)", text) == expected
+    assert one(macros_con, "lv_clean_column(?)", text) == expected
