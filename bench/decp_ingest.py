@@ -125,7 +125,16 @@ def main() -> None:
             f"| `json.load` + `pandas.json_normalize` (analyst) | {t_analyst:.1f} s |"
             f" {_n(max(r.peak_mb for r in analyst))} MB | analyst / ingest = **{t_analyst / t_ours:.1f}** (target ≥ 5) |"
         )
+    pairs = [a.wall_s / b.wall_s for a, b in zip(ours, floor, strict=True)]
     lines += [
+        "",
+        "Run by run (ingest s / floor s = ratio): "
+        + "; ".join(
+            f"{a.wall_s:.1f} / {b.wall_s:.1f} = {a.wall_s / b.wall_s:.2f}"
+            for a, b in zip(ours, floor, strict=True)
+        )
+        + f". Median of the pair ratios: **{median(pairs):.2f}** (each pair ran back to back, so a"
+        " drift of the machine's speed affects both alike).",
         "",
         f"Peak memory of the ingest: {_n(peak)} MB (target ≤ 2 048 MB).",
         "",
