@@ -209,7 +209,8 @@ class _Scanner:
                 # A record cut by chunk boundaries: validated like the others (else its whole
                 # group would have to be parsed leniently, and its encoding would go unchecked).
                 started = self.offset - sum(len(part) for part in self.pending)
-                text = bytearray(b"".join([*self.pending, bytes(out[: int(ends[0])])]))
+                # Joined straight into a bytearray: the validator needs a writable buffer.
+                text = bytearray().join([*self.pending, out[: int(ends[0])]])
                 self.pending = []
                 ends = ends[1:]
                 offsets = np.array([0, len(text)], dtype=np.int64)
