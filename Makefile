@@ -9,7 +9,7 @@ VENV     := .venv
 BIN      := $(VENV)/bin
 STAMP    := $(VENV)/.leviers-installed
 ASSETS   := src/leviers/web/static/vendor/.stamp
-NATIVE   := src/leviers/decp/_native/_jsonsplit.so src/leviers/decp/_native/_jsonextract.so
+NATIVE   := src/leviers/decp/_native/_jsonsplit.so src/leviers/decp/_native/_jsonextract.so src/leviers/decp/_native/_canonical.so
 
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
@@ -31,7 +31,7 @@ $(STAMP): $(UV) pyproject.toml uv.lock
 	touch $@
 
 # The C record splitter (optional at run time: a numpy fallback gives the same results, slower).
-$(NATIVE) &: src/leviers/decp/_native/jsonsplit.c src/leviers/decp/_native/jsonextract.c tools/build_native.py $(STAMP)
+$(NATIVE) &: src/leviers/decp/_native/jsonsplit.c src/leviers/decp/_native/jsonextract.c src/leviers/decp/_native/canonical.c tools/build_native.py $(STAMP)
 	$(BIN)/python tools/build_native.py
 
 # Front-end assets come from npm at set-up time and are served by the application (no CDN).

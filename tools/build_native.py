@@ -16,7 +16,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 _NATIVE = ROOT / "src" / "leviers" / "decp" / "_native"
-SOURCES = [_NATIVE / "jsonsplit.c", _NATIVE / "jsonextract.c"]
+SOURCES = [_NATIVE / "jsonsplit.c", _NATIVE / "jsonextract.c", _NATIVE / "canonical.c"]
 
 
 def library_path(source: Path) -> Path:

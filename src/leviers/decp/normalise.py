@@ -59,6 +59,8 @@ NO_CONSIDERATION = ("Pas de considération sociale", "Pas de considération envi
 UNKNOWN_TOKENS = ("NC", "MQ", "CDL")
 
 MAX_AMOUNT = 15e9  # ministry rule: amounts above 15 G€ are placeholders, not amounts
+AMOUNT_COLUMNS = ("montant", "valeur_globale")  # the fields MAX_AMOUNT applies to
+_BUYERS = ("acheteur_id", "autorite_id")  # staging columns of the buyer's SIRET
 MAX_INT = 2**31 - 1  # counts (months, offers, modification ids) are stored as INTEGER
 _MAX_INT_TEXT = f"{MAX_INT:,}".replace(",", " ")
 
@@ -212,6 +214,31 @@ def _enum_values(kind: str, f: Field) -> list[str]:
     return values
 
 
+def _own_labels(values: list[str], c: schemas.Constraint) -> list[str] | None:
+    """The labels of `values` that version constraint `c` admits, when it admits fewer (a label
+    of the other format version is then refused); None when it admits them all."""
+    own = [v for v in values if v in (c.enum or ())]
+    return own if c.enum and len(own) < len(values) else None
+
+
+def field_constraints(kind: str, f: Field, schema_version: str) -> schemas.Constraint | None:
+    """The schema constraint of `f` checked on records of `schema_version` (None: not in it)."""
+    return _constraints(kind, f).get(schema_version)
+
+
+def accepted_labels(kind: str, f: Field, schema_version: str, strict_versions: bool = True) -> list[str]:
+    """The labels an enum field of a `schema_version` record may hold without being refused."""
+    values = _enum_values(kind, f)
+    c = field_constraints(kind, f, schema_version)
+    own = _own_labels(values, c) if strict_versions and c is not None else None
+    return values if own is None else own
+
+
+def is_required(f: Field) -> bool:
+    """Whether an absent value refuses the record (the record's identity)."""
+    return f.kind == "id" or (f.kind == "siret" and f.column in _BUYERS)
+
+
 def _typed(kind: str, f: Field, clean: str) -> str:
     """SQL of the normalised value of a scalar field, from its cleaned text `clean`."""
     functions = {
@@ -228,6 +255,20 @@ def _typed(kind: str, f: Field, clean: str) -> str:
         return enum_case(clean, _enum_values(kind, f), ALIASES.get(f.column))
     return functions[f.kind].format(clean)
 
+
+# Typed value of a canonical value (see canonical.py): what _typed gives for it, without the
+# work of reading the other ways of writing it.
+_CANONICAL = {
+    "text": "{}",
+    "id": "{}",
+    "siret": "{}",
+    "enum": "{}",
+    "int": "CAST({} AS BIGINT)",
+    "number": "CAST({} AS DOUBLE)",
+    "bool": "CAST({} AS BOOLEAN)",
+    "date": "CAST({} AS DATE)",
+    "cpv": "left({}, 8)",
+}
 
 _WHY = {
     "int": "n'est pas un nombre entier",
@@ -275,7 +316,7 @@ def _violations(
         out.append(Check(condition, name, reason_sql))
 
     present = f"{clean} IS NOT NULL"
-    if f.kind == "id" or (f.kind == "siret" and f.column in ("acheteur_id", "autorite_id")):
+    if is_required(f):
         add(f"NOT ({present})", _sql_str(f"{f.name} : absent (identifiant obligatoire)"))
     if f.kind in _WHY:
         add(
@@ -296,8 +337,8 @@ def _violations(
         )
         # A label of the other format version (e.g. formePrix « Ferme » of 2019 in a 2024 record).
         for version, c in _constraints(kind, f).items() if strict_versions else ():
-            own = [v for v in values if v in (c.enum or ())]
-            if c.enum and len(own) < len(values) and (scope := scoped(version)) is not None:
+            own = _own_labels(values, c)
+            if own is not None and (scope := scoped(version)) is not None:
                 add(
                     f"{scope}{typed} NOT IN ({', '.join(_sql_str(v) for v in own)})",
                     f"{name} || ' : ' || lv_quote({raw}) || "
@@ -333,7 +374,7 @@ def _violations(
                 f"{scope}strlen({typed}) < {4 * c.min_length} AND length({typed}) < {c.min_length}",
                 f"{name} || ' : au moins {c.min_length} caractère(s) attendu(s)'",
             )
-    if f.column in ("montant", "valeur_globale"):
+    if f.column in AMOUNT_COLUMNS:
         add(
             f"{typed} > {MAX_AMOUNT:.0f}",
             f"{name} || ' : ' || lv_quote({raw}) || ' supérieur à 15 milliards d''euros, valeur inutilisable'",
@@ -341,7 +382,8 @@ def _violations(
     return out
 
 
-def _list_values(kind: str, f: Field) -> list[str]:
+def list_labels(kind: str, f: Field) -> list[str]:
+    """The official labels of the elements of list field `f`."""
     return [*_enum_values(kind, f), "Sans objet"]
 
 
@@ -353,7 +395,7 @@ def _list_official(kind: str, f: Field, raw: str) -> str:
     """Whether a list holds official labels only (nearly all do): computed once, it lets the
     normalisation and the check skip their per-element work. Nearly all lists hold one label:
     testing it against a constant IN list is three times cheaper than list_has_all."""
-    values = _list_values(kind, f)
+    values = list_labels(kind, f)
     return (
         f"if(len({raw}) = 1, {raw}[1] IN ({', '.join(_sql_str(v) for v in values)}), "
         f"list_has_all({_sql_list(values)}, {raw}))"
@@ -363,7 +405,7 @@ def _list_official(kind: str, f: Field, raw: str) -> str:
 def _list_typed(kind: str, f: Field, raw: str, official: str) -> str:
     """Normalised list: canonical labels, unknown tokens upper-case ('NC'…), unrecognised values
     prefixed 'INVALIDE:'; NULL if absent. `official`: the column of _list_official."""
-    case = enum_case("e", _list_values(kind, f), ALIASES.get(f.column))
+    case = enum_case("e", list_labels(kind, f), ALIASES.get(f.column))
     return (
         f"CASE WHEN {official} THEN {raw} "
         f"ELSE list_transform({raw}, lambda e: coalesce(lv_token(e), {case}, 'INVALIDE:' || e)) END"
@@ -372,7 +414,7 @@ def _list_typed(kind: str, f: Field, raw: str, official: str) -> str:
 
 def _list_violations(kind: str, f: Field, typed: str, official: str) -> list[Check]:
     name = _sql_str(f.name)
-    accepted = [*_list_values(kind, f), *UNKNOWN_TOKENS, "vide"]
+    accepted = [*list_labels(kind, f), *UNKNOWN_TOKENS, "vide"]
     return [
         Check(
             f"NOT coalesce({official}, false) AND NOT list_has_all({_sql_list(accepted)}, {typed})",
@@ -491,29 +533,43 @@ def record_sql(
     strict_versions: bool = True,
     keep_raw: bool = False,
     schema_version: str | None = None,
+    canonical: bool = False,
 ) -> str:
     """SELECT normalising and validating the scalar and list fields of staged records.
 
     Nested lists (holders, modifications…) pass through as staged; nested_checks_sql validates
     them set-based and merge.py normalises them while loading (per-element lambdas here would
     cost more than everything else). `schema_version`: the version of every staged record when
-    the reader knows it (the column is then a constant).
+    the reader knows it (the column is then a constant). `canonical`: every staged record is
+    known canonical (canonical.py): values are only cast to their types, nothing is checked.
     """
-    typed = {f.column: _typed(kind.name, f, f"c_{f.column}") for f in kind.fields}
-    lists = {f.column: _list_typed(kind.name, f, f.column, f"k_{f.column}") for f in kind.list_fields}
-    checks: list[Check] = []
-    for f in kind.fields:
-        checks += _violations(
-            kind.name, f, f.column, f"c_{f.column}", f"n_{f.column}", strict_versions, schema_version
+    if canonical:
+        typed = {f.column: _CANONICAL[f.kind].format(f"c_{f.column}") for f in kind.fields}
+        lists = {f.column: f.column for f in kind.list_fields}
+        c_columns = ",\n    ".join(f"{f.column} AS c_{f.column}" for f in kind.fields)
+        violations = "[]::STRUCT(field VARCHAR, reason VARCHAR)[]"
+        uid = "uid"
+    else:
+        typed = {f.column: _typed(kind.name, f, f"c_{f.column}") for f in kind.fields}
+        lists = {f.column: _list_typed(kind.name, f, f.column, f"k_{f.column}") for f in kind.list_fields}
+        checks: list[Check] = []
+        for f in kind.fields:
+            checks += _violations(
+                kind.name, f, f.column, f"c_{f.column}", f"n_{f.column}", strict_versions, schema_version
+            )
+        for f in kind.list_fields:
+            checks += _list_violations(kind.name, f, f"n_{f.column}", f"k_{f.column}")
+        c_columns = ",\n    ".join(
+            # lv_clean_column: lv_clean without trimming values that need none (most); it repeats its
+            # argument, so it is for plain columns (a macro copies its argument at each use).
+            [f"lv_clean_column({f.column}) AS c_{f.column}" for f in kind.fields]
+            + [f"{_list_official(kind.name, f, f.column)} AS k_{f.column}" for f in kind.list_fields]
         )
-    for f in kind.list_fields:
-        checks += _list_violations(kind.name, f, f"n_{f.column}", f"k_{f.column}")
-    c_columns = ",\n    ".join(
-        # lv_clean_column: lv_clean without trimming values that need none (most); it repeats its
-        # argument, so it is for plain columns (a macro copies its argument at each use).
-        [f"lv_clean_column({f.column}) AS c_{f.column}" for f in kind.fields]
-        + [f"{_list_official(kind.name, f, f.column)} AS k_{f.column}" for f in kind.list_fields]
-    )
+        violations = (
+            "CASE WHEN NOT json_ok THEN [{'field': NULL::VARCHAR, 'reason': 'enregistrement JSON invalide'}] "
+            f"ELSE {violations_sql(checks)} END"
+        )
+        uid = "lv_clean(uid)"
     n_columns = ",\n    ".join(f"{sql} AS n_{col}" for col, sql in {**typed, **lists}.items())
     social = _considerations("social", "n_considerations_sociales", SOCIAL, empty_means_none)
     env = _considerations(
@@ -527,15 +583,14 @@ WITH c AS (
   SELECT *, {n_columns} FROM c
 ), v AS (
   SELECT *,
-    CASE WHEN NOT json_ok THEN [{{'field': NULL::VARCHAR, 'reason': 'enregistrement JSON invalide'}}]
-         ELSE {violations_sql(checks)} END AS violations,
+    {violations} AS violations,
     {social}, {env}
   FROM n
 )
 SELECT
   record_index,
   n_{kind.buyer} || '|' || n_id AS {kind.key},
-  coalesce(lv_clean(uid), n_{kind.buyer} || n_id) AS uid,{kind.outputs}
+  coalesce({uid}, n_{kind.buyer} || n_id) AS uid,{kind.outputs}
   n_considerations_sociales AS considerations_sociales,
   n_considerations_environnementales AS considerations_environnementales,
   has_social,
@@ -552,7 +607,7 @@ SELECT
   {nested},
   modification_only,
   violations,
-  {"raw" if keep_raw else "CASE WHEN len(violations) > 0 THEN raw END AS raw"}
+  {"raw" if keep_raw else "NULL::VARCHAR AS raw" if canonical else "CASE WHEN len(violations) > 0 THEN raw END AS raw"}
 FROM v
 """
 
