@@ -341,7 +341,7 @@ def _extracted(
         tables = {f"{name}_extracted": extraction.table.append_column("canonical", pa.array(mask))}
         parts = []
         if not mask.all():
-            tables[f"{name}_other"] = extraction.table.take(pa.array(np.flatnonzero(~mask)))
+            tables[f"{name}_other"] = _take(extraction.table, np.flatnonzero(~mask))
             parts.append(f"SELECT * FROM {name}_other")
         others = ~extraction.handled
         if others.any():
@@ -353,6 +353,18 @@ def _extracted(
         return " UNION ALL BY NAME ".join(parts) or None, tables, fast
 
     return stage
+
+
+def _take(table: pa.Table, rows: npt.NDArray[np.int64]) -> pa.Table:
+    """The given rows (sorted) of a table, taken batch by batch: Table.take concatenates every
+    column's chunks first (measured: 280 MB and 80 ms for a batch of 120,000 records)."""
+    batches, start = [], 0
+    for batch in table.to_batches():
+        local = rows[(rows >= start) & (rows < start + batch.num_rows)] - start
+        if len(local):
+            batches.append(batch.take(pa.array(local)))
+        start += batch.num_rows
+    return pa.Table.from_batches(batches, schema=table.schema)
 
 
 def _batch_keys(scratch: Scratch, kind: Kind) -> tuple[str, ...]:
