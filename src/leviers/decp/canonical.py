@@ -20,18 +20,15 @@ from __future__ import annotations
 
 import ctypes
 import datetime
-import os
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 
-from leviers.decp import normalise
+from leviers.decp import native, normalise
 from leviers.decp.normalise import Field, Kind
 
-_LIBRARY = Path(__file__).resolve().parent / "_native" / "_canonical.so"
 # Set to 0 to normalise every record with the full SQL (comparisons, benchmarks).
 ENV_SWITCH = "LEVIERS_DECP_CANONICAL"
 
@@ -105,28 +102,25 @@ class _Rule(ctypes.Structure):
     ]
 
 
-_lib: ctypes.CDLL | None = None
+def _declare(lib: ctypes.CDLL) -> None:
+    lib.leviers_canonical_strings.restype = None
+    lib.leviers_canonical_strings.argtypes = [
+        ctypes.POINTER(_Rule), ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p,
+        ctypes.c_int64, ctypes.c_int64, ctypes.c_void_p,
+    ]  # fmt: skip
+    lib.leviers_canonical_lists.restype = None
+    lib.leviers_canonical_lists.argtypes = [
+        ctypes.POINTER(_Rule), ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int64,
+        ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int64, ctypes.c_int64, ctypes.c_void_p,
+    ]  # fmt: skip
+
+
+_LIBRARY = native.Library("_canonical.so", _declare, switch=ENV_SWITCH)
 
 
 def available() -> bool:
     """Whether the compiled library is present (built by `make setup`) and not switched off."""
-    global _lib
-    if os.environ.get(ENV_SWITCH, "1") == "0":
-        return False
-    if _lib is None and _LIBRARY.exists():
-        lib = ctypes.CDLL(str(_LIBRARY))
-        lib.leviers_canonical_strings.restype = None
-        lib.leviers_canonical_strings.argtypes = [
-            ctypes.POINTER(_Rule), ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p,
-            ctypes.c_int64, ctypes.c_int64, ctypes.c_void_p,
-        ]  # fmt: skip
-        lib.leviers_canonical_lists.restype = None
-        lib.leviers_canonical_lists.argtypes = [
-            ctypes.POINTER(_Rule), ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int64,
-            ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int64, ctypes.c_int64, ctypes.c_void_p,
-        ]  # fmt: skip
-        _lib = lib
-    return _lib is not None
+    return _LIBRARY.get() is not None
 
 
 def _plausible_dates() -> tuple[int, int]:
@@ -166,21 +160,19 @@ def _address(buffer: pa.Buffer | None) -> int | None:
     return None if buffer is None else buffer.address
 
 
-def _check_strings(rule: _CRule, array: pa.Array, ok: npt.NDArray[np.uint8]) -> None:
-    assert _lib is not None
+def _check_strings(lib: ctypes.CDLL, rule: _CRule, array: pa.Array, ok: npt.NDArray[np.uint8]) -> None:
     validity, offsets, data = array.buffers()
-    _lib.leviers_canonical_strings(
+    lib.leviers_canonical_strings(
         ctypes.byref(rule.struct), _address(offsets), _address(data) or 0, _address(validity),
         array.offset, len(array), ok.ctypes.data,
     )  # fmt: skip
 
 
-def _check_lists(rule: _CRule, array: pa.Array, ok: npt.NDArray[np.uint8]) -> None:
-    assert _lib is not None
+def _check_lists(lib: ctypes.CDLL, rule: _CRule, array: pa.Array, ok: npt.NDArray[np.uint8]) -> None:
     list_validity, list_offsets = array.buffers()[:2]
     values = array.values  # the whole child array: list offsets index into it
     validity, offsets, data = values.buffers()
-    _lib.leviers_canonical_lists(
+    lib.leviers_canonical_lists(
         ctypes.byref(rule.struct), _address(list_offsets), _address(list_validity), array.offset,
         _address(offsets), _address(data) or 0, _address(validity), values.offset, len(array), ok.ctypes.data,
     )  # fmt: skip
@@ -192,7 +184,8 @@ def canonical_mask(
     """Which rows of a staged table (the staging columns of records.py, as Arrow) are canonical.
     All False when the C library is unavailable."""
     ok = np.zeros(table.num_rows, dtype=np.uint8)
-    if not available() or table.num_rows == 0:
+    lib = _LIBRARY.get()
+    if lib is None or table.num_rows == 0:
         return ok.astype(bool)
     ok[:] = np.asarray(table.column("json_ok").fill_null(False), dtype=bool)
     for column, rule in rules(kind, schema_version, strict_versions).items():
@@ -200,11 +193,11 @@ def canonical_mask(
         start = 0
         for chunk in table.column(column).chunks:
             if chunk.type == pa.string():
-                _check_strings(c_rule, chunk, ok[start:])
-            elif chunk.type == pa.list_(pa.field("l", pa.string())) or pa.types.is_list(chunk.type):
+                _check_strings(lib, c_rule, chunk, ok[start:])
+            elif pa.types.is_list(chunk.type):
                 if chunk.type.value_type != pa.string():
                     raise TypeError(f"{column} : liste de {chunk.type.value_type}, texte attendu")
-                _check_lists(c_rule, chunk, ok[start:])
+                _check_lists(lib, c_rule, chunk, ok[start:])
             else:
                 raise TypeError(f"{column} : type {chunk.type}, texte attendu")
             start += len(chunk)

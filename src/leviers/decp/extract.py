@@ -22,17 +22,14 @@ record goes through the SQL path.
 from __future__ import annotations
 
 import ctypes
-import os
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 
-from leviers.decp import records
+from leviers.decp import native, records
 
-_LIBRARY = Path(__file__).resolve().parent / "_native" / "_jsonextract.so"
 # Set to 0 to stage every record with the SQL select (comparisons, benchmarks).
 ENV_SWITCH = "LEVIERS_DECP_EXTRACT"
 
@@ -100,34 +97,32 @@ _ST_VALID = 3 * len(_STRINGS) + 2 * len(_LISTS)
 _NBUF = _ST_VALID + 1
 _LEVELS = ("records", "titulaires", "modifications", "m_titulaires", "actes")
 
-_lib: ctypes.CDLL | None = None
+
+def _declare(lib: ctypes.CDLL) -> None:
+    lib.leviers_extract_new.restype = ctypes.c_void_p
+    lib.leviers_extract_new.argtypes = []
+    lib.leviers_extract_free.restype = None
+    lib.leviers_extract_free.argtypes = [ctypes.c_void_p]
+    lib.leviers_extract_run.restype = ctypes.c_int64
+    lib.leviers_extract_run.argtypes = [
+        ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int64, ctypes.c_void_p,
+    ]  # fmt: skip
+    lib.leviers_extract_buffers.restype = None
+    lib.leviers_extract_buffers.argtypes = [ctypes.c_void_p] * 4
+    lib.leviers_extract_layout.restype = None
+    lib.leviers_extract_layout.argtypes = [ctypes.c_void_p] * 3
+    layout = np.zeros(3, dtype=np.int32)
+    lib.leviers_extract_layout(*(layout[i:].ctypes.data for i in range(3)))
+    if tuple(layout) != (len(_STRINGS), len(_LISTS), _NBUF):
+        raise RuntimeError("_jsonextract.so ne correspond pas à extract.py (relancez `make setup`)")
+
+
+_LIBRARY = native.Library("_jsonextract.so", _declare, switch=ENV_SWITCH)
 
 
 def available() -> bool:
     """Whether the compiled extractor is present (built by `make setup`) and not switched off."""
-    global _lib
-    if os.environ.get(ENV_SWITCH, "1") == "0":
-        return False
-    if _lib is None and _LIBRARY.exists():
-        lib = ctypes.CDLL(str(_LIBRARY))
-        lib.leviers_extract_new.restype = ctypes.c_void_p
-        lib.leviers_extract_new.argtypes = []
-        lib.leviers_extract_free.restype = None
-        lib.leviers_extract_free.argtypes = [ctypes.c_void_p]
-        lib.leviers_extract_run.restype = ctypes.c_int64
-        lib.leviers_extract_run.argtypes = [
-            ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int64, ctypes.c_void_p,
-        ]  # fmt: skip
-        lib.leviers_extract_buffers.restype = None
-        lib.leviers_extract_buffers.argtypes = [ctypes.c_void_p] * 4
-        lib.leviers_extract_layout.restype = None
-        lib.leviers_extract_layout.argtypes = [ctypes.c_void_p] * 3
-        layout = np.zeros(3, dtype=np.int32)
-        lib.leviers_extract_layout(*(layout[i:].ctypes.data for i in range(3)))
-        if tuple(layout) != (len(_STRINGS), len(_LISTS), _NBUF):
-            raise RuntimeError(f"{_LIBRARY.name} ne correspond pas à extract.py (relancez `make setup`)")
-        _lib = lib
-    return _lib is not None
+    return _LIBRARY.get() is not None
 
 
 @dataclass(frozen=True)
@@ -143,9 +138,8 @@ class _Context:
     """A C extraction context; frees its buffers once no Arrow buffer refers to them."""
 
     def __init__(self) -> None:
-        assert _lib is not None
-        self.lib = _lib
-        self.pointer = _lib.leviers_extract_new()
+        self.lib = _LIBRARY.require()
+        self.pointer = self.lib.leviers_extract_new()
         if not self.pointer:
             raise MemoryError("jsonextract")
 

@@ -19,13 +19,13 @@ import ctypes
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Protocol
 
 import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 
+from leviers.decp import native
 from leviers.progress import NoProgress, Progress
 
 CHUNK_SIZE = 32 * 1024 * 1024
@@ -93,7 +93,7 @@ def iter_json_records(
     progress.start("Lecture du JSON", total_bytes)
     use_native = native_available() if engine in ("auto", "native") else False
     if engine == "native" and not use_native:
-        raise RuntimeError(f"bibliothèque compilée absente : {_LIBRARY} (lancez `make setup`)")
+        _LIBRARY.require()
     scanner: _Scanner = _NativeScanner(selector) if use_native else _NumpyScanner(selector)
     buffers = _BufferPool(chunk_size)
     while True:
@@ -275,7 +275,6 @@ class _Scanner:
 
 # -- C engine ---------------------------------------------------------------------------------
 
-_LIBRARY = Path(__file__).resolve().parent / "_native" / "_jsonsplit.so"
 _EV_SKELETON, _EV_ARRAY_END, _EV_FULL = 1, 2, 3
 
 
@@ -290,37 +289,29 @@ class _State(ctypes.Structure):
     ]
 
 
-_lib: ctypes.CDLL | None = None
+def _declare(lib: ctypes.CDLL) -> None:
+    lib.leviers_scan.restype = ctypes.c_int64
+    lib.leviers_validate.restype = None
+    lib.leviers_validate.argtypes = [
+        ctypes.c_void_p,
+        ctypes.c_void_p,
+        ctypes.c_void_p,
+        ctypes.c_int64,
+        ctypes.c_void_p,
+    ]
+    lib.leviers_scan.argtypes = [
+        ctypes.c_void_p, ctypes.c_int64, ctypes.c_int64, ctypes.POINTER(_State), ctypes.c_void_p,
+        ctypes.c_void_p, ctypes.c_int64, ctypes.POINTER(ctypes.c_int64), ctypes.POINTER(ctypes.c_int64),
+        ctypes.POINTER(ctypes.c_int32),
+    ]  # fmt: skip
+
+
+_LIBRARY = native.Library("_jsonsplit.so", _declare)
 
 
 def native_available() -> bool:
     """Whether the compiled splitter is present (built by `make setup`)."""
-    global _lib
-    if _lib is None and _LIBRARY.exists():
-        lib = ctypes.CDLL(str(_LIBRARY))
-        lib.leviers_scan.restype = ctypes.c_int64
-        lib.leviers_validate.restype = None
-        lib.leviers_validate.argtypes = [
-            ctypes.c_void_p,
-            ctypes.c_void_p,
-            ctypes.c_void_p,
-            ctypes.c_int64,
-            ctypes.c_void_p,
-        ]
-        lib.leviers_scan.argtypes = [
-            ctypes.c_void_p,
-            ctypes.c_int64,
-            ctypes.c_int64,
-            ctypes.POINTER(_State),
-            ctypes.c_void_p,
-            ctypes.c_void_p,
-            ctypes.c_int64,
-            ctypes.POINTER(ctypes.c_int64),
-            ctypes.POINTER(ctypes.c_int64),
-            ctypes.POINTER(ctypes.c_int32),
-        ]
-        _lib = lib
-    return _lib is not None
+    return _LIBRARY.get() is not None
 
 
 class _NativeScanner(_Scanner):
@@ -335,12 +326,12 @@ class _NativeScanner(_Scanner):
         ends: npt.NDArray[np.int64],
         base: int | None = None,
     ) -> npt.NDArray[np.bool_] | None:
-        assert _lib is not None
+        lib = _LIBRARY.require()
         starts = np.ascontiguousarray(starts, dtype=np.int64)
         ends = np.ascontiguousarray(ends, dtype=np.int64)
         flags = np.empty(starts.size, dtype=np.uint8)
         address = ctypes.addressof(ctypes.c_char.from_buffer(buffer))
-        _lib.leviers_validate(address, starts.ctypes.data, ends.ctypes.data, starts.size, flags.ctypes.data)
+        lib.leviers_validate(address, starts.ctypes.data, ends.ctypes.data, starts.size, flags.ctypes.data)
         if (flags == 2).any():
             # Not UTF-8: the file is in another encoding, which refuses it as a whole.
             bad = int(np.argmax(flags == 2))
@@ -348,7 +339,7 @@ class _NativeScanner(_Scanner):
         return flags.astype(bool)
 
     def feed(self, chunk: bytearray) -> Iterator[RecordBatch]:
-        assert _lib is not None
+        lib = _LIBRARY.require()
         n = len(chunk)
         address = ctypes.addressof(ctypes.c_char.from_buffer(chunk))
         # Every record takes at least two bytes, so this capacity is never exceeded.
@@ -362,7 +353,7 @@ class _NativeScanner(_Scanner):
             st.depth, st.record_depth = self.depth, self.record_depth
             st.items, st.separators = self.items, self.separators
             ns.value = ne.value = 0
-            stop = _lib.leviers_scan(
+            stop = lib.leviers_scan(
                 address, n, i, ctypes.byref(st), starts.ctypes.data, ends.ctypes.data, cap,
                 ctypes.byref(ns), ctypes.byref(ne), ctypes.byref(event),
             )  # fmt: skip
