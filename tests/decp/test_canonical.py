@@ -166,6 +166,10 @@ def test_a_canonical_record_is_found_canonical(macros_con: duckdb.DuckDBPyConnec
         ("objet", "x" * 1000, True),
         ("objet", "x" * 1001, False),
         ("uid", " FR1", False),
+        # Unicode spaces: let through by the C rule, trimmed by lv_clean on both paths
+        ("uid", "\u00a0FR1", True),
+        ("uid", "\u00a0NC", True),
+        ("uid", "\u3000INX x", True),
         # labels: the official label of the record's version only
         ("nature", "marché", False),
         ("procedure", "Procédure concurrentielle avec négociation", False),
@@ -242,7 +246,25 @@ def test_a_record_that_is_not_valid_json_is_never_canonical() -> None:
 
 _TEXTS = st.one_of(
     st.text(max_size=20),
-    st.sampled_from(["", " ", "NC", "nc", "Nc", "MQ", "CDL", "INX x", " x", "x ", "é" * 16, "é" * 17, "\tx"]),
+    st.sampled_from(
+        [
+            "",
+            " ",
+            "NC",
+            "nc",
+            "Nc",
+            "MQ",
+            "CDL",
+            "INX x",
+            " x",
+            "x ",
+            "é" * 16,
+            "é" * 17,
+            "\tx",
+            "\u00a0NC",
+            "x\u3000",
+        ]
+    ),
 )
 _NUMBERS = st.one_of(
     st.integers(-(10**12), 10**12).map(str),

@@ -544,11 +544,12 @@ def record_sql(
     known canonical (canonical.py): values are only cast to their types, nothing is checked.
     """
     if canonical:
+        # uid stays cleaned below even here: lv_clean's trim() strips Unicode spaces, which the C
+        # rule lets through (it is nearly always absent, so this costs nothing).
         typed = {f.column: _CANONICAL[f.kind].format(f"c_{f.column}") for f in kind.fields}
         lists = {f.column: f.column for f in kind.list_fields}
         c_columns = ",\n    ".join(f"{f.column} AS c_{f.column}" for f in kind.fields)
         violations = "[]::STRUCT(field VARCHAR, reason VARCHAR)[]"
-        uid = "uid"
     else:
         typed = {f.column: _typed(kind.name, f, f"c_{f.column}") for f in kind.fields}
         lists = {f.column: _list_typed(kind.name, f, f.column, f"k_{f.column}") for f in kind.list_fields}
@@ -569,7 +570,6 @@ def record_sql(
             "CASE WHEN NOT json_ok THEN [{'field': NULL::VARCHAR, 'reason': 'enregistrement JSON invalide'}] "
             f"ELSE {violations_sql(checks)} END"
         )
-        uid = "lv_clean(uid)"
     n_columns = ",\n    ".join(f"{sql} AS n_{col}" for col, sql in {**typed, **lists}.items())
     social = _considerations("social", "n_considerations_sociales", SOCIAL, empty_means_none)
     env = _considerations(
@@ -590,7 +590,7 @@ WITH c AS (
 SELECT
   record_index,
   n_{kind.buyer} || '|' || n_id AS {kind.key},
-  coalesce({uid}, n_{kind.buyer} || n_id) AS uid,{kind.outputs}
+  coalesce(lv_clean(uid), n_{kind.buyer} || n_id) AS uid,{kind.outputs}
   n_considerations_sociales AS considerations_sociales,
   n_considerations_environnementales AS considerations_environnementales,
   has_social,

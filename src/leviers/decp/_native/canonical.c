@@ -109,11 +109,13 @@ static int number_ok(const rule *r, const uint8_t *s, int64_t n) {
         if (i == e) return 0;
     }
     if (i != n) return 0;
-    char text[48];
+    char text[48], *end;
     memcpy(text, s, (size_t)n);
     text[n] = 0;
-    double v = strtod(text, NULL);
-    return isfinite(v) && bounded(r, v);
+    /* strtod follows the process's locale: under a decimal-comma one it stops at the point, and
+     * the bounds would be tested on the integer part. Such a number is left to the SQL. */
+    double v = strtod(text, &end);
+    return end == text + n && isfinite(v) && bounded(r, v);
 }
 
 static int value_ok(const rule *r, const uint8_t *s, int64_t n) {
