@@ -81,3 +81,54 @@ def test_a_refused_file_mid_way_stops_the_background_step_and_leaves_nothing(
         assert _threads(con) == threads
     finally:
         con.close()
+
+
+def _marche(key: str, holders: list[str], **fields: object) -> dict[str, object]:
+    return {
+        "id": key,
+        "acheteur": {"id": "21750001630066"},
+        "nature": "Marché",
+        "objet": f"marché {key}",
+        "codeCPV": "45233140",
+        "procedure": "Procédure adaptée",
+        "dureeMois": 12,
+        "dateNotification": "2024-06-03",
+        "montant": 1000,
+        "titulaires": [{"titulaire": {"id": h, "typeIdentifiant": "SIRET"}} for h in holders],
+        **fields,
+    }
+
+
+def _write(path: Path, marches: list[dict[str, object]]) -> Path:
+    import json
+
+    path.write_text(json.dumps({"marches": {"marche": marches}}), encoding="utf-8")
+    return path
+
+
+def test_suppliers_come_from_the_valid_records_only(tmp_path: Path) -> None:
+    """The batch's first row of each (contract, supplier) is prepared over all its records; when
+    it belongs to a refused record, or the contract is already known, the merge recomputes it."""
+    s1, s2, s3, s4 = (f"5520459990086{i}" for i in range(1, 5))
+    first = _write(
+        tmp_path / "a.json",
+        [
+            _marche("K", [s1, s3], dureeMois=0),  # refused (dureeMois ≥ 1): its suppliers are not K's
+            _marche("K", [s2, s1]),
+            _marche("L", [s1, s1, s2]),  # the same supplier twice in one record: once
+        ],
+    )
+    second = _write(tmp_path / "b.json", [_marche("K", [s2, s4]), _marche("M", [s3])])
+    db = tmp_path / "w.duckdb"
+    reports = load(db, first, second)
+    assert [(r.records, r.loaded, r.quarantined, r.duplicates) for r in reports] == [(3, 2, 1, 0), (2, 2, 0, 0)]
+    rows = snapshot(db)["contract_suppliers"]
+    suppliers = sorted((key.split("|")[1], position, holder) for key, _, position, holder, *_ in rows)
+    assert suppliers == [
+        ("K", 1, s2),
+        ("K", 2, s1),
+        ("K", 3, s4),  # known contract: numbered after its two suppliers
+        ("L", 1, s1),
+        ("L", 2, s2),
+        ("M", 1, s3),
+    ]
