@@ -121,7 +121,10 @@ def test_suppliers_come_from_the_valid_records_only(tmp_path: Path) -> None:
     second = _write(tmp_path / "b.json", [_marche("K", [s2, s4]), _marche("M", [s3])])
     db = tmp_path / "w.duckdb"
     reports = load(db, first, second)
-    assert [(r.records, r.loaded, r.quarantined, r.duplicates) for r in reports] == [(3, 2, 1, 0), (2, 2, 0, 0)]
+    assert [(r.records, r.loaded, r.quarantined, r.duplicates) for r in reports] == [
+        (3, 2, 1, 0),
+        (2, 2, 0, 0),
+    ]
     rows = snapshot(db)["contract_suppliers"]
     suppliers = sorted((key.split("|")[1], position, holder) for key, _, position, holder, *_ in rows)
     assert suppliers == [
