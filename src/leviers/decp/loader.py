@@ -40,6 +40,7 @@ from leviers.ingestion.scratch import Scratch
 _names = itertools.count()
 
 BATCH = "decp_batch"
+ACTS = "decp_acts"  # a marché batch's subcontracting acts (merge.acts_rows_sql)
 
 Stage = Callable[[], tuple[str | None, dict[str, pa.Table], str | None]]
 """Work done in the background step before normalising: returns the staged SELECT of the records
@@ -194,6 +195,9 @@ class DecpLoader:
         scratch.put(holders, normalise.holder_rows_sql(BATCH, kind.nested[0]))
         scratch.put("decp_nested", normalise.nested_checks_sql(kind, modifications, holders))
         made = (BATCH, modifications, holders, "decp_nested", *_batch_keys(scratch, kind))
+        if kind is MARCHE:
+            scratch.put(ACTS, merge.acts_rows_sql(BATCH))
+            made = (*made, ACTS)
         tables = {name: scratch.tables[name] for name in made}
         scratch.release(*made, *inputs)
         return tables
@@ -238,7 +242,7 @@ class DecpLoader:
         # A key's first valid record brings the contract when the warehouse does not know the key.
         scratch.put("decp_new", f"SELECT * FROM decp_firsts ANTI JOIN decp_known USING ({kind.key})")
         merge_kind = merge.merge_marches if kind is MARCHE else merge.merge_concessions
-        batch = merge.MergeBatch(valid, modifications, holders, new="decp_new", known="decp_known")
+        batch = merge.MergeBatch(valid, modifications, holders, new="decp_new", known="decp_known", acts=ACTS)
         counts = merge_kind(scratch, batch, self.ctx.ingestion_id, self.format_id)
         self.loaded += counts.loaded
         self.duplicates += counts.duplicates

@@ -101,6 +101,30 @@ class MergeBatch:
     holders: str
     new: str
     known: str
+    acts: str = ""  # marchés: their subcontracting acts (acts_rows_sql)
+
+
+def acts_rows_sql(table: str) -> str:
+    """One row per subcontracting act of the records of `table`, typed (the columns of
+    subcontracting_acts but the key, with record_index). Batch-only work: the prepare step does
+    it, so that the merge (the longer step) only joins the new contracts' keys."""
+    # Each field cleaned once (inner SELECT), then typed: a macro copies its argument at each use,
+    # and typing the raw coalesce directly made this statement's plan cost as much as its run.
+    return f"""
+SELECT record_index, coalesce(c_id, position::VARCHAR) AS acte_id, lv_digits(c_sous_traitant) AS sous_traitant_id,
+       c_type AS sous_traitant_type_identifiant, TRY_CAST(lv_int_clean(c_duree) AS INTEGER) AS duree_mois,
+       lv_date_clean(c_notification) AS date_notification, lv_date_clean(c_publication) AS date_publication,
+       lv_num_clean(c_montant) AS montant, c_variation AS variation_prix
+FROM (
+    SELECT record_index, position, lv_clean({_acte("id")}) AS c_id,
+           lv_clean(coalesce(a.acteSousTraitance.sousTraitant.id, a.sousTraitant.id)) AS c_sous_traitant,
+           lv_clean(coalesce(a.acteSousTraitance.sousTraitant.typeIdentifiant, a.sousTraitant.typeIdentifiant))
+               AS c_type,
+           lv_clean({_acte("dureeMois")}) AS c_duree, lv_clean({_acte("dateNotification")}) AS c_notification,
+           lv_clean({_acte("datePublicationDonnees")}) AS c_publication, lv_clean({_acte("montant")}) AS c_montant,
+           lv_clean({_acte("variationPrix")}) AS c_variation
+    FROM {normalise.unnested(table, "actes", "a")}
+)"""
 
 
 def merge_marches(scratch: Scratch, batch: MergeBatch, ingestion_id: int, source_format: str) -> MergeCounts:
@@ -173,24 +197,12 @@ def merge_marches(scratch: Scratch, batch: MergeBatch, ingestion_id: int, source
                    FROM (SELECT * FROM contract_suppliers WHERE modification_id = 0) SEMI JOIN {m_known} USING (contract_key)
                    GROUP BY contract_key) k USING (contract_key)"""
     )
-    # Each field cleaned once (inner SELECT), then typed: a macro copies its argument at each use,
-    # and typing the raw coalesce directly made this statement's plan cost as much as its run.
+    # Subcontracting acts of the new contracts, from the rows prepared with the batch.
     x(
         f"""INSERT INTO subcontracting_acts
-        SELECT contract_key, coalesce(c_id, position::VARCHAR), lv_digits(c_sous_traitant), c_type,
-               TRY_CAST(lv_int_clean(c_duree) AS INTEGER), lv_date_clean(c_notification), lv_date_clean(c_publication),
-               lv_num_clean(c_montant), c_variation
-        FROM (
-            SELECT n.contract_key, position, lv_clean({_acte("id")}) AS c_id,
-                   lv_clean(coalesce(a.acteSousTraitance.sousTraitant.id, a.sousTraitant.id)) AS c_sous_traitant,
-                   lv_clean(coalesce(a.acteSousTraitance.sousTraitant.typeIdentifiant, a.sousTraitant.typeIdentifiant))
-                       AS c_type,
-                   lv_clean({_acte("dureeMois")}) AS c_duree, lv_clean({_acte("dateNotification")}) AS c_notification,
-                   lv_clean({_acte("datePublicationDonnees")}) AS c_publication, lv_clean({_acte("montant")}) AS c_montant,
-                   lv_clean({_acte("variationPrix")}) AS c_variation
-            FROM {normalise.unnested(f"(SELECT * FROM {clean} SEMI JOIN {m_new} USING (record_index))", "actes", "a")}
-                 JOIN (SELECT record_index, contract_key FROM {m_new}) n USING (record_index)
-        )"""
+        SELECT n.contract_key, a.* EXCLUDE (record_index)
+        FROM {batch.acts} a JOIN (SELECT record_index, contract_key FROM {m_new}) n USING (record_index)
+        SEMI JOIN {keys} k USING (record_index)"""
     )
     x(
         f"""INSERT INTO contract_modifications
