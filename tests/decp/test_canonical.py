@@ -347,10 +347,19 @@ def test_canonical_records_normalise_as_the_full_sql(
 # -- the whole ingest ---------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize(
+    ("with_canonical", "canonical_count", "counts"),
+    [(True, 12 + 2, (21, 18, 3)), (False, 0, (7, 4, 3))],
+)
 def test_a_file_loads_the_same_with_and_without_the_canonical_path(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    with_canonical: bool,
+    canonical_count: int,
+    counts: tuple[int, int, int],
 ) -> None:
-    """Canonical records, records with one odd value each and invalid ones, in one file."""
+    """Canonical records, records with one odd value each and invalid ones, in one file; and a
+    file where no record is canonical."""
     base = {
         "id": "A",
         "acheteur": {"id": "21750001630066"},
@@ -376,8 +385,14 @@ def test_a_file_loads_the_same_with_and_without_the_canonical_path(
         {"procedure": "procédure adaptée"},
         {"id": "X" * 17},  # too long: refused
     ]
-    marches = [{**base, "id": f"C{i}"} for i in range(12)]
-    marches += [{**base, "id": f"O{i}", **change} for i, change in enumerate(odd)]
+    canonical_odd = ({"codeCPV": "45233140-2"}, {"considerationsSociales": {"considerationSociale": ["NC"]}})
+    if with_canonical:
+        marches = [{**base, "id": f"C{i}"} for i in range(12)]
+        marches += [{**base, "id": f"O{i}", **change} for i, change in enumerate(odd)]
+    else:
+        marches = [
+            {**base, "id": f"O{i}", **change} for i, change in enumerate(odd) if change not in canonical_odd
+        ]
     path = tmp_path / "mixte.json"
     path.write_text(json.dumps({"marches": {"marche": marches}}, ensure_ascii=False), encoding="utf-8")
 
@@ -391,17 +406,14 @@ def test_a_file_loads_the_same_with_and_without_the_canonical_path(
 
     monkeypatch.setattr(canonical, "canonical_mask", spy)
     (fast,) = load(tmp_path / "fast.duckdb", path)
-    assert masks == [12 + 2]  # the canonical records, the CPV with its check digit, the list of « NC »
+    # the canonical records, the CPV with its check digit, the list of « NC »
+    assert masks == [canonical_count]
     monkeypatch.setenv(canonical.ENV_SWITCH, "0")
     (full,) = load(tmp_path / "full.duckdb", path)
     assert (
         (fast.records, fast.loaded, fast.quarantined)
         == (full.records, full.loaded, full.quarantined)
-        == (
-            21,
-            18,
-            3,
-        )
+        == counts
     )
     fast_rows, full_rows = snapshot(tmp_path / "fast.duckdb"), snapshot(tmp_path / "full.duckdb")
     for table in WAREHOUSE_TABLES:

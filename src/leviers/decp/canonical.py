@@ -60,8 +60,8 @@ def _scalar_rule(kind: Kind, f: Field, schema_version: str, strict_versions: boo
     return Rule(
         check=f.kind,
         required=normalise.is_required(f),
-        min_length=constraints.min_length if texts and constraints else None,
-        max_length=constraints.max_length if texts and constraints else None,
+        min_length=constraints.min_length if texts and constraints is not None else None,
+        max_length=constraints.max_length if texts and constraints is not None else None,
         minimum=minimum,
         maximum=maximum,
         values=tuple(normalise.accepted_labels(kind.name, f, schema_version, strict_versions))

@@ -242,7 +242,14 @@ class DecpLoader:
         # A key's first valid record brings the contract when the warehouse does not know the key.
         scratch.put("decp_new", f"SELECT * FROM decp_firsts ANTI JOIN decp_known USING ({kind.key})")
         merge_kind = merge.merge_marches if kind is MARCHE else merge.merge_concessions
-        batch = merge.MergeBatch(valid, modifications, holders, new="decp_new", known="decp_known", acts=ACTS)
+        batch = merge.MergeBatch(
+            valid,
+            modifications,
+            holders,
+            new="decp_new",
+            known="decp_known",
+            acts=ACTS if kind is MARCHE else None,
+        )
         counts = merge_kind(scratch, batch, self.ctx.ingestion_id, self.format_id)
         self.loaded += counts.loaded
         self.duplicates += counts.duplicates
@@ -345,7 +352,8 @@ def _extracted(
         tables = {f"{name}_extracted": extraction.table.append_column("canonical", pa.array(mask))}
         parts = []
         if not mask.all():
-            tables[f"{name}_other"] = _take(extraction.table, np.flatnonzero(~mask))
+            other = _take(extraction.table, np.flatnonzero(~mask)) if mask.any() else extraction.table
+            tables[f"{name}_other"] = other
             parts.append(f"SELECT * FROM {name}_other")
         others = ~extraction.handled
         if others.any():

@@ -101,7 +101,7 @@ class MergeBatch:
     holders: str
     new: str
     known: str
-    acts: str = ""  # marchés: their subcontracting acts (acts_rows_sql)
+    acts: str | None = None  # marchés: their subcontracting acts, prepared (acts_rows_sql)
 
 
 def acts_rows_sql(table: str) -> str:
@@ -137,6 +137,8 @@ def merge_marches(scratch: Scratch, batch: MergeBatch, ingestion_id: int, source
     clean, modifications, holders, m_new, m_known = (
         batch.clean, batch.modifications, batch.holders, batch.new, batch.known,
     )  # fmt: skip
+    if batch.acts is None:
+        raise ValueError("merge_marches : les actes de sous-traitance du lot (acts_rows_sql) manquent")
     keys = f"(SELECT record_index, contract_key FROM {clean})"
     # Modifications: the first record carrying each (contract, modification id) brings it.
     scratch.put(
