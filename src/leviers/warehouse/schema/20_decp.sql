@@ -4,16 +4,16 @@
 -- Unknown stays NULL (never 0 or false): see docs/warehouse.md.
 
 CREATE TABLE IF NOT EXISTS contracts (
-    contract_key            VARCHAR NOT NULL,   -- acheteur_id || '|' || id
-    uid                     VARCHAR,            -- national uid as published, else acheteur_id || id
+    contract_key            VARCHAR NOT NULL USING COMPRESSION zstd,   -- acheteur_id || '|' || id
+    uid                     VARCHAR USING COMPRESSION zstd,            -- national uid as published, else acheteur_id || id
     acheteur_id             VARCHAR NOT NULL,   -- buyer SIRET, 14 characters
     acheteur_siren          VARCHAR NOT NULL,   -- first 9 characters of acheteur_id
     acheteur_nom            VARCHAR,            -- as published (format 2019 and tabular files only)
-    id                      VARCHAR NOT NULL,   -- buyer's internal contract id
+    id                      VARCHAR NOT NULL USING COMPRESSION zstd,   -- buyer's internal contract id
     schema_version          VARCHAR NOT NULL,   -- '1.5' (format 2019) or '2.0' (format 2024)
     source_format           VARCHAR NOT NULL,   -- format of the first file that brought the contract
     nature                  VARCHAR,
-    objet                   VARCHAR,
+    objet                   VARCHAR USING COMPRESSION zstd,
     procedure               VARCHAR,            -- normalised to the current enum
     procedure_publiee       VARCHAR,            -- label as published when it was an older one
     cpv                     VARCHAR,            -- 8 digits, check digit removed
@@ -60,7 +60,7 @@ CREATE TABLE IF NOT EXISTS contracts (
 -- One row per contract × supplier. modification_id 0 = supplier of the initial contract,
 -- n > 0 = supplier set by modification n.
 CREATE TABLE IF NOT EXISTS contract_suppliers (
-    contract_key      VARCHAR NOT NULL,
+    contract_key      VARCHAR NOT NULL USING COMPRESSION zstd,
     modification_id   INTEGER NOT NULL,
     position          SMALLINT NOT NULL,    -- order in the published list, from 1
     titulaire_id      VARCHAR NOT NULL,
@@ -95,7 +95,7 @@ CREATE TABLE IF NOT EXISTS subcontracting_acts (
 
 -- Every file a contract was met in (the same contract in two files is stored once).
 CREATE TABLE IF NOT EXISTS contract_sources (
-    contract_key  VARCHAR NOT NULL,
+    contract_key  VARCHAR NOT NULL USING COMPRESSION zstd,
     ingestion_id  BIGINT NOT NULL,
     record_index  BIGINT NOT NULL
 );
