@@ -28,6 +28,7 @@ import pyarrow as pa
 
 from leviers.decp import native, normalise
 from leviers.decp.normalise import Field, Kind
+from leviers.ingestion.arrays import bool_values
 
 # Set to 0 to normalise every record with the full SQL (comparisons, benchmarks).
 ENV_SWITCH = "LEVIERS_DECP_CANONICAL"
@@ -187,7 +188,7 @@ def canonical_mask(
     lib = _LIBRARY.get()
     if lib is None or table.num_rows == 0:
         return ok.astype(bool)
-    ok[:] = np.asarray(table.column("json_ok").fill_null(False), dtype=bool)
+    ok[:] = bool_values(table.column("json_ok"))  # not fill_null: it imports pandas (ingestion.arrays)
     for column, rule in rules(kind, schema_version, strict_versions).items():
         c_rule = _CRule(rule)
         start = 0

@@ -29,6 +29,7 @@ import numpy.typing as npt
 import pyarrow as pa
 
 from leviers.decp import native, records
+from leviers.ingestion.arrays import bool_array, int64_array
 
 # Set to 0 to stage every record with the SQL select (comparisons, benchmarks).
 ENV_SWITCH = "LEVIERS_DECP_EXTRACT"
@@ -184,7 +185,7 @@ def extract_marches(
 
 def _raw(texts: pa.Array | pa.ChunkedArray, mask: npt.NDArray[np.bool_]) -> pa.ChunkedArray:
     """The handled records' texts, as VARCHAR like the SQL select's `raw`."""
-    kept = texts if mask.all() else texts.filter(pa.array(mask))
+    kept = texts if mask.all() else texts.filter(bool_array(mask))
     chunks = kept.chunks if isinstance(kept, pa.ChunkedArray) else [kept]
     return pa.chunked_array([chunk.cast(_S) for chunk in chunks], type=_S)
 
@@ -265,9 +266,9 @@ def _table(context: _Context, indexes: npt.NDArray[np.int64], raw: pa.ChunkedArr
         },
     )
     columns: dict[str, pa.Array | pa.ChunkedArray] = {
-        "record_index": pa.array(indexes, pa.int64()),
+        "record_index": int64_array(indexes),
         "schema_version": _constant(version, n),
-        "json_ok": pa.array(np.ones(n, dtype=bool)),
+        "json_ok": bool_array(np.ones(n, dtype=bool)),
         "raw": raw,
         **{name: string(name) for name in records.MARCHE_SCALARS},
         **{name: list_of(name, string(f"e_{name}"), _S) for name in records.MARCHE_LISTS},
@@ -278,7 +279,7 @@ def _table(context: _Context, indexes: npt.NDArray[np.int64], raw: pa.ChunkedArr
             MODIFICATION_UNION,
         ),
         "actes": list_of("actes", struct(ACTE_UNION, rows["actes"], {"acteSousTraitance": acte}), ACTE_UNION),
-        "modification_only": pa.array(np.zeros(n, dtype=bool)),
+        "modification_only": bool_array(np.zeros(n, dtype=bool)),
     }
     table = pa.Table.from_pydict(columns, schema=SCHEMA)
     # Batches of 16 384 rows (zero-copy slices), like the scratch tables: DuckDB scans an Arrow

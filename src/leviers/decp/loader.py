@@ -32,6 +32,7 @@ import pyarrow.compute as pc
 
 from leviers.decp import canonical, conflicts, extract, merge, normalise, records
 from leviers.decp.normalise import MARCHE, Kind
+from leviers.ingestion.arrays import bool_array, int64_array
 from leviers.ingestion.log import quarantine_from
 from leviers.ingestion.macros import MACROS
 from leviers.ingestion.registry import LoadContext, LoadCounts
@@ -264,7 +265,7 @@ class DecpLoader:
         if valid is None or valid.all():
             return indexes, texts
         self.ctx.begin()
-        bad = pa.table({"record_index": pa.array(indexes[~valid]), "j": texts.filter(pa.array(~valid))})
+        bad = pa.table({"record_index": int64_array(indexes[~valid]), "j": texts.filter(bool_array(~valid))})
         name = f"decp_invalid_{next(_names)}"
         self.scratch.put_arrow(name, bad)
         try:
@@ -276,7 +277,7 @@ class DecpLoader:
             self.scratch.release(name)
         self.records += int((~valid).sum())
         self.quarantined += int((~valid).sum())
-        return indexes[valid], texts.filter(pa.array(valid))
+        return indexes[valid], texts.filter(bool_array(valid))
 
     def add_json(
         self,
@@ -296,7 +297,7 @@ class DecpLoader:
         not parse are refused one by one. `raw`, when given, is what the quarantine keeps of each
         record (e.g. the XML it came from).
         """
-        columns: dict[str, pa.Array] = {"record_index": pa.array(indexes, pa.int64()), "j": texts}
+        columns: dict[str, pa.Array] = {"record_index": int64_array(indexes), "j": texts}
         if raw is not None:
             columns["x"] = raw
         name = f"decp_arrow_{next(_names)}"
@@ -349,7 +350,7 @@ def _extracted(
         # DuckDB skips the others as it scans, where pyarrow's filter would copy every column
         # (about as long as the normalisation it saves). The few others are copied apart, so that
         # the full normalisation does not scan the whole table again.
-        tables = {f"{name}_extracted": extraction.table.append_column("canonical", pa.array(mask))}
+        tables = {f"{name}_extracted": extraction.table.append_column("canonical", bool_array(mask))}
         parts = []
         if not mask.all():
             other = _take(extraction.table, np.flatnonzero(~mask)) if mask.any() else extraction.table
@@ -358,7 +359,7 @@ def _extracted(
         others = ~extraction.handled
         if others.any():
             tables[f"{name}_rest"] = pa.table(
-                {"record_index": pa.array(indexes[others], pa.int64()), "j": texts.filter(pa.array(others))}
+                {"record_index": int64_array(indexes[others]), "j": texts.filter(bool_array(others))}
             )
             parts.append(f"({records.marche_json_select(f'{name}_rest', version)})")
         fast = f"(SELECT * EXCLUDE (canonical) FROM {name}_extracted WHERE canonical)" if mask.any() else None
@@ -374,7 +375,7 @@ def _take(table: pa.Table, rows: npt.NDArray[np.int64]) -> pa.Table:
     for batch in table.to_batches():
         local = rows[(rows >= start) & (rows < start + batch.num_rows)] - start
         if len(local):
-            batches.append(batch.take(pa.array(local)))
+            batches.append(batch.take(int64_array(local)))
         start += batch.num_rows
     return pa.Table.from_batches(batches, schema=table.schema)
 

@@ -28,6 +28,7 @@ from leviers.decp import records
 from leviers.decp.loader import DecpLoader
 from leviers.decp.normalise import MARCHE
 from leviers.errors import InputRefused
+from leviers.ingestion.arrays import int64_array
 from leviers.ingestion.files import Sample
 from leviers.ingestion.registry import LoadContext, LoadCounts, register
 
@@ -304,7 +305,7 @@ class _TabularFormat:
             for batch in batches:
                 names = set(batch.schema.names)
                 table = pa.Table.from_batches([batch]).append_column(
-                    "record_index", pa.array(np.arange(index, index + batch.num_rows, dtype=np.int64))
+                    "record_index", int64_array(np.arange(index, index + batch.num_rows, dtype=np.int64))
                 )
                 index += batch.num_rows
                 view = f"decp_rows_{ctx.ingestion_id}"
@@ -339,7 +340,7 @@ class _TabularFormat:
         names: set[str] = set(first.schema.names)
         for batch in itertools.chain([first], rest):
             arrow = pa.Table.from_batches([batch]).append_column(
-                "record_index", pa.array(np.arange(index, index + batch.num_rows, dtype=np.int64))
+                "record_index", int64_array(np.arange(index, index + batch.num_rows, dtype=np.int64))
             )
             index += batch.num_rows
             loader.scratch.put_arrow("decp_rows_arrow", arrow)
