@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import hashlib
 import json
 import multiprocessing
 import os
@@ -204,3 +205,33 @@ def test_a_large_file_loaded_twice_changes_nothing(
     assert second.status == "deja_charge"
     assert (second.records, second.loaded) == (first.records, 0)
     assert second.sha256 == first.sha256
+    # The JSON formats hash the file as their scanner reads it: the same digest as hashlib's.
+    assert first.sha256 == hashlib.sha256((shared_data / PES).read_bytes()).hexdigest()
+
+
+def test_a_large_file_of_a_format_that_does_not_hash_is_hashed_apart(
+    shared_data: Path, db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from leviers.ingestion import files
+
+    monkeypatch.setattr(files, "HASH_IN_BACKGROUND_ABOVE", 0)
+    path = shared_data / "decp" / "consolide-tabulaire" / "decp_2024S2_travaux_cpv4521.csv"
+    (first,) = load(db_path, path)
+    (second,) = load(db_path, path)
+    assert first.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert second.status == "deja_charge"
+
+
+def test_hashing_reader_knows_the_digest_only_at_the_end(tmp_path: Path) -> None:
+    from leviers.ingestion.files import HashingReader
+
+    path = tmp_path / "f.bin"
+    path.write_bytes(b"x" * 10_000)
+    with path.open("rb") as handle:
+        reader = HashingReader(handle)
+        buffer = bytearray(4096)
+        assert reader.readinto(buffer) == 4096
+        assert reader.sha256 is None
+        while reader.readinto(buffer):
+            pass
+    assert reader.sha256 == hashlib.sha256(b"x" * 10_000).hexdigest()

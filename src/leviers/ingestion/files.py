@@ -98,6 +98,29 @@ class BackgroundHash:
         return self._value
 
 
+class HashingReader:
+    """A binary file read front to back that hashes what it reads, for a format that reads the
+    whole file anyway: the file is then read once instead of twice (a national DECP JSON is 2 GB).
+    `sha256` is known only once the end of the file was reached."""
+
+    def __init__(self, handle: IO[bytes]) -> None:
+        self._handle = handle
+        self._digest = hashlib.sha256()
+        self._at_end = False
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:
+        size = self._handle.readinto(buffer)  # type: ignore[attr-defined]
+        if size:
+            self._digest.update(memoryview(buffer)[:size])  # hashlib releases the GIL on large blocks
+        else:
+            self._at_end = True
+        return int(size or 0)
+
+    @property
+    def sha256(self) -> str | None:
+        return self._digest.hexdigest() if self._at_end else None
+
+
 def sha256_of(path: Path, chunk: int = 8 * 1024 * 1024) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as handle:

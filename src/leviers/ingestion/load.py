@@ -117,10 +117,14 @@ def _ingest_one(
     reapply = bool(getattr(fmt, "reapply", False))
     # Same bytes already loaded → nothing to do. A large file is hashed while it loads (the hash
     # costs seconds per gigabyte) and the check made before commit instead, rolling back if so.
+    # A format that reads the whole file hashes it on the way instead (ctx.open_hashed): the
+    # file is then read once.
+    hash_later = s.size > files.HASH_IN_BACKGROUND_ABOVE and not reapply
     hashing: files.BackgroundHash | None = None
     sha256 = ""
-    if s.size > files.HASH_IN_BACKGROUND_ABOVE and not reapply:
-        hashing = files.BackgroundHash(path)
+    if hash_later:
+        if not getattr(fmt, "hashes_while_reading", False):
+            hashing = files.BackgroundHash(path)
     else:
         sha256 = files.sha256_of(path)
         previous = log.previous_load(con, sha256)
@@ -151,8 +155,8 @@ def _ingest_one(
     try:
         counts = fmt.load(ctx)
         ctx.begin()  # a deferred format that wrote nothing still logs inside a transaction
-        if hashing is not None:
-            sha256 = hashing.result()
+        if hash_later:
+            sha256 = hashing.result() if hashing is not None else ctx.sha256 or files.sha256_of(path)
             previous = log.previous_load(con, sha256)
             if previous is not None:
                 _rollback(ctx)

@@ -11,13 +11,15 @@ again when given again, and must then count what it already holds as duplicates.
 from __future__ import annotations
 
 import importlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
 import duckdb
 
-from leviers.ingestion.files import Sample
+from leviers.ingestion.files import HashingReader, Sample
 from leviers.progress import NoProgress, Progress
 
 # Modules whose import registers formats; a dataset adds its module here.
@@ -53,11 +55,22 @@ class LoadContext:
     attribuant: str | None = None
     # Keep every row of a SIRENE stock, not only the SIRENs present (`leviers ingest --tout`).
     tout: bool = False
+    # The file's sha256 when the format computed it while reading (see open_hashed).
+    sha256: str | None = None
 
     @property
     def file_name(self) -> str:
         """The name of the file as the user gave it (an archive member's own name, not the temporary copy's)."""
         return Path(self.display_path.rsplit("!", 1)[-1]).name
+
+    @contextmanager
+    def open_hashed(self) -> Iterator[HashingReader]:
+        """The file, opened to be read once from start to end by a format that sets
+        `hashes_while_reading = True`: its sha256 is then computed on the way (`self.sha256`)."""
+        with self.path.open("rb") as handle:
+            reader = HashingReader(handle)
+            yield reader
+            self.sha256 = reader.sha256
 
     def begin(self) -> None:
         """Open the file's transaction (idempotent): every write to warehouse tables comes after."""
@@ -70,7 +83,8 @@ class Format(Protocol):
     """A file format. `load` runs inside the file's transaction, opened before it is called —
     unless the format sets `deferred_transaction = True`: it then prepares in temporary tables
     (a failed statement there can be retried, which an aborted transaction could not) and calls
-    `ctx.begin()` before its first write to a warehouse table."""
+    `ctx.begin()` before its first write to a warehouse table. A format that reads the whole file
+    through `ctx.open_hashed()` sets `hashes_while_reading = True`: the file is not hashed apart."""
 
     id: str  # e.g. decp-json-2024
     dataset: str  # e.g. decp

@@ -68,6 +68,7 @@ def _is_v2_record(record: dict[str, object]) -> bool:
 class _JsonFormat:
     dataset = "decp"
     deferred_transaction = True  # staging in temporary tables; DecpLoader.finish opens it
+    hashes_while_reading = True  # the scanner reads the whole file: see ctx.open_hashed
 
     def __init__(self, format_id: str, label: str) -> None:
         self.id = format_id
@@ -115,7 +116,7 @@ class _JsonFormat:
     def _read(self, ctx: LoadContext, loader: DecpLoader, version: str) -> LoadCounts:
         is_concession = f"json_extract_string(j, '$._type') = '{_CONCESSION_TYPE}'"
         try:
-            with ctx.path.open("rb") as handle:
+            with ctx.open_hashed() as handle:
                 batches = iter_json_records(
                     handle, _SKELETON.get, total_bytes=ctx.sample.size, progress=ctx.progress
                 )
