@@ -8,8 +8,9 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import pytest
 
-from leviers.ingestion.arrays import bool_array, bool_values, int64_array
+from leviers.ingestion.arrays import bool_array, bool_values, int64_array, large_string_array
 
 
 def test_int64_array_shares_values() -> None:
@@ -23,6 +24,21 @@ def test_int64_array_shares_values() -> None:
 def test_int64_array_of_a_strided_or_other_typed_array() -> None:
     assert int64_array(np.arange(10, dtype=np.int32)[::3]).to_pylist() == [0, 3, 6, 9]
     assert int64_array(np.zeros(0, dtype=np.int64)).to_pylist() == []
+
+
+def test_int64_array_refuses_what_it_would_have_to_cast() -> None:
+    for values in (np.array([1.7, -2.5]), np.arange(6).reshape(2, 3), np.array([2**63], dtype=np.uint64)):
+        with pytest.raises(TypeError):
+            int64_array(values)
+
+
+def test_large_string_array_of_python_strings() -> None:
+    texts = ["é", "", '{"a": "ü€😀"}', "plain"]
+    array = large_string_array(texts)
+    assert array.type == pa.large_string()
+    assert array.to_pylist() == texts
+    array.validate(full=True)
+    assert large_string_array([]).to_pylist() == []
 
 
 def test_bool_array_packs_bits() -> None:
@@ -42,19 +58,25 @@ def test_bool_values_nulls_are_false_and_offsets_are_kept() -> None:
     assert bool_values(pa.chunked_array([], pa.bool_())).tolist() == []
 
 
-def test_a_json_load_does_not_import_pandas(shared_data: Path, tmp_path: Path) -> None:
-    """pyarrow imports pandas (half a second) at its first pa.array of a NumPy array or
-    fill_null with a scalar; a DECP JSON load must not pay that."""
-    sample = (
-        shared_data / "decp" / "schemas" / "exemples-officiels-fictifs" / "marches_avec_modifications_v2.json"
-    )
+@pytest.mark.parametrize(
+    "sample",
+    [
+        "decp/schemas/exemples-officiels-fictifs/marches_avec_modifications_v2.json",
+        "decp/schemas/exemples-officiels-fictifs/Marche_v2.xml",
+        "decp/consolide-tabulaire/decp_2024S2_travaux_cpv4521.csv",
+    ],
+)
+def test_a_decp_load_does_not_import_pandas(shared_data: Path, tmp_path: Path, sample: str) -> None:
+    """pyarrow imports pandas (half a second) at its first pa.array of a NumPy array or a list,
+    or fill_null with a scalar; a DECP load must not pay that."""
+    path = shared_data / sample
     script = (
         "import sys\n"
         "from pathlib import Path\n"
         "from leviers.ingestion import ingest_file\n"
         "from leviers.warehouse import open_warehouse\n"
         f"con = open_warehouse(Path({str(tmp_path / 'w.duckdb')!r}))\n"
-        f"[report] = ingest_file(con, Path({str(sample)!r}))\n"
+        f"[report] = ingest_file(con, Path({str(path)!r}))\n"
         "assert report.loaded > 0, report\n"
         "print('pandas' in sys.modules)\n"
     )

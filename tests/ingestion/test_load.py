@@ -198,6 +198,12 @@ def test_a_large_file_loaded_twice_changes_nothing(
     from leviers.ingestion import files
 
     monkeypatch.setattr(files, "HASH_IN_BACKGROUND_ABOVE", 0)
+
+    def read_again(*args: object) -> None:
+        raise AssertionError("a JSON file must be hashed as it is read, not read again")
+
+    monkeypatch.setattr(files, "sha256_of", read_again)
+    monkeypatch.setattr(files, "BackgroundHash", read_again)
     (first,) = load(db_path, shared_data / PES)
     before = snapshot(db_path)
     (second,) = load(db_path, shared_data / PES)
@@ -220,6 +226,20 @@ def test_a_large_file_of_a_format_that_does_not_hash_is_hashed_apart(
     (second,) = load(db_path, path)
     assert first.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
     assert second.status == "deja_charge"
+
+
+def test_a_small_json_file_is_hashed_once(
+    shared_data: Path, db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Below the threshold the file is hashed before it is read: the reader must not hash it again.
+    from leviers.ingestion import registry
+
+    def hash_again(*args: object) -> None:
+        raise AssertionError("the file's sha256 is known already")
+
+    monkeypatch.setattr(registry, "HashingReader", hash_again)
+    (report,) = load(db_path, shared_data / PES)
+    assert report.sha256 == hashlib.sha256((shared_data / PES).read_bytes()).hexdigest()
 
 
 def test_hashing_reader_knows_the_digest_only_at_the_end(tmp_path: Path) -> None:

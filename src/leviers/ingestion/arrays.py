@@ -15,9 +15,26 @@ import pyarrow.compute as pc
 
 
 def int64_array(values: npt.ArrayLike) -> pa.Array:
-    """An Arrow int64 array of `values` (no nulls); shares the memory of a contiguous int64 array."""
-    data = np.ascontiguousarray(values, dtype=np.int64)
+    """An Arrow int64 array of a 1-D array of integers (no nulls); shares the memory of a contiguous
+    int64 array. Other types are refused rather than cast (a float would be truncated)."""
+    data = np.asarray(values)
+    if data.ndim != 1 or data.dtype.kind not in "iu":
+        raise TypeError(
+            f"int64_array attend des entiers sur une dimension, pas {data.dtype} (ndim {data.ndim})"
+        )
+    data = np.ascontiguousarray(data.astype(np.int64, casting="safe", copy=False))
     return pa.Array.from_buffers(pa.int64(), len(data), [None, pa.py_buffer(data)])
+
+
+def large_string_array(texts: list[str]) -> pa.Array:
+    """An Arrow large_string array of Python strings (no nulls): pa.array of a list asks the
+    pandas shim too."""
+    encoded = [text.encode("utf-8") for text in texts]
+    offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
+    np.cumsum([len(e) for e in encoded], out=offsets[1:])
+    return pa.Array.from_buffers(
+        pa.large_string(), len(encoded), [None, pa.py_buffer(offsets), pa.py_buffer(b"".join(encoded))]
+    )
 
 
 def bool_array(values: npt.ArrayLike) -> pa.Array:

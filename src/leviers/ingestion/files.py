@@ -14,6 +14,7 @@ from __future__ import annotations
 import codecs
 import gzip
 import hashlib
+import io
 import zipfile
 import zlib
 from collections.abc import Iterator
@@ -103,18 +104,20 @@ class HashingReader:
     whole file anyway: the file is then read once instead of twice (a national DECP JSON is 2 GB).
     `sha256` is known only once the end of the file was reached."""
 
-    def __init__(self, handle: IO[bytes]) -> None:
+    def __init__(self, handle: io.BufferedIOBase) -> None:
         self._handle = handle
         self._digest = hashlib.sha256()
         self._at_end = False
 
     def readinto(self, buffer: bytearray | memoryview) -> int:
-        size = self._handle.readinto(buffer)  # type: ignore[attr-defined]
+        size = self._handle.readinto(buffer)
+        if size is None:  # a non-blocking stream; the files read here are regular files
+            raise OSError("lecture non bloquante : le fichier doit être lu en entier")
         if size:
             self._digest.update(memoryview(buffer)[:size])  # hashlib releases the GIL on large blocks
-        else:
+        elif len(buffer):  # 0 bytes into a non-empty buffer: the end of the file
             self._at_end = True
-        return int(size or 0)
+        return size
 
     @property
     def sha256(self) -> str | None:

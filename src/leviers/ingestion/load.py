@@ -149,6 +149,7 @@ def _ingest_one(
         progress=progress,
         attribuant=attribuant,
         tout=tout,
+        sha256=sha256 or None,
     )
     if not getattr(fmt, "deferred_transaction", False):
         ctx.begin()

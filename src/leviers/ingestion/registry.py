@@ -14,6 +14,7 @@ import importlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from io import BufferedReader
 from pathlib import Path
 from typing import Protocol
 
@@ -55,7 +56,8 @@ class LoadContext:
     attribuant: str | None = None
     # Keep every row of a SIRENE stock, not only the SIRENs present (`leviers ingest --tout`).
     tout: bool = False
-    # The file's sha256 when the format computed it while reading (see open_hashed).
+    # The file's sha256: known before the load for a small file, else computed while reading by
+    # formats that read it through open_hashed.
     sha256: str | None = None
 
     @property
@@ -64,10 +66,14 @@ class LoadContext:
         return Path(self.display_path.rsplit("!", 1)[-1]).name
 
     @contextmanager
-    def open_hashed(self) -> Iterator[HashingReader]:
+    def open_hashed(self) -> Iterator[HashingReader | BufferedReader]:
         """The file, opened to be read once from start to end by a format that sets
-        `hashes_while_reading = True`: its sha256 is then computed on the way (`self.sha256`)."""
+        `hashes_while_reading = True`: its sha256 is then computed on the way (`self.sha256`),
+        unless it is known already (a small file is hashed before it is read)."""
         with self.path.open("rb") as handle:
+            if self.sha256 is not None:
+                yield handle
+                return
             reader = HashingReader(handle)
             yield reader
             self.sha256 = reader.sha256

@@ -14,12 +14,12 @@ from typing import Any
 
 import numpy as np
 import orjson
-import pyarrow as pa
 from lxml import etree
 
 from leviers.decp.loader import DecpLoader
 from leviers.decp.normalise import CONCESSION, MARCHE
 from leviers.errors import InputRefused
+from leviers.ingestion.arrays import large_string_array
 from leviers.ingestion.files import Sample
 from leviers.ingestion.registry import LoadContext, LoadCounts, register
 
@@ -133,10 +133,10 @@ class _XmlFormat:
                 loader.add_json(
                     CONCESSION if kind == "concession" else MARCHE,
                     np.array([r[0] for r in chunk], dtype=np.int64),
-                    pa.array([r[1] for r in chunk], pa.large_string()),
+                    large_string_array([r[1] for r in chunk]),
                     self.version,
                     strict=True,  # written by orjson from the parsed XML: valid JSON
-                    raw=pa.array([r[2] for r in chunk], pa.large_string()),
+                    raw=large_string_array([r[2] for r in chunk]),
                 )
                 start = end
             rows.clear()
