@@ -12,10 +12,12 @@ from leviers.warehouse import open_warehouse
 
 SUBVENTIONS = "subventions"
 DATA = Path(__file__).resolve().parent / "data"
+# Workbooks saved by LibreOffice from real rows (tests/fixtures/subventions/PROVENANCE.md).
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "subventions"
 
 
-def load(con: duckdb.DuckDBPyConnection, path: Path) -> FileReport:
-    reports = ingest_file(con, path)
+def load(con: duckdb.DuckDBPyConnection, path: Path, attribuant: str | None = None) -> FileReport:
+    reports = ingest_file(con, path, attribuant=attribuant)
     assert len(reports) == 1
     report = reports[0]
     assert report.reconciles(), report

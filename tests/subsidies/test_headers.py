@@ -7,9 +7,13 @@ from pathlib import Path
 
 import pytest
 
+from leviers.paths import PACKAGE_DATA
 from leviers.subsidies.headers import (
+    AMBIGUOUS,
+    FIELDS,
     find_header,
     find_list_header,
+    find_table_header,
     is_subsidy_header,
     key,
     map_header,
@@ -30,7 +34,10 @@ CORRECTED = {
     ("N° SIRET", "idBeneficiaire"): "siret",
     ("numero_siret", "idBeneficiaire"): "siret",
     ("total_des_mandats_emis", "montant"): "montantMandate",
+    # In the idRAE place of the SCDL columns in DILCRAH 2019 (Data.Subvention reads it as idRAE).
+    ("numero de referencement au repertoire des entreprises", "idBeneficiaire"): "idRAE",
 }
+BESIDE_A_BENEFICIARY = "Nom du bénéficiaire"
 
 
 def test_every_eclaireur_variant_is_known(shared_data: Path) -> None:
@@ -44,6 +51,10 @@ def test_every_eclaireur_variant_is_known(shared_data: Path) -> None:
         found = table[key(name)]
         if target == "categoryUsage":
             assert found.field == "", name  # not an SCDL field: kept as an extra column
+        elif found.field in AMBIGUOUS:
+            # "attributaire": Éclaireur's reading (the grantor) is the one beside a beneficiary column.
+            header, _ = map_header([name, BESIDE_A_BENEFICIARY])
+            assert header.fields[target] == 0, name
         else:
             assert found.field == CORRECTED.get((name, target), target), name
 
@@ -175,3 +186,109 @@ def test_beneficiary_lists_without_grantor() -> None:
 )
 def test_not_a_beneficiary_list(cells: list[str]) -> None:
     assert find_list_header([cells]) is None
+
+
+def test_every_shipped_variant_maps_to_its_field() -> None:
+    # Each variant of header_variants.csv, as a header cell, lands in its field: on its own, beside
+    # a name column (a bare SIRET) or in both contexts ("attributaire").
+    path = PACKAGE_DATA / "subventions" / "header_variants.csv"
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle, delimiter=";"))
+    assert len(rows) >= 240
+    mapped = {key(row["variant"]) for row in rows if row["strength"] != "ignored"}
+    for row in rows:
+        name, target, strength = row["variant"], row["field"], row["strength"]
+        if strength == "ignored":
+            if key(name) in mapped:
+                continue  # a dropped reading of a name that maps elsewhere (Éclaireur's objet → nature)
+            header, _ = map_header([name])
+            assert (header.fields, header.extras) == ({}, (0,)), name
+            continue
+        strong = strength == "strong"
+        if target == "siret":
+            for owner, field in (
+                ("Nom du bénéficiaire", "idBeneficiaire"),
+                ("Nom de l'attribuant", "idAttribuant"),
+            ):
+                header, named = map_header([owner, name])
+                assert header.fields[field] == 1, name
+                assert (field in named) == strong, name
+        elif target in AMBIGUOUS:
+            grantor, beneficiary = AMBIGUOUS[target]
+            alone, named = map_header([name])
+            assert alone.fields == {beneficiary: 0}, name
+            assert (beneficiary in named) == strong, name
+            beside, _ = map_header([name, BESIDE_A_BENEFICIARY])
+            assert beside.fields[grantor] == 0, name
+        else:
+            assert target in FIELDS, name
+            header, named = map_header([name])
+            assert header.fields == {target: 0}, name
+            assert (target in named) == strong, name
+
+
+def test_human_headers_of_published_files() -> None:
+    # Data.Subvention's names (betagouv/api-subventions-asso, scdl.mapper.ts) and issue #16's.
+    grants = ["Nom attributaire", "N° SIRET attributaire", "Objet", "Montant décidé ligne"]
+    header, _ = map_header(grants)
+    assert header.fields == {"nomBeneficiaire": 0, "idBeneficiaire": 1, "objet": 2, "montant": 3}
+    assert not header.names_grantor
+    # No grantor nor word saying subsidies: not recognised on its own…
+    assert find_header([grants]) is None
+    assert find_list_header([grants]) is None
+    # …but under a title, in a sheet or a file whose name says so.
+    assert find_list_header([["Subventions versées en 2019", "", ""], [], grants]) == (2, header)
+    assert find_list_header([grants], context=("Subventions 2019",)) == (0, header)
+    assert find_list_header([grants], context=("liste_des_subventions.xls",)) == (0, header)
+    assert find_list_header([["Prêts accordés en 2019"], grants]) is None
+    # SIRET_ORG goes to the nearest name column; "Autorité administrative" names the grantor.
+    cells = ["Autorité administrative", "Bénéficiaire", "SIRET_ORG", "Montant octroyé"]
+    found = find_header([cells])
+    assert found is not None
+    assert found[1].fields == {"nomAttribuant": 0, "nomBeneficiaire": 1, "idBeneficiaire": 2, "montant": 3}
+
+
+def test_attributaire_is_the_grantor_beside_a_beneficiary() -> None:
+    # Header of the DILCRAH 2019 file (Data.Subvention fixture SCDL_DILCRAH_2019.csv), as published.
+    published = (
+        " Nom attributaire* ; Identification de l'attributaire* ;Date de convention*; Référence de la "
+        "décision ; Nom du bénéficiaire* ; Identification du bénéficiaire* ; Objet de la convention ; "
+        "Montant total de la subvention* ; Nature de la subvention* ; Conditions de versement* ; Date de "
+        "versement ; Numéro de référencement au répertoire des entreprises ; Aide notifiée Ã\xa0 l'Europe ; "
+        "Pourcentage du montant de la subvention attribué au bénéficiaire* "
+    )
+    found = find_header([published.split(";")])
+    assert found is not None
+    assert list(found[1].fields) == [
+        "nomAttribuant",
+        "idAttribuant",
+        "dateConvention",
+        "referenceDecision",
+        "nomBeneficiaire",
+        "idBeneficiaire",
+        "objet",
+        "montant",
+        "nature",
+        "conditionsVersement",
+        "datesPeriodeVersement",
+        "idRAE",
+        "notificationUE",
+        "pourcentageSubvention",
+    ]
+    assert list(found[1].fields.values()) == list(range(14))
+
+
+def test_title_block_of_twelve_rows() -> None:
+    titles = [["Département de la Charente-Maritime"], [], ["Conventions de subvention"]] + [[]] * 9
+    cells = ["Nom de l'attribuant", "Nom du bénéficiaire", "Date de la convention", "Montant"]
+    assert find_header([*titles, cells]) == (12, map_header(cells)[0])
+
+
+def test_another_sheet_is_read_by_any_variant() -> None:
+    # A sheet per year whose header lacks the words that make a file recognisable on its own.
+    cells = ["Date de décision", "Nom attributaire", "N° SIRET attributaire", "Montant décidé ligne"]
+    assert find_header([cells]) is None
+    found = find_table_header([[], cells])
+    assert found is not None
+    assert found[1].fields == {"dateConvention": 0, "nomBeneficiaire": 1, "idBeneficiaire": 2, "montant": 3}
+    assert find_table_header([["Nom du bénéficiaire", "Commune"]]) is None  # no amount

@@ -15,6 +15,8 @@ from typer.testing import CliRunner
 from leviers.cli.app import app
 from leviers.ingestion import registry
 
+from .helpers import FIXTURES
+
 runner = CliRunner()
 PDL = "subventions/pays-de-la-loire-2019"
 SARTHE = f"{PDL}/72-Sarthe_sub_asso_2018.csv"
@@ -108,3 +110,44 @@ def test_help_lists_the_registered_formats() -> None:
     # Nothing is listed that is not registered (SIRENE, ESS lists… appear once their formats are).
     listed = [line for line in result.output.splitlines() if line.strip().startswith("- ")]
     assert len(listed) == len(formats)
+
+
+def test_workbook_without_grantor_column_refused_then_loaded_with_the_option(db_path: Path) -> None:
+    # A LibreOffice XLS of real Charente-Maritime rows: title rows, « Nom attributaire »,
+    # « Montant décidé ligne », no grantor column (tests/fixtures/subventions/PROVENANCE.md).
+    xls = FIXTURES / "tableur_titres_sans_attribuant.xls"
+    refused = runner.invoke(app, ["ingest", str(xls), "--db", str(db_path), "--json"])
+    assert refused.exit_code == 1
+    report = json.loads(refused.output)
+    assert report["files"] == []
+    (error,) = report["errors"]
+    assert "aucune colonne ne nomme l'attribuant (nomAttribuant, idAttribuant)" in error["message"]
+    assert "--attribuant SIREN" in error["message"]
+    loaded = runner.invoke(
+        app, ["ingest", str(xls), "--attribuant", "221700016", "--db", str(db_path), "--json"]
+    )
+    assert loaded.exit_code == 0, loaded.output
+    (entry,) = json.loads(loaded.output)["files"]
+    assert (
+        entry["format"],
+        entry["records"],
+        entry["loaded"],
+        entry["quarantined"],
+        entry["duplicates"],
+    ) == (
+        "subventions-tableur",
+        12,
+        10,
+        2,
+        0,
+    )
+    assert entry["notes"] == [
+        "attribuant : Département de la Charente-Maritime (SIREN 221700016), d'après l'option --attribuant",
+        "feuilles lues : « 2017 », « 2016 » ; non lue(s), sans en-tête de subventions comparable : « Notice »",
+    ]
+    # The same workbook saved as ODS: the French line, every valid line already there.
+    ods = FIXTURES / "tableur_titres_sans_attribuant.ods"
+    again = runner.invoke(app, ["ingest", str(ods), "--attribuant", "221700016", "--db", str(db_path)])
+    assert again.exit_code == 0, again.output
+    line = " ".join(again.output.split())
+    assert "subventions-tableur — chargé : lus 12 = chargés 0 + quarantaine 2 + doublons 10" in line

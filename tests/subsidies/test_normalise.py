@@ -149,3 +149,36 @@ def test_precision_loss(
         "SELECT sub_lost(?, ?), sub_siren_of(?, sub_lost(?, ?), NULL)", [d14, floaty, d14, d14, floaty]
     ).fetchone()
     assert row == (lost, siren)
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("TOTAL", True),
+        ("Total général", True),
+        ("TOTAL :", True),
+        ("Sous-total culture", True),
+        ("Totaux", True),
+        ("Montant total", True),
+        ("TOTAL ENERGIES", False),  # a company, not a sum
+        ("Association Total Danse", False),
+        ("CENTRE SOCIAL", False),
+    ],
+)
+def test_total_lines(con: duckdb.DuckDBPyConnection, name: str, expected: bool) -> None:
+    assert value(con, "sub_total_line(?)", name) is expected
+
+
+@pytest.mark.parametrize(
+    ("text", "numeric", "expected"),
+    [
+        ("12.345", True, 12.345),  # a number cell: the number it holds
+        ("12.345", False, 12345.0),  # typed text: dotted thousands
+        ("46874.95", True, 46874.95),
+        ("41 629,00 €", False, 41629.0),
+    ],
+)
+def test_amount_cells(con: duckdb.DuckDBPyConnection, text: str, numeric: bool, expected: float) -> None:
+    row = con.execute("SELECT sub_amount_cell(?, ?)", [text, numeric]).fetchone()
+    assert row is not None
+    assert row[0] == expected

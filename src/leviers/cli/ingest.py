@@ -26,8 +26,9 @@ def ingest(
             "--attribuant",
             metavar="SIREN",
             help=(
-                "SIREN de l'attribuant des subventions, pour les fichiers qui ne le nomment pas "
-                "(listes de montants par bénéficiaire) ; les lignes qui nomment leur attribuant le gardent. "
+                "SIREN de l'attribuant des subventions, pour les fichiers qui ne le nomment pas (aucune "
+                "colonne nomAttribuant ni idAttribuant : listes de montants par bénéficiaire, tableurs) ; "
+                "les lignes qui nomment leur attribuant le gardent. "
                 "Sans cette option, l'attribuant est lu dans le nom du fichier s'il le désigne sans ambiguïté "
                 "(SIREN d'une collectivité, ou code et nom de département : « 72-Sarthe_… »). Sans effet sur les DECP."
             ),

@@ -31,8 +31,20 @@ HEAD_BYTES = 64 * 1024
 MAX_RATIO = 200
 MAX_EXPANDED = 64 * 1024**3
 UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
-# Zip-based documents: a workbook is not an archive to expand.
-OFFICE_SUFFIXES = (".xlsx", ".xlsm", ".xltx", ".xltm", ".ods", ".ots", ".odt", ".docx", ".docm", ".pptx")
+# Zip-based documents: a workbook is not an archive to expand (a zip named .xls is an XLSX misnamed).
+OFFICE_SUFFIXES = (
+    ".xlsx",
+    ".xlsm",
+    ".xls",
+    ".xltx",
+    ".xltm",
+    ".ods",
+    ".ots",
+    ".odt",
+    ".docx",
+    ".docm",
+    ".pptx",
+)
 
 
 @dataclass(frozen=True)

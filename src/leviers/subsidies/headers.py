@@ -11,9 +11,15 @@ Variants are *strong* (specific enough to recognise a subsidy file) or *weak* (g
 such as "nom" or "SIRET", used only once the file is recognised). A table is a subsidy table
 when its strong variants name an amount, a beneficiary, and a grantor or a convention.
 
-A *beneficiary list* (layout `liste`) names amounts per beneficiary but no grantor nor
-convention: payments to associations, the list annexed to a budget. It is subsidy data, read
-only when the grantor is known from outside the file (see grantor.py).
+A table that names amounts per beneficiary but no grantor (a *beneficiary list*: payments to
+associations, the list annexed to a budget, a grants spreadsheet with human column names) is
+subsidy data when a word says so — in its header, in the title rows above it, or in the name of
+its sheet; it is read only when the grantor is known from outside the file (see grantor.py).
+
+Two kinds of column names depend on the other columns: a bare "SIRET" belongs to the nearest
+name column, and "attributaire" names the grantor when another column names the beneficiary
+(Aube 2017: « Nom de l'attributaire » beside « Nom du bénéficiaire ») and the beneficiary
+otherwise (Data.Subvention: « Nom attributaire », « N° SIRET attributaire »).
 """
 
 from __future__ import annotations
@@ -70,11 +76,18 @@ ALSO_EXTRA = ("montantFonctionnement", "montantInvestissement", "avantageNature"
 BENEFICIARY = ("nomBeneficiaire", "idBeneficiaire", "rnaBeneficiaire")
 GRANTOR = ("nomAttribuant", "idAttribuant")
 GRANTOR_OR_CONVENTION = (*GRANTOR, "dateConvention", "referenceDecision")
-# Words of a header that say a beneficiary list is about subsidies (and not, say, a list of contacts).
+# Words of a header, of the titles above it or of its sheet's name that say a table without a
+# grantor is about subsidies (and not, say, a list of contacts or of loans).
 LIST_WORDS = ("subvention", "mandate", "beneficiaire")
 PRE_DECREE_MARKER = "submontant"  # SUB_MONTANT, the amount column of the pre-decree layout
-# How many leading rows may come before the header (titles, grouped headings).
-HEADER_SEARCH_ROWS = 10
+# How many leading rows may come before the header (titles, notes, blank rows, grouped headings).
+HEADER_SEARCH_ROWS = 20
+# Column names whose field depends on the other columns: "attributaire" is the grantor when another
+# column names the beneficiary, else the beneficiary (resolved by map_header).
+AMBIGUOUS = {
+    "nomAttributaire": ("nomAttribuant", "nomBeneficiaire"),
+    "idAttributaire": ("idAttribuant", "idBeneficiaire"),
+}
 
 
 def key(name: str) -> str:
@@ -101,7 +114,7 @@ def variants() -> dict[str, Variant]:
             if row["strength"] == "ignored":
                 ignored.add(k)
                 continue
-            if row["field"] not in FIELDS:
+            if row["field"] not in FIELDS and row["field"] not in AMBIGUOUS:
                 raise ValueError(f"{VARIANTS_FILE}: champ inconnu {row['field']!r}")
             variant = Variant(row["field"], row["strength"] == "strong")
             previous = out.get(k)
@@ -152,7 +165,8 @@ def map_header(cells: Sequence[str]) -> tuple[HeaderMap, set[str]]:
     """
     table = variants()
     names = tuple(str(c).strip() for c in cells)
-    mapped = [table.get(key(name)) for name in names]
+    mapped: list[Variant | None] = [table.get(key(name)) for name in names]
+    mapped = _resolve_attributaire(names, mapped)
     chosen: dict[str, tuple[int, bool]] = {}
     for position, variant in enumerate(mapped):
         if variant is None or not variant.field:
@@ -181,14 +195,32 @@ def map_header(cells: Sequence[str]) -> tuple[HeaderMap, set[str]]:
     return HeaderMap(names, fields, extras, layout), strong
 
 
+def _resolve_attributaire(names: Sequence[str], mapped: list[Variant | None]) -> list[Variant | None]:
+    """ "attributaire" columns name the grantor when another column names the beneficiary (by a
+    strong variant, or a weak one that says "bénéficiaire"), else the beneficiary."""
+    if not any(v is not None and v.field in AMBIGUOUS for v in mapped):
+        return mapped
+    names_beneficiary = any(
+        v is not None and v.field in BENEFICIARY and (v.strong or "benef" in key(name))
+        for name, v in zip(names, mapped, strict=True)
+    )
+    side = 0 if names_beneficiary else 1
+    return [
+        Variant(AMBIGUOUS[v.field][side], v.strong) if v is not None and v.field in AMBIGUOUS else v
+        for v in mapped
+    ]
+
+
 def _resolve_siret(mapped: Sequence[Variant | None], position: int) -> Variant | None:
     """A bare "SIRET" column belongs to the nearest name column: the grantor's or the beneficiary's."""
     owners = {"nomAttribuant": "idAttribuant", "nomBeneficiaire": "idBeneficiaire"}
+    own = mapped[position]
+    strong = own is not None and own.strong  # SIRET_ORG is specific enough; a bare SIRET is not
     order = sorted(range(len(mapped)), key=lambda p: (abs(p - position), p > position))
     for p in order:
         variant = mapped[p]
         if p != position and variant is not None and variant.field in owners:
-            return Variant(owners[variant.field], False)
+            return Variant(owners[variant.field], strong)
     return None
 
 
@@ -210,21 +242,43 @@ def find_header(rows: Sequence[Sequence[str]]) -> tuple[int, HeaderMap] | None:
     return None
 
 
-def is_beneficiary_list(header: HeaderMap) -> bool:
-    """A list of amounts per beneficiary with no grantor nor convention column (payments per
-    association, the list annexed to a budget…): subsidy data, but not an SCDL file."""
+def says_subsidies(texts: Sequence[str]) -> bool:
+    """Whether one of these texts (header cells, titles, a sheet name) speaks of subsidies."""
+    return any(word in key(text) for text in texts for word in LIST_WORDS)
+
+
+def is_beneficiary_table(header: HeaderMap) -> bool:
+    """Amounts per beneficiary with no grantor column (payments per association, the list annexed
+    to a budget, a spreadsheet of grants…): subsidy data, but not an SCDL file."""
     return (
-        header.layout == "liste"
+        not header.names_grantor
         and header.amount_kind is not None
         and any(f in header.fields for f in BENEFICIARY)
-        and any(word in key(name) for name in header.names for word in LIST_WORDS)
     )
 
 
-def find_list_header(rows: Sequence[Sequence[str]]) -> tuple[int, HeaderMap] | None:
-    """The first of the leading rows that heads a beneficiary list, with its position."""
+def find_list_header(
+    rows: Sequence[Sequence[str]], context: Sequence[str] = ()
+) -> tuple[int, HeaderMap] | None:
+    """The first of the leading rows that heads a beneficiary list, with its position: a
+    beneficiary table whose header, the titles above it or `context` (the sheet's name) say
+    "subvention", "mandaté" or "bénéficiaire"."""
     for index, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
         header, _ = map_header(row)
-        if is_beneficiary_list(header):
+        if not is_beneficiary_table(header):
+            continue
+        titles = [str(cell) for above in rows[:index] for cell in above]
+        if says_subsidies([*header.names, *titles, *context]):
+            return index, header
+    return None
+
+
+def find_table_header(rows: Sequence[Sequence[str]]) -> tuple[int, HeaderMap] | None:
+    """The first of the leading rows that names an amount and a beneficiary, with any variant:
+    how another sheet of a workbook already recognised as subsidy data is read (a sheet per year
+    whose header lacks the words that made the first one recognisable)."""
+    for index, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
+        header, _ = map_header(row)
+        if header.amount_kind is not None and any(f in header.fields for f in BENEFICIARY):
             return index, header
     return None

@@ -40,8 +40,9 @@ COLUMNS = (
 )
 
 GRANTORLESS = (
-    "liste de montants par bénéficiaire sans attribuant ni convention (ni nom ni SIRET de la "
-    "collectivité, ni date de convention), et le nom du fichier ne désigne pas l'attribuant (ni SIREN "
+    "liste de montants par bénéficiaire sans attribuant ni convention (aucune colonne nomAttribuant ni "
+    "idAttribuant : ni nom ni SIRET de la collectivité, ni date de convention), et le nom du fichier ne "
+    "désigne pas l'attribuant (ni SIREN "
     f"d'une collectivité, ni code et nom de département) : {grantor.SUGGESTION}, ou demandez à l'éditeur "
     "le fichier au format SCDL « subventions » (schema.data.gouv.fr/scdl/subventions)"
 )
@@ -124,6 +125,16 @@ def _stage_batch(
             pa.string(),
         ),
         "error_set": pa.array(errors, pa.int32()),
+        # Fields whose spreadsheet cell held a number (read as such, not as typed text).
+        "numeric_fields": pa.array(
+            [
+                [f for f, p in header.fields.items() if p in r.numbers]
+                if r.numbers and r.error is None
+                else None
+                for r in rows
+            ],
+            pa.list_(pa.string()),
+        ),
     }
     for f in FIELDS:
         position = header.fields.get(f)
@@ -143,7 +154,7 @@ def _create_staging(ctx: LoadContext) -> None:
     fields = ", ".join(f"f_{f} VARCHAR" for f in FIELDS)
     ctx.con.execute(
         f"""CREATE OR REPLACE TEMP TABLE {STAGED} (record_index BIGINT, raw VARCHAR, realigned BOOLEAN,
-            read_error VARCHAR, extra_columns VARCHAR, error_set INTEGER, {fields})"""
+            read_error VARCHAR, extra_columns VARCHAR, error_set INTEGER, numeric_fields VARCHAR[], {fields})"""
     )
 
 
@@ -206,6 +217,7 @@ def _grantor_note(external: grantor.Grantor | None, filled: int, valid: int) -> 
 def load_table(ctx: LoadContext, table: Table, rows: Iterator[Row], format_id: str) -> LoadCounts:
     con = ctx.con
     facts, external, notes = file_facts(ctx, table.header)
+    notes.extend(table.notes)
     con.execute(normalise.MACROS)
     _create_staging(ctx)
     labels = _unique_names(table.header.names)
@@ -235,16 +247,21 @@ def load_table(ctx: LoadContext, table: Table, rows: Iterator[Row], format_id: s
     finally:
         con.unregister("sub_error_sets")
     con.execute(f"DROP TABLE {STAGED}")
+    if table.sheets:
+        _locate_reasons(ctx)
     quarantined = quarantine_from(
         con, ctx.ingestion_id, CLEAN, "coalesce(id_beneficiaire_published, nom_beneficiaire)"
     )
     con.execute(f"CREATE OR REPLACE TEMP TABLE {KEYED} AS {normalise.keyed_sql(CLEAN)}")
+    # A line met again in another sheet of the same workbook has the same key: its first
+    # occurrence is inserted, the other counted as a duplicate (see normalise.keyed_sql).
     con.execute(
         f"""INSERT INTO subsidies ({COLUMNS}, schema_version, schema_conform, schema_errors, extra_columns,
                                    source_format, synthetic, first_ingestion_id)
         SELECT {COLUMNS}, '{version}', len(schema_errors) = 0, schema_errors, extra_columns::JSON,
                '{format_id}', false, {ctx.ingestion_id}
-        FROM {KEYED} k ANTI JOIN subsidies s ON s.subsidy_key = k.subsidy_key"""
+        FROM {KEYED} k ANTI JOIN subsidies s ON s.subsidy_key = k.subsidy_key
+        QUALIFY row_number() OVER (PARTITION BY k.subsidy_key ORDER BY k.record_index) = 1"""
     )
     loaded = _count(ctx, f"SELECT count(*) FROM subsidies WHERE first_ingestion_id = {ctx.ingestion_id}")
     valid = _count(ctx, f"SELECT count(*) FROM {KEYED}")
@@ -259,6 +276,18 @@ def load_table(ctx: LoadContext, table: Table, rows: Iterator[Row], format_id: s
     con.execute(f"DROP TABLE {CLEAN}")
     return LoadCounts(
         records=index, loaded=loaded, quarantined=quarantined, duplicates=valid - loaded, notes=notes
+    )
+
+
+def _locate_reasons(ctx: LoadContext) -> None:
+    """In a workbook the record's position does not say which sheet it is on: each reason starts
+    with the sheet and row (« feuille « 2017 », ligne 14 : montant : … »)."""
+    ctx.con.execute(
+        f"""UPDATE {CLEAN} SET violations = list_transform(violations, lambda v: {{
+                'field': v.field,
+                'reason': 'feuille « ' || json_extract_string(raw, '$.feuille') || ' », ligne '
+                          || json_extract_string(raw, '$.ligne') || ' : ' || v.reason}})
+            WHERE len(violations) > 0 AND json_extract_string(raw, '$.feuille') IS NOT NULL"""
     )
 
 

@@ -20,9 +20,10 @@ them before the run of zeros, or the last one alone in it and proven by the SIRE
 
 A record is refused (quarantine) only when it cannot be used: a row that could not be realigned,
 an amount, date, year or percentage that is present but unreadable or out of range, no
-beneficiary (neither name nor identifier), no grantor (neither a name nor a readable identifier,
-and none given from outside the file), and, in a list of operating and investment subsidies, a
-line with neither (a loan or a loan guarantee alone is not a subsidy).
+beneficiary (neither name nor identifier), a total line (« TOTAL », « Sous-total … » as the
+beneficiary's name, with no identifier: the sum of other lines), no grantor (neither a name nor
+a readable identifier, and none given from outside the file), and, in a list of operating and
+investment subsidies, a line with neither (a loan or a loan guarantee alone is not a subsidy).
 
 Where values came from: `attribuant_source` says whether the grantor is the file's, the file
 name's or the user's (--attribuant); `annee_source` whether the year is the file's or its name's;
@@ -88,6 +89,11 @@ CREATE OR REPLACE TEMP MACRO sub_amount_parse(t) AS
          WHEN regexp_full_match(t, '-?[1-9][0-9]{{0,2}}(,[0-9]{{3}})+\.[0-9]+') THEN try_cast(replace(t, ',', '') AS DOUBLE)
     END;
 CREATE OR REPLACE TEMP MACRO sub_amount(c) AS sub_amount_parse(sub_amount_text(c));
+CREATE OR REPLACE TEMP MACRO sub_amount_cell(c, numeric) AS
+    CASE WHEN numeric THEN try_cast(c AS DOUBLE) ELSE sub_amount(c) END;
+CREATE OR REPLACE TEMP MACRO sub_total_line(name) AS
+    regexp_full_match(regexp_replace(lower(strip_accents(name)), '[^a-z]+', ' ', 'g'),
+                      ' ?((sous )?(total|totaux)( generale?s?| des subventions| attribue| verse)?|montant total|sous total .*) ?');
 CREATE OR REPLACE TEMP MACRO sub_pct_text(c) AS replace(regexp_replace(c, '[{_SP}]', '', 'g'), ',', '.');
 CREATE OR REPLACE TEMP MACRO sub_pct_value(t) AS
     CASE WHEN ends_with(t, '%') THEN try_cast(rtrim(t, '%') AS DOUBLE) / 100
@@ -168,11 +174,18 @@ def _nature_sql(expr: str) -> str:
     return f"(CASE {k} {branches} END)"
 
 
+def _numeric(field: str) -> str:
+    """Whether the record's `field` came from a spreadsheet cell holding a number."""
+    return f"coalesce(list_contains(numeric_fields, '{field}'), false)"
+
+
 def _identifier(prefix: str, column: str) -> str:
-    """Columns <prefix>_pub, _floaty, _digits, _d14, _d9 of one identifier (first CTE level)."""
+    """Columns <prefix>_pub, _floaty, _digits, _d14, _d9 of one identifier (first CTE level).
+    Floaty: written as a number, in text (`.0`, `E+13`) or in a spreadsheet's number cell."""
     return (
         f"sub_null({column}) AS {prefix}_pub, "
-        f"coalesce(sub_floaty(sub_null({column})), false) AS {prefix}_floaty, "
+        f"coalesce(sub_floaty(sub_null({column})), false) OR {_numeric(column.removeprefix('f_'))} "
+        f"AS {prefix}_floaty, "
         f"sub_id_digits(sub_null({column})) AS {prefix}_digits"
     )
 
@@ -222,16 +235,21 @@ _NOT_A_SUBSIDY = (
 
 
 def _amount_sql(kind: str | None) -> tuple[str, str]:
-    """(published amount, amount) expressions; for `composantes` the sum of the parts present."""
+    """(published amount, amount) expressions; for `composantes` the sum of the parts present.
+    A number cell of a spreadsheet is read as the number it holds (`12.345` is not 12 345)."""
     if kind == "mandate":
-        return "sub_null(f_montantMandate)", "sub_amount(montant_pub)"
+        return "sub_null(f_montantMandate)", f"sub_amount_cell(montant_pub, {_numeric('montantMandate')})"
     if kind == "composantes":
         return (
             "NULL::VARCHAR",
             "CASE WHEN fonctionnement_pub IS NOT NULL OR investissement_pub IS NOT NULL THEN "
-            "coalesce(sub_amount(fonctionnement_pub), 0) + coalesce(sub_amount(investissement_pub), 0) END",
+            f"coalesce({_FONCTIONNEMENT}, 0) + coalesce({_INVESTISSEMENT}, 0) END",
         )
-    return "sub_null(f_montant)", "sub_amount(montant_pub)"
+    return "sub_null(f_montant)", f"sub_amount_cell(montant_pub, {_numeric('montant')})"
+
+
+_FONCTIONNEMENT = f"sub_amount_cell(fonctionnement_pub, {_numeric('montantFonctionnement')})"
+_INVESTISSEMENT = f"sub_amount_cell(investissement_pub, {_numeric('montantInvestissement')})"
 
 
 def record_sql(staged: str, facts: FileFacts | None = None) -> str:
@@ -252,7 +270,7 @@ def record_sql(staged: str, facts: FileFacts | None = None) -> str:
     layout = facts.layout
     return f"""
 WITH a AS (
-  SELECT record_index, raw, realigned, read_error, extra_columns, schema_errors,
+  SELECT record_index, raw, realigned, read_error, extra_columns, schema_errors, numeric_fields,
     sub_null(f_nomAttribuant) AS nom_attribuant,
     {_identifier("att", "f_idAttribuant")},
     sub_null(f_dateConvention) AS date_pub,
@@ -331,10 +349,10 @@ SELECT record_index, raw, realigned, extra_columns, schema_errors,
   CASE WHEN read_error IS NOT NULL THEN [{{'field': NULL::VARCHAR, 'reason': read_error}}] ELSE list_filter([
     CASE WHEN montant_pub IS NOT NULL AND montant IS NULL THEN
       {{'field': 'montant', 'reason': 'montant : ' || {quote}(montant_pub) || ' n''est pas un montant lisible'}} END,
-    CASE WHEN '{facts.amount_kind}' = 'composantes' AND fonctionnement_pub IS NOT NULL AND sub_amount(fonctionnement_pub) IS NULL THEN
+    CASE WHEN '{facts.amount_kind}' = 'composantes' AND fonctionnement_pub IS NOT NULL AND {_FONCTIONNEMENT} IS NULL THEN
       {{'field': 'montant', 'reason': 'subvention de fonctionnement : ' || {quote}(fonctionnement_pub)
         || ' n''est pas un montant lisible'}} END,
-    CASE WHEN '{facts.amount_kind}' = 'composantes' AND investissement_pub IS NOT NULL AND sub_amount(investissement_pub) IS NULL THEN
+    CASE WHEN '{facts.amount_kind}' = 'composantes' AND investissement_pub IS NOT NULL AND {_INVESTISSEMENT} IS NULL THEN
       {{'field': 'montant', 'reason': 'subvention d''investissement : ' || {quote}(investissement_pub)
         || ' n''est pas un montant lisible'}} END,
     CASE WHEN '{facts.amount_kind}' = 'composantes' AND fonctionnement_pub IS NULL AND investissement_pub IS NULL
@@ -353,6 +371,9 @@ SELECT record_index, raw, realigned, extra_columns, schema_errors,
         || ' n''est pas un pourcentage entre 0 et 1 (ou 0 % et 100 %)'}} END,
     CASE WHEN nom_beneficiaire IS NULL AND ben_pub IS NULL AND rna_pub IS NULL THEN
       {{'field': 'nomBeneficiaire', 'reason': 'bénéficiaire absent : ni nom ni identifiant'}} END,
+    CASE WHEN ben_pub IS NULL AND rna_pub IS NULL AND sub_total_line(nom_beneficiaire) THEN
+      {{'field': 'nomBeneficiaire', 'reason': 'ligne de total (' || {quote}(nom_beneficiaire)
+        || ') : la somme d''autres lignes, pas une subvention'}} END,
     CASE WHEN NOT grantor_in_file AND {ext_siren} IS NULL THEN
       {{'field': 'nomAttribuant', 'reason': CASE WHEN att_pub IS NULL THEN 'attribuant absent : ni nom ni identifiant'
         ELSE 'attribuant : identifiant ' || {quote}(att_pub) || ' illisible (ni SIRET ni SIREN) et pas de nom' END}} END
@@ -368,9 +389,10 @@ def keyed_sql(clean: str) -> str:
     subsidy_key = <grantor>|<md5 of convention date (or year), decision reference, beneficiary,
     object, amount>[#n]: grantor = its SIREN, else its normalised name; beneficiary = SIRET, else
     SIREN, else RNA, else normalised name; texts compared in upper case without accents or
-    repeated spaces; `#n` numbers the n-th identical line of one file (n ≥ 2), so that a file
-    listing the same line twice keeps both, while the same line met in another file is the same
-    attribution.
+    repeated spaces; `#n` numbers the n-th identical line of one file — of one sheet of a
+    workbook — (n ≥ 2), so that a file listing the same line twice keeps both, while the same
+    line met in another file, or in another sheet of the workbook (a sheet per year beside a
+    sheet of all years), is the same attribution.
     """
     subsidy = (
         "concat_ws('|', coalesce(attribuant_siren, 'nom:' || sub_norm(nom_attribuant)), "
@@ -389,7 +411,8 @@ WITH k AS (
   FROM {clean} WHERE len(violations) = 0
 ), r AS (
   SELECT *,
-    row_number() OVER (PARTITION BY key_base ORDER BY record_index) AS occurrence,
+    row_number() OVER (PARTITION BY key_base, json_extract_string(raw, '$.feuille') ORDER BY record_index)
+      AS occurrence,
     count(DISTINCT beneficiary_key) OVER (PARTITION BY subsidy_group) AS group_beneficiaries
   FROM k
 )

@@ -1,22 +1,19 @@
-"""Read a subsidy table from a CSV file or a spreadsheet (XLSX, XLS, ODS) as rows of text cells.
+"""Read a subsidy table from a CSV file as rows of text cells (spreadsheets: spreadsheets.py).
 
 Every reader finds the header among the first rows (titles or grouped headings may come
 first), maps it (headers.py) and yields the rows below it, one per record, each with where it
-was found (line or sheet and row) so that quarantine reasons point at the right place. An SCDL
+was found (line, or sheet and row) so that quarantine reasons point at the right place. An SCDL
 header is preferred; failing one, a beneficiary list's header (no grantor column) is taken.
-Blank rows are not records. Spreadsheet cells are turned into the text a CSV export would hold:
-whole numbers without ".0", dates as AAAA-MM-JJ.
+Blank rows are not records.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import math
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -31,8 +28,6 @@ from leviers.subsidies.headers import (
 )
 
 SEPARATORS = (";", ",", "\t", "|")
-SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
-SPREADSHEET_MAGIC = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0")
 csv.field_size_limit(16 * 1024 * 1024)
 
 
@@ -42,6 +37,9 @@ class Row:
     where: dict[str, Any]  # {"ligne": n} or {"feuille": name, "ligne": n}
     realigned: bool = False
     error: str | None = None
+    # Positions of cells that held a number (spreadsheets): an identifier typed as a number lost
+    # its leading zero and may have lost digits (normalise.py).
+    numbers: frozenset[int] = frozenset()
 
 
 @dataclass
@@ -53,6 +51,7 @@ class Table:
     encoding: str | None = None
     separator: str | None = None
     sheets: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # French, for the report (sheets read and skipped)
 
 
 # --- CSV -------------------------------------------------------------------------------------
@@ -67,15 +66,20 @@ def _csv_rows(content: str, separator: str) -> Iterator[tuple[int, list[str]]]:
         start = reader.line_num + 1
 
 
-def _locate_csv(content: str) -> tuple[int, HeaderMap, str] | None:
+def _locate_csv(content: str, file_name: str) -> tuple[int, HeaderMap, str] | None:
     """Header position, header and separator: the separator giving the richest subsidy header
-    (an SCDL header, else a beneficiary list's)."""
+    (an SCDL header, else a beneficiary list's: its header, the titles above it or the file's
+    name speak of subsidies)."""
     leading = {
         separator: [cells for _, cells in _take(_csv_rows(content, separator), HEADER_SEARCH_ROWS)]
         for separator in SEPARATORS
         if separator in content[:20000]
     }
-    for finder in (find_header, find_list_header):
+    finders: tuple[Callable[[list[list[str]]], tuple[int, HeaderMap] | None], ...] = (
+        find_header,
+        lambda rows: find_list_header(rows, context=(file_name,)),
+    )
+    for finder in finders:
         best: tuple[int, HeaderMap, str] | None = None
         for separator, rows in leading.items():
             found = finder(rows)
@@ -103,14 +107,14 @@ def _head_text(head: bytes) -> str:
     return content
 
 
-def sniff_csv(head: bytes) -> bool:
+def sniff_csv(head: bytes, file_name: str = "") -> bool:
     """A subsidy CSV (SCDL, older layouts, or a beneficiary list)."""
-    return _locate_csv(_head_text(head)) is not None
+    return _locate_csv(_head_text(head), file_name) is not None
 
 
 def read_csv(path: Path, display: str) -> tuple[Table, Iterator[Row]]:
     decoded = text.decode(path.read_bytes())
-    located = _locate_csv(decoded.text)
+    located = _locate_csv(decoded.text, path.name)
     if located is None:
         raise InputRefused(
             display, "aucune ligne d'en-tête de subventions (SCDL) reconnue dans les premières lignes"
@@ -127,23 +131,23 @@ def read_csv(path: Path, display: str) -> tuple[Table, Iterator[Row]]:
 def _csv_records(
     content: str, separator: str, header_index: int, header: HeaderMap, trailing: bool
 ) -> Iterator[Row]:
-    fields = _column_fields(header)
+    fields = column_fields(header)
     for position, (line, cells) in enumerate(_csv_rows(content, separator)):
         if position <= header_index:
             continue
         if trailing and cells:
             cells[-1] = re.sub(r";+\s*$", "", cells[-1])
-        row = _fit(cells, fields, separator, {"ligne": line})
+        row = fit_row(cells, fields, separator, {"ligne": line})
         if row is not None:
             yield row
 
 
-def _column_fields(header: HeaderMap) -> list[str]:
+def column_fields(header: HeaderMap) -> list[str]:
     by_position = {p: f for f, p in header.fields.items()}
     return [by_position.get(p, "") for p in range(len(header.names))]
 
 
-def _fit(cells: list[str], fields: Sequence[str], separator: str, where: dict[str, Any]) -> Row | None:
+def fit_row(cells: list[str], fields: Sequence[str], separator: str, where: dict[str, Any]) -> Row | None:
     """One record per non-blank row, with exactly one cell per column (or an error).
 
     `separator` is '' for spreadsheets, whose cells were never split: nothing to repair there.
@@ -161,7 +165,7 @@ def _fit(cells: list[str], fields: Sequence[str], separator: str, where: dict[st
             )
         ]
         if len(inner) >= width:
-            row = _fit(inner, fields, separator, where)
+            row = fit_row(inner, fields, separator, where)
             if row is not None and row.error is None:
                 row.realigned = True
             return row
@@ -180,98 +184,3 @@ def _fit(cells: list[str], fields: Sequence[str], separator: str, where: dict[st
             ),
         )
     return Row(repaired, where, realigned=True)
-
-
-# --- Spreadsheets ----------------------------------------------------------------------------
-
-
-def is_spreadsheet(head: bytes, suffix: str) -> bool:
-    return head.startswith(SPREADSHEET_MAGIC) and suffix in SPREADSHEET_SUFFIXES
-
-
-def _cell_text(value: Any) -> str:
-    """A cell as the text a CSV export would show."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        if math.isfinite(value) and value == int(value) and abs(value) < 1e15:
-            return str(int(value))
-        return repr(value)
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, datetime):
-        return value.date().isoformat() if value.time() == time(0) else value.isoformat(sep=" ")
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, timedelta):
-        return str(value)
-    return str(value)
-
-
-def _open_workbook(path: Path, display: str) -> Any:
-    from python_calamine import CalamineWorkbook
-
-    try:
-        return CalamineWorkbook.from_path(str(path))
-    except Exception as exc:  # calamine raises its own error types for every kind of damage
-        raise InputRefused(
-            display, f"classeur illisible (fichier tronqué, corrompu ou protégé par mot de passe ?) : {exc}"
-        ) from exc
-
-
-def _sheet_rows(workbook: Any, name: str, display: str) -> list[list[Any]]:
-    try:
-        rows: list[list[Any]] = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
-    except Exception as exc:
-        raise InputRefused(display, f"feuille « {name} » illisible : {exc}") from exc
-    return rows
-
-
-def _locate_sheets(workbook: Any, display: str) -> list[tuple[str, int, HeaderMap, list[list[Any]]]]:
-    """The sheets holding an SCDL table, else those holding a beneficiary list."""
-    sheets = [(name, _sheet_rows(workbook, name, display)) for name in workbook.sheet_names]
-    for finder in (find_header, find_list_header):
-        found = []
-        for name, rows in sheets:
-            located = finder([[_cell_text(c) for c in row] for row in rows[:HEADER_SEARCH_ROWS]])
-            if located is not None:
-                found.append((name, located[0], located[1], rows))
-        if found:
-            return found
-    return []
-
-
-def sniff_spreadsheet(path: Path, display: str) -> bool:
-    """Whether a sheet holds a subsidy table; an unreadable workbook is refused here with its cause."""
-    workbook = _open_workbook(path, display)
-    return bool(_locate_sheets(workbook, display))
-
-
-def read_spreadsheet(path: Path, display: str) -> tuple[Table, Iterator[Row]]:
-    workbook = _open_workbook(path, display)
-    sheets = _locate_sheets(workbook, display)
-    if not sheets:
-        raise InputRefused(display, "aucune feuille ne contient un en-tête de subventions (SCDL) reconnu")
-    suffix = path.suffix.lower().lstrip(".")
-    first = sheets[0][2]
-    table = Table(header=first, kind=suffix, sheets=[s[0] for s in sheets])
-
-    def records() -> Iterator[Row]:
-        for name, header_index, header, rows in sheets:
-            if header.names != first.names:
-                # Sheets with another column order are read with their own header, re-ordered to the first.
-                order = [header.names.index(n) if n in header.names else None for n in first.names]
-            else:
-                order = None
-            fields = _column_fields(first)
-            for offset, raw in enumerate(rows[header_index + 1 :], start=header_index + 2):
-                cells = [_cell_text(c) for c in raw]
-                if order is not None:
-                    cells = [cells[i] if i is not None and i < len(cells) else "" for i in order]
-                row = _fit(cells, fields, "", {"feuille": name, "ligne": offset})
-                if row is not None:
-                    yield row
-
-    return table, records()
