@@ -64,6 +64,14 @@ LIMIT $limite
 """
 
 
+COVERAGE_SQL = """
+SELECT
+    (SELECT count(DISTINCT attribuant_siren) FROM subsidy_lines WHERE annee = $annee) AS attribuants,
+    (SELECT count(DISTINCT acheteur_siren) FROM contract_supplier_lines WHERE annee = $annee) AS acheteurs,
+    (SELECT count(*) FROM ref_collectivites) AS collectivites
+"""
+
+
 @dataclass
 class Family:
     famille_ess: str
@@ -98,6 +106,12 @@ def suppliers(
 ) -> list[dict[str, Any]]:
     """The initial suppliers with the largest share of the collectivité's contracts of the year."""
     return _rows(con, SUPPLIERS_SQL, {"siren": siren, "annee": annee, "limite": limit})
+
+
+def coverage(con: duckdb.DuckDBPyConnection, annee: int) -> dict[str, Any]:
+    """How many grantors published subsidies and how many buyers published contracts in the year,
+    against the number of collectivités of the reference: what a national figure covers."""
+    return _rows(con, COVERAGE_SQL, {"annee": annee})[0]
 
 
 def families_json(found: list[Family]) -> list[dict[str, Any]]:

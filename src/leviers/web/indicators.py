@@ -187,10 +187,13 @@ def by_year(rows: list[dict[str, Any]]) -> dict[int, dict[str, dict[str, Any]]]:
 
 def trend(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Per year: contracts and amount, and the shares with a social or environmental consideration
-    (by number, among contracts where it is known; None when nothing is known)."""
+    (by number, among contracts where it is known; None when nothing is known), each with whether
+    its base is sufficient to quote it (leviers.indicators.base)."""
     result = []
     for year, found in sorted(by_year(rows).items()):
-        contracts = found.get("contracts", {})
+        if "contracts" not in found:  # a year with subsidies only
+            continue
+        contracts = found["contracts"]
         social = found.get("social", {})
         environmental = found.get("environmental", {})
         result.append(
@@ -198,12 +201,15 @@ def trend(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 "annee": year,
                 "contrats": int(contracts.get("value_count") or 0),
                 "montant": contracts.get("value_amount"),
+                "montants_ecartes": contracts.get("amount_set_aside"),
                 "part_social": social.get("value_count"),
                 "social_connu": social.get("denominator"),
                 "social_inconnu": social.get("unknown"),
+                "social_suffisant": bool(social.get("sufficient_count", True)),
                 "part_environnement": environmental.get("value_count"),
                 "environnement_connu": environmental.get("denominator"),
                 "environnement_inconnu": environmental.get("unknown"),
+                "environnement_suffisant": bool(environmental.get("sufficient_count", True)),
                 "synthetique": bool(contracts.get("synthetic")),
             }
         )

@@ -50,7 +50,7 @@ def indicator_counts(row: dict[str, Any]) -> Markup:
         if unknown:
             parts += f" ; {number(unknown)} inconnus"
     text = escape(parts)
-    aside = row.get("amount_set_aside")
+    aside = row.get("amount_set_aside") if row["unit"] == "count" else None
     if aside:
         text += escape(
             f" ; {number(aside)} montant{'s' if aside > 1 else ''} aberrant{'s' if aside > 1 else ''} écarté{'s' if aside > 1 else ''}"
@@ -94,6 +94,7 @@ def peer_position(row: dict[str, Any]) -> Markup:
 
 FILTERS = {
     "sufficient": sufficient,
+    "ordinal": ordinal,
     "ind_value": indicator_value,
     "ind_counts": indicator_counts,
     "ind_target": indicator_target,
