@@ -23,7 +23,9 @@ def demo_db_path() -> Path:
 def demo_files() -> list[Path]:
     """Every demo data file, in a stable order (real samples first, then synthetic ones)."""
     files = sorted(
-        p for p in DEMO_DIR.rglob("*") if p.is_file() and p.suffix in (".json", ".csv", ".xml", ".parquet")
+        p
+        for p in DEMO_DIR.rglob("*")
+        if p.is_file() and p.suffix in (".json", ".csv", ".xml", ".parquet", ".xlsx")
     )
     return sorted(files, key=lambda p: ("synth" in p.name, str(p)))
 

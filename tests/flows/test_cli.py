@@ -29,8 +29,9 @@ def test_json_output(flows_db: Path) -> None:  # noqa: F811
     assert flow["marches"]["ess_montant"] == 130_000
     assert flow["subventions"]["ess_montant"] == 31_000
     assert flow["argent_ess"]["ess_montant"] == 161_000
-    assert flow["subventions_par_famille"][0]["famille"] == "association"
-    assert "argent_ess_montant" in payload["definitions"]
+    assert flow["par_famille"][0]["famille_ess"] == "association"
+    assert "money_ess" in payload["definitions"]
+    assert "échantillon insuffisant" in payload["regle_de_base"]
     assert payload["avertissements"]
 
 
@@ -49,7 +50,8 @@ def test_table_output(flows_db: Path) -> None:  # noqa: F811
     assert result.returncode == 0, result.stderr
     assert "Ville de Paris" in result.stdout
     assert "161,0 k€" in result.stdout
-    assert "Subventions par famille juridique" in result.stdout
+    assert "Par famille de bénéficiaire" in result.stdout
+    assert "éch. insuffisant" in result.stdout  # five known lines: too few to quote a share
     assert "Définitions" in result.stdout
     every = leviers("flux-ess", "--db", str(flows_db))
     assert "non publié" in every.stdout  # 2024 has no subsidy data

@@ -134,6 +134,36 @@ def add_concession(
     )
 
 
+def add_subsidy(
+    con: duckdb.DuckDBPyConnection,
+    key: str,
+    grantor: str,
+    year: int,
+    amount: float | None,
+    *,
+    beneficiary: str | None = None,
+    rna: str | None = None,
+) -> None:
+    """One subsidy attribution line of `grantor` (a SIRET) to a beneficiary SIRET and/or RNA number."""
+    con.execute(
+        "INSERT INTO subsidies BY NAME SELECT ? AS subsidy_key, ? AS id_attribuant, ? AS attribuant_siren, "
+        "? AS annee, ? AS montant, ? AS montant_beneficiaire, 1.0 AS pourcentage_subvention, "
+        "? AS id_beneficiaire, ? AS beneficiaire_siren, ? AS rna_beneficiaire, "
+        "'2.1.1' AS schema_version, true AS schema_conform, 'test' AS source_format, 0 AS first_ingestion_id",
+        [
+            f"{grantor[:9]}|{key}",
+            grantor,
+            grantor[:9],
+            year,
+            amount,
+            amount,
+            beneficiary,
+            beneficiary[:9] if beneficiary else None,
+            rna,
+        ],
+    )
+
+
 def add_sirene(con: duckdb.DuckDBPyConnection, units: dict[str, tuple[str | None, str | None]]) -> None:
     """SIRENE legal units of suppliers: SIREN → (categorie_entreprise, INSEE ESS flag O / N / None).
     The warehouse's ess_status view reads the flag (no legal category given: it decides alone)."""
@@ -195,11 +225,24 @@ def build_hand(con: duckdb.DuckDBPyConnection) -> None:
         con, BORDEAUX, "C10", "2026-08-20", 1_000_000, "30000000",
         social=pas_soc, environmental=pas_env, suppliers=(S1,),
     )  # fmt: skip
+    # A placeholder amount: aberrant, set aside.
+    add_contract(
+        con, BORDEAUX, "C11", "2022-05-01", 99_999_999, "30000000",
+        social=pas_soc, environmental=pas_env, suppliers=(S1,),
+    )  # fmt: skip
     add_concession(con, BORDEAUX, "K1", "2024-02-01", 1_000_000, has_social=True, social_reserved=True)
     add_concession(con, STATE, "K2", "2024-03-01", 2_000_000, has_social=False, social_reserved=False)
     add_concession(
         con, BORDEAUX, "K3", "2019-03-01", None, schema_version="1.5", social_unknown="format 2019"
     )
+    add_subsidy(con, "V1", BORDEAUX, 2024, 10_000, beneficiary=S1)
+    add_subsidy(con, "V2", BORDEAUX, 2024, 20_000, beneficiary=S3)
+    add_subsidy(con, "V3", BORDEAUX, 2024, 5_000, rna="W332000001")  # an association: ESS by law
+    add_subsidy(con, "V4", BORDEAUX, 2024, 40_000, beneficiary=S2)
+    add_subsidy(con, "V5", BORDEAUX, 2024, 1_000, beneficiary="99999999900011")  # absent from SIRENE
+    add_subsidy(con, "V6", BORDEAUX, 2024, 999_999_999, beneficiary=S1)  # placeholder: set aside
+    add_subsidy(con, "V7", BORDEAUX, 2025, 0, beneficiary=S3)  # nothing granted: set aside
+    add_subsidy(con, "V8", STATE, 2024, 3_000, beneficiary=S1)
 
 
 @pytest.fixture

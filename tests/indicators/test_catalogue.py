@@ -82,7 +82,7 @@ BASE: dict[str, Any] = {
     ("change", "message"),
     [
         ({"unit": "ratio"}, "unité « ratio » inconnue"),
-        ({"table": "subsidies"}, "table « subsidies » inconnue"),
+        ({"table": "purchases"}, "table « purchases » inconnue"),
         ({"group": "other"}, "groupe « other » absent"),
         ({"counting": "lot"}, "règle de compte « lot » absente"),
         ({"id": "Social"}, "identifiant invalide"),

@@ -14,11 +14,15 @@ The fixture (conftest.build_hand), marchÃ©s of 2024 unless stated, amounts in â‚
 | C8 (2026-09-01) | State body | 6 000 000 | travaux | | none | clause | | | | | S2 |
 | C9 (2026-09-15) | State body | 100 000 | fournitures | | clause | none | | | | | S2 |
 | C10 (2026-08-20) | Bordeaux | 1 000 000 | fournitures | | none | none | | | | | S1 |
+| C11 (2022) | Bordeaux | 99 999 999 (placeholder: set aside) | fournitures | | none | none | | | | | S1 |
 
 SIRENE: S1 PME, S2 GE, S3 without category. ESS (from INSEE's flag, through the ess_status view):
 S1 ESS, S2 inconnu, S3 non ESS.
 Concessions of 2024: K1 Bordeaux 1 000 000 reserved, K2 State body 2 000 000 not reserved;
 K3 Bordeaux 2019 (format 2019), value unknown.
+Subsidies (granted by Bordeaux unless stated; figures in test_money_ess.py): V1 10 000 to S1, V2 20 000
+to S3, V3 5 000 to an association known by its RNA number, V4 40 000 to S2, V5 1 000 to a SIREN absent
+from SIRENE, V6 999 999 999 to S1 (placeholder), V7 (2025) 0 to S3, V8 3 000 from the State body to S1.
 """
 
 from __future__ import annotations
@@ -243,7 +247,13 @@ def test_breakdown_levels(hand_sirene: duckdb.DuckDBPyConnection) -> None:
 
 def test_filters_and_dimensions(hand_sirene: duckdb.DuckDBPyConnection) -> None:
     bordeaux = compute(hand_sirene, siren=BORDEAUX[:9], by="unite_legale", indicators=["contracts"])
-    assert {r["year"]: r["value_count"] for r in bordeaux.to_pylist()} == {2023: 1, 2024: 3, 2025: 1, 2026: 1}
+    assert {r["year"]: r["value_count"] for r in bordeaux.to_pylist()} == {
+        2022: 1,
+        2023: 1,
+        2024: 3,
+        2025: 1,
+        2026: 1,
+    }
     by_family = compute(hand_sirene, by="national", year=2024, dimensions=["famille"], indicators=["social"])
     shares = {r["famille"]: r["value_count"] for r in by_family.to_pylist()}
     # travaux: C1 yes (C4 unknown); fournitures: C2 yes; services: C3 no, C5 yes.

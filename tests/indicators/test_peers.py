@@ -1,4 +1,12 @@
-"""Peers: rank and percentile among collectivités of the same type and population band."""
+"""Peers: rank and percentile among collectivités of the same type and population band.
+
+Communes of 100 000 inhabitants or more, 2024, ten contracts of 100 000 € each unless stated, the
+social consideration known for each (k with a clause, the rest without):
+Toulouse k = 8 (0.8), Bordeaux 5 (0.5), Marseille 5 (0.5), Nantes 3 (0.3), Nice 1 (0.1); Lille four
+contracts all with a clause (1.0 on too small a base: not ranked); Lyon ten contracts « MQ » (unknown).
+Also one small commune and the Gironde département (other peer groups), and in 2023 only four
+communes with a sufficient base (no rank: fewer than five ranked peers).
+"""
 
 from __future__ import annotations
 
@@ -10,8 +18,14 @@ from leviers.indicators import IndicatorError, peers
 from .conftest import add_contract
 
 BORDEAUX, TOULOUSE, NANTES, LYON = "213300635", "213105554", "214401093", "216901231"
+MARSEILLE, NICE, LILLE = "211300553", "210600888", "215903501"
 GIRONDE = "223300013"  # a département: another peer group
-NO = ["Pas de considération sociale"]
+YES, NO = ["Clause sociale"], ["Pas de considération sociale"]
+
+
+def _contracts(con: duckdb.DuckDBPyConnection, siren: str, year: int, socials: list[list[str]]) -> None:
+    for n, social in enumerate(socials):
+        add_contract(con, f"{siren}00017", f"{year}-{n}", f"{year}-05-01", 100_000, "45000000", social=social)
 
 
 @pytest.fixture
@@ -19,42 +33,53 @@ def peer_warehouse(warehouse: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConne
     small = warehouse.execute(
         "SELECT siren FROM ref_collectivites WHERE tranche_population = 'commune_0_999' ORDER BY siren LIMIT 1"
     ).fetchall()[0][0]
-    contracts = [
-        (BORDEAUX, 100_000, ["Clause sociale"]),
-        (BORDEAUX, 300_000, NO),  # Bordeaux: 1/2 by number, 1/4 by amount
-        (TOULOUSE, 50_000, ["Critère social"]),  # 1
-        (NANTES, 70_000, NO),
-        (NANTES, 80_000, NO),  # 0
-        (LYON, 90_000, ["MQ"]),  # unknown: not ranked
-        (small, 10_000, ["Clause sociale"]),  # another population band
-        (GIRONDE, 10_000, ["Clause sociale"]),  # another peer group
-    ]
-    for n, (siren, amount, social) in enumerate(contracts):
-        add_contract(warehouse, f"{siren}00017", f"P{n}", "2024-05-01", amount, "45000000", social=social)
+    for siren, k in ((TOULOUSE, 8), (BORDEAUX, 5), (MARSEILLE, 5), (NANTES, 3), (NICE, 1)):
+        _contracts(warehouse, siren, 2024, [YES] * k + [NO] * (10 - k))
+    _contracts(warehouse, LILLE, 2024, [YES] * 4)
+    _contracts(warehouse, LYON, 2024, [["MQ"]] * 10)
+    _contracts(warehouse, small, 2024, [YES] * 10)
+    _contracts(warehouse, GIRONDE, 2024, [YES] * 10)
+    for siren in (TOULOUSE, BORDEAUX, MARSEILLE, NANTES):
+        _contracts(warehouse, siren, 2023, [YES] * 10)
     return warehouse
 
 
-def test_rank_and_percentile(peer_warehouse: duckdb.DuckDBPyConnection) -> None:
-    table = peers(peer_warehouse, BORDEAUX, 2024, indicators=["social", "contracts"])
-    social, contracts = table.to_pylist()
+def test_rank_percentile_and_median_among_sufficient_values(
+    peer_warehouse: duckdb.DuckDBPyConnection,
+) -> None:
+    social, contracts = peers(peer_warehouse, BORDEAUX, 2024, indicators=["social", "contracts"]).to_pylist()
     assert (social["peer_group"], social["peer_band"]) == ("commune", "commune_100000_plus")
-    assert social["peers"] == 4  # Bordeaux, Toulouse, Nantes, Lyon have a contract in scope
-    # Ranked by number: Toulouse 1.0 > Bordeaux 0.5 > Nantes 0.0 (Lyon unknown).
-    assert (social["value_count"], social["rank_count"], social["ranked_count"]) == (0.5, 2, 3)
-    assert social["percentile_count"] == 50.0  # one of the two other ranked peers is lower
+    assert social["peers"] == 7  # every big commune with a contract in scope
+    # Ranked: Toulouse 0.8 > Bordeaux 0.5 = Marseille 0.5 > Nantes 0.3 > Nice 0.1 (Lille: base too small;
+    # Lyon: unknown). Ties share the best rank.
+    assert (social["value_count"], social["rank_count"], social["ranked_count"]) == (0.5, 2, 5)
+    assert social["percentile_count"] == 50.0  # Nantes and Nice, two of the four other ranked peers
     assert social["peer_median_count"] == 0.5
-    # By amount: Toulouse 1.0 > Bordeaux 0.25 > Nantes 0.0.
-    assert (social["value_amount"], social["rank_amount"], social["percentile_amount"]) == (0.25, 2, 50.0)
-    # Contracts: Bordeaux 2, Nantes 2, Toulouse 1, Lyon 1 — ties share the best rank.
-    assert (contracts["rank_count"], contracts["ranked_count"]) == (1, 4)
-    assert contracts["percentile_count"] == pytest.approx(100 * 2 / 3)
+    assert (social["value_amount"], social["rank_amount"], social["percentile_amount"]) == (0.5, 2, 50.0)
+    # Contracts (a count: always ranked): six communes have 10, Lille 4.
+    assert (contracts["rank_count"], contracts["ranked_count"]) == (1, 7)
+    assert contracts["percentile_count"] == pytest.approx(100 / 6)
+
+
+def test_a_value_on_too_small_a_base_is_not_ranked(peer_warehouse: duckdb.DuckDBPyConnection) -> None:
+    (lille,) = peers(peer_warehouse, LILLE, 2024, indicators=["social"]).to_pylist()
+    assert lille["value_count"] == 1.0  # « 100 % (4 sur 4) »…
+    assert not lille["sufficient_count"]  # …is not a figure to quote
+    assert lille["rank_count"] is None
+    assert lille["ranked_count"] == 5
+
+
+def test_no_rank_among_fewer_than_five_ranked_peers(peer_warehouse: duckdb.DuckDBPyConnection) -> None:
+    (row,) = peers(peer_warehouse, BORDEAUX, 2023, indicators=["social"]).to_pylist()
+    assert row["ranked_count"] == 4
+    assert (row["rank_count"], row["percentile_count"], row["peer_median_count"]) == (None, None, None)
 
 
 def test_a_collectivite_without_contracts_that_year(peer_warehouse: duckdb.DuckDBPyConnection) -> None:
     (row,) = peers(peer_warehouse, "217500016", 2024, indicators=["social"]).to_pylist()  # Ville de Paris
     assert row["value_count"] is None
     assert row["rank_count"] is None
-    assert row["ranked_count"] == 3
+    assert row["ranked_count"] == 5
     assert row["label"] == "Ville de Paris"
 
 

@@ -60,3 +60,15 @@ def test_below_and_filters(spaser_warehouse: duckdb.DuckDBPyConnection) -> None:
     )
     assert any("sans montant" in reason for reason in gironde["reasons"])
     assert spaser_estimates(spaser_warehouse, siren="213300635").num_rows == 2
+
+
+def test_placeholder_amounts_do_not_make_an_obligation(warehouse: duckdb.DuckDBPyConnection) -> None:
+    # As the Vaucluse's three 99 999 999 € frameworks in the real PES file of 2019 (test_real_placeholders).
+    for n in range(3):
+        add_contract(warehouse, GIRONDE, f"P{n}", "2025-01-15", 99_999_999, "31625200", nature="Accord-cadre")
+    add_contract(warehouse, GIRONDE, "P3", "2025-02-01", 1_000_000, "45000000")
+    (row,) = spaser_estimates(warehouse, 2025, include_below=True).to_pylist()
+    assert row["amount_notified"] == 1_000_000
+    assert row["contracts_set_aside"] == 3
+    assert row["above_threshold"] is False
+    assert any("aberrant" in reason for reason in row["reasons"])

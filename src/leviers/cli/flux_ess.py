@@ -13,7 +13,9 @@ from rich.table import Table
 from leviers.cli.output import DbOption, JsonOption, console, emit_json
 from leviers.errors import LeviersError, WarehouseError
 from leviers.ess.sql import first_value
-from leviers.flows import EssFlow, FlowReport, ess_flows
+from leviers.flows import Channel, EssFlow, Family, FlowReport, ess_flows, families
+from leviers.flows.breakdowns import families_json
+from leviers.indicators.base import RULE_TEXT
 from leviers.warehouse import open_warehouse
 
 
@@ -43,60 +45,73 @@ CSV_COLUMNS = [
     "siren",
     "annee",
     "nom",
-    "type",
-    "subventions_nombre",
-    "subventions_montant",
-    "subventions_montant_inconnu_nombre",
-    "subventions_ess_nombre",
-    "subventions_ess_montant",
-    "subventions_inconnu_montant",
-    "subventions_part_ess",
-    "subventions_part_inconnue",
-    "marches_nombre",
-    "marches_montant",
-    "marches_montant_inconnu_nombre",
-    "marches_ess_nombre",
-    "marches_ess_montant",
-    "marches_inconnu_montant",
-    "marches_part_ess",
-    "marches_part_inconnue",
-    "marches_part_ess_nombre",
+    *[
+        f"{prefix}_{key}"
+        for prefix in ("subventions", "marches")
+        for key in (
+            "nombre",
+            "montant",
+            "montant_inconnu_nombre",
+            "montants_ecartes",
+            "ess",
+            "connus",
+            "inconnus",
+            "ess_montant",
+            "connu_montant",
+            "inconnu_montant",
+            "part_ess",
+            "part_ess_montant",
+            "suffisant",
+            "suffisant_montant",
+        )
+    ],
     "argent_ess_canaux",
-    "argent_ess_montant_total",
     "argent_ess_montant",
+    "argent_ess_connu_montant",
+    "argent_ess_inconnu_montant",
     "argent_ess_part",
-    "argent_ess_part_inconnue",
+    "argent_ess_suffisant",
     "donnees_synthetiques",
 ]
 
 
 def _csv_row(flow: EssFlow) -> dict[str, Any]:
-    row: dict[str, Any] = {"siren": flow.siren, "annee": flow.annee, "nom": flow.nom, "type": flow.type}
+    row: dict[str, Any] = {"siren": flow.siren, "annee": flow.annee, "nom": flow.nom}
     for prefix, channel in (("subventions", flow.subventions), ("marches", flow.marches)):
         data = channel.to_json() if channel is not None else {}
-        for key in (
-            "nombre",
-            "montant",
-            "montant_inconnu_nombre",
-            "ess_nombre",
-            "ess_montant",
-            "inconnu_montant",
-        ):
-            row[f"{prefix}_{key}"] = data.get(key)
-        row[f"{prefix}_part_ess"] = data.get("part_ess")
-        row[f"{prefix}_part_inconnue"] = data.get("part_inconnue")
-    row["marches_part_ess_nombre"] = flow.marches.part_ess_nombre if flow.marches else None
-    money = flow.argent_ess
-    row["argent_ess_canaux"] = "+".join(money["canaux"])
-    row["argent_ess_montant_total"] = money["montant"]
-    row["argent_ess_montant"] = money["ess_montant"]
-    row["argent_ess_part"] = money["part_ess"]
-    row["argent_ess_part_inconnue"] = money["part_inconnue"]
+        for column in CSV_COLUMNS:
+            if column.startswith(prefix + "_"):
+                row[column] = data.get(column.removeprefix(prefix + "_"))
+    money = flow.argent
+    row["argent_ess_canaux"] = "+".join(flow.canaux)
+    if money is not None:
+        row["argent_ess_montant"] = money.ess_montant
+        row["argent_ess_connu_montant"] = money.connu_montant
+        row["argent_ess_inconnu_montant"] = money.inconnu_montant
+        row["argent_ess_part"] = money.part_ess_montant
+        row["argent_ess_suffisant"] = money.suffisant_montant
     row["donnees_synthetiques"] = flow.synthetic
     return row
 
 
-def _print_table(report: FlowReport, limit: int) -> None:
+def _share(value: float | None, sufficient: bool) -> str:
+    if value is None:
+        return "inconnu"
+    return _percent(value) if sufficient else "éch. insuffisant"
+
+
+def _channel_cell(channel: Channel | None, unit: str) -> str:
+    if channel is None:
+        return "non publié"
+    aside = f", {channel.montants_ecartes} écarté(s)" if channel.montants_ecartes else ""
+    return (
+        f"{_euros(channel.montant)}\n[dim]{channel.nombre} {unit}{aside}\n"
+        f"ESS {_share(channel.part_ess_montant, channel.suffisant_montant)}, "
+        f"inconnu {_percent(channel.part_inconnue_montant)}[/]"
+    )
+
+
+def _print_table(report: FlowReport, limit: int, detail: list[Family] | None) -> None:
     flows = report.flows
     if not flows:
         console.print(
@@ -109,43 +124,46 @@ def _print_table(report: FlowReport, limit: int) -> None:
     table.add_column("Année", justify="right")
     table.add_column("Subventions", justify="right")
     table.add_column("Marchés", justify="right")
-    table.add_column("Vers l'ESS", justify="right")
-    table.add_column("Part ESS", justify="right")
-    table.add_column("Inconnu", justify="right")
+    table.add_column("Vers l'ESS (les deux)", justify="right")
     for flow in flows[:limit]:
-        sub, pro, money = flow.subventions, flow.marches, flow.argent_ess
+        money = flow.argent
         synthetic = " [synthétique]" if flow.synthetic else ""
         table.add_row(
             f"{flow.nom or '—'}{synthetic}\n[dim]{flow.siren}[/]",
             str(flow.annee),
-            f"{_euros(sub.montant)}\n[dim]ESS {_percent(sub.part_ess)}[/]" if sub else "non publié",
-            f"{_euros(pro.montant)}\n[dim]{pro.nombre} marchés, ESS {_percent(pro.part_ess)}[/]"
-            if pro
-            else "aucun",
-            _euros(money["ess_montant"]),
-            _percent(money["part_ess"]),
-            _percent(money["part_inconnue"]),
+            _channel_cell(flow.subventions, "lignes"),
+            _channel_cell(flow.marches, "marchés"),
+            f"{_euros(money.ess_montant)}\n[dim]{_share(money.part_ess_montant, money.suffisant_montant)} "
+            f"des montants connus[/]"
+            if money
+            else "[dim]incomplet : un canal sans données[/]",
         )
     console.print(table)
     if len(flows) > limit:
         console.print(
             f"… {len(flows) - limit} autres lignes (--limite, --siren, --annee, ou --format csv/json)."
         )
-    if len(flows) == 1 and flows[0].familles:
-        families = Table(title="Subventions par famille juridique du bénéficiaire")
+    if detail:
+        families = Table(title=f"Par famille de bénéficiaire ou de titulaire ({flows[0].annee})")
         families.add_column("Famille")
-        families.add_column("Lignes", justify="right")
-        families.add_column("Montant", justify="right")
-        families.add_column("dont ESS", justify="right")
-        for family in flows[0].familles:
+        families.add_column("Subventions (lignes)", justify="right")
+        families.add_column("Subventions", justify="right")
+        families.add_column("Marchés (parts)", justify="right")
+        families.add_column("Marchés", justify="right")
+        for family in detail:
             families.add_row(
-                family.libelle, str(family.nombre), _euros(family.montant), _euros(family.ess_montant)
+                family.libelle,
+                str(family.subventions_lignes),
+                _euros(family.subventions_montant),
+                f"{family.marches_parts:.1f}".replace(".", ","),
+                _euros(family.marches_montant),
             )
         console.print(families)
     if len(flows) == 1:
         console.print("[bold]Définitions[/]")
-        for key, text in report.definitions.items():
+        for key, text in report.definitions().items():
             console.print(f"- {key} : {text}", highlight=False)
+        console.print(f"- règle de base : {RULE_TEXT}", highlight=False)
     console.print("[bold]À savoir[/]")
     for caveat in report.caveats:
         console.print(f"- {caveat}", highlight=False)
@@ -178,17 +196,22 @@ def flux_ess(
                 "(la mise à jour du schéma se fait à l'écriture)."
             )
         report = ess_flows(con, siren=siren.strip() if siren else None, annee=annee)
+        one = report.flows[0] if len(report.flows) == 1 else None
+        detail = families(con, one.siren, one.annee) if one else None
     finally:
         con.close()
     if json_output or output is OutputFormat.json:
-        emit_json(report.to_json())
+        payload = report.to_json()
+        if one is not None and detail is not None:
+            payload["flux"][0]["par_famille"] = families_json(detail)
+        emit_json(payload)
     elif output is OutputFormat.csv:
         writer = csv.DictWriter(sys.stdout, fieldnames=CSV_COLUMNS, lineterminator="\n")
         writer.writeheader()
         for flow in report.flows:
             writer.writerow(_csv_row(flow))
     else:
-        _print_table(report, limite)
+        _print_table(report, limite, detail)
     if siren is not None and not report.flows:
         raise typer.Exit(code=1)
 

@@ -19,6 +19,7 @@ from rich.table import Table
 from leviers.cli.output import DbOption, JsonOption, RichProgress, console, error_console
 from leviers.errors import LeviersError
 from leviers.indicators import catalogue, compute, peers, spaser_estimates
+from leviers.indicators.base import RULE_TEXT
 from leviers.indicators.catalogue import UNITS
 from leviers.indicators.docs import cli_epilog
 from leviers.warehouse import open_warehouse
@@ -180,13 +181,21 @@ def _show_indicators(table: pa.Table, dimensions: list[str], national: bool) -> 
     for row in table.slice(0, TABLE_LIMIT).to_pylist():
         amount = row["value_amount"]
         synthetic = " [données synthétiques]" if row["synthetic"] else ""
+        by_number = _value(row["value_count"], row["unit"])
+        by_amount = (
+            "" if amount is None and row["unit"] == "mean" else _value(amount, row["unit"], amount=True)
+        )
+        if row["unit"] != "count" and row["value_count"] is not None and not row["sufficient_count"]:
+            by_number = f"[dim]éch. insuffisant ({by_number})[/]"
+        if row["unit"] == "share" and amount is not None and not row["sufficient_amount"]:
+            by_amount = f"[dim]éch. insuffisant ({by_amount})[/]"
         view.add_row(
             *([] if national else [row["code"] or "", (row["label"] or "") + synthetic]),
             ("inconnue" if row["year"] is None else str(row["year"])) + (synthetic if national else ""),
             *[str(row[d] or "") for d in dimensions],
             labels[row["indicator"]],
-            _value(row["value_count"], row["unit"]),
-            "" if amount is None and row["unit"] == "mean" else _value(amount, row["unit"], amount=True),
+            by_number,
+            by_amount,
             _fraction(row),
             ""
             if row["unit"] == "count"
@@ -198,6 +207,15 @@ def _show_indicators(table: pa.Table, dimensions: list[str], national: bool) -> 
     notes = sorted({n for n in table.column("note").to_pylist() if n})
     for note in notes:
         console.print(f"[yellow]Note[/] : {note}", highlight=False)
+    if not all(table.column("sufficient_count").to_pylist()):
+        console.print(f"[yellow]Échantillon insuffisant[/] : {RULE_TEXT}", highlight=False)
+    aside = sum(v or 0 for v in table.column("amount_set_aside").to_pylist())
+    if aside:
+        console.print(
+            "[yellow]Montants aberrants[/] : écartés des montants et comptés dans la colonne amount_set_aside "
+            "(--format csv ou json) ; méthode : docs/method.md.",
+            highlight=False,
+        )
 
 
 def indicateurs(

@@ -18,7 +18,8 @@ CATALOGUE_PATH = Path(__file__).resolve().parent / "catalogue.yaml"
 
 UNITS = {"share": "part", "mean": "moyenne", "count": "nombre"}
 MEASURES = ("count", "amount")
-TABLES = ("contracts", "concessions")
+TABLES = ("contracts", "concessions", "subsidies")
+COMBINED = "combined"  # the table of an indicator that adds up others (`combine`)
 _ID = re.compile(r"[a-z][a-z0-9_]*")
 
 
@@ -65,6 +66,7 @@ class Indicator:
     legal: str | None = None
     target: Target | None = None
     caveats: tuple[str, ...] = ()
+    combine: tuple[str, ...] = ()  # a combined indicator: the shares it adds up, one per fact table
 
     @property
     def weighted(self) -> bool:
@@ -103,6 +105,7 @@ class Indicator:
             if self.target is None
             else {"value": self.target.value, "label": self.target.label},
             "caveats": list(self.caveats),
+            "combine": list(self.combine),
         }
 
 
@@ -124,6 +127,11 @@ class Catalogue:
         if not ids:
             return self.indicators
         return tuple(self.get(i) for i in ids)
+
+    def with_components(self, selected: tuple[Indicator, ...]) -> tuple[Indicator, ...]:
+        """`selected` plus the indicators its combined indicators add up, in catalogue order."""
+        wanted = {i.id for i in selected} | {c for i in selected for c in i.combine}
+        return tuple(i for i in self.indicators if i.id in wanted)
 
     def parameter_values(self) -> dict[str, expressions.Scalar]:
         """The legal parameters' values, read from leviers.law."""
@@ -172,6 +180,7 @@ def _indicator(raw: dict[str, Any], groups: dict[str, str], rules: dict[str, str
         if target is None
         else Target(float(target["value"]), " ".join(str(target["label"]).split())),
         caveats=tuple(" ".join(str(c).split()) for c in raw.get("caveats") or ()),
+        combine=tuple(str(c) for c in raw.get("combine") or ()),
     )
     _check(indicator, where, groups, rules)
     return indicator
@@ -180,7 +189,14 @@ def _indicator(raw: dict[str, Any], groups: dict[str, str], rules: dict[str, str
 def _check(ind: Indicator, where: str, groups: dict[str, str], rules: dict[str, str]) -> None:
     if not _ID.fullmatch(ind.id):
         raise CatalogueError(f"{where} : identifiant invalide (minuscules, chiffres, _)")
-    if ind.table not in TABLES:
+    if ind.combine:
+        if ind.table != COMBINED or ind.unit != "share" or ind.expressions():
+            raise CatalogueError(
+                f"{where} : un indicateur combiné a `table: {COMBINED}`, l'unité share et pas d'expression"
+            )
+        if ind.measures != ("amount",):
+            raise CatalogueError(f"{where} : un indicateur combiné se mesure en montant seulement")
+    elif ind.table not in TABLES:
         raise CatalogueError(f"{where} : table « {ind.table} » inconnue ({', '.join(TABLES)})")
     if ind.group not in groups:
         raise CatalogueError(f"{where} : groupe « {ind.group} » absent de `groups`")
@@ -193,7 +209,7 @@ def _check(ind: Indicator, where: str, groups: dict[str, str], rules: dict[str, 
     has_value, has_fraction = ind.value is not None, ind.positive is not None or ind.known is not None
     if ind.unit == "count" and (has_value or has_fraction):
         raise CatalogueError(f"{where} : un comptage n'a ni `value` ni `positive`/`known`")
-    if ind.unit == "share" and has_value == has_fraction:
+    if ind.unit == "share" and has_value == has_fraction and not ind.combine:
         raise CatalogueError(f"{where} : une part a soit `value`, soit `positive` et `known`")
     if has_fraction and (ind.positive is None or ind.known is None):
         raise CatalogueError(f"{where} : `positive` et `known` vont ensemble")
@@ -219,7 +235,15 @@ def catalogue() -> Catalogue:
     duplicates = sorted({i for i in ids if ids.count(i) > 1})
     if duplicates:
         raise CatalogueError(f"identifiants en double : {', '.join(duplicates)}")
+    by_id = {i.id: i for i in indicators}
     for ind in indicators:
+        parts = [by_id.get(c) for c in ind.combine]
+        if any(p is None or p.combine or p.unit != "share" or "amount" not in p.measures for p in parts):
+            raise CatalogueError(f"indicateur {ind.id} : `combine` nomme des parts mesurées en montant")
+        if len({p.table for p in parts if p is not None}) != len(parts):
+            raise CatalogueError(f"indicateur {ind.id} : `combine` prend une part par table de faits")
+        if ind.combine:
+            continue
         columns = set(facts.COLUMNS[ind.table])
         for role, text in ind.expressions().items():
             unknown = expressions.names(text) - columns - set(parameters)

@@ -7,14 +7,34 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from leviers.indicators import breakdowns, facts
+import duckdb
+
+from leviers.indicators import base, breakdowns, facts
 from leviers.indicators.catalogue import UNITS, Catalogue, Indicator, catalogue
 from leviers.indicators.engine import UNIT
 
 BEGIN = "<!-- BEGIN GENERATED from src/leviers/indicators/catalogue.yaml by leviers.indicators.docs -->"
 END = "<!-- END GENERATED -->"
 METHOD_PAGE = Path(__file__).resolve().parents[3] / "docs" / "method.md"
-TABLE_NAMES = {"contracts": "marchés", "concessions": "concessions"}
+TABLE_NAMES = {
+    "contracts": "marchés",
+    "concessions": "concessions",
+    "subsidies": "subventions",
+    "combined": "somme d'autres indicateurs",
+}
+
+
+def amount_thresholds() -> list[tuple[str, float, str, str]]:
+    """The thresholds of the amount checks, read from the schema that applies them."""
+    from leviers.warehouse import apply_schema
+
+    con = duckdb.connect()
+    try:
+        apply_schema(con)
+        rows = con.execute("SELECT nom, valeur, unite, description FROM amount_thresholds").fetchall()
+    finally:
+        con.close()
+    return [(str(n), float(v), str(u), str(d)) for n, v, u, d in rows]
 
 
 def _percent(value: float) -> str:
@@ -36,6 +56,8 @@ def _indicator_md(ind: Indicator, cat: Catalogue) -> list[str]:
         rows.append(("denominator", ind.denominator))
     for role, text in ind.expressions().items():
         rows.append((role, f"`{text}`"))
+    if ind.combine:
+        rows.append(("adds up", ", ".join(f"`{c}`" for c in ind.combine)))
     rows.append(("fields", ", ".join(ind.fields)))
     rows.append(("counting rule", f"{ind.counting} (see counting rules)"))
     if ind.requires:
@@ -61,6 +83,28 @@ def method_section(cat: Catalogue | None = None) -> str:
         "",
         f"Supplier-weighted shares are summed in units of 1/{UNIT} of a contract (exact for up to 16",
         "co-titulaires); amounts are summed in whole cents.",
+        "",
+        "### When a share is shown",
+        "",
+        f"A share is *sufficient* (quoted as a figure, ranked among peers) when at least {base.MIN_KNOWN_ITEMS}",
+        f"items are known and the known items are at least {base.MIN_KNOWN_SHARE:g} of the items where the value",
+        "could be known (by number for the share by number, by amount for the share by amount). Otherwise",
+        "the faces say « échantillon insuffisant » with the counts (`sufficient_count`, `sufficient_amount`",
+        f"in the tables). A rank is given only among at least {base.MIN_RANKED_PEERS} ranked peers.",
+        "",
+        "### Abnormal amounts",
+        "",
+        "Every contract amount and subsidy line amount is classed normal, suspect or aberrant by the views",
+        "`contract_amount_checks` and `subsidy_amount_checks` (`src/leviers/warehouse/schema/60_amounts.sql`).",
+        "Aberrant amounts are left out of every amount measure (`montant_centimes` is NULL) and counted in",
+        "`amount_set_aside`; suspect amounts are kept and flagged in the explorers and exports. Thresholds:",
+        "",
+        "| name | value | unit | meaning |",
+        "|---|---|---|---|",
+        *[
+            f"| `{name}` | {value:g} | {unit} | {_cell(text)} |"
+            for name, value, unit, text in amount_thresholds()
+        ],
         "",
         "### Legal parameters",
         "",

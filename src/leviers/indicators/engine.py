@@ -19,9 +19,10 @@ from typing import Any
 import duckdb
 import narwhals as nw
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from leviers.indicators import breakdowns, expressions, facts, labels, reshape
-from leviers.indicators.catalogue import Catalogue, Indicator, catalogue
+from leviers.indicators.catalogue import TABLES, Catalogue, Indicator, catalogue
 from leviers.indicators.errors import IndicatorError
 from leviers.indicators.sources import DuckDBFrames, Frames, SparkFrames, export_parquet, spark_session
 from leviers.progress import NoProgress, Progress
@@ -53,8 +54,11 @@ SCHEMA_TAIL = [
     ("amount_numerator", pa.float64()),
     ("amount_unknown", pa.float64()),
     ("amount_missing", pa.int64()),
+    ("amount_set_aside", pa.int64()),
     ("amount_basis", pa.string()),
     ("synthetic", pa.bool_()),
+    ("sufficient_count", pa.bool_()),
+    ("sufficient_amount", pa.bool_()),
     ("note", pa.string()),
 ]
 
@@ -137,21 +141,24 @@ def _plan(ind: Indicator, sums: _Sums, columns: set[str], params: dict[str, Any]
     scope = compiled(ind.scope) if ind.scope else None  # NULL = no: a CASE WHEN skips it
     within = ind.available  # the segment of the sums over available rows
     cents = nw.col("montant_centimes")
+    set_aside = nw.col("montant_ecarte")
     amounts = "amount" in ind.measures
     on_scope = (ind.scope,)
     plan = {
         "population": sums.add(("n", *on_scope), scope),
         "available": sums.add(("n", *on_scope), scope, segment=within),
     }
+    if amounts:
+        # Rows of the population without an amount (absent from every amount measure): published
+        # without one, or set aside as aberrant (counted apart).
+        plan["amount_missing"] = sums.add(("nocents", *on_scope), _and(scope, cents.is_null() & ~set_aside))
+        plan["amount_set_aside"] = sums.add(("aside", *on_scope), _and(scope, set_aside))
     if ind.unit == "count":
         if amounts:
             plan["amount_population"] = sums.add(("cents", *on_scope), scope, cents)
-            plan["amount_missing"] = sums.add(("nocents", *on_scope), _and(scope, cents.is_null()))
         return plan
     if amounts:
         plan["amount_available"] = sums.add(("cents", *on_scope), scope, cents, segment=within)
-        # Contracts of the population without an amount: absent from every amount measure.
-        plan["amount_missing"] = sums.add(("nocents", *on_scope), _and(scope, cents.is_null()))
     if ind.positive is not None and ind.known is not None:  # supplier-weighted fractions
         yes, known = compiled(ind.positive).cast(nw.Float64), compiled(ind.known).cast(nw.Float64)
         on_yes, on_known = (*on_scope, ind.positive), (*on_scope, ind.known)
@@ -182,7 +189,14 @@ def _plan(ind: Indicator, sums: _Sums, columns: set[str], params: dict[str, Any]
 
 def _needed(texts: Iterable[str], request: Request, params: dict[str, Any]) -> set[str]:
     """The fact columns a group-by reads: keys, filters, and the names in the expressions `texts`."""
-    needed = {"annee", "acheteur_siren", "montant_centimes", "synthetic", *request.dimensions}
+    needed = {
+        "annee",
+        "acheteur_siren",
+        "montant_centimes",
+        "montant_ecarte",
+        "synthetic",
+        *request.dimensions,
+    }
     for text in texts:
         needed |= expressions.names(text) - set(params)
     if request.level.key:
@@ -259,7 +273,11 @@ def _wide(
         result = wide if result is None else reshape.add_aligned(result, wide, output_keys)
     assert result is not None
     # Labels: a light query of their own (only the columns the filters and the label need).
-    light = {c for c in _needed((), request, params) if c not in ("montant_centimes", "synthetic")}
+    light = {
+        c
+        for c in _needed((), request, params)
+        if c not in ("montant_centimes", "montant_ecarte", "synthetic")
+    }
     if request.level.name in ("acheteur", "unite_legale"):
         light.add("acheteur_nom")
     label_frame = facts.build(frames, table, light, request.amount)
@@ -273,11 +291,13 @@ def run(
     frames: Frames, request: Request, indicators: Sequence[Indicator], cat: Catalogue, shape: str = "long"
 ) -> pa.Table:
     """compute() on already opened frames."""
+    asked = {i.id for i in indicators}
+    indicators = cat.with_components(tuple(indicators))
     params = cat.parameter_values() if _uses_parameters(indicators, cat) else {}
     keys = _output_keys(request)
     parts: dict[str, reshape.Part] = {}
     items = []
-    for table in ("contracts", "concessions"):
+    for table in TABLES:
         selected = [i for i in indicators if i.table == table]
         if not selected:
             continue
@@ -296,11 +316,17 @@ def run(
             )
     order = {ind.id: rank for rank, ind in enumerate(cat.indicators)}
     items.sort(key=lambda item: order[item.indicator.id])
-    if shape == "wide":
-        return reshape.wide_table(parts, items, request.level.name, keys)
-    return reshape.long_table(
-        parts, items, request.level.name, request.amount, output_schema(request.dimensions)
+    combined = [i for i in indicators if i.combine]
+    if shape == "wide":  # combined indicators are given by the long shape only
+        return reshape.wide_table(
+            parts, [i for i in items if i.indicator.id in asked], request.level.name, keys
+        )
+    table = reshape.long_table(
+        parts, items, request.level.name, request.amount, output_schema(request.dimensions), keys, combined
     )
+    if asked != {i.id for i in indicators}:  # components computed for a combined indicator only
+        table = table.filter(pc.is_in(table["indicator"], pa.array(sorted(asked))))
+    return table
 
 
 def _missing_note(tables: list[str]) -> str | None:

@@ -1,4 +1,5 @@
-"""Fact tables: one row per initial contract (or concession) with every column the catalogue reads.
+"""Fact tables: one row per initial contract, concession or subsidy line with every column the
+catalogue reads.
 
 Built with narwhals from the warehouse tables, so the same code runs on DuckDB and on Spark. Only
 the columns a request needs are computed: the supplier join, for instance, is skipped when no
@@ -41,7 +42,10 @@ COLUMNS: dict[str, dict[str, str]] = {
         "accord_cadre": "framework agreement: nature Accord-cadre (format 2019) or technique Accord-cadre (2024)",
         "montant_initial": "initial notified amount, € HT (contracts.montant)",
         "montant_actuel": "amount after the latest modification that set one (contracts.current_montant)",
-        "montant_centimes": "the amount used by amount measures (initial or current), in whole cents",
+        "montant_centimes": "the amount used by amount measures (initial or current), in whole cents; NULL when "
+        "unknown or set aside (montant_ecarte)",
+        "montant_ecarte": "the initial amount is classed aberrant (view contract_amount_checks): it is left out of "
+        "every amount measure and counted apart",
         "seuil_europeen": "EU formal-procedure threshold in force on the notification date for the "
         "contract's family (works, or supplies and services of buyers other than the central State), "
         "read from leviers.law",
@@ -83,6 +87,7 @@ COLUMNS: dict[str, dict[str, str]] = {
         "montant_initial": "initial valeur globale, € HT",
         "montant_actuel": "valeur globale after the latest modification that set one",
         "montant_centimes": "the amount used by amount measures (initial or current), in whole cents",
+        "montant_ecarte": "always false: concession values are not checked (too few comparable concessions)",
         "has_social": "≥ 1 social consideration; NULL = unknown",
         "social_reserved": "Concession réservée listed; NULL = unknown",
         "social_unknown": "why has_social is NULL",
@@ -91,9 +96,35 @@ COLUMNS: dict[str, dict[str, str]] = {
         "synthetic": "the row was produced by a synthetic generator",
         **BUYER_COLUMNS,
     },
+    "subsidies": {
+        "acheteur_id": "grantor SIRET (subsidies.id_attribuant): the collectivité whose money it is",
+        "acheteur_siren": "grantor SIREN (subsidies.attribuant_siren)",
+        "acheteur_nom": "grantor name as published (subsidies.nom_attribuant)",
+        "annee": "year of the convention (subsidies.annee: convention date, else the year published)",
+        "montant_centimes": "amount for this beneficiary (subsidies.montant_beneficiaire), in whole cents; NULL "
+        "when unknown or set aside (montant_ecarte)",
+        "montant_ecarte": "the amount is classed aberrant (view subsidy_amount_checks): left out of amount "
+        "measures and counted apart",
+        "beneficiaire_ess": "the beneficiary's ESS status: true = ESS (ess_status, or an association known by "
+        "its RNA number alone, ESS by law), false = non ESS, NULL = unknown",
+        "famille": "always NULL (subsidies have no purchase family)",
+        "procedure": "always NULL",
+        "cpv_division": "always NULL",
+        "synthetic": "the row was produced by a synthetic generator",
+        **BUYER_COLUMNS,
+    },
 }
 
-OPTIONAL_TABLES = ("legal_units", "ess_status", "ref_collectivites", "ref_departements", "ref_regions")
+OPTIONAL_TABLES = (
+    "legal_units",
+    "ess_status",
+    "ref_collectivites",
+    "ref_departements",
+    "ref_regions",
+    "contract_amount_checks",
+    "subsidy_amount_checks",
+    "subsidy_beneficiary_status",
+)
 SUPPLIER_COLUMNS = (
     "titulaires",
     "titulaires_siren",
@@ -211,6 +242,25 @@ def _with_buyers(frame: nw.LazyFrame[Any], frames: Frames, needed: set[str]) -> 
     return joined.with_columns(nw.col("collectivite").fill_null(False))
 
 
+def _set_aside(frame: nw.LazyFrame[Any], frames: Frames, checks: str, key: str) -> nw.LazyFrame[Any]:
+    """`frame` with `_aberrant`: its amount is classed aberrant by the view `checks` (false when the
+    view is absent, as in a warehouse of an older Leviers)."""
+    if not frames.has(checks):
+        return frame.with_columns(nw.lit(False).alias("_aberrant"))
+    aberrant = (
+        frames.frame(checks)
+        .filter(nw.col("classe") == "aberrant")
+        .select(nw.col(key), nw.lit(True).alias("_aberrant"))
+    )
+    joined = frame.join(aberrant, on=key, how="left")
+    return joined.with_columns(nw.col("_aberrant").fill_null(False))
+
+
+def _kept_cents(amount: nw.Expr) -> nw.Expr:
+    """The amount in cents, NULL when set aside."""
+    return nw.when(~nw.col("_aberrant")).then(_cents(amount))
+
+
 def contract_facts(frames: Frames, needed: set[str], amount: str) -> nw.LazyFrame[Any]:
     """Fact table of the marchés, with the `needed` columns (see COLUMNS['contracts'])."""
     basis = "montant" if amount == "initial" else "current_montant"
@@ -224,7 +274,8 @@ def contract_facts(frames: Frames, needed: set[str], amount: str) -> nw.LazyFram
         | nw.col("techniques").list.contains("Accord-cadre").fill_null(False),
         "montant_initial": nw.col("montant"),
         "montant_actuel": nw.col("current_montant"),
-        "montant_centimes": _cents(nw.col(basis)),
+        "montant_centimes": _kept_cents(nw.col(basis)),
+        "montant_ecarte": nw.col("_aberrant"),
     }
     if "seuil_europeen" in needed:
         date = nw.col("date_notification")
@@ -239,6 +290,10 @@ def contract_facts(frames: Frames, needed: set[str], amount: str) -> nw.LazyFram
         if c in needed and c not in derived and c not in SUPPLIER_COLUMNS and c not in BUYER_COLUMNS
     ]
     frame = frames.frame("contracts")
+    if "montant_centimes" in needed or "montant_ecarte" in needed:
+        frame = _set_aside(frame, frames, "contract_amount_checks", "contract_key")
+    else:
+        frame = frame.with_columns(nw.lit(False).alias("_aberrant"))
     if any(c in needed for c in SUPPLIER_COLUMNS):
         frame = frame.join(_suppliers(frames), on="contract_key", how="left")
         passthrough += [c for c in SUPPLIER_COLUMNS if c in needed]
@@ -270,6 +325,7 @@ def concession_facts(frames: Frames, needed: set[str], amount: str) -> nw.LazyFr
         "montant_initial": nw.col("valeur_globale"),
         "montant_actuel": nw.col("current_valeur_globale"),
         "montant_centimes": _cents(nw.col(basis)),
+        "montant_ecarte": nw.lit(False),  # concession values are not checked (no comparable peers)
     }
     passthrough = [
         c for c in COLUMNS["concessions"] if c in needed and c not in derived and c not in BUYER_COLUMNS
@@ -281,6 +337,53 @@ def concession_facts(frames: Frames, needed: set[str], amount: str) -> nw.LazyFr
     return _with_buyers(frame, frames, needed)
 
 
+def _beneficiary_status(frames: Frames, frame: nw.LazyFrame[Any]) -> nw.LazyFrame[Any]:
+    """`frame` (subsidy lines) with `beneficiaire_ess` from the view subsidy_beneficiary_status
+    (70_ess_money.sql: SIREN, else RNA number; an association known by its RNA number alone is ESS)."""
+    if not frames.has("subsidy_beneficiary_status"):
+        return frame.with_columns(nw.lit(None, dtype=nw.Boolean).alias("beneficiaire_ess"))
+    statuses = frames.frame("subsidy_beneficiary_status").select("subsidy_key", "status")
+    status = nw.col("status")
+    return frame.join(statuses, on="subsidy_key", how="left").with_columns(
+        nw.when(status == "ESS")
+        .then(nw.lit(True))
+        .otherwise(nw.when(status == "non ESS").then(nw.lit(False)).otherwise(nw.lit(None, dtype=nw.Boolean)))
+        .alias("beneficiaire_ess")
+    )
+
+
+def subsidy_facts(frames: Frames, needed: set[str], amount: str) -> nw.LazyFrame[Any]:
+    """Fact table of the subsidy attribution lines (one per beneficiary), with the `needed` columns
+    (see COLUMNS['subsidies']). The grantor stands where the buyer stands for contracts: the
+    collectivité whose money it is. Subsidies have one amount, whatever `amount` asks for."""
+    frame = frames.frame("subsidies").filter(~nw.col("attribuant_siren").is_null())
+    if "montant_centimes" in needed or "montant_ecarte" in needed:
+        frame = _set_aside(frame, frames, "subsidy_amount_checks", "subsidy_key")
+    else:
+        frame = frame.with_columns(nw.lit(False).alias("_aberrant"))
+    if "beneficiaire_ess" in needed:
+        frame = _beneficiary_status(frames, frame)
+    derived: dict[str, nw.Expr] = {
+        "acheteur_id": nw.col("id_attribuant"),
+        "acheteur_siren": nw.col("attribuant_siren"),
+        "acheteur_nom": nw.col("nom_attribuant"),
+        "annee": nw.col("annee").cast(nw.Int32),
+        "montant_centimes": _kept_cents(nw.col("montant_beneficiaire")),
+        "montant_ecarte": nw.col("_aberrant"),
+        **{name: nw.lit(None, dtype=nw.String) for name in ("famille", "procedure", "cpv_division")},
+    }
+    passthrough = [
+        c for c in COLUMNS["subsidies"] if c in needed and c not in derived and c not in BUYER_COLUMNS
+    ]
+    frame = frame.select(
+        *passthrough,
+        *[expr.alias(name) for name, expr in derived.items() if name in needed or name == "acheteur_siren"],
+    )
+    return _with_buyers(frame, frames, needed)
+
+
+BUILDERS = {"contracts": contract_facts, "concessions": concession_facts, "subsidies": subsidy_facts}
+
+
 def build(frames: Frames, table: str, needed: set[str], amount: str) -> nw.LazyFrame[Any]:
-    builder = contract_facts if table == "contracts" else concession_facts
-    return builder(frames, needed, amount)
+    return BUILDERS[table](frames, needed, amount)

@@ -1,4 +1,14 @@
-"""Peers: a collectivité's rank and percentile among collectivités of the same type and population band."""
+"""Peers: a collectivité's rank and percentile among collectivités of the same type and population band.
+
+One definition (PEERS_SQL), used by `peers()` below and by the web's serving copy:
+
+- peers are the collectivités of the same peer group (commune, EPCI, département, région) and
+  population band with at least one item in the indicator's scope that year;
+- only **sufficient** values are ranked (leviers.indicators.base: enough known items, enough of
+  the base known); rank 1 = highest value, ties share the best rank; percentile = share of the
+  other ranked peers whose value is strictly lower; exact median of the ranked values;
+- rank, percentile and median are given only among at least MIN_RANKED_PEERS ranked peers.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +20,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from leviers.indicators import breakdowns
+from leviers.indicators.base import MIN_RANKED_PEERS
 from leviers.indicators.catalogue import catalogue
 from leviers.indicators.engine import Request, open_frames, output_schema, run
 from leviers.indicators.errors import IndicatorError
@@ -29,6 +40,58 @@ PEER_FIELDS = [
     ("ranked_amount", pa.int64()),
     ("peer_median_amount", pa.float64()),
 ]
+
+# `members`: one row per collectivité × year × indicator with code, year, indicator, value_count,
+# value_amount, sufficient_count, sufficient_amount, groupe_pairs, tranche_population, tranche_libelle.
+# Output: code, year, indicator and PEER_FIELDS.
+PEERS_SQL = f"""
+WITH members AS (
+    SELECT code, year, indicator, groupe_pairs, tranche_population, tranche_libelle,
+           CASE WHEN sufficient_count THEN value_count END AS ranked_value_count,
+           CASE WHEN sufficient_amount THEN value_amount END AS ranked_value_amount
+    FROM {{members}}
+), ranked AS (
+    SELECT *,
+           count(*) OVER g AS peers,
+           count(ranked_value_count) OVER g AS ranked_count,
+           median(ranked_value_count) OVER g AS median_count,
+           count(ranked_value_amount) OVER g AS ranked_amount,
+           median(ranked_value_amount) OVER g AS median_amount,
+           CASE WHEN ranked_value_count IS NOT NULL THEN rank() OVER (
+               PARTITION BY year, indicator, groupe_pairs, tranche_population, ranked_value_count IS NULL
+               ORDER BY ranked_value_count DESC) END AS rank_c,
+           CASE WHEN ranked_value_count IS NOT NULL THEN rank() OVER (
+               PARTITION BY year, indicator, groupe_pairs, tranche_population, ranked_value_count IS NULL
+               ORDER BY ranked_value_count ASC) - 1 END AS lower_c,
+           CASE WHEN ranked_value_amount IS NOT NULL THEN rank() OVER (
+               PARTITION BY year, indicator, groupe_pairs, tranche_population, ranked_value_amount IS NULL
+               ORDER BY ranked_value_amount DESC) END AS rank_a,
+           CASE WHEN ranked_value_amount IS NOT NULL THEN rank() OVER (
+               PARTITION BY year, indicator, groupe_pairs, tranche_population, ranked_value_amount IS NULL
+               ORDER BY ranked_value_amount ASC) - 1 END AS lower_a
+    FROM members
+    WINDOW g AS (PARTITION BY year, indicator, groupe_pairs, tranche_population)
+)
+SELECT code, year, indicator,
+       groupe_pairs AS peer_group, tranche_population AS peer_band, tranche_libelle AS peer_band_label,
+       peers,
+       CASE WHEN ranked_count >= {MIN_RANKED_PEERS} THEN rank_c END AS rank_count,
+       CASE WHEN ranked_count >= {MIN_RANKED_PEERS} AND lower_c IS NOT NULL
+            THEN 100.0 * lower_c / (ranked_count - 1) END AS percentile_count,
+       ranked_count,
+       CASE WHEN ranked_count >= {MIN_RANKED_PEERS} THEN median_count END AS peer_median_count,
+       CASE WHEN ranked_amount >= {MIN_RANKED_PEERS} THEN rank_a END AS rank_amount,
+       CASE WHEN ranked_amount >= {MIN_RANKED_PEERS} AND lower_a IS NOT NULL
+            THEN 100.0 * lower_a / (ranked_amount - 1) END AS percentile_amount,
+       ranked_amount,
+       CASE WHEN ranked_amount >= {MIN_RANKED_PEERS} THEN median_amount END AS peer_median_amount
+FROM ranked
+"""
+
+
+def peers_sql(members: str) -> str:
+    """PEERS_SQL over the relation named `members` (a fixed name chosen by the caller)."""
+    return PEERS_SQL.replace("{members}", members)
 
 
 def peers_schema() -> pa.Schema:
@@ -51,24 +114,6 @@ def _collectivite(frames: Frames, siren: str) -> dict[str, Any]:
     return rows[0]
 
 
-def _position(values: pa.Array, value: float | None) -> tuple[int | None, float | None, int, float | None]:
-    """(rank, percentile, ranked, median): rank 1 = highest value; percentile = share of the other
-    ranked peers with a strictly lower value, in %."""
-    known = pc.drop_null(values)
-    ranked = len(known)
-    median = None
-    if ranked:  # exact median: sort and take the middle value(s)
-        ordered = pc.sort_indices(known)
-        middle = [known[ordered[i].as_py()].as_py() for i in {(ranked - 1) // 2, ranked // 2}]
-        median = sum(middle) / len(middle)
-    if value is None:
-        return None, None, ranked, median
-    higher = pc.sum(pc.greater(known, value)).as_py() or 0
-    lower = pc.sum(pc.less(known, value)).as_py() or 0
-    percentile = 100.0 * lower / (ranked - 1) if ranked > 1 else None
-    return 1 + higher, percentile, ranked, median
-
-
 def peers(
     source: duckdb.DuckDBPyConnection | Frames,
     siren: str,
@@ -79,13 +124,8 @@ def peers(
     engine: str = "duckdb",
 ) -> pa.Table:
     """For collectivité `siren` and `year`: one row per indicator with its values (and counts, as in
-    compute()) and its rank and percentile among the collectivités of the same peer group
-    (groupe_pairs) and population band that have at least one contract in the indicator's scope.
-
-    Rank 1 = highest value; ties share the best rank. Percentile = share of the other ranked peers
-    whose value is strictly lower (0 = lowest, 100 = highest); NULL when it has no ranked peer.
-    Peers whose value is unknown (denominator 0) are not ranked.
-    """
+    compute()) and its position among the collectivités of the same peer group (groupe_pairs) and
+    population band that have at least one item in the indicator's scope (rules: PEERS_SQL)."""
     cat = catalogue()
     selected = cat.select(indicators)
     with open_frames(source, engine) as frames:
@@ -100,13 +140,19 @@ def peers(
             peer_group=(target["groupe_pairs"], target["tranche_population"]),
         )
         group = run(frames, request, selected, cat)
+    n = group.num_rows
+    members = group.append_column("groupe_pairs", pa.array([target["groupe_pairs"]] * n, pa.string()))
+    members = members.append_column(
+        "tranche_population", pa.array([target["tranche_population"]] * n, pa.string())
+    )
+    members = members.append_column("tranche_libelle", pa.array([target["tranche_libelle"]] * n, pa.string()))
+    positions = _positions(members)
     rows = []
     for ind in selected:
         mine = group.filter(pc.and_(pc.equal(group["indicator"], ind.id), pc.equal(group["code"], siren)))
-        peers_rows = group.filter(pc.equal(group["indicator"], ind.id))
         if mine.num_rows:
             row = mine.to_pylist()[0]
-        else:  # no contract in scope this year: values unknown, peers still described
+        else:  # no item in scope this year: values unknown, peers still described
             row = {f.name: None for f in output_schema()}
             row.update(
                 level="collectivite",
@@ -117,21 +163,43 @@ def peers(
                 unit=ind.unit,
             )
             row.update(population=0, amount_basis=amount, synthetic=False)
-        rank_c, pct_c, ranked_c, median_c = _position(peers_rows["value_count"], row["value_count"])
-        rank_a, pct_a, ranked_a, median_a = _position(peers_rows["value_amount"], row["value_amount"])
-        row.update(
-            peer_group=target["groupe_pairs"],
-            peer_band=target["tranche_population"],
-            peer_band_label=target["tranche_libelle"],
-            peers=peers_rows.num_rows,
-            rank_count=rank_c,
-            percentile_count=pct_c,
-            ranked_count=ranked_c,
-            peer_median_count=median_c,
-            rank_amount=rank_a,
-            percentile_amount=pct_a,
-            ranked_amount=ranked_a,
-            peer_median_amount=median_a,
-        )
+        position = positions.get((siren, ind.id))
+        if position is None:  # absent from the group: described by the group's counts
+            position = _empty_position(positions, ind.id, target)
+        row.update(position)
         rows.append(row)
     return pa.Table.from_pylist(rows, schema=peers_schema())
+
+
+def _positions(members: pa.Table) -> dict[tuple[str, str], dict[str, Any]]:
+    """PEERS_SQL over an Arrow table of one group's members, keyed by (code, indicator)."""
+    con = duckdb.connect()
+    try:
+        con.register("peer_members", members)
+        found = con.sql(peers_sql("peer_members")).to_arrow_table().to_pylist()
+    finally:
+        con.close()
+    fields = [name for name, _ in PEER_FIELDS]
+    return {(r["code"], r["indicator"]): {f: r[f] for f in fields} for r in found}
+
+
+def _empty_position(
+    positions: dict[tuple[str, str], dict[str, Any]], indicator: str, target: dict[str, Any]
+) -> dict[str, Any]:
+    """The position of a collectivité with no item in scope: not ranked; the group described."""
+    others = [p for (_, i), p in positions.items() if i == indicator]
+    sample = others[0] if others else {}
+    return {
+        "peer_group": target["groupe_pairs"],
+        "peer_band": target["tranche_population"],
+        "peer_band_label": target["tranche_libelle"],
+        "peers": sample.get("peers", 0),
+        "rank_count": None,
+        "percentile_count": None,
+        "ranked_count": sample.get("ranked_count", 0),
+        "peer_median_count": sample.get("peer_median_count"),
+        "rank_amount": None,
+        "percentile_amount": None,
+        "ranked_amount": sample.get("ranked_amount", 0),
+        "peer_median_amount": sample.get("peer_median_amount"),
+    }

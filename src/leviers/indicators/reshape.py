@@ -17,7 +17,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from leviers.indicators.catalogue import Indicator
+from leviers.indicators import base
+from leviers.indicators.catalogue import Indicator, catalogue
 
 KEY_SENTINEL = {pa.string(): "\x00", pa.int32(): -1}  # stands for NULL while joining on keys
 WIDE_MEASURES = ("value_count", "value_amount", "numerator", "denominator", "unknown")
@@ -99,14 +100,19 @@ def measures(part: Part, item: Item) -> dict[str, np.ndarray]:
         "amount_numerator": nan,
         "amount_unknown": nan,
         "amount_missing": nan,
+        "amount_set_aside": nan,
         "synthetic": part.floats("_synthetic"),
     }
+    if "amount_set_aside" in plan:
+        out["amount_missing"] = part.floats(plan["amount_missing"])
+        out["amount_set_aside"] = part.floats(plan["amount_set_aside"])
     if ind.unit == "count":
         out.update(numerator=population, value_count=population)
         if "amount_population" in plan:
             amount = part.floats(plan["amount_population"]) / 100.0
             out.update(value_amount=amount, amount_numerator=amount)
-            out["amount_missing"] = part.floats(plan["amount_missing"])
+        # A count needs no base: it is always quotable.
+        out["sufficient_count"] = out["sufficient_amount"] = np.ones(len(population))
     else:
         denominator = part.floats(plan["known"]) / item.scale
         numerator = part.floats(plan["total" if ind.unit == "mean" else "yes"]) / item.scale
@@ -122,9 +128,12 @@ def measures(part: Part, item: Item) -> dict[str, np.ndarray]:
                 amount_denominator=known / 100.0,
                 amount_numerator=yes / 100.0,
                 amount_unknown=(part.floats(plan["amount_available"]) - known) / 100.0,
-                amount_missing=part.floats(plan["amount_missing"]),
                 value_amount=_divide(yes, known),
             )
+        out["sufficient_count"] = base.sufficient_counts(denominator, out["unknown"]).astype(np.float64)
+        out["sufficient_amount"] = base.sufficient_amounts(
+            denominator, out["amount_denominator"], out["amount_unknown"]
+        ).astype(np.float64)
     target = ind.target.value if ind.target else np.nan
     out["target"] = np.full(len(population), target)
     out["gap"] = out["value_count"] - target
@@ -156,9 +165,16 @@ def _numbers(values: np.ndarray, kind: pa.DataType) -> pa.Array:
 
 
 def long_table(
-    parts: dict[str, Part], items: Sequence[Item], level: str, amount: str, schema: pa.Schema
+    parts: dict[str, Part],
+    items: Sequence[Item],
+    level: str,
+    amount: str,
+    schema: pa.Schema,
+    keys: Sequence[str] = (),
+    combined: Sequence[Indicator] = (),
 ) -> pa.Table:
-    """One row per group × indicator with at least one contract in the indicator's scope.
+    """One row per group × indicator with at least one contract in the indicator's scope; then
+    the `combined` indicators, each from the rows of the indicators it adds up (by `keys`).
 
     Indicators are shaped side by side on the machine's cores (numpy and Arrow release the GIL),
     then concatenated in catalogue order. Columns that repeat (keys, labels, constants) are shared
@@ -186,6 +202,8 @@ def long_table(
             "amount_basis": constant(amount, n),
             "note": constant(item.note, n),
             "synthetic": pa.array(kept(values["synthetic"]) > 0),
+            "sufficient_count": pa.array(kept(values["sufficient_count"]) > 0),
+            "sufficient_amount": pa.array(kept(values["sufficient_amount"]) > 0),
         }
         converted: dict[tuple[int, pa.DataType], pa.Array] = {}  # measures share arrays
         for f in schema:
@@ -207,7 +225,91 @@ def long_table(
         part.prepare([i.plan for i in items if parts[i.part] is part])
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
         chunks = list(pool.map(chunk, items))
-    return pa.concat_tables(chunks) if chunks else schema.empty_table()
+    by_id = {item.indicator.id: table for item, table in zip(items, chunks, strict=True)}
+    for indicator in combined:
+        by_id[indicator.id] = combine(
+            [by_id[c] for c in indicator.combine if c in by_id], indicator, keys, schema
+        )
+    rank = {indicator.id: n for n, indicator in enumerate(catalogue().indicators)}
+    tables = [by_id[i] for i in sorted(by_id, key=rank.__getitem__)]
+    return pa.concat_tables(tables) if tables else schema.empty_table()
+
+
+# Measures of a combined indicator: sums of its parts' measures (NULL parts count as 0).
+_SUMMED = (
+    "population", "not_applicable", "unknown", "denominator", "numerator", "amount_denominator",
+    "amount_numerator", "amount_unknown", "amount_missing", "amount_set_aside",
+)  # fmt: skip
+
+
+def combine(
+    tables: Sequence[pa.Table], indicator: Indicator, keys: Sequence[str], schema: pa.Schema
+) -> pa.Table:
+    """The rows of a combined indicator: for each group present in every part (a channel without
+    data leaves the sum unknown, never partial), the sums of the parts' counts and amounts, the
+    share by amount of those sums, no share by number (items of different kinds)."""
+    if len(tables) < len(indicator.combine) or any(t.num_rows == 0 for t in tables):
+        return schema.empty_table()
+    keys = list(keys)
+    joined = _null_safe(tables[0].select([*keys, "label"]), keys)
+    joined = joined.append_column("_r0", pa.array(np.arange(tables[0].num_rows, dtype=np.int64)))
+    for n, table in enumerate(tables[1:], start=1):
+        right = _null_safe(table.select(keys), keys)
+        right = right.append_column(f"_r{n}", pa.array(np.arange(table.num_rows, dtype=np.int64)))
+        joined = joined.join(right, keys=keys, join_type="inner")
+    joined = _restore_nulls(joined.sort_by([(k, "ascending") for k in keys]), keys)
+    rows = [joined.column(f"_r{n}").to_numpy() for n in range(len(tables))]
+    size = joined.num_rows
+
+    def column(table: pa.Table, name: str, positions: np.ndarray) -> np.ndarray:
+        values = pc.fill_null(pc.cast(table.column(name), pa.float64()), 0.0).to_numpy()
+        return np.asarray(values, dtype=np.float64)[positions]
+
+    sums = {
+        name: np.sum([column(t, name, r) for t, r in zip(tables, rows, strict=True)], axis=0)
+        for name in _SUMMED
+    }
+    flags = {
+        name: np.any([column(t, name, r) > 0 for t, r in zip(tables, rows, strict=True)], axis=0)
+        for name in ("synthetic",)
+    }
+    parts_notes = [
+        pc.take(t.column("note"), pa.array(r)).to_pylist() for t, r in zip(tables, rows, strict=True)
+    ]
+    # The parts' notes, joined (most are NULL; Arrow's element-wise join mishandles chunked NULLs).
+    notes = [
+        " ; ".join(dict.fromkeys(n for n in found if n)) or None for found in zip(*parts_notes, strict=True)
+    ]
+    nan = np.full(size, np.nan)
+    data: dict[str, pa.Array | pa.ChunkedArray] = {
+        "level": pc.take(tables[0].column("level"), pa.array(rows[0])),
+        "amount_basis": pc.take(tables[0].column("amount_basis"), pa.array(rows[0])),
+        "label": joined.column("label"),
+        "indicator": _constant(indicator.id, size),
+        "unit": _constant(indicator.unit, size),
+        "value_count": _numbers(nan, pa.float64()),
+        "value_amount": _numbers(_divide(sums["amount_numerator"], sums["amount_denominator"]), pa.float64()),
+        "target": _numbers(nan, pa.float64()),
+        "gap": _numbers(nan, pa.float64()),
+        "synthetic": pa.array(flags["synthetic"]),
+        "sufficient_count": pa.array(np.zeros(size, dtype=bool)),
+        "sufficient_amount": pa.array(
+            base.sufficient_amounts(sums["denominator"], sums["amount_denominator"], sums["amount_unknown"])
+        ),
+        "note": pa.array(notes, pa.string()),
+    }
+    for key in keys:
+        data[key] = joined.column(key)
+    columns = []
+    for f in schema:
+        if f.name in data:
+            array = data[f.name]
+        elif f.name in sums:
+            array = _numbers(sums[f.name], f.type)
+        else:
+            array = pa.nulls(size, f.type)
+        columns.append(array if array.type == f.type else pc.cast(array, f.type))
+    return pa.Table.from_arrays(columns, schema=schema)
 
 
 def _null_safe(table: pa.Table, keys: Sequence[str]) -> pa.Table:

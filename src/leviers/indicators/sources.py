@@ -68,6 +68,19 @@ SOURCE_COLUMNS: dict[str, tuple[str, ...]] = {
         "synthetic",
     ),
     # SIRENE and ESS (40_sirene.sql; ess_status is a view): LEFT JOINed, "unknown" when empty.
+    "subsidies": (
+        "subsidy_key",
+        "id_attribuant",
+        "attribuant_siren",
+        "nom_attribuant",
+        "annee",
+        "montant_beneficiaire",
+        "synthetic",
+    ),
+    "subsidy_beneficiary_status": ("subsidy_key", "status"),
+    # Amount checks (60_amounts.sql; views): which amounts are set aside as aberrant.
+    "contract_amount_checks": ("contract_key", "classe"),
+    "subsidy_amount_checks": ("subsidy_key", "classe"),
     "legal_units": ("siren", "denomination", "categorie_entreprise"),
     "ess_status": ("siren", "status"),
     "ref_collectivites": (

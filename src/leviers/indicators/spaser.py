@@ -39,6 +39,7 @@ SCHEMA = pa.schema(
         ("amount_notified", pa.float64()),
         ("amount_framework", pa.float64()),
         ("contracts_without_amount", pa.int64()),
+        ("contracts_set_aside", pa.int64()),
         ("threshold", pa.float64()),
         ("threshold_reference", pa.string()),
         ("ratio", pa.float64()),
@@ -60,6 +61,11 @@ def _reasons(row: dict[str, Any], all_buyers_from: datetime.date) -> list[str]:
         reasons.append(f"dont {_euros(row['amount_framework'])} d'accords-cadres (montants maximaux)")
     if row["contracts_without_amount"]:
         reasons.append(f"{row['contracts_without_amount']} marché(s) sans montant non compté(s)")
+    if row["contracts_set_aside"]:
+        reasons.append(
+            f"{row['contracts_set_aside']} marché(s) au montant aberrant écarté(s) de la somme (montants de "
+            "remplissage comme 99 999 999 €, ou hors de proportion : voir la méthode)"
+        )
     if not row["collectivite"] and datetime.date(row["year"], 12, 31) < all_buyers_from:
         reasons.append(
             "cette année-là, l'obligation ne visait que les collectivités territoriales et les acheteurs "
@@ -82,7 +88,15 @@ def spaser_estimates(
     threshold = legal.parameter(legal.SPASER_THRESHOLD)
     all_buyers_from = legal.parameter(ALL_BUYERS_PARAMETER).first_date_true()
     with open_frames(source, engine) as frames:
-        needed = {"acheteur_siren", "annee", "montant_centimes", "accord_cadre", "synthetic", "collectivite"}
+        needed = {
+            "acheteur_siren",
+            "annee",
+            "montant_centimes",
+            "montant_ecarte",
+            "accord_cadre",
+            "synthetic",
+            "collectivite",
+        }
         frame = facts.build(frames, "contracts", needed, "initial")
         if year is not None:
             frame = frame.filter(nw.col("annee") == year)
@@ -97,7 +111,8 @@ def spaser_estimates(
             .otherwise(0.0)
             .sum()
             .alias("framework"),
-            facts.count_where(cents.is_null()).alias("without_amount"),
+            facts.count_where(cents.is_null() & ~nw.col("montant_ecarte")).alias("without_amount"),
+            facts.count_where(nw.col("montant_ecarte")).alias("set_aside"),
             nw.col("collectivite").max().alias("collectivite"),
             facts.count_where(nw.col("synthetic")).alias("synthetic"),
         )
@@ -138,6 +153,7 @@ def spaser_estimates(
             "amount_notified": amount,
             "amount_framework": r["framework"] / 100.0,
             "contracts_without_amount": int(r["without_amount"]),
+            "contracts_set_aside": int(r["set_aside"]),
             "threshold": limit,
             "threshold_reference": f"{threshold.article} ; " + " ; ".join(in_force.references),
             "ratio": amount / limit,

@@ -29,6 +29,7 @@ VIEW_MODULES = [
     "leviers.web.views.search",
     "leviers.web.views.collectivite",
     "leviers.web.views.contracts",
+    "leviers.web.views.subsidies",
     "leviers.web.views.sources",
     "leviers.web.views.method",
     "leviers.web.views.advice",
@@ -66,6 +67,7 @@ def _site_info(store: Store) -> dict[str, Any]:
 NAV = [
     ("home", "Accueil"),
     ("contracts", "Contrats"),
+    ("subsidies", "Subventions"),
     ("territory_map", "Carte"),
     ("coverage", "Couverture"),
     ("advice", "Conseil"),

@@ -66,13 +66,17 @@ def yearly_counts(rows: list[dict[str, Any]], *, title: str) -> dict[str, Any]:
 
 def yearly_shares(rows: list[dict[str, Any]], *, title: str) -> dict[str, Any]:
     """Lines: share of contracts with a social / environmental consideration among those known,
-    with the PNAD 2025 targets as rules. Years where nothing is known are left out (unknown ≠ 0)."""
+    with the PNAD 2025 targets as rules. Years where nothing is known, or too little to quote a
+    share (leviers.indicators.base), are left out (unknown ≠ 0)."""
     values: list[dict[str, Any]] = []
     for r in rows:
         if r.get("annee") is None:
             continue
-        for key, label in (("part_social", "sociale"), ("part_environnement", "environnementale")):
-            if r.get(key) is not None:
+        for key, label, base in (
+            ("part_social", "sociale", "social_suffisant"),
+            ("part_environnement", "environnementale", "environnement_suffisant"),
+        ):
+            if r.get(key) is not None and r.get(base, True):
                 values.append({"annee": str(r["annee"]), "considération": label, "part": r[key]})
     spec = _base(
         f"{title} : part des contrats avec une considération sociale ou environnementale, parmi ceux "

@@ -38,6 +38,13 @@ def number(value: float | int | None, decimals: int = 0, unknown: str = UNKNOWN)
     return f"{out},{fraction}" if fraction else out
 
 
+def shares(value: float | int | None, unknown: str = UNKNOWN) -> str:
+    """A count that may be fractional (contracts shared between co-titulaires): « 12 » or « 3,7 »."""
+    if value is None:
+        return unknown
+    return number(value, 0 if float(value).is_integer() else 1)
+
+
 def euros(value: float | int | None, unknown: str = UNKNOWN) -> str:
     """Amounts in euros, rounded to the euro; large ones in M€ / Md€ with one decimal."""
     if value is None:
@@ -86,6 +93,7 @@ def yes_no(value: bool | None, unknown: str = UNKNOWN) -> str:
 
 
 FILTERS = {
+    "shares": shares,
     "number": number,
     "euros": euros,
     "euros_exact": euros_exact,

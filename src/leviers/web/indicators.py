@@ -6,9 +6,9 @@ state), the engine runs once per level — every buyer (unité légale), départ
 nation, all years — and its long tables are stored in the copy, sorted by code. Pages then read a
 few rows.
 
-Peers are ranked from the same stored values with the rules of `leviers.indicators.peers` (rank 1 =
-highest value, ties share the best rank; percentile = share of the other ranked peers whose value is
-strictly lower; exact median; unknown values are not ranked): a test checks that both agree.
+Peers are ranked from the same stored values by the core's single definition
+(`leviers.indicators.peers.PEERS_SQL`: only sufficient values are ranked, ranks only among at least
+five ranked peers); a test checks that the page and the core's peers() agree.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ import duckdb
 import pyarrow as pa
 
 from leviers.indicators import catalogue, compute, spaser_estimates
+from leviers.indicators.peers import peers_sql
 from leviers.web.queries import KeyedRows
 from leviers.web.queries import rows as query_rows
 
@@ -34,48 +35,6 @@ def _store(con: duckdb.DuckDBPyConnection, name: str, table: pa.Table, order: st
         con.unregister("_leviers_arrow")
 
 
-_PEERS = """
-CREATE TABLE snap.web_ind_peers AS
-WITH members AS (
-    SELECT i.code, i.year, i.indicator, i.value_count, i.value_amount,
-           r.groupe_pairs, r.tranche_population, r.tranche_libelle
-    FROM snap.web_ind_unite_legale AS i
-    JOIN ref_collectivites AS r ON r.siren = i.code
-), ranked AS (
-    SELECT *,
-           count(*) OVER g AS peers,
-           count(value_count) OVER g AS ranked_count,
-           median(value_count) OVER g AS peer_median_count,
-           count(value_amount) OVER g AS ranked_amount,
-           median(value_amount) OVER g AS peer_median_amount,
-           CASE WHEN value_count IS NOT NULL THEN rank() OVER (
-               PARTITION BY year, indicator, groupe_pairs, tranche_population, value_count IS NULL
-               ORDER BY value_count DESC) END AS rank_count,
-           CASE WHEN value_count IS NOT NULL THEN rank() OVER (
-               PARTITION BY year, indicator, groupe_pairs, tranche_population, value_count IS NULL
-               ORDER BY value_count ASC) - 1 END AS lower_count,
-           CASE WHEN value_amount IS NOT NULL THEN rank() OVER (
-               PARTITION BY year, indicator, groupe_pairs, tranche_population, value_amount IS NULL
-               ORDER BY value_amount DESC) END AS rank_amount,
-           CASE WHEN value_amount IS NOT NULL THEN rank() OVER (
-               PARTITION BY year, indicator, groupe_pairs, tranche_population, value_amount IS NULL
-               ORDER BY value_amount ASC) - 1 END AS lower_amount
-    FROM members
-    WINDOW g AS (PARTITION BY year, indicator, groupe_pairs, tranche_population)
-)
-SELECT code, year, indicator,
-       groupe_pairs AS peer_group, tranche_population AS peer_band, tranche_libelle AS peer_band_label,
-       peers, rank_count,
-       CASE WHEN ranked_count > 1 THEN 100.0 * lower_count / (ranked_count - 1) END AS percentile_count,
-       ranked_count, peer_median_count,
-       rank_amount,
-       CASE WHEN ranked_amount > 1 THEN 100.0 * lower_amount / (ranked_amount - 1) END AS percentile_amount,
-       ranked_amount, peer_median_amount
-FROM ranked
-ORDER BY code, year, indicator
-"""
-
-
 def build_indicator_tables(con: duckdb.DuckDBPyConnection) -> None:
     """Run the engine once per level and store its tables in the serving copy (`snap`)."""
     tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
@@ -85,7 +44,17 @@ def build_indicator_tables(con: duckdb.DuckDBPyConnection) -> None:
             continue
         _store(con, f"web_ind_{level}", compute(con, by=level), "code, year, indicator")
     if has_reference:
-        con.execute(_PEERS)
+        # Peers ranked by the core's one definition (leviers.indicators.peers), over the stored rows.
+        con.execute(
+            "CREATE TEMP VIEW web_peer_members AS SELECT i.code, i.year, i.indicator, i.value_count, "
+            "i.value_amount, i.sufficient_count, i.sufficient_amount, r.groupe_pairs, r.tranche_population, "
+            "r.tranche_libelle FROM snap.web_ind_unite_legale AS i JOIN ref_collectivites AS r ON r.siren = i.code"
+        )
+        con.execute(
+            f"CREATE TABLE snap.web_ind_peers AS SELECT * FROM ({peers_sql('web_peer_members')}) "
+            "ORDER BY code, year, indicator"
+        )
+        con.execute("DROP VIEW web_peer_members")
         # A buyer's page reads its values and its peers in one look-up.
         con.execute(
             """
@@ -153,7 +122,8 @@ PEER_FIELDS = (
 # What a buyer's page shows of each row (reading fewer columns makes the look-up several times faster).
 _VALUE_COLUMNS = (
     "year, indicator, unit, value_count, value_amount, target, gap, population, unknown, denominator, "
-    "numerator, amount_denominator, amount_numerator, amount_unknown, note, synthetic"
+    "numerator, amount_denominator, amount_numerator, amount_unknown, amount_missing, amount_set_aside, "
+    "sufficient_count, sufficient_amount, note, synthetic"
 )
 
 
@@ -217,10 +187,13 @@ def by_year(rows: list[dict[str, Any]]) -> dict[int, dict[str, dict[str, Any]]]:
 
 def trend(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Per year: contracts and amount, and the shares with a social or environmental consideration
-    (by number, among contracts where it is known; None when nothing is known)."""
+    (by number, among contracts where it is known; None when nothing is known), each with whether
+    its base is sufficient to quote it (leviers.indicators.base)."""
     result = []
     for year, found in sorted(by_year(rows).items()):
-        contracts = found.get("contracts", {})
+        if "contracts" not in found:  # a year with subsidies only
+            continue
+        contracts = found["contracts"]
         social = found.get("social", {})
         environmental = found.get("environmental", {})
         result.append(
@@ -228,12 +201,15 @@ def trend(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 "annee": year,
                 "contrats": int(contracts.get("value_count") or 0),
                 "montant": contracts.get("value_amount"),
+                "montants_ecartes": contracts.get("amount_set_aside"),
                 "part_social": social.get("value_count"),
                 "social_connu": social.get("denominator"),
                 "social_inconnu": social.get("unknown"),
+                "social_suffisant": bool(social.get("sufficient_count", True)),
                 "part_environnement": environmental.get("value_count"),
                 "environnement_connu": environmental.get("denominator"),
                 "environnement_inconnu": environmental.get("unknown"),
+                "environnement_suffisant": bool(environmental.get("sufficient_count", True)),
                 "synthetique": bool(contracts.get("synthetic")),
             }
         )

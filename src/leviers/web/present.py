@@ -10,15 +10,26 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
+from leviers.indicators.base import MIN_RANKED_PEERS
 from leviers.web.formatting import euros, number, percent
 
 UNKNOWN = Markup('<span class="unknown">inconnu</span>')
+INSUFFICIENT = Markup('<span class="unknown insufficient">échantillon insuffisant</span>')
+
+
+def sufficient(row: dict[str, Any], measure: str = "count") -> bool:
+    """Whether the row's share may be shown as a figure (rule: leviers.indicators.base); rows of an
+    older serving copy without the flag are taken as they are."""
+    flag = row.get(f"sufficient_{measure}")
+    return True if flag is None else bool(flag)
 
 
 def indicator_value(row: dict[str, Any], measure: str = "count") -> Markup:
     value = row.get(f"value_{measure}")
     if value is None:
         return UNKNOWN
+    if row["unit"] in ("share", "mean") and not sufficient(row, measure):
+        return INSUFFICIENT
     if row["unit"] == "share":
         return Markup(escape(percent(value)))
     if row["unit"] == "mean":
@@ -39,6 +50,11 @@ def indicator_counts(row: dict[str, Any]) -> Markup:
         if unknown:
             parts += f" ; {number(unknown)} inconnus"
     text = escape(parts)
+    aside = row.get("amount_set_aside") if row["unit"] == "count" else None
+    if aside:
+        text += escape(
+            f" ; {number(aside)} montant{'s' if aside > 1 else ''} aberrant{'s' if aside > 1 else ''} écarté{'s' if aside > 1 else ''}"
+        )
     if row.get("note"):
         text += Markup(' <span class="meta">(') + escape(row["note"]) + Markup(")</span>")
     return Markup(text)
@@ -50,9 +66,14 @@ def indicator_target(row: dict[str, Any]) -> str:
         return ""
     text = f"objectif {percent(target, 0)}"
     gap = row.get("gap")
-    if gap is not None:
+    if gap is not None and sufficient(row):
         text += f" : écart {'+' if gap > 0 else ''}{number(gap * 100, 1)} points"
     return text
+
+
+def ordinal(rank: int) -> Markup:
+    """1<sup>er</sup>, 2<sup>e</sup>…"""
+    return Markup(escape(str(rank))) + Markup("<sup>er</sup>" if rank == 1 else "<sup>e</sup>")
 
 
 def peer_position(row: dict[str, Any]) -> Markup:
@@ -62,19 +83,18 @@ def peer_position(row: dict[str, Any]) -> Markup:
     if peers.get("rank_count"):
         median = peers.get("peer_median_count")
         shown = percent(median) if row["unit"] == "share" else number(median, 1)
-        return (
-            Markup(escape(f"{peers['rank_count']}"))
-            + Markup("<sup>e</sup>")
-            + escape(f" sur {peers['ranked_count']} ; médiane {shown}")
-        )
-    return (
-        Markup('<span class="unknown">')
-        + escape(f"non classé ({peers['ranked_count']} pairs classés)")
-        + Markup("</span>")
-    )
+        return ordinal(int(peers["rank_count"])) + escape(f" sur {peers['ranked_count']} ; médiane {shown}")
+    ranked = int(peers.get("ranked_count") or 0)
+    if ranked < MIN_RANKED_PEERS:
+        why = f"{ranked} pair{'s' if ranked > 1 else ''} comparable{'s' if ranked > 1 else ''}, {MIN_RANKED_PEERS} au moins"
+    else:
+        why = "échantillon insuffisant"
+    return Markup('<span class="unknown">') + escape(f"non classé ({why})") + Markup("</span>")
 
 
 FILTERS = {
+    "sufficient": sufficient,
+    "ordinal": ordinal,
     "ind_value": indicator_value,
     "ind_counts": indicator_counts,
     "ind_target": indicator_target,

@@ -34,7 +34,7 @@ from leviers.progress import NoProgress, Progress
 from leviers.warehouse import SCHEMA_VERSION
 
 # Bump when the serving copy's content changes, so older copies are rebuilt.
-SNAPSHOT_VERSION = 15
+SNAPSHOT_VERSION = 16
 
 SEARCH_PATH = "snap.main,wh.main"
 
@@ -265,6 +265,33 @@ WHERE b.nom_publie IS NOT NULL
 """
 
 
+# (view of the warehouse, statement copying it into the serving copy), in order.
+_MONEY_STEPS = [
+    (
+        "contract_amount_checks",
+        "CREATE TABLE contract_amount_checks AS SELECT * FROM wh.contract_amount_checks ORDER BY contract_key",
+    ),
+    (
+        "subsidy_amount_checks",
+        "CREATE TABLE subsidy_amount_checks AS SELECT * FROM wh.subsidy_amount_checks ORDER BY subsidy_key",
+    ),
+    ("ess_families", "CREATE TABLE ess_families AS SELECT * FROM wh.ess_families ORDER BY siren"),
+    (
+        "subsidy_beneficiary_status",
+        "CREATE TABLE subsidy_beneficiary_status AS SELECT * FROM wh.subsidy_beneficiary_status ORDER BY subsidy_key",
+    ),
+    (
+        "subsidy_lines",
+        "CREATE TABLE subsidy_lines AS SELECT * FROM wh.subsidy_lines ORDER BY attribuant_siren, annee, subsidy_key",
+    ),
+    (
+        "contract_supplier_lines",
+        "CREATE TABLE contract_supplier_lines AS SELECT * FROM wh.contract_supplier_lines "
+        "ORDER BY acheteur_siren, annee, contract_key",
+    ),
+]
+
+
 def build_snapshot(
     warehouse: Path,
     target: Path,
@@ -312,6 +339,9 @@ def build_snapshot(
                 "CREATE TABLE buyer_collectivites AS "
                 "SELECT * FROM wh.buyer_collectivites ORDER BY acheteur_siren"
             )
+        # The money to the ESS and the amount checks, as tables sorted by collectivité: the engine and
+        # the breakdowns (leviers.flows) read them under the names of the warehouse's views.
+        steps += [step for name, step in _MONEY_STEPS if name in tables]
         from leviers.web.indicators import build_indicator_tables
 
         steps.append(build_indicator_tables)

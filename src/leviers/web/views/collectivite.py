@@ -9,7 +9,7 @@ import duckdb
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
 
-from leviers.web import charts
+from leviers.web import charts, money
 from leviers.web import indicators as ind
 from leviers.web.deps import PAGES, Con, StoreDep
 from leviers.web.errors import NotFound
@@ -25,6 +25,7 @@ Siren = Annotated[
     str, Path(pattern=r"^\d{9}$", description="SIREN de la collectivité ou de l'acheteur (9 chiffres)")
 ]
 COMPLETENESS_GROUP = "completude"
+MONEY_GROUP = "argent_ess"  # shown in its own section
 
 
 def _identities(store: Store) -> KeyedRows:
@@ -65,7 +66,9 @@ def collectivite(
         int | None, Query(ge=1990, le=2100, description="Année des indicateurs (par défaut la dernière)")
     ] = None,
 ) -> Page:
-    """Pour une année (la dernière par défaut) : chaque indicateur du catalogue avec ses comptes,
+    """Pour une année (la dernière par défaut) : l'argent public vers l'ESS (marchés et subventions,
+    par famille de destinataire, principaux bénéficiaires et titulaires, évolution) ; chaque
+    indicateur du catalogue avec ses comptes,
     l'écart aux objectifs du PNAD et le rang parmi les collectivités du même type et de la même
     tranche de population ; l'évolution par année ; l'estimation de l'obligation de SPASER (une
     estimation : les DECP donnent des montants notifiés, pas des dépenses) ; la complétude des
@@ -74,21 +77,24 @@ def collectivite(
     rows = ind.buyer_rows(con, siren, with_peers=store.memo("has_peers", ind.has_peers))
     trend = ind.trend(rows)
     national = store.memo("national_indicators", lambda c: ind.indicator_rows(c, "national", None))
-    year = pick_year(trend, annee, preferred=pick_year(ind.trend(national), None))
+    # Years with contracts or subsidy lines: a grantor without contracts still has a page.
+    active = [{"annee": y, "contrats": 1} for y in money.years(rows)]
+    year = pick_year(active, annee, preferred=pick_year(ind.trend(national), None))
     of_year = ind.by_year(rows).get(year, {}) if year is not None else {}
     definitions = ind.definitions()
     indicators: list[dict[str, Any]] = []
     completeness: list[dict[str, Any]] = []
     for indicator_id, row in of_year.items():
-        entry = row
-        (completeness if definitions[indicator_id]["group"] == COMPLETENESS_GROUP else indicators).append(
-            entry
-        )
+        group = definitions[indicator_id]["group"]
+        if group == MONEY_GROUP:
+            continue
+        (completeness if group == COMPLETENESS_GROUP else indicators).append(row)
     spaser = ind.spaser_rows(con, siren, _spaser_estimates(store))
     data = {
         "collectivite": who,
         "annee": year,
-        "annees": [t["annee"] for t in trend if t["contrats"]],
+        "annees": [a["annee"] for a in active],
+        "argent_ess": money.section(con, siren, rows, year),
         "indicateurs": indicators,
         "completude": completeness,
         "par_annee": trend,

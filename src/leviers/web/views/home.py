@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import Query
 
-from leviers.web import charts
+from leviers.web import charts, money
 from leviers.web import indicators as ind
 from leviers.web.definitions import DEFINITIONS
 from leviers.web.deps import PAGES, StoreDep
@@ -14,7 +14,7 @@ from leviers.web.queries.national import collectivites_covered, national_totals
 from leviers.web.render import Page
 
 # Indicators shown as headline figures, in this order.
-HEADLINE = ("contracts", "social", "environmental", "single_offer", "sme", "ess_suppliers")
+HEADLINE = ("contracts", "social", "environmental", "single_offer", "sme")
 
 
 def pick_year(trend: list[dict[str, Any]], asked: int | None, preferred: int | None = None) -> int | None:
@@ -36,7 +36,8 @@ def home(
     ] = None,
 ) -> Page:
     """Chiffres nationaux : contrats, montant notifié, acheteurs et période de l'entrepôt ; pour une
-    année, les indicateurs clés du catalogue (considérations sociales et environnementales face aux
+    année, l'argent public vers l'ESS (marchés et subventions, avec sa couverture) et les
+    indicateurs clés du catalogue (considérations sociales et environnementales face aux
     objectifs du PNAD, offre unique, PME, ESS) avec leurs comptes ; leur évolution par année."""
     totals = store.memo("national_totals", national_totals)
     rows = store.memo("national_indicators", lambda con: ind.indicator_rows(con, "national", None))
@@ -51,6 +52,7 @@ def home(
     data = {
         "chiffres": totals,
         "annee": year,
+        "argent_ess": store.memo(f"money_national_{year}", lambda con: money.national(con, rows, year)),
         "annees": [t["annee"] for t in trend if t["contrats"]],
         "indicateurs": [of_year[i] for i in HEADLINE if i in of_year],
         "par_annee": trend,

@@ -6,6 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from leviers.indicators import catalogue
+from leviers.indicators.base import RULE_TEXT
+from leviers.indicators.docs import amount_thresholds
 from leviers.web import indicators as ind
 from leviers.web.definitions import DEFINITIONS
 from leviers.web.deps import PAGES
@@ -16,8 +18,9 @@ from leviers.web.render import Page
 def method() -> Page:
     """Le catalogue des indicateurs tel que le moteur l'applique : pour chacun, sa définition, son
     numérateur et son dénominateur, sa règle de compte, les champs des DECP qu'il lit, sa référence
-    légale, son objectif et ses limites ; les paramètres légaux datés qu'il utilise ; et la définition
-    des comptes simples affichés autour."""
+    légale, son objectif et ses limites ; la règle qui dit quand une part est affichée ; la méthode
+    des montants anormaux et ses seuils ; les paramètres légaux datés ; et la définition des comptes
+    simples affichés autour."""
     cat = catalogue()
     definitions = ind.definitions()
     groups: list[dict[str, Any]] = []
@@ -35,6 +38,10 @@ def method() -> Page:
         for p in cat.parameters.values()
     ]
     data = {
+        "regle_de_base": RULE_TEXT,
+        "montants_anormaux": [
+            {"nom": n, "valeur": v, "unite": u, "description": d} for n, v, u, d in amount_thresholds()
+        ],
         "groupes": groups,
         "regles_de_compte": cat.counting_rules,
         "parametres": parameters,

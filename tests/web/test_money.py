@@ -1,0 +1,83 @@
+"""The money to the ESS on the pages, and the subsidies explorer, on the hand-computed warehouse of
+tests/flows/test_compute.py (Ville de Paris: contracts and subsidies of 2023; figures in its comments)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from tests.flows.test_compute import E1, A, flows_db  # noqa: F401  (fixture)
+from tests.web.conftest import make_app
+
+
+@pytest.fixture
+def money(flows_db: Path, tmp_path: Path) -> Iterator[TestClient]:  # noqa: F811
+    app: FastAPI = make_app(flows_db, tmp_path / "cache")
+    try:
+        yield TestClient(app, raise_server_exceptions=False)
+    finally:
+        app.state.store.close()
+
+
+def test_collectivite_section_gives_the_engine_figures(money: TestClient) -> None:
+    body = money.get(f"/api/v1/collectivites/{A}?annee=2023").json()
+    section = body["argent_ess"]
+    flow = section["flux"]
+    assert flow["argent_ess"]["ess_montant"] == 161_000  # = flux-ess, = indicateurs money_ess
+    assert flow["argent_ess"]["connu_montant"] == 246_000
+    assert flow["subventions"]["montant"] == 39_000
+    assert flow["marches"]["ess_montant"] == 130_000
+    families = {f["famille_ess"]: f for f in section["familles"]}
+    assert families["association"]["subventions_montant"] == 31_000
+    assert families["inconnue"]["marches_montant"] == pytest.approx(130_000)
+    assert section["beneficiaires"][0]["identifiant"] == E1
+    assert section["liens"]["subventions"] == f"/subventions?attribuant={A}&annee=2023"
+    assert [y["annee"] for y in section["par_annee"]] == [2023, 2024]
+    assert section["par_annee"][1]["argent_ess"] is None  # 2024: no subsidy data, the sum is unknown
+    assert 2024 in body["annees"]
+
+
+def test_collectivite_page_says_what_it_cannot_quote(money: TestClient) -> None:
+    html = money.get(f"/collectivites/{A}?annee=2023").text
+    assert "L'argent public vers l'ESS en 2023" in html
+    assert "échantillon insuffisant" in html  # 5 known subsidy lines, 3,7 known contracts
+    assert "Par famille de destinataire, 2023" in html
+    assert "Principaux bénéficiaires de subventions, 2023" in html
+    assert f'href="/subventions?attribuant={A}&amp;annee=2023"' in html
+    later = money.get(f"/collectivites/{A}?annee=2024").text
+    assert "Aucun fichier de subventions de cette collectivité n'est chargé pour 2024" in later
+
+
+def test_subsidies_explorer_filters(money: TestClient) -> None:
+    total = money.get(f"/api/v1/subventions?attribuant={A}&annee=2023").json()["total"]
+    assert (total["lignes"], total["montant"], total["montant_ess"]) == (6, 39_000, 31_000)
+    ess = money.get(f"/api/v1/subventions?attribuant={A}&statut=ESS").json()
+    assert ess["total"]["lignes"] == 4
+    assert {r["statut_ess"] for r in ess["subventions"]} == {"ESS"}
+    rna = money.get("/api/v1/subventions?beneficiaire=W751234567").json()
+    assert [r["montant_beneficiaire"] for r in rna["subventions"]] == [7_000]
+    assert money.get("/api/v1/subventions?beneficiaire=50%25").json()["total"]["lignes"] == 0  # literal %
+    assert money.get("/api/v1/subventions?famille=association").json()["total"]["lignes"] == 4
+    page = money.get(f"/subventions?attribuant={A}").text
+    assert "Ville de Paris" in page
+    assert "lignes d'attribution" in page
+
+
+def test_subsidies_explorer_refuses_bad_filters(money: TestClient) -> None:
+    assert money.get("/subventions?attribuant=12").status_code == 422
+    response = money.get("/api/v1/subventions?montant_min=10&montant_max=1")
+    assert response.status_code == 400
+    assert "montant_min" in response.json()["erreur"]["message"]
+
+
+def test_home_carries_the_national_figure_with_its_coverage(money: TestClient) -> None:
+    body = money.get("/api/v1/accueil?annee=2023").json()
+    national = body["argent_ess"]
+    assert national["argent_ess"]["ess_montant"] == 161_000 + 10_000  # with B's synthetic contract
+    assert national["couverture"]["attribuants"] == 1
+    assert national["couverture"]["acheteurs"] == 2
+    assert "échantillon insuffisant" in national["regle_de_base"]
