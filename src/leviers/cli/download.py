@@ -11,8 +11,8 @@ from typing import Annotated
 
 import typer
 
-from leviers.cli.output import JsonOption, RichProgress, console, emit_json
-from leviers.download import DatasetFiles, DownloadError, download_dataset
+from leviers.cli.output import JsonOption, RichProgress, console, emit_json, error_console
+from leviers.download import DatasetFiles, DownloadError, download_dataset, esslists
 from leviers.download.datagouv import ENV_VAR
 from leviers.download.decp import DECP
 from leviers.sirene.download import SIRENE
@@ -112,6 +112,81 @@ def _download(
     )
     resumed = f", repris à {result.resumed_from} octets" if result.resumed_from else ""
     console.print(f"Téléchargé : {result.path} ({result.size} octets{resumed}) — {check}.")
+
+
+class EssListChoice(StrEnum):
+    esus = "esus"
+    ess_france = "ess-france"
+    inclusion = "inclusion"
+    toutes = "toutes"
+
+
+@download_app.command("ess")
+def ess(
+    liste: Annotated[
+        EssListChoice,
+        typer.Option(
+            "--liste",
+            help="esus (agréments ESUS, DG Trésor), ess-france (liste des entreprises de l'ESS), "
+            "inclusion (SIAE, EA, ESAT… de data·inclusion) ou toutes.",
+        ),
+    ] = EssListChoice.toutes,
+    dest: DestOption = None,
+    source: SourceOption = None,
+    page_esus: Annotated[
+        str | None,
+        typer.Option(
+            "--page-esus",
+            help="Page de la DG Trésor qui publie la liste ESUS (par défaut la page officielle).",
+            envvar=esslists.ESUS_PAGE_ENV,
+            show_default=False,
+        ),
+    ] = None,
+    retries: RetriesOption = 3,
+    json_output: JsonOption = False,
+) -> None:
+    """Télécharger les listes de l'ESS (ESUS, ESS France, structures de l'inclusion), avec reprise et empreinte.
+
+    Chargez-les ensuite avec `leviers ingest FICHIER…` : chaque membre des listes reçoit sa preuve
+    d'appartenance à l'ESS (voir docs/ess.md).
+    """
+    if retries < 0:
+        raise DownloadError("--tentatives doit être un entier positif ou nul.")
+    keys = list(esslists.LISTS) if liste is EssListChoice.toutes else [liste.value]
+    with RichProgress() as progress:
+        outcomes = esslists.download_ess_lists(
+            keys, dest, base_url=source, esus_page=page_esus, progress=progress, retries=retries
+        )
+    failed = [o for o in outcomes if o.status == "echec"]
+    if json_output:
+        emit_json({"listes": [o.as_dict() for o in outcomes]})
+    else:
+        for outcome in outcomes:
+            if outcome.result is None:
+                error_console.print(
+                    f"[bold red]Échec[/] — {outcome.label} : {outcome.error}", highlight=False
+                )
+                continue
+            result = outcome.result
+            if result.skipped:
+                check = f"empreinte {result.checksum.type if result.checksum else ''} vérifiée"
+                console.print(f"Déjà à jour — {outcome.label} : {result.path} ({check}).", highlight=False)
+                continue
+            check = (
+                f"empreinte {result.checksum.type} vérifiée"
+                if result.verified and result.checksum
+                else "pas d'empreinte publiée par la source : fichier non vérifié"
+            )
+            resumed = f", repris à {result.resumed_from} octets" if result.resumed_from else ""
+            console.print(
+                f"Téléchargé — {outcome.label} : {result.path} ({result.size} octets{resumed}) — {check}.",
+                highlight=False,
+            )
+        paths = [str(o.result.path) for o in outcomes if o.result is not None]
+        if paths:
+            console.print(f"Pour les charger : leviers ingest {' '.join(paths)}", highlight=False)
+    if failed:
+        raise typer.Exit(1)
 
 
 def register(app: typer.Typer) -> None:
