@@ -16,6 +16,7 @@ from leviers.download.esslists import (
     ESS_FRANCE_RESOURCE,
     INCLUSION_DATASET,
     INCLUSION_RESOURCE,
+    ListDownload,
     download_ess_lists,
 )
 from tests.download.conftest import FakeDataGouv
@@ -90,14 +91,13 @@ def lists(fake_datagouv: FakeDataGouv, shared_data: Path, tmp_path: Path) -> Fak
     return server
 
 
-def run_all(server: FakeDataGouv, dest: Path, **options: object) -> list:  # type: ignore[type-arg]
+def run_all(server: FakeDataGouv, dest: Path) -> list[ListDownload]:
     return download_ess_lists(
         ["esus", "ess-france", "inclusion"],
         dest,
         base_url=server.base_url,
         esus_page=f"{server.base_url}{ESUS_PAGE}",
         retry_wait=0,
-        **options,  # type: ignore[arg-type]
     )
 
 
@@ -109,19 +109,20 @@ def test_three_lists_downloaded_then_loaded(lists: FakeDataGouv, shared_data: Pa
         ("ess-france", "telecharge", None),
         ("inclusion", "telecharge", None),
     ]
-    paths = {o.key: o.result.path for o in outcomes}
+    results = {o.key: o.result for o in outcomes if o.result is not None}
+    resources = {o.key: o.resource for o in outcomes if o.resource is not None}
+    paths = {k: r.path for k, r in results.items()}
     assert {k: p.name for k, p in paths.items()} == {
         "esus": "liste-nationale-esus.xlsx",
         "ess-france": "entreprisesess.csv",
         "inclusion": "structures-inclusion.parquet",
     }
-    by_key = {o.key: o for o in outcomes}
-    assert by_key["ess-france"].result.verified
-    assert by_key["inclusion"].result.verified
-    assert not by_key["esus"].result.verified  # the Trésor announces no checksum
-    assert by_key["inclusion"].resource.id == INCLUSION_RESOURCE
+    assert results["ess-france"].verified
+    assert results["inclusion"].verified
+    assert not results["esus"].verified  # the Trésor announces no checksum
+    assert resources["inclusion"].id == INCLUSION_RESOURCE
     # The ESUS link was found on the page (the PDF form is not taken) and followed through its redirect.
-    assert by_key["esus"].resource.url == f"{lists.base_url}{ESUS_FILE}"
+    assert resources["esus"].url == f"{lists.base_url}{ESUS_FILE}"
     assert paths["ess-france"].read_bytes() == ESS_FRANCE.read_bytes()
 
     reports = ingest(tmp_path / "w.duckdb", paths["esus"], paths["ess-france"], paths["inclusion"])
