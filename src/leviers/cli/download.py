@@ -6,6 +6,7 @@ Other datasets add their own sub-command to `download_app` (e.g. `leviers downlo
 from __future__ import annotations
 
 import re
+import shlex
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
@@ -186,7 +187,9 @@ def ess(
             )
         paths = [str(o.result.path) for o in outcomes if o.result is not None]
         if paths:
-            console.print(f"Pour les charger : leviers ingest {' '.join(paths)}", highlight=False)
+            console.print(
+                f"Pour les charger : leviers ingest {' '.join(map(shlex.quote, paths))}", highlight=False
+            )
     if failed:
         raise typer.Exit(1)
 
@@ -298,7 +301,7 @@ def _print_subsidies(run: subsidies.SubsidyDownload) -> None:
     who = run.grantor.describe() if run.grantor else "tous les attribuants"
     console.print(
         f"Catalogue data.gouv.fr, schéma scdl/subventions — {who} : {listing.datasets_seen} jeux de données lus "
-        f"({listing.pages_read} pages), {listing.datasets_kept} retenus.",
+        f"({listing.pages_read} page{'s' if listing.pages_read > 1 else ''}), {listing.datasets_kept} retenus.",
         highlight=False,
     )
     if listing.stopped_by_pages:
@@ -335,7 +338,7 @@ def _print_subsidies(run: subsidies.SubsidyDownload) -> None:
             highlight=False,
         )
     if totals[subsidies.DOWNLOADED] or totals[subsidies.ALREADY_THERE]:
-        console.print(f"Pour les charger : leviers ingest {run.dest}/*", highlight=False)
+        console.print(f"Pour les charger : leviers ingest {shlex.quote(str(run.dest))}/*", highlight=False)
 
 
 def register(app: typer.Typer) -> None:

@@ -463,7 +463,9 @@ def download_subsidies(
             progress.finish()
             outcomes = list(listing.ignored)
             if list_only:
-                outcomes = [FileOutcome(LISTED, item, None) for item in listing.selected] + outcomes
+                outcomes = [
+                    FileOutcome(LISTED, item, None, folder / file_name(item)) for item in listing.selected
+                ] + outcomes
             else:
                 outcomes = (
                     _download_all(listing.selected, folder, http, progress, max_size, retries, retry_wait)
