@@ -497,3 +497,15 @@ def test_same_data_in_several_formats_is_taken_once(fake_datagouv: FakeDataGouv)
         "x": "mêmes données déjà prises au format csv",
         "o": "mêmes données déjà prises au format csv",
     }
+
+
+def test_organisation_that_cannot_be_asked(catalogue: FakeDataGouv, tmp_path: Path) -> None:
+    del catalogue.organizations["org-sarthe"]  # its page answers 404
+    result = run(catalogue, tmp_path, GrantorFilter.parse("sarthe"), list_only=True)
+    first, _ = result.outcomes
+    assert first.item.grantor.siren is None
+    assert first.item.grantor.evidence.startswith(
+        "SIRET de l'organisation « Département de la Sarthe » non obtenu : "
+    )
+    assert first.path is not None
+    assert first.path.name.startswith("sans-siren-departement-de-la-sarthe_subventions-2018_")

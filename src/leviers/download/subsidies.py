@@ -260,7 +260,7 @@ def list_subsidy_resources(
 ) -> Listing:
     """The subsidy files of the catalogue for `grantor` (None: every grantor), selected and bounded."""
     listing = Listing()
-    candidates: list[tuple[SubsidyResource, dict[str, Any]]] = []
+    candidates: list[SubsidyResource] = []
     params: dict[str, str | int] = {"schema": SCHEMA, "sort": "-last_update"}
     reached_older = False
     for dataset in catalog.datasets(params, page_size=page_size, max_pages=max_pages):
@@ -281,7 +281,7 @@ def list_subsidy_resources(
             continue
         who = UNRESOLVED
         if grantor is not None and grantor.siren is not None:
-            who = grantor_of(_organization(catalog, org_ref))  # the filter needs it now
+            who = _grantor(catalog, org_ref)  # the filter needs it now
             if who.siren != grantor.siren:
                 continue
         listing.datasets_kept += 1
@@ -293,8 +293,8 @@ def list_subsidy_resources(
     listing.stopped_by_pages = (
         not reached_older and listing.datasets_seen < announced and catalog.pages_read >= max_pages
     )
-    candidates.sort(key=lambda c: str(c[0].resource.last_modified or ""), reverse=True)
-    for item, _ in candidates:
+    candidates.sort(key=lambda c: str(c.resource.last_modified or ""), reverse=True)
+    for item in candidates:
         size = item.resource.filesize
         if max_size is not None and size is not None and size > max_size:
             listing.ignored.append(
@@ -306,8 +306,10 @@ def list_subsidy_resources(
             listing.ignored.append(FileOutcome(IGNORED, item, f"au-delà de --max-fichiers ({max_files})"))
         else:
             if item.grantor is UNRESOLVED:  # asked only for the files taken: one call per organisation
-                org = _organization(catalog, {"id": item.organization_id, "name": item.organization})
-                item = replace(item, grantor=grantor_of(org))
+                org_ref = (
+                    {"id": item.organization_id, "name": item.organization} if item.organization_id else None
+                )
+                item = replace(item, grantor=_grantor(catalog, org_ref))
             listing.selected.append(item)
     for item in listing.selected:
         if item.organization is not None:
@@ -315,15 +317,17 @@ def list_subsidy_resources(
     return listing
 
 
-def _organization(catalog: Catalog, org_ref: dict[str, Any] | None) -> Organization | None:
+def _grantor(catalog: Catalog, org_ref: dict[str, Any] | None) -> Grantor:
+    """The grantor of an organisation's datasets, from the SIRET it declared."""
     if org_ref is None or not org_ref.get("id"):
-        return None
+        return grantor_of(None)
     try:
-        return catalog.organization(str(org_ref["id"]))
-    except DownloadError:
+        return grantor_of(catalog.organization(str(org_ref["id"])))
+    except DownloadError as exc:
         # Its SIRET stays unknown; the file can still be loaded with `leviers ingest --attribuant`.
-        return Organization(
-            str(org_ref["id"]), str(org_ref.get("name") or ""), str(org_ref.get("slug") or ""), None
+        return Grantor(
+            None,
+            f"SIRET de l'organisation « {org_ref.get('name') or org_ref['id']} » non obtenu : {exc.message}",
         )
 
 
@@ -335,14 +339,14 @@ def _dataset_files(
     who: Grantor,
     since: date | None,
     listing: Listing,
-) -> list[tuple[SubsidyResource, dict[str, Any]]]:
+) -> list[SubsidyResource]:
     resources = [
         r for r in dataset.get("resources") or [] if isinstance(r, dict) and _schema(r) and r.get("url")
     ]
     order = {f: i for i, f in enumerate(FORMATS)}
     resources.sort(key=lambda r: order.get(_format_of(r) or "", len(FORMATS)))
     seen: dict[str, str] = {}  # same-data key → format kept
-    found: list[tuple[SubsidyResource, dict[str, Any]]] = []
+    found: list[SubsidyResource] = []
     for raw in resources:
         fmt = _format_of(raw)
         schema = _schema(raw) or {}
@@ -373,7 +377,7 @@ def _dataset_files(
         for key in (url_key, title_key):
             if key:
                 seen.setdefault(key, fmt)
-        found.append((item, raw))
+        found.append(item)
     return found
 
 
