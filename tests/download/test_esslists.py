@@ -235,3 +235,16 @@ def test_help_is_french() -> None:
     result = runner.invoke(app, ["download", "ess", "--help"])
     assert result.exit_code == 0
     assert "Télécharger les listes de l'ESS" in result.stdout
+
+
+def test_empty_esus_page(lists: FakeDataGouv, tmp_path: Path) -> None:
+    lists.pages[ESUS_PAGE] = ("text/html", b"")
+    (outcome,) = download_ess_lists(
+        ["esus"],
+        tmp_path / "dl",
+        esus_page=f"{lists.base_url}{ESUS_PAGE}",
+        base_url=lists.base_url,
+        retry_wait=0,
+    )
+    assert outcome.status == "echec"
+    assert "page illisible" in str(outcome.error)

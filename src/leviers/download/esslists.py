@@ -135,6 +135,7 @@ def locate_inclusion(catalog: Catalog, http: httpx.Client, esus_page: str) -> tu
 def locate_esus(catalog: Catalog, http: httpx.Client, esus_page: str) -> tuple[str, ResourceInfo]:
     """The first attached file of the Trésor's page (one that mentions ESUS first)."""
     del catalog
+    from lxml import etree
     from lxml import html as lxml_html
 
     try:
@@ -147,7 +148,7 @@ def locate_esus(catalog: Catalog, http: httpx.Client, esus_page: str) -> tuple[s
         raise DownloadError(f"{esus_page} : la page de la liste ESUS a répondu HTTP {response.status_code}.")
     try:
         tree = lxml_html.fromstring(response.content)
-    except ValueError as exc:  # lxml's ParserError is a ValueError (empty or binary answer)
+    except (etree.ParserError, ValueError) as exc:  # an empty or binary answer
         raise DownloadError(f"{esus_page} : page illisible ({exc}).") from exc
     base = str(response.url)
     links: list[tuple[str, str]] = []
