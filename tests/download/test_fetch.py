@@ -171,3 +171,24 @@ def test_not_enough_disk_space(
 def test_announced_size_mismatch(fake_datagouv: FakeDataGouv, tmp_path: Path) -> None:
     with pytest.raises(DownloadError, match="la ressource a sans doute changé"):
         download_file(url(fake_datagouv), tmp_path / "f", size=123)
+
+
+def test_size_cap_announced_and_streamed(fake_datagouv: FakeDataGouv, tmp_path: Path) -> None:
+    with pytest.raises(DownloadError, match="au-delà de la limite"):
+        download_file(url(fake_datagouv), tmp_path / "f", size=len(CONTENT), max_size=1_000_000)
+    assert fake_datagouv.file_requests() == []  # refused before any request
+    with pytest.raises(DownloadError, match="au-delà de la limite"):
+        download_file(url(fake_datagouv), tmp_path / "f", max_size=1_000_000)  # the server's Content-Length
+    fake_datagouv.files["decp.parquet"].content_length = False  # size known only by counting
+    with pytest.raises(DownloadError, match="plus de 976,6 Ko reçus, au-delà de la limite"):
+        download_file(url(fake_datagouv), tmp_path / "f", max_size=1_000_000)
+    assert list(tmp_path.iterdir()) == []  # the partial file is removed
+    result = download_file(url(fake_datagouv), tmp_path / "f", checksum=Checksum("sha1", SHA1))
+    assert result.verified  # without a cap, the same answer gives the whole file
+
+
+def test_too_many_requests_waits_as_asked(fake_datagouv: FakeDataGouv, tmp_path: Path) -> None:
+    fake_datagouv.statuses = [429]
+    result = download_file(url(fake_datagouv), tmp_path / "f", checksum=Checksum("sha1", SHA1), retry_wait=0)
+    assert result.attempts == 2
+    assert result.verified

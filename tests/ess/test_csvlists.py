@@ -104,3 +104,76 @@ def test_csv_that_is_no_list_is_not_taken(tmp_path: Path, db_path: Path) -> None
             assert "format non reconnu" in caught.value.cause
     finally:
         con.close()
+
+
+ESS_FRANCE_SHAPED = Path(__file__).parent / "data" / "entreprisesess_extrait.csv"
+
+
+def test_ess_france_published_layout(tmp_path: Path, db_path: Path) -> None:
+    """The columns ESS France publishes on data.gouv.fr (data/PROVENANCE.md): SIREN and « Nom ou
+    raison sociale de l'entreprise » are read, the establishment columns kept in the raw record."""
+    path = tmp_path / "entreprisesess.csv"  # the name `leviers download ess` gives it
+    shutil.copyfile(ESS_FRANCE_SHAPED, path)
+    (report,) = ingest(db_path, path)
+    assert report.format == "ess-france-csv"
+    assert counts(report) == (7, 7, 0, 0)
+    names = dict(query(db_path, "SELECT siren, nom FROM ess_list_entries"))
+    assert names["923114524"] == "MAM P'TITE ETOILE"
+    assert names["301123741"] == "CTRE STATISTIQ INFORMAT APPLIQUEES"
+    assert {v for (v,) in query(db_path, "SELECT DISTINCT value FROM ess_list_entries")} == {"inscrite"}
+
+
+ESUS_HEADER: list[object] = ["", "SIREN", "Raison sociale", "Région", "Date d'agrément"]
+
+
+def _esus_workbook(path: Path, rows: list[list[object]], header: list[object] = ESUS_HEADER) -> Path:
+    """An ESUS list laid out as the DG Trésor's file is known to be (le-marche's importer asserts
+    `SIREN` in cell B1, column A unused); the other headers are illustrative."""
+    import xlsxwriter
+
+    workbook = xlsxwriter.Workbook(str(path))
+    sheet = workbook.add_worksheet("Liste ESUS")
+    for r, row in enumerate([header, *rows]):
+        for c, value in enumerate(row):
+            if value is not None and value != "":
+                sheet.write(r, c, value)
+    workbook.close()
+    return path
+
+
+def test_esus_list_as_workbook(tmp_path: Path, db_path: Path) -> None:
+    path = _esus_workbook(
+        tmp_path / "liste-nationale-esus.xlsx",
+        [
+            [None, 412197658, "COOP A", "Bretagne", "2021-01-04"],  # a number cell
+            [None, 41219766, "SIREN SANS SON ZÉRO", "Bretagne", "2021-01-04"],  # 041219766 typed as a number
+            [None, " 520 000 001 ", "SAS B", "Occitanie", "2022-06-30"],  # text with spaces
+            [None, None, None, None, None],  # blank row
+            [None, "ABC", "ILLISIBLE", "Normandie", "2022-06-30"],
+            [None, 412197658, "COOP A", "Bretagne", "2021-01-04"],  # listed twice
+        ],
+    )
+    (report,) = ingest(db_path, path)
+    assert report.format == "ess-esus-csv"
+    assert counts(report) == (5, 3, 1, 1)
+    assert query(db_path, "SELECT siren, value, nom FROM ess_list_entries ORDER BY siren") == [
+        ("041219766", "agréée", "SIREN SANS SON ZÉRO"),
+        ("412197658", "agréée", "COOP A"),
+        ("520000001", "agréée", "SAS B"),
+    ]
+    assert query(db_path, "SELECT reason FROM quarantine") == [
+        ("identifiant invalide « ABC » : SIREN (9 chiffres) ou SIRET (14 chiffres) attendu",)
+    ]
+
+
+def test_workbook_that_is_no_list_is_not_taken(tmp_path: Path, db_path: Path) -> None:
+    path = _esus_workbook(
+        tmp_path / "classeur.xlsx", [[None, 412197658, "X", "Y"]], ["", "SIREN", "Raison sociale", "Région"]
+    )
+    con = open_warehouse(db_path)
+    try:
+        with pytest.raises(InputRefused) as caught:
+            ingest_file(con, path)  # no « esus » in the name, no « agrément » column: not a list
+    finally:
+        con.close()
+    assert "format non reconnu" in caught.value.cause

@@ -11,6 +11,7 @@ import pytest
 from leviers.errors import InputRefused
 from leviers.ingestion import ingest_file
 from leviers.warehouse import open_warehouse
+from tests.ess import inclusion
 from tests.sirene.helpers import counts, ingest, query, status_of, unit, write_stock
 
 SIAE = "ess/lemarche/01_siaes.json"
@@ -120,4 +121,84 @@ def test_malformed_json_is_refused(shared_data: Path, tmp_path: Path, db_path: P
         con.close()
     assert "siae_tronque.json" in caught.value.message
     assert caught.value.cause.startswith("JSON illisible")
+    assert query(db_path, "SELECT count(*) FROM ess_list_entries") == [(0,)]
+
+
+def _inclusion_counts(shared_data: Path) -> tuple[int, dict[str, int]]:
+    members = inclusion.real_members(shared_data)
+    return len(members), dict(Counter(m["reseaux_porteurs"][0].upper() for m in members))
+
+
+def test_data_inclusion_parquet(shared_data: Path, tmp_path: Path, db_path: Path) -> None:
+    """data·inclusion's structures (Plateforme de l'inclusion, data.gouv.fr): members by their
+    `reseaux_porteurs`, the other structures counted apart."""
+    rows = inclusion.structures(shared_data)
+    path = inclusion.write_parquet(tmp_path / "structures-inclusion.parquet", rows)
+    members, kinds = _inclusion_counts(shared_data)
+    (report,) = ingest(db_path, path)
+    assert report.format == "ess-marche-inclusion-json"
+    assert counts(report) == (members, members, 0, 0)
+    assert report.notes == [
+        "3 structures d'autres types (ni SIAE, ni EA, ni ESAT : CCAS, missions locales…) hors de la liste, "
+        "non comptées"
+    ]
+    assert dict(query(db_path, "SELECT value, count(*) FROM ess_list_entries GROUP BY value")) == kinds
+    statuses = status_of(db_path)
+    assert {(s["status"], s["rule"]) for s in statuses.values()} == {("ESS", "liste_siae")}
+    first = rows[0]
+    assert query(db_path, "SELECT nom FROM ess_list_entries WHERE siret = ?", [first["siret"]]) == [
+        (first["nom"],)
+    ]
+
+
+def test_data_inclusion_json_and_schema_v0(shared_data: Path, tmp_path: Path, db_path: Path) -> None:
+    members = inclusion.real_members(shared_data, per_kind=1)
+    v1 = [
+        *members,
+        {
+            "id": "test--two",
+            "source": "dora",
+            "nom": "[TEST] EI et ETTI",
+            "siret": members[0]["siret"],
+            "reseaux_porteurs": ["ei", "etti", "ei"],
+        },
+        {
+            "id": "test--nosiret",
+            "source": "dora",
+            "nom": "[TEST] ACI sans SIRET",
+            "siret": None,
+            "reseaux_porteurs": ["aci"],
+        },
+        *inclusion.OTHERS,
+    ]
+    path = tmp_path / "structures-inclusion.json"
+    path.write_text(json.dumps(v1), encoding="utf-8")
+    (report,) = ingest(db_path, path)
+    # Each member's kinds once (EI and ETTI: two rows); the ACI without SIRET is quarantined.
+    assert counts(report) == (len(members) + 3, len(members) + 1, 1, 1)
+    assert report.notes[0].startswith("3 structures d'autres types")
+    # Schema v0: a `typologie` code instead of `reseaux_porteurs`.
+    v0 = [
+        {"id": "x", "siret": members[0]["siret"], "nom": "A", "typologie": "ESAT"},
+        {"id": "y", "siret": None, "typologie": "CCAS"},
+    ]
+    old = tmp_path / "structures-v0.json"
+    old.write_text(json.dumps(v0), encoding="utf-8")
+    (again,) = ingest(db_path, old)
+    assert counts(again) == (1, 1, 0, 0)
+    assert query(db_path, "SELECT count(*) FROM ess_list_entries WHERE value = 'ESAT'") == [(1,)]
+
+
+def test_truncated_parquet_is_refused(shared_data: Path, tmp_path: Path, db_path: Path) -> None:
+    path = inclusion.write_parquet(tmp_path / "structures.parquet", inclusion.structures(shared_data))
+    cut = tmp_path / "structures-inclusion.parquet"  # the name `leviers download ess` gives it
+    cut.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+    con = open_warehouse(db_path)
+    try:
+        with pytest.raises(InputRefused) as caught:
+            ingest_file(con, cut)
+    finally:
+        con.close()
+    assert caught.value.cause.startswith("fichier Parquet illisible (tronqué ou corrompu")
+    assert "leviers download ess --liste inclusion" in caught.value.cause
     assert query(db_path, "SELECT count(*) FROM ess_list_entries") == [(0,)]

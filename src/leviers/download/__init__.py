@@ -5,6 +5,10 @@
 - `resolve_resource(resource_id, …)`: a data.gouv.fr resource's URL, size and checksum.
 - `download_dataset(files, format, dest_dir, …)`: one format of a data.gouv.fr dataset
   (`DatasetFiles`); `download_decp(format, dest_dir, …)`: the national consolidated DECP.
+- `catalog.Catalog`: data.gouv.fr's catalogue API (datasets, listing by schema, organisations);
+  `esslists.download_ess_lists(…)`: the ESUS, ESS France and inclusion lists;
+  `subsidies.download_subsidies(…)`: the SCDL subsidy files of the catalogue (not imported here:
+  they pull the subsidy and reference modules, which `leviers download decp` does not need).
 """
 
 from leviers.download.checksum import Checksum

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urljoin
 
 import httpx
@@ -52,6 +53,29 @@ class ResourceInfo:
         }
 
 
+def resource_info(resource: dict[str, Any], dataset_id: str | None, base: str) -> ResourceInfo:
+    """A resource as the API describes it (a v1 dataset's `resources` item, or the v2 resource
+    endpoint's `resource`): its address made absolute, size and checksum when announced."""
+    raw_checksum = resource.get("checksum") or {}
+    checksum = None
+    if isinstance(raw_checksum, dict) and raw_checksum.get("value"):
+        checksum = Checksum(str(raw_checksum.get("type") or "sha1"), str(raw_checksum["value"]))
+    filesize = resource.get("filesize")
+    url = resource.get("url")
+    if not isinstance(url, str) or not url:
+        raise DownloadError(f"la ressource {resource.get('id')} n'a pas d'adresse de fichier sur {base}.")
+    return ResourceInfo(
+        id=str(resource.get("id") or ""),
+        dataset_id=None if dataset_id is None else str(dataset_id),
+        title=resource.get("title"),
+        url=urljoin(base + "/", url),
+        format=(str(resource.get("format") or "").strip().lower() or None),
+        filesize=int(filesize) if isinstance(filesize, int | str) and str(filesize).isdigit() else None,
+        checksum=checksum,
+        last_modified=resource.get("last_modified"),
+    )
+
+
 def resolve_resource(
     resource_id: str,
     *,
@@ -88,18 +112,7 @@ def resolve_resource(
         raise DownloadError(
             f"{api} : réponse inattendue de l'API data.gouv.fr (pas d'URL de fichier)."
         ) from exc
-    raw_checksum = resource.get("checksum") or {}
-    checksum = None
-    if isinstance(raw_checksum, dict) and raw_checksum.get("value"):
-        checksum = Checksum(str(raw_checksum.get("type") or "sha1"), str(raw_checksum["value"]))
-    filesize = resource.get("filesize")
-    return ResourceInfo(
-        id=str(resource.get("id") or resource_id),
-        dataset_id=payload.get("dataset_id"),
-        title=resource.get("title"),
-        url=urljoin(base + "/", url),
-        format=resource.get("format"),
-        filesize=int(filesize) if isinstance(filesize, int | str) and str(filesize).isdigit() else None,
-        checksum=checksum,
-        last_modified=resource.get("last_modified"),
-    )
+    if not isinstance(resource, dict) or not isinstance(url, str) or not url:
+        raise DownloadError(f"{api} : réponse inattendue de l'API data.gouv.fr (pas d'URL de fichier).")
+    resource = {**resource, "id": resource.get("id") or resource_id}
+    return resource_info(resource, payload.get("dataset_id"), base)

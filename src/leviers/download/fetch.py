@@ -56,7 +56,22 @@ class DownloadResult:
 
 
 class _Interrupted(Exception):
-    """A transient failure after which the download can resume (network cut, 5xx…)."""
+    """A transient failure after which the download can resume (network cut, 5xx, 429…)."""
+
+    def __init__(self, message: str, wait: float | None = None) -> None:
+        super().__init__(message)
+        self.wait = wait  # seconds the server asked to wait (Retry-After), None when it said nothing
+
+
+# A server asking to wait longer than this is not waited for: the error says to run the command later.
+MAX_RETRY_AFTER = 120.0
+
+
+def retry_after(value: str | None) -> float | None:
+    """Seconds from a Retry-After header given in seconds (HTTP dates are not honoured: None)."""
+    if value is None or not value.strip().isdigit():
+        return None
+    return float(value.strip())
 
 
 def _human(n: float) -> str:
@@ -106,18 +121,25 @@ def download_file(
     retry_wait: float = 1.0,
     timeout: float = 60.0,
     description: str | None = None,
+    max_size: int | None = None,
 ) -> DownloadResult:
     """Download `url` to `dest`, resuming a previous `.part`, verifying `checksum` if given.
 
     `size` (bytes), when announced, is used for the progress bar and the free-space check.
-    Transient failures (connection cut, timeout, HTTP 5xx) are retried `retries` times, each
-    time resuming where the file stopped; after that a DownloadError says to run the command
-    again, which resumes. A checksum mismatch deletes the partial file.
+    Transient failures (connection cut, timeout, HTTP 5xx, HTTP 429 after its Retry-After) are
+    retried `retries` times, each time resuming where the file stopped; after that a DownloadError
+    says to run the command again, which resumes. A checksum mismatch deletes the partial file.
+    `max_size` (bytes) bounds the file: a larger announced or received size stops the download
+    and deletes the partial file.
     """
     progress = progress or NoProgress()
     dest = Path(dest)
     part = dest.with_name(dest.name + ".part")
     sidecar = dest.with_name(dest.name + ".part.json")
+    if max_size is not None and size is not None and size > max_size:
+        raise DownloadError(
+            f"{url} : {_human(size)} annoncés, au-delà de la limite de {_human(max_size)} — fichier non téléchargé."
+        )
     if checksum is not None and not Checksum.supported(checksum.type):
         checksum = None  # an unknown algorithm cannot be verified; say so through `verified`
     try:
@@ -147,9 +169,14 @@ def download_file(
         while True:
             attempts += 1
             try:
-                _fetch_once(http, url, part, sidecar, state, size, progress, label)
+                _fetch_once(http, url, part, sidecar, state, size, progress, label, max_size)
                 break
             except _Interrupted as exc:
+                if exc.wait is not None and exc.wait > MAX_RETRY_AFTER:
+                    raise DownloadError(
+                        f"{url} : le serveur demande d'attendre {exc.wait:.0f} s avant de réessayer ({exc}) ; "
+                        "relancez la commande plus tard, elle reprendra là où elle s'est arrêtée."
+                    ) from None
                 if attempts > retries:
                     done = part.stat().st_size if part.exists() else 0
                     raise DownloadError(
@@ -157,7 +184,7 @@ def download_file(
                         f"{_human(done)} sont conservés dans {part} : relancez la même commande "
                         "pour reprendre là où il s'est arrêté."
                     ) from None
-                time.sleep(retry_wait * attempts)
+                time.sleep(exc.wait if exc.wait is not None else retry_wait * attempts)
     finally:
         if own_client:
             http.close()
@@ -220,6 +247,7 @@ def _fetch_once(
     size: int | None,
     progress: Progress,
     label: str,
+    max_size: int | None = None,
 ) -> None:
     """One GET of the missing bytes into `part`. Raises _Interrupted when it may be retried."""
     offset = part.stat().st_size if part.exists() else 0
@@ -243,8 +271,8 @@ def _fetch_once(
                     return  # the part is already complete
                 part.unlink(missing_ok=True)
                 raise _Interrupted("plage refusée par le serveur, reprise depuis le début")
-            if status >= 500:
-                raise _Interrupted(f"HTTP {status}")
+            if status >= 500 or status == 429:
+                raise _Interrupted(f"HTTP {status}", retry_after(response.headers.get("Retry-After")))
             if status >= 400:
                 raise _http_error(url, status)
             new_validator = response.headers.get("ETag") or response.headers.get("Last-Modified")
@@ -269,17 +297,32 @@ def _fetch_once(
                     f"{url} : le serveur annonce {total} octets mais la source en annonçait {size} ; "
                     "la ressource a sans doute changé, relancez la commande."
                 )
+            if max_size is not None and total is not None and total > max_size:
+                _remove(part, sidecar)
+                raise DownloadError(
+                    f"{url} : {_human(total)} annoncés par le serveur, au-delà de la limite de "
+                    f"{_human(max_size)} — fichier non téléchargé."
+                )
             _write_sidecar(sidecar, state, new_validator)
             if total is not None:
                 _check_space(part.parent, total - offset)
+            written = offset
             try:
                 with part.open(mode) as fh:
                     # No re-chunking: every network read is written at once, so a cut loses nothing.
                     for chunk in response.iter_raw():
                         fh.write(chunk)
                         progress.advance(len(chunk))
+                        written += len(chunk)
+                        if max_size is not None and written > max_size:
+                            break
             except OSError as exc:
                 raise DiskError(f"écriture impossible dans {part} : {exc.strerror or exc}") from exc
+            if max_size is not None and written > max_size:
+                _remove(part, sidecar)
+                raise DownloadError(
+                    f"{url} : plus de {_human(max_size)} reçus, au-delà de la limite — fichier partiel supprimé."
+                )
             if total is not None and part.stat().st_size < total:
                 raise _Interrupted("connexion fermée avant la fin du fichier")
     except httpx.ConnectError as exc:

@@ -12,15 +12,16 @@ from leviers.ingestion.registry import LoadContext, LoadCounts, register
 class _MarcheInclusion:
     id = "ess-marche-inclusion-json"
     dataset = "ess-liste"
-    label = "Marché de l'inclusion : structures inclusives SIAE, EA, ESAT (JSON)"
+    label = "Structures inclusives SIAE, EA, ESAT : Marché de l'inclusion (JSON) ou data·inclusion (Parquet, JSON)"
 
     def sniff(self, sample: Sample) -> bool:
         return lemarche.sniff(sample)
 
     def load(self, ctx: LoadContext) -> LoadCounts:
-        ctx.progress.start("Liste du Marché de l'inclusion", None, unit="structures")
-        rows = lemarche.read(ctx.display_path, ctx.path.read_bytes())
+        ctx.progress.start("Liste des structures inclusives", None, unit="structures")
+        rows, notes = lemarche.read_file(ctx.display_path, ctx.path)
         counts = load_list(ctx, "siae", [rows])
+        counts.notes.extend(notes)
         ctx.progress.finish()
         return counts
 
@@ -48,7 +49,11 @@ class _CsvList:
 
 
 MARCHE_INCLUSION = register(_MarcheInclusion())
-ESUS_CSV = register(_CsvList(csvlists.ESUS, "ess-esus-csv", "Liste des entreprises agréées ESUS (CSV)"))
+ESUS_CSV = register(
+    _CsvList(
+        csvlists.ESUS, "ess-esus-csv", "Liste des entreprises agréées ESUS (CSV ou classeur XLSX, XLS, ODS)"
+    )
+)
 ESS_FRANCE_CSV = register(
     _CsvList(csvlists.ESS_FRANCE, "ess-france-csv", "Liste des entreprises de l'ESS, ESS France (CSV)")
 )
