@@ -92,7 +92,15 @@ def yes_no(value: bool | None, unknown: str = UNKNOWN) -> str:
     return "oui" if value else "non"
 
 
+def capfirst(value: str | None) -> str:
+    """Upper-case the first letter only (Jinja's capitalize lowers the rest: « Ville de paris »)."""
+    if not value:
+        return ""
+    return value[0].upper() + value[1:]
+
+
 FILTERS = {
+    "capfirst": capfirst,
     "shares": shares,
     "number": number,
     "euros": euros,
