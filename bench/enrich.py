@@ -57,17 +57,13 @@ def _template() -> Path:
     return _bench_dir() / f"entrepot_{SIRENS}.duckdb"
 
 
-def _sirens(count: int, first: int = 30_000_000) -> list[str]:
+def _sirens(count: int, first: int = 10_000_000) -> list[str]:
     """Synthetic SIRENs with a valid check digit (Luhn), spread over the 9-digit range."""
     from leviers.reference import is_valid_siren
 
-    out = []
-    base = first
-    while len(out) < count:
-        stem = f"{base:08d}"
-        out.append(next(stem + k for k in "0123456789" if is_valid_siren(stem + k)))
-        base += 1913
-    return out
+    step = (99_999_999 - first) // count
+    stems = (f"{first + i * step:08d}" for i in range(count))
+    return [next(stem + k for k in "0123456789" if is_valid_siren(stem + k)) for stem in stems]
 
 
 def _peak_rss_mb() -> float:

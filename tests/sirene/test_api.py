@@ -147,6 +147,12 @@ def test_a_very_long_retry_after_stops_the_run(api: FakeSearchApi) -> None:
         c.lookup(ASSO)
 
 
+def test_endless_429_stop_the_run(api: FakeSearchApi) -> None:
+    api.plans[ASSO] = ["429:0"] * 10
+    with client(api, max_throttles=5) as c, pytest.raises(ApiError, match="5 refus de suite"):
+        c.lookup(ASSO)
+
+
 def test_retry_after_as_seconds_or_http_date() -> None:
     assert retry_after_seconds("3", 1.0) == 3.0
     assert retry_after_seconds(None, 1.5) == 1.5

@@ -5,6 +5,7 @@ labelled synthetic). No test touches the Internet."""
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -174,9 +175,11 @@ def test_the_cache_answers_a_new_warehouse_without_asking(
     copy.write_bytes(warehouse.read_bytes())
     run(warehouse, api, tmp_path / "cache")
     asked = len(api.requests)
+    with sqlite3.connect(tmp_path / "cache" / "reponses.sqlite3") as cache:  # one entry damaged on disk
+        cache.execute("UPDATE answers SET body = ? WHERE siren = ?", (b"<html>", SAS))
     report = run(copy, api, tmp_path / "cache")
-    assert len(api.requests) == asked
-    assert (report.from_cache, report.asked, report.found, report.unknown) == (8, 0, 7, 1)
+    assert [r.siren for r in api.requests[asked:]] == [SAS]  # only the damaged one is asked again
+    assert (report.from_cache, report.asked, report.found, report.unknown) == (7, 1, 7, 1)
     assert query(copy, "SELECT count(*) FROM legal_units") == [(7,)]
     # The cached answer keeps its date: the lookup says when the API answered, not when it was read.
     assert query(
@@ -203,6 +206,7 @@ def test_a_newer_stock_value_is_never_overwritten(
     report = run(warehouse, api, tmp_path / "cache")
     assert SAS not in api.asked()  # a unit from the stock is not asked by default
     assert report.selected == 7
+    assert run(warehouse, api, tmp_path / "cache", max_age_days=30).selected == 0  # the stock is recent
 
     api.units[SAS].update(nom_raison_sociale="NOM ANCIEN", date_mise_a_jour_insee="2024-01-01T00:00:00")
     report = run(warehouse, api, tmp_path / "cache", refresh=True)

@@ -41,6 +41,8 @@ USER_AGENT = f"leviers/{__version__} (statut ESS des titulaires et beneficiaires
 
 # A run stops when this many SIRENs in a row could not be obtained: the API is down or refuses us.
 CONSECUTIVE_FAILURES = 10
+# …or when one request was refused this many times in a row for being over the limit (429).
+CONSECUTIVE_THROTTLES = 30
 
 
 class ApiError(LeviersError):
@@ -149,6 +151,7 @@ class RateLimiter:
     """
 
     SLOW_DOWN = 1.25
+    SLOWEST = 4.0  # never slower than a quarter of the configured pace (or of the published one)
     RECOVERY = 0.01  # share of the gap to the configured pace recovered per answer
 
     def __init__(self, rate: float | None, stop: threading.Event) -> None:
@@ -171,7 +174,10 @@ class RateLimiter:
         with self._lock:
             now = time.monotonic()
             if now >= self._paused_until:  # answers to requests sent together slow down once
-                self.interval = self.interval * self.SLOW_DOWN if self.interval else 1.0 / RATE_LIMIT
+                slowest = self.SLOWEST * max(self.fastest, 1.0 / RATE_LIMIT)
+                self.interval = (
+                    min(slowest, self.interval * self.SLOW_DOWN) if self.interval else 1.0 / RATE_LIMIT
+                )
             self._paused_until = max(self._paused_until, now + seconds)
             self._next = max(self._next, self._paused_until)
 
@@ -194,6 +200,7 @@ class SearchClient:
         timeout: float = 30.0,
         backoff: float = 1.0,
         max_retry_after: float = 300.0,
+        max_throttles: int = CONSECUTIVE_THROTTLES,
     ) -> None:
         if rate is not None and rate < 0:
             raise ApiError("la limite de requêtes par seconde doit être positive (0 : sans limite).")
@@ -207,6 +214,7 @@ class SearchClient:
         self.retries = retries
         self.backoff = backoff
         self.max_retry_after = max_retry_after
+        self.max_throttles = max_throttles
         self.stats = Stats()
         self._stop = threading.Event()
         self._limiter = RateLimiter(self.rate, self._stop)
@@ -231,7 +239,7 @@ class SearchClient:
 
     def lookup(self, siren: str) -> Answer | Failure:
         """Ask about one SIREN. Raises ApiError when the API cannot be used any more."""
-        attempt = 0
+        attempt = throttled = 0
         while True:
             if self._stop.is_set():
                 raise _Stopped
@@ -247,6 +255,12 @@ class SearchClient:
                         siren, parse_payload(siren, response.content), response.content, time.time()
                     )
                 if status == 429:
+                    throttled += 1
+                    if throttled >= self.max_throttles:
+                        raise ApiError(
+                            f"l'API refuse nos requêtes (HTTP 429, limite de débit) : {throttled} refus de suite "
+                            "malgré les pauses demandées"
+                        )
                     self._throttled(response)
                     continue  # a 429 is not a failed attempt: the request was not served
                 if status >= 500:

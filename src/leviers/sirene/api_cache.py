@@ -10,7 +10,7 @@ transaction: a crash loses at most the answers not yet put.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from pathlib import Path
 
 from leviers.errors import LeviersError
@@ -18,6 +18,7 @@ from leviers.paths import cache_dir
 from leviers.sirene.api import Answer, parse_payload
 
 FILE_NAME = "reponses.sqlite3"
+READ_CHUNK = 500
 
 
 def default_cache_dir() -> Path:
@@ -67,28 +68,38 @@ class AnswerCache:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def fresh(self, source: str, sirens: Collection[str], since: float) -> dict[str, Answer]:
-        """The answers about `sirens` received at `since` (Unix time) or later."""
+    def fresh(self, source: str, sirens: Collection[str], since: float) -> set[str]:
+        """Which of `sirens` have an answer received at `since` (Unix time) or later."""
         wanted = sirens if isinstance(sirens, set | frozenset) else set(sirens)
-        found: dict[str, Answer] = {}
         if not wanted:
-            return found
+            return set()
         try:
             rows = self._db.execute(
-                "SELECT siren, asked_at, body FROM answers WHERE source = ? AND asked_at >= ?",
-                (source, since),
-            )
+                "SELECT siren FROM answers WHERE source = ? AND asked_at >= ?", (source, since)
+            ).fetchall()
+        except sqlite3.Error as exc:
+            raise CacheError(f"cache {self.path} illisible ({exc}) : supprimez ce fichier") from exc
+        return {siren for (siren,) in rows if siren in wanted}
+
+    def read(self, source: str, sirens: Sequence[str], since: float) -> Iterator[Answer]:
+        """The answers about `sirens` received at `since` or later, a few hundred at a time (memory
+        stays bounded); a damaged entry is left out, so that its SIREN is asked again."""
+        for start in range(0, len(sirens), READ_CHUNK):
+            chunk = sirens[start : start + READ_CHUNK]
+            try:
+                rows = self._db.execute(
+                    "SELECT siren, asked_at, body FROM answers WHERE source = ? AND asked_at >= ? "
+                    f"AND siren IN ({', '.join('?' for _ in chunk)})",
+                    (source, since, *chunk),
+                ).fetchall()
+            except sqlite3.Error as exc:
+                raise CacheError(f"cache {self.path} illisible ({exc}) : supprimez ce fichier") from exc
             for siren, asked_at, body in rows:
-                if siren not in wanted:
-                    continue
                 try:
                     result = parse_payload(siren, body)
                 except Exception:
-                    continue  # a damaged entry: the SIREN is asked again
-                found[siren] = Answer(siren, result, bytes(body), float(asked_at))
-        except sqlite3.Error as exc:
-            raise CacheError(f"cache {self.path} illisible ({exc}) : supprimez ce fichier") from exc
-        return found
+                    continue
+                yield Answer(siren, result, bytes(body), float(asked_at))
 
     def put(self, source: str, answers: Sequence[Answer]) -> None:
         if not answers:

@@ -535,11 +535,13 @@ def enrich(
         )
         progress.start("Recherche d'entreprises", total=len(valid), unit="SIREN")
         try:
-            for answer in cached.values():
+            for answer in cache.read(base_url, sorted(cached), since):
+                cached.discard(answer.siren)
                 writer.add(answer, cached=True)
                 _count(report, answer)
+                report.from_cache += 1
                 progress.advance(1)
-            report.from_cache = len(cached)
+            to_ask += sorted(cached)  # damaged in the cache: asked again
             asking = time.perf_counter()
             for item in client.lookup_many(to_ask):
                 if isinstance(item, Failure):
