@@ -345,7 +345,17 @@ def test_a_siren_that_keeps_failing_is_asked_again_next_time(
     assert [f.siren for f in report.failed] == [SAS]
     assert query(warehouse, "SELECT count(*) FROM sirene_api_lookups WHERE siren = ?", [SAS]) == [(0,)]
     again = run(warehouse, api, tmp_path / "cache")
+    assert again.resumed
     assert (again.selected, again.asked, again.found) == (1, 1, 1)
+
+    # The same with --rafraichir: the next run resumes and asks only what is missing.
+    api.plans[SAS] = ["500"] * 2
+    refreshed = run(warehouse, api, tmp_path / "cache", refresh=True, retries=1)
+    assert (refreshed.selected, [f.siren for f in refreshed.failed]) == (8, [SAS])
+    resumed = run(warehouse, api, tmp_path / "cache", refresh=True)
+    assert resumed.resumed
+    assert (resumed.selected, resumed.asked) == (1, 1)
+    assert run(warehouse, api, tmp_path / "cache", refresh=True).selected == 8  # a new run: all again
 
 
 def test_answers_that_are_not_what_sirene_publishes_go_to_quarantine(

@@ -20,6 +20,7 @@ SIRENs the API does not know are not records: they are kept in `sirene_api_looku
 Resuming: every answer goes to the on-disk cache (`api_cache.py`) as it arrives, and to the
 warehouse by batches. An interrupted run (Ctrl-C, crash, API down) is resumed by the next one: the
 SIRENs already written are not selected again, and those only in the cache are not asked again.
+A run that left SIRENs without answer (5xx, network) stays open too, so that the next one asks them.
 """
 
 from __future__ import annotations
@@ -498,6 +499,11 @@ def enrich(
     report = EnrichReport(source=base_url, selection=selection)
     started = time.perf_counter()
 
+    if not first_value(con, f"SELECT count(*) FROM ({scope.scope_sql(con, units=False)})"):
+        raise EnrichError(
+            "l'entrepôt ne contient encore aucun SIREN (ni marchés, ni subventions) : chargez-les d'abord "
+            "avec `leviers ingest`, puis relancez `leviers enrichir`."
+        )
     con.begin()
     try:
         ensure_reference(con)
@@ -513,11 +519,6 @@ def enrich(
     else:
         cutoff = None
     report.in_scope, candidates = select_sirens(con, cutoff)
-    if report.in_scope == 0:
-        raise EnrichError(
-            "l'entrepôt ne contient encore aucun SIREN (ni marchés, ni subventions) : chargez-les d'abord "
-            "avec `leviers ingest`, puis relancez `leviers enrichir`."
-        )
     valid = [s for s in candidates if is_valid_siren(s)]
     report.invalid = len(candidates) - len(valid)
     if limit is not None and len(valid) > limit:
@@ -568,7 +569,8 @@ def enrich(
         """UPDATE sirene_api_runs SET finished_at = ?, selected = ?, found = ?, unknown = ?, failed = ?
         WHERE run_id = ?""",
         [
-            datetime.now(UTC) if report.completed else None,
+            # A run with SIRENs left without answer stays open: the next run takes them up.
+            datetime.now(UTC) if report.completed and not report.failed else None,
             report.selected,
             report.found,
             report.unknown,
