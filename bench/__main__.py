@@ -10,6 +10,7 @@ BENCHMARKS: list[str] = [
     "decp_ingest",
     "subsidies",
     "sirene",
+    "enrich",
     "indicators",
     "web",
     "money",

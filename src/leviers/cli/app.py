@@ -24,6 +24,7 @@ COMMANDS: dict[str, str] = {
     "synth": "leviers.cli.synth",
     "flux-ess": "leviers.cli.flux_ess",
     "indicateurs": "leviers.cli.indicateurs",
+    "enrichir": "leviers.cli.enrichir",
 }
 
 

@@ -33,12 +33,13 @@ _SOURCES: tuple[tuple[str, str, str, str], ...] = (
 )
 
 
-def scope_sql(con: duckdb.DuckDBPyConnection) -> str:
-    """A SELECT of the distinct SIRENs (9 digits) present in the warehouse."""
+def scope_sql(con: duckdb.DuckDBPyConnection, *, units: bool = True) -> str:
+    """A SELECT of the distinct SIRENs (9 digits) present in the warehouse; `units=False` leaves
+    out the legal units that no contract or subsidy names (e.g. the rest of a whole stock)."""
     tables = table_columns(con)
     parts = []
     for table, column, expr, where in _SOURCES:
-        if table not in tables or column not in tables[table]:
+        if table not in tables or column not in tables[table] or (table == "legal_units" and not units):
             continue
         condition = f" AND {where}" if where else ""
         parts.append(f"SELECT {expr} AS siren FROM {table} WHERE {expr} IS NOT NULL{condition}")
