@@ -149,6 +149,7 @@ def holder(pid: int) -> str | None:
             break
     else:
         command = " ".join([Path(argv[0]).name, *argv[1:]])
+    command = " ".join(command.split())  # one line, whatever the arguments hold
     return command if len(command) <= 100 else command[:99] + "…"
 
 
