@@ -9,7 +9,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from leviers.warehouse import integrity, open_warehouse
+from leviers.warehouse import faults, integrity, open_warehouse
 from tests.warehouse.helpers import damage, digest, leviers, table_blocks
 
 EMP = "decp/format-2019/e-marchespublics_2019-04-04.json"
@@ -119,6 +119,7 @@ def test_a_restored_copy_is_checked_then_trusted(loaded: Path, shared_data: Path
 def test_within_a_process_a_written_file_is_not_read_again(
     db_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(faults, "damage_reported", False)  # another test of this process reported one
     open_warehouse(db_path).close()
     calls: list[Path] = []
     monkeypatch.setattr(integrity, "checksum_pass", lambda con, progress=None: calls.append(db_path))

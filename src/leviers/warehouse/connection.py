@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import shutil
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -130,11 +131,19 @@ def _check(
     integrity.ensure_verified(con, path, progress)
 
 
-def _guarded(path: Path, con: duckdb.DuckDBPyConnection, exc: BaseException) -> BaseException:
-    """Close `con` after a failure and return the error to raise (the French one when it is a fault)."""
-    with contextlib.suppress(duckdb.Error):
-        con.close()
-    return faults.explain(exc, path) or exc
+@contextlib.contextmanager
+def _told(path: Path, connections: list[duckdb.DuckDBPyConnection]) -> Iterator[None]:
+    """On a failure, close the connections and raise the French error when it is a fault."""
+    try:
+        yield
+    except BaseException as exc:
+        for con in connections:
+            with contextlib.suppress(duckdb.Error):
+                con.close()
+        fault = faults.explain(exc, path)
+        if fault is None or fault is exc:
+            raise
+        raise fault from exc
 
 
 def open_warehouse(
@@ -156,7 +165,7 @@ def open_warehouse(
         ) from exc
     tempfiles.remove_stale(path)
     con = _connect(path, read_only)
-    try:
+    with _told(path, [con]):
         _check(con, path, read_only=read_only, progress=progress)
         if not read_only:
             # Write each full row group as soon as it is filled (DuckDB buffers five by default):
@@ -168,11 +177,6 @@ def open_warehouse(
             from leviers.reference.warehouse import ensure_reference_tables  # shipped data
 
             ensure_reference_tables(con)
-    except BaseException as exc:
-        error = _guarded(path, con, exc)
-        if error is exc:
-            raise
-        raise error from exc
     if not read_only:
         integrity.record_at_exit(path)
     return con
@@ -183,15 +187,10 @@ def warehouse_version(path: Path) -> int | None:
     if not path.exists():
         raise WarehouseError(f"entrepôt introuvable : {path}")
     con = _connect(path, read_only=True)
-    try:
-        return schema_version(con)
-    except BaseException as exc:
-        error = _guarded(path, con, exc)
-        if error is exc:
-            raise
-        raise error from exc
-    finally:
-        con.close()
+    with _told(path, [con]):
+        version = schema_version(con)
+    con.close()
+    return version
 
 
 def check_warehouse(path: Path, progress: Progress | None = None) -> None:
@@ -206,13 +205,8 @@ def verify_warehouse(path: Path, progress: Progress | None = None) -> integrity.
     if not path.exists():
         raise WarehouseError(f"entrepôt introuvable : {path}")
     con = _connect(path, read_only=True)
-    try:
+    with _told(path, [con]):
         report = integrity.checksum_pass(con, progress)
-    except BaseException as exc:
-        error = _guarded(path, con, exc)
-        if error is exc:
-            raise
-        raise error from exc
     con.close()
     integrity.record_good(path)
     return report
@@ -246,21 +240,20 @@ def migrate_warehouse(
     started = time.perf_counter()
     tempfiles.remove_stale(path)
     con = _connect(path, read_only=False)
-    copy: Path | None = None
-    try:
+    with _told(path, [con]):
         _check(con, path, read_only=False, migrating=True, progress=progress)
         found = schema_version(con)
-        if found is None:
-            raise WarehouseError(
-                f"{path} n'est pas un entrepôt Leviers (pas de version de schéma) : rien à migrer."
-            )
-        if found == SCHEMA_VERSION:
-            con.close()
-            return MigrationReport(path, found, SCHEMA_VERSION, [], None, time.perf_counter() - started)
-        if backup:
-            con.close()  # a copy of a closed file is consistent (its log folded in)
-            copy = _copy(path, backup_path(path, found))
-            con = _connect(path, read_only=False)
+    con.close()
+    if found is None:
+        raise WarehouseError(
+            f"{path} n'est pas un entrepôt Leviers (pas de version de schéma) : rien à migrer."
+        )
+    if found == SCHEMA_VERSION:
+        return MigrationReport(path, found, SCHEMA_VERSION, [], None, time.perf_counter() - started)
+    # A copy of a closed file is consistent (its log folded in).
+    copy = _copy(path, backup_path(path, found)) if backup else None
+    con = _connect(path, read_only=False)
+    with _told(path, [con]):
         con.execute("BEGIN TRANSACTION")
         try:
             steps = migrations.run(con, found, SCHEMA_VERSION, progress)
@@ -277,11 +270,6 @@ def migrate_warehouse(
         # Committed in the write-ahead log: if the checkpoint fails, the next open folds it in.
         with contextlib.suppress(duckdb.Error):
             con.execute("CHECKPOINT")
-    except BaseException as exc:
-        error = _guarded(path, con, exc)
-        if error is exc:
-            raise
-        raise error from exc
     con.close()
     integrity.record_good(path)
     return MigrationReport(path, found, SCHEMA_VERSION, steps, copy, time.perf_counter() - started)
