@@ -15,6 +15,7 @@ import codecs
 import gzip
 import hashlib
 import io
+import os
 import zipfile
 import zlib
 from collections.abc import Iterator
@@ -192,7 +193,8 @@ def expanded(path: Path) -> Iterator[list[Path]]:
     """Expand a .zip or .gz file into a temporary folder, under the size budget; yield the members."""
     size = path.stat().st_size
     budget = min(MAX_EXPANDED, max(size * MAX_RATIO, 64 * 1024**2))
-    with TemporaryDirectory(prefix="leviers-archive-") as tmp:
+    # The process id in the name lets the next command remove it if this one is killed.
+    with TemporaryDirectory(prefix=f"leviers-archive-{os.getpid()}-") as tmp:
         out = Path(tmp)
         members: list[Path] = []
         with path.open("rb") as handle:

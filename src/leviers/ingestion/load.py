@@ -8,6 +8,7 @@ the warehouse exactly as it was.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from leviers.ingestion import files, log, registry
 from leviers.ingestion.report import FileReport
 from leviers.progress import NoProgress, Progress
 from leviers.reference import is_valid_siren
+from leviers.warehouse import faults
 
 
 @dataclass
@@ -193,9 +195,12 @@ def _ingest_one(
     except LeviersError:
         _rollback(ctx)
         raise
-    except duckdb.Error as exc:
+    except (duckdb.Error, OSError) as exc:
         _rollback(ctx)
-        if os.environ.get("LEVIERS_DEBUG"):
+        fault = faults.explain(exc)  # disk full, damaged file…: told as every command tells them
+        if fault is not None:
+            raise LeviersError(f"{display} : {fault.message}") from exc
+        if isinstance(exc, OSError) or os.environ.get("LEVIERS_DEBUG"):
             raise
         raise LeviersError(f"{display} : chargement annulé, l'entrepôt n'a pas été modifié ({exc})") from exc
     except BaseException:
@@ -206,4 +211,6 @@ def _ingest_one(
 
 def _rollback(ctx: registry.LoadContext) -> None:
     if ctx.in_transaction:
-        ctx.con.rollback()
+        # A failed COMMIT ended the transaction already: the first error is the one to tell.
+        with contextlib.suppress(duckdb.Error):
+            ctx.con.rollback()
