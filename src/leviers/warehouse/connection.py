@@ -33,7 +33,7 @@ from leviers.progress import NoProgress, Progress
 from leviers.warehouse import faults, integrity, migrations, tempfiles
 
 SCHEMA_DIR = Path(__file__).resolve().parent / "schema"
-SCHEMA_VERSION = 2  # 2: subsidies.attribuant_source, annee_source, montant_type
+SCHEMA_VERSION = 3  # 2: subsidies.attribuant_source, annee_source, montant_type; 3: amount checks and money-to-ESS views
 
 
 def schema_files() -> list[Path]:
