@@ -12,6 +12,7 @@ seen as supplier or beneficiary (name and legal unit), and `web_cpv` the French 
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import duckdb
 
@@ -40,11 +41,20 @@ def build_cpv(con: duckdb.DuckDBPyConnection) -> None:
     con.executemany("INSERT INTO snap.web_cpv VALUES (?, ?, ?)", sorted(rows))
 
 
+def spill_to_disk(con: duckdb.DuckDBPyConnection) -> None:
+    """Let the sorts below spill beside the serving copy: the build connection is in memory (it
+    would have nowhere to spill) and national tables do not fit in the server's memory limit."""
+    row = con.execute("SELECT path FROM duckdb_databases() WHERE database_name = 'snap'").fetchone()
+    if row and row[0]:
+        directory = Path(row[0]).parent / "tmp"  # one for every build: DuckDB empties it
+        directory.mkdir(parents=True, exist_ok=True)
+        con.execute(f"SET temp_directory = '{str(directory).replace(chr(39), chr(39) * 2)}'")
+    con.execute("SET preserve_insertion_order = false")
+
+
 def _by_contract(name: str, source: str, order: str) -> str:
-    return (
-        f"CREATE TABLE {name} AS SELECT {KEY_HASH.format('contract_key')} AS h, * FROM wh.{source} "
-        f"ORDER BY h, contract_key, {order}"
-    )
+    # Sorted by the hash alone (collisions are harmless: pages also compare the key itself).
+    return f"CREATE TABLE {name} AS SELECT {KEY_HASH.format('contract_key')} AS h, * FROM wh.{source} ORDER BY h, {order}"
 
 
 # One row per SIREN seen as a supplier or a subsidy beneficiary: its name (SIRENE's, else the one
@@ -101,14 +111,14 @@ _BUILD_SUPPLIER_CONTRACTS = """
 CREATE TABLE web_supplier_contracts AS
 WITH held AS (
     SELECT titulaire_siren AS siren, contract_key, min(modification_id) AS premiere_modification,
-           bool_or(modification_id = 0) AS initial, string_agg(DISTINCT titulaire_id, ' ') AS identifiants
+           bool_or(modification_id = 0) AS initial
     FROM wh.contract_suppliers WHERE titulaire_siren IS NOT NULL
     GROUP BY ALL
 ), initial_count AS (
     SELECT contract_key, count(*) AS titulaires_initiaux
     FROM wh.contract_suppliers WHERE modification_id = 0 GROUP BY contract_key
 )
-SELECT h.siren, h.contract_key, h.premiere_modification, h.initial, h.identifiants,
+SELECT h.siren, h.contract_key, h.premiere_modification, h.initial,
        CASE WHEN h.initial THEN 1.0 / i.titulaires_initiaux END AS part,
        c.acheteur_siren, c.acheteur_libelle AS acheteur_nom, c.id, c.objet, c.cpv, c.procedure, c.nature,
        c.montant, c.date_notification, year(c.date_notification)::INTEGER AS annee,
@@ -127,6 +137,7 @@ def build_steps(wh_tables: set[str]) -> list[str | Callable[[duckdb.DuckDBPyConn
     has_subsidies = "subsidy_lines" in wh_tables
     has_units = {"legal_units", "ess_legal_categories"} <= wh_tables
     steps: list[str | Callable[[duckdb.DuckDBPyConnection], None]] = [
+        spill_to_disk,
         build_cpv,
         _by_contract("contract_detail_suppliers", "contract_suppliers", "modification_id, position"),
         _by_contract("contract_detail_modifications", "contract_modifications", "modification_id"),

@@ -37,7 +37,7 @@ def contract_key(cle: str) -> str | None:
         key = base64.urlsafe_b64decode(cle + "=" * (-len(cle) % 4)).decode("utf-8")
     except (binascii.Error, UnicodeDecodeError, ValueError):
         return None
-    return key if "|" in key and url_key(key) == cle else None
+    return key if "|" in key and key.isprintable() and url_key(key) == cle else None
 
 
 def contract_url(contract_key: str) -> str:

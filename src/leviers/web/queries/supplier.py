@@ -103,7 +103,7 @@ FROM web_supplier_contracts WHERE siren = ?
 
 _CONTRACT_PAGE = """
 SELECT contract_key, id, objet, cpv, procedure, nature, montant, part, montant_classe, date_notification,
-       annee, acheteur_siren, acheteur_nom, initial, premiere_modification, identifiants, synthetique
+       annee, acheteur_siren, acheteur_nom, initial, premiere_modification, synthetique
 FROM web_supplier_contracts WHERE siren = ?
 ORDER BY date_notification DESC NULLS LAST, contract_key
 LIMIT ? OFFSET ?
@@ -169,6 +169,9 @@ def subsidies(
     """Subsidy lines the SIREN receives (latest first), totals and grantors; None when no subsidy
     file is loaded at all (unknown, not zero)."""
     if "web_beneficiary_subsidies" not in tables:
+        return None
+    loaded = one(con, "SELECT EXISTS (SELECT 1 FROM subsidy_lines) AS any_line")
+    if not loaded or not loaded["any_line"]:
         return None
     totals = one(con, _SUBSIDY_TOTALS, [siren])
     assert totals is not None
