@@ -91,7 +91,8 @@ def test_contract_page_gives_every_field_by_hand(client: TestClient) -> None:
     assert flags["synthetique"] is False
     assert body["acheteur"]["url"] == "/collectivites/210400016"
     labels = {f["champ"]: f["libelle"] for f in body["champs"]}
-    assert labels["cpv"] == "Code CPV" and labels["duree_mois"] == "Durée initiale (mois)"
+    assert labels["cpv"] == "Code CPV"
+    assert labels["duree_mois"] == "Durée initiale (mois)"
 
 
 def test_contract_page_html(client: TestClient) -> None:
@@ -102,7 +103,8 @@ def test_contract_page_html(client: TestClient) -> None:
     assert 'href="/collectivites/210400016"' in html
     assert "le format 2019 des données essentielles n&#39;a pas ce champ" in html
     assert "AVENANT  FORFAIT REMUNERATION" in html
-    assert "e-marchespublics_2019-04-04.json" in html and "enregistrement n° 305" in html
+    assert "e-marchespublics_2019-04-04.json" in html
+    assert "enregistrement n° 305" in html
     assert "None" not in re.sub(r"<[^>]+>", "", html)
 
 
@@ -119,8 +121,11 @@ def test_cpv_labels_are_the_official_ones() -> None:
     assert cpv.label("45000000") == "Travaux de construction"
     assert cpv.label("45210000-2") == "Travaux de construction de bâtiments"
     parent = cpv.describe("45999999")
-    assert parent is not None and not parent.officiel and parent.code_libelle == "45000000"
-    assert cpv.label("ABC") is None and cpv.label(None) is None
+    assert parent is not None
+    assert not parent.officiel
+    assert parent.code_libelle == "45000000"
+    assert cpv.label("ABC") is None
+    assert cpv.label(None) is None
 
 
 @pytest.mark.parametrize("column", ["cpv_libelle"])

@@ -20,7 +20,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from tests.flows.test_compute import A, E1, flows_db  # noqa: F401  (fixture)
+from tests.flows.test_compute import E1, A, flows_db  # noqa: F401  (fixture)
 from tests.web.conftest import build_warehouse, make_app
 
 DSL = "407556646"
@@ -47,7 +47,8 @@ def test_supplier_on_real_data(inclusion: TestClient) -> None:
     assert (status["statut"], status["regle"], status["famille_ess"]) == ("ESS", "liste_siae", "siae")
     (evidence,) = status["preuves"]
     assert (evidence["source"], evidence["value"], evidence["indication"]) == ("siae", "EI", "ESS")
-    assert "SAS DSL" in evidence["detail"] and "40755664600047" in evidence["detail"]
+    assert "SAS DSL" in evidence["detail"]
+    assert "40755664600047" in evidence["detail"]
     assert evidence["fichier"] == "01_siaes.json"
     contracts = body["contrats"]
     total = contracts["total"]
@@ -108,7 +109,8 @@ def test_supplier_with_contracts_and_subsidies(money: TestClient) -> None:
     assert subsidies["total"]["montants_inconnus"] == 1
     assert [(g["siren"], g["lignes"]) for g in subsidies["attribuants"]] == [(A, 2)]
     html = money.get(f"/titulaires/{E1}").text
-    assert "Subventions reçues" in html and f'href="/collectivites/{A}"' in html
+    assert "Subventions reçues" in html
+    assert f'href="/collectivites/{A}"' in html
 
 
 def test_unknown_siren_is_a_french_404(money: TestClient) -> None:
