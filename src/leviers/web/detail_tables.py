@@ -11,6 +11,7 @@ seen as supplier or beneficiary (name and legal unit), and `web_cpv` the French 
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from pathlib import Path
 
@@ -48,7 +49,9 @@ def spill_to_disk(con: duckdb.DuckDBPyConnection) -> None:
     if row and row[0]:
         directory = Path(row[0]).parent / "tmp"  # one for every build: DuckDB empties it
         directory.mkdir(parents=True, exist_ok=True)
-        con.execute(f"SET temp_directory = '{str(directory).replace(chr(39), chr(39) * 2)}'")
+        # When an earlier step already spilled, DuckDB keeps the directory it chose.
+        with contextlib.suppress(duckdb.NotImplementedException):
+            con.execute(f"SET temp_directory = '{str(directory).replace(chr(39), chr(39) * 2)}'")
     con.execute("SET preserve_insertion_order = false")
 
 

@@ -48,6 +48,10 @@ SOCIAL_CHOICES: dict[str, tuple[str, str]] = {
     "critere": ("Avec critère social", "social_criterion"),
     "reserve": ("Marché réservé", "social_reserved"),
     "connue": ("Considération sociale connue", "has_social IS NOT NULL"),
+    "non_exploitable": (
+        "Considérations sociales non exploitables (NC, MQ, absentes…)",
+        "social_unknown IS NOT NULL",
+    ),
     "nc": ("Considération sociale « NC » (non communiquée)", "social_unknown = 'NC'"),
     "mq": ("Considération sociale « MQ » (manquante)", "social_unknown = 'MQ'"),
 }
@@ -59,6 +63,10 @@ ENVIRONMENT_CHOICES: dict[str, tuple[str, str]] = {
     "clause": ("Avec clause environnementale", "env_clause"),
     "critere": ("Avec critère environnemental", "env_criterion"),
     "connue": ("Considération environnementale connue", "has_environmental IS NOT NULL"),
+    "non_exploitable": (
+        "Considérations environnementales non exploitables (NC, MQ, absentes…)",
+        "env_unknown IS NOT NULL",
+    ),
     "nc": ("Considération environnementale « NC » (non communiquée)", "env_unknown = 'NC'"),
     "mq": ("Considération environnementale « MQ » (manquante)", "env_unknown = 'MQ'"),
 }
