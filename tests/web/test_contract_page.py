@@ -144,3 +144,54 @@ def test_explorer_rows_link_contracts_suppliers_and_label_cpv(client: TestClient
     html = client.get("/contrats?acheteur=210400016").text
     assert f'href="/contrats/{url_key(AIGLUN)}"' in html
     assert 'href="/titulaires/481926939">MILLET</a>' in html
+
+
+def axe_at_widths(app: object, paths: list[str], name: str) -> None:
+    """Each page in headless Chromium at 1366 and 390 px: axe-core finds no violation, the page does
+    not overflow horizontally, no console error or CSP violation, nothing fetched elsewhere."""
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    from tests.web.browser import (
+        ARTIFACTS,
+        AXE,
+        CHROMIUM_ARGS,
+        WATCH_CSP,
+        chromium_path,
+        describe,
+        live_server,
+        run_axe,
+    )
+
+    assert AXE.exists(), "axe-core absent : lancez `make setup` (npm ci)"
+    with live_server(app) as base, playwright_api.sync_playwright() as p:  # type: ignore[arg-type]
+        browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        try:
+            for width in (1366, 390):
+                context = browser.new_context(locale="fr-FR", viewport={"width": width, "height": 900})
+                context.add_init_script(WATCH_CSP)
+                page = context.new_page()
+                errors: list[str] = []
+                remote: list[str] = []
+                page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+                page.on(
+                    "request",
+                    lambda r: remote.append(r.url) if not r.url.startswith((base, "data:")) else None,
+                )
+                for index, path in enumerate(paths):
+                    page.goto(base + path)
+                    page.wait_for_load_state("networkidle")
+                    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+                    page.screenshot(path=str(ARTIFACTS / f"{name}-{index}-{width}.png"), full_page=True)
+                    violations = run_axe(page)
+                    assert not violations, f"{path} à {width} px : {describe(violations)}"
+                    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+                    assert overflow <= 0, f"{path} déborde de {overflow} px à {width} px"
+                assert not errors, errors
+                assert not remote, remote
+                context.close()
+        finally:
+            browser.close()
+
+
+@pytest.mark.browser
+def test_contract_page_in_chromium(real_app: object) -> None:
+    axe_at_widths(real_app, [f"/contrats/{url_key(AIGLUN)}", "/contrats?acheteur=210400016"], "contrat")

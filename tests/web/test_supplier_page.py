@@ -118,3 +118,14 @@ def test_unknown_siren_is_a_french_404(money: TestClient) -> None:
     assert response.status_code == 404
     assert "n&#39;est titulaire d&#39;aucun contrat" in response.text
     assert money.get("/titulaires/12345").status_code == 422
+
+
+@pytest.mark.browser
+def test_supplier_page_in_chromium(flows_db: Path, tmp_path: Path) -> None:  # noqa: F811
+    from tests.web.test_contract_page import axe_at_widths
+
+    app: FastAPI = make_app(flows_db, tmp_path / "cache")
+    try:
+        axe_at_widths(app, [f"/titulaires/{E1}", f"/titulaires/{E1}?page=2"], "titulaire")
+    finally:
+        app.state.store.close()
