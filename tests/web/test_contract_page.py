@@ -171,10 +171,11 @@ def axe_at_widths(app: object, paths: list[str], name: str) -> None:
                 page = context.new_page()
                 errors: list[str] = []
                 remote: list[str] = []
-                page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+                # The page lives within this iteration: the closures see this iteration's lists.
+                page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)  # noqa: B023
                 page.on(
                     "request",
-                    lambda r: remote.append(r.url) if not r.url.startswith((base, "data:")) else None,
+                    lambda r: remote.append(r.url) if not r.url.startswith((base, "data:")) else None,  # noqa: B023
                 )
                 for index, path in enumerate(paths):
                     page.goto(base + path)
