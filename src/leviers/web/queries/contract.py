@@ -156,7 +156,7 @@ def _detail(con: duckdb.DuckDBPyConnection, table: str, key: str, order: str) ->
     return found
 
 
-def _names(con: duckdb.DuckDBPyConnection, sirens: list[str]) -> dict[str, dict[str, Any]]:
+def _names(con: duckdb.DuckDBPyConnection, sirens: list[str], tables: set[str]) -> dict[str, dict[str, Any]]:
     """SIREN → name and ESS status, for the suppliers of one contract (a few look-ups)."""
     wanted = sorted(set(sirens))
     if not wanted:
@@ -166,9 +166,7 @@ def _names(con: duckdb.DuckDBPyConnection, sirens: list[str]) -> dict[str, dict[
         r["siren"]: r
         for r in rows(con, f"SELECT siren, nom FROM web_suppliers WHERE siren IN ({marks})", wanted)
     }
-    if con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'ess_families'"
-    ).fetchone()[0]:  # type: ignore[index]
+    if "ess_families" in tables:
         for r in rows(
             con, f"SELECT siren, status, famille_ess FROM ess_families WHERE siren IN ({marks})", wanted
         ):
@@ -226,7 +224,7 @@ def details(con: duckdb.DuckDBPyConnection, key: str, tables: set[str]) -> dict[
         s for s in (r.get("titulaire_siren") or supplier_siren(r["titulaire_id"]) for r in suppliers) if s
     ]
     sirens += [s for s in (supplier_siren(r.get("sous_traitant_id")) for r in subcontracting) if s]
-    names = _names(con, sirens)
+    names = _names(con, sirens, tables)
     check = None
     if "contract_amount_checks" in tables:
         check = one(
