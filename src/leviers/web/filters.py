@@ -30,7 +30,7 @@ class FilterErrors:
         return bool(self.messages)
 
     def text(self) -> str:
-        return " ; ".join(f"« {m['libelle']} » : {m['message']}" for m in self.messages)
+        return " ; ".join(f"« {m['libelle']} » ({m['parametre']}) : {m['message']}" for m in self.messages)
 
 
 def french_number(text: str | None) -> float | None:
