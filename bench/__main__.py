@@ -14,6 +14,7 @@ BENCHMARKS: list[str] = [
     "indicators",
     "web",
     "money",
+    "pages",
 ]
 
 

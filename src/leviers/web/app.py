@@ -31,6 +31,8 @@ VIEW_MODULES = [
     "leviers.web.views.search",
     "leviers.web.views.collectivite",
     "leviers.web.views.contracts",
+    "leviers.web.views.contract",
+    "leviers.web.views.supplier",
     "leviers.web.views.subsidies",
     "leviers.web.views.sources",
     "leviers.web.views.method",

@@ -34,7 +34,7 @@ from leviers.progress import NoProgress, Progress
 from leviers.warehouse import SCHEMA_VERSION
 
 # Bump when the serving copy's content changes, so older copies are rebuilt.
-SNAPSHOT_VERSION = 16
+SNAPSHOT_VERSION = 17
 
 SEARCH_PATH = "snap.main,wh.main"
 
@@ -342,6 +342,10 @@ def build_snapshot(
         # The money to the ESS and the amount checks, as tables sorted by collectivité: the engine and
         # the breakdowns (leviers.flows) read them under the names of the warehouse's views.
         steps += [step for name, step in _MONEY_STEPS if name in tables]
+        # The contract and supplier pages' tables (leviers.web.detail_tables).
+        from leviers.web.detail_tables import build_steps as detail_steps
+
+        steps += detail_steps(tables)
         from leviers.web.indicators import build_indicator_tables
 
         steps.append(build_indicator_tables)

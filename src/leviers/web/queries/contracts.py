@@ -47,6 +47,13 @@ SOCIAL_CHOICES: dict[str, tuple[str, str]] = {
     "clause": ("Avec clause sociale", "social_clause"),
     "critere": ("Avec critère social", "social_criterion"),
     "reserve": ("Marché réservé", "social_reserved"),
+    "connue": ("Considération sociale connue", "has_social IS NOT NULL"),
+    "non_exploitable": (
+        "Considérations sociales non exploitables (NC, MQ, absentes…)",
+        "social_unknown IS NOT NULL",
+    ),
+    "nc": ("Considération sociale « NC » (non communiquée)", "social_unknown = 'NC'"),
+    "mq": ("Considération sociale « MQ » (manquante)", "social_unknown = 'MQ'"),
 }
 
 ENVIRONMENT_CHOICES: dict[str, tuple[str, str]] = {
@@ -55,6 +62,67 @@ ENVIRONMENT_CHOICES: dict[str, tuple[str, str]] = {
     "inconnue": ("Considération environnementale inconnue", "has_environmental IS NULL"),
     "clause": ("Avec clause environnementale", "env_clause"),
     "critere": ("Avec critère environnemental", "env_criterion"),
+    "connue": ("Considération environnementale connue", "has_environmental IS NOT NULL"),
+    "non_exploitable": (
+        "Considérations environnementales non exploitables (NC, MQ, absentes…)",
+        "env_unknown IS NOT NULL",
+    ),
+    "nc": ("Considération environnementale « NC » (non communiquée)", "env_unknown = 'NC'"),
+    "mq": ("Considération environnementale « MQ » (manquante)", "env_unknown = 'MQ'"),
+}
+
+# Drill-down filters (leviers.web.drilldown): fields of the 2024 format known or not, and the
+# amount check. Each choice → (label, SQL condition on the contracts table).
+FORMAT_CHOICES: dict[str, tuple[str, str]] = {
+    "2019": ("Format 2019", "schema_version = '1.5'"),
+    "2024": ("Format 2024", "schema_version = '2.0'"),
+}
+
+
+def _flag_choices(column: str, yes: str, no: str, what: str) -> dict[str, tuple[str, str]]:
+    return {
+        "oui": (yes, column),
+        "non": (no, f"{column} = false"),
+        "connu": (f"{what} connu", f"{column} IS NOT NULL"),
+        "inconnu": (f"{what} inconnu", f"{column} IS NULL"),
+    }
+
+
+FLAG_FILTERS: dict[str, dict[str, tuple[str, str]]] = {
+    "innovant": _flag_choices(
+        "marche_innovant", "Marché innovant", "Marché non innovant", "Caractère innovant"
+    ),
+    "sous_traitance": _flag_choices(
+        "sous_traitance_declaree", "Sous-traitance déclarée", "Sans sous-traitance déclarée", "Sous-traitance"
+    ),
+    "avance": _flag_choices("attribution_avance", "Avance accordée", "Sans avance", "Avance"),
+    "offres": {
+        "une": ("Une seule offre reçue", "offres_recues = 1"),
+        "connues": ("Nombre d'offres connu", "offres_recues IS NOT NULL"),
+        "inconnues": ("Nombre d'offres inconnu", "offres_recues IS NULL"),
+    },
+    "concurrence": {
+        "avec": (
+            "Passé avec mise en concurrence",
+            "procedure IS NOT NULL AND procedure <> 'Marché passé sans publicité ni mise en concurrence préalable'",
+        ),
+    },
+    "classe_montant": {
+        "connu": ("Montant connu", "montant IS NOT NULL"),
+        "inconnu": ("Montant inconnu", "montant IS NULL"),
+        "normal": (
+            "Montant normal",
+            "contract_key IN (SELECT contract_key FROM contract_amount_checks WHERE classe = 'normal')",
+        ),
+        "suspect": (
+            "Montant suspect",
+            "contract_key IN (SELECT contract_key FROM contract_amount_checks WHERE classe = 'suspect')",
+        ),
+        "aberrant": (
+            "Montant aberrant (écarté des sommes)",
+            "contract_key IN (SELECT contract_key FROM contract_amount_checks WHERE classe = 'aberrant')",
+        ),
+    },
 }
 
 
@@ -71,13 +139,22 @@ class ContractFilters:
     montant_max: float | None = None
     titulaire: str | None = None  # SIREN/SIRET, or part of the supplier's name
     objet: str | None = None  # words of the contract's subject
+    format: str | None = None  # key of FORMAT_CHOICES
+    innovant: str | None = None  # keys of FLAG_FILTERS[name]
+    sous_traitance: str | None = None
+    avance: str | None = None
+    offres: str | None = None
+    concurrence: str | None = None
+    classe_montant: str | None = None
+    # The buyers a name typed in `acheteur` stands for (leviers.web.filters.buyers_by_name).
+    acheteurs: tuple[str, ...] | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {k: v for k, v in asdict(self).items() if v is not None}
+        return {k: v for k, v in asdict(self).items() if v is not None and k != "acheteurs"}
 
     def table(self) -> str:
         """The copy to read: sorted by buyer when one is asked, else by date (see leviers.web.store)."""
-        return "contracts" if self.acheteur else "contracts_by_date"
+        return "contracts" if self.acheteur or self.acheteurs else "contracts_by_date"
 
     def where(self) -> tuple[str, list[Any]]:
         clauses: list[str] = []
@@ -85,17 +162,24 @@ class ContractFilters:
         if self.annee is not None:
             clauses.append("date_notification >= ? AND date_notification < ?")
             params += [dt.date(self.annee, 1, 1), dt.date(self.annee + 1, 1, 1)]
-        if self.acheteur:
+        if self.acheteurs is not None:
+            clauses.append(f"acheteur_siren IN ({', '.join('?' for _ in self.acheteurs) or 'NULL'})")
+            params += list(self.acheteurs)
+        elif self.acheteur:
             digits = re.sub(r"\s", "", self.acheteur)
             if len(digits) == 14:
                 clauses.append("acheteur_id = ?")
             else:
                 clauses.append("acheteur_siren = ?")
             params.append(digits)
-        if self.cpv:
+        if self.cpv == "inconnu":
+            clauses.append("cpv IS NULL")
+        elif self.cpv:
             clauses.append("starts_with(cpv, ?)")
             params.append(self.cpv)
-        if self.procedure:
+        if self.procedure == "inconnue":
+            clauses.append("procedure IS NULL")
+        elif self.procedure:
             clauses.append("procedure = ?")
             params.append(self.procedure)
         if self.nature:
@@ -105,6 +189,12 @@ class ContractFilters:
             clauses.append(SOCIAL_CHOICES[self.social][1])
         if self.environnement:
             clauses.append(ENVIRONMENT_CHOICES[self.environnement][1])
+        if self.format:
+            clauses.append(FORMAT_CHOICES[self.format][1])
+        for name, choices in FLAG_FILTERS.items():
+            value = getattr(self, name)
+            if value:
+                clauses.append(choices[value][1])
         if self.montant_min is not None:
             clauses.append("montant >= ?")
             params.append(self.montant_min)
@@ -260,6 +350,7 @@ EXPORT_COLUMNS: list[tuple[str, str]] = [
     ("nature", "c.nature"),
     ("procedure", "c.procedure"),
     ("cpv", "c.cpv"),
+    ("cpv_libelle", "(SELECT l.libelle FROM web_cpv AS l WHERE l.code = c.cpv)"),
     ("montant_initial_ht", "c.montant"),
     ("montant_actuel_ht", "c.current_montant"),
     ("date_notification", "c.date_notification"),

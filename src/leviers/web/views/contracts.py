@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import math
-from dataclasses import asdict
+import re
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
-from leviers.web import exports
+from leviers.web import drilldown, exports
+from leviers.web import filters as f
 from leviers.web.definitions import DEFINITIONS
 from leviers.web.deps import PAGES, Con, StoreDep
 from leviers.web.errors import BadRequest
@@ -18,54 +19,152 @@ from leviers.web.render import API_PREFIX, Page, query_with
 
 router = APIRouter()
 
-Social = Literal["avec", "sans", "inconnue", "clause", "critere", "reserve"]
-Environment = Literal["avec", "sans", "inconnue", "clause", "critere"]
+# The explorer's form fields, echoed back as typed (a bad value is shown, not lost).
+FORM_FIELDS = (
+    "annee", "acheteur", "cpv", "procedure", "nature", "social", "environnement", "montant_min", "montant_max",
+    "titulaire", "objet", "format", "innovant", "sous_traitance", "avance", "offres", "concurrence", "classe_montant",
+)  # fmt: skip
 Sort = Literal["date", "date_asc", "montant", "montant_asc", "acheteur"]
-IDENTIFIER = r"^[0-9 ]{9,20}$"
 
 
 def contract_filters(
-    annee: Annotated[int | None, Query(ge=1990, le=2100, description="Année de notification")] = None,
+    request: Request,
+    con: Con,
+    annee: Annotated[
+        str | None, Query(max_length=20, description="Année de notification (1990 à 2100)")
+    ] = None,
     acheteur: Annotated[
-        str | None, Query(pattern=IDENTIFIER, description="SIREN (9 chiffres) ou SIRET (14) de l'acheteur")
+        str | None,
+        Query(
+            max_length=200, description="SIREN (9 chiffres) ou SIRET (14) de l'acheteur, ou mots de son nom"
+        ),
     ] = None,
     cpv: Annotated[
-        str | None, Query(pattern=r"^\d{2,8}$", description="Code CPV ou ses premiers chiffres (2 à 8)")
+        str | None,
+        Query(
+            max_length=20,
+            description="Code CPV ou ses premiers chiffres (2 à 8) ; « inconnu » : sans code CPV",
+        ),
     ] = None,
     procedure: Annotated[
-        str | None, Query(max_length=200, description="Procédure, telle que publiée")
+        str | None,
+        Query(max_length=200, description="Procédure, telle que publiée ; « inconnue » : sans procédure"),
     ] = None,
     nature: Annotated[
         str | None, Query(max_length=100, description="Nature : Marché, Accord-cadre, Marché subséquent…")
     ] = None,
-    social: Annotated[Social | None, Query(description="Considération sociale")] = None,
-    environnement: Annotated[Environment | None, Query(description="Considération environnementale")] = None,
-    montant_min: Annotated[float | None, Query(ge=0, description="Montant initial minimal, € HT")] = None,
-    montant_max: Annotated[float | None, Query(ge=0, description="Montant initial maximal, € HT")] = None,
+    social: Annotated[str | None, Query(max_length=20, description="Considération sociale")] = None,
+    environnement: Annotated[
+        str | None, Query(max_length=20, description="Considération environnementale")
+    ] = None,
+    montant_min: Annotated[
+        str | None,
+        Query(max_length=40, description="Montant initial minimal, € HT (« 40 000 » ou « 40 000,50 »)"),
+    ] = None,
+    montant_max: Annotated[
+        str | None,
+        Query(max_length=40, description="Montant initial maximal, € HT (« 40 000 » ou « 40 000,50 »)"),
+    ] = None,
     titulaire: Annotated[
         str | None, Query(max_length=200, description="SIREN ou SIRET du titulaire, ou partie de son nom")
     ] = None,
     objet: Annotated[str | None, Query(max_length=200, description="Mots de l'objet du contrat")] = None,
+    format: Annotated[
+        str | None, Query(max_length=10, description="Format des données : 2019 ou 2024")
+    ] = None,
+    innovant: Annotated[
+        str | None, Query(max_length=10, description="Marché innovant : oui, non, connu, inconnu")
+    ] = None,
+    sous_traitance: Annotated[
+        str | None, Query(max_length=10, description="Sous-traitance déclarée : oui, non, connu, inconnu")
+    ] = None,
+    avance: Annotated[
+        str | None, Query(max_length=10, description="Avance accordée : oui, non, connu, inconnu")
+    ] = None,
+    offres: Annotated[
+        str | None, Query(max_length=10, description="Offres reçues : une, connues, inconnues")
+    ] = None,
+    concurrence: Annotated[
+        str | None,
+        Query(max_length=10, description="« avec » : passés après publicité ou mise en concurrence"),
+    ] = None,
+    classe_montant: Annotated[
+        str | None,
+        Query(
+            max_length=10,
+            description="Montant : connu, inconnu, normal, suspect, aberrant (écarté des sommes)",
+        ),
+    ] = None,
 ) -> q.ContractFilters:
-    if acheteur is not None and len(acheteur.replace(" ", "")) not in (9, 14):
-        raise BadRequest(
-            f"« acheteur » : « {acheteur} » n'est ni un SIREN (9 chiffres) ni un SIRET (14 chiffres)."
+    """The filters as typed, read leniently (French numbers, buyer names). On the HTML page a bad
+    value becomes a French message shown above the form, still filled; elsewhere (JSON, exports)
+    it is a 400 error naming the parameter."""
+    errors = f.FilterErrors()
+    buyers: tuple[str, ...] | None = None
+    buyer = acheteur.strip() if acheteur and acheteur.strip() else None
+    if buyer:
+        digits = re.sub(r"[\s\u00a0\u202f.]", "", buyer)
+        if digits.isdigit():
+            if len(digits) not in (9, 14):
+                errors.add(
+                    "acheteur",
+                    "Acheteur",
+                    f"« {buyer} » n'est ni un SIREN (9 chiffres) ni un SIRET (14 chiffres).",
+                )
+            buyer = digits
+        else:
+            found = f.buyers_by_name(con, buyer)
+            if not found:
+                errors.add(
+                    "acheteur",
+                    "Acheteur",
+                    f"aucun acheteur ne porte le nom « {buyer} » : essayez un autre mot, ou son SIREN.",
+                )
+            buyers = tuple(r["siren"] for r in found[: f.MAX_BUYERS])
+    code = re.sub(r"[\s.-]", "", cpv) if cpv else None
+    if code and code != "inconnu" and not re.fullmatch(r"\d{2,8}", code):
+        errors.add("cpv", "Code CPV", f"« {cpv} » n'est pas un code CPV (2 à 8 chiffres, exemple : 4521).")
+        code = None
+    low = f.amount(errors, "montant_min", "Montant minimal", montant_min)
+    high = f.amount(errors, "montant_max", "Montant maximal", montant_max)
+    if low is not None and high is not None and low > high:
+        errors.add(
+            "montant_min",
+            "Montant minimal",
+            "il dépasse le montant maximal : aucun contrat ne peut correspondre.",
         )
-    if montant_min is not None and montant_max is not None and montant_min > montant_max:
-        raise BadRequest("« montant_min » dépasse « montant_max » : aucun contrat ne peut correspondre.")
-    return q.ContractFilters(
-        annee=annee,
-        acheteur=acheteur.replace(" ", "") if acheteur else None,
-        cpv=cpv,
-        procedure=procedure,
-        nature=nature,
-        social=social,
-        environnement=environnement,
-        montant_min=montant_min,
-        montant_max=montant_max,
+    choices = {
+        name: f.choice(errors, name, label, value, allowed)
+        for name, label, value, allowed in (
+            ("social", "Considération sociale", social, q.SOCIAL_CHOICES),
+            ("environnement", "Considération environnementale", environnement, q.ENVIRONMENT_CHOICES),
+            ("format", "Format", format, q.FORMAT_CHOICES),
+            ("innovant", "Marché innovant", innovant, q.FLAG_FILTERS["innovant"]),
+            ("sous_traitance", "Sous-traitance", sous_traitance, q.FLAG_FILTERS["sous_traitance"]),
+            ("avance", "Avance", avance, q.FLAG_FILTERS["avance"]),
+            ("offres", "Offres reçues", offres, q.FLAG_FILTERS["offres"]),
+            ("concurrence", "Concurrence", concurrence, q.FLAG_FILTERS["concurrence"]),
+            ("classe_montant", "Contrôle du montant", classe_montant, q.FLAG_FILTERS["classe_montant"]),
+        )
+    }
+    filters = q.ContractFilters(
+        annee=f.year(errors, "annee", "Année de notification", annee),
+        acheteur=buyer,
+        acheteurs=buyers,
+        cpv=code or None,
+        procedure=procedure or None,
+        nature=nature or None,
+        montant_min=low,
+        montant_max=high,
         titulaire=titulaire.strip() or None if titulaire else None,
         objet=objet.strip() or None if objet else None,
+        **choices,
     )
+    if errors:
+        if request.url.path != "/contrats":  # the JSON twin and the exports: a plain 400
+            raise BadRequest(f"Filtres à corriger — {errors.text()}")
+        request.state.filter_errors = errors.messages
+    return filters
 
 
 Filters = Annotated[q.ContractFilters, Depends(contract_filters)]
@@ -85,10 +184,13 @@ def contracts(
     leur montant total. Les considérations sociales et environnementales valent `null` quand elles
     sont inconnues (format 2019, champ absent, « NC »…), avec le motif dans `social_unknown` /
     `env_unknown`."""
-    found, total = q.page_and_count(con, filters, sort=tri, limit=par_page, offset=(page - 1) * par_page)
+    errors = getattr(request.state, "filter_errors", None)
+    found: list[dict[str, Any]] = []
+    total: dict[str, Any] = {"contrats": 0, "montant": None, "montant_connu": 0, "contrats_synthetiques": 0}
+    if not errors:  # with errors (the HTML page only: the JSON twin raised), the form comes back as filled
+        found, total = q.page_and_count(con, filters, sort=tri, limit=par_page, offset=(page - 1) * par_page)
     pages = max(1, math.ceil(total["contrats"] / par_page))
-    for row in found:
-        row["url_acheteur"] = f"/collectivites/{row['acheteur_siren']}"
+    drilldown.describe_rows(con, found)
     params = {**filters.to_dict(), "tri": tri if tri != "date" else None}
     export_query = query_with(params)
     data = {
@@ -113,11 +215,38 @@ def contracts(
         "social_choices": {key: label for key, (label, _) in q.SOCIAL_CHOICES.items()},
         "environment_choices": {key: label for key, (label, _) in q.ENVIRONMENT_CHOICES.items()},
         "page_params": {**params, "par_page": par_page if par_page != 50 else None},
-        "form": asdict(filters),
-        "buyer": _buyer_name(con, filters.acheteur, found) if filters.acheteur else None,
+        "form": {name: request.query_params.get(name) for name in FORM_FIELDS},
+        "errors": errors or [],
+        "flag_choices": {
+            name: {k: label for k, (label, _) in c.items()} for name, c in q.FLAG_FILTERS.items()
+        },
+        "format_choices": {key: label for key, (label, _) in q.FORMAT_CHOICES.items()},
+        "buyer": _buyer_label(con, filters, found),
     }
     title = "Contrats" + (f" — page {page}" if page > 1 else "")
     return Page("contracts.html", title, data, context, fragment="results")
+
+
+def _buyer_label(con: Con, filters: q.ContractFilters, rows: list[dict[str, Any]]) -> str | None:
+    """Who the buyer filter stands for: the buyer's name, or the buyers a name typed matched."""
+    if filters.acheteurs is not None:
+        if not filters.acheteurs:
+            return None
+        marks = ", ".join("?" for _ in filters.acheteurs[:6])
+        names = [
+            r[0] or r[1]
+            for r in con.execute(
+                f"SELECT nom, siren FROM web_buyers WHERE siren IN ({marks}) ORDER BY contrats DESC",
+                list(filters.acheteurs[:6]),
+            ).fetchall()
+        ]
+        more = len(filters.acheteurs) - len(names)
+        return (
+            "Acheteurs retenus : "
+            + ", ".join(names)
+            + (f" et {more} autre{'s' if more > 1 else ''}" if more > 0 else "")
+        )
+    return _buyer_name(con, filters.acheteur, rows) if filters.acheteur else None
 
 
 def _buyer_name(con: Con, identifier: str, rows: list[dict[str, Any]]) -> str | None:
