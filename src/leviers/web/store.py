@@ -307,7 +307,9 @@ def build_snapshot(
     stamp = fingerprint(warehouse)
     # The copy is attached as `snap` next to the warehouse `wh`, as when it is served, so that core
     # functions run here (indicators) see the same namespace.
-    con = duckdb.connect(":memory:", config={"memory_limit": memory_limit})
+    # Spill files go to the cache, never to the current directory (DuckDB's default `.tmp`).
+    spill = target.parent / f"spill-build-{os.getpid()}"
+    con = duckdb.connect(":memory:", config={"memory_limit": memory_limit, "temp_directory": str(spill)})
     try:
         con.execute(f"ATTACH {_quote(building)} AS snap")
         con.execute("USE snap")
@@ -475,7 +477,10 @@ class Store:
         if rebuilt:
             build = build_in_child if isolated_build else build_snapshot
             build(warehouse, target, memory_limit=memory_limit, progress=progress)
-        config: dict[str, str | bool | int | float | list[str]] = {"memory_limit": memory_limit}
+        config: dict[str, str | bool | int | float | list[str]] = {
+            "memory_limit": memory_limit,
+            "temp_directory": str(target.parent / f"spill-{os.getpid()}"),
+        }
         if threads:
             config["threads"] = threads
         self._root = duckdb.connect(":memory:", config=config)
