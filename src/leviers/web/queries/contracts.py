@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator
+import unicodedata
 from dataclasses import asdict, dataclass
 from typing import Any
 
 import duckdb
 
+from leviers.spreadsheets import Column
 from leviers.web.queries import one, rows
 from leviers.web.store import LIST_SEPARATOR
 
@@ -124,16 +125,68 @@ class ContractFilters:
                 )
                 params.append(compact)
             else:
-                clauses.append(
-                    "contract_key IN (SELECT contract_key FROM contract_suppliers "
-                    "WHERE strip_accents(titulaire_nom) ILIKE strip_accents(?))"
-                )
-                params.append(f"%{self.titulaire.strip()}%")
+                _text_filter(self.titulaire, "web_supplier_words", "titulaires_noms_texte", clauses, params)
         if self.objet:
-            for word in self.objet.split()[:8]:
-                clauses.append("strip_accents(objet) ILIKE strip_accents(?)")
-                params.append(f"%{word}%")
+            _text_filter(self.objet, "web_object_words", "objet", clauses, params)
         return (" AND ".join(clauses) or "true"), params
+
+
+# Text filters. Each word typed must begin a word of the text (words of one or two characters must
+# be whole words), whatever the case, accents and punctuation; `%` and `_` are plain characters.
+# The words are looked up in the serving copy's word indexes (leviers.web.store), sorted by word:
+# a prefix is a range of that table, so a text filter reads a few blocks instead of every object.
+MAX_WORDS = 8
+SHORT_WORD = 2  # words this long or shorter are matched whole (a prefix « d » would match too much)
+# Frequent French words dropped from a filter that has other words (kept when it has only them).
+STOP_WORDS = frozenset(
+    [
+        "a",
+        "au",
+        "aux",
+        "d",
+        "dans",
+        "de",
+        "des",
+        "du",
+        "en",
+        "et",
+        "l",
+        "la",
+        "le",
+        "les",
+        "par",
+        "pour",
+        "sur",
+        "un",
+        "une",
+    ]
+)
+
+
+def index_words(text: str) -> list[str]:
+    """The words of `text` as the word indexes hold them (the same rule as store._word_key)."""
+    text = text.lower().replace("œ", "oe").replace("æ", "ae")
+    text = "".join(c for c in unicodedata.normalize("NFD", text) if unicodedata.category(c) != "Mn")
+    return re.sub(r"[^a-z0-9]+", " ", text).split()
+
+
+def _text_filter(text: str, index: str, column: str, clauses: list[str], params: list[Any]) -> None:
+    words = list(dict.fromkeys(index_words(text)))
+    meaningful = [w for w in words if w not in STOP_WORDS]
+    words = (meaningful or words)[:MAX_WORDS]
+    if not words:
+        # Nothing but punctuation (« % », « _ », « — »): matched literally in the text.
+        clauses.append(f"contains(lower({column}), lower(?))")
+        params.append(text.strip())
+        return
+    for word in words:
+        if len(word) <= SHORT_WORD or word in STOP_WORDS:
+            clauses.append(f"contract_no IN (SELECT contract_no FROM {index} WHERE mot = ?)")
+            params.append(word)
+        else:
+            # Words hold only [a-z0-9]: every word starting with `word` sorts before `word` + "{".
+            clauses.append(f"contract_no IN (SELECT contract_no FROM {index} WHERE mot >= ? AND mot < ?)")
+            params += [word, word + "{"]
 
 
 # Columns of a page of results; the serving copy carries the buyer's display name (acheteur_libelle).
@@ -248,57 +301,77 @@ def choices(con: duckdb.DuckDBPyConnection) -> dict[str, list[dict[str, Any]]]:
     }
 
 
-# Columns of the CSV and XLSX exports: (header, SQL expression).
-EXPORT_COLUMNS: list[tuple[str, str]] = [
-    ("cle_contrat", "c.contract_key"),
-    ("uid", "c.uid"),
-    ("acheteur_siren", "c.acheteur_siren"),
-    ("acheteur_siret", "c.acheteur_id"),
-    ("acheteur_nom", "c.acheteur_libelle"),
-    ("id", "c.id"),
-    ("objet", "c.objet"),
-    ("nature", "c.nature"),
-    ("procedure", "c.procedure"),
-    ("cpv", "c.cpv"),
-    ("montant_initial_ht", "c.montant"),
-    ("montant_actuel_ht", "c.current_montant"),
-    ("date_notification", "c.date_notification"),
-    ("duree_mois", "c.duree_mois"),
-    ("lieu_execution_code", "c.lieu_code"),
-    ("lieu_execution_type", "c.lieu_type_code"),
-    ("considerations_sociales", "replace(c.considerations_sociales_texte, chr(31), ' | ')"),
-    ("considerations_environnementales", "replace(c.considerations_environnementales_texte, chr(31), ' | ')"),
-    ("consideration_sociale", "c.has_social"),
-    ("consideration_sociale_inconnue_car", "c.social_unknown"),
-    ("consideration_environnementale", "c.has_environmental"),
-    ("consideration_environnementale_inconnue_car", "c.env_unknown"),
-    ("marche_innovant", "c.marche_innovant"),
-    ("offres_recues", "c.offres_recues"),
-    ("titulaires_id", "replace(c.titulaires_ids_texte, chr(31), ' | ')"),
-    ("titulaires_nom", "replace(c.titulaires_noms_texte, chr(31), ' | ')"),
-    ("modifications", "c.modification_count"),
-    ("format", "c.schema_version"),
-    ("source", "c.source_format"),
-    ("synthetique", "c.synthetic"),
+# Columns of the CSV and XLSX exports (read from the contracts table aliased `c`).
+EXPORT_COLUMNS: list[Column] = [
+    Column("cle_contrat", "c.contract_key", "text", "clé du contrat dans Leviers (acheteur | identifiant)"),
+    Column("uid", "c.uid", "text", "identifiant unique publié (format 2024), sinon vide"),
+    Column("acheteur_siren", "c.acheteur_siren", "text", "SIREN de l'acheteur"),
+    Column("acheteur_siret", "c.acheteur_id", "text", "SIRET (ou identifiant) de l'acheteur, tel que publié"),
+    Column(
+        "acheteur_nom", "c.acheteur_libelle", "text", "nom de l'acheteur (officiel si connu, sinon publié)"
+    ),
+    Column("id", "c.id", "text", "identifiant du marché chez l'acheteur"),
+    Column("objet", "c.objet", "text", "objet du marché"),
+    Column("nature", "c.nature", "text", "nature : Marché, Accord-cadre, Marché subséquent…"),
+    Column("procedure", "c.procedure", "text", "procédure de passation, telle que publiée"),
+    Column("cpv", "c.cpv", "text", "code CPV principal"),
+    Column("montant_initial_ht", "c.montant", "amount", "montant initial notifié, euros HT"),
+    Column(
+        "montant_actuel_ht", "c.current_montant", "amount", "montant après la dernière modification, euros HT"
+    ),
+    Column("date_notification", "c.date_notification", "date", "date de notification"),
+    Column("duree_mois", "c.duree_mois", "integer", "durée initiale, en mois"),
+    Column("lieu_execution_code", "c.lieu_code", "text", "code du lieu d'exécution"),
+    Column("lieu_execution_type", "c.lieu_type_code", "text", "type de ce code (commune, département…)"),
+    Column(
+        "considerations_sociales",
+        "replace(c.considerations_sociales_texte, chr(31), ' | ')",
+        "text",
+        "considérations sociales publiées",
+    ),
+    Column(
+        "considerations_environnementales",
+        "replace(c.considerations_environnementales_texte, chr(31), ' | ')",
+        "text",
+        "considérations environnementales publiées",
+    ),
+    Column(
+        "consideration_sociale",
+        "c.has_social",
+        "boolean",
+        "au moins une considération sociale (vide : inconnu)",
+    ),
+    Column("consideration_sociale_inconnue_car", "c.social_unknown", "text", "pourquoi elle est inconnue"),
+    Column(
+        "consideration_environnementale",
+        "c.has_environmental",
+        "boolean",
+        "au moins une considération environnementale (vide : inconnu)",
+    ),
+    Column(
+        "consideration_environnementale_inconnue_car", "c.env_unknown", "text", "pourquoi elle est inconnue"
+    ),
+    Column("marche_innovant", "c.marche_innovant", "boolean", "marché innovant"),
+    Column("offres_recues", "c.offres_recues", "integer", "nombre d'offres reçues"),
+    Column(
+        "titulaires_id",
+        "replace(c.titulaires_ids_texte, chr(31), ' | ')",
+        "text",
+        "identifiants des titulaires",
+    ),
+    Column(
+        "titulaires_nom", "replace(c.titulaires_noms_texte, chr(31), ' | ')", "text", "noms des titulaires"
+    ),
+    Column("modifications", "c.modification_count", "integer", "nombre de modifications publiées"),
+    Column("format", "c.schema_version", "text", "version du schéma DECP de la source"),
+    Column("source", "c.source_format", "text", "format du fichier source"),
+    Column(
+        "synthetique", "c.synthetic", "boolean", "données fabriquées pour les essais (oui) ou réelles (non)"
+    ),
 ]
 
 
-def export_batches(
-    con: duckdb.DuckDBPyConnection, filters: ContractFilters, *, sort: str, batch: int = 10_000
-) -> Iterator[list[tuple[Any, ...]]]:
-    """The filtered contracts in export columns, `batch` rows at a time."""
+def export_source(filters: ContractFilters) -> tuple[str, list[Any]]:
+    """FROM clause (with WHERE) and parameters of the filtered contracts, the table aliased `c`."""
     where, params = filters.where()
-    columns = ", ".join(f"{expr} AS {name}" for name, expr in EXPORT_COLUMNS)
-    result = con.execute(
-        f"""
-        SELECT {columns}
-        FROM {filters.table()} AS c WHERE {where}
-        ORDER BY {order_by(sort, "c.")}
-        """,
-        params,
-    )
-    while True:
-        chunk = result.fetchmany(batch)
-        if not chunk:
-            return
-        yield chunk
+    return f"{filters.table()} AS c WHERE {where}", params
