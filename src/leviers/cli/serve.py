@@ -24,7 +24,11 @@ def serve(
         ),
     ] = 600,
     memory_limit: Annotated[
-        str, typer.Option("--memoire", help="Mémoire maximale de DuckDB dans le serveur (ex. 1GB, 512MB).")
+        str,
+        typer.Option(
+            "--memoire",
+            help="Mémoire maximale du serveur entier : DuckDB, application et exports (ex. 1GB, 512MB).",
+        ),
     ] = "1GB",
     threads: Annotated[
         int,

@@ -14,7 +14,7 @@ from starlette.middleware.gzip import GZipMiddleware
 
 from leviers import __version__
 from leviers.progress import Progress
-from leviers.web import errors
+from leviers.web import errors, memory
 from leviers.web.deps import PAGES
 from leviers.web.render import API_PREFIX, Templates
 from leviers.web.security import DropEmptyParams, RateLimit, RequestLimits, SecurityHeaders, TokenBuckets
@@ -110,6 +110,7 @@ def create_app(settings: WebSettings, *, progress: Progress | None = None) -> Fa
             warm = getattr(importlib.import_module(module), "warm", None)
             if warm is not None:
                 warm(store)
+        memory.fit_duckdb(store, settings.memory_limit, settings.max_exports)  # --memoire bounds it all
         yield
         store.close()
 

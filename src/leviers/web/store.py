@@ -35,14 +35,12 @@ from leviers.warehouse import SCHEMA_VERSION
 from leviers.web.limits import QueryTimeout, Watchdog
 
 # Bump when the serving copy's content changes, so older copies are rebuilt.
-SNAPSHOT_VERSION = 16
+SNAPSHOT_VERSION = 17
 
 SEARCH_PATH = "snap.main,wh.main"
 
 T = TypeVar("T")
 POOL_SIZE = 64
-# Time limit of a cursor when its user names none (start-up work, figures computed once).
-DEFAULT_TIME_LIMIT_S = 120.0
 
 
 @dataclass(frozen=True)
@@ -160,6 +158,13 @@ JOIN contracts AS c USING (contract_key)
 WHERE w.mot <> ''
 ORDER BY w.mot, c.contract_no
 """
+
+# Each index's words and how many contracts have them: a word start is first turned into the
+# words it begins (see leviers.web.queries.contracts._text_filter).
+_BUILD_VOCABULARIES = [
+    f"CREATE TABLE {index}_vocabulary AS SELECT mot, count(*) AS contrats FROM {index} GROUP BY mot ORDER BY mot"
+    for index in ("web_object_words", "web_supplier_words")
+]
 
 
 # One row per buyer SIREN: its name (official when the collectivités reference knows it, else the
@@ -343,6 +348,7 @@ def build_snapshot(
             _BUILD_SUPPLIERS,
             _BUILD_OBJECT_WORDS,
             _BUILD_SUPPLIER_WORDS,
+            *_BUILD_VOCABULARIES,
             _BUILD_QUARANTINE,
         ]
         steps.append(_BUILD_SEARCH_REFERENCE if has_reference else _BUILD_SEARCH_BUYERS)
@@ -521,27 +527,29 @@ class Store:
         """A connection to the same database for one request, taken from a pool (a DuckDB connection
         serves one request at a time; creating and configuring one costs about half a millisecond).
 
-        Its queries are interrupted after `time_limit` seconds in all (QueryTimeout)."""
+        With `time_limit`, its queries are interrupted after that many seconds in all (QueryTimeout):
+        requests get one (leviers.web.deps, leviers.web.exports); start-up work and figures computed
+        once per process (`memo`) run unbounded."""
         with self._pool_lock:
             con = self._pool.pop() if self._pool else None
         if con is None:
             con = self._root.cursor()
             con.execute(f"SET search_path = '{SEARCH_PATH}'")
-        limit = DEFAULT_TIME_LIMIT_S if time_limit is None else time_limit
-        ticket = self.watchdog.watch(con, limit)
+        ticket = None if time_limit is None else self.watchdog.watch(con, time_limit)
         healthy = False
         try:
             yield con
             healthy = True
         except duckdb.InterruptException as exc:
-            if self.watchdog.release(ticket):
+            if ticket is not None and self.watchdog.release(ticket):
                 raise QueryTimeout(
-                    f"La requête a dépassé le temps imparti ({limit:g} s) et a été arrêtée : "
+                    f"La requête a dépassé le temps imparti ({time_limit:g} s) et a été arrêtée : "
                     "ajoutez des filtres pour réduire la sélection, ou réessayez dans un moment."
                 ) from exc
             raise
         finally:
-            self.watchdog.release(ticket)
+            if ticket is not None:
+                self.watchdog.release(ticket)
             with self._pool_lock:
                 if healthy and not self._closed and len(self._pool) < POOL_SIZE:
                     self._pool.append(con)

@@ -76,11 +76,18 @@ class ContractFilters:
     def to_dict(self) -> dict[str, Any]:
         return {k: v for k, v in asdict(self).items() if v is not None}
 
+    def has_text(self) -> bool:
+        """Whether a filter looks words up (object, or a supplier's name rather than its number)."""
+        return bool(self.objet) or bool(
+            self.titulaire and not re.fullmatch(r"\d{9}|\d{14}", re.sub(r"\s", "", self.titulaire))
+        )
+
     def table(self) -> str:
         """The copy to read: sorted by buyer when one is asked, else by date (see leviers.web.store)."""
         return "contracts" if self.acheteur else "contracts_by_date"
 
-    def where(self) -> tuple[str, list[Any]]:
+    def where(self, con: duckdb.DuckDBPyConnection | None = None) -> tuple[str, list[Any]]:
+        """SQL condition and parameters; with `con`, text filters look their words up first."""
         clauses: list[str] = []
         params: list[Any] = []
         if self.annee is not None:
@@ -125,9 +132,11 @@ class ContractFilters:
                 )
                 params.append(compact)
             else:
-                _text_filter(self.titulaire, "web_supplier_words", "titulaires_noms_texte", clauses, params)
+                _text_filter(
+                    self.titulaire, "web_supplier_words", "titulaires_noms_texte", clauses, params, con
+                )
         if self.objet:
-            _text_filter(self.objet, "web_object_words", "objet", clauses, params)
+            _text_filter(self.objet, "web_object_words", "objet", clauses, params, con)
         return (" AND ".join(clauses) or "true"), params
 
 
@@ -170,7 +179,19 @@ def index_words(text: str) -> list[str]:
     return re.sub(r"[^a-z0-9]+", " ", text).split()
 
 
-def _text_filter(text: str, index: str, column: str, clauses: list[str], params: list[Any]) -> None:
+VECTOR_ROWS = 2048  # DuckDB's vector size
+# A word start that begins more index words than this is looked up as a range only.
+MAX_EXPANSION = 256
+
+
+def _text_filter(
+    text: str,
+    index: str,
+    column: str,
+    clauses: list[str],
+    params: list[Any],
+    con: duckdb.DuckDBPyConnection | None,
+) -> None:
     words = list(dict.fromkeys(index_words(text)))
     meaningful = [w for w in words if w not in STOP_WORDS]
     words = (meaningful or words)[:MAX_WORDS]
@@ -183,10 +204,31 @@ def _text_filter(text: str, index: str, column: str, clauses: list[str], params:
         if len(word) <= SHORT_WORD or word in STOP_WORDS:
             clauses.append(f"contract_no IN (SELECT contract_no FROM {index} WHERE mot = ?)")
             params.append(word)
+            continue
+        # Words hold only [a-z0-9]: every word starting with `word` sorts before `word` + "{".
+        bounds = [word, word + "{"]
+        known = _words_starting(con, index, bounds) if con is not None else None
+        if known is not None and not known:
+            clauses.append("false")  # no indexed word starts so: no contract can match
+        elif known is not None and len(known) <= MAX_EXPANSION:
+            # The words themselves, not only the range: DuckDB then estimates how many contracts
+            # match and reads the index first, instead of hashing every contract.
+            marks = ", ".join("?" for _ in known)
+            clauses.append(
+                f"contract_no IN (SELECT contract_no FROM {index} WHERE mot >= ? AND mot < ? AND mot IN ({marks}))"
+            )
+            params += [*bounds, *known]
         else:
-            # Words hold only [a-z0-9]: every word starting with `word` sorts before `word` + "{".
             clauses.append(f"contract_no IN (SELECT contract_no FROM {index} WHERE mot >= ? AND mot < ?)")
-            params += [word, word + "{"]
+            params += bounds
+
+
+def _words_starting(con: duckdb.DuckDBPyConnection, index: str, bounds: list[str]) -> list[str]:
+    """The indexed words between `bounds` (from the index's vocabulary, a small table)."""
+    found = con.execute(
+        f"SELECT mot FROM {index}_vocabulary WHERE mot >= ? AND mot < ? LIMIT ?", [*bounds, MAX_EXPANSION + 1]
+    ).fetchall()
+    return [row[0] for row in found]
 
 
 # Columns of a page of results; the serving copy carries the buyer's display name (acheteur_libelle).
@@ -221,7 +263,7 @@ def _split_lists(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def count(con: duckdb.DuckDBPyConnection, filters: ContractFilters) -> dict[str, Any]:
-    where, params = filters.where()
+    where, params = filters.where(con)
     found = one(
         con,
         f"""
@@ -238,11 +280,35 @@ def count(con: duckdb.DuckDBPyConnection, filters: ContractFilters) -> dict[str,
 def page(
     con: duckdb.DuckDBPyConnection, filters: ContractFilters, *, sort: str, limit: int, offset: int
 ) -> list[dict[str, Any]]:
-    where, params = filters.where()
+    where, params = filters.where(con)
+    table = filters.table()
+    if not filters.has_text():
+        found = rows(
+            con,
+            f"SELECT {_ROW_COLUMNS} FROM {table} WHERE {where} ORDER BY {order_by(sort)} LIMIT ? OFFSET ?",
+            [*params, limit, offset],
+        )
+        return [_split_lists(row) for row in found]
+    # Contracts found by words are scattered through the table: DuckDB would read every column of
+    # every row to sort them. Sort on the keys first, then read the page's rows only.
+    keys = con.execute(
+        f"SELECT contract_no, rowid FROM {table} WHERE {where} ORDER BY {order_by(sort)} LIMIT ? OFFSET ?",
+        [*params, limit, offset],
+    ).fetchall()
+    if not keys:
+        return []
+    # Read them from the copy where they lie closest together (DuckDB decompresses a whole vector
+    # of 2 048 rows to read one): `contracts` is in contract_no order, the other copy in rowid order.
+    by_number = len({(number - 1) // VECTOR_ROWS for number, _ in keys})
+    by_position = len({position // VECTOR_ROWS for _, position in keys})
+    if table == "contracts" or by_number <= by_position:
+        source, column, values = "contracts", "contract_no", [number for number, _ in keys]
+    else:
+        source, column, values = table, "rowid", [position for _, position in keys]
     found = rows(
         con,
-        f"SELECT {_ROW_COLUMNS} FROM {filters.table()} WHERE {where} ORDER BY {order_by(sort)} LIMIT ? OFFSET ?",
-        [*params, limit, offset],
+        f"SELECT {_ROW_COLUMNS} FROM {source} WHERE {column} = ANY(?) ORDER BY {order_by(sort)}",
+        [values],
     )
     return [_split_lists(row) for row in found]
 
@@ -257,7 +323,7 @@ def page_and_count(
     """
     if not filters.acheteur:
         return page(con, filters, sort=sort, limit=limit, offset=offset), count(con, filters)
-    where, params = filters.where()
+    where, params = filters.where(con)
     found = rows(
         con,
         f"""
@@ -371,7 +437,7 @@ EXPORT_COLUMNS: list[Column] = [
 ]
 
 
-def export_source(filters: ContractFilters) -> tuple[str, list[Any]]:
+def export_source(con: duckdb.DuckDBPyConnection, filters: ContractFilters) -> tuple[str, list[Any]]:
     """FROM clause (with WHERE) and parameters of the filtered contracts, the table aliased `c`."""
-    where, params = filters.where()
+    where, params = filters.where(con)
     return f"{filters.table()} AS c WHERE {where}", params

@@ -137,7 +137,7 @@ def _export_query(request: Request, filters: q.ContractFilters, sort: str) -> ex
     limit = request.app.state.settings.query_time_limit_s
     with request.app.state.store.cursor(time_limit=limit) as con:
         total = q.count(con, filters)
-    source, params = q.export_source(filters)
+        source, params = q.export_source(con, filters)
     about: list[tuple[str, str]] = [
         ("Export", f"Leviers {__version__}, le {dt.datetime.now():%d/%m/%Y à %H:%M}"),
         ("Nombre de contrats", str(total["contrats"])),
