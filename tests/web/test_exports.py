@@ -425,3 +425,21 @@ def test_a_cancelled_xlsx_download_stops_the_worker(live_numbers: tuple[FastAPI,
     slots, _ = app.state.export_slots
     assert _wait_for(lambda: slots.running == 0)
     assert _wait_for(lambda: not _workers())
+
+
+def test_memory_budget_leaves_duckdb_what_the_rest_does_not_use(small_app: FastAPI) -> None:
+    from leviers.web import memory
+
+    store = small_app.state.store
+    rss = memory.resident_bytes()
+    assert rss is not None
+    assert rss > 0
+    limit = memory.fit_duckdb(store, "64GB", exports=2)
+    assert limit is not None
+    assert limit <= 64 * 10**9 - 2 * memory.WORKER_BYTES - memory.HEADROOM_BYTES - (rss // 2)
+    with store.cursor() as con:
+        setting = con.execute("SELECT current_setting('memory_limit')").fetchone()[0]  # type: ignore[index]
+    assert setting.endswith("GiB") or setting.endswith("MiB")
+    # A budget too small for this process still leaves DuckDB enough to answer pages.
+    assert memory.fit_duckdb(store, "100MB", exports=2) == memory.DUCKDB_FLOOR_BYTES
+    memory.fit_duckdb(store, "1.5GB", exports=2)

@@ -27,9 +27,9 @@ def serve(
         str,
         typer.Option(
             "--memoire",
-            help="Mémoire maximale du serveur entier : DuckDB, application et exports (ex. 1GB, 512MB).",
+            help="Mémoire maximale du serveur entier : DuckDB, application et exports (ex. 1.5GB, 2GB).",
         ),
-    ] = "1GB",
+    ] = "1.5GB",
     threads: Annotated[
         int,
         typer.Option(

@@ -16,11 +16,24 @@ from typing import Any
 from leviers.errors import LeviersError
 
 
-class QueryTimeout(LeviersError):
-    """A query (or an export) ran past its time limit and was stopped."""
+class Overloaded(LeviersError):
+    """The server cannot do this work now (a French 503 with Retry-After)."""
 
     status = 503
     retry_after = 10
+    title = "Service indisponible"
+
+
+class QueryTimeout(Overloaded):
+    """A query (or an export) ran past its time limit and was stopped."""
+
+    title = "Requête trop longue"
+
+
+class MemoryFull(Overloaded):
+    """DuckDB reached its share of the memory budget for this query."""
+
+    title = "Mémoire insuffisante"
 
 
 class Watchdog:

@@ -20,7 +20,7 @@ class WebSettings:
     max_query_chars: int = 4096
     # Memory of the whole server (all its processes, their DuckDB and their export workers); each
     # process gives DuckDB what its Python side and its export workers leave (leviers.web.memory).
-    memory_limit: str = "1GB"
+    memory_limit: str = "1.5GB"
     # DuckDB threads per process: 1 lets many small queries run side by side without the cost of
     # dispatching each to a pool (None: as many as cores).
     threads: int | None = 1

@@ -32,7 +32,7 @@ from leviers.errors import WarehouseError
 from leviers.paths import cache_dir
 from leviers.progress import NoProgress, Progress
 from leviers.warehouse import SCHEMA_VERSION
-from leviers.web.limits import QueryTimeout, Watchdog
+from leviers.web.limits import MemoryFull, QueryTimeout, Watchdog
 
 # Bump when the serving copy's content changes, so older copies are rebuilt.
 SNAPSHOT_VERSION = 17
@@ -547,6 +547,11 @@ class Store:
                     "ajoutez des filtres pour réduire la sélection, ou réessayez dans un moment."
                 ) from exc
             raise
+        except duckdb.OutOfMemoryException as exc:
+            raise MemoryFull(
+                "Le serveur manque de mémoire pour cette requête : réessayez dans un moment, ou "
+                "réduisez la sélection avec des filtres."
+            ) from exc
         finally:
             if ticket is not None:
                 self.watchdog.release(ticket)
