@@ -715,7 +715,8 @@ def write_report(results: dict[str, Any]) -> None:
         f"load from {m['load']} on loopback (client and server share the machine's cores).",
         f"- Warehouse: **synthetic**, {results['contracts']:,} contracts ({results['how']}); built in "
         f"{results['build_s']:.0f} s (kept in `.bench/web/`).".replace(",", "\u202f"),
-        f"- Server: `leviers serve` (one uvicorn process, DuckDB memory limit 1 GB); ready in "
+        f"- Server: `leviers serve --memoire {MEMORY_BUDGET}` (one uvicorn process; the budget covers DuckDB, "
+        "the application and its export workers); ready in "
         f"{results['startup_s']:.1f} s, of which the serving copy (contracts sorted by buyer) is built "
         "once per warehouse state.",
         f"- Pages: {results['buyers']} buyers drawn in proportion to their contracts; each load lasts "
@@ -809,6 +810,11 @@ def mixed_report(mixed: dict[str, Any]) -> list[str]:
         "",
     ]
     return lines
+
+
+def report_from_saved() -> None:
+    """Rewrite docs/benchmarks/web.md from the last run's results (after a change of wording)."""
+    write_report(json.loads((WORK / "results.json").read_text(encoding="utf-8")))
 
 
 def main() -> None:
