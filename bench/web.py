@@ -604,8 +604,8 @@ class ExportLoop:
             self.done.append(time.perf_counter() - started)
 
     def stop(self) -> None:
+        # The download in progress is left to the server's stop (its worker stops with it).
         self._stop.set()
-        self._thread.join(timeout=1800)
 
 
 def mixed_load(base: str, pages: dict[str, list[str]], seconds: int = MIXED_SECONDS) -> dict[str, Any]:
@@ -613,16 +613,22 @@ def mixed_load(base: str, pages: dict[str, list[str]], seconds: int = MIXED_SECO
         locustfile = Path(tmp) / "locustfile.py"
         locustfile.write_text(MIXED_LOCUSTFILE % json.dumps(pages), encoding="utf-8")
         prefix = Path(tmp) / "stats"
+        # Locust exits with 1 when a request failed: failures are counted and listed, not fatal.
         subprocess.run(
             [sys.executable, "-m", "locust", "-f", str(locustfile), "--headless", "-u", str(CLIENTS),
              "-r", str(CLIENTS), "-t", f"{seconds}s", "--host", base, "--csv", str(prefix), "--only-summary"],
-            capture_output=True, text=True, check=True,
+            capture_output=True, text=True, check=False,
         )  # fmt: skip
         import csv
 
         with (Path(tmp) / "stats_stats.csv").open(encoding="utf-8") as handle:
             table = {r["Name"]: r for r in csv.DictReader(handle)}
-    return {
+        with (Path(tmp) / "stats_failures.csv").open(encoding="utf-8") as handle:
+            failures = [
+                {"page": r["Name"], "erreur": r["Error"][:200], "nombre": int(r["Occurrences"])}
+                for r in csv.DictReader(handle)
+            ]
+    return {"echecs": failures} | {
         name: {
             "requetes": int(row["Request Count"]),
             "erreurs": int(row["Failure Count"]),
@@ -659,10 +665,9 @@ def run_mixed(db: Path, cache: Path, buyers: list[str], years: list[int]) -> dic
         for paths in pages.values():
             for path in paths[:3]:
                 _get(base + path)
-        alone = {
-            "csv": time_export(base, f"/api/v1/contrats.csv?{export_query}"),
-            "xlsx": time_export(base, f"/api/v1/contrats.xlsx?{export_query}"),
-        }
+        alone = {"csv": time_export(base, f"/api/v1/contrats.csv?{export_query}")}
+        if os.environ.get("LEVIERS_BENCH_WEB_XLSX_ALONE", "1") != "0":
+            alone["xlsx"] = time_export(base, f"/api/v1/contrats.xlsx?{export_query}")
         print(f"exports seuls ({export_rows} lignes) : {alone}")
         idle_peak = server.peak_rss
         loops = [ExportLoop(f"{base}/api/v1/contrats.xlsx?{export_query}") for _ in range(2)]
@@ -675,9 +680,11 @@ def run_mixed(db: Path, cache: Path, buyers: list[str], years: list[int]) -> dic
             loop.stop()
     finally:
         server.stop()
+    failures = result.pop("echecs")
     total = sum(r["requetes"] for r in result.values())
     return {
         "pages": result,
+        "echecs": failures,
         "part_texte": result.get("contrats_texte", {}).get("requetes", 0) / max(total, 1),
         "exports_seuls": alone,
         "export_lignes": export_rows,
@@ -803,12 +810,18 @@ def mixed_report(mixed: dict[str, Any]) -> list[str]:
         f"(durations {', '.join(f'{d:.0f} s' for d in mixed['exports_duree_s']) or '—'}); "
         f"errors: {len(mixed['exports_erreurs'])}.",
         f"- The same export alone, before the load: CSV {alone['csv']['secondes']:.1f} s "
-        f"({alone['csv']['octets'] / 2**20:.0f} MB), XLSX {alone['xlsx']['secondes']:.1f} s "
-        f"({alone['xlsx']['octets'] / 2**20:.0f} MB); peak resident memory up to then "
-        f"{mixed['pic_memoire_exports_seuls_mb']:.0f} MB.",
+        f"({alone['csv']['octets'] / 2**20:.0f} MB)"
+        + (
+            f", XLSX {alone['xlsx']['secondes']:.1f} s ({alone['xlsx']['octets'] / 2**20:.0f} MB)"
+            if "xlsx" in alone
+            else ""
+        )
+        + f"; peak resident memory up to then {mixed['pic_memoire_exports_seuls_mb']:.0f} MB.",
         f"- Server CPU during the load: {mixed['cpu_s']:.0f} s over {mixed['secondes']} s.",
-        "",
     ]
+    for failure in mixed.get("echecs", []):
+        lines.append(f"- Failed requests ({failure['page']}): {failure['nombre']} × {failure['erreur']}")
+    lines.append("")
     return lines
 
 
@@ -817,11 +830,31 @@ def report_from_saved() -> None:
     write_report(json.loads((WORK / "results.json").read_text(encoding="utf-8")))
 
 
+def main_mixed_only(db: Path, cache: Path) -> None:
+    """LEVIERS_BENCH_WEB_ONLY=mixte: the mixed load alone, on the serving copy already built; its
+    section replaces the one in docs/benchmarks/web.md (the other sections are kept)."""
+    mixed = run_mixed(db, cache, sample_buyers(db), data_years(db))
+    (WORK / "mixed.json").write_text(json.dumps(mixed, indent=2, ensure_ascii=False), encoding="utf-8")
+    m = _machine()
+    text = OUT.read_text(encoding="utf-8") if OUT.exists() else ""
+    head = text.split("## Mixed load")[0].rstrip("\n")
+    note = (
+        f"The mixed load below was run on its own on {m['date']} ({m['cpu']}, {m['cores']} cores, "
+        f"{m['memory']}; DuckDB {m['duckdb']}; load from locust {metadata.version('locust')}), "
+        "with the serving copy of this code (word indexes included)."
+    )
+    OUT.write_text("\n".join([head, "", note, "", *mixed_report(mixed)]), encoding="utf-8")
+    print(f"charge mixte : {json.dumps(mixed['pages'])}, mémoire {mixed['pic_memoire_mb']:.0f} Mo")
+
+
 def main() -> None:
     contracts = int(os.environ.get("LEVIERS_BENCH_WEB_CONTRACTS", str(CONTRACTS)))
     db, how, build_s = build_warehouse(contracts)
     print(f"entrepôt synthétique : {db} ({how}, {build_s:.0f} s)")
     cache = WORK / "cache"
+    if os.environ.get("LEVIERS_BENCH_WEB_ONLY") == "mixte":
+        main_mixed_only(db, cache)
+        return
     shutil.rmtree(cache, ignore_errors=True)
     buyers = sample_buyers(db)
     years = data_years(db)

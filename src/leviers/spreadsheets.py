@@ -36,6 +36,9 @@ FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d"
 
 # Scheduling priority given up by the workbook worker (pages go first; 0 is normal, 19 lowest).
 NICE = 10
+# Rows between two checks that the process that asked for the workbook still runs (a worker whose
+# server stopped, even killed, stops too instead of writing for nobody).
+ORPHAN_CHECK_ROWS = 1000
 XLSX_MAX_ROWS = 1_048_575  # Excel's sheet limit, minus the header row
 XLSX_MEDIA = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -220,10 +223,13 @@ def write_workbook(job: WorkbookJob, rows: Iterable[Sequence[Any]], tmpdir: str 
             sheet.write_string(0, c, column.name, bold)
         writers = [_cell_writer(sheet, column.kind, formats.get(column.kind)) for column in columns]
         r = 0
+        parent = os.getppid()
         for r, row in enumerate(rows, start=1):
             for c, value in enumerate(row):
                 if value is not None:
                     writers[c](r, c, value)
+            if r % ORPHAN_CHECK_ROWS == 0 and os.getppid() != parent:
+                raise SystemExit("le serveur qui a demandé ce classeur s'est arrêté")
         written = r
         if columns:
             sheet.autofilter(0, 0, max(written, 1), len(columns) - 1)
