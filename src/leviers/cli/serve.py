@@ -25,8 +25,12 @@ def serve(
         ),
     ] = 600,
     memory_limit: Annotated[
-        str, typer.Option("--memoire", help="Mémoire maximale de DuckDB dans le serveur (ex. 1GB, 512MB).")
-    ] = "1GB",
+        str,
+        typer.Option(
+            "--memoire",
+            help="Mémoire maximale du serveur entier : DuckDB, application et exports (ex. 1.5GB, 2GB).",
+        ),
+    ] = "1.5GB",
     threads: Annotated[
         int,
         typer.Option(

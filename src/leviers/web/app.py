@@ -15,7 +15,7 @@ from starlette.middleware.gzip import GZipMiddleware
 from leviers import __version__
 from leviers.progress import Progress
 from leviers.warehouse import check_warehouse
-from leviers.web import errors
+from leviers.web import errors, memory
 from leviers.web.deps import PAGES
 from leviers.web.head import HeadAsGet
 from leviers.web.render import API_PREFIX, Templates
@@ -118,6 +118,7 @@ def create_app(settings: WebSettings, *, progress: Progress | None = None) -> Fa
             warm = getattr(importlib.import_module(module), "warm", None)
             if warm is not None:
                 warm(store)
+        memory.fit_duckdb(store, settings.memory_limit, settings.max_exports)  # --memoire bounds it all
         yield
         store.close()
 

@@ -32,6 +32,7 @@ from leviers.errors import WarehouseError
 from leviers.paths import cache_dir
 from leviers.progress import NoProgress, Progress
 from leviers.warehouse import SCHEMA_VERSION
+from leviers.web.limits import MemoryFull, QueryTimeout, Watchdog
 
 # Bump when the serving copy's content changes, so older copies are rebuilt.
 SNAPSHOT_VERSION = 17
@@ -107,7 +108,8 @@ WITH titulaires AS (
     WHERE modification_id = 0
     GROUP BY contract_key
 )
-SELECT c.*, t.titulaires_ids_texte, t.titulaires_noms_texte,
+SELECT row_number() OVER (ORDER BY c.acheteur_siren, c.date_notification, c.contract_key)::INTEGER AS contract_no,
+       c.*, t.titulaires_ids_texte, t.titulaires_noms_texte,
        array_to_string(c.considerations_sociales, chr(31)) AS considerations_sociales_texte,
        array_to_string(c.considerations_environnementales, chr(31)) AS considerations_environnementales_texte,
        coalesce(b.nom, c.acheteur_nom) AS acheteur_libelle
@@ -121,6 +123,48 @@ _BUILD_SUPPLIERS = """
 CREATE TABLE contract_suppliers AS
 SELECT * FROM wh.contract_suppliers ORDER BY titulaire_siren, titulaire_id, contract_key
 """
+
+
+# Word indexes of the text filters (contract object, supplier names): one row per (word, contract),
+# sorted by word, so that a word or a word's beginning reads a few blocks instead of every object
+# (DuckDB's full-text extension is not bundled with its Python wheel and cannot be downloaded at
+# run time). Words are the index keys of leviers.web.queries.contracts.index_words(): lower case,
+# no accents, ligatures spelt out, cut at every character that is not a letter or a digit.
+def _word_key(column: str) -> str:
+    return (
+        "trim(regexp_replace(strip_accents(replace(replace(lower("
+        + column
+        + "), 'œ', 'oe'), 'æ', 'ae')), '[^a-z0-9]+', ' ', 'g'))"
+    )
+
+
+_BUILD_OBJECT_WORDS = f"""
+CREATE TABLE web_object_words AS
+SELECT mot, contract_no FROM (
+    SELECT contract_no, unnest(list_distinct(string_split({_word_key("objet")}, ' '))) AS mot
+    FROM contracts WHERE objet IS NOT NULL
+)
+WHERE mot <> ''
+ORDER BY mot, contract_no
+"""
+
+_BUILD_SUPPLIER_WORDS = f"""
+CREATE TABLE web_supplier_words AS
+SELECT DISTINCT w.mot, c.contract_no FROM (
+    SELECT contract_key, unnest(list_distinct(string_split({_word_key("titulaire_nom")}, ' '))) AS mot
+    FROM wh.contract_suppliers WHERE titulaire_nom IS NOT NULL
+) AS w
+JOIN contracts AS c USING (contract_key)
+WHERE w.mot <> ''
+ORDER BY w.mot, c.contract_no
+"""
+
+# Each index's words and how many contracts have them: a word start is first turned into the
+# words it begins (see leviers.web.queries.contracts._text_filter).
+_BUILD_VOCABULARIES = [
+    f"CREATE TABLE {index}_vocabulary AS SELECT mot, count(*) AS contrats FROM {index} GROUP BY mot ORDER BY mot"
+    for index in ("web_object_words", "web_supplier_words")
+]
 
 
 # One row per buyer SIREN: its name (official when the collectivités reference knows it, else the
@@ -331,6 +375,9 @@ def build_snapshot(
             _BUILD_CONTRACTS_BY_DATE,
             _BUILD_LATEST,
             _BUILD_SUPPLIERS,
+            _BUILD_OBJECT_WORDS,
+            _BUILD_SUPPLIER_WORDS,
+            *_BUILD_VOCABULARIES,
             _BUILD_QUARANTINE,
         ]
         steps.append(_BUILD_SEARCH_REFERENCE if has_reference else _BUILD_SEARCH_BUYERS)
@@ -471,6 +518,7 @@ class Store:
         self._pool: list[duckdb.DuckDBPyConnection] = []
         self._pool_lock = threading.Lock()
         self._closed = False
+        self.watchdog = Watchdog()
         started = time.perf_counter()
         target = snapshot_path(warehouse, directory)
         rebuilt = _current_fingerprint(target) != fingerprint(warehouse)
@@ -514,19 +562,38 @@ class Store:
         return table in self.tables
 
     @contextmanager
-    def cursor(self) -> Iterator[duckdb.DuckDBPyConnection]:
+    def cursor(self, time_limit: float | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
         """A connection to the same database for one request, taken from a pool (a DuckDB connection
-        serves one request at a time; creating and configuring one costs about half a millisecond)."""
+        serves one request at a time; creating and configuring one costs about half a millisecond).
+
+        With `time_limit`, its queries are interrupted after that many seconds in all (QueryTimeout):
+        requests get one (leviers.web.deps, leviers.web.exports); start-up work and figures computed
+        once per process (`memo`) run unbounded."""
         with self._pool_lock:
             con = self._pool.pop() if self._pool else None
         if con is None:
             con = self._root.cursor()
             con.execute(f"SET search_path = '{SEARCH_PATH}'")
+        ticket = None if time_limit is None else self.watchdog.watch(con, time_limit)
         healthy = False
         try:
             yield con
             healthy = True
+        except duckdb.InterruptException as exc:
+            if ticket is not None and self.watchdog.release(ticket):
+                raise QueryTimeout(
+                    f"La requête a dépassé le temps imparti ({time_limit:g} s) et a été arrêtée : "
+                    "ajoutez des filtres pour réduire la sélection, ou réessayez dans un moment."
+                ) from exc
+            raise
+        except duckdb.OutOfMemoryException as exc:
+            raise MemoryFull(
+                "Le serveur manque de mémoire pour cette requête : réessayez dans un moment, ou "
+                "réduisez la sélection avec des filtres."
+            ) from exc
         finally:
+            if ticket is not None:
+                self.watchdog.release(ticket)
             with self._pool_lock:
                 if healthy and not self._closed and len(self._pool) < POOL_SIZE:
                     self._pool.append(con)
@@ -538,6 +605,7 @@ class Store:
         with self._pool_lock:
             self._closed = True
             pool, self._pool = self._pool, []
+        self.watchdog.close()
         for con in pool:
             con.close()
         self._root.close()

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import re
 from typing import Annotated, Any, Literal
 
+import anyio
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
+from leviers import __version__
 from leviers.web import drilldown, exports
 from leviers.web import filters as f
 from leviers.web.definitions import DEFINITIONS
@@ -204,6 +207,7 @@ def contracts(
         "contrats": found,
         "export": {
             "csv": f"{API_PREFIX}/contrats.csv{export_query}",
+            "csv_machine": f"{API_PREFIX}/contrats.csv{query_with({**params, 'format': 'machine'})}",
             "xlsx": f"{API_PREFIX}/contrats.xlsx{export_query}",
         },
         "definitions": {key: DEFINITIONS[key].to_dict() for key in ("contrats", "montant", "connu")},
@@ -257,19 +261,74 @@ def _buyer_name(con: Con, identifier: str, rows: list[dict[str, Any]]) -> str | 
     return str(found[0]) if found and found[0] else None
 
 
+def _export_query(request: Request, filters: q.ContractFilters, sort: str) -> exports.ExportQuery:
+    """The filtered contracts as an export, counted (the count prices the export and is shown)."""
+    limit = request.app.state.settings.query_time_limit_s
+    with request.app.state.store.cursor(time_limit=limit) as con:
+        total = q.count(con, filters)
+        source, params = q.export_source(con, filters)
+    about: list[tuple[str, str]] = [
+        ("Export", f"Leviers {__version__}, le {dt.datetime.now():%d/%m/%Y à %H:%M}"),
+        ("Nombre de contrats", str(total["contrats"])),
+        ("Dont synthétiques", str(total["contrats_synthetiques"])),
+        ("Filtres", "; ".join(f"{k} = {v}" for k, v in filters.to_dict().items()) or "aucun"),
+        ("Tri", q.SORTS[sort][0]),
+        ("Source", "Données essentielles de la commande publique (DECP)"),
+        ("Licence des données", "Licence Ouverte / Open Licence 2.0 (Etalab)"),
+        ("Montants", "euros hors taxes ; montant initial notifié (montant_initial_ht)"),
+        ("Valeurs inconnues", "cellules vides : inconnu n'est jamais 0 ni « non »"),
+        ("Textes", "tels que publiés ; une cellule de texte n'est jamais une formule"),
+    ]
+    about += [
+        (f"Définition : {DEFINITIONS[k].label}", DEFINITIONS[k].rule)
+        for k in ("contrats", "montant", "connu")
+    ]
+    return exports.ExportQuery(
+        stem="leviers-contrats",
+        sheet="contrats",
+        columns=q.EXPORT_COLUMNS,
+        source=source,
+        params=params,
+        rows=int(total["contrats"]),
+        order_by=q.order_by(sort, "c."),
+        about=about,
+    )
+
+
+CsvFormat = Annotated[
+    Literal["fr", "machine"],
+    Query(
+        alias="format",
+        description="« fr » (par défaut) : pour Excel et LibreOffice en français — séparateur point-virgule, "
+        "virgule décimale, dates JJ/MM/AAAA, UTF-8 avec BOM. « machine » : pour les programmes — "
+        "séparateur virgule, point décimal, dates AAAA-MM-JJ, UTF-8 sans BOM.",
+    ),
+]
+
+
 @router.get(
     f"{API_PREFIX}/contrats.csv",
     name="contracts_csv",
     summary="Export CSV des contrats filtrés",
     tags=["exports"],
     response_class=Response,
-    responses={200: {"content": {"text/csv": {}}, "description": "CSV UTF-8, séparateur virgule"}},
+    responses={
+        200: {"content": {"text/csv": {}}, "description": "CSV UTF-8 (français par défaut, ou machine)"},
+        503: {"description": "Trop d'exports en cours (réessayer après Retry-After)"},
+    },
 )
-def contracts_csv(request: Request, filters: Filters, tri: Sort = "date") -> Response:
-    """Tous les contrats qui répondent aux filtres (mêmes paramètres que `/api/v1/contrats`), en CSV
-    UTF-8 séparé par des virgules, point décimal, une ligne par contrat ; la colonne `synthetique`
-    signale les données fabriquées pour les essais."""
-    return exports.csv_response(request.app.state.store, filters, tri)
+async def contracts_csv(
+    request: Request, filters: Filters, tri: Sort = "date", csv_format: CsvFormat = "fr"
+) -> Response:
+    """Tous les contrats qui répondent aux filtres (mêmes paramètres que `/api/v1/contrats`), une
+    ligne par contrat ; la colonne `synthetique` signale les données fabriquées pour les essais.
+    Par défaut pour un tableur en français (`;`, virgule décimale, JJ/MM/AAAA, BOM) ;
+    `format=machine` pour les programmes (`,`, point décimal, AAAA-MM-JJ). Un texte qui commence
+    par `=`, `+`, `-`, `@`, une tabulation ou un retour chariot est précédé d'une apostrophe, pour
+    qu'aucun tableur ne le lise comme une formule. Coût dans la limite de requêtes : un jeton par
+    20 000 lignes en plus de la requête."""
+    query = await anyio.to_thread.run_sync(_export_query, request, filters, tri)
+    return await exports.respond(request, query, "csv", csv_format)
 
 
 @router.get(
@@ -282,10 +341,14 @@ def contracts_csv(request: Request, filters: Filters, tri: Sort = "date") -> Res
         200: {
             "content": {"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {}},
             "description": "Classeur : une feuille « contrats », une feuille « à propos »",
-        }
+        },
+        503: {"description": "Trop d'exports en cours (réessayer après Retry-After)"},
     },
 )
-def contracts_xlsx(request: Request, filters: Filters, tri: Sort = "date") -> Response:
+async def contracts_xlsx(request: Request, filters: Filters, tri: Sort = "date") -> Response:
     """Les mêmes contrats qu'en CSV dans un classeur Excel, avec une feuille « à propos » (filtres,
-    date, source, licence, définitions). Au plus 1 048 575 contrats (limite d'Excel)."""
-    return exports.xlsx_response(request.app.state.store, filters, tri)
+    date, source, licence, définitions, colonnes). Au plus 1 048 575 contrats (limite d'Excel).
+    Les textes sont des cellules de texte, jamais des formules. Coût dans la limite de requêtes :
+    un jeton par 2 000 lignes en plus de la requête."""
+    query = await anyio.to_thread.run_sync(_export_query, request, filters, tri)
+    return await exports.respond(request, query, "xlsx")
