@@ -33,7 +33,8 @@ from leviers.progress import NoProgress, Progress
 from leviers.warehouse import faults, integrity, migrations, tempfiles
 
 SCHEMA_DIR = Path(__file__).resolve().parent / "schema"
-SCHEMA_VERSION = 3  # 2: subsidies.attribuant_source, annee_source, montant_type; 3: amount checks and money-to-ESS views
+# 2: subsidies.attribuant_source, annee_source, montant_type; 3: amount checks and money-to-ESS views.
+SCHEMA_VERSION = 3
 
 
 def schema_files() -> list[Path]:
