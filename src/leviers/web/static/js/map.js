@@ -156,8 +156,10 @@ async function leviersDrawMap(element) {
         popup.remove();
       });
     }
-    element.dataset.rendered = "1";
+    // Once the areas are drawn (not merely loaded), for the end-to-end tests to query.
+    map.once("idle", () => { element.dataset.rendered = "1"; });
   });
+  element.leviersMap = map;
 }
 
 document.addEventListener("DOMContentLoaded", () => {
