@@ -55,10 +55,13 @@ def test_search_words_spell_out_saint() -> None:
         ("Conseil départemental de la Gironde", ("gironde",), "departement"),
         ("Conseil général du Nord", ("nord",), "departement"),
         ("Conseil régional Nouvelle-Aquitaine", ("nouvelle", "aquitaine"), "region"),
-        ("Bordeaux Métropole", ("bordeaux",), "metropole"),
+        ("Bordeaux Métropole ", ("bordeaux",), "metropole"),
+        # Being typed, a last word naming a kind still counts as a word: « Ville » may be Villeurbanne.
+        ("Bordeaux Métropole", ("bordeaux", "metropole"), "metropole"),
+        ("Ville", ("ville",), "commune"),
         ("Collectivité de Corse", ("corse",), "collectivite"),
         ("Gironde", ("gironde",), None),
-        # Being typed: a short abbreviation at the end still counts as a word (Caen).
+        # …and so does a short abbreviation (Caen).
         ("Ville de Ca", ("ca",), "commune"),
         # …a phrase begun at the end names the kind only.
         ("Gironde conseil dép", ("gironde",), "departement"),

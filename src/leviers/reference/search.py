@@ -96,8 +96,8 @@ KINDS = {
     "collectivite": Kind("collectivite"),  # says nothing of the kind: only dropped from the words
 }
 
-# How people write each kind, as search words. Abbreviations of two or three letters count only once
-# followed by another character (« CA du Niortais »), so that « Ville de Ca » still looks for Caen.
+# How people write each kind, as search words. At the end of a query being typed, a word naming a
+# kind still counts as a word too (see usual_core), so that « Ville de Ca » still looks for Caen.
 PHRASES: dict[tuple[str, ...], str] = {
     ("ville",): "commune",
     ("mairie",): "commune",
@@ -142,7 +142,7 @@ _BY_LENGTH = sorted(PHRASES, key=len, reverse=True)
 _BY_FIRST: dict[str, list[tuple[str, ...]]] = {}
 for _phrase in _BY_LENGTH:
     _BY_FIRST.setdefault(_phrase[0], []).append(_phrase)
-_SHORT = 3  # abbreviations up to this length need a character after them
+_SHORT = 3  # an unfinished word begins a phrase's word from this many letters
 
 # Codes typed among words: département (« Saint-Denis 93 »), INSEE code or postal code.
 _DEPARTEMENT_CODE = re.compile(r"^(?:0[1-9]|[1-8]\d|9[0-5]|2a|2b|97[1-8])$")
@@ -153,10 +153,10 @@ def usual_core(words: Sequence[str], *, open_end: bool = False) -> tuple[list[st
     """The words that say *which* collectivité — without the words naming its kind, nor articles —
     and the kind named (the first one).
 
-    With `open_end` the last word may be unfinished. Abbreviations of up to three letters then
-    name a kind but still count as a word (« Niortais ca| » may be « Niortais Caen »), and so does
-    a word beginning a phrase (« Saint Rég| » is not yet « Saint Région »); several words
-    beginning a phrase only name its kind (« Gironde conseil dép| »)."""
+    With `open_end` the last word may be unfinished: a last word naming a kind, or beginning a word
+    that does, names it and still counts as a word (« Ville| » may be Villeurbanne being typed,
+    « Niortais ca| » Niortais Caen, « Saint Rég| » Saint-Régis); several words beginning a phrase
+    only name its kind (« Gironde conseil dép| »)."""
     core: list[str] = []
     kind: Kind | None = None
     i, n = 0, len(words)
@@ -184,8 +184,8 @@ def usual_core(words: Sequence[str], *, open_end: bool = False) -> tuple[list[st
 
 
 def _begun_phrase(tail: Sequence[str]) -> tuple[bool, Kind | None]:
-    """Whether the unfinished end of a query `tail` begins a phrase (and is not a whole phrase of
-    long words), and the kind when all the phrases it may begin agree."""
+    """Whether the unfinished end of a query `tail` begins a phrase (a single word may be a whole
+    one; several words making a whole phrase name it), and the kind when all the phrases agree."""
     last = tail[-1]
     kinds: set[str] = set()
     for phrase in _BY_LENGTH:
@@ -193,8 +193,8 @@ def _begun_phrase(tail: Sequence[str]) -> tuple[bool, Kind | None]:
             continue
         word = phrase[len(tail) - 1]
         if word == last:
-            if len(phrase) == len(tail) and len(last) > _SHORT:
-                return False, None  # a whole phrase: named, not begun
+            if len(phrase) == len(tail) > 1:
+                return False, None  # a whole phrase of several words: named, not begun
             kinds.add(PHRASES[phrase])
         elif len(last) >= _SHORT and word.startswith(last):
             kinds.add(PHRASES[phrase])
@@ -498,8 +498,13 @@ class SearchIndex:
         if finished:
             splits.append(_intersection([m.whole for m in finished]))
         splits.append(self._starts(matches[0], words[0]))
+        candidates = found | typo
+        if kind:
+            # The kind named is a filter when anything of that kind matches (« Région Normandie »
+            # lists no CC … Normandie …), else only a preference (the query may name it wrongly).
+            candidates = (candidates & self.kind_members[kind.name]) or candidates
         out: list[int] = []
-        _ordered(found | typo, splits, limit, out)
+        _ordered(candidates, splits, limit, out)
         return out
 
 
