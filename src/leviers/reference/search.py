@@ -147,6 +147,7 @@ _SHORT = 3  # an unfinished word begins a phrase's word from this many letters
 # Codes typed among words: département (« Saint-Denis 93 »), INSEE code or postal code.
 _DEPARTEMENT_CODE = re.compile(r"^(?:0[1-9]|[1-8]\d|9[0-5]|2a|2b|97[1-8])$")
 _COMMUNE_CODE = re.compile(r"^(?:\d{5}|2[ab]\d{3})$")
+_SPACES_AND_DOTS = re.compile(r"[\s.]")  # « 213 300 635 », « 213.300.635 »
 
 
 def usual_core(words: Sequence[str], *, open_end: bool = False) -> tuple[list[str], Kind | None]:
@@ -267,6 +268,7 @@ class SearchEntry:
 
 
 MAX_WORDS = 8
+SHORT_WORD = 3  # queries whose words are all this short have their answers kept
 MAX_FUZZY_COMBINATIONS = 16
 FUZZY_MIN_LENGTH = 4
 
@@ -353,7 +355,9 @@ class SearchIndex:
         self.first = {word: frozenset(ids) for word, ids in first.items()}
         self.exact_full = {key: frozenset(ids) for key, ids in exact_full.items()}
         self.exact_core = {key: frozenset(ids) for key, ids in exact_core.items()}
-        self.vocabulary = sorted(self.postings)
+        # Words looked up by their beginning; articles only whole (« d| » is Saint-Denis being typed,
+        # not every name with « de »).
+        self.vocabulary = sorted(w for w in self.postings if w not in STOPWORDS)
         self.kind_order = kind_order  # entries of each kind, in static order
         self.kind_members = {name: frozenset(ids) for name, ids in kind_order.items()}
         self.not_epci = frozenset(range(len(self.entries))) - epci_like
@@ -365,9 +369,11 @@ class SearchIndex:
                 for k in range(len(word)):
                     deletions.setdefault(word[:k] + word[k + 1 :], []).append(word)
         self.deletions = {key: tuple(words) for key, words in deletions.items()}
-        # Short prefixes are shared by every query typed letter by letter: their unions are kept.
-        self._short_prefix = lru_cache(maxsize=2048)(self._prefix_union)
-        self._short_first = lru_cache(maxsize=2048)(self._first_union)
+        # Prefixes are shared by every query typed letter by letter: their unions are kept, and so are
+        # the answers to queries of short words only (« s », « sa », « sai »: the largest sets).
+        self._prefix_postings = lru_cache(maxsize=4096)(self._prefix_union)
+        self._first_postings = lru_cache(maxsize=4096)(self._first_union)
+        self._short_answers = lru_cache(maxsize=4096)(self._by_words)
 
     def __len__(self) -> int:
         return len(self.entries)
@@ -381,6 +387,8 @@ class SearchIndex:
 
     def _prefix_union(self, prefix: str) -> frozenset[int]:
         words = self._prefix_range(prefix)
+        if prefix in STOPWORDS and prefix in self.postings:
+            words.append(prefix)
         if len(words) == 1:
             return self.postings[words[0]]
         return frozenset().union(*(self.postings[w] for w in words))
@@ -399,15 +407,11 @@ class SearchIndex:
         return sorted(w for w in found if within_one_edit(word, w))
 
     def _match(self, word: str) -> _Match:
-        short = len(word) <= 3
-        return _Match(
-            whole=self.postings.get(word, frozenset()),
-            prefix=self._short_prefix(word) if short else self._prefix_union(word),
-        )
+        return _Match(whole=self.postings.get(word, frozenset()), prefix=self._prefix_postings(word))
 
     def _starts(self, match: _Match, word: str) -> frozenset[int]:
         """Entries whose name (without its kind) begins with a word `match` found."""
-        found = self._short_first(word) if len(word) <= 3 else self._first_union(word)
+        found = self._first_postings(word)
         for typo in match.typos:
             found |= self.first.get(typo, frozenset())
         return found
@@ -418,13 +422,15 @@ class SearchIndex:
         """The best `limit` entries for what was typed, best first."""
         if limit <= 0:
             return []
-        compact = re.sub(r"[\s.]", "", text).lower()
+        compact = _SPACES_AND_DOTS.sub("", text).lower()
         if compact and (
             compact.isdigit() or _COMMUNE_CODE.match(compact) or _DEPARTEMENT_CODE.match(compact)
         ):
             return [self.entries[i] for i in self._by_code(compact.upper(), limit)]
         query = parse_query(text[:200])
-        return [self.entries[i] for i in self._by_words(query, limit)]
+        short = all(len(w) <= SHORT_WORD for w in query.words)
+        answer = self._short_answers(query, limit) if short else self._by_words(query, limit)
+        return [self.entries[i] for i in answer]
 
     def _by_code(self, code: str, limit: int) -> list[int]:
         """SIREN (or the SIRET being typed), INSEE or postal code, département code; codes being
@@ -452,23 +458,23 @@ class SearchIndex:
             found = members if found is None else found & members
         return found
 
-    def _by_words(self, query: ParsedQuery, limit: int) -> list[int]:
+    def _by_words(self, query: ParsedQuery, limit: int) -> tuple[int, ...]:
         words = list(query.words[:MAX_WORDS])
         code_filter = self._code_filter(query.codes)
         if not words:
             # Only a kind (« Métropole », « Région »): the largest of that kind.
             if query.kind is None or query.kind.name == "collectivite":
-                return []
+                return ()
             pool = self.kind_order[query.kind.name]
             if code_filter is not None:
                 pool = [i for i in pool if i in code_filter]
-            return pool[:limit]
+            return tuple(pool[:limit])
         matches = [self._match(w) for w in words]
         # Every word must begin a word of the entry's names.
         found = _intersection([m.prefix for m in matches])
         if code_filter is not None:
             found &= code_filter
-        typo: set[int] = set()
+        typo: set[int] | frozenset[int] = set()
         if len(found) < limit and any(len(w) >= FUZZY_MIN_LENGTH for w in words):
             for word, match in zip(words, matches, strict=True):
                 if len(word) >= FUZZY_MIN_LENGTH:
@@ -487,36 +493,40 @@ class SearchIndex:
             # (« Toulouse » is not « Toujouse »).
             for core in _corrections(words, matches):
                 exact |= self.exact_core.get(core, frozenset()) & allowed
-        # The kind named comes first: « Communauté de communes du Melois » is the CC Mellois en Poitou
-        # (one typo) before the commune of Meloisey (a longer word). Then the name typed exactly (or
-        # with a typo corrected: « Toulouze » is Toulouse before Toulouzette), then no typo.
-        splits: list[set[int] | frozenset[int]] = [self.kind_members[kind.name]] if kind else []
-        splits += [exact, found]
-        # Words found whole first; an unfinished last word is not held to it (« bor| » is Bordeaux
-        # being typed more likely than Bor-et-Bar).
-        finished = matches[:-1] if query.open_end else matches
-        if finished:
-            splits.append(_intersection([m.whole for m in finished]))
-        splits.append(self._starts(matches[0], words[0]))
-        candidates = found | typo
+        candidates = found | typo if typo else found
         if kind:
             # The kind named is a filter when anything of that kind matches (« Région Normandie »
             # lists no CC … Normandie …), else only a preference (the query may name it wrongly).
             candidates = (candidates & self.kind_members[kind.name]) or candidates
+        # Tiers, best first: the kind named (when it did not filter); the name typed exactly, or with
+        # a typo corrected (« Toulouze » is Toulouse before Toulouzette); no typo (« Communauté de
+        # communes du Melois » is the CC Mellois en Poitou, one typo, before the commune of Meloisey,
+        # a longer word, thanks to the kind); words found whole, except an unfinished last word
+        # (« bor| » is Bordeaux being typed more likely than Bor-et-Bar); names beginning with the
+        # query. Within a tier, the static rank.
+        splits: list[set[int] | frozenset[int]] = [self.kind_members[kind.name]] if kind else []
+        splits.append(exact)
+        if typo:
+            splits.append(found)
+        finished = matches[:-1] if query.open_end else matches
+        if finished:
+            splits.append(_intersection([m.whole for m in finished]))
+        splits.append(self._starts(matches[0], words[0]))
         out: list[int] = []
         _ordered(candidates, splits, limit, out)
-        return out
+        return tuple(out)
 
 
-def _intersection(sets: Sequence[set[int] | frozenset[int]]) -> set[int]:
+def _intersection(sets: Sequence[set[int] | frozenset[int]]) -> set[int] | frozenset[int]:
+    """The entries in all `sets` (one set is returned as it is, not copied)."""
     ordered = sorted(sets, key=len)
     if not ordered:
         return set()
-    result = set(ordered[0])
+    result = ordered[0]
     for other in ordered[1:]:
         if not result:
             break
-        result &= other
+        result = result & other
     return result
 
 
@@ -529,16 +539,23 @@ def _corrections(words: list[str], matches: list[_Match]) -> list[str]:
 
 
 def _ordered(
-    candidates: set[int], splits: Sequence[set[int] | frozenset[int]], limit: int, out: list[int]
+    candidates: set[int] | frozenset[int],
+    splits: Sequence[set[int] | frozenset[int]],
+    limit: int,
+    out: list[int],
 ) -> None:
     """Append to `out` the candidates in tier order — those in the first split first, then the
-    others, each part ordered by the next splits — and by static rank within a tier, until `limit`."""
+    others, each part ordered by the next splits — and by static rank (index order) within a tier,
+    until there are `limit`. Large sets are split only as far as the first `limit` need."""
     if len(out) >= limit or not candidates:
         return
     if not splits:
-        wanted = limit - len(out)
-        out.extend(heapq.nsmallest(wanted, candidates) if len(candidates) > wanted else sorted(candidates))
+        out.extend(sorted(candidates)[: limit - len(out)])
         return
     inside = candidates & splits[0]
+    if not inside or len(inside) == len(candidates):
+        _ordered(candidates, splits[1:], limit, out)
+        return
     _ordered(inside, splits[1:], limit, out)
-    _ordered(candidates - inside if inside else candidates, splits[1:], limit, out)
+    if len(out) < limit:
+        _ordered(candidates - inside, splits[1:], limit, out)
