@@ -129,6 +129,7 @@ def index() -> SearchIndex:
             _entry("6", "CENTRE HOSPITALIER DE BORDEAUX", contrats=40),
             _entry("7", "Saint-Denis", population=155_634, code="97411", departements=("974",), **commune),
             _entry("8", "Saint-Denis", population=149_077, code="93066", departements=("93",), **commune),
+            _entry("10", "SYNDICAT MIXTE 02301", contrats=3),
             _entry("9", "Saint-Denis-de-Pile", population=5955, code="33393", departements=("33",), **commune),
         ]
     )  # fmt: skip
@@ -173,6 +174,11 @@ def test_codes(index: SearchIndex) -> None:
     assert _sirens(index, "3300") == ["3"]  # a code being typed
     assert _sirens(index, "2") == []
     assert _sirens(index, "6") == []
+
+
+def test_numbers_that_narrow_to_nothing_are_words(index: SearchIndex) -> None:
+    assert _sirens(index, "syndicat mixte 02301") == ["10"]
+    assert _sirens(index, "syndicat mixte 33") == []  # a département code that narrows: kept as such
 
 
 def test_limit_and_empty(index: SearchIndex) -> None:

@@ -28,6 +28,7 @@ NIORT = "217901917"
 CU_ARRAS = "200033579"
 CU_GRAND_REIMS = "200067213"
 EPT_PARIS_OUEST = "200057982"
+EPT_PLAINE_COMMUNE = "200057867"
 EUROMETROPOLE_STRASBOURG = "246700488"
 STRASBOURG = "216704825"
 LYON = "216901231"
@@ -118,6 +119,7 @@ CASES = [
     Case("Métropole de Lyon", first=METROPOLE_LYON),
     Case("Toulouse Métropole", first=TOULOUSE_METROPOLE),
     Case("Paris Ouest La Défense", first=EPT_PARIS_OUEST, why="an établissement public territorial"),
+    Case("Plaine Commune", first=EPT_PLAINE_COMMUNE, why="an EPT whose name holds a kind word"),
     Case("Métropole", every=lambda r: "métropole" in r["nature_libelle"].lower()),
     # Communes: bare name before the EPCI named after it, « Ville de », « Mairie de », homonyms.
     Case("Bordeaux", first=BORDEAUX, among=(BORDEAUX_METROPOLE,)),
@@ -161,6 +163,9 @@ CASES = [
     Case("Montpelier", first=MONTPELLIER),
     Case("Nouvelle-Aquitiane", first=NOUVELLE_AQUITAINE),
     Case("Communauté de communes du Melois", first=CC_MELLOIS, why="a typo and a usual name"),
+    Case("Mairrie de Bordeaux", first=BORDEAUX, why="a typo in the words naming the kind"),
+    Case("Conseil dépratemental de la Gironde", first=GIRONDE),
+    Case("Cmomunauté d'agglomération du Niortais", first=CA_NIORTAIS),
     # Identifiers and codes.
     Case("213300635", only=(BORDEAUX,), why="SIREN"),
     Case("213 300 635", only=(BORDEAUX,), why="SIREN with spaces"),

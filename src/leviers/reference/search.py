@@ -23,11 +23,12 @@ millisecond, where a SQL query would cost several.
 from __future__ import annotations
 
 import heapq
+import itertools
 import re
 import sys
 import unicodedata
 from bisect import bisect_left
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -223,28 +224,47 @@ class ParsedQuery:
         return " ".join(self.words)
 
 
-def parse_query(text: str) -> ParsedQuery:
-    """« Communauté de communes du Mellois » → words (mellois), kind communauté de communes."""
+_PHRASE_WORDS = frozenset(word for phrase in PHRASES for word in phrase if len(word) >= 5)
+
+
+@lru_cache(maxsize=4096)
+def _phrase_word(word: str) -> str | None:
+    """The word of the kind phrases `word` is one typo away from (« mairrie » → « mairie »)."""
+    if len(word) < 5 or word in _PHRASE_WORDS:
+        return None
+    return next((w for w in sorted(_PHRASE_WORDS) if within_one_edit(word, w)), None)
+
+
+def parse_query(text: str, known: Callable[[str], bool] | None = None, *, codes: bool = True) -> ParsedQuery:
+    """« Communauté de communes du Mellois » → words (mellois), kind communauté de communes.
+
+    `known` tells the words of the index: a finished word it does not know, one typo away from a
+    word naming a kind (« Mairrie de Toulon », « Conseil dépratemental »), is read as that word.
+    With `codes` false, codes among words are words (« ÉTAT SYNTHÉTIQUE 02301 »)."""
     raw = search_key(text).split()
     open_end = bool(raw) and bool(search_key(text[-1:]))
     # An unfinished « St » may be the beginning of « Strasbourg »: spelt out only once finished.
     words = [w if open_end and k == len(raw) - 1 else SPELLED_OUT.get(w, w) for k, w in enumerate(raw)]
-    codes = [w for w in words if _DEPARTEMENT_CODE.match(w) or _COMMUNE_CODE.match(w)]
-    if codes and len(codes) < len(words):
-        open_end = open_end and words[-1] not in codes  # the unfinished word, if any, is a code
-        words = [w for w in words if w not in codes]
+    if known is not None:
+        for k, word in enumerate(words[: len(words) - 1 if open_end else None]):
+            if not known(word):
+                words[k] = _phrase_word(word) or word
+    found = [w for w in words if _DEPARTEMENT_CODE.match(w) or _COMMUNE_CODE.match(w)] if codes else []
+    if found and len(found) < len(words):
+        open_end = open_end and words[-1] not in found  # the unfinished word, if any, is a code
+        words = [w for w in words if w not in found]
     else:
-        codes = []
+        found = []
     core, kind = usual_core(words, open_end=open_end)
     if not core and kind is None and open_end and words and words[-1] in STOPWORDS:
         core = [words[-1]]  # « la| » while typing « La Rochelle »
-    return ParsedQuery(" ".join(words), tuple(core), kind, tuple(c.upper() for c in codes), open_end)
+    return ParsedQuery(" ".join(words), tuple(core), kind, tuple(c.upper() for c in found), open_end)
 
 
 # --------------------------------------------------------------------------- the index
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SearchEntry:
     """One collectivité or buyer, with every name it may be looked for by."""
 
@@ -269,7 +289,7 @@ class SearchEntry:
 
 MAX_WORDS = 8
 SHORT_WORD = 3  # queries whose words are all this short have their answers kept
-MAX_FUZZY_COMBINATIONS = 16
+MAX_CORRECTIONS = 64
 FUZZY_MIN_LENGTH = 4
 
 
@@ -313,9 +333,9 @@ class SearchIndex:
         exact_full: dict[str, set[int]] = {}
         exact_core: dict[str, set[int]] = {}
         self.by_siren: dict[str, int] = {}
-        self.by_insee: dict[str, list[int]] = {}
-        self.by_postal: dict[str, list[int]] = {}
-        self.governing: dict[str, list[int]] = {}
+        by_insee: dict[str, list[int]] = {}
+        by_postal: dict[str, list[int]] = {}
+        governing: dict[str, list[int]] = {}
         self.in_departement: dict[str, set[int]] = {}
         kind_order: dict[str, list[int]] = {name: [] for name in KINDS}
         epci_like: set[int] = set()
@@ -335,13 +355,13 @@ class SearchIndex:
                 exact_full.setdefault(" ".join(words), set()).add(i)
                 exact_core.setdefault(" ".join(core), set()).add(i)
             if entry.code:
-                self.by_insee.setdefault(entry.code.upper(), []).append(i)
+                by_insee.setdefault(entry.code.upper(), []).append(i)
                 codes.append((entry.code.upper(), i))
             for postal in entry.codes_postaux:
-                self.by_postal.setdefault(postal, []).append(i)
+                by_postal.setdefault(postal, []).append(i)
                 codes.append((postal, i))
             for code in entry.departements_gouvernes:
-                self.governing.setdefault(code.upper(), []).append(i)
+                governing.setdefault(code.upper(), []).append(i)
                 self.in_departement.setdefault(code.upper(), set()).add(i)
             for code in entry.departements:
                 self.in_departement.setdefault(code.upper(), set()).add(i)
@@ -351,10 +371,12 @@ class SearchIndex:
                 for name, kind in KINDS.items():
                     if kind.admits(entry.nature, entry.competences):
                         kind_order[name].append(i)
-        self.postings = {word: frozenset(ids) for word, ids in postings.items()}
-        self.first = {word: frozenset(ids) for word, ids in first.items()}
-        self.exact_full = {key: frozenset(ids) for key, ids in exact_full.items()}
-        self.exact_core = {key: frozenset(ids) for key, ids in exact_core.items()}
+        # Small postings as tuples (a frozenset costs 216 bytes or more): most words and names
+        # belong to one or two entries.
+        self.postings = {word: _compact(ids) for word, ids in postings.items()}
+        self.first = {word: _compact(ids) for word, ids in first.items()}
+        self.exact_full = {key: tuple(ids) for key, ids in exact_full.items()}
+        self.exact_core = {key: tuple(ids) for key, ids in exact_core.items()}
         # Words looked up by their beginning; articles only whole (« d| » is Saint-Denis being typed,
         # not every name with « de »).
         self.vocabulary = sorted(w for w in self.postings if w not in STOPWORDS)
@@ -362,13 +384,20 @@ class SearchIndex:
         self.kind_members = {name: frozenset(ids) for name, ids in kind_order.items()}
         self.not_epci = frozenset(range(len(self.entries))) - epci_like
         self.codes = sorted(codes)
-        # One-typo look-up (symmetric deletions): every word of the index without one of its letters.
-        deletions: dict[str, list[str]] = {}
+        self.by_insee = {code: tuple(ids) for code, ids in by_insee.items()}
+        self.by_postal = {code: tuple(ids) for code, ids in by_postal.items()}
+        self.governing = {code: tuple(ids) for code, ids in governing.items()}
+        # One-typo look-up (symmetric deletions): every word of the index without one of its letters,
+        # keyed by its hash (an int is smaller than the text; a collision only adds a candidate that
+        # within_one_edit then refuses).
+        deletions: dict[int, list[str]] = {}
         for word in self.vocabulary:
             if len(word) >= FUZZY_MIN_LENGTH:
                 for k in range(len(word)):
-                    deletions.setdefault(word[:k] + word[k + 1 :], []).append(word)
-        self.deletions = {key: tuple(words) for key, words in deletions.items()}
+                    deletions.setdefault(hash(word[:k] + word[k + 1 :]), []).append(word)
+        self.deletions = {
+            key: words[0] if len(words) == 1 else tuple(words) for key, words in deletions.items()
+        }
         # Prefixes are shared by every query typed letter by letter: their unions are kept, and so are
         # the answers to queries of short words only (« s », « sa », « sai »: the largest sets).
         self._prefix_postings = lru_cache(maxsize=4096)(self._prefix_union)
@@ -390,7 +419,7 @@ class SearchIndex:
         if prefix in STOPWORDS and prefix in self.postings:
             words.append(prefix)
         if len(words) == 1:
-            return self.postings[words[0]]
+            return _frozen(self.postings[words[0]])
         return frozenset().union(*(self.postings[w] for w in words))
 
     def _first_union(self, prefix: str) -> frozenset[int]:
@@ -402,18 +431,22 @@ class SearchIndex:
         for key in (word, *(word[:k] + word[k + 1 :] for k in range(len(word)))):
             if key in self.postings:
                 found.add(key)
-            found.update(self.deletions.get(key, ()))
+            near = self.deletions.get(hash(key), ())
+            if isinstance(near, str):
+                found.add(near)
+            else:
+                found.update(near)
         found.discard(word)
         return sorted(w for w in found if within_one_edit(word, w))
 
     def _match(self, word: str) -> _Match:
-        return _Match(whole=self.postings.get(word, frozenset()), prefix=self._prefix_postings(word))
+        return _Match(whole=_frozen(self.postings.get(word, ())), prefix=self._prefix_postings(word))
 
     def _starts(self, match: _Match, word: str) -> frozenset[int]:
         """Entries whose name (without its kind) begins with a word `match` found."""
         found = self._first_postings(word)
         for typo in match.typos:
-            found |= self.first.get(typo, frozenset())
+            found = found.union(self.first.get(typo, ()))
         return found
 
     # ------------------------------------------------------------------ search
@@ -427,10 +460,16 @@ class SearchIndex:
             compact.isdigit() or _COMMUNE_CODE.match(compact) or _DEPARTEMENT_CODE.match(compact)
         ):
             return [self.entries[i] for i in self._by_code(compact.upper(), limit)]
-        query = parse_query(text[:200])
-        short = all(len(w) <= SHORT_WORD for w in query.words)
-        answer = self._short_answers(query, limit) if short else self._by_words(query, limit)
+        query = parse_query(text[:200], self.postings.__contains__)
+        answer = self._answer(query, limit)
+        if not answer and query.codes:
+            # Numbers that looked like codes but narrow to nothing are words of a name.
+            answer = self._answer(parse_query(text[:200], self.postings.__contains__, codes=False), limit)
         return [self.entries[i] for i in answer]
+
+    def _answer(self, query: ParsedQuery, limit: int) -> tuple[int, ...]:
+        short = all(len(w) <= SHORT_WORD for w in query.words)
+        return self._short_answers(query, limit) if short else self._by_words(query, limit)
 
     def _by_code(self, code: str, limit: int) -> list[int]:
         """SIREN (or the SIRET being typed), INSEE or postal code, département code; codes being
@@ -480,31 +519,35 @@ class SearchIndex:
                 if len(word) >= FUZZY_MIN_LENGTH:
                     match.typos = self._typos(word)
                     for other in match.typos:
-                        match.fuzzy |= self.postings[other]
+                        match.fuzzy.update(self.postings[other])
             typo = _intersection([m.prefix | m.fuzzy for m in matches]) - found
             if code_filter is not None:
                 typo &= code_filter
         kind = query.kind if query.kind is not None and query.kind.name != "collectivite" else None
         allowed = self.kind_members[kind.name] if kind else self.not_epci
         exact = set(self.exact_full.get(query.full, ()))
-        exact |= self.exact_core.get(query.core, frozenset()) & allowed
+        exact.update(allowed.intersection(self.exact_core.get(query.core, ())))
         if typo and not exact & found:
             # A name typed exactly with a typo corrected, unless one is typed exactly as it is
             # (« Toulouse » is not « Toujouse »).
             for core in _corrections(words, matches):
-                exact |= self.exact_core.get(core, frozenset()) & allowed
+                exact.update(allowed.intersection(self.exact_core.get(core, ())))
         candidates = found | typo if typo else found
+        named = candidates.intersection(self.exact_full.get(query.full, ()))  # typed as it is written
         if kind:
             # The kind named is a filter when anything of that kind matches (« Région Normandie »
-            # lists no CC … Normandie …), else only a preference (the query may name it wrongly).
-            candidates = (candidates & self.kind_members[kind.name]) or candidates
-        # Tiers, best first: the kind named (when it did not filter); the name typed exactly, or with
-        # a typo corrected (« Toulouze » is Toulouse before Toulouzette); no typo (« Communauté de
-        # communes du Melois » is the CC Mellois en Poitou, one typo, before the commune of Meloisey,
-        # a longer word, thanks to the kind); words found whole, except an unfinished last word
-        # (« bor| » is Bordeaux being typed more likely than Bor-et-Bar); names beginning with the
-        # query. Within a tier, the static rank.
-        splits: list[set[int] | frozenset[int]] = [self.kind_members[kind.name]] if kind else []
+            # lists no CC … Normandie …), else only a preference (the query may name it wrongly);
+            # a name typed exactly stays (« Plaine Commune » is an EPT).
+            candidates = (candidates & self.kind_members[kind.name]) | named or candidates
+        # Tiers, best first: a name typed exactly as it is written; the kind named (when it did not
+        # filter); the name typed exactly (official or usual), or with a typo corrected (« Toulouze »
+        # is Toulouse before Toulouzette); no typo (« Communauté de communes du Melois » is the CC
+        # Mellois en Poitou, one typo, before the commune of Meloisey, a longer word, thanks to the
+        # kind); words found whole, except an unfinished last word (« bor| » is Bordeaux being typed
+        # more likely than Bor-et-Bar); names beginning with the query. Within a tier, static rank.
+        splits: list[set[int] | frozenset[int]] = [named]
+        if kind:
+            splits.append(self.kind_members[kind.name])
         splits.append(exact)
         if typo:
             splits.append(found)
@@ -515,6 +558,14 @@ class SearchIndex:
         out: list[int] = []
         _ordered(candidates, splits, limit, out)
         return tuple(out)
+
+
+def _compact(ids: set[int]) -> tuple[int, ...] | frozenset[int]:
+    return tuple(sorted(ids)) if len(ids) <= 16 else frozenset(ids)
+
+
+def _frozen(ids: tuple[int, ...] | frozenset[int]) -> frozenset[int]:
+    return ids if isinstance(ids, frozenset) else frozenset(ids)
 
 
 def _intersection(sets: Sequence[set[int] | frozenset[int]]) -> set[int] | frozenset[int]:
@@ -531,11 +582,19 @@ def _intersection(sets: Sequence[set[int] | frozenset[int]]) -> set[int] | froze
 
 
 def _corrections(words: list[str], matches: list[_Match]) -> list[str]:
-    """Query cores with their typos corrected (a bounded number of combinations)."""
-    cores: list[list[str]] = [[]]
-    for word, match in zip(words, matches, strict=True):
-        cores = [[*c, o] for c in cores for o in (word, *match.typos)][:MAX_FUZZY_COMBINATIONS]
-    return [" ".join(c) for c in cores]
+    """Query cores with their typos corrected: one word corrected first (the usual case), then two,
+    at most MAX_CORRECTIONS."""
+    found: list[str] = []
+    for i, match in enumerate(matches):
+        found += [" ".join([*words[:i], typo, *words[i + 1 :]]) for typo in match.typos]
+    for i, j in itertools.combinations(range(len(words)), 2):
+        if len(found) >= MAX_CORRECTIONS:
+            break
+        for a, b in itertools.product(matches[i].typos, matches[j].typos):
+            fixed = list(words)
+            fixed[i], fixed[j] = a, b
+            found.append(" ".join(fixed))
+    return found[:MAX_CORRECTIONS]
 
 
 def _ordered(
