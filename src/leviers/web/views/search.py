@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import Query
+from fastapi import Query, Request
 
-from leviers.web.deps import PAGES, StoreDep
+from leviers.web.deps import PAGES
 from leviers.web.formatting import number
 from leviers.web.queries.search import BuyerSearch
 from leviers.web.render import Page
@@ -39,8 +39,8 @@ def describe(result: dict[str, Any]) -> str:
 @PAGES.page(
     "/recherche", name="search", summary="Recherche d'une collectivité ou d'un acheteur", tags=["pages"]
 )
-def search(
-    store: StoreDep,
+async def search(
+    request: Request,
     q: Annotated[
         str,
         Query(
@@ -57,7 +57,9 @@ def search(
     d'agglomération du Niortais », « Conseil régional Nouvelle-Aquitaine ») — ou dont le SIREN, le
     code commune, le code postal ou le code de département est celui donné. La collectivité qui porte
     exactement le nom cherché vient en premier."""
-    results = _searcher(store).search(q, limit=limite) if q.strip() else []
+    # A coroutine, without dependencies that would run in a worker thread: the answer comes from
+    # memory in well under a millisecond, and the thread hop would cost more (docs/web.md, Search).
+    results = _searcher(request.app.state.store).search(q, limit=limite) if q.strip() else []
     for r in results:
         r["url"] = f"/collectivites/{r['siren']}"
         r["description"] = describe(r)
