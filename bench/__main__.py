@@ -12,6 +12,7 @@ BENCHMARKS: list[str] = [
     "sirene",
     "indicators",
     "web",
+    "search",
 ]
 
 
