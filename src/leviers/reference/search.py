@@ -7,17 +7,20 @@ ligatures spelt out, any other character a space), the usual names of French col
 every word of the query — whole, as the beginning of a word, or with one typo — or by SIREN/SIRET,
 INSEE code, postal code or département code, and ranks them:
 
-1. no typo needed before a typo corrected;
-2. the entry whose name is exactly the query (its official name, a name it publishes, or its usual
-   name: « Gironde » for the Département de la Gironde, « Ville de Bordeaux » for the commune);
-3. the kind of collectivité the query names (« Communauté de communes … » → communautés de communes);
-4. every word found whole before words found as the beginning of a longer word;
-5. names that begin with the query;
-6. collectivités before other buyers, then the most populous, then those with the most contracts.
+1. a name typed exactly as it is written (« Plaine Commune »);
+2. the kind of collectivité the query names (« Communauté de communes … » → communautés de
+   communes), which also filters when anything of that kind matches;
+3. the entry whose name is the query (its official name, a name it publishes, or its usual name:
+   « Gironde » for the Département de la Gironde, « Ville de Bordeaux » for the commune), or is
+   the query with a typo corrected when nothing has that name as typed;
+4. no typo needed before a typo corrected;
+5. every finished word found whole before words found as the beginning of a longer word;
+6. names that begin with the query;
+7. collectivités before other buyers, then the most populous, then those with the most contracts.
 
-The index lives in memory (about 70 000 entries on national data, built in about a second) because
-a suggestion is asked at every keystroke: set operations on word postings answer in well under a
-millisecond, where a SQL query would cost several.
+The index lives in memory (on national data 43 000 entries, 77 000 names, about 75 MB, built in a
+few seconds when the server starts) because a suggestion is asked at every keystroke: set
+operations on word postings answer in a tenth of a millisecond, where a SQL query costs tens.
 """
 
 from __future__ import annotations
