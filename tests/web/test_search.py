@@ -44,7 +44,7 @@ def test_every_word_must_match(client: TestClient) -> None:
 
 
 def test_limit_and_empty_query(client: TestClient) -> None:
-    assert len(client.get("/api/v1/recherche?q=commune&limite=3").json()["resultats"]) == 3
+    assert len(client.get("/api/v1/recherche?q=saint&limite=3").json()["resultats"]) == 3
     assert client.get("/api/v1/recherche?q=").json()["resultats"] == []
     assert client.get("/api/v1/recherche?q=a&limite=0").status_code == 422
 

@@ -346,13 +346,16 @@ class SearchIndex:
         intern = sys.intern
         for i, entry in enumerate(self.entries):
             self.by_siren.setdefault(entry.siren, i)
-            for name in entry.names:
+            for n, name in enumerate(entry.names):
                 words = [intern(w) for w in search_words(name)]
                 if not words:
                     continue
-                for word in words:
-                    postings.setdefault(word, set()).add(i)
                 core, _ = usual_core(words)
+                # A collectivité's other names are found by what says which one it is: the kind
+                # words of « COMMUNE DE … » or « CONSEIL DEPARTEMENTAL DE … », published by
+                # thousands, would make « commune » or « conseil » match them all.
+                for word in words if n == 0 or not entry.collectivite else core:
+                    postings.setdefault(word, set()).add(i)
                 if core:
                     first.setdefault(core[0], set()).add(i)
                 exact_full.setdefault(" ".join(words), set()).add(i)
