@@ -15,6 +15,7 @@ BENCHMARKS: list[str] = [
     "web",
     "money",
     "pages",
+    "search",
 ]
 
 

@@ -35,7 +35,7 @@ from leviers.warehouse import SCHEMA_VERSION
 from leviers.web.limits import MemoryFull, QueryTimeout, Watchdog
 
 # Bump when the serving copy's content changes, so older copies are rebuilt.
-SNAPSHOT_VERSION = 17
+SNAPSHOT_VERSION = 18
 
 SEARCH_PATH = "snap.main,wh.main"
 
@@ -262,50 +262,70 @@ GROUP BY ALL
 """
 
 
-# Search keys: lower case, no accents, ligatures spelt out, every run of other characters one space.
-# leviers.web.queries.search.search_key() does the same in Python for what users type.
-def _key(column: str) -> str:
-    return (
-        "trim(regexp_replace(strip_accents(replace(replace(lower("
-        + column
-        + "), 'œ', 'oe'), 'æ', 'ae')), '[^a-z0-9]+', ' ', 'g'))"
-    )
-
-
-# What the search box looks in. Without the collectivités reference: buyers by published name.
-_BUILD_SEARCH_BUYERS = f"""
-CREATE TABLE web_search AS
-SELECT siren, nom_publie AS nom, 'autre' AS type, 'acheteur public' AS type_libelle,
-       NULL::VARCHAR AS nature_libelle, NULL::INTEGER AS population, NULL::VARCHAR AS departement_code,
-       NULL::VARCHAR AS departement_nom, contrats, NULL::VARCHAR AS code, NULL::VARCHAR AS code_postal,
-       {_key("nom_publie")} AS cle, false AS collectivite
-FROM web_buyers WHERE nom_publie IS NOT NULL
+# What the search box looks in, one row per SIREN: every collectivité of the reference and every
+# buyer of the contracts, with the names it may be looked for by — its official name, the names of the
+# départements and régions whose competences it exercises (« Gironde », « Corse-du-Sud »), and the
+# names it publishes most (five at most: « MAIRIE DE … », « CONSEIL DEPARTEMENTAL … »). The server
+# indexes it in memory (leviers.reference.search, which alone defines how names are compared).
+_PUBLISHED_NAMES = """
+SELECT acheteur_siren AS siren, list(acheteur_nom ORDER BY n DESC, acheteur_nom)[1:5] AS noms
+FROM (
+    SELECT acheteur_siren, trim(acheteur_nom) AS acheteur_nom, count(*) AS n
+    FROM wh.contracts
+    WHERE acheteur_siren IS NOT NULL AND trim(coalesce(acheteur_nom, '')) <> ''
+    GROUP BY ALL
+)
+GROUP BY acheteur_siren
 """
 
-# With it: every collectivité by its official name (communes also by INSEE and postal code), and
-# every buyer by the name it publishes (a collectivité may publish « MAIRIE DE … »).
+_BUILD_SEARCH_BUYERS = f"""
+CREATE TABLE web_search AS
+WITH published AS ({_PUBLISHED_NAMES})
+SELECT b.siren, coalesce(b.nom, 'Acheteur ' || b.siren) AS nom, 'autre' AS type,
+       'autre acheteur public' AS type_libelle, NULL::VARCHAR AS nature, NULL::VARCHAR AS nature_libelle,
+       []::VARCHAR[] AS competences, NULL::INTEGER AS population, NULL::VARCHAR AS departement_code,
+       NULL::VARCHAR AS departement_nom, []::VARCHAR[] AS departements, b.contrats, NULL::VARCHAR AS code,
+       []::VARCHAR[] AS codes_postaux, []::VARCHAR[] AS departements_gouvernes,
+       []::VARCHAR[] AS noms_usuels, coalesce(p.noms, []) AS noms_publies, false AS collectivite
+FROM web_buyers AS b
+LEFT JOIN published AS p USING (siren)
+ORDER BY b.siren
+"""
+
 _BUILD_SEARCH_REFERENCE = f"""
 CREATE TABLE web_search AS
-WITH postal AS (
-    SELECT siren, any_value(code_postal) AS code_postal FROM wh.ref_communes
-    WHERE siren IS NOT NULL GROUP BY siren
+WITH published AS ({_PUBLISHED_NAMES}),
+postal AS (
+    SELECT siren, list(DISTINCT code_postal ORDER BY code_postal) AS codes_postaux
+    FROM wh.ref_communes WHERE siren IS NOT NULL AND code_postal IS NOT NULL
+    GROUP BY siren
+), governed AS (
+    SELECT collectivite_siren AS siren, list(code ORDER BY code) AS codes, list(nom ORDER BY code) AS noms
+    FROM wh.ref_departements WHERE collectivite_siren IS NOT NULL
+    GROUP BY collectivite_siren
+), regions AS (
+    SELECT collectivite_siren AS siren, list(nom ORDER BY code) AS noms
+    FROM wh.ref_regions WHERE collectivite_siren IS NOT NULL
+    GROUP BY collectivite_siren
 )
-SELECT c.siren, c.nom, c.type, c.type_libelle, c.nature_libelle, c.population, c.departement_code,
-       d.nom AS departement_nom, coalesce(b.contrats, 0) AS contrats,
-       CASE WHEN c.type = 'commune' THEN c.code END AS code, p.code_postal,
-       {_key("c.nom")} AS cle, true AS collectivite
+SELECT coalesce(c.siren, b.siren) AS siren, coalesce(c.nom, b.nom, 'Acheteur ' || b.siren) AS nom,
+       coalesce(c.type, 'autre') AS type, coalesce(c.type_libelle, 'autre acheteur public') AS type_libelle,
+       c.nature, c.nature_libelle, coalesce(c.competences, []::VARCHAR[]) AS competences, c.population,
+       c.departement_code, d.nom AS departement_nom, coalesce(c.departements, []::VARCHAR[]) AS departements,
+       coalesce(b.contrats, 0) AS contrats,
+       CASE WHEN list_contains(c.competences, 'commune') THEN c.code END AS code,
+       coalesce(pc.codes_postaux, []::VARCHAR[]) AS codes_postaux,
+       coalesce(g.codes, []::VARCHAR[]) AS departements_gouvernes,
+       list_concat(coalesce(g.noms, []::VARCHAR[]), coalesce(r.noms, []::VARCHAR[])) AS noms_usuels,
+       coalesce(p.noms, []::VARCHAR[]) AS noms_publies, c.siren IS NOT NULL AS collectivite
 FROM wh.ref_collectivites AS c
+FULL OUTER JOIN web_buyers AS b ON b.siren = c.siren
 LEFT JOIN wh.ref_departements AS d ON d.code = c.departement_code
-LEFT JOIN web_buyers AS b ON b.siren = c.siren
-LEFT JOIN postal AS p ON p.siren = c.siren
-UNION ALL
-SELECT b.siren, coalesce(c.nom, b.nom_publie), coalesce(c.type, 'autre'), coalesce(c.type_libelle, 'autre acheteur public'),
-       c.nature_libelle, c.population, c.departement_code, d.nom, b.contrats, NULL, NULL,
-       {_key("b.nom_publie")}, c.siren IS NOT NULL
-FROM web_buyers AS b
-LEFT JOIN wh.ref_collectivites AS c ON c.siren = b.siren
-LEFT JOIN wh.ref_departements AS d ON d.code = c.departement_code
-WHERE b.nom_publie IS NOT NULL
+LEFT JOIN published AS p ON p.siren = coalesce(c.siren, b.siren)
+LEFT JOIN postal AS pc ON pc.siren = c.siren
+LEFT JOIN governed AS g ON g.siren = c.siren
+LEFT JOIN regions AS r ON r.siren = c.siren
+ORDER BY 1
 """
 
 
