@@ -33,6 +33,7 @@ import pyarrow.compute as pc
 from leviers.decp import canonical, conflicts, extract, merge, normalise, records
 from leviers.decp.normalise import MARCHE, Kind
 from leviers.ingestion.arrays import bool_array, int64_array
+from leviers.ingestion.csvrows import BadRow
 from leviers.ingestion.log import quarantine_from
 from leviers.ingestion.macros import MACROS
 from leviers.ingestion.registry import LoadContext, LoadCounts
@@ -278,6 +279,31 @@ class DecpLoader:
         self.records += int((~valid).sum())
         self.quarantined += int((~valid).sum())
         return indexes[valid], texts.filter(bool_array(valid))
+
+    def refuse_rows(self, rows: list[BadRow]) -> None:
+        """Send rows a reader could not split into fields (csvrows.BadRow) to the quarantine."""
+        if not rows:
+            return
+        self.ctx.begin()
+        name = f"decp_bad_rows_{next(_names)}"
+        self.scratch.put_arrow(
+            name,
+            pa.table(
+                {
+                    "record_index": pa.array([r.record_index for r in rows], pa.int64()),
+                    "reason": pa.array([r.reason for r in rows], pa.string()),
+                    "raw": pa.array([r.raw() for r in rows], pa.string()),
+                }
+            ),
+        )
+        try:
+            self.scratch.execute(
+                f"INSERT INTO quarantine SELECT {self.ctx.ingestion_id}, record_index, NULL, NULL, reason, raw FROM {name}"
+            )
+        finally:
+            self.scratch.release(name)
+        self.records += len(rows)
+        self.quarantined += len(rows)
 
     def add_json(
         self,

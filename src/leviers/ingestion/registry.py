@@ -84,6 +84,13 @@ class LoadContext:
             self.con.begin()
             self.in_transaction = True
 
+    def rollback(self) -> None:
+        """Undo what the load wrote so far, for a format that starts over (e.g. reading the file
+        again row by row after its fast reader met an irregular row)."""
+        if self.in_transaction:
+            self.in_transaction = False
+            self.con.rollback()
+
 
 class Format(Protocol):
     """A file format. `load` runs inside the file's transaction, opened before it is called —

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import closing
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 import orjson
@@ -63,9 +63,14 @@ def _value(element: Any) -> Any:
 
 def _records(path: Path) -> Iterator[tuple[int, str, Any]]:
     """(index, kind, element) of every record, in document order; elements are freed after use."""
+    with path.open("rb") as handle:  # opened here: an error of reading it is an OSError with its cause
+        yield from _records_of(handle)
+
+
+def _records_of(handle: BinaryIO) -> Iterator[tuple[int, str, Any]]:
     index = 0
     context = etree.iterparse(
-        str(path), events=("end",), huge_tree=True, resolve_entities=False, no_network=True
+        handle, events=("end",), huge_tree=True, resolve_entities=False, no_network=True
     )
     for _, element in context:
         tag = _local(element.tag)
