@@ -76,6 +76,7 @@ class DecpLoader:
         self.empty_means_none = empty_means_none
         self.strict_versions = strict_versions
         self.records = self.quarantined = self.loaded = self.duplicates = 0
+        self.warned = 0  # suppliers loaded with an unknown identifier type (record_warnings)
         self.scratch = Scratch(self.con)
         self.synthetic = False
         self.con.execute(MACROS)
@@ -241,6 +242,7 @@ class DecpLoader:
         self.synthetic = self.synthetic or bool(pc.any(prepared.column("synthetic")).as_py())
         self.quarantined += quarantine_from(scratch, self.ctx.ingestion_id, "decp_refused", "id")
         valid = f"(SELECT * FROM {BATCH} ANTI JOIN decp_refused USING (record_index))"
+        self.warned += self._flag_holders(kind, holders, valid)
         # A key's first valid record brings the contract when the warehouse does not know the key.
         scratch.put("decp_new", f"SELECT * FROM decp_firsts ANTI JOIN decp_known USING ({kind.key})")
         merge_kind = merge.merge_marches if kind is MARCHE else merge.merge_concessions
@@ -279,6 +281,20 @@ class DecpLoader:
         self.records += int((~valid).sum())
         self.quarantined += int((~valid).sum())
         return indexes[valid], texts.filter(bool_array(valid))
+
+    def _flag_holders(self, kind: Kind, holders: str, valid: str) -> int:
+        """Flag the valid records' suppliers of an unknown identifier type (record_warnings)."""
+        self.scratch.put("decp_warnings", normalise.holder_warnings_sql(kind, holders, valid))
+        try:
+            flagged = self.scratch.count("decp_warnings")
+            if flagged:
+                self.scratch.execute(
+                    f"INSERT INTO record_warnings SELECT {self.ctx.ingestion_id}, record_index, id, field, reason, value "
+                    "FROM decp_warnings"
+                )
+            return flagged
+        finally:
+            self.scratch.release("decp_warnings")
 
     def refuse_rows(self, rows: list[BadRow]) -> None:
         """Send rows a reader could not split into fields (csvrows.BadRow) to the quarantine."""
@@ -349,12 +365,19 @@ class DecpLoader:
         finally:
             self.close()
         self.ctx.begin()  # a file without any record still logs inside a transaction
+        notes = []
+        if self.warned:
+            notes.append(
+                f"{self.warned} fournisseur(s) au type d'identifiant non reconnu : chargé(s) avec le type publié "
+                "et signalé(s) (table record_warnings)"
+            )
         return LoadCounts(
             records=self.records,
             loaded=self.loaded,
             quarantined=self.quarantined,
             duplicates=self.duplicates,
             synthetic=self.synthetic,
+            notes=notes,
         )
 
 
