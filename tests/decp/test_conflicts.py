@@ -14,7 +14,7 @@ from leviers.decp.normalise import CONCESSION, MARCHE
 _VIOLATIONS = pa.list_(pa.struct([("field", pa.string()), ("reason", pa.string())]))
 
 
-def _batch(rows: list[tuple[str, date, float, str]]) -> pa.Table:
+def _batch(rows: list[tuple[str, date | None, float | None, str]]) -> pa.Table:
     """A prepared marché batch reduced to what the conflict check reads."""
     return pa.table(
         {
@@ -51,18 +51,21 @@ def test_records_that_differ_from_their_key_s_first_are_conflicts() -> None:
             ("A|1", day, 100.0, "45000000"),  # the same contract again: a duplicate, no conflict
             ("A|1", day, 250.0, "45000000"),  # another amount under the same key
             ("B|1", date(2024, 3, 2), 5.0, "45000000"),
+            ("B|1", None, 5.0, "45000000"),  # published without its date: contradicts nothing
+            ("A|1", day, None, "45000000"),
         ]
     )
+    why = " : deux marchés sous un même identifiant, ou une republication contradictoire"
     assert _pairs(batch) == [
         (
             3,
-            "identifiant déjà utilisé dans ce fichier par l'enregistrement n° 1 pour un autre marché "
-            "(date_notification 2024-03-01, montant 100.0, cpv 45000000)",
+            "identifiant déjà utilisé dans ce fichier par l'enregistrement n° 1 avec d'autres valeurs "
+            "(date_notification 2024-03-01, montant 100.0, cpv 45000000)" + why,
         ),
         (
             4,
-            "identifiant déjà utilisé dans ce fichier par l'enregistrement n° 2 pour un autre marché "
-            "(date_notification 2024-03-01, montant 5.0, cpv 45000000)",
+            "identifiant déjà utilisé dans ce fichier par l'enregistrement n° 2 avec d'autres valeurs "
+            "(date_notification 2024-03-01, montant 5.0, cpv 45000000)" + why,
         ),
     ]
 
@@ -84,5 +87,5 @@ def test_one_record_repeated_costs_as_much_as_as_many_new_ones() -> None:
 
 
 def test_concessions_are_named_as_such() -> None:
-    assert "une autre concession" in conflicts.batch_pairs_sql(CONCESSION, "b", "n", "k")
-    assert "une autre concession" in conflicts.warehouse_clashes_sql(CONCESSION, "b", "n", "k", 1)
+    assert "deux concessions" in conflicts.batch_pairs_sql(CONCESSION, "b", "n", "k")
+    assert "deux concessions" in conflicts.warehouse_clashes_sql(CONCESSION, "b", "n", "k", 1)

@@ -298,17 +298,22 @@ class DecpLoader:
 
     def refuse_rows(self, rows: list[BadRow]) -> None:
         """Send rows a reader could not split into fields (csvrows.BadRow) to the quarantine."""
-        if not rows:
+        self.refuse([r.record_index for r in rows], [r.reason for r in rows], [r.raw() for r in rows])
+
+    def refuse(self, indexes: list[int], reasons: list[str], raws: list[str]) -> None:
+        """Send records a reader could not turn into staged records to the quarantine, each with
+        its reason (French) and its text as read."""
+        if not indexes:
             return
         self.ctx.begin()
-        name = f"decp_bad_rows_{next(_names)}"
+        name = f"decp_unread_{next(_names)}"
         self.scratch.put_arrow(
             name,
             pa.table(
                 {
-                    "record_index": pa.array([r.record_index for r in rows], pa.int64()),
-                    "reason": pa.array([r.reason for r in rows], pa.string()),
-                    "raw": pa.array([r.raw() for r in rows], pa.string()),
+                    "record_index": pa.array(indexes, pa.int64()),
+                    "reason": pa.array(reasons, pa.string()),
+                    "raw": pa.array(raws, pa.string()),
                 }
             ),
         )
@@ -318,8 +323,8 @@ class DecpLoader:
             )
         finally:
             self.scratch.release(name)
-        self.records += len(rows)
-        self.quarantined += len(rows)
+        self.records += len(indexes)
+        self.quarantined += len(indexes)
 
     def add_json(
         self,

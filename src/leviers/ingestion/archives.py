@@ -144,7 +144,7 @@ def _zip_members(
                 name, error="archive dans l'archive : décompressez-la d'abord, puis donnez ses fichiers"
             )
             continue
-        target = out / f"{number:04d}_{Path(name).name}"
+        target = out / f"{number:03d}_{Path(name).name}"  # `NNN_name`: see ess.csvlists.original_name
         try:
             with archive.open(info) as source, target.open("wb") as sink:
                 used += _copy_limited(source, sink, limit - used)

@@ -87,28 +87,13 @@ class RowReader:
     def batches(self) -> Iterator[pa.RecordBatch]:
         with self.path.open("rb") as raw:
             stream = io.TextIOWrapper(raw, encoding=self.encoding, errors="surrogateescape", newline="")
-            pending: deque[tuple[int, str]] = deque()
-            used: list[tuple[int, str]] = []
-
-            def lines() -> Iterator[str]:
-                while True:
-                    if pending:
-                        number, line = pending.popleft()
-                    else:
-                        line = stream.readline()
-                        if not line:
-                            return
-                        self.lines += 1
-                        number = self.lines
-                    used.append((number, line))
-                    yield line
-
-            source = lines()
+            source = _Lines(stream, self)
+            pending, used = source.pending, source.used
             reader = csv.reader(source, delimiter=self.delimiter, quotechar='"', strict=False)
             header = next(reader, None)
             if header is None:
                 return
-            self.names = [name.strip() for name in header]
+            self.names = [_shown(name.strip()) for name in header]
             used.clear()
             columns: list[list[str]] = [[] for _ in self.names]
             indexes: list[int] = []
@@ -182,3 +167,30 @@ class RowReader:
 
 
 _UNCLOSED = "\0unclosed"
+
+
+class _Lines:
+    """The file's lines for csv.reader, numbered, with the lines of the current row kept in `used`
+    and lines pushed back in `pending` read again first. An iterator that resumes after its end
+    (a generator would not): lines pushed back after the last one are still read."""
+
+    def __init__(self, stream: io.TextIOWrapper, owner: RowReader) -> None:
+        self.stream = stream
+        self.owner = owner
+        self.pending: deque[tuple[int, str]] = deque()
+        self.used: list[tuple[int, str]] = []
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> str:
+        if self.pending:
+            number, line = self.pending.popleft()
+        else:
+            line = self.stream.readline()
+            if not line:
+                raise StopIteration
+            self.owner.lines += 1
+            number = self.owner.lines
+        self.used.append((number, line))
+        return line

@@ -10,6 +10,7 @@ again when given again, and must then count what it already holds as duplicates.
 
 from __future__ import annotations
 
+import csv
 import importlib
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -129,6 +130,12 @@ def formats() -> list[Format]:
 
 def detect(sample: Sample) -> Format | None:
     for fmt in formats():
-        if fmt.sniff(sample):
+        try:
+            recognised = fmt.sniff(sample)
+        except (ValueError, LookupError, csv.Error):
+            # A format that cannot even parse the first bytes (a stray carriage return in a
+            # header, bytes of another encoding) does not recognise the file.
+            recognised = False
+        if recognised:
             return fmt
     return None

@@ -66,9 +66,13 @@ def _csv_batches(path: Path, delimiter: str, encoding: str) -> Iterator[pa.Recor
         .split(delimiter)
     ]
     try:
+        # The names are given (as decoded above), not read by pyarrow: a header with bytes foreign
+        # to the encoding would otherwise make names pyarrow cannot even show.
         reader = pacsv.open_csv(
             path,
-            read_options=pacsv.ReadOptions(block_size=BLOCK, encoding=encoding),
+            read_options=pacsv.ReadOptions(
+                block_size=BLOCK, encoding=encoding, column_names=names, skip_rows=1
+            ),
             parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True),
             convert_options=pacsv.ConvertOptions(
                 column_types=dict.fromkeys(names, pa.string()),
@@ -77,7 +81,7 @@ def _csv_batches(path: Path, delimiter: str, encoding: str) -> Iterator[pa.Recor
             ),
         )
         yield from reader
-    except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
+    except (pa.ArrowInvalid, UnicodeError) as exc:
         raise _Irregular(str(exc)) from exc
 
 
@@ -92,7 +96,7 @@ def _parquet_batches(path: Path, display: str) -> Iterator[pa.RecordBatch]:
                 ],
                 names=batch.schema.names,
             )
-    except (pa.ArrowException, EOFError) as exc:
+    except (pa.ArrowException, OSError, EOFError) as exc:
         if isinstance(exc, OSError) and exc.errno is not None:
             raise  # an error of reading the file itself, told by the loader
         raise InputRefused(display, f"fichier Parquet illisible ou tronqué ({exc})") from exc
