@@ -91,6 +91,7 @@ def test_decp_xml_2024(shared_data: Path, tmp_path: Path) -> None:
     _run(tmp_path, "decp.xml", base, _fuzz_with(mutated(base, nest=nest_xml)))
 
 
+@pytest.mark.slow
 def test_decp_consolidated_csv(shared_data: Path, tmp_path: Path) -> None:
     base = _first_lines(shared_data / "decp/consolide-tabulaire/decp_2024S2_travaux_cpv4521.csv", 25)
     _run(tmp_path, "decp.csv", base, _fuzz_with(mutated(base)))
@@ -109,6 +110,7 @@ def test_decp_minef_csv(shared_data: Path, tmp_path: Path) -> None:
     _run(tmp_path, "decp.csv", base, _fuzz_with(mutated(base)))
 
 
+@pytest.mark.slow
 def test_subsidies_csv(shared_data: Path, tmp_path: Path) -> None:
     # Windows-1252 as published, `;`-separated, quoted names with doubled quotes.
     base = _first_lines(
