@@ -336,7 +336,7 @@ class _TabularFormat:
             first = next(tables, None)
             names = set(first.schema.names) if first is not None else set()
             if self.id.startswith("decp-consolide") and first is not None and "modification_id" not in names:
-                self._load_inferring_modifications(ctx, loader, itertools.chain([first], tables), rows)
+                self._load_inferring_modifications(ctx, loader, itertools.chain([first], tables))
             else:
                 self._load_tables(
                     ctx, loader, itertools.chain([first], tables) if first is not None else tables, rows
@@ -378,7 +378,7 @@ class _TabularFormat:
         ctx.progress.finish()
 
     def _load_inferring_modifications(
-        self, ctx: LoadContext, loader: DecpLoader, tables: Iterator[pa.Table], rows: RowReader | None
+        self, ctx: LoadContext, loader: DecpLoader, tables: Iterator[pa.Table]
     ) -> None:
         """Extracts of the consolidated file may lack `modification_id`: the rows of one uid are then
         read as successive states of the contract, in order of notification date (the earliest is
