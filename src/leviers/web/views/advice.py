@@ -12,6 +12,7 @@ from typing import Annotated, Any
 
 from fastapi import Query
 
+from leviers.kit import load_kit
 from leviers.law import (
     AdviceInputError,
     advise_contracting_mode,
@@ -54,16 +55,23 @@ def _answer(
     ask: Callable[[], Any] | None,
 ) -> Page:
     """Run the advisor when the form was filled; show the form (and the core's error) otherwise."""
-    data: dict[str, Any] = {"formulaire": form, "conseil": None, "erreur": None}
+    data: dict[str, Any] = {"formulaire": form, "conseil": None, "erreur": None, "fiches_kit": {}}
     status = 200
     if ask is not None:
         try:
             data["conseil"] = ask().to_dict()
+            data["fiches_kit"] = _kit_titles(data["conseil"].get("kit") or [])
         except AdviceInputError as exc:
             data["erreur"] = {"statut": 400, "titre": "Requête invalide", "message": exc.message}
             status = 400
     context = {"active": "advice", "choix": form_choices()}
     return Page(template, title, data, context, status=status, fragment="answer")
+
+
+def _kit_titles(ids: list[str]) -> dict[str, str]:
+    """The title of each kit sheet an answer points to: people read titles, not identifiers."""
+    kit = load_kit()
+    return {i: kit.entries[i].titre for i in ids if i in kit.entries}
 
 
 def _filled(*values: str | None) -> bool:
