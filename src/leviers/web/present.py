@@ -55,8 +55,12 @@ def indicator_counts(row: dict[str, Any]) -> Markup:
         text += escape(
             f" ; {number(aside)} montant{'s' if aside > 1 else ''} aberrant{'s' if aside > 1 else ''} écarté{'s' if aside > 1 else ''}"
         )
-    if row.get("note"):
-        text += Markup(' <span class="meta">(') + escape(row["note"]) + Markup(")</span>")
+    if row.get("note"):  # what data is missing; where to see what is loaded, in this face's terms
+        text += (
+            Markup(' <span class="meta">(')
+            + escape(row["note"])
+            + Markup(' ; voir <a href="/sources#jeux">les données chargées</a>)</span>')
+        )
     return Markup(text)
 
 
