@@ -62,7 +62,7 @@ def test_every_shipped_folder_is_described_in_french() -> None:
     assert folders == described
     for entry in shipped():
         assert entry.lien.startswith("https://")
-        assert entry.version and entry.licence and entry.producteur
+        assert all((entry.version, entry.licence, entry.producteur))
 
 
 def test_no_server_path_on_the_page(small: TestClient, small_warehouse: Path) -> None:
