@@ -12,6 +12,7 @@ from markupsafe import Markup, escape
 
 from leviers.indicators.base import MIN_RANKED_PEERS
 from leviers.web.formatting import euros, number, percent
+from leviers.web.levers import levers_filter
 
 UNKNOWN = Markup('<span class="unknown">inconnu</span>')
 INSUFFICIENT = Markup('<span class="unknown insufficient">échantillon insuffisant</span>')
@@ -103,4 +104,5 @@ FILTERS = {
     "ind_counts": indicator_counts,
     "ind_target": indicator_target,
     "peer_position": peer_position,
+    "ind_levers": levers_filter,
 }
