@@ -11,6 +11,7 @@ from typing import Any
 from markupsafe import Markup, escape
 
 from leviers.indicators.base import MIN_RANKED_PEERS
+from leviers.indicators.engine import MISSING_DATA
 from leviers.web.formatting import euros, number, percent
 from leviers.web.levers import levers_filter
 
@@ -105,4 +106,5 @@ FILTERS = {
     "ind_target": indicator_target,
     "peer_position": peer_position,
     "ind_levers": levers_filter,
+    "missing_data": lambda table: MISSING_DATA.get(table, table),  # a table, as its readers know it
 }
