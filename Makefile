@@ -42,8 +42,10 @@ $(ASSETS): package.json package-lock.json tools/vendor_assets.py $(STAMP)
 
 assets: $(ASSETS)
 
+# `make demo PORT=8080` when 8000 is taken.
+PORT ?= 8000
 demo: setup
-	$(BIN)/leviers serve --demo
+	$(BIN)/leviers serve --demo --port $(PORT)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests tools bench

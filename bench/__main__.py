@@ -14,6 +14,8 @@ BENCHMARKS: list[str] = [
     "indicators",
     "web",
     "money",
+    "pages",
+    "search",
 ]
 
 

@@ -9,7 +9,13 @@ Measured, for the collectivité page and for filtered contracts pages:
   collectivité page's queries on the warehouse as loaded versus on the serving copy.
 
 Targets (issue 5): p95 ≤ 300 ms at 20 clients for the collectivité page and a filtered contracts
-page, server memory ≤ 1.5 GB. The warehouse is synthetic and labelled so (ingestions.synthetic,
+page, server memory ≤ 1.5 GB.
+
+Mixed load (issue 22): 20 clients (locust, weighted tasks: half collectivité pages, a quarter
+contracts filtered by buyer and year, a quarter contracts with a text filter on objects) while two
+XLSX exports of about 300 000 rows run back to back; targets p95 ≤ 300 ms for the collectivité
+page, ≤ 500 ms for the filtered contracts, server resident memory (with its export workers)
+≤ the `--memoire` budget + 20 %. The exports are also timed alone (CSV and XLSX). The warehouse is synthetic and labelled so (ingestions.synthetic,
 contracts.synthetic); it is kept in .bench/web/ and rebuilt only when this file's parameters change.
 Results: docs/benchmarks/web.md.
 """
@@ -28,6 +34,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.parse
 import urllib.request
 from datetime import UTC, datetime
 from importlib import metadata
@@ -44,6 +51,12 @@ DURATION_S = int(os.environ.get("LEVIERS_BENCH_WEB_SECONDS", "30"))
 SAMPLE_BUYERS = 200
 TARGET_P95_MS = 300.0
 TARGET_MEMORY_MB = 1536.0
+MEMORY_BUDGET = "1.5GB"  # `leviers serve --memoire` (the default)
+MIXED_SECONDS = int(os.environ.get("LEVIERS_BENCH_WEB_MIXED_SECONDS", "90"))
+MIXED_TARGETS_MS = {"collectivite": 300.0, "contrats": 500.0, "contrats_texte": 500.0}
+EXPORT_ROWS = 300_000
+# Words typed in the objects filter: single words, two words, a word start, with and without a year.
+TEXT_FILTERS = ["entretien", "espaces verts", "restauration scolaire", "nettoyage", "maint", "voirie"]
 GENERATOR_VERSION = 1  # bump when the SQL generator below changes
 
 
@@ -255,7 +268,8 @@ class Server:
         started = time.perf_counter()
         self.process = subprocess.Popen(
             [sys.executable, "-m", "leviers", "serve", "--db", str(db), "--port", str(self.port),
-             "--limite-requetes", "10000000", "--processus", str(processes), "--json"],
+             "--limite-requetes", "10000000", "--processus", str(processes), "--memoire", MEMORY_BUDGET,
+             "--json"],
             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         )  # fmt: skip
         deadline = time.monotonic() + 1800
@@ -514,6 +528,180 @@ def _machine() -> dict[str, str]:
     }
 
 
+# --------------------------------------------------------------------------- mixed load
+
+
+MIXED_LOCUSTFILE = """
+import random
+from locust import FastHttpUser, constant, task
+PAGES = %s
+class Visitor(FastHttpUser):
+    wait_time = constant(0)
+    @task(2)
+    def collectivite(self):
+        self.client.get(random.choice(PAGES["collectivite"]), name="collectivite")
+    @task(1)
+    def contrats(self):
+        self.client.get(random.choice(PAGES["contrats"]), name="contrats")
+    @task(1)
+    def contrats_texte(self):
+        self.client.get(random.choice(PAGES["contrats_texte"]), name="contrats_texte")
+"""
+
+
+def export_filter(db: Path, rows: int = EXPORT_ROWS) -> tuple[str, int]:
+    """A filter of the contracts explorer that selects about `rows` contracts (latest year, amounts
+    up to a quantile), and how many it selects."""
+    import duckdb
+
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        year, count = con.execute(
+            "SELECT year(date_notification), count(*) FROM contracts WHERE date_notification IS NOT NULL "
+            "GROUP BY 1 ORDER BY 2 DESC LIMIT 1"
+        ).fetchone()  # type: ignore[misc]
+        share = min(1.0, rows / count)
+        ceiling = con.execute(
+            "SELECT quantile_disc(montant, ?) FROM contracts WHERE year(date_notification) = ?", [share, year]
+        ).fetchone()[0]  # type: ignore[index]
+        ceiling = round(float(ceiling), 2)
+        selected = con.execute(
+            "SELECT count(*) FROM contracts WHERE date_notification >= make_date(?, 1, 1) "
+            "AND date_notification < make_date(? + 1, 1, 1) AND montant <= ?",
+            [year, year, ceiling],
+        ).fetchone()[0]  # type: ignore[index]
+    finally:
+        con.close()
+    return f"annee={year}&montant_max={ceiling}", int(selected)
+
+
+def time_export(base: str, path: str) -> dict[str, float]:
+    started = time.perf_counter()
+    size = len(_get(base + path, timeout=1800))
+    return {"secondes": time.perf_counter() - started, "octets": size}
+
+
+class ExportLoop:
+    """Downloads an export again and again in a thread until stopped."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.done: list[float] = []
+        self.errors: list[str] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            started = time.perf_counter()
+            try:
+                _get(self.url, timeout=1800)
+            except OSError as exc:
+                if self._stop.is_set():  # cut by the server's stop at the end of the load
+                    return
+                self.errors.append(str(exc))
+                time.sleep(1)
+                continue
+            self.done.append(time.perf_counter() - started)
+
+    def stop(self) -> None:
+        # The download in progress is left to the server's stop (its worker stops with it).
+        self._stop.set()
+
+
+def mixed_load(base: str, pages: dict[str, list[str]], seconds: int = MIXED_SECONDS) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory(prefix="leviers-locust-") as tmp:
+        locustfile = Path(tmp) / "locustfile.py"
+        locustfile.write_text(MIXED_LOCUSTFILE % json.dumps(pages), encoding="utf-8")
+        prefix = Path(tmp) / "stats"
+        # Locust exits with 1 when a request failed: failures are counted and listed, not fatal.
+        subprocess.run(
+            [sys.executable, "-m", "locust", "-f", str(locustfile), "--headless", "-u", str(CLIENTS),
+             "-r", str(CLIENTS), "-t", f"{seconds}s", "--host", base, "--csv", str(prefix), "--only-summary"],
+            capture_output=True, text=True, check=False,
+        )  # fmt: skip
+        import csv
+
+        with (Path(tmp) / "stats_stats.csv").open(encoding="utf-8") as handle:
+            table = {r["Name"]: r for r in csv.DictReader(handle)}
+        with (Path(tmp) / "stats_failures.csv").open(encoding="utf-8") as handle:
+            failures = [
+                {"page": r["Name"], "erreur": r["Error"][:200], "nombre": int(r["Occurrences"])}
+                for r in csv.DictReader(handle)
+            ]
+    return {"echecs": failures} | {
+        name: {
+            "requetes": int(row["Request Count"]),
+            "erreurs": int(row["Failure Count"]),
+            "debit": float(row["Requests/s"]),
+            "p50_ms": float(row["50%"]),
+            "p95_ms": float(row["95%"]),
+            "p99_ms": float(row["99%"]),
+            "max_ms": float(row["Max Response Time"]),
+        }
+        for name, row in table.items()
+        if name in ("collectivite", "contrats", "contrats_texte")
+    }
+
+
+def run_mixed(db: Path, cache: Path, buyers: list[str], years: list[int]) -> dict[str, Any]:
+    """The mixed load of issue 22 on a fresh server (its peak memory is this scenario's alone)."""
+    from leviers.web.workers import memory_bytes
+
+    export_query, export_rows = export_filter(db)
+    server = Server(db, cache)
+    try:
+        base = server.base
+        rng = random.Random(SEED)
+        pages = {
+            "collectivite": [f"/collectivites/{s}" for s in buyers],
+            "contrats": [f"/contrats?acheteur={s}&annee={years[-1]}" for s in buyers],
+            "contrats_texte": [
+                f"/contrats?objet={urllib.parse.quote(rng.choice(TEXT_FILTERS))}"
+                + (f"&annee={rng.choice(years)}" if i % 2 else "")
+                + (f"&acheteur={rng.choice(buyers)}" if i % 3 == 0 else "")
+                for i in range(60)
+            ],
+        }
+        for paths in pages.values():
+            for path in paths[:3]:
+                _get(base + path)
+        alone = {"csv": time_export(base, f"/api/v1/contrats.csv?{export_query}")}
+        if os.environ.get("LEVIERS_BENCH_WEB_XLSX_ALONE", "1") != "0":
+            alone["xlsx"] = time_export(base, f"/api/v1/contrats.xlsx?{export_query}")
+        print(f"exports seuls ({export_rows} lignes) : {alone}")
+        idle_peak = server.peak_rss
+        loops = [ExportLoop(f"{base}/api/v1/contrats.xlsx?{export_query}") for _ in range(2)]
+        time.sleep(5)  # both exports running before the visitors come
+        cpu_before = server.cpu_seconds()
+        server.peak_rss = 0
+        result = mixed_load(base, pages)
+        cpu = server.cpu_seconds() - cpu_before
+        for loop in loops:
+            loop.stop()
+    finally:
+        server.stop()
+    failures = result.pop("echecs")
+    total = sum(r["requetes"] for r in result.values())
+    return {
+        "pages": result,
+        "echecs": failures,
+        "part_texte": result.get("contrats_texte", {}).get("requetes", 0) / max(total, 1),
+        "exports_seuls": alone,
+        "export_lignes": export_rows,
+        "export_filtre": export_query,
+        "exports_pendant": [len(loop.done) for loop in loops],
+        "exports_duree_s": [round(d, 1) for loop in loops for d in loop.done],
+        "exports_erreurs": [e for loop in loops for e in loop.errors],
+        "pic_memoire_mb": server.peak_rss / 2**20,
+        "pic_memoire_exports_seuls_mb": idle_peak / 2**20,
+        "budget_mb": memory_bytes(MEMORY_BUDGET) / 2**20,
+        "cpu_s": cpu,
+        "secondes": MIXED_SECONDS,
+    }
+
+
 # --------------------------------------------------------------------------- report
 
 
@@ -536,7 +724,8 @@ def write_report(results: dict[str, Any]) -> None:
         f"load from {m['load']} on loopback (client and server share the machine's cores).",
         f"- Warehouse: **synthetic**, {results['contracts']:,} contracts ({results['how']}); built in "
         f"{results['build_s']:.0f} s (kept in `.bench/web/`).".replace(",", "\u202f"),
-        f"- Server: `leviers serve` (one uvicorn process, DuckDB memory limit 1 GB); ready in "
+        f"- Server: `leviers serve --memoire {MEMORY_BUDGET}` (one uvicorn process; the budget covers DuckDB, "
+        "the application and its export workers); ready in "
         f"{results['startup_s']:.1f} s, of which the serving copy (contracts sorted by buyer) is built "
         "once per warehouse state.",
         f"- Pages: {results['buyers']} buyers drawn in proportion to their contracts; each load lasts "
@@ -574,8 +763,90 @@ def write_report(results: dict[str, Any]) -> None:
         "min/max exclude the buyer.",
         "",
     ]
+    if "mixte" in results:
+        lines += mixed_report(results["mixte"])
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text("\n".join(lines), encoding="utf-8")
+
+
+def mixed_report(mixed: dict[str, Any]) -> list[str]:
+    budget = mixed["budget_mb"]
+    ceiling = budget * 1.2
+    labels = {
+        "collectivite": "Collectivité page",
+        "contrats": "Contracts filtered by buyer and year",
+        "contrats_texte": "Contracts with a text filter on objects (alone, with a year or a buyer)",
+    }
+    alone = mixed["exports_seuls"]
+    rows = f"{mixed['export_lignes']:,}".replace(",", "\u202f")
+    lines = [
+        "## Mixed load: pages, text filters and exports together (issue 22)",
+        "",
+        f"{CLIENTS} clients for {mixed['secondes']} s (locust, no think time): half collectivité pages, a quarter "
+        f"contracts filtered by buyer and year, a quarter contracts with a text filter on objects "
+        f"({mixed['part_texte']:.0%} of the requests measured); meanwhile two clients download the XLSX export of "
+        f"`{mixed['export_filtre']}` ({rows} contracts) again and again. "
+        f"Server started with `--memoire {MEMORY_BUDGET}` (the whole server: DuckDB, application and export "
+        f"workers). Server CPU during the load: {mixed['cpu_s']:.0f} s over {mixed['secondes']} s, i.e. "
+        f"{mixed['cpu_s'] / mixed['secondes']:.2f} of the 2 cores (what the machine's other work left it).",
+        "",
+        "| pages | p50 | p95 | p99 | max | req/s | requests | errors | target p95 | |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for key, label in labels.items():
+        r = mixed["pages"].get(key)
+        if r is None:
+            continue
+        target = MIXED_TARGETS_MS[key]
+        verdict = "met" if r["p95_ms"] <= target and r["erreurs"] == 0 else "**not met**"
+        lines.append(
+            f"| {label} | {r['p50_ms']:.0f} | **{r['p95_ms']:.0f}** | {r['p99_ms']:.0f} | {r['max_ms']:.0f} "
+            f"| {r['debit']:.1f} | {r['requetes']} | {r['erreurs']} | ≤ {target:.0f} ms | {verdict} |"
+        )
+    memory = mixed["pic_memoire_mb"]
+    lines += [
+        "",
+        f"- Peak resident memory of the server and its export workers during the mixed load: **{memory:.0f} MB** "
+        f"for a budget of {budget:.0f} MB (limit + 20 %: {ceiling:.0f} MB) — "
+        f"{'met' if memory <= ceiling else '**not met**'}.",
+        f"- Exports finished during the load: {sum(mixed['exports_pendant'])} "
+        f"(durations {', '.join(f'{d:.0f} s' for d in mixed['exports_duree_s']) or '—'}); "
+        f"errors: {len(mixed['exports_erreurs'])}.",
+        f"- The same export alone, before the load: CSV {alone['csv']['secondes']:.1f} s "
+        f"({alone['csv']['octets'] / 2**20:.0f} MB)"
+        + (
+            f", XLSX {alone['xlsx']['secondes']:.1f} s ({alone['xlsx']['octets'] / 2**20:.0f} MB)"
+            if "xlsx" in alone
+            else ""
+        )
+        + f"; peak resident memory up to then {mixed['pic_memoire_exports_seuls_mb']:.0f} MB.",
+    ]
+    for failure in mixed.get("echecs", []):
+        lines.append(f"- Failed requests ({failure['page']}): {failure['nombre']} × {failure['erreur']}")
+    lines.append("")
+    return lines
+
+
+def report_from_saved() -> None:
+    """Rewrite docs/benchmarks/web.md from the last run's results (after a change of wording)."""
+    write_report(json.loads((WORK / "results.json").read_text(encoding="utf-8")))
+
+
+def main_mixed_only(db: Path, cache: Path) -> None:
+    """LEVIERS_BENCH_WEB_ONLY=mixte: the mixed load alone, on the serving copy already built; its
+    section replaces the one in docs/benchmarks/web.md (the other sections are kept)."""
+    mixed = run_mixed(db, cache, sample_buyers(db), data_years(db))
+    (WORK / "mixed.json").write_text(json.dumps(mixed, indent=2, ensure_ascii=False), encoding="utf-8")
+    m = _machine()
+    text = OUT.read_text(encoding="utf-8") if OUT.exists() else ""
+    head = text.split("## Mixed load")[0].rstrip("\n")
+    note = (
+        f"The mixed load below was run on its own on {m['date']} ({m['cpu']}, {m['cores']} cores, "
+        f"{m['memory']}; DuckDB {m['duckdb']}; load from locust {metadata.version('locust')}), "
+        "with the serving copy of this code (word indexes included)."
+    )
+    OUT.write_text("\n".join([head, "", note, "", *mixed_report(mixed)]), encoding="utf-8")
+    print(f"charge mixte : {json.dumps(mixed['pages'])}, mémoire {mixed['pic_memoire_mb']:.0f} Mo")
 
 
 def main() -> None:
@@ -583,6 +854,9 @@ def main() -> None:
     db, how, build_s = build_warehouse(contracts)
     print(f"entrepôt synthétique : {db} ({how}, {build_s:.0f} s)")
     cache = WORK / "cache"
+    if os.environ.get("LEVIERS_BENCH_WEB_ONLY") == "mixte":
+        main_mixed_only(db, cache)
+        return
     shutil.rmtree(cache, ignore_errors=True)
     buyers = sample_buyers(db)
     years = data_years(db)
@@ -618,6 +892,8 @@ def main() -> None:
     finally:
         server.stop()
     queries = compare_queries(db, cache, buyers)
+    mixed = run_mixed(db, cache, buyers, years)
+    print(f"charge mixte : {json.dumps(mixed['pages'])}, mémoire {mixed['pic_memoire_mb']:.0f} Mo")
     results = {
         "machine": _machine(),
         "contracts": contracts,
@@ -631,6 +907,7 @@ def main() -> None:
         "runs": runs,
         "peak_rss_mb": server.peak_rss / 2**20,
         "queries": queries,
+        "mixte": mixed,
     }
     write_report(results)
     (WORK / "results.json").write_text(json.dumps(results, indent=2, ensure_ascii=False), encoding="utf-8")

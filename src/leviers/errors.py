@@ -25,4 +25,26 @@ class InputRefused(LeviersError):
 
 
 class WarehouseError(LeviersError):
-    """The warehouse file is missing, locked or was written by an incompatible version."""
+    """The warehouse file is missing, locked, damaged or was written by an incompatible version."""
+
+
+class DiskFull(WarehouseError):
+    """The disk ran out of space while the warehouse (or its temporary files) was written."""
+
+
+class WarehouseBusy(WarehouseError):
+    """Another process holds the warehouse file's lock."""
+
+
+class WarehouseDamaged(WarehouseError):
+    """The warehouse file cannot be read back as written: a block fails its checksum, the header is
+    garbled, or the file is not a DuckDB database at all."""
+
+
+class SchemaMismatch(WarehouseError):
+    """The warehouse was written with another schema version than this Leviers expects."""
+
+    def __init__(self, message: str, *, found: int, expected: int) -> None:
+        super().__init__(message)
+        self.found = found
+        self.expected = expected

@@ -59,3 +59,24 @@ def test_a_command_imports_only_its_own_core() -> None:
 def test_every_verb_is_registered_under_its_name() -> None:
     names = {c.name for c in app.registered_commands} | {g.name for g in app.registered_groups}
     assert names == set(COMMANDS)
+
+
+def test_warehouse_upkeep_commands_are_in_french() -> None:
+    result = runner.invoke(app, ["entrepot", "--help"])
+    assert result.exit_code == 0
+    assert "verifier" in result.output
+    assert "migrer" in result.output
+    assert "Entretien de l'entrepôt" in result.output
+    migrer = runner.invoke(app, ["entrepot", "migrer", "--help"])
+    assert "--sauvegarde" in migrer.output
+    assert "transaction" in migrer.output
+
+
+def test_a_user_error_with_brackets_is_printed_as_written(tmp_path: object) -> None:
+    # Messages name paths, which may hold [ and ]: Rich must not read them as markup.
+    from pathlib import Path
+
+    folder = Path(str(tmp_path)) / "dossier [2024]"
+    result = _run_main("flux-ess", "--db", str(folder / "absent.duckdb"))
+    assert result.returncode == 1
+    assert "dossier [2024]" in result.stderr

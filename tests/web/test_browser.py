@@ -146,12 +146,13 @@ def test_search_collectivite_filter_export(watched: Watched, base_url: str) -> N
     watched.shot("03-contrats-filtres")
 
     with page.expect_download() as download_info:
-        page.get_by_role("link", name="CSV").click()
+        page.get_by_role("link", name="CSV", exact=True).click()
     download = download_info.value
-    rows = list(csv.DictReader(io.StringIO(Path(download.path()).read_text(encoding="utf-8"))))
+    text = Path(download.path()).read_text(encoding="utf-8-sig")  # French CSV: BOM, `;`, JJ/MM/AAAA
+    rows = list(csv.DictReader(io.StringIO(text), delimiter=";"))
     assert len(rows) == filtered
     assert {r["acheteur_siren"] for r in rows} == {"200053403"}
-    assert all(r["date_notification"].startswith("2018") for r in rows)
+    assert all(r["date_notification"].endswith("/2018") for r in rows)
     watched.check_clean()
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from leviers.web.queries.search import search_key
+from leviers.reference.search import search_key
 
 
 @pytest.mark.parametrize(
@@ -36,14 +36,25 @@ def test_search_by_siren_and_siret(client: TestClient) -> None:
 def test_every_word_must_match(client: TestClient) -> None:
     results = client.get("/api/v1/recherche?q=bordeaux metropole").json()["resultats"]
     assert results
-    assert all("bordeaux" in search_key(r["nom"]) for r in results)
+    # Names with « bordeaux » first; then, only to fill the list, names one typo away (« Bourdeaux »).
+    found = ["bordeaux" in search_key(r["nom"]).split() for r in results]
+    assert found[0]
+    assert found == sorted(found, reverse=True)
     assert client.get("/api/v1/recherche?q=bordeaux zzzqqq").json()["resultats"] == []
 
 
 def test_limit_and_empty_query(client: TestClient) -> None:
-    assert len(client.get("/api/v1/recherche?q=commune&limite=3").json()["resultats"]) == 3
+    assert len(client.get("/api/v1/recherche?q=saint&limite=3").json()["resultats"]) == 3
     assert client.get("/api/v1/recherche?q=").json()["resultats"] == []
     assert client.get("/api/v1/recherche?q=a&limite=0").status_code == 422
+
+
+def test_results_say_what_tells_homonyms_apart(client: TestClient) -> None:
+    results = client.get("/api/v1/recherche?q=Saint-Denis&limite=2").json()["resultats"]
+    assert [r["description"] for r in results] == [
+        "commune · La Réunion (974) · 155\u202f634 hab. · 18 contrats",
+        "commune · Seine-Saint-Denis (93) · 149\u202f077 hab. · aucun contrat",
+    ]
 
 
 def test_suggestions_fragment_for_htmx(client: TestClient) -> None:

@@ -8,6 +8,7 @@ import sys
 from collections.abc import Iterable
 
 import typer
+from rich.markup import escape
 
 from leviers import __version__
 from leviers.cli.output import error_console
@@ -25,6 +26,7 @@ COMMANDS: dict[str, str] = {
     "flux-ess": "leviers.cli.flux_ess",
     "indicateurs": "leviers.cli.indicateurs",
     "enrichir": "leviers.cli.enrichir",
+    "entrepot": "leviers.cli.entrepot",
 }
 
 
@@ -115,7 +117,7 @@ def main() -> None:
     try:
         result = app(standalone_mode=False)
     except LeviersError as exc:
-        error_console.print(f"[bold red]Erreur[/] : {exc.message}", highlight=False)
+        error_console.print(f"[bold red]Erreur[/] : {escape(exc.message)}", highlight=False)
         sys.exit(1)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
@@ -132,6 +134,14 @@ def main() -> None:
         if isinstance(exc, click.ClickException) or (hasattr(exc, "show") and hasattr(exc, "exit_code")):
             exc.show()
             sys.exit(exc.exit_code)
+        # A fault of the disk or of the warehouse file met outside `open_warehouse` (a full disk
+        # while DuckDB spills, a block found damaged by a query): the same French line as there.
+        from leviers.warehouse.faults import explain
+
+        fault = explain(exc)
+        if fault is not None:
+            error_console.print(f"[bold red]Erreur[/] : {escape(fault.message)}", highlight=False)
+            sys.exit(1)
         if os.environ.get("LEVIERS_DEBUG"):
             raise
         # A bug, not a user error: say so in one line, without a stack trace.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -24,8 +25,12 @@ def serve(
         ),
     ] = 600,
     memory_limit: Annotated[
-        str, typer.Option("--memoire", help="Mémoire maximale de DuckDB dans le serveur (ex. 1GB, 512MB).")
-    ] = "1GB",
+        str,
+        typer.Option(
+            "--memoire",
+            help="Mémoire maximale du serveur entier : DuckDB, application et exports (ex. 1.5GB, 2GB).",
+        ),
+    ] = "1.5GB",
     threads: Annotated[
         int,
         typer.Option(
@@ -63,36 +68,46 @@ def serve(
     Arrêt : Ctrl+C.
     """
     from leviers.web import WebSettings, create_app
-    from leviers.web.server import prepare_processes, run, run_processes
+    from leviers.web.server import bind, prepare_processes, run, run_processes
 
     if demo and db is not None:
         raise typer.BadParameter("--demo sert son propre entrepôt : ne donnez pas aussi --db.")
-    if demo:
-        db = _load_demo(json_output)
-    settings = WebSettings(
-        db_path=db or default_db_path(),
-        rate_limit_per_minute=rate_limit or None,
-        memory_limit=memory_limit,
-        threads=threads or None,
-    )
+    # The port first: a busy one is told before the (possibly long) preparation, and no address is
+    # printed until the server answers on it.
+    sock = bind(host, port)
+    try:
+        if demo:
+            db = _load_demo(json_output)
+        settings = WebSettings(
+            db_path=db or default_db_path(),
+            rate_limit_per_minute=rate_limit or None,
+            memory_limit=memory_limit,
+            threads=threads or None,
+        )
 
-    def ready(address: str) -> None:
-        if json_output:
-            emit_json({"adresse": address, "entrepot": str(settings.db_path)})
-        else:
-            console.print(
-                f"Tableau de bord : [bold]{address}[/]  (API : {address}/api ; arrêt : Ctrl+C)",
-                highlight=False,
+        def ready(address: str) -> None:
+            if json_output:
+                emit_json({"adresse": address, "entrepot": str(settings.db_path)})
+                sys.stdout.flush()
+            else:
+                console.print(
+                    f"Tableau de bord : [bold]{address}[/]  (API : {address}/api ; arrêt : Ctrl+C)",
+                    highlight=False,
+                )
+
+        if processes > 1:
+            with RichProgress(disable=json_output) as progress:
+                shared = prepare_processes(settings, processes, progress)
+            run_processes(
+                shared, processes, host=host, port=port, on_ready=ready, access_log=access_log, sock=sock
             )
-
-    if processes > 1:
+            return
         with RichProgress(disable=json_output) as progress:
-            shared = prepare_processes(settings, processes, progress)
-        run_processes(shared, processes, host=host, port=port, on_ready=ready, access_log=access_log)
-        return
-    with RichProgress(disable=json_output) as progress:
-        app = create_app(settings, progress=progress)
-    run(app, host=host, port=port, on_ready=ready, access_log=access_log)
+            app = create_app(settings, progress=progress)
+    except BaseException:
+        sock.close()
+        raise
+    run(app, host=host, port=port, on_ready=ready, access_log=access_log, sock=sock)
 
 
 def _load_demo(quiet: bool) -> Path:

@@ -14,8 +14,10 @@ from starlette.middleware.gzip import GZipMiddleware
 
 from leviers import __version__
 from leviers.progress import Progress
-from leviers.web import errors
+from leviers.warehouse import check_warehouse
+from leviers.web import errors, memory
 from leviers.web.deps import PAGES
+from leviers.web.head import HeadAsGet
 from leviers.web.render import API_PREFIX, Templates
 from leviers.web.security import DropEmptyParams, RateLimit, RequestLimits, SecurityHeaders, TokenBuckets
 from leviers.web.settings import WebSettings
@@ -29,6 +31,8 @@ VIEW_MODULES = [
     "leviers.web.views.search",
     "leviers.web.views.collectivite",
     "leviers.web.views.contracts",
+    "leviers.web.views.contract",
+    "leviers.web.views.supplier",
     "leviers.web.views.subsidies",
     "leviers.web.views.sources",
     "leviers.web.views.method",
@@ -95,6 +99,8 @@ class RouteURLs:
 
 def create_app(settings: WebSettings, *, progress: Progress | None = None) -> FastAPI:
     """The dashboard on the warehouse `settings.db_path`, opened read-only."""
+    # The checks every command makes (schema version, lock, damaged file), before the serving copy.
+    check_warehouse(settings.db_path, progress)
     _load_views()
     store = Store(
         settings.db_path,
@@ -112,6 +118,7 @@ def create_app(settings: WebSettings, *, progress: Progress | None = None) -> Fa
             warm = getattr(importlib.import_module(module), "warm", None)
             if warm is not None:
                 warm(store)
+        memory.fit_duckdb(store, settings.memory_limit, settings.max_exports)  # --memoire bounds it all
         yield
         store.close()
 
@@ -166,4 +173,5 @@ def create_app(settings: WebSettings, *, progress: Progress | None = None) -> Fa
             exempt=("/static/",),
         )
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(HeadAsGet)  # outermost: a HEAD gets exactly the headers of the GET
     return app

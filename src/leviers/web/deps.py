@@ -15,8 +15,9 @@ PAGES = Pages()
 
 
 def cursor(request: Request) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A warehouse cursor for the duration of one request."""
-    with request.app.state.store.cursor() as con:
+    """A warehouse cursor for the duration of one request, its queries bounded in time."""
+    limit = getattr(request.app.state.settings, "query_time_limit_s", None)
+    with request.app.state.store.cursor(time_limit=limit) as con:
         yield con
 
 

@@ -18,6 +18,7 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from leviers.errors import LeviersError
+from leviers.web.limits import Overloaded
 from leviers.web.render import API_PREFIX, JSONBody
 
 log = logging.getLogger("leviers.web")
@@ -181,6 +182,12 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(NotFound)
     async def not_found(request: Request, exc: NotFound) -> Response:
         return error_response(request.app, request.url.path, 404, TITLES[404], exc.message)
+
+    @app.exception_handler(Overloaded)
+    async def overloaded(request: Request, exc: Overloaded) -> Response:
+        response = error_response(request.app, request.url.path, exc.status, exc.title, exc.message)
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
 
     @app.exception_handler(LeviersError)
     async def user_error(request: Request, exc: LeviersError) -> Response:

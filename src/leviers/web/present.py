@@ -39,23 +39,44 @@ def indicator_value(row: dict[str, Any], measure: str = "count") -> Markup:
     return Markup(escape(euros(value) if measure == "amount" else number(value)))
 
 
-def indicator_counts(row: dict[str, Any]) -> Markup:
-    """« 1 sur 7 ; 2 inconnus » for a share, « sur 7 contrats » for a mean, with the engine's note."""
-    parts = ""
+def _count(value: Any, links: dict[str, str] | None, part: str) -> Markup:
+    """A count, as a link to the rows behind it when there is one (leviers.web.drilldown)."""
+    text = escape(number(value))
+    href = (links or {}).get(part)
+    if href:
+        return Markup('<a class="count" href="') + escape(href) + Markup('">') + text + Markup("</a>")
+    return Markup(text)
+
+
+def indicator_counts(row: dict[str, Any], links: dict[str, str] | None = None) -> Markup:
+    """« 1 sur 7 ; 2 inconnus » for a share, « sur 7 contrats » for a mean, with the engine's note;
+    each count links to its contracts when `links` (part → address) says where."""
+    text = Markup("")
     unknown = row.get("unknown")
     if row["unit"] == "share":
-        parts = f"{number(row.get('numerator'))} sur {number(row.get('denominator'))}"
+        text = (
+            _count(row.get("numerator"), links, "numerator")
+            + Markup(" sur ")
+            + _count(row.get("denominator"), links, "denominator")
+        )
         if unknown:
-            parts += f" ; {number(unknown)} inconnu{'s' if unknown > 1 else ''}"
+            text += (
+                Markup(" ; ")
+                + _count(unknown, links, "unknown")
+                + escape(f" inconnu{'s' if unknown > 1 else ''}")
+            )
     elif row["unit"] == "mean":
-        parts = f"sur {number(row.get('denominator'))} contrats"
+        text = Markup("sur ") + _count(row.get("denominator"), links, "denominator") + Markup(" contrats")
         if unknown:
-            parts += f" ; {number(unknown)} inconnus"
-    text = escape(parts)
+            text += Markup(" ; ") + _count(unknown, links, "unknown") + Markup(" inconnus")
     aside = row.get("amount_set_aside") if row["unit"] == "count" else None
     if aside:
-        text += escape(
-            f" ; {number(aside)} montant{'s' if aside > 1 else ''} aberrant{'s' if aside > 1 else ''} écarté{'s' if aside > 1 else ''}"
+        text += (
+            Markup(" ; ")
+            + _count(aside, links, "set_aside")
+            + escape(
+                f" montant{'s' if aside > 1 else ''} aberrant{'s' if aside > 1 else ''} écarté{'s' if aside > 1 else ''}"
+            )
         )
     if row.get("note"):  # what data is missing; where to see what is loaded, in this face's terms
         text += (
@@ -98,7 +119,32 @@ def peer_position(row: dict[str, Any]) -> Markup:
     return Markup('<span class="unknown">') + escape(f"non classé ({why})") + Markup("</span>")
 
 
+def drill_links(row: dict[str, Any], siren: str, year: int | None) -> dict[str, str]:
+    """The contracts behind each count of an indicator row (leviers.web.drilldown)."""
+    from leviers.web.drilldown import indicator_links
+
+    return indicator_links(row, siren, year)
+
+
+def linked_value(row: dict[str, Any], links: dict[str, str]) -> Markup:
+    """indicator_value() of a count indicator, as a link to its contracts when there is one."""
+    value = indicator_value(row, "count")
+    href = links.get("value")
+    if href and row.get("unit") == "count" and row.get("value_count") is not None:
+        return Markup('<a class="count" href="') + escape(href) + Markup('">') + value + Markup("</a>")
+    return value
+
+
+def contract_url(key: str) -> str:
+    from leviers.web.queries.contract import contract_url as url
+
+    return url(key)
+
+
 FILTERS = {
+    "contract_url": contract_url,
+    "drill_links": drill_links,
+    "ind_linked_value": linked_value,
     "sufficient": sufficient,
     "ordinal": ordinal,
     "ind_value": indicator_value,

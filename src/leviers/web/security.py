@@ -10,6 +10,7 @@ import math
 import threading
 import time
 from collections.abc import Callable
+from functools import partial
 
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -42,6 +43,9 @@ SECURITY_HEADERS: list[tuple[bytes, bytes]] = [
     (b"cross-origin-opener-policy", b"same-origin"),
     (b"cross-origin-resource-policy", b"same-origin"),
 ]
+
+# Key of the ASGI scope holding `charge(tokens)` for the request's client (see RateLimit).
+SCOPE_CHARGE = "leviers.rate_limit"
 
 # Renders an error for a request refused before it reached the app: (path, status, title, message).
 ErrorRenderer = Callable[[str, int, str, str], Response]
@@ -148,7 +152,11 @@ class RequestLimits:
 
 
 class TokenBuckets:
-    """A token bucket per client address: `rate` tokens per second, at most `burst` saved up."""
+    """A token bucket per client address: `rate` tokens per second, at most `burst` saved up.
+
+    A request needs one token. Heavy work (an export) is charged more once its size is known: the
+    bucket may then go below zero, and the client waits until it has refilled to one token — so
+    the cost of an export is paid in waiting time, in proportion to its rows."""
 
     MAX_CLIENTS = 10_000
 
@@ -171,6 +179,16 @@ class TokenBuckets:
                 return 0.0
             self._buckets[client] = (tokens, now)
             return (1 - tokens) / self.rate
+
+    def charge(self, client: str, tokens: float, now: float | None = None) -> None:
+        """Take `tokens` more from the client's bucket (it may go into debt)."""
+        if tokens <= 0:
+            return
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            saved, last = self._buckets.get(client, (self.burst, now))
+            saved = min(self.burst, saved + (now - last) * self.rate)
+            self._buckets[client] = (saved - tokens, now)
 
     def _forget_full(self, now: float) -> None:
         # Clients whose bucket has refilled carry no information: drop them.
@@ -206,4 +224,6 @@ class RateLimit:
             response.headers["Retry-After"] = str(math.ceil(wait))
             await response(scope, receive, send)
             return
+        # Views that learn the size of their work (exports) charge the rest through this.
+        scope = {**scope, SCOPE_CHARGE: partial(self.buckets.charge, client)}
         await self.app(scope, receive, send)

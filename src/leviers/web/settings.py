@@ -18,8 +18,9 @@ class WebSettings:
     max_body_bytes: int = 64 * 1024
     # Longest query string accepted, in characters.
     max_query_chars: int = 4096
-    # DuckDB limits of the serving process.
-    memory_limit: str = "1GB"
+    # Memory of the whole server (all its processes, their DuckDB and their export workers); each
+    # process gives DuckDB what its Python side and its export workers leave (leviers.web.memory).
+    memory_limit: str = "1.5GB"
     # DuckDB threads per process: 1 lets many small queries run side by side without the cost of
     # dispatching each to a pool (None: as many as cores).
     threads: int | None = 1
@@ -28,3 +29,9 @@ class WebSettings:
     # Contracts shown per page in the explorer, and the largest page size a client may ask.
     page_size: int = 50
     max_page_size: int = 500
+    # Seconds a page's queries may take in all before they are interrupted (a French 503).
+    query_time_limit_s: float = 15.0
+    # Exports running at once per process (more get a 503 with Retry-After), and the time one may
+    # take from its query to its last byte.
+    max_exports: int = 2
+    export_time_limit_s: float = 600.0

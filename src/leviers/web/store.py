@@ -32,9 +32,10 @@ from leviers.errors import WarehouseError
 from leviers.paths import cache_dir
 from leviers.progress import NoProgress, Progress
 from leviers.warehouse import SCHEMA_VERSION
+from leviers.web.limits import MemoryFull, QueryTimeout, Watchdog
 
 # Bump when the serving copy's content changes, so older copies are rebuilt.
-SNAPSHOT_VERSION = 16
+SNAPSHOT_VERSION = 18
 
 SEARCH_PATH = "snap.main,wh.main"
 
@@ -107,7 +108,8 @@ WITH titulaires AS (
     WHERE modification_id = 0
     GROUP BY contract_key
 )
-SELECT c.*, t.titulaires_ids_texte, t.titulaires_noms_texte,
+SELECT row_number() OVER (ORDER BY c.acheteur_siren, c.date_notification, c.contract_key)::INTEGER AS contract_no,
+       c.*, t.titulaires_ids_texte, t.titulaires_noms_texte,
        array_to_string(c.considerations_sociales, chr(31)) AS considerations_sociales_texte,
        array_to_string(c.considerations_environnementales, chr(31)) AS considerations_environnementales_texte,
        coalesce(b.nom, c.acheteur_nom) AS acheteur_libelle
@@ -121,6 +123,48 @@ _BUILD_SUPPLIERS = """
 CREATE TABLE contract_suppliers AS
 SELECT * FROM wh.contract_suppliers ORDER BY titulaire_siren, titulaire_id, contract_key
 """
+
+
+# Word indexes of the text filters (contract object, supplier names): one row per (word, contract),
+# sorted by word, so that a word or a word's beginning reads a few blocks instead of every object
+# (DuckDB's full-text extension is not bundled with its Python wheel and cannot be downloaded at
+# run time). Words are the index keys of leviers.web.queries.contracts.index_words(): lower case,
+# no accents, ligatures spelt out, cut at every character that is not a letter or a digit.
+def _word_key(column: str) -> str:
+    return (
+        "trim(regexp_replace(strip_accents(replace(replace(lower("
+        + column
+        + "), 'œ', 'oe'), 'æ', 'ae')), '[^a-z0-9]+', ' ', 'g'))"
+    )
+
+
+_BUILD_OBJECT_WORDS = f"""
+CREATE TABLE web_object_words AS
+SELECT mot, contract_no FROM (
+    SELECT contract_no, unnest(list_distinct(string_split({_word_key("objet")}, ' '))) AS mot
+    FROM contracts WHERE objet IS NOT NULL
+)
+WHERE mot <> ''
+ORDER BY mot, contract_no
+"""
+
+_BUILD_SUPPLIER_WORDS = f"""
+CREATE TABLE web_supplier_words AS
+SELECT DISTINCT w.mot, c.contract_no FROM (
+    SELECT contract_key, unnest(list_distinct(string_split({_word_key("titulaire_nom")}, ' '))) AS mot
+    FROM wh.contract_suppliers WHERE titulaire_nom IS NOT NULL
+) AS w
+JOIN contracts AS c USING (contract_key)
+WHERE w.mot <> ''
+ORDER BY w.mot, c.contract_no
+"""
+
+# Each index's words and how many contracts have them: a word start is first turned into the
+# words it begins (see leviers.web.queries.contracts._text_filter).
+_BUILD_VOCABULARIES = [
+    f"CREATE TABLE {index}_vocabulary AS SELECT mot, count(*) AS contrats FROM {index} GROUP BY mot ORDER BY mot"
+    for index in ("web_object_words", "web_supplier_words")
+]
 
 
 # One row per buyer SIREN: its name (official when the collectivités reference knows it, else the
@@ -218,50 +262,70 @@ GROUP BY ALL
 """
 
 
-# Search keys: lower case, no accents, ligatures spelt out, every run of other characters one space.
-# leviers.web.queries.search.search_key() does the same in Python for what users type.
-def _key(column: str) -> str:
-    return (
-        "trim(regexp_replace(strip_accents(replace(replace(lower("
-        + column
-        + "), 'œ', 'oe'), 'æ', 'ae')), '[^a-z0-9]+', ' ', 'g'))"
-    )
-
-
-# What the search box looks in. Without the collectivités reference: buyers by published name.
-_BUILD_SEARCH_BUYERS = f"""
-CREATE TABLE web_search AS
-SELECT siren, nom_publie AS nom, 'autre' AS type, 'acheteur public' AS type_libelle,
-       NULL::VARCHAR AS nature_libelle, NULL::INTEGER AS population, NULL::VARCHAR AS departement_code,
-       NULL::VARCHAR AS departement_nom, contrats, NULL::VARCHAR AS code, NULL::VARCHAR AS code_postal,
-       {_key("nom_publie")} AS cle, false AS collectivite
-FROM web_buyers WHERE nom_publie IS NOT NULL
+# What the search box looks in, one row per SIREN: every collectivité of the reference and every
+# buyer of the contracts, with the names it may be looked for by — its official name, the names of the
+# départements and régions whose competences it exercises (« Gironde », « Corse-du-Sud »), and the
+# names it publishes most (five at most: « MAIRIE DE … », « CONSEIL DEPARTEMENTAL … »). The server
+# indexes it in memory (leviers.reference.search, which alone defines how names are compared).
+_PUBLISHED_NAMES = """
+SELECT acheteur_siren AS siren, list(acheteur_nom ORDER BY n DESC, acheteur_nom)[1:5] AS noms
+FROM (
+    SELECT acheteur_siren, trim(acheteur_nom) AS acheteur_nom, count(*) AS n
+    FROM wh.contracts
+    WHERE acheteur_siren IS NOT NULL AND trim(coalesce(acheteur_nom, '')) <> ''
+    GROUP BY ALL
+)
+GROUP BY acheteur_siren
 """
 
-# With it: every collectivité by its official name (communes also by INSEE and postal code), and
-# every buyer by the name it publishes (a collectivité may publish « MAIRIE DE … »).
+_BUILD_SEARCH_BUYERS = f"""
+CREATE TABLE web_search AS
+WITH published AS ({_PUBLISHED_NAMES})
+SELECT b.siren, coalesce(b.nom, 'Acheteur ' || b.siren) AS nom, 'autre' AS type,
+       'autre acheteur public' AS type_libelle, NULL::VARCHAR AS nature, NULL::VARCHAR AS nature_libelle,
+       []::VARCHAR[] AS competences, NULL::INTEGER AS population, NULL::VARCHAR AS departement_code,
+       NULL::VARCHAR AS departement_nom, []::VARCHAR[] AS departements, b.contrats, NULL::VARCHAR AS code,
+       []::VARCHAR[] AS codes_postaux, []::VARCHAR[] AS departements_gouvernes,
+       []::VARCHAR[] AS noms_usuels, coalesce(p.noms, []) AS noms_publies, false AS collectivite
+FROM web_buyers AS b
+LEFT JOIN published AS p USING (siren)
+ORDER BY b.siren
+"""
+
 _BUILD_SEARCH_REFERENCE = f"""
 CREATE TABLE web_search AS
-WITH postal AS (
-    SELECT siren, any_value(code_postal) AS code_postal FROM wh.ref_communes
-    WHERE siren IS NOT NULL GROUP BY siren
+WITH published AS ({_PUBLISHED_NAMES}),
+postal AS (
+    SELECT siren, list(DISTINCT code_postal ORDER BY code_postal) AS codes_postaux
+    FROM wh.ref_communes WHERE siren IS NOT NULL AND code_postal IS NOT NULL
+    GROUP BY siren
+), governed AS (
+    SELECT collectivite_siren AS siren, list(code ORDER BY code) AS codes, list(nom ORDER BY code) AS noms
+    FROM wh.ref_departements WHERE collectivite_siren IS NOT NULL
+    GROUP BY collectivite_siren
+), regions AS (
+    SELECT collectivite_siren AS siren, list(nom ORDER BY code) AS noms
+    FROM wh.ref_regions WHERE collectivite_siren IS NOT NULL
+    GROUP BY collectivite_siren
 )
-SELECT c.siren, c.nom, c.type, c.type_libelle, c.nature_libelle, c.population, c.departement_code,
-       d.nom AS departement_nom, coalesce(b.contrats, 0) AS contrats,
-       CASE WHEN c.type = 'commune' THEN c.code END AS code, p.code_postal,
-       {_key("c.nom")} AS cle, true AS collectivite
+SELECT coalesce(c.siren, b.siren) AS siren, coalesce(c.nom, b.nom, 'Acheteur ' || b.siren) AS nom,
+       coalesce(c.type, 'autre') AS type, coalesce(c.type_libelle, 'autre acheteur public') AS type_libelle,
+       c.nature, c.nature_libelle, coalesce(c.competences, []::VARCHAR[]) AS competences, c.population,
+       c.departement_code, d.nom AS departement_nom, coalesce(c.departements, []::VARCHAR[]) AS departements,
+       coalesce(b.contrats, 0) AS contrats,
+       CASE WHEN list_contains(c.competences, 'commune') THEN c.code END AS code,
+       coalesce(pc.codes_postaux, []::VARCHAR[]) AS codes_postaux,
+       coalesce(g.codes, []::VARCHAR[]) AS departements_gouvernes,
+       list_concat(coalesce(g.noms, []::VARCHAR[]), coalesce(r.noms, []::VARCHAR[])) AS noms_usuels,
+       coalesce(p.noms, []::VARCHAR[]) AS noms_publies, c.siren IS NOT NULL AS collectivite
 FROM wh.ref_collectivites AS c
+FULL OUTER JOIN web_buyers AS b ON b.siren = c.siren
 LEFT JOIN wh.ref_departements AS d ON d.code = c.departement_code
-LEFT JOIN web_buyers AS b ON b.siren = c.siren
-LEFT JOIN postal AS p ON p.siren = c.siren
-UNION ALL
-SELECT b.siren, coalesce(c.nom, b.nom_publie), coalesce(c.type, 'autre'), coalesce(c.type_libelle, 'autre acheteur public'),
-       c.nature_libelle, c.population, c.departement_code, d.nom, b.contrats, NULL, NULL,
-       {_key("b.nom_publie")}, c.siren IS NOT NULL
-FROM web_buyers AS b
-LEFT JOIN wh.ref_collectivites AS c ON c.siren = b.siren
-LEFT JOIN wh.ref_departements AS d ON d.code = c.departement_code
-WHERE b.nom_publie IS NOT NULL
+LEFT JOIN published AS p ON p.siren = coalesce(c.siren, b.siren)
+LEFT JOIN postal AS pc ON pc.siren = c.siren
+LEFT JOIN governed AS g ON g.siren = c.siren
+LEFT JOIN regions AS r ON r.siren = c.siren
+ORDER BY 1
 """
 
 
@@ -307,7 +371,9 @@ def build_snapshot(
     stamp = fingerprint(warehouse)
     # The copy is attached as `snap` next to the warehouse `wh`, as when it is served, so that core
     # functions run here (indicators) see the same namespace.
-    con = duckdb.connect(":memory:", config={"memory_limit": memory_limit})
+    # Spill files go to the cache, never to the current directory (DuckDB's default `.tmp`).
+    spill = target.parent / f"spill-build-{os.getpid()}"
+    con = duckdb.connect(":memory:", config={"memory_limit": memory_limit, "temp_directory": str(spill)})
     try:
         con.execute(f"ATTACH {_quote(building)} AS snap")
         con.execute("USE snap")
@@ -329,6 +395,9 @@ def build_snapshot(
             _BUILD_CONTRACTS_BY_DATE,
             _BUILD_LATEST,
             _BUILD_SUPPLIERS,
+            _BUILD_OBJECT_WORDS,
+            _BUILD_SUPPLIER_WORDS,
+            *_BUILD_VOCABULARIES,
             _BUILD_QUARANTINE,
         ]
         steps.append(_BUILD_SEARCH_REFERENCE if has_reference else _BUILD_SEARCH_BUYERS)
@@ -342,6 +411,10 @@ def build_snapshot(
         # The money to the ESS and the amount checks, as tables sorted by collectivité: the engine and
         # the breakdowns (leviers.flows) read them under the names of the warehouse's views.
         steps += [step for name, step in _MONEY_STEPS if name in tables]
+        # The contract and supplier pages' tables (leviers.web.detail_tables).
+        from leviers.web.detail_tables import build_steps as detail_steps
+
+        steps += detail_steps(tables)
         from leviers.web.indicators import build_indicator_tables
 
         steps.append(build_indicator_tables)
@@ -465,13 +538,17 @@ class Store:
         self._pool: list[duckdb.DuckDBPyConnection] = []
         self._pool_lock = threading.Lock()
         self._closed = False
+        self.watchdog = Watchdog()
         started = time.perf_counter()
         target = snapshot_path(warehouse, directory)
         rebuilt = _current_fingerprint(target) != fingerprint(warehouse)
         if rebuilt:
             build = build_in_child if isolated_build else build_snapshot
             build(warehouse, target, memory_limit=memory_limit, progress=progress)
-        config: dict[str, str | bool | int | float | list[str]] = {"memory_limit": memory_limit}
+        config: dict[str, str | bool | int | float | list[str]] = {
+            "memory_limit": memory_limit,
+            "temp_directory": str(target.parent / f"spill-{os.getpid()}"),
+        }
         if threads:
             config["threads"] = threads
         self._root = duckdb.connect(":memory:", config=config)
@@ -505,19 +582,38 @@ class Store:
         return table in self.tables
 
     @contextmanager
-    def cursor(self) -> Iterator[duckdb.DuckDBPyConnection]:
+    def cursor(self, time_limit: float | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
         """A connection to the same database for one request, taken from a pool (a DuckDB connection
-        serves one request at a time; creating and configuring one costs about half a millisecond)."""
+        serves one request at a time; creating and configuring one costs about half a millisecond).
+
+        With `time_limit`, its queries are interrupted after that many seconds in all (QueryTimeout):
+        requests get one (leviers.web.deps, leviers.web.exports); start-up work and figures computed
+        once per process (`memo`) run unbounded."""
         with self._pool_lock:
             con = self._pool.pop() if self._pool else None
         if con is None:
             con = self._root.cursor()
             con.execute(f"SET search_path = '{SEARCH_PATH}'")
+        ticket = None if time_limit is None else self.watchdog.watch(con, time_limit)
         healthy = False
         try:
             yield con
             healthy = True
+        except duckdb.InterruptException as exc:
+            if ticket is not None and self.watchdog.release(ticket):
+                raise QueryTimeout(
+                    f"La requête a dépassé le temps imparti ({time_limit:g} s) et a été arrêtée : "
+                    "ajoutez des filtres pour réduire la sélection, ou réessayez dans un moment."
+                ) from exc
+            raise
+        except duckdb.OutOfMemoryException as exc:
+            raise MemoryFull(
+                "Le serveur manque de mémoire pour cette requête : réessayez dans un moment, ou "
+                "réduisez la sélection avec des filtres."
+            ) from exc
         finally:
+            if ticket is not None:
+                self.watchdog.release(ticket)
             with self._pool_lock:
                 if healthy and not self._closed and len(self._pool) < POOL_SIZE:
                     self._pool.append(con)
@@ -529,6 +625,7 @@ class Store:
         with self._pool_lock:
             self._closed = True
             pool, self._pool = self._pool, []
+        self.watchdog.close()
         for con in pool:
             con.close()
         self._root.close()

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator
+import unicodedata
 from dataclasses import asdict, dataclass
 from typing import Any
 
 import duckdb
 
+from leviers.spreadsheets import Column
 from leviers.web.queries import one, rows
 from leviers.web.store import LIST_SEPARATOR
 
@@ -47,6 +48,13 @@ SOCIAL_CHOICES: dict[str, tuple[str, str]] = {
     "clause": ("Avec clause sociale", "social_clause"),
     "critere": ("Avec critère social", "social_criterion"),
     "reserve": ("Marché réservé", "social_reserved"),
+    "connue": ("Considération sociale connue", "has_social IS NOT NULL"),
+    "non_exploitable": (
+        "Considérations sociales non exploitables (NC, MQ, absentes…)",
+        "social_unknown IS NOT NULL",
+    ),
+    "nc": ("Considération sociale « NC » (non communiquée)", "social_unknown = 'NC'"),
+    "mq": ("Considération sociale « MQ » (manquante)", "social_unknown = 'MQ'"),
 }
 
 ENVIRONMENT_CHOICES: dict[str, tuple[str, str]] = {
@@ -55,6 +63,67 @@ ENVIRONMENT_CHOICES: dict[str, tuple[str, str]] = {
     "inconnue": ("Considération environnementale inconnue", "has_environmental IS NULL"),
     "clause": ("Avec clause environnementale", "env_clause"),
     "critere": ("Avec critère environnemental", "env_criterion"),
+    "connue": ("Considération environnementale connue", "has_environmental IS NOT NULL"),
+    "non_exploitable": (
+        "Considérations environnementales non exploitables (NC, MQ, absentes…)",
+        "env_unknown IS NOT NULL",
+    ),
+    "nc": ("Considération environnementale « NC » (non communiquée)", "env_unknown = 'NC'"),
+    "mq": ("Considération environnementale « MQ » (manquante)", "env_unknown = 'MQ'"),
+}
+
+# Drill-down filters (leviers.web.drilldown): fields of the 2024 format known or not, and the
+# amount check. Each choice → (label, SQL condition on the contracts table).
+FORMAT_CHOICES: dict[str, tuple[str, str]] = {
+    "2019": ("Format 2019", "schema_version = '1.5'"),
+    "2024": ("Format 2024", "schema_version = '2.0'"),
+}
+
+
+def _flag_choices(column: str, yes: str, no: str, what: str) -> dict[str, tuple[str, str]]:
+    return {
+        "oui": (yes, column),
+        "non": (no, f"{column} = false"),
+        "connu": (f"{what} connu", f"{column} IS NOT NULL"),
+        "inconnu": (f"{what} inconnu", f"{column} IS NULL"),
+    }
+
+
+FLAG_FILTERS: dict[str, dict[str, tuple[str, str]]] = {
+    "innovant": _flag_choices(
+        "marche_innovant", "Marché innovant", "Marché non innovant", "Caractère innovant"
+    ),
+    "sous_traitance": _flag_choices(
+        "sous_traitance_declaree", "Sous-traitance déclarée", "Sans sous-traitance déclarée", "Sous-traitance"
+    ),
+    "avance": _flag_choices("attribution_avance", "Avance accordée", "Sans avance", "Avance"),
+    "offres": {
+        "une": ("Une seule offre reçue", "offres_recues = 1"),
+        "connues": ("Nombre d'offres connu", "offres_recues IS NOT NULL"),
+        "inconnues": ("Nombre d'offres inconnu", "offres_recues IS NULL"),
+    },
+    "concurrence": {
+        "avec": (
+            "Passé avec mise en concurrence",
+            "procedure IS NOT NULL AND procedure <> 'Marché passé sans publicité ni mise en concurrence préalable'",
+        ),
+    },
+    "classe_montant": {
+        "connu": ("Montant connu", "montant IS NOT NULL"),
+        "inconnu": ("Montant inconnu", "montant IS NULL"),
+        "normal": (
+            "Montant normal",
+            "contract_key IN (SELECT contract_key FROM contract_amount_checks WHERE classe = 'normal')",
+        ),
+        "suspect": (
+            "Montant suspect",
+            "contract_key IN (SELECT contract_key FROM contract_amount_checks WHERE classe = 'suspect')",
+        ),
+        "aberrant": (
+            "Montant aberrant (écarté des sommes)",
+            "contract_key IN (SELECT contract_key FROM contract_amount_checks WHERE classe = 'aberrant')",
+        ),
+    },
 }
 
 
@@ -71,31 +140,54 @@ class ContractFilters:
     montant_max: float | None = None
     titulaire: str | None = None  # SIREN/SIRET, or part of the supplier's name
     objet: str | None = None  # words of the contract's subject
+    format: str | None = None  # key of FORMAT_CHOICES
+    innovant: str | None = None  # keys of FLAG_FILTERS[name]
+    sous_traitance: str | None = None
+    avance: str | None = None
+    offres: str | None = None
+    concurrence: str | None = None
+    classe_montant: str | None = None
+    # The buyers a name typed in `acheteur` stands for (leviers.web.filters.buyers_by_name).
+    acheteurs: tuple[str, ...] | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {k: v for k, v in asdict(self).items() if v is not None}
+        return {k: v for k, v in asdict(self).items() if v is not None and k != "acheteurs"}
+
+    def has_text(self) -> bool:
+        """Whether a filter looks words up (object, or a supplier's name rather than its number)."""
+        return bool(self.objet) or bool(
+            self.titulaire and not re.fullmatch(r"\d{9}|\d{14}", re.sub(r"\s", "", self.titulaire))
+        )
 
     def table(self) -> str:
         """The copy to read: sorted by buyer when one is asked, else by date (see leviers.web.store)."""
-        return "contracts" if self.acheteur else "contracts_by_date"
+        return "contracts" if self.acheteur or self.acheteurs else "contracts_by_date"
 
-    def where(self) -> tuple[str, list[Any]]:
+    def where(self, con: duckdb.DuckDBPyConnection | None = None) -> tuple[str, list[Any]]:
+        """SQL condition and parameters; with `con`, text filters look their words up first."""
         clauses: list[str] = []
         params: list[Any] = []
         if self.annee is not None:
             clauses.append("date_notification >= ? AND date_notification < ?")
             params += [dt.date(self.annee, 1, 1), dt.date(self.annee + 1, 1, 1)]
-        if self.acheteur:
+        if self.acheteurs is not None:
+            clauses.append(f"acheteur_siren IN ({', '.join('?' for _ in self.acheteurs) or 'NULL'})")
+            params += list(self.acheteurs)
+        elif self.acheteur:
             digits = re.sub(r"\s", "", self.acheteur)
             if len(digits) == 14:
                 clauses.append("acheteur_id = ?")
             else:
                 clauses.append("acheteur_siren = ?")
             params.append(digits)
-        if self.cpv:
+        if self.cpv == "inconnu":
+            clauses.append("cpv IS NULL")
+        elif self.cpv:
             clauses.append("starts_with(cpv, ?)")
             params.append(self.cpv)
-        if self.procedure:
+        if self.procedure == "inconnue":
+            clauses.append("procedure IS NULL")
+        elif self.procedure:
             clauses.append("procedure = ?")
             params.append(self.procedure)
         if self.nature:
@@ -105,6 +197,12 @@ class ContractFilters:
             clauses.append(SOCIAL_CHOICES[self.social][1])
         if self.environnement:
             clauses.append(ENVIRONMENT_CHOICES[self.environnement][1])
+        if self.format:
+            clauses.append(FORMAT_CHOICES[self.format][1])
+        for name, choices in FLAG_FILTERS.items():
+            value = getattr(self, name)
+            if value:
+                clauses.append(choices[value][1])
         if self.montant_min is not None:
             clauses.append("montant >= ?")
             params.append(self.montant_min)
@@ -124,16 +222,103 @@ class ContractFilters:
                 )
                 params.append(compact)
             else:
-                clauses.append(
-                    "contract_key IN (SELECT contract_key FROM contract_suppliers "
-                    "WHERE strip_accents(titulaire_nom) ILIKE strip_accents(?))"
+                _text_filter(
+                    self.titulaire, "web_supplier_words", "titulaires_noms_texte", clauses, params, con
                 )
-                params.append(f"%{self.titulaire.strip()}%")
         if self.objet:
-            for word in self.objet.split()[:8]:
-                clauses.append("strip_accents(objet) ILIKE strip_accents(?)")
-                params.append(f"%{word}%")
+            _text_filter(self.objet, "web_object_words", "objet", clauses, params, con)
         return (" AND ".join(clauses) or "true"), params
+
+
+# Text filters. Each word typed must begin a word of the text (words of one or two characters must
+# be whole words), whatever the case, accents and punctuation; `%` and `_` are plain characters.
+# The words are looked up in the serving copy's word indexes (leviers.web.store), sorted by word:
+# a prefix is a range of that table, so a text filter reads a few blocks instead of every object.
+MAX_WORDS = 8
+SHORT_WORD = 2  # words this long or shorter are matched whole (a prefix « d » would match too much)
+# Frequent French words dropped from a filter that has other words (kept when it has only them).
+STOP_WORDS = frozenset(
+    [
+        "a",
+        "au",
+        "aux",
+        "d",
+        "dans",
+        "de",
+        "des",
+        "du",
+        "en",
+        "et",
+        "l",
+        "la",
+        "le",
+        "les",
+        "par",
+        "pour",
+        "sur",
+        "un",
+        "une",
+    ]
+)
+
+
+def index_words(text: str) -> list[str]:
+    """The words of `text` as the word indexes hold them (the same rule as store._word_key)."""
+    text = text.lower().replace("œ", "oe").replace("æ", "ae")
+    text = "".join(c for c in unicodedata.normalize("NFD", text) if unicodedata.category(c) != "Mn")
+    return re.sub(r"[^a-z0-9]+", " ", text).split()
+
+
+VECTOR_ROWS = 2048  # DuckDB's vector size
+# A word start that begins more index words than this is looked up as a range only.
+MAX_EXPANSION = 256
+
+
+def _text_filter(
+    text: str,
+    index: str,
+    column: str,
+    clauses: list[str],
+    params: list[Any],
+    con: duckdb.DuckDBPyConnection | None,
+) -> None:
+    words = list(dict.fromkeys(index_words(text)))
+    meaningful = [w for w in words if w not in STOP_WORDS]
+    words = (meaningful or words)[:MAX_WORDS]
+    if not words:
+        # Nothing but punctuation (« % », « _ », « — »): matched literally in the text.
+        clauses.append(f"contains(lower({column}), lower(?))")
+        params.append(text.strip())
+        return
+    for word in words:
+        if len(word) <= SHORT_WORD or word in STOP_WORDS:
+            clauses.append(f"contract_no IN (SELECT contract_no FROM {index} WHERE mot = ?)")
+            params.append(word)
+            continue
+        # Words hold only [a-z0-9]: every word starting with `word` sorts before `word` + "{".
+        bounds = [word, word + "{"]
+        known = _words_starting(con, index, bounds) if con is not None else None
+        if known is not None and not known:
+            clauses.append("false")  # no indexed word starts so: no contract can match
+        elif known is not None and len(known) <= MAX_EXPANSION:
+            # The words themselves, not only the range: DuckDB then estimates how many contracts
+            # match and reads the index first, instead of hashing every contract.
+            marks = ", ".join("?" for _ in known)
+            clauses.append(
+                f"contract_no IN (SELECT contract_no FROM {index} WHERE mot >= ? AND mot < ? AND mot IN ({marks}))"
+            )
+            params += [*bounds, *known]
+        else:
+            clauses.append(f"contract_no IN (SELECT contract_no FROM {index} WHERE mot >= ? AND mot < ?)")
+            params += bounds
+
+
+def _words_starting(con: duckdb.DuckDBPyConnection, index: str, bounds: list[str]) -> list[str]:
+    """The indexed words between `bounds` (from the index's vocabulary, a small table)."""
+    found = con.execute(
+        f"SELECT mot FROM {index}_vocabulary WHERE mot >= ? AND mot < ? LIMIT ?", [*bounds, MAX_EXPANSION + 1]
+    ).fetchall()
+    return [row[0] for row in found]
 
 
 # Columns of a page of results; the serving copy carries the buyer's display name (acheteur_libelle).
@@ -168,7 +353,7 @@ def _split_lists(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def count(con: duckdb.DuckDBPyConnection, filters: ContractFilters) -> dict[str, Any]:
-    where, params = filters.where()
+    where, params = filters.where(con)
     found = one(
         con,
         f"""
@@ -185,11 +370,35 @@ def count(con: duckdb.DuckDBPyConnection, filters: ContractFilters) -> dict[str,
 def page(
     con: duckdb.DuckDBPyConnection, filters: ContractFilters, *, sort: str, limit: int, offset: int
 ) -> list[dict[str, Any]]:
-    where, params = filters.where()
+    where, params = filters.where(con)
+    table = filters.table()
+    if not filters.has_text():
+        found = rows(
+            con,
+            f"SELECT {_ROW_COLUMNS} FROM {table} WHERE {where} ORDER BY {order_by(sort)} LIMIT ? OFFSET ?",
+            [*params, limit, offset],
+        )
+        return [_split_lists(row) for row in found]
+    # Contracts found by words are scattered through the table: DuckDB would read every column of
+    # every row to sort them. Sort on the keys first, then read the page's rows only.
+    keys = con.execute(
+        f"SELECT contract_no, rowid FROM {table} WHERE {where} ORDER BY {order_by(sort)} LIMIT ? OFFSET ?",
+        [*params, limit, offset],
+    ).fetchall()
+    if not keys:
+        return []
+    # Read them from the copy where they lie closest together (DuckDB decompresses a whole vector
+    # of 2 048 rows to read one): `contracts` is in contract_no order, the other copy in rowid order.
+    by_number = len({(number - 1) // VECTOR_ROWS for number, _ in keys})
+    by_position = len({position // VECTOR_ROWS for _, position in keys})
+    if table == "contracts" or by_number <= by_position:
+        source, column, values = "contracts", "contract_no", [number for number, _ in keys]
+    else:
+        source, column, values = table, "rowid", [position for _, position in keys]
     found = rows(
         con,
-        f"SELECT {_ROW_COLUMNS} FROM {filters.table()} WHERE {where} ORDER BY {order_by(sort)} LIMIT ? OFFSET ?",
-        [*params, limit, offset],
+        f"SELECT {_ROW_COLUMNS} FROM {source} WHERE {column} = ANY(?) ORDER BY {order_by(sort)}",
+        [values],
     )
     return [_split_lists(row) for row in found]
 
@@ -204,7 +413,7 @@ def page_and_count(
     """
     if not filters.acheteur:
         return page(con, filters, sort=sort, limit=limit, offset=offset), count(con, filters)
-    where, params = filters.where()
+    where, params = filters.where(con)
     found = rows(
         con,
         f"""
@@ -248,57 +457,83 @@ def choices(con: duckdb.DuckDBPyConnection) -> dict[str, list[dict[str, Any]]]:
     }
 
 
-# Columns of the CSV and XLSX exports: (header, SQL expression).
-EXPORT_COLUMNS: list[tuple[str, str]] = [
-    ("cle_contrat", "c.contract_key"),
-    ("uid", "c.uid"),
-    ("acheteur_siren", "c.acheteur_siren"),
-    ("acheteur_siret", "c.acheteur_id"),
-    ("acheteur_nom", "c.acheteur_libelle"),
-    ("id", "c.id"),
-    ("objet", "c.objet"),
-    ("nature", "c.nature"),
-    ("procedure", "c.procedure"),
-    ("cpv", "c.cpv"),
-    ("montant_initial_ht", "c.montant"),
-    ("montant_actuel_ht", "c.current_montant"),
-    ("date_notification", "c.date_notification"),
-    ("duree_mois", "c.duree_mois"),
-    ("lieu_execution_code", "c.lieu_code"),
-    ("lieu_execution_type", "c.lieu_type_code"),
-    ("considerations_sociales", "replace(c.considerations_sociales_texte, chr(31), ' | ')"),
-    ("considerations_environnementales", "replace(c.considerations_environnementales_texte, chr(31), ' | ')"),
-    ("consideration_sociale", "c.has_social"),
-    ("consideration_sociale_inconnue_car", "c.social_unknown"),
-    ("consideration_environnementale", "c.has_environmental"),
-    ("consideration_environnementale_inconnue_car", "c.env_unknown"),
-    ("marche_innovant", "c.marche_innovant"),
-    ("offres_recues", "c.offres_recues"),
-    ("titulaires_id", "replace(c.titulaires_ids_texte, chr(31), ' | ')"),
-    ("titulaires_nom", "replace(c.titulaires_noms_texte, chr(31), ' | ')"),
-    ("modifications", "c.modification_count"),
-    ("format", "c.schema_version"),
-    ("source", "c.source_format"),
-    ("synthetique", "c.synthetic"),
+# Columns of the CSV and XLSX exports (read from the contracts table aliased `c`).
+EXPORT_COLUMNS: list[Column] = [
+    Column("cle_contrat", "c.contract_key", "text", "clé du contrat dans Leviers (acheteur | identifiant)"),
+    Column("uid", "c.uid", "text", "identifiant unique publié (format 2024), sinon vide"),
+    Column("acheteur_siren", "c.acheteur_siren", "text", "SIREN de l'acheteur"),
+    Column("acheteur_siret", "c.acheteur_id", "text", "SIRET (ou identifiant) de l'acheteur, tel que publié"),
+    Column(
+        "acheteur_nom", "c.acheteur_libelle", "text", "nom de l'acheteur (officiel si connu, sinon publié)"
+    ),
+    Column("id", "c.id", "text", "identifiant du marché chez l'acheteur"),
+    Column("objet", "c.objet", "text", "objet du marché"),
+    Column("nature", "c.nature", "text", "nature : Marché, Accord-cadre, Marché subséquent…"),
+    Column("procedure", "c.procedure", "text", "procédure de passation, telle que publiée"),
+    Column("cpv", "c.cpv", "text", "code CPV principal"),
+    Column(
+        "cpv_libelle",
+        "(SELECT l.libelle FROM web_cpv AS l WHERE l.code = c.cpv)",
+        "text",
+        "libellé officiel du code CPV (vocabulaire commun 2008)",
+    ),
+    Column("montant_initial_ht", "c.montant", "amount", "montant initial notifié, euros HT"),
+    Column(
+        "montant_actuel_ht", "c.current_montant", "amount", "montant après la dernière modification, euros HT"
+    ),
+    Column("date_notification", "c.date_notification", "date", "date de notification"),
+    Column("duree_mois", "c.duree_mois", "integer", "durée initiale, en mois"),
+    Column("lieu_execution_code", "c.lieu_code", "text", "code du lieu d'exécution"),
+    Column("lieu_execution_type", "c.lieu_type_code", "text", "type de ce code (commune, département…)"),
+    Column(
+        "considerations_sociales",
+        "replace(c.considerations_sociales_texte, chr(31), ' | ')",
+        "text",
+        "considérations sociales publiées",
+    ),
+    Column(
+        "considerations_environnementales",
+        "replace(c.considerations_environnementales_texte, chr(31), ' | ')",
+        "text",
+        "considérations environnementales publiées",
+    ),
+    Column(
+        "consideration_sociale",
+        "c.has_social",
+        "boolean",
+        "au moins une considération sociale (vide : inconnu)",
+    ),
+    Column("consideration_sociale_inconnue_car", "c.social_unknown", "text", "pourquoi elle est inconnue"),
+    Column(
+        "consideration_environnementale",
+        "c.has_environmental",
+        "boolean",
+        "au moins une considération environnementale (vide : inconnu)",
+    ),
+    Column(
+        "consideration_environnementale_inconnue_car", "c.env_unknown", "text", "pourquoi elle est inconnue"
+    ),
+    Column("marche_innovant", "c.marche_innovant", "boolean", "marché innovant"),
+    Column("offres_recues", "c.offres_recues", "integer", "nombre d'offres reçues"),
+    Column(
+        "titulaires_id",
+        "replace(c.titulaires_ids_texte, chr(31), ' | ')",
+        "text",
+        "identifiants des titulaires",
+    ),
+    Column(
+        "titulaires_nom", "replace(c.titulaires_noms_texte, chr(31), ' | ')", "text", "noms des titulaires"
+    ),
+    Column("modifications", "c.modification_count", "integer", "nombre de modifications publiées"),
+    Column("format", "c.schema_version", "text", "version du schéma DECP de la source"),
+    Column("source", "c.source_format", "text", "format du fichier source"),
+    Column(
+        "synthetique", "c.synthetic", "boolean", "données fabriquées pour les essais (oui) ou réelles (non)"
+    ),
 ]
 
 
-def export_batches(
-    con: duckdb.DuckDBPyConnection, filters: ContractFilters, *, sort: str, batch: int = 10_000
-) -> Iterator[list[tuple[Any, ...]]]:
-    """The filtered contracts in export columns, `batch` rows at a time."""
-    where, params = filters.where()
-    columns = ", ".join(f"{expr} AS {name}" for name, expr in EXPORT_COLUMNS)
-    result = con.execute(
-        f"""
-        SELECT {columns}
-        FROM {filters.table()} AS c WHERE {where}
-        ORDER BY {order_by(sort, "c.")}
-        """,
-        params,
-    )
-    while True:
-        chunk = result.fetchmany(batch)
-        if not chunk:
-            return
-        yield chunk
+def export_source(con: duckdb.DuckDBPyConnection, filters: ContractFilters) -> tuple[str, list[Any]]:
+    """FROM clause (with WHERE) and parameters of the filtered contracts, the table aliased `c`."""
+    where, params = filters.where(con)
+    return f"{filters.table()} AS c WHERE {where}", params

@@ -126,30 +126,43 @@ def _groups(
 
 
 CHARTS = {
-    "contrats-par-annee": charts.yearly_counts,
-    "parts-par-annee": charts.yearly_shares,
+    "contrats-par-annee": (charts.yearly_counts, "Contrats notifiés par année"),
+    "parts-par-annee": (
+        charts.yearly_shares,
+        "Part des contrats avec une considération sociale ou environnementale, par année",
+    ),
 }
+CHART_TYPES = {"svg": "image/svg+xml", "png": "image/png"}
 
 
 @router.get(
-    "/api/v1/collectivites/{siren}/graphiques/{graphique}.svg",
+    "/api/v1/collectivites/{siren}/graphiques/{graphique}.{format}",
     name="collectivite_chart_svg",
-    summary="Graphique d'une collectivité en SVG (rendu serveur, pour les rapports)",
+    summary="Graphique d'une collectivité en SVG ou PNG (rendu serveur, pour les rapports)",
     tags=["graphiques"],
     response_class=Response,
-    responses={200: {"content": {"image/svg+xml": {}}}},
+    responses={200: {"content": {"image/svg+xml": {}, "image/png": {}}}},
 )
 def collectivite_chart_svg(
     siren: Siren,
     graphique: Annotated[
         Literal["contrats-par-annee", "parts-par-annee"], Path(description="Nom du graphique")
     ],
+    format: Annotated[
+        Literal["svg", "png"], Path(description="svg (vectoriel) ou png (image, deux fois plus grande)")
+    ],
     con: Con,
     store: StoreDep,
 ) -> Response:
-    """Le même graphique que sur la page de la collectivité, dessiné en SVG sur le serveur (vl-convert),
-    sans navigateur ni réseau : c'est celui que les rapports réutilisent."""
+    """Le même graphique que sur la page de la collectivité, dessiné sur le serveur (vl-convert),
+    sans navigateur ni réseau, prêt pour un rapport : titre, source (DECP ; Leviers) et date des
+    données inscrits dans l'image."""
     who = _identity(con, store, siren)
     trend = ind.trend(ind.buyer_rows(con, siren, with_peers=False))
-    spec = CHARTS[graphique](trend, title=who["nom"])
-    return Response(charts.to_svg(spec), media_type="image/svg+xml")
+    build, title = CHARTS[graphique]
+    spec = charts.for_report(
+        build(trend, title=who["nom"]), title=f"{title} — {who['nom']}", dates=charts.data_dates(con, siren)
+    )
+    if format == "png":
+        return Response(charts.to_png(spec), media_type=CHART_TYPES["png"])
+    return Response(charts.to_svg(spec), media_type=CHART_TYPES["svg"])

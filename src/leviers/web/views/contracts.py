@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import math
-from dataclasses import asdict
+import re
 from typing import Annotated, Any, Literal
 
+import anyio
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
-from leviers.web import exports
+from leviers import __version__
+from leviers.web import drilldown, exports
+from leviers.web import filters as f
 from leviers.web.definitions import DEFINITIONS
 from leviers.web.deps import PAGES, Con, StoreDep
 from leviers.web.errors import BadRequest
@@ -18,54 +22,152 @@ from leviers.web.render import API_PREFIX, Page, query_with
 
 router = APIRouter()
 
-Social = Literal["avec", "sans", "inconnue", "clause", "critere", "reserve"]
-Environment = Literal["avec", "sans", "inconnue", "clause", "critere"]
+# The explorer's form fields, echoed back as typed (a bad value is shown, not lost).
+FORM_FIELDS = (
+    "annee", "acheteur", "cpv", "procedure", "nature", "social", "environnement", "montant_min", "montant_max",
+    "titulaire", "objet", "format", "innovant", "sous_traitance", "avance", "offres", "concurrence", "classe_montant",
+)  # fmt: skip
 Sort = Literal["date", "date_asc", "montant", "montant_asc", "acheteur"]
-IDENTIFIER = r"^[0-9 ]{9,20}$"
 
 
 def contract_filters(
-    annee: Annotated[int | None, Query(ge=1990, le=2100, description="Année de notification")] = None,
+    request: Request,
+    con: Con,
+    annee: Annotated[
+        str | None, Query(max_length=20, description="Année de notification (1990 à 2100)")
+    ] = None,
     acheteur: Annotated[
-        str | None, Query(pattern=IDENTIFIER, description="SIREN (9 chiffres) ou SIRET (14) de l'acheteur")
+        str | None,
+        Query(
+            max_length=200, description="SIREN (9 chiffres) ou SIRET (14) de l'acheteur, ou mots de son nom"
+        ),
     ] = None,
     cpv: Annotated[
-        str | None, Query(pattern=r"^\d{2,8}$", description="Code CPV ou ses premiers chiffres (2 à 8)")
+        str | None,
+        Query(
+            max_length=20,
+            description="Code CPV ou ses premiers chiffres (2 à 8) ; « inconnu » : sans code CPV",
+        ),
     ] = None,
     procedure: Annotated[
-        str | None, Query(max_length=200, description="Procédure, telle que publiée")
+        str | None,
+        Query(max_length=200, description="Procédure, telle que publiée ; « inconnue » : sans procédure"),
     ] = None,
     nature: Annotated[
         str | None, Query(max_length=100, description="Nature : Marché, Accord-cadre, Marché subséquent…")
     ] = None,
-    social: Annotated[Social | None, Query(description="Considération sociale")] = None,
-    environnement: Annotated[Environment | None, Query(description="Considération environnementale")] = None,
-    montant_min: Annotated[float | None, Query(ge=0, description="Montant initial minimal, € HT")] = None,
-    montant_max: Annotated[float | None, Query(ge=0, description="Montant initial maximal, € HT")] = None,
+    social: Annotated[str | None, Query(max_length=20, description="Considération sociale")] = None,
+    environnement: Annotated[
+        str | None, Query(max_length=20, description="Considération environnementale")
+    ] = None,
+    montant_min: Annotated[
+        str | None,
+        Query(max_length=40, description="Montant initial minimal, € HT (« 40 000 » ou « 40 000,50 »)"),
+    ] = None,
+    montant_max: Annotated[
+        str | None,
+        Query(max_length=40, description="Montant initial maximal, € HT (« 40 000 » ou « 40 000,50 »)"),
+    ] = None,
     titulaire: Annotated[
         str | None, Query(max_length=200, description="SIREN ou SIRET du titulaire, ou partie de son nom")
     ] = None,
     objet: Annotated[str | None, Query(max_length=200, description="Mots de l'objet du contrat")] = None,
+    format: Annotated[
+        str | None, Query(max_length=10, description="Format des données : 2019 ou 2024")
+    ] = None,
+    innovant: Annotated[
+        str | None, Query(max_length=10, description="Marché innovant : oui, non, connu, inconnu")
+    ] = None,
+    sous_traitance: Annotated[
+        str | None, Query(max_length=10, description="Sous-traitance déclarée : oui, non, connu, inconnu")
+    ] = None,
+    avance: Annotated[
+        str | None, Query(max_length=10, description="Avance accordée : oui, non, connu, inconnu")
+    ] = None,
+    offres: Annotated[
+        str | None, Query(max_length=10, description="Offres reçues : une, connues, inconnues")
+    ] = None,
+    concurrence: Annotated[
+        str | None,
+        Query(max_length=10, description="« avec » : passés après publicité ou mise en concurrence"),
+    ] = None,
+    classe_montant: Annotated[
+        str | None,
+        Query(
+            max_length=10,
+            description="Montant : connu, inconnu, normal, suspect, aberrant (écarté des sommes)",
+        ),
+    ] = None,
 ) -> q.ContractFilters:
-    if acheteur is not None and len(acheteur.replace(" ", "")) not in (9, 14):
-        raise BadRequest(
-            f"« acheteur » : « {acheteur} » n'est ni un SIREN (9 chiffres) ni un SIRET (14 chiffres)."
+    """The filters as typed, read leniently (French numbers, buyer names). On the HTML page a bad
+    value becomes a French message shown above the form, still filled; elsewhere (JSON, exports)
+    it is a 400 error naming the parameter."""
+    errors = f.FilterErrors()
+    buyers: tuple[str, ...] | None = None
+    buyer = acheteur.strip() if acheteur and acheteur.strip() else None
+    if buyer:
+        digits = re.sub(r"[\s\u00a0\u202f.]", "", buyer)
+        if digits.isdigit():
+            if len(digits) not in (9, 14):
+                errors.add(
+                    "acheteur",
+                    "Acheteur",
+                    f"« {buyer} » n'est ni un SIREN (9 chiffres) ni un SIRET (14 chiffres).",
+                )
+            buyer = digits
+        else:
+            found = f.buyers_by_name(con, buyer)
+            if not found:
+                errors.add(
+                    "acheteur",
+                    "Acheteur",
+                    f"aucun acheteur ne porte le nom « {buyer} » : essayez un autre mot, ou son SIREN.",
+                )
+            buyers = tuple(r["siren"] for r in found[: f.MAX_BUYERS])
+    code = re.sub(r"[\s.-]", "", cpv) if cpv else None
+    if code and code != "inconnu" and not re.fullmatch(r"\d{2,8}", code):
+        errors.add("cpv", "Code CPV", f"« {cpv} » n'est pas un code CPV (2 à 8 chiffres, exemple : 4521).")
+        code = None
+    low = f.amount(errors, "montant_min", "Montant minimal", montant_min)
+    high = f.amount(errors, "montant_max", "Montant maximal", montant_max)
+    if low is not None and high is not None and low > high:
+        errors.add(
+            "montant_min",
+            "Montant minimal",
+            "il dépasse le montant maximal : aucun contrat ne peut correspondre.",
         )
-    if montant_min is not None and montant_max is not None and montant_min > montant_max:
-        raise BadRequest("« montant_min » dépasse « montant_max » : aucun contrat ne peut correspondre.")
-    return q.ContractFilters(
-        annee=annee,
-        acheteur=acheteur.replace(" ", "") if acheteur else None,
-        cpv=cpv,
-        procedure=procedure,
-        nature=nature,
-        social=social,
-        environnement=environnement,
-        montant_min=montant_min,
-        montant_max=montant_max,
+    choices = {
+        name: f.choice(errors, name, label, value, allowed)
+        for name, label, value, allowed in (
+            ("social", "Considération sociale", social, q.SOCIAL_CHOICES),
+            ("environnement", "Considération environnementale", environnement, q.ENVIRONMENT_CHOICES),
+            ("format", "Format", format, q.FORMAT_CHOICES),
+            ("innovant", "Marché innovant", innovant, q.FLAG_FILTERS["innovant"]),
+            ("sous_traitance", "Sous-traitance", sous_traitance, q.FLAG_FILTERS["sous_traitance"]),
+            ("avance", "Avance", avance, q.FLAG_FILTERS["avance"]),
+            ("offres", "Offres reçues", offres, q.FLAG_FILTERS["offres"]),
+            ("concurrence", "Concurrence", concurrence, q.FLAG_FILTERS["concurrence"]),
+            ("classe_montant", "Contrôle du montant", classe_montant, q.FLAG_FILTERS["classe_montant"]),
+        )
+    }
+    filters = q.ContractFilters(
+        annee=f.year(errors, "annee", "Année de notification", annee),
+        acheteur=buyer,
+        acheteurs=buyers,
+        cpv=code or None,
+        procedure=procedure or None,
+        nature=nature or None,
+        montant_min=low,
+        montant_max=high,
         titulaire=titulaire.strip() or None if titulaire else None,
         objet=objet.strip() or None if objet else None,
+        **choices,
     )
+    if errors:
+        if request.url.path != "/contrats":  # the JSON twin and the exports: a plain 400
+            raise BadRequest(f"Filtres à corriger — {errors.text()}")
+        request.state.filter_errors = errors.messages
+    return filters
 
 
 Filters = Annotated[q.ContractFilters, Depends(contract_filters)]
@@ -85,10 +187,13 @@ def contracts(
     leur montant total. Les considérations sociales et environnementales valent `null` quand elles
     sont inconnues (format 2019, champ absent, « NC »…), avec le motif dans `social_unknown` /
     `env_unknown`."""
-    found, total = q.page_and_count(con, filters, sort=tri, limit=par_page, offset=(page - 1) * par_page)
+    errors = getattr(request.state, "filter_errors", None)
+    found: list[dict[str, Any]] = []
+    total: dict[str, Any] = {"contrats": 0, "montant": None, "montant_connu": 0, "contrats_synthetiques": 0}
+    if not errors:  # with errors (the HTML page only: the JSON twin raised), the form comes back as filled
+        found, total = q.page_and_count(con, filters, sort=tri, limit=par_page, offset=(page - 1) * par_page)
     pages = max(1, math.ceil(total["contrats"] / par_page))
-    for row in found:
-        row["url_acheteur"] = f"/collectivites/{row['acheteur_siren']}"
+    drilldown.describe_rows(con, found)
     params = {**filters.to_dict(), "tri": tri if tri != "date" else None}
     export_query = query_with(params)
     data = {
@@ -102,6 +207,7 @@ def contracts(
         "contrats": found,
         "export": {
             "csv": f"{API_PREFIX}/contrats.csv{export_query}",
+            "csv_machine": f"{API_PREFIX}/contrats.csv{query_with({**params, 'format': 'machine'})}",
             "xlsx": f"{API_PREFIX}/contrats.xlsx{export_query}",
         },
         "definitions": {key: DEFINITIONS[key].to_dict() for key in ("contrats", "montant", "connu")},
@@ -113,11 +219,38 @@ def contracts(
         "social_choices": {key: label for key, (label, _) in q.SOCIAL_CHOICES.items()},
         "environment_choices": {key: label for key, (label, _) in q.ENVIRONMENT_CHOICES.items()},
         "page_params": {**params, "par_page": par_page if par_page != 50 else None},
-        "form": asdict(filters),
-        "buyer": _buyer_name(con, filters.acheteur, found) if filters.acheteur else None,
+        "form": {name: request.query_params.get(name) for name in FORM_FIELDS},
+        "errors": errors or [],
+        "flag_choices": {
+            name: {k: label for k, (label, _) in c.items()} for name, c in q.FLAG_FILTERS.items()
+        },
+        "format_choices": {key: label for key, (label, _) in q.FORMAT_CHOICES.items()},
+        "buyer": _buyer_label(con, filters, found),
     }
     title = "Contrats" + (f" — page {page}" if page > 1 else "")
     return Page("contracts.html", title, data, context, fragment="results")
+
+
+def _buyer_label(con: Con, filters: q.ContractFilters, rows: list[dict[str, Any]]) -> str | None:
+    """Who the buyer filter stands for: the buyer's name, or the buyers a name typed matched."""
+    if filters.acheteurs is not None:
+        if not filters.acheteurs:
+            return None
+        marks = ", ".join("?" for _ in filters.acheteurs[:6])
+        names = [
+            r[0] or r[1]
+            for r in con.execute(
+                f"SELECT nom, siren FROM web_buyers WHERE siren IN ({marks}) ORDER BY contrats DESC",
+                list(filters.acheteurs[:6]),
+            ).fetchall()
+        ]
+        more = len(filters.acheteurs) - len(names)
+        return (
+            "Acheteurs retenus : "
+            + ", ".join(names)
+            + (f" et {more} autre{'s' if more > 1 else ''}" if more > 0 else "")
+        )
+    return _buyer_name(con, filters.acheteur, rows) if filters.acheteur else None
 
 
 def _buyer_name(con: Con, identifier: str, rows: list[dict[str, Any]]) -> str | None:
@@ -128,19 +261,74 @@ def _buyer_name(con: Con, identifier: str, rows: list[dict[str, Any]]) -> str | 
     return str(found[0]) if found and found[0] else None
 
 
+def _export_query(request: Request, filters: q.ContractFilters, sort: str) -> exports.ExportQuery:
+    """The filtered contracts as an export, counted (the count prices the export and is shown)."""
+    limit = request.app.state.settings.query_time_limit_s
+    with request.app.state.store.cursor(time_limit=limit) as con:
+        total = q.count(con, filters)
+        source, params = q.export_source(con, filters)
+    about: list[tuple[str, str]] = [
+        ("Export", f"Leviers {__version__}, le {dt.datetime.now():%d/%m/%Y à %H:%M}"),
+        ("Nombre de contrats", str(total["contrats"])),
+        ("Dont synthétiques", str(total["contrats_synthetiques"])),
+        ("Filtres", "; ".join(f"{k} = {v}" for k, v in filters.to_dict().items()) or "aucun"),
+        ("Tri", q.SORTS[sort][0]),
+        ("Source", "Données essentielles de la commande publique (DECP)"),
+        ("Licence des données", "Licence Ouverte / Open Licence 2.0 (Etalab)"),
+        ("Montants", "euros hors taxes ; montant initial notifié (montant_initial_ht)"),
+        ("Valeurs inconnues", "cellules vides : inconnu n'est jamais 0 ni « non »"),
+        ("Textes", "tels que publiés ; une cellule de texte n'est jamais une formule"),
+    ]
+    about += [
+        (f"Définition : {DEFINITIONS[k].label}", DEFINITIONS[k].rule)
+        for k in ("contrats", "montant", "connu")
+    ]
+    return exports.ExportQuery(
+        stem="leviers-contrats",
+        sheet="contrats",
+        columns=q.EXPORT_COLUMNS,
+        source=source,
+        params=params,
+        rows=int(total["contrats"]),
+        order_by=q.order_by(sort, "c."),
+        about=about,
+    )
+
+
+CsvFormat = Annotated[
+    Literal["fr", "machine"],
+    Query(
+        alias="format",
+        description="« fr » (par défaut) : pour Excel et LibreOffice en français — séparateur point-virgule, "
+        "virgule décimale, dates JJ/MM/AAAA, UTF-8 avec BOM. « machine » : pour les programmes — "
+        "séparateur virgule, point décimal, dates AAAA-MM-JJ, UTF-8 sans BOM.",
+    ),
+]
+
+
 @router.get(
     f"{API_PREFIX}/contrats.csv",
     name="contracts_csv",
     summary="Export CSV des contrats filtrés",
     tags=["exports"],
     response_class=Response,
-    responses={200: {"content": {"text/csv": {}}, "description": "CSV UTF-8, séparateur virgule"}},
+    responses={
+        200: {"content": {"text/csv": {}}, "description": "CSV UTF-8 (français par défaut, ou machine)"},
+        503: {"description": "Trop d'exports en cours (réessayer après Retry-After)"},
+    },
 )
-def contracts_csv(request: Request, filters: Filters, tri: Sort = "date") -> Response:
-    """Tous les contrats qui répondent aux filtres (mêmes paramètres que `/api/v1/contrats`), en CSV
-    UTF-8 séparé par des virgules, point décimal, une ligne par contrat ; la colonne `synthetique`
-    signale les données fabriquées pour les essais."""
-    return exports.csv_response(request.app.state.store, filters, tri)
+async def contracts_csv(
+    request: Request, filters: Filters, tri: Sort = "date", csv_format: CsvFormat = "fr"
+) -> Response:
+    """Tous les contrats qui répondent aux filtres (mêmes paramètres que `/api/v1/contrats`), une
+    ligne par contrat ; la colonne `synthetique` signale les données fabriquées pour les essais.
+    Par défaut pour un tableur en français (`;`, virgule décimale, JJ/MM/AAAA, BOM) ;
+    `format=machine` pour les programmes (`,`, point décimal, AAAA-MM-JJ). Un texte qui commence
+    par `=`, `+`, `-`, `@`, une tabulation ou un retour chariot est précédé d'une apostrophe, pour
+    qu'aucun tableur ne le lise comme une formule. Coût dans la limite de requêtes : un jeton par
+    20 000 lignes en plus de la requête."""
+    query = await anyio.to_thread.run_sync(_export_query, request, filters, tri)
+    return await exports.respond(request, query, "csv", csv_format)
 
 
 @router.get(
@@ -153,10 +341,14 @@ def contracts_csv(request: Request, filters: Filters, tri: Sort = "date") -> Res
         200: {
             "content": {"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {}},
             "description": "Classeur : une feuille « contrats », une feuille « à propos »",
-        }
+        },
+        503: {"description": "Trop d'exports en cours (réessayer après Retry-After)"},
     },
 )
-def contracts_xlsx(request: Request, filters: Filters, tri: Sort = "date") -> Response:
+async def contracts_xlsx(request: Request, filters: Filters, tri: Sort = "date") -> Response:
     """Les mêmes contrats qu'en CSV dans un classeur Excel, avec une feuille « à propos » (filtres,
-    date, source, licence, définitions). Au plus 1 048 575 contrats (limite d'Excel)."""
-    return exports.xlsx_response(request.app.state.store, filters, tri)
+    date, source, licence, définitions, colonnes). Au plus 1 048 575 contrats (limite d'Excel).
+    Les textes sont des cellules de texte, jamais des formules. Coût dans la limite de requêtes :
+    un jeton par 2 000 lignes en plus de la requête."""
+    query = await anyio.to_thread.run_sync(_export_query, request, filters, tri)
+    return await exports.respond(request, query, "xlsx")

@@ -1,4 +1,6 @@
 // Leviers — draws every Vega-Lite chart of the page from its JSON spec (a data block, not a script).
+// The spec carries the French number locale in `usermeta` (leviers.web.charts.format_locale), the
+// one the server gives vl-convert for the SVG and PNG exports: both draw « 1 234 » and « 30 % ».
 // Vega's default expression parser compiles with `new Function`, which the CSP forbids: the
 // interpreter (`ast: true` + vega.expressionInterpreter) evaluates expressions without eval.
 "use strict";
@@ -28,8 +30,8 @@ function leviersDrawCharts(root) {
       expr: vega.expressionInterpreter,
       defaultStyle: false,
       tooltip: { disableDefaultStyle: true },
-      formatLocale: LEVIERS_FORMAT_LOCALE,
-      timeFormatLocale: LEVIERS_TIME_LOCALE,
+      formatLocale: (spec.usermeta && spec.usermeta.formatLocale) || LEVIERS_FORMAT_LOCALE,
+      timeFormatLocale: (spec.usermeta && spec.usermeta.timeFormatLocale) || LEVIERS_TIME_LOCALE,
     }).then(() => {
       element.dataset.rendered = "1";
     }).catch((error) => {

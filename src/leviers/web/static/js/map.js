@@ -61,15 +61,48 @@ function leviersCoverageLayers(map) {
   return ["communes", "communes-points", "sites", "proposed"];
 }
 
+// Areas without any published contract are hatched (grey lines on white), so that they never
+// look like the lowest class (the lightest blue) nor like an unknown value (solid grey).
+function leviersHatchImage(size) {
+  const data = new Uint8Array(size * size * 4);
+  for (let y = 0; y < size; y += 1) {
+    for (let x = 0; x < size; x += 1) {
+      const onLine = (x + y) % size < 2;
+      const offset = (y * size + x) * 4;
+      const value = onLine ? 110 : 255;
+      data[offset] = value; data[offset + 1] = value; data[offset + 2] = value; data[offset + 3] = 255;
+    }
+  }
+  return { width: size, height: size, data };
+}
+
 function leviersChoroplethLayers(map, config) {
+  const zone = ["==", ["get", "type_objet"], "zone"];
+  const polygon = ["in", ["geometry-type"], ["literal", ["Polygon", "MultiPolygon"]]];
   const fill = ["coalesce", ["get", "couleur"], LEVIERS_COLORS.unknown];
-  map.addLayer({ id: "areas", type: "fill", source: "data", filter: ["==", ["geometry-type"], "Polygon"],
-    paint: { "fill-color": fill, "fill-outline-color": fill } });
-  map.addLayer({ id: "areas-multi", type: "fill", source: "data", filter: ["==", ["geometry-type"], "MultiPolygon"],
-    paint: { "fill-color": fill, "fill-outline-color": fill } });
-  map.addLayer({ id: "borders", type: "line", source: "data", filter: ["in", ["geometry-type"], ["literal", ["LineString", "MultiLineString"]]],
-    paint: { "line-color": LEVIERS_COLORS.border, "line-width": 1 } });
-  return ["areas", "areas-multi"];
+  const empty = ["==", ["get", "statut"], "aucun contrat"];
+  map.addImage("hachures", leviersHatchImage(8), { pixelRatio: 1 });
+  map.addLayer({ id: "areas", type: "fill", source: "data", filter: ["all", zone, polygon],
+    paint: { "fill-color": fill } });
+  map.addLayer({ id: "areas-none", type: "fill", source: "data", filter: ["all", zone, polygon, empty],
+    paint: { "fill-pattern": "hachures" } });
+  map.addLayer({ id: "areas-outline", type: "line", source: "data", filter: ["all", zone, polygon],
+    paint: { "line-color": "#ffffff", "line-width": 0.6 } });
+  map.addLayer({ id: "areas-points", type: "circle", source: "data", filter: ["all", zone, ["==", ["geometry-type"], "Point"]],
+    paint: { "circle-radius": 4, "circle-color": fill, "circle-stroke-color": "#5f6b70", "circle-stroke-width": 1 } });
+  map.addLayer({ id: "borders", type: "line", source: "data", filter: ["==", ["get", "type_objet"], "limite"],
+    paint: { "line-color": LEVIERS_COLORS.border, "line-width": 1.2 } });
+  map.addLayer({ id: "insets", type: "line", source: "data", filter: ["==", ["get", "type_objet"], "encart"],
+    paint: { "line-color": "#5f6b70", "line-width": 1, "line-dasharray": [3, 2] } });
+  // An area opens its page: the same link as its row in the table below the map.
+  for (const layer of ["areas", "areas-points"]) {
+    map.on("click", layer, (event) => {
+      const feature = event.features && event.features[0];
+      const link = feature && feature.properties.lien;
+      if (link && link.startsWith("/")) window.location.assign(link);
+    });
+  }
+  return ["areas", "areas-points"];
 }
 
 function leviersDescribe(properties) {
@@ -123,8 +156,10 @@ async function leviersDrawMap(element) {
         popup.remove();
       });
     }
-    element.dataset.rendered = "1";
+    // Once the areas are drawn (not merely loaded), for the end-to-end tests to query.
+    map.once("idle", () => { element.dataset.rendered = "1"; });
   });
+  element.leviersMap = map;
 }
 
 document.addEventListener("DOMContentLoaded", () => {

@@ -1,0 +1,172 @@
+"""Tables of the serving copy behind the contract and supplier pages (see leviers.web.store).
+
+The warehouse keeps a contract's suppliers, modifications, subcontracting acts and source records
+in load order, so reading those of one contract would scan each table. Here they are copied sorted
+by `h`, a 64-bit number computed from the contract key (the low half of its MD5: the same in every
+DuckDB version); a page asks for `h = ? AND contract_key = ?`, and DuckDB's per-segment min/max on
+an integer skips everything but a few thousand rows. The supplier page reads its contracts,
+subsidies and ESS evidence from copies sorted by SIREN; `web_suppliers` gives one row per SIREN
+seen as supplier or beneficiary (name and legal unit), and `web_cpv` the French CPV labels.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable
+from pathlib import Path
+
+import duckdb
+
+from leviers.reference import cpv
+
+# SQL of the key's hash, for the build and for the pages.
+KEY_HASH = "md5_number_lower({})"
+
+
+def build_cpv(con: duckdb.DuckDBPyConnection) -> None:
+    """web_cpv: every code of the CPV 2008 with its French label, plus the codes published in the
+    contracts that the vocabulary lacks, labelled from their closest ancestor (officiel false)."""
+    published = [
+        row[0]
+        for row in con.execute("SELECT DISTINCT cpv FROM wh.contracts WHERE cpv IS NOT NULL").fetchall()
+    ]
+    known = cpv.labels()
+    rows = [(code, label, True) for code, label in known.items()]
+    for code in published:
+        if code in known:
+            continue
+        found = cpv.describe(code)
+        if found is not None:
+            rows.append((code, found.text(), False))
+    con.execute("CREATE TABLE snap.web_cpv (code VARCHAR, libelle VARCHAR, officiel BOOLEAN)")
+    con.executemany("INSERT INTO snap.web_cpv VALUES (?, ?, ?)", sorted(rows))
+
+
+def spill_to_disk(con: duckdb.DuckDBPyConnection) -> None:
+    """Let the sorts below spill beside the serving copy: the build connection is in memory (it
+    would have nowhere to spill) and national tables do not fit in the server's memory limit."""
+    row = con.execute("SELECT path FROM duckdb_databases() WHERE database_name = 'snap'").fetchone()
+    if row and row[0]:
+        directory = Path(row[0]).parent / "tmp"  # one for every build: DuckDB empties it
+        directory.mkdir(parents=True, exist_ok=True)
+        # When an earlier step already spilled, DuckDB keeps the directory it chose.
+        with contextlib.suppress(duckdb.NotImplementedException):
+            con.execute(f"SET temp_directory = '{str(directory).replace(chr(39), chr(39) * 2)}'")
+    con.execute("SET preserve_insertion_order = false")
+
+
+def _by_contract(name: str, source: str, order: str) -> str:
+    # Sorted by the hash alone (collisions are harmless: pages also compare the key itself).
+    return f"CREATE TABLE {name} AS SELECT {KEY_HASH.format('contract_key')} AS h, * FROM wh.{source} ORDER BY h, {order}"
+
+
+# One row per SIREN seen as a supplier or a subsidy beneficiary: its name (SIRENE's, else the one
+# most often published) and its legal unit when SIRENE is loaded.
+def _build_suppliers(has_units: bool, has_subsidies: bool) -> str:
+    beneficiaries = (
+        "UNION ALL SELECT beneficiaire_siren, nom_beneficiaire FROM wh.subsidy_lines "
+        "WHERE beneficiaire_siren IS NOT NULL"
+        if has_subsidies
+        else ""
+    )
+    units = (
+        """
+        LEFT JOIN wh.legal_units AS u ON u.siren = n.siren
+        LEFT JOIN wh.ess_legal_categories AS c3 ON c3.niveau = 'III' AND c3.code = u.categorie_juridique
+        LEFT JOIN wh.ess_legal_categories AS c1 ON c1.niveau = 'I' AND c1.code = left(u.categorie_juridique, 1)
+        """
+        if has_units
+        else "LEFT JOIN (SELECT NULL::VARCHAR AS siren) AS u ON false"
+    )
+    unit_columns = (
+        """u.denomination, u.sigle, u.categorie_juridique,
+           coalesce(c3.libelle, c1.libelle) AS categorie_juridique_libelle, u.categorie_entreprise,
+           u.etat_administratif, u.date_creation, u.activite_principale, u.tranche_effectifs,
+           u.identifiant_association, u.siren IS NOT NULL AS dans_sirene"""
+        if has_units
+        else """NULL::VARCHAR AS denomination, NULL::VARCHAR AS sigle, NULL::VARCHAR AS categorie_juridique,
+           NULL::VARCHAR AS categorie_juridique_libelle, NULL::VARCHAR AS categorie_entreprise,
+           NULL::VARCHAR AS etat_administratif, NULL::DATE AS date_creation,
+           NULL::VARCHAR AS activite_principale, NULL::VARCHAR AS tranche_effectifs,
+           NULL::VARCHAR AS identifiant_association, false AS dans_sirene"""
+    )
+    return f"""
+CREATE TABLE web_suppliers AS
+WITH published AS (
+    SELECT titulaire_siren AS siren, titulaire_nom AS nom FROM wh.contract_suppliers
+    WHERE titulaire_siren IS NOT NULL
+    {beneficiaries}
+), names AS (
+    SELECT siren, arg_max(nom, n) FILTER (WHERE nom IS NOT NULL) AS nom_publie
+    FROM (SELECT siren, nom, count(*) AS n FROM published GROUP BY ALL)
+    GROUP BY siren
+)
+SELECT n.siren, coalesce(u.denomination, n.nom_publie) AS nom, n.nom_publie, {unit_columns}
+FROM names AS n
+{units}
+ORDER BY n.siren
+"""
+
+
+# Every contract a SIREN holds (initial supplier, or brought in by a modification), with what its
+# page lists: one row per SIREN and contract, sorted by SIREN then date.
+_BUILD_SUPPLIER_CONTRACTS = """
+CREATE TABLE web_supplier_contracts AS
+WITH held AS (
+    SELECT titulaire_siren AS siren, contract_key, min(modification_id) AS premiere_modification,
+           bool_or(modification_id = 0) AS initial
+    FROM wh.contract_suppliers WHERE titulaire_siren IS NOT NULL
+    GROUP BY ALL
+), initial_count AS (
+    SELECT contract_key, count(*) AS titulaires_initiaux
+    FROM wh.contract_suppliers WHERE modification_id = 0 GROUP BY contract_key
+)
+SELECT h.siren, h.contract_key, h.premiere_modification, h.initial,
+       CASE WHEN h.initial THEN 1.0 / i.titulaires_initiaux END AS part,
+       c.acheteur_siren, c.acheteur_libelle AS acheteur_nom, c.id, c.objet, c.cpv, c.procedure, c.nature,
+       c.montant, c.date_notification, year(c.date_notification)::INTEGER AS annee,
+       k.classe AS montant_classe, c.synthetic AS synthetique
+FROM held AS h
+JOIN contracts AS c USING (contract_key)
+LEFT JOIN initial_count AS i USING (contract_key)
+LEFT JOIN contract_amount_checks AS k USING (contract_key)
+ORDER BY h.siren, c.date_notification DESC NULLS LAST, h.contract_key
+"""
+
+
+def build_steps(wh_tables: set[str]) -> list[str | Callable[[duckdb.DuckDBPyConnection], None]]:
+    """The statements that add this module's tables to the serving copy, in order; they run after
+    the contracts, the suppliers and the money tables are copied."""
+    has_subsidies = "subsidy_lines" in wh_tables
+    has_units = {"legal_units", "ess_legal_categories"} <= wh_tables
+    steps: list[str | Callable[[duckdb.DuckDBPyConnection], None]] = [
+        spill_to_disk,
+        build_cpv,
+        _by_contract("contract_detail_suppliers", "contract_suppliers", "modification_id, position"),
+        _by_contract("contract_detail_modifications", "contract_modifications", "modification_id"),
+        _by_contract("contract_detail_subcontracting", "subcontracting_acts", "acte_id"),
+        _by_contract("contract_detail_sources", "contract_sources", "ingestion_id, record_index"),
+        _build_suppliers(has_units, has_subsidies),
+        "CREATE INDEX web_suppliers_siren ON web_suppliers (siren)",
+    ]
+    if "contract_amount_checks" in wh_tables:
+        steps.append(_BUILD_SUPPLIER_CONTRACTS)
+    else:
+        steps.append(
+            _BUILD_SUPPLIER_CONTRACTS.replace(
+                "LEFT JOIN contract_amount_checks AS k USING (contract_key)",
+                "LEFT JOIN (SELECT NULL::VARCHAR AS contract_key, NULL::VARCHAR AS classe) AS k USING (contract_key)",
+            )
+        )
+    if has_subsidies:
+        steps.append(
+            "CREATE TABLE web_beneficiary_subsidies AS SELECT * FROM wh.subsidy_lines "
+            "WHERE beneficiaire_siren IS NOT NULL ORDER BY beneficiaire_siren, annee DESC NULLS LAST, subsidy_key"
+        )
+    if "ess_status" in wh_tables:
+        steps.append("CREATE TABLE web_ess_status AS SELECT * FROM wh.ess_status ORDER BY siren")
+    if "ess_evidence" in wh_tables:
+        steps.append(
+            "CREATE TABLE web_ess_evidence AS SELECT * FROM wh.ess_evidence ORDER BY siren, source, value"
+        )
+    return steps
