@@ -21,6 +21,7 @@ from leviers.ingestion import ingest_paths
 from leviers.paths import PACKAGE_DATA
 from leviers.progress import NoProgress
 from leviers.warehouse import open_warehouse
+from leviers.web.queries.contract import url_key
 from tests.web.browser import (
     ARTIFACTS,
     AXE,
@@ -32,6 +33,7 @@ from tests.web.browser import (
     run_axe,
 )
 from tests.web.conftest import make_app
+from tests.web.test_contract_page import AIGLUN
 
 pytestmark = pytest.mark.browser
 
@@ -192,7 +194,9 @@ PAGE_TYPES = {
     "carte": "/carte?region=75&maille=epci&indicateur=contracts&annee=2024",
     "methode": "/methode",
     "erreur-404": "/page-absente",
-    "erreur-422": "/contrats?annee=deux-mille",
+    "erreur-422": "/collectivites/12AB",
+    "contrat": f"/contrats/{url_key(AIGLUN)}",
+    "titulaire": "/titulaires/481926939",
 }
 
 

@@ -53,6 +53,7 @@ SEEDS = [
     "/kit/fiche_absente",
     "/collectivites/123456789",
     "/contrats?annee=deux-mille",
+    "/collectivites/12AB",
     "/conseil/achat?nature=logiciels&montant=3",
     "/conseil/competence?collectivite=commune&action=zzz",
 ]
