@@ -82,7 +82,9 @@ def test_machine_csv_is_comma_dot_iso_without_bom(small: TestClient) -> None:
 def test_unknown_csv_format_is_refused_in_french(small: TestClient) -> None:
     response = small.get("/api/v1/contrats.csv?format=excel")
     assert response.status_code == 422
-    assert "format" in response.json()["erreur"]["message"]
+    error = response.json()["erreur"]
+    assert "Format" in error["message"]
+    assert [d["parametre"] for d in error["details"]] == ["format"]
 
 
 def test_data_format_filter_and_export_dialect_do_not_collide(small: TestClient) -> None:
