@@ -12,7 +12,7 @@ from markupsafe import Markup, escape
 
 from leviers.indicators.base import MIN_RANKED_PEERS
 from leviers.indicators.engine import MISSING_DATA
-from leviers.web.formatting import euros, number, percent
+from leviers.web.formatting import euros_cell, machine_value, number, percent, percent_cell
 from leviers.web.levers import levers_filter
 
 UNKNOWN = Markup('<span class="unknown">inconnu</span>')
@@ -33,10 +33,10 @@ def indicator_value(row: dict[str, Any], measure: str = "count") -> Markup:
     if row["unit"] in ("share", "mean") and not sufficient(row, measure):
         return INSUFFICIENT
     if row["unit"] == "share":
-        return Markup(escape(percent(value)))
+        return percent_cell(value)
     if row["unit"] == "mean":
-        return Markup(escape(number(value, 1)))
-    return Markup(escape(euros(value) if measure == "amount" else number(value)))
+        return machine_value(value, number(value, 1))
+    return euros_cell(value) if measure == "amount" else machine_value(value, number(value))
 
 
 def _count(value: Any, links: dict[str, str] | None, part: str) -> Markup:
