@@ -25,10 +25,23 @@ def shared_data_dir() -> Path:
     return REPO.parent / "shared" / "data"
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--require-shared",
+        action="store_true",
+        help="fail, rather than skip the tests marked shared, when ../shared/data is absent (make test-shared)",
+    )
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     # Only tests marked `shared` may read ../shared/data: a clone of the repository has none, and
     # the other tests must pass there (docs/architecture.md, "Tests").
     shared = shared_data_dir()
+    if config.getoption("--require-shared") and not shared.is_dir():
+        raise pytest.UsageError(
+            f"--require-shared: the larger real files are not at {shared} "
+            "(clone the repository beside ../shared, or set LEVIERS_SHARED_DATA)"
+        )
     skip = pytest.mark.skip(
         reason=f"needs the larger real files of ../shared/data, absent at {shared} "
         "(set LEVIERS_SHARED_DATA to run it)"
