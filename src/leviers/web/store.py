@@ -31,7 +31,7 @@ from leviers import __version__
 from leviers.errors import WarehouseError
 from leviers.paths import cache_dir
 from leviers.progress import NoProgress, Progress
-from leviers.warehouse import SCHEMA_VERSION
+from leviers.warehouse import SCHEMA_VERSION, session
 from leviers.web.limits import MemoryFull, QueryTimeout, Watchdog
 
 # Bump when the serving copy's content changes, so older copies are rebuilt.
@@ -373,7 +373,7 @@ def build_snapshot(
     # functions run here (indicators) see the same namespace.
     # Spill files go to the cache, never to the current directory (DuckDB's default `.tmp`).
     spill = target.parent / f"spill-build-{os.getpid()}"
-    con = duckdb.connect(":memory:", config={"memory_limit": memory_limit, "temp_directory": str(spill)})
+    con = session.connect(":memory:", {"memory_limit": memory_limit, "temp_directory": str(spill)})
     try:
         con.execute(f"ATTACH {_quote(building)} AS snap")
         con.execute("USE snap")
@@ -426,7 +426,7 @@ def build_snapshot(
             "Préparation de la copie de lecture du tableau de bord", total=len(steps), unit="étapes"
         )
         for step in steps:
-            con.execute(f"SET search_path = '{SEARCH_PATH}'")
+            session.apply(con, search_path=SEARCH_PATH)
             if isinstance(step, str):
                 con.execute(step)
             else:
@@ -551,7 +551,7 @@ class Store:
         }
         if threads:
             config["threads"] = threads
-        self._root = duckdb.connect(":memory:", config=config)
+        self._root = session.connect(":memory:", config)
         try:
             self._root.execute(f"ATTACH {_quote(target)} AS snap (READ_ONLY)")
             self._root.execute(f"ATTACH {_quote(warehouse)} AS wh (READ_ONLY)")
@@ -593,7 +593,7 @@ class Store:
             con = self._pool.pop() if self._pool else None
         if con is None:
             con = self._root.cursor()
-            con.execute(f"SET search_path = '{SEARCH_PATH}'")
+            session.apply(con, search_path=SEARCH_PATH)
         ticket = None if time_limit is None else self.watchdog.watch(con, time_limit)
         healthy = False
         try:
