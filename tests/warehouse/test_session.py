@@ -211,3 +211,11 @@ def test_the_scan_sees_each_way_of_writing_a_setting(sample: str) -> None:
 )
 def test_the_scan_leaves_other_statements_alone(sample: str) -> None:
     assert _hits(ast.parse(sample)) == []
+
+
+def test_docs_list_every_declared_setting() -> None:
+    text = (SRC.parents[1] / "docs" / "warehouse.md").read_text(encoding="utf-8")
+    section = text[text.index("## DuckDB settings") :]
+    section = section[: section.index("\n## ", 1)]
+    for name, setting in session.SETTINGS.items():
+        assert f"| `{name}` | {setting.scope} |" in section, name

@@ -31,7 +31,7 @@ from leviers import __version__
 from leviers.errors import WarehouseError
 from leviers.paths import cache_dir
 from leviers.progress import NoProgress, Progress
-from leviers.warehouse import SCHEMA_VERSION, session
+from leviers.warehouse import SCHEMA_VERSION, search_key, session
 from leviers.web.limits import MemoryFull, QueryTimeout, Watchdog
 
 # Bump when the serving copy's content changes, so older copies are rebuilt.
@@ -128,14 +128,10 @@ SELECT * FROM wh.contract_suppliers ORDER BY titulaire_siren, titulaire_id, cont
 # Word indexes of the text filters (contract object, supplier names): one row per (word, contract),
 # sorted by word, so that a word or a word's beginning reads a few blocks instead of every object
 # (DuckDB's full-text extension is not bundled with its Python wheel and cannot be downloaded at
-# run time). Words are the index keys of leviers.web.queries.contracts.index_words(): lower case,
-# no accents, ligatures spelt out, cut at every character that is not a letter or a digit.
+# run time). Words are those of the search key (leviers.warehouse.search_key), as in
+# leviers.web.queries.contracts.index_words().
 def _word_key(column: str) -> str:
-    return (
-        "trim(regexp_replace(strip_accents(replace(replace(lower("
-        + column
-        + "), 'œ', 'oe'), 'æ', 'ae')), '[^a-z0-9]+', ' ', 'g'))"
-    )
+    return search_key.sql(column)
 
 
 _BUILD_OBJECT_WORDS = f"""
@@ -374,6 +370,7 @@ def build_snapshot(
     # Spill files go to the cache, never to the current directory (DuckDB's default `.tmp`).
     spill = target.parent / f"spill-build-{os.getpid()}"
     con = session.connect(":memory:", {"memory_limit": memory_limit, "temp_directory": str(spill)})
+    search_key.define(con)
     try:
         con.execute(f"ATTACH {_quote(building)} AS snap")
         con.execute("USE snap")
@@ -594,6 +591,7 @@ class Store:
         if con is None:
             con = self._root.cursor()
             session.apply(con, search_path=SEARCH_PATH)
+            search_key.define(con)
         ticket = None if time_limit is None else self.watchdog.watch(con, time_limit)
         healthy = False
         try:
