@@ -219,3 +219,19 @@ def test_docs_list_every_declared_setting() -> None:
     section = section[: section.index("\n## ", 1)]
     for name, setting in session.SETTINGS.items():
         assert f"| `{name}` | {setting.scope} |" in section, name
+
+
+def test_a_block_closed_normally_on_an_aborted_transaction_still_restores(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    # The DECP loader closes its settings from close(), which `closing` calls after an error the
+    # block itself did not see.
+    before = _values(con)
+    con.execute("BEGIN TRANSACTION")
+    scope = session.scoped(con, threads=1, memory_limit="300MB")
+    scope.__enter__()
+    with pytest.raises(duckdb.InvalidInputException):
+        con.execute("SELECT error('boom')")
+    scope.__exit__(None, None, None)
+    con.execute("ROLLBACK")
+    assert _values(con) == before

@@ -11,10 +11,10 @@ life. Modules therefore never run `SET`, `RESET` or `PRAGMA` themselves nor pass
 - `scoped(con, **settings)`: settings for a block, the previous values restored on leaving it on
   every path, errors included.
 
-Restoring: the previous values are read with `current_setting()` on entering the block. GLOBAL
-ones are written back through a new cursor of the same database, because an error inside an
-explicit transaction aborts it and DuckDB then refuses every statement but ROLLBACK on that
-connection (the SET included). SESSION ones can only be written back on the connection itself:
+Restoring: the previous values are read with `current_setting()` on entering the block. After an
+error, GLOBAL ones are written back through a new cursor of the same database, because an error
+inside an explicit transaction aborts it and DuckDB then refuses every statement but ROLLBACK on
+that connection (the SET included). SESSION ones can only be written back on the connection itself:
 when its transaction was aborted, the restore fails and a note saying so is added to the error.
 Blocks nest (each restores what it found); GLOBAL settings are shared by all threads using the
 database, so two threads must not scope the same setting at once.
@@ -179,12 +179,22 @@ def apply(con: duckdb.DuckDBPyConnection, **settings: Value) -> None:
         _write(con, _setting(name), value)
 
 
-def _restore(con: duckdb.DuckDBPyConnection, settings: list[Setting], previous: list[Value]) -> None:
+def _restore(
+    con: duckdb.DuckDBPyConnection, settings: list[Setting], previous: list[Value], *, failed: bool
+) -> None:
     failures: list[str] = []
     pairs = list(zip(settings, previous, strict=True))
     globals_ = [(s, v) for s, v in pairs if s.scope == "GLOBAL"]
+    if globals_ and not failed:
+        try:  # on `con` itself: a cursor costs about a millisecond (a DECP merge scopes each batch)
+            for setting, value in reversed(globals_):
+                _restore_one(con, setting, value)
+            globals_ = []
+        except duckdb.Error:
+            pass  # an earlier error aborted `con`'s transaction (the block did not see it)
     if globals_:
-        # Another connection to the same database: `con`'s transaction may have been aborted.
+        # After an error, through another connection to the same database: `con`'s transaction
+        # may have been aborted.
         other = con.cursor()
         try:
             for setting, value in reversed(globals_):
@@ -215,8 +225,8 @@ def scoped(con: duckdb.DuckDBPyConnection, **settings: Value) -> Iterator[None]:
         yield
     except BaseException as exc:
         try:
-            _restore(con, specs, previous)
+            _restore(con, specs, previous, failed=True)
         except SettingRestoreError as failure:
             exc.add_note(str(failure))
         raise
-    _restore(con, specs, previous)
+    _restore(con, specs, previous, failed=False)
