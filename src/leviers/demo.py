@@ -11,6 +11,7 @@ import duckdb
 from leviers.ingestion import FileReport, ingest_file
 from leviers.paths import PACKAGE_DATA, data_dir
 from leviers.progress import NoProgress, Progress
+from leviers.warehouse import catalog
 
 DEMO_DIR = PACKAGE_DATA / "demo"
 
@@ -57,11 +58,7 @@ class BuyerSummary:
 
 def buyer_summary(con: duckdb.DuckDBPyConnection, limit: int = 15) -> list[BuyerSummary]:
     """The buyers with the most contracts: count, notified amount, considerations where known."""
-    has_reference = bool(
-        con.execute(
-            "SELECT count(*) FROM duckdb_views() WHERE view_name = 'buyer_collectivites' AND NOT internal"
-        ).fetchall()[0][0]
-    )
+    has_reference = catalog.has_relation(con, "buyer_collectivites")
     name = "coalesce(b.nom, any_value(c.acheteur_nom))" if has_reference else "any_value(c.acheteur_nom)"
     kind = "coalesce(any_value(b.type_libelle), 'acheteur public')" if has_reference else "'acheteur public'"
     join = "LEFT JOIN buyer_collectivites b ON b.acheteur_siren = c.acheteur_siren" if has_reference else ""

@@ -270,9 +270,9 @@ def _cell_writer(sheet: Any, kind: str, cell_format: Any) -> Any:
 
 def parquet_rows(path: str, batch: int = 4096) -> Iterable[tuple[Any, ...]]:
     """The rows of a Parquet file in order, `batch` at a time (DuckDB, small memory)."""
-    import duckdb
+    from leviers.warehouse import session  # DuckDB only in the worker that reads Parquet
 
-    con = duckdb.connect(":memory:", config={"memory_limit": "128MB", "threads": 1})
+    con = session.connect(":memory:", {"memory_limit": "128MB", "threads": 1})
     try:
         result = con.execute("SELECT * FROM read_parquet(?)", [path])
         while chunk := result.fetchmany(batch):

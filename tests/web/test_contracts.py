@@ -210,10 +210,12 @@ def test_text_filter_reads_the_word_index_not_the_objects() -> None:
 def test_index_words_match_the_serving_copy(text: str) -> None:
     import duckdb
 
+    from leviers.warehouse import search_key
     from leviers.web.queries.contracts import index_words
     from leviers.web.store import _word_key
 
     con = duckdb.connect()
+    search_key.define(con)  # the macro _word_key calls
     row = con.execute(f"SELECT string_split({_word_key('?')}, ' ')", [text]).fetchone()
     assert row is not None
     assert [w for w in row[0] if w] == index_words(text)

@@ -22,6 +22,7 @@ import itertools
 import os
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import ExitStack
 from dataclasses import dataclass
 
 import duckdb
@@ -38,6 +39,7 @@ from leviers.ingestion.log import quarantine_from
 from leviers.ingestion.macros import MACROS
 from leviers.ingestion.registry import LoadContext, LoadCounts
 from leviers.ingestion.scratch import Scratch
+from leviers.warehouse import session
 
 _names = itertools.count()
 
@@ -80,14 +82,20 @@ class DecpLoader:
         self.scratch = Scratch(self.con)
         self.synthetic = False
         self.con.execute(MACROS)
+        # Settings held until close(), which gives back the previous values (also on error).
+        self._settings = ExitStack()
         # Batches are transient: no need to keep rows in insertion order (saves memory); and a
         # national file must fit in a laptop: DuckDB spills to disk beyond this budget.
-        self.con.execute("SET preserve_insertion_order = false")
-        self.con.execute(f"SET memory_limit = '{os.environ.get('LEVIERS_MEMORY_LIMIT', '1GB')}'")
+        self._settings.enter_context(
+            session.scoped(
+                self.con,
+                preserve_insertion_order=False,
+                memory_limit=os.environ.get("LEVIERS_MEMORY_LIMIT", "1GB"),
+            )
+        )
         self._worker: ThreadPoolExecutor | None = None
         self._worker_con: duckdb.DuckDBPyConnection | None = None
         self._pending: _Batch | None = None
-        self._threads = 0  # DuckDB's thread count before the background step, restored after
 
     # -- batches --------------------------------------------------------------------------------
 
@@ -128,12 +136,8 @@ class DecpLoader:
             self._worker_con.execute(MACROS)
             # Two statements now run at once (prepare, merge), each on its own thread: one DuckDB
             # thread each keeps the cores busy without oversubscribing them (measured: ~10 % faster
-            # on 2 cores than letting both fan out).
-            # Set through the worker's connection (the setting is the database's): the file's
-            # transaction may be aborted when it is restored.
-            rows = self._worker_con.execute("SELECT current_setting('threads')").fetchall()
-            self._threads = int(rows[0][0])
-            self._worker_con.execute("SET threads = 1")
+            # on 2 cores than letting both fan out). Restored by close().
+            self._settings.enter_context(session.scoped(self._worker_con, threads=1))
         assert self._worker_con is not None
         worker = Scratch(self._worker_con)
         future = self._worker.submit(self._prepare, worker, kind, staged_sql, schema_version, inputs, stage)
@@ -153,8 +157,8 @@ class DecpLoader:
         if self._worker is not None:
             self._worker.shutdown(wait=True, cancel_futures=True)
             self._worker = None
+        self._settings.close()  # the settings' previous values, once
         if self._worker_con is not None:
-            self._worker_con.execute(f"SET threads = {self._threads}")
             self._worker_con.close()
             self._worker_con = None
 

@@ -15,6 +15,7 @@ import duckdb
 import narwhals as nw
 
 from leviers.indicators.errors import IndicatorError
+from leviers.warehouse import catalog
 
 ENGINES = ("duckdb", "spark")
 
@@ -116,11 +117,7 @@ class Frames(Protocol):
 
 
 def existing_tables(con: duckdb.DuckDBPyConnection) -> set[str]:
-    rows = con.execute(
-        "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main' "
-        "UNION SELECT view_name FROM duckdb_views() WHERE schema_name = 'main' AND NOT internal"
-    ).fetchall()
-    return {r[0] for r in rows}
+    return catalog.relations(con)
 
 
 def _check_required(present: set[str], where: str) -> None:

@@ -14,6 +14,8 @@ from dataclasses import asdict, dataclass
 
 import duckdb
 
+from leviers.warehouse import catalog
+
 SYNTHETIC_PREFIX = "[SYNTHÉTIQUE]"
 
 
@@ -75,8 +77,7 @@ CREATE OR REPLACE TEMP MACRO syn_normal(i, tag) AS
 
 def _reference_sirens(con: duckdb.DuckDBPyConnection, wanted: int) -> int:
     """Copy up to `wanted` collectivité SIRENs of the reference (if loaded) into syn_ref."""
-    tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
-    if "ref_collectivites" not in tables:
+    if not catalog.has_relation(con, "ref_collectivites"):
         con.execute("CREATE OR REPLACE TEMP TABLE syn_ref AS SELECT NULL::VARCHAR AS siren, 0 AS k LIMIT 0")
         return 0
     con.execute(

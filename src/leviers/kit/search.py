@@ -7,11 +7,10 @@ in titles and keywords weigh more than words in the body.
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Iterable
 
 from leviers.kit.model import KitEntry, KitHit
+from leviers.warehouse.search_key import search_key
 
 STOPWORDS = frozenset(
     [
@@ -54,11 +53,8 @@ EXCERPT_LENGTH = 180
 
 
 def fold(text: str) -> str:
-    """`Élévation d'œuvres` → `elevation d oeuvres`."""
-    text = text.replace("œ", "oe").replace("Œ", "Oe").replace("æ", "ae").replace("Æ", "Ae")
-    decomposed = unicodedata.normalize("NFKD", text)
-    stripped = "".join(char for char in decomposed if not unicodedata.combining(char))
-    return re.sub(r"[^a-z0-9]+", " ", stripped.lower()).strip()
+    """`Élévation d'œuvres` → `elevation d oeuvres`: the search key (leviers.warehouse.search_key)."""
+    return search_key(text)
 
 
 def stem(word: str) -> str:

@@ -1,7 +1,8 @@
 """Finding a collectivité or a public buyer by the names people type.
 
-One search key for stored names and typed queries alike (`search_key`: lower case, no accents,
-ligatures spelt out, any other character a space), the usual names of French collectivités
+One search key for stored names and typed queries alike (`search_key`, defined with its SQL twin
+in leviers.warehouse.search_key: lower case, no accents, ligatures spelt out, any other character
+a space), the usual names of French collectivités
 (« Ville de », « Mairie de », « CC », « Communauté d'agglomération », « Conseil départemental de »,
 « Conseil régional »…: `parse_query`), and an in-memory index (`SearchIndex`) that finds entries by
 every word of the query — whole, as the beginning of a word, or with one typo — or by SIREN/SIRET,
@@ -29,29 +30,14 @@ import heapq
 import itertools
 import re
 import sys
-import unicodedata
 from bisect import bisect_left
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from leviers.warehouse.search_key import search_key
+
 # --------------------------------------------------------------------------- the search key
-
-
-# Letters that do not decompose into a base letter and an accent.
-_LIGATURES = str.maketrans({"œ": "oe", "æ": "ae", "ß": "ss", "ø": "o", "đ": "d", "ł": "l", "ı": "i"})
-_ACCENTS = re.compile("[\u0300-\u036f]+")  # combining diacritical marks, once decomposed
-_OTHER = re.compile(r"[^a-z0-9]+")
-
-
-def search_key(text: str) -> str:
-    """The form names and queries are compared in: « L'Haÿ-les-Roses » → « l hay les roses »,
-    « CŒUR de Bourgogne » → « coeur de bourgogne ». Defined here only: the index and the queries
-    both use it."""
-    folded = text.lower()
-    if not folded.isascii():
-        folded = _ACCENTS.sub("", unicodedata.normalize("NFKD", folded.translate(_LIGATURES)))
-    return _OTHER.sub(" ", folded).strip()
 
 
 # Abbreviations written both ways in official names (« St-Gildas-des-Bois », « Saint-Denis »).

@@ -34,6 +34,7 @@ from leviers.ingestion.log import quarantine_from
 from leviers.ingestion.registry import LoadContext, LoadCounts
 from leviers.ingestion.scratch import Scratch
 from leviers.sirene import columns, scope
+from leviers.warehouse import session
 
 CSV_BLOCK = 16 * 1024 * 1024
 SYNTHETIC_KEY = b"leviers.synthetic"
@@ -403,16 +404,13 @@ def _count(n: int) -> str:
     return f"{n:,}".replace(",", "\u202f")
 
 
-def _cleanup(con: duckdb.DuckDBPyConnection, memory_limit: str | None) -> None:
+def _cleanup(con: duckdb.DuckDBPyConnection) -> None:
     """Drop the staging tables; after a failed statement the transaction is aborted and the
     rollback drops them, so errors here must not hide the original one."""
     try:
         for table in (CLEAN, "sirene_repeats", "sirene_repeated_firsts"):
             con.execute(f"DROP TABLE IF EXISTS {table}")
         scope.drop_scope(con)
-        con.execute("RESET preserve_insertion_order")
-        if memory_limit:
-            con.execute(f"SET memory_limit = '{memory_limit}'")
     except duckdb.Error:
         pass
 
@@ -433,27 +431,30 @@ def load_stock(ctx: LoadContext, stock: StockFile, *, keep_all: bool) -> LoadCou
                 "l'entrepôt ne contient encore aucun SIREN (ni marchés, ni subventions) : chargez-les d'abord "
                 "pour ne garder que les unités légales utiles, ou chargez tout le stock avec `leviers ingest --tout`",
             )
-    row = first_row(con, "SELECT current_setting('memory_limit')")
-    previous_limit = str(row[0]) if row else None
-    con.execute("SET preserve_insertion_order = false")
-    con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
-    try:
-        if stock.kind == "parquet":
-            rows_in_file = _stage_parquet(ctx, stock, keep_all)
-        else:
-            rows_in_file = _stage_csv(ctx, stock, keep_all)
-        staged = _survey(con)
-        records = staged.records
-        repeats = _refuse_repeats(con, staged)
-        quarantined = quarantine_from(con, ctx.ingestion_id, CLEAN, "siren")
-        loaded = _merge(con, ctx.ingestion_id, staged, repeats)
-        duplicates = records - quarantined - loaded
-        con.execute(
-            "INSERT INTO sirene_loads VALUES (?, ?, ?, ?, ?)",
-            [ctx.ingestion_id, SCOPE_ALL if keep_all else SCOPE_WAREHOUSE, rows_in_file, records, scope_size],
-        )
-    finally:
-        _cleanup(con, previous_limit)
+    with session.scoped(con, preserve_insertion_order=False, memory_limit=MEMORY_LIMIT):
+        try:
+            return _load(ctx, stock, keep_all, scope_size)
+        finally:
+            _cleanup(con)
+
+
+def _load(ctx: LoadContext, stock: StockFile, keep_all: bool, scope_size: int | None) -> LoadCounts:
+    """Stage, check and merge the stock file (settings and staging tables: see load_stock)."""
+    con = ctx.con
+    if stock.kind == "parquet":
+        rows_in_file = _stage_parquet(ctx, stock, keep_all)
+    else:
+        rows_in_file = _stage_csv(ctx, stock, keep_all)
+    staged = _survey(con)
+    records = staged.records
+    repeats = _refuse_repeats(con, staged)
+    quarantined = quarantine_from(con, ctx.ingestion_id, CLEAN, "siren")
+    loaded = _merge(con, ctx.ingestion_id, staged, repeats)
+    duplicates = records - quarantined - loaded
+    con.execute(
+        "INSERT INTO sirene_loads VALUES (?, ?, ?, ?, ?)",
+        [ctx.ingestion_id, SCOPE_ALL if keep_all else SCOPE_WAREHOUSE, rows_in_file, records, scope_size],
+    )
     note = (
         f"stock entier (--tout) : {_count(rows_in_file)} lignes"
         if keep_all

@@ -30,7 +30,7 @@ import duckdb
 from leviers.errors import SchemaMismatch, WarehouseError
 from leviers.paths import default_db_path
 from leviers.progress import NoProgress, Progress
-from leviers.warehouse import faults, integrity, migrations, tempfiles
+from leviers.warehouse import faults, integrity, migrations, session, tempfiles
 
 SCHEMA_DIR = Path(__file__).resolve().parent / "schema"
 # 2: subsidies.attribuant_source, annee_source, montant_type; 3: amount checks and money-to-ESS views.
@@ -173,7 +173,7 @@ def open_warehouse(
             # a large load's rows are then compressed while the next batch is prepared, instead of
             # the last ones all at COMMIT on one thread (measured on the national DECP file:
             # 20.3 s -> 18.8 s, less memory).
-            con.execute("SET write_buffer_row_group_count = 1")
+            session.apply(con, write_buffer_row_group_count=1)
             apply_schema(con, path)
             from leviers.reference.warehouse import ensure_reference_tables  # shipped data
 

@@ -31,7 +31,7 @@ import duckdb
 
 from leviers.paths import cache_dir
 from leviers.progress import NoProgress, Progress
-from leviers.warehouse import faults
+from leviers.warehouse import faults, session
 
 
 @dataclass(frozen=True)
@@ -71,17 +71,13 @@ def checksum_pass(con: duckdb.DuckDBPyConnection, progress: Progress | None = No
         unit="lignes",
     )
     rows = 0
-    con.execute("PRAGMA disable_optimizer")
-    con.execute("SET enable_progress_bar = false")  # the pass reports to `progress`
-    try:
+    # Without the optimizer every count reads its column; the pass reports to `progress`.
+    with session.scoped(con, enable_optimizer=False, enable_progress_bar=False):
         for table, names in columns.items():
             counts = ", ".join(f"count({_quote(name)})" for name in names)
             row = con.execute(f"SELECT count(*), {counts} FROM {_quote(table)}").fetchone()
             rows += int(row[0]) if row else 0
             progress.advance(int(row[0]) if row else 0)
-    finally:
-        con.execute("PRAGMA enable_optimizer")
-        con.execute("RESET enable_progress_bar")
     progress.finish()
     return PassReport(tables=len(columns), rows=rows, seconds=time.perf_counter() - started)
 

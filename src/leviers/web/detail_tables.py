@@ -18,6 +18,7 @@ from pathlib import Path
 import duckdb
 
 from leviers.reference import cpv
+from leviers.warehouse import session
 
 # SQL of the key's hash, for the build and for the pages.
 KEY_HASH = "md5_number_lower({})"
@@ -51,8 +52,8 @@ def spill_to_disk(con: duckdb.DuckDBPyConnection) -> None:
         directory.mkdir(parents=True, exist_ok=True)
         # When an earlier step already spilled, DuckDB keeps the directory it chose.
         with contextlib.suppress(duckdb.NotImplementedException):
-            con.execute(f"SET temp_directory = '{str(directory).replace(chr(39), chr(39) * 2)}'")
-    con.execute("SET preserve_insertion_order = false")
+            session.apply(con, temp_directory=str(directory))
+    session.apply(con, preserve_insertion_order=False)
 
 
 def _by_contract(name: str, source: str, order: str) -> str:

@@ -9,6 +9,8 @@ from typing import Any
 
 import duckdb
 
+from leviers.warehouse import search_key
+from leviers.warehouse.search_key import search_key_words
 from leviers.web.queries import rows
 
 # Spaces people and spreadsheets put in numbers: ordinary, no-break, narrow no-break, thin.
@@ -79,24 +81,21 @@ def choice(
 
 
 def buyers_by_name(con: duckdb.DuckDBPyConnection, text: str) -> list[dict[str, Any]]:
-    """Buyers whose official or published name holds every word typed (accents and case ignored),
-    those with the most contracts first; at most MAX_BUYERS."""
-    words = [w for w in re.split(r"[^\w]+", text.lower()) if w][:8]
+    """Buyers whose official or published name holds every word typed (compared in their search
+    keys: accents, case and punctuation ignored), those with the most contracts first; at most
+    MAX_BUYERS."""
+    words = search_key_words(text)[:8]
     if not words:
         return []
-    clauses = " AND ".join(
-        "(strip_accents(lower(coalesce(nom, ''))) LIKE strip_accents(?) "
-        "OR strip_accents(lower(coalesce(nom_publie, ''))) LIKE strip_accents(?))"
-        for _ in words
-    )
-    params: list[Any] = []
-    for word in words:
-        literal = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        params += [f"%{literal}%", f"%{literal}%"]
-    # LIKE with the default escape: the backslash escapes % and _ typed by the user.
-    clauses = clauses.replace("LIKE strip_accents(?)", "LIKE strip_accents(?) ESCAPE '\\'")
+    # Words of a search key hold only [a-z0-9]: nothing to escape.
+    clauses = " AND ".join("(contains(cle_nom, ?) OR contains(cle_nom_publie, ?))" for _ in words)
+    params: list[Any] = [word for word in words for _ in range(2)]
+    name = search_key.sql("coalesce(nom, '')")
+    published = search_key.sql("coalesce(nom_publie, '')")
+    keys = f"{name} AS cle_nom, {published} AS cle_nom_publie"
     return rows(
         con,
-        f"SELECT siren, nom, contrats FROM web_buyers WHERE {clauses} ORDER BY contrats DESC, siren LIMIT ?",
+        f"SELECT siren, nom, contrats FROM (SELECT siren, nom, contrats, {keys} FROM web_buyers) "
+        f"WHERE {clauses} ORDER BY contrats DESC, siren LIMIT ?",
         [*params, MAX_BUYERS + 1],
     )

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 
+from leviers.warehouse import session
 from leviers.web.store import Store
 from leviers.web.workers import memory_bytes
 
@@ -58,5 +59,5 @@ def fit_duckdb(store: Store, budget: str, exports: int) -> int | None:
                 exports,
             )
             limit = DUCKDB_FLOOR_BYTES
-        con.execute(f"SET memory_limit = '{limit // 2**20}MiB'")
+        session.apply(con, memory_limit=f"{limit // 2**20}MiB")
     return limit

@@ -31,7 +31,7 @@ from leviers import __version__
 from leviers.errors import WarehouseError
 from leviers.paths import cache_dir
 from leviers.progress import NoProgress, Progress
-from leviers.warehouse import SCHEMA_VERSION
+from leviers.warehouse import SCHEMA_VERSION, search_key, session
 from leviers.web.limits import MemoryFull, QueryTimeout, Watchdog
 
 # Bump when the serving copy's content changes, so older copies are rebuilt.
@@ -130,14 +130,10 @@ SELECT * FROM wh.contract_suppliers ORDER BY titulaire_siren, titulaire_id, cont
 # Word indexes of the text filters (contract object, supplier names): one row per (word, contract),
 # sorted by word, so that a word or a word's beginning reads a few blocks instead of every object
 # (DuckDB's full-text extension is not bundled with its Python wheel and cannot be downloaded at
-# run time). Words are the index keys of leviers.web.queries.contracts.index_words(): lower case,
-# no accents, ligatures spelt out, cut at every character that is not a letter or a digit.
+# run time). Words are those of the search key (leviers.warehouse.search_key), as in
+# leviers.web.queries.contracts.index_words().
 def _word_key(column: str) -> str:
-    return (
-        "trim(regexp_replace(strip_accents(replace(replace(lower("
-        + column
-        + "), 'œ', 'oe'), 'æ', 'ae')), '[^a-z0-9]+', ' ', 'g'))"
-    )
+    return search_key.sql(column)
 
 
 _BUILD_OBJECT_WORDS = f"""
@@ -379,7 +375,8 @@ def build_snapshot(
     # functions run here (indicators) see the same namespace.
     # Spill files go to the cache, never to the current directory (DuckDB's default `.tmp`).
     spill = target.parent / f"spill-build-{os.getpid()}"
-    con = duckdb.connect(":memory:", config={"memory_limit": memory_limit, "temp_directory": str(spill)})
+    con = session.connect(":memory:", {"memory_limit": memory_limit, "temp_directory": str(spill)})
+    search_key.define(con)
     try:
         con.execute(f"ATTACH {_quote(building)} AS snap")
         con.execute("USE snap")
@@ -433,7 +430,7 @@ def build_snapshot(
             "Préparation de la copie de lecture du tableau de bord", total=len(steps), unit="étapes"
         )
         for step in steps:
-            con.execute(f"SET search_path = '{SEARCH_PATH}'")
+            session.apply(con, search_path=SEARCH_PATH)
             if isinstance(step, str):
                 con.execute(step)
             else:
@@ -558,7 +555,7 @@ class Store:
         }
         if threads:
             config["threads"] = threads
-        self._root = duckdb.connect(":memory:", config=config)
+        self._root = session.connect(":memory:", config)
         try:
             self._root.execute(f"ATTACH {_quote(target)} AS snap (READ_ONLY)")
             self._root.execute(f"ATTACH {_quote(warehouse)} AS wh (READ_ONLY)")
@@ -600,7 +597,8 @@ class Store:
             con = self._pool.pop() if self._pool else None
         if con is None:
             con = self._root.cursor()
-            con.execute(f"SET search_path = '{SEARCH_PATH}'")
+            session.apply(con, search_path=SEARCH_PATH)
+            search_key.define(con)
         ticket = None if time_limit is None else self.watchdog.watch(con, time_limit)
         healthy = False
         try:

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import unicodedata
 from dataclasses import asdict, dataclass
 from typing import Any
 
 import duckdb
 
 from leviers.spreadsheets import Column
+from leviers.warehouse.search_key import search_key_words
 from leviers.web.queries import one, rows
 from leviers.web.store import LIST_SEPARATOR
 
@@ -263,10 +263,8 @@ STOP_WORDS = frozenset(
 
 
 def index_words(text: str) -> list[str]:
-    """The words of `text` as the word indexes hold them (the same rule as store._word_key)."""
-    text = text.lower().replace("œ", "oe").replace("æ", "ae")
-    text = "".join(c for c in unicodedata.normalize("NFD", text) if unicodedata.category(c) != "Mn")
-    return re.sub(r"[^a-z0-9]+", " ", text).split()
+    """The words of `text` as the word indexes hold them: its search key's (store._word_key)."""
+    return search_key_words(text)
 
 
 VECTOR_ROWS = 2048  # DuckDB's vector size

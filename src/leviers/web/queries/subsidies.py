@@ -15,6 +15,8 @@ from typing import Any
 import duckdb
 
 from leviers.spreadsheets import Column
+from leviers.warehouse.search_key import search_key
+from leviers.warehouse.search_key import sql as sql_key
 from leviers.web.queries import one, rows
 
 SORTS: dict[str, tuple[str, list[tuple[str, str]]]] = {
@@ -87,8 +89,12 @@ class SubsidyFilters:
             elif re.fullmatch(r"[Ww]\d{9}", compact):
                 clauses.append("rna_beneficiaire = ?")
                 params.append(compact.upper())
+            elif search_key(self.beneficiaire):
+                # Compared in search keys (accents, case, punctuation ignored; no wildcard).
+                clauses.append(f"contains({sql_key('nom_beneficiaire')}, ?)")
+                params.append(search_key(self.beneficiaire))
             else:
-                # Literal text: the user's % and _ are not wildcards.
+                # Nothing but punctuation: matched literally.
                 clauses.append("contains(lower(strip_accents(nom_beneficiaire)), lower(strip_accents(?)))")
                 params.append(self.beneficiaire.strip())
         if self.statut:
@@ -106,8 +112,12 @@ class SubsidyFilters:
             params.append(self.montant_max)
         if self.objet:
             for word in self.objet.split()[:8]:
-                clauses.append("contains(lower(strip_accents(objet)), lower(strip_accents(?)))")
-                params.append(word)
+                if search_key(word):  # compared in search keys, as the beneficiary
+                    clauses.append(f"contains({sql_key('objet')}, ?)")
+                    params.append(search_key(word))
+                else:
+                    clauses.append("contains(lower(strip_accents(objet)), lower(strip_accents(?)))")
+                    params.append(word)
         return (" AND ".join(clauses) or "true"), params
 
 
