@@ -197,7 +197,7 @@ def flux_ess(
             )
         report = ess_flows(con, siren=siren.strip() if siren else None, annee=annee)
         one = report.flows[0] if len(report.flows) == 1 else None
-        detail = families(con, one.siren, one.annee) if one else None
+        detail = families(con, one.siren, one.annee) if one and one.siren else None
     finally:
         con.close()
     if json_output or output is OutputFormat.json:

@@ -130,7 +130,7 @@ class Money:
 
 @dataclass
 class EssFlow:
-    siren: str
+    siren: str | None  # None: the nation
     annee: int
     nom: str | None
     subventions: Channel | None
@@ -191,12 +191,13 @@ class FlowReport:
 def flows_from_rows(rows: list[dict[str, Any]]) -> list[EssFlow]:
     """EssFlow objects from indicator rows (compute() or the web's stored rows) of INDICATORS,
     grouped by code (SIREN) and year; rows of unknown year are left out."""
-    grouped: dict[tuple[str, int], dict[str, dict[str, Any]]] = {}
-    labels: dict[str, str | None] = {}
+    grouped: dict[tuple[str | None, int], dict[str, dict[str, Any]]] = {}
+    labels: dict[str | None, str | None] = {}
     for row in rows:
         if row["year"] is None or row["indicator"] not in INDICATORS:
             continue
-        code = str(row.get("code"))
+        code = row.get("code")  # None for the nation: JSON null, never « None »
+        code = None if code is None else str(code)
         grouped.setdefault((code, int(row["year"])), {})[row["indicator"]] = row
         labels.setdefault(code, row.get("label"))
     flows = []
