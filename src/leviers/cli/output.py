@@ -22,14 +22,18 @@ from rich.progress import (
 )
 from rich.text import Text
 
+from leviers.cli.json_keys import french_keys
+
 # Human output and progress go to stderr so that `--json` output on stdout stays clean.
 console = Console(soft_wrap=True)
 error_console = Console(stderr=True, soft_wrap=True)
 
+# The options every command spells the same way (docs/architecture.md, « Command line »).
 DbOption = Annotated[
     Path | None,
     typer.Option(
         "--db",
+        metavar="FICHIER",
         help="Fichier de l'entrepôt DuckDB (par défaut dans le dossier de données de l'utilisateur).",
         envvar="LEVIERS_DB",
         show_default=False,
@@ -38,10 +42,70 @@ DbOption = Annotated[
 JsonOption = Annotated[
     bool, typer.Option("--json", help="Sortie JSON pour les machines (sur la sortie standard).")
 ]
+SortieOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--sortie",
+        "-o",
+        metavar="FICHIER",
+        help="Écrire le résultat dans ce fichier plutôt que sur la sortie standard.",
+        show_default=False,
+    ),
+]
+DossierOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--dossier",
+        metavar="DOSSIER",
+        help="Dossier où écrire les fichiers (par défaut : le dossier de données de Leviers).",
+        show_default=False,
+    ),
+]
+AnneeOption = Annotated[
+    int | None,
+    typer.Option(
+        "--annee", metavar="ANNÉE", help="Année de notification (toutes par défaut).", show_default=False
+    ),
+]
+FORMAT_HELP = "Format de sortie : table (à l'écran), csv, json…"
 
 
-def emit_json(payload: Any) -> None:
-    """Print `payload` as JSON on stdout (UTF-8, accents kept)."""
+def old_spellings(
+    options: dict[str, str] | None = None, values: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """Context settings that still accept the spellings a command had before the convention, for
+    one release: each old option name or value is read as the new one, with a French note on
+    stderr. They are not shown in the help. Click applies `token_normalize_func` to option names
+    (without their dashes), to choice values and to command names, and subcommands inherit it."""
+    options = options or {}
+    values = values or {}
+
+    def normalize(token: str) -> str:
+        if token in options:
+            old, new = f"--{token}", f"--{options[token]}"
+            _deprecated(old, new)
+            return options[token]
+        if token in values:
+            _deprecated(f"« {token} »", f"« {values[token]} »")
+            return values[token]
+        return token
+
+    return {"token_normalize_func": normalize}
+
+
+def _deprecated(old: str, new: str) -> None:
+    error_console.print(
+        f"[yellow]Note[/] : {old} s'écrit désormais {new} ; l'ancienne écriture sera refusée dans la "
+        "prochaine version.",
+        highlight=False,
+    )
+
+
+def emit_json(payload: Any, *, standard: bool = False) -> None:
+    """Print `payload` as JSON on stdout (UTF-8, accents kept), its keys in French (json_keys.py)
+    unless it follows a `standard` of its own (GeoJSON)."""
+    if not standard:
+        payload = french_keys(payload)
     sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2, default=str))
     sys.stdout.write("\n")
 
