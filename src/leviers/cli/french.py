@@ -9,7 +9,7 @@ through `usage_message()`, which rebuilds the message in French from the excepti
 (the parameter, the option typed, the value refused) rather than from its English text. The test
 `tests/cli/test_french.py` fails if a Typer upgrade moves any of these.
 
-Exit codes (docs/architecture.md, « Command line »): a wrong command line is the user's error,
+Exit codes (docs/cli.md): a wrong command line is the user's error,
 exit 1 like any other; 2 is kept for Leviers' own faults; a help screen shown because a group was
 typed alone exits 0, as `--help` does.
 """

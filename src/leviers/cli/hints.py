@@ -86,11 +86,13 @@ def nothing_found(
     level: str | None = None,
     annee: int | None = None,
     tables: Sequence[str] = CONTRACT_TABLES,
+    asked: str | None = None,
 ) -> NothingFound:
     """The error for filters that left no row: `what` names what was looked for (« aucun
-    indicateur », « aucun flux »), the filters are those the user gave."""
+    indicateur », « aucun flux »), the filters are those the user gave (`asked` says how they were
+    typed when not as options)."""
     known = publishers(con, tables)
-    asked = " ".join(
+    asked = asked or " ".join(
         part
         for part in (
             f"--par {level}" if level and (code or siren) else "",

@@ -1,6 +1,6 @@
 """The language of the keys of `--json` outputs (and of the CSV and Parquet columns): French.
 
-The rule (docs/architecture.md, « Command line »): keys are French words in snake_case without
+The rule (docs/cli.md): keys are French words in snake_case without
 accents, as in the web's JSON API (`synthetique`, `annee`, `erreur`); official field names keep the
 spelling the data gives them (`acheteur_siren`, `date_notification`); values that are codes keep
 their code (`unite_legale`, `share`, indicator ids such as `social`).

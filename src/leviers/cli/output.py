@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -11,7 +12,6 @@ import typer
 from rich.console import Console
 from rich.progress import (
     BarColumn,
-    DownloadColumn,
     Progress,
     ProgressColumn,
     Task,
@@ -23,12 +23,13 @@ from rich.progress import (
 from rich.text import Text
 
 from leviers.cli.json_keys import french_keys
+from leviers.errors import LeviersError
 
 # Human output and progress go to stderr so that `--json` output on stdout stays clean.
 console = Console(soft_wrap=True)
 error_console = Console(stderr=True, soft_wrap=True)
 
-# The options every command spells the same way (docs/architecture.md, « Command line »).
+# The options every command spells the same way (docs/cli.md).
 DbOption = Annotated[
     Path | None,
     typer.Option(
@@ -67,7 +68,35 @@ AnneeOption = Annotated[
         "--annee", metavar="ANNÉE", help="Année de notification (toutes par défaut).", show_default=False
     ),
 ]
-FORMAT_HELP = "Format de sortie : table (à l'écran), csv, json…"
+SirenOption = Annotated[
+    str | None,
+    typer.Option("--siren", metavar="SIREN", help="SIREN de l'acheteur (9 chiffres).", show_default=False),
+]
+SourceOption = Annotated[
+    str | None,
+    typer.Option(
+        "--source",
+        metavar="URL",
+        help="Adresse de data.gouv.fr (ou d'un miroir) ; par défaut https://www.data.gouv.fr.",
+        show_default=False,
+    ),
+]
+TentativesOption = Annotated[
+    int,
+    typer.Option(
+        "--tentatives", metavar="N", min=0, help="Nouvelles tentatives automatiques après une coupure."
+    ),
+]
+FORMAT_NAMES = ("--format", "-f")
+FORMAT_HELP = "Format de sortie : table (à l'écran), csv ou json (pour les machines)."
+
+
+class TableFormat(StrEnum):
+    """The output formats of a command that shows rows: `table` on screen, the others for machines."""
+
+    table = "table"
+    csv = "csv"
+    json = "json"
 
 
 def old_spellings(
@@ -101,26 +130,52 @@ def _deprecated(old: str, new: str) -> None:
     )
 
 
-def emit_json(payload: Any, *, standard: bool = False) -> None:
-    """Print `payload` as JSON on stdout (UTF-8, accents kept), its keys in French (json_keys.py)
-    unless it follows a `standard` of its own (GeoJSON)."""
+def json_text(payload: Any, *, standard: bool = False) -> str:
+    """`payload` as JSON text (UTF-8, accents kept), its keys in French (json_keys.py) unless it
+    follows a `standard` of its own (GeoJSON)."""
     if not standard:
         payload = french_keys(payload)
-    sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2, default=str))
-    sys.stdout.write("\n")
+    return json.dumps(payload, ensure_ascii=False, indent=2, default=str) + "\n"
+
+
+def emit_json(payload: Any, *, standard: bool = False) -> None:
+    """Print `payload` as JSON on stdout (see `json_text`)."""
+    sys.stdout.write(json_text(payload, standard=standard))
+
+
+def write_output(text: str, sortie: Path | None, rows: int | None = None) -> None:
+    """CSV or JSON text to the `--sortie` file, or to stdout; a line on stderr says where it went."""
+    if sortie is None:
+        sys.stdout.write(text)
+        return
+    try:
+        sortie.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise LeviersError(f"impossible d'écrire « {sortie} » : {exc.strerror or exc}.") from exc
+    what = (
+        "Résultat écrit"
+        if rows is None
+        else f"{rows} ligne{'s' if rows > 1 else ''} écrite{'s' if rows > 1 else ''}"
+    )
+    error_console.print(f"{what} dans {sortie}", highlight=False)
+
+
+def octets(size: float) -> str:
+    """A size in French units (ko, Mo, Go: powers of 1000, as data.gouv.fr shows them)."""
+    for factor, unit in ((1e9, "Go"), (1e6, "Mo"), (1e3, "ko")):
+        if size >= factor:
+            return f"{size / factor:.1f} {unit}".replace(".", ",")
+    return f"{int(size)} octets"
 
 
 class _AmountColumn(ProgressColumn):
-    """Done / total in the step's own unit: bytes shown as kB/MB, anything else as a count."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._bytes = DownloadColumn()
+    """Done / total in the step's own unit: bytes shown as ko/Mo/Go, anything else as a count."""
 
     def render(self, task: Task) -> Text:
         unit = task.fields.get("unit", "octets")
         if unit == "octets":
-            return self._bytes.render(task)
+            total = f" / {octets(task.total)}" if task.total is not None else ""
+            return Text(f"{octets(task.completed)}{total}", style="progress.download")
         done = f"{int(task.completed):,}".replace(",", " ")
         total = f"/{int(task.total):,}".replace(",", " ") if task.total is not None else ""
         return Text(f"{done}{total} {unit}", style="progress.download")
