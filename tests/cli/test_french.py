@@ -65,6 +65,7 @@ def test_missing_option() -> None:
 
 def test_missing_argument() -> None:
     assert "Argument manquant : IDENTIFIANT." in _error("conseil", "fiche")
+    assert "Argument manquant : FICHIERS... " in _error("ingest") + " "
 
 
 def test_invalid_choice_lists_the_values_and_suggests() -> None:

@@ -142,3 +142,10 @@ def test_an_empty_warehouse_says_how_to_load(tmp_path: Path) -> None:
         con.close()
     assert "aucune donnée de ce type" in error.message
     assert "leviers ingest" in error.message
+
+
+def test_a_region_code_with_no_publisher(hand_db: Path) -> None:
+    text = _fails(hand_db, "indicateurs", "--par", "region", "--code", "74")
+    assert (
+        "aucune collectivité de la région « 74 » n'a publié dans l'entrepôt. Vouliez-vous dire 75 ?" in text
+    )

@@ -232,7 +232,8 @@ def _missing(exc: click_exceptions.MissingParameter) -> str:
     if param is None:
         return exc.message or "paramètre manquant."
     what = "argument manquant" if isinstance(param, TyperArgument) else "option manquante"
-    message = f"{what} : {_names(param)}."
+    names = _names(param)
+    message = f"{what} : {names}" + ("" if names.endswith("...") else ".")
     choices = _choices(param)
     if choices:
         message += f" Valeurs possibles : {', '.join(choices)}."

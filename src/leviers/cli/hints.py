@@ -224,17 +224,18 @@ def _code(known: dict[str, Publisher], typed: str, level: str, annee: int | None
             present.add(value)
     names = _area_names(reference.values(), level)
     word = "département" if level == "departement" else "région"
+    this, of, of_any = ("ce", "du", "d'aucun") if level == "departement" else ("cette", "de la", "d'aucune")
     if typed in present:
-        return f"rien pour ce {word} avec ces filtres."
+        return f"rien pour {this} {word} avec ces filtres."
     listed = ", ".join(f"{c} ({names[c]})" if c in names else c for c in sorted(present)[: SHOWN * 2])
     more = "…" if len(present) > SHOWN * 2 else ""
     near = difflib.get_close_matches(typed, sorted(present), n=1, cutoff=0.5)
     suggestion = f" Vouliez-vous dire {near[0]} ?" if near else ""
     where = f" en {annee}" if annee is not None else ""
     if not present:
-        return f"aucune collectivité d'aucun {word} n'a publié{where} dans l'entrepôt."
+        return f"aucune collectivité {of_any} {word} n'a publié{where} dans l'entrepôt."
     return (
-        f"aucune collectivité du {word} « {typed} » n'a publié{where} dans l'entrepôt.{suggestion} "
+        f"aucune collectivité {of} {word} « {typed} » n'a publié{where} dans l'entrepôt.{suggestion} "
         f"Codes présents : {listed}{more}."
     )
 

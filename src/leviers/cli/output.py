@@ -174,6 +174,8 @@ class _AmountColumn(ProgressColumn):
     def render(self, task: Task) -> Text:
         unit = task.fields.get("unit", "octets")
         if unit == "octets":
+            if task.total is None and not task.completed:
+                return Text("")  # a step that counts nothing (a computation): its bar says enough
             total = f" / {octets(task.total)}" if task.total is not None else ""
             return Text(f"{octets(task.completed)}{total}", style="progress.download")
         done = f"{int(task.completed):,}".replace(",", " ")
