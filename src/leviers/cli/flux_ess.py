@@ -26,6 +26,7 @@ from leviers.errors import WarehouseError
 from leviers.ess.sql import first_value
 from leviers.flows import Channel, EssFlow, Family, FlowReport, ess_flows, families
 from leviers.flows.breakdowns import families_json
+from leviers.indicators import catalogue
 from leviers.indicators.base import RULE_TEXT
 from leviers.warehouse import open_warehouse
 
@@ -160,8 +161,9 @@ def _print_table(report: FlowReport, limit: int, detail: list[Family] | None) ->
         console.print(families)
     if len(flows) == 1:
         console.print("[bold]Définitions[/]")
+        labels = {i.id: i.label for i in catalogue().indicators}  # the ids are the JSON's keys
         for key, text in report.definitions().items():
-            console.print(f"- {key} : {text}", highlight=False)
+            console.print(f"- {labels.get(key, key)} : {text}", highlight=False)
         console.print(f"- règle de base : {RULE_TEXT}", highlight=False)
     console.print("[bold]À savoir[/]")
     for caveat in report.caveats:
