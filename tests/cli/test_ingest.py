@@ -26,12 +26,12 @@ def test_ingest_json_output(shared_data: Path, db_path: Path) -> None:
     result = leviers("ingest", "--db", str(db_path), "--json", str(path))
     assert result.returncode == 0, result.stderr
     (entry,) = json.loads(result.stdout)["fichiers"]
-    assert {k: entry[k] for k in ("format", "records", "loaded", "quarantined", "duplicates")} == {
+    assert {k: entry[k] for k in ("format", "lus", "charges", "quarantaine", "doublons")} == {
         "format": "decp-json-2019",
-        "records": 470,
-        "loaded": 441,
-        "quarantined": 26,
-        "duplicates": 3,
+        "lus": 470,
+        "charges": 441,
+        "quarantaine": 26,
+        "doublons": 3,
     }
     assert len(entry["sha256"]) == 64
     assert entry["fichier"].endswith("e-marchespublics_2019-04-04.json")
