@@ -189,7 +189,13 @@ def contracts(
     `env_unknown`."""
     errors = getattr(request.state, "filter_errors", None)
     found: list[dict[str, Any]] = []
-    total: dict[str, Any] = {"contrats": 0, "montant": None, "montant_connu": 0, "contrats_synthetiques": 0}
+    total: dict[str, Any] = {
+        "contrats": 0,
+        "montant": None,
+        "montant_connu": 0,
+        "montants_ecartes": 0,
+        "contrats_synthetiques": 0,
+    }
     if not errors:  # with errors (the HTML page only: the JSON twin raised), the form comes back as filled
         found, total = q.page_and_count(con, filters, sort=tri, limit=par_page, offset=(page - 1) * par_page)
     pages = max(1, math.ceil(total["contrats"] / par_page))
@@ -299,7 +305,7 @@ CsvFormat = Annotated[
     Literal["fr", "machine"],
     Query(
         alias="format",
-        description="« fr » (par défaut) : pour Excel et LibreOffice en français — séparateur point-virgule, "
+        description="Format du CSV : « fr » (par défaut) pour Excel et LibreOffice en français — séparateur point-virgule, "
         "virgule décimale, dates JJ/MM/AAAA, UTF-8 avec BOM. « machine » : pour les programmes — "
         "séparateur virgule, point décimal, dates AAAA-MM-JJ, UTF-8 sans BOM.",
     ),

@@ -187,7 +187,7 @@ CsvFormat = Annotated[
     Literal["fr", "machine"],
     Query(
         alias="format",
-        description="« fr » (par défaut) : pour Excel et LibreOffice en français — séparateur point-virgule, "
+        description="Format du CSV : « fr » (par défaut) pour Excel et LibreOffice en français — séparateur point-virgule, "
         "virgule décimale, dates JJ/MM/AAAA, UTF-8 avec BOM. « machine » : pour les programmes — "
         "séparateur virgule, point décimal, dates AAAA-MM-JJ, UTF-8 sans BOM.",
     ),
