@@ -1,5 +1,7 @@
 # Leviers — every target does its own set-up from a fresh clone.
 # `make demo` runs the product on the bundled data; `make test` runs lint, types and tests.
+# Neither needs ../shared: the tests read tests/fixtures; those marked `shared` (the larger files of
+# ../shared/data) are skipped without it, and `make test-shared` runs only them, requiring it.
 
 PYTHON   ?= $(shell tools/find-python.sh)
 UV_VERSION := 0.13.9
@@ -14,7 +16,7 @@ NATIVE   := src/leviers/decp/_native/_jsonsplit.so src/leviers/decp/_native/_jso
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: setup demo test lint typecheck pytest bench clean assets
+.PHONY: setup demo test test-shared lint typecheck pytest bench clean assets
 
 setup: $(STAMP) $(ASSETS) $(NATIVE)
 
@@ -58,6 +60,9 @@ pytest: setup
 	$(BIN)/pytest -n 2 --timeout=900
 
 test: lint typecheck pytest
+
+test-shared: setup
+	$(BIN)/pytest -m shared --require-shared --timeout=900
 
 bench: setup
 	$(BIN)/python -m bench

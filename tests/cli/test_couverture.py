@@ -34,8 +34,8 @@ def test_table_output_shows_the_estimate_label_and_list_date() -> None:
     assert "Nouveaux sites proposés" in result.output
 
 
-def test_json_output(shared_data: Path) -> None:
-    sites = shared_data / "tiers-lieux" / "cget_tiers_lieux_2019_nouvelle_aquitaine.csv"
+def test_json_output(real_data: Path) -> None:
+    sites = real_data / "tiers-lieux" / "cget_tiers_lieux_2019_nouvelle_aquitaine.csv"
     result = runner.invoke(
         app, ["couverture", "-r", "75", "--sites", str(sites), "--nouveaux", "1", "--json"]
     )

@@ -21,8 +21,8 @@ def leviers(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_ingest_json_output(shared_data: Path, db_path: Path) -> None:
-    path = shared_data / "decp/format-2019/e-marchespublics_2019-04-04.json"
+def test_ingest_json_output(real_data: Path, db_path: Path) -> None:
+    path = real_data / "decp/format-2019/e-marchespublics_2019-04-04.json"
     result = leviers("ingest", "--db", str(db_path), "--json", str(path))
     assert result.returncode == 0, result.stderr
     (entry,) = json.loads(result.stdout)["fichiers"]
@@ -68,9 +68,9 @@ def test_demo_loads_the_bundled_samples(tmp_path: Path) -> None:
 CONSOLIDATED = "decp/consolide-tabulaire/decp_2024S2_travaux_cpv4521.csv"
 
 
-def _consolidated_with(shared_data: Path, path: Path, broken: Callable[[str], str], line: int = 11) -> Path:
+def _consolidated_with(real_data: Path, path: Path, broken: Callable[[str], str], line: int = 11) -> Path:
     """The first 30 lines of the real consolidated extract, line `line` (1-based) passed through `broken`."""
-    lines = (shared_data / CONSOLIDATED).read_text(encoding="utf-8").splitlines(keepends=True)[:30]
+    lines = (real_data / CONSOLIDATED).read_text(encoding="utf-8").splitlines(keepends=True)[:30]
     lines[line - 1] = broken(lines[line - 1])
     path.write_bytes("".join(lines).encode("utf-8", "surrogateescape"))
     return path
@@ -82,7 +82,7 @@ def _latin1(line: str) -> str:
 
 
 def test_one_bad_row_is_quarantined_with_its_line_and_the_other_files_load(
-    shared_data: Path, tmp_path: Path, db_path: Path
+    real_data: Path, tmp_path: Path, db_path: Path
 ) -> None:
     """Regression (issue 22): each of these ended the command with « Erreur interne: ArrowInvalid »,
     exit 2 and no JSON, and the files after it were never loaded."""
@@ -92,8 +92,8 @@ def test_one_bad_row_is_quarantined_with_its_line_and_the_other_files_load(
         "pointvirgule.csv": (lambda line: line.replace(",", ";"), "séparateur « ; » dans la ligne"),
         "latin1.csv": (_latin1, "octets invalides en UTF-8"),
     }
-    paths = [_consolidated_with(shared_data, tmp_path / name, broken) for name, (broken, _) in cases.items()]
-    good = shared_data / "decp/minef-decp-augmente/decp_augmente_2019_extrait.csv"
+    paths = [_consolidated_with(real_data, tmp_path / name, broken) for name, (broken, _) in cases.items()]
+    good = real_data / "decp/minef-decp-augmente/decp_augmente_2019_extrait.csv"
     result = leviers("ingest", "--db", str(db_path), "--json", *map(str, paths), str(good))
     assert result.returncode == 0, result.stderr
     payload = json.loads(result.stdout)
@@ -120,12 +120,12 @@ def test_one_bad_row_is_quarantined_with_its_line_and_the_other_files_load(
 
 
 def test_a_file_none_of_whose_rows_can_be_read_is_refused(
-    shared_data: Path, tmp_path: Path, db_path: Path
+    real_data: Path, tmp_path: Path, db_path: Path
 ) -> None:
-    lines = (shared_data / CONSOLIDATED).read_text(encoding="utf-8").splitlines(keepends=True)[:30]
+    lines = (real_data / CONSOLIDATED).read_text(encoding="utf-8").splitlines(keepends=True)[:30]
     path = tmp_path / "separateurs.csv"
     path.write_text(lines[0] + "".join(line.replace(",", ";") for line in lines[1:]), encoding="utf-8")
-    good = shared_data / "decp/minef-decp-augmente/decp_augmente_2019_extrait.csv"
+    good = real_data / "decp/minef-decp-augmente/decp_augmente_2019_extrait.csv"
     result = leviers("ingest", "--db", str(db_path), "--json", str(path), str(good))
     assert result.returncode == 1
     payload = json.loads(result.stdout)
@@ -136,8 +136,8 @@ def test_a_file_none_of_whose_rows_can_be_read_is_refused(
     assert [f["charges"] for f in payload["fichiers"]] == [9]
 
 
-def test_a_latin1_file_is_read_as_such(shared_data: Path, tmp_path: Path, db_path: Path) -> None:
-    text = "".join((shared_data / CONSOLIDATED).read_text(encoding="utf-8").splitlines(keepends=True)[:30])
+def test_a_latin1_file_is_read_as_such(real_data: Path, tmp_path: Path, db_path: Path) -> None:
+    text = "".join((real_data / CONSOLIDATED).read_text(encoding="utf-8").splitlines(keepends=True)[:30])
     path = tmp_path / "export-excel.csv"
     path.write_bytes(text.encode("cp1252"))
     result = leviers("ingest", "--db", str(db_path), "--json", str(path))
@@ -155,13 +155,13 @@ def test_a_latin1_file_is_read_as_such(shared_data: Path, tmp_path: Path, db_pat
 
 
 def test_paths_that_cannot_be_read_are_refused_and_the_others_load(
-    shared_data: Path, tmp_path: Path, db_path: Path
+    real_data: Path, tmp_path: Path, db_path: Path
 ) -> None:
     folder = tmp_path / "dossier"
     folder.mkdir()
     loop = tmp_path / "boucle.json"
     loop.symlink_to(loop)
-    good = shared_data / "decp/minef-decp-augmente/decp_augmente_2019_extrait.csv"
+    good = real_data / "decp/minef-decp-augmente/decp_augmente_2019_extrait.csv"
     result = leviers(
         "ingest", "--db", str(db_path), "--json", str(folder), str(loop), "absent.json", str(good)
     )
@@ -199,13 +199,13 @@ def _unprivileged_ingest(args: list[str], out: Path) -> int:
 
 
 @pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")
-def test_an_unreadable_file_is_refused_in_french_and_the_others_load(shared_data: Path) -> None:
+def test_an_unreadable_file_is_refused_in_french_and_the_others_load(real_data: Path) -> None:
     """Regression (issue 22): click refused an unreadable path itself, in English, and loaded nothing."""
     work = Path(tempfile.mkdtemp(prefix="leviers-droits-"))
     try:
         work.chmod(0o777)
         good = work / "minef.csv"
-        shutil.copyfile(shared_data / "decp/minef-decp-augmente/decp_augmente_2019_extrait.csv", good)
+        shutil.copyfile(real_data / "decp/minef-decp-augmente/decp_augmente_2019_extrait.csv", good)
         good.chmod(0o644)
         secret = work / "secret.csv"
         shutil.copyfile(good, secret)
@@ -242,7 +242,7 @@ def test_an_unreadable_file_is_refused_in_french_and_the_others_load(shared_data
 
 
 def test_a_bug_is_exit_code_2_with_the_json_of_the_other_files(
-    shared_data: Path, db_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    real_data: Path, db_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     from leviers.cli import app
     from leviers.decp.formats import tabular
@@ -251,8 +251,8 @@ def test_a_bug_is_exit_code_2_with_the_json_of_the_other_files(
         raise ZeroDivisionError("bogue simulé")
 
     monkeypatch.setattr(tabular, "minef_select", broken)  # a bug met by the ministry's CSV only
-    good = shared_data / "decp/format-2019/e-marchespublics_2019-04-04.json"
-    minef = shared_data / "decp/minef-decp-augmente/decp_augmente_2019_extrait.csv"
+    good = real_data / "decp/format-2019/e-marchespublics_2019-04-04.json"
+    minef = real_data / "decp/minef-decp-augmente/decp_augmente_2019_extrait.csv"
     monkeypatch.setattr(
         sys, "argv", ["leviers", "ingest", "--db", str(db_path), "--json", str(minef), str(good)]
     )

@@ -81,13 +81,13 @@ def running_server(db: Path, *args: str, timeout: float = 300) -> Iterator[tuple
 
 
 @pytest.fixture(scope="module")
-def warehouse(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def warehouse(real_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("serve") / "leviers.duckdb"
     result = run(
         "ingest",
         "--db",
         str(path),
-        str(shared_data / "decp/minef-decp-augmente/decp_augmente_2022_extrait.csv"),
+        str(real_data / "decp/minef-decp-augmente/decp_augmente_2022_extrait.csv"),
     )
     assert result.returncode == 0, result.stderr
     return path

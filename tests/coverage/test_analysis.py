@@ -20,8 +20,8 @@ def na() -> Communes:
 
 
 @pytest.fixture(scope="module")
-def na_sites(shared_data: Path) -> SiteList:
-    return read_sites(shared_data / "tiers-lieux" / "cget_tiers_lieux_2019_nouvelle_aquitaine.csv")
+def na_sites(real_data: Path) -> SiteList:
+    return read_sites(real_data / "tiers-lieux" / "cget_tiers_lieux_2019_nouvelle_aquitaine.csv")
 
 
 @pytest.fixture(scope="module")

@@ -24,8 +24,8 @@ def na():  # type: ignore[no-untyped-def]
     return region_communes("75")
 
 
-def _raw_points(shared: Path) -> dict[str, dict[str, str]]:
-    with (shared / "geo" / "communes_france_points_datafrance.csv").open(encoding="utf-8") as handle:
+def _raw_points(data: Path) -> dict[str, dict[str, str]]:
+    with (data / "geo" / "communes_france_points_datafrance.csv").open(encoding="utf-8") as handle:
         return {row["code_insee"]: row for row in csv.DictReader(handle)}
 
 
@@ -39,8 +39,8 @@ def test_nouvelle_aquitaine_counts(na) -> None:  # type: ignore[no-untyped-def]
     assert na.code == sorted(na.code)
 
 
-def test_point_rule_on_real_files(na, shared_data: Path) -> None:  # type: ignore[no-untyped-def]
-    raw = _raw_points(shared_data)
+def test_point_rule_on_real_files(na, real_data: Path) -> None:  # type: ignore[no-untyped-def]
+    raw = _raw_points(real_data)
     flag = np.array([raw[c]["mairie_dans_commune"] == "1" for c in na.code])
     source = np.array(na.point_source)
     # Our ray casting with a 10 m tolerance reproduces the producer's flag (computed with a ~10 m
@@ -89,9 +89,9 @@ def test_epci_and_departement(na) -> None:  # type: ignore[no-untyped-def]
     assert len(na.departement_noms) == 12
 
 
-def test_region_without_contours_uses_the_producer_flag(shared_data: Path) -> None:
+def test_region_without_contours_uses_the_producer_flag(real_data: Path) -> None:
     ara = region_communes("84")
-    raw = _raw_points(shared_data)
+    raw = _raw_points(real_data)
     assert "indicateur du fichier source" in ara.point_method
     idx = ara.index()
     # Communes without a polygon in the source: the town hall when there is one, else no point.

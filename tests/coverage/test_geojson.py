@@ -9,10 +9,10 @@ from pathlib import Path
 from leviers.coverage.study import run_study
 
 
-def test_geojson_layers_and_labels(shared_data: Path) -> None:
+def test_geojson_layers_and_labels(real_data: Path) -> None:
     study = run_study(
         "75",
-        sites=shared_data / "tiers-lieux" / "cget_tiers_lieux_2019_nouvelle_aquitaine.geojson",
+        sites=real_data / "tiers-lieux" / "cget_tiers_lieux_2019_nouvelle_aquitaine.geojson",
         new_sites=3,
     )
     data = json.loads(json.dumps(study.geojson(), allow_nan=False))

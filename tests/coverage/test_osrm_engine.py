@@ -21,17 +21,17 @@ from leviers.paths import cache_dir
 
 
 @pytest.fixture(scope="module")
-def engine(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> OsrmEngine:
+def engine(real_data: Path, tmp_path_factory: pytest.TempPathFactory) -> OsrmEngine:
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("LEVIERS_CACHE_DIR", str(tmp_path_factory.mktemp("osrm-cache")))
-        return OsrmEngine(shared_data / "osm" / "saint_barthelemy.osm.pbf")
+        return OsrmEngine(real_data / "osm" / "saint_barthelemy.osm.pbf")
 
 
 @pytest.fixture(scope="module")
-def places(shared_data: Path) -> list[tuple[str, float, float]]:
+def places(real_data: Path) -> list[tuple[str, float, float]]:
     """The named places (neighbourhoods and the town of Gustavia) of the same OSM extract."""
     found: list[tuple[str, float, float]] = []
-    with bz2.open(shared_data / "osm" / "saint_barthelemy.osm.bz2") as handle:
+    with bz2.open(real_data / "osm" / "saint_barthelemy.osm.bz2") as handle:
         for _, node in etree.iterparse(handle, tag="node"):
             tags = {t.get("k"): t.get("v") for t in node.findall("tag")}
             if tags.get("place") in ("town", "neighbourhood"):
@@ -119,9 +119,9 @@ def test_point_off_the_network_is_unknown(engine: OsrmEngine, places: list[tuple
     assert analysis.summary()["inconnues"]["communes"] == 1
 
 
-def test_network_is_prepared_once(shared_data: Path, tmp_path: Path) -> None:
+def test_network_is_prepared_once(real_data: Path, tmp_path: Path) -> None:
     pbf = tmp_path / "copie.osm.pbf"
-    shutil.copy(shared_data / "osm" / "saint_barthelemy.osm.pbf", pbf)
+    shutil.copy(real_data / "osm" / "saint_barthelemy.osm.pbf", pbf)
     first = prepare_network(pbf)
     mark = first.parent / "pret.json"
     stamp = mark.stat().st_mtime_ns
@@ -138,7 +138,7 @@ def _refusal(path: Path) -> Any:
     return info.value.message
 
 
-def test_unreadable_pbf_is_refused(shared_data: Path, tmp_path: Path) -> None:
+def test_unreadable_pbf_is_refused(real_data: Path, tmp_path: Path) -> None:
     assert "introuvable" in _refusal(tmp_path / "absent.osm.pbf")
     garbage = tmp_path / "aleatoire.osm.pbf"
     garbage.write_bytes(np.random.default_rng(0).bytes(4000))
@@ -148,7 +148,7 @@ def test_unreadable_pbf_is_refused(shared_data: Path, tmp_path: Path) -> None:
     assert ".osm.pbf" in _refusal(wrong)
     # A real header followed by a truncated body: OSRM itself fails, and says why.
     truncated = tmp_path / "tronque.osm.pbf"
-    truncated.write_bytes((shared_data / "osm" / "saint_barthelemy.osm.pbf").read_bytes()[:3000])
+    truncated.write_bytes((real_data / "osm" / "saint_barthelemy.osm.pbf").read_bytes()[:3000])
     message = _refusal(truncated)
     assert "OSRM (extract) n'a pas pu préparer le réseau routier" in message
     # The half-built network was cleaned up.

@@ -12,11 +12,11 @@ from leviers.coverage.placement import IN_CONTOUR, NEAREST_POINT, place_sites
 from leviers.coverage.sites import bundled_sites
 
 
-def test_national_list_placed_in_nouvelle_aquitaine(shared_data: Path) -> None:
+def test_national_list_placed_in_nouvelle_aquitaine(real_data: Path) -> None:
     na = region_communes("75")
     sites = bundled_sites()
     placement = place_sites(sites.sites, na)
-    with (shared_data / "tiers-lieux" / "cget_tiers_lieux_2019_france.csv").open(encoding="utf-8") as handle:
+    with (real_data / "tiers-lieux" / "cget_tiers_lieux_2019_france.csv").open(encoding="utf-8") as handle:
         declared = [row["INSEEREG"] == "75" for row in csv.DictReader(handle)]
     # The producer's région column and our geometry agree on all 1,512 sites: 225 in the région.
     assert placement.in_region.tolist() == declared

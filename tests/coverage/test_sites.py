@@ -21,8 +21,8 @@ def test_bundled_list_is_the_real_2019_list() -> None:
     assert (first.id, first.nom, first.lon, first.lat) == ("1", "ADE Coworking", -1.505602, 47.245935)
 
 
-def test_real_geojson_and_csv_agree(shared_data: Path) -> None:
-    folder = shared_data / "tiers-lieux"
+def test_real_geojson_and_csv_agree(real_data: Path) -> None:
+    folder = real_data / "tiers-lieux"
     from_csv = read_sites(folder / "cget_tiers_lieux_2019_nouvelle_aquitaine.csv")
     from_geojson = read_sites(folder / "cget_tiers_lieux_2019_nouvelle_aquitaine.geojson")
     assert len(from_csv.sites) == len(from_geojson.sites) == 225

@@ -33,8 +33,8 @@ def _departement(communes: Communes, dep: str) -> Communes:
 
 
 @pytest.fixture(scope="module")
-def na_sites(shared_data: Path) -> SiteList:
-    return read_sites(shared_data / "tiers-lieux" / "cget_tiers_lieux_2019_nouvelle_aquitaine.csv")
+def na_sites(real_data: Path) -> SiteList:
+    return read_sites(real_data / "tiers-lieux" / "cget_tiers_lieux_2019_nouvelle_aquitaine.csv")
 
 
 def test_creuse_exact_equals_brute_force(na_sites: SiteList) -> None:

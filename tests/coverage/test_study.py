@@ -41,8 +41,8 @@ def test_unreadable_pbf_is_refused_before_any_work(tmp_path: Path) -> None:
         run_study("75", pbf=pbf)
 
 
-def test_extract_that_does_not_cover_the_region_is_refused(shared_data: Path) -> None:
+def test_extract_that_does_not_cover_the_region_is_refused(real_data: Path) -> None:
     # The real Saint-Barthélemy extract is a valid .pbf, but no commune of Nouvelle-Aquitaine is near its roads.
     with pytest.raises(InputRefused, match="ne couvre pas la région") as info:
-        run_study("75", pbf=shared_data / "osm" / "saint_barthelemy.osm.pbf", new_sites=0)
+        run_study("75", pbf=real_data / "osm" / "saint_barthelemy.osm.pbf", new_sites=0)
     assert "saint_barthelemy.osm.pbf" in info.value.message

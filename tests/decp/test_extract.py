@@ -133,18 +133,18 @@ def test_schema_is_the_sql_selects(macros_con: duckdb.DuckDBPyConnection) -> Non
 
 @pytest.mark.parametrize("relative", REAL_2024)
 def test_real_2024_files_stage_like_the_sql_path(
-    shared_data: Path, macros_con: duckdb.DuckDBPyConnection, relative: str
+    real_data: Path, macros_con: duckdb.DuckDBPyConnection, relative: str
 ) -> None:
-    texts = _marche_texts(shared_data / relative)
+    texts = _marche_texts(real_data / relative)
     extraction = _compare(macros_con, texts)
     # Both official examples are in the canonical shape (read by eye): every marché is handled.
     assert extraction.handled.all()
     assert extraction.table.num_rows == len(texts) > 0
 
 
-def test_official_example_values(shared_data: Path, macros_con: duckdb.DuckDBPyConnection) -> None:
+def test_official_example_values(real_data: Path, macros_con: duckdb.DuckDBPyConnection) -> None:
     """Values read by hand from marches_avec_modifications_v2.json (first marché)."""
-    texts = _marche_texts(shared_data / REAL_2024[1])
+    texts = _marche_texts(real_data / REAL_2024[1])
     extraction = extract.extract_marches(np.arange(len(texts), dtype=np.int64), texts)
     assert extraction is not None
     first = extraction.table.slice(0, 1).to_pylist()[0]

@@ -31,11 +31,11 @@ def _expected_2019_counts(path: Path) -> tuple[int, int, int, int]:
     return len(records), loaded, conflicts, duplicates
 
 
-def test_pes_2019_counts_reconcile(shared_data: Path, db_path: Path) -> None:
-    (report,) = load(db_path, shared_data / PES)
+def test_pes_2019_counts_reconcile(real_data: Path, db_path: Path) -> None:
+    (report,) = load(db_path, real_data / PES)
     assert report.format == "decp-json-2019"
     assert (report.records, report.loaded, report.quarantined, report.duplicates) == _expected_2019_counts(
-        shared_data / PES
+        real_data / PES
     )
     assert report.records == 1148
     assert report.loaded == 1140
@@ -43,11 +43,11 @@ def test_pes_2019_counts_reconcile(shared_data: Path, db_path: Path) -> None:
     assert query(db_path, "SELECT count(*) FROM contracts") == [(1140,)]
 
 
-def test_ids_reused_for_other_contracts_go_to_quarantine(shared_data: Path, db_path: Path) -> None:
+def test_ids_reused_for_other_contracts_go_to_quarantine(real_data: Path, db_path: Path) -> None:
     # e-marchespublics reuses one id for several lots: 26 records are other contracts, not duplicates.
-    (report,) = load(db_path, shared_data / EMP)
+    (report,) = load(db_path, real_data / EMP)
     assert (report.records, report.loaded, report.quarantined, report.duplicates) == _expected_2019_counts(
-        shared_data / EMP
+        real_data / EMP
     )
     assert (report.quarantined, report.duplicates) == (26, 3)
     rows = query(
@@ -60,12 +60,12 @@ def test_ids_reused_for_other_contracts_go_to_quarantine(shared_data: Path, db_p
     assert "déjà utilisé" in reason
     assert "851257" in reason
     assert json.loads(raw)["objet"].startswith("entretien, curage")  # the refused lot, as published
-    raw_records = json.loads((shared_data / EMP).read_text(encoding="utf-8"))["marches"]
+    raw_records = json.loads((real_data / EMP).read_text(encoding="utf-8"))["marches"]
     assert raw_records[index]["id"] == record_id
 
 
-def test_pes_values_as_published(shared_data: Path, db_path: Path) -> None:
-    load(db_path, shared_data / PES)
+def test_pes_values_as_published(real_data: Path, db_path: Path) -> None:
+    load(db_path, real_data / PES)
     row = query(
         db_path,
         """SELECT acheteur_id, acheteur_siren, acheteur_nom, cpv, montant, current_montant, date_notification,
@@ -92,9 +92,9 @@ def test_pes_values_as_published(shared_data: Path, db_path: Path) -> None:
     ) == [(1, date(2019, 2, 15), 57379.41, 3, True)]
 
 
-def test_old_procedure_labels_are_mapped_and_kept(shared_data: Path, db_path: Path) -> None:
-    load(db_path, shared_data / PES)
-    raw = json.loads((shared_data / PES).read_text(encoding="utf-8"))["marches"]
+def test_old_procedure_labels_are_mapped_and_kept(real_data: Path, db_path: Path) -> None:
+    load(db_path, real_data / PES)
+    raw = json.loads((real_data / PES).read_text(encoding="utf-8"))["marches"]
     old = sum(1 for r in raw if r["procedure"] == "Procédure concurrentielle avec négociation")
     assert old == 7
     assert query(
@@ -104,8 +104,8 @@ def test_old_procedure_labels_are_mapped_and_kept(shared_data: Path, db_path: Pa
     ) == [("Procédure avec négociation", old)]
 
 
-def test_2024_json_with_concessions(shared_data: Path, db_path: Path) -> None:
-    (report,) = load(db_path, shared_data / EXAMPLES / "marches_concessions_v2.json")
+def test_2024_json_with_concessions(real_data: Path, db_path: Path) -> None:
+    (report,) = load(db_path, real_data / EXAMPLES / "marches_concessions_v2.json")
     assert report.format == "decp-json-2024"
     assert (report.records, report.loaded, report.quarantined, report.duplicates) == (4, 4, 0, 0)
     concessions = query(
@@ -119,8 +119,8 @@ def test_2024_json_with_concessions(shared_data: Path, db_path: Path) -> None:
     assert ("38103128500574",) in holders
 
 
-def test_2024_considerations_and_modifications(shared_data: Path, db_path: Path) -> None:
-    load(db_path, shared_data / EXAMPLES / "marches_avec_modifications_v2.json")
+def test_2024_considerations_and_modifications(real_data: Path, db_path: Path) -> None:
+    load(db_path, real_data / EXAMPLES / "marches_avec_modifications_v2.json")
     row = query(
         db_path,
         """SELECT considerations_sociales, has_social, social_clause, social_criterion, social_reserved,
@@ -143,9 +143,9 @@ def test_2024_considerations_and_modifications(shared_data: Path, db_path: Path)
 
 
 def test_same_contract_in_two_files_is_stored_once_with_both_sources(
-    shared_data: Path, db_path: Path, tmp_path: Path
+    real_data: Path, db_path: Path, tmp_path: Path
 ) -> None:
-    source = shared_data / PES
+    source = real_data / PES
     copy = tmp_path / "pes_compact.json"
     copy.write_text(json.dumps(json.loads(source.read_text(encoding="utf-8"))), encoding="utf-8")
     first, second = load(db_path, source, copy)

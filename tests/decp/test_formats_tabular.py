@@ -23,9 +23,9 @@ def _rows(path: Path, delimiter: str = ";") -> list[dict[str, str]]:
         return list(csv.DictReader(handle, delimiter=delimiter))
 
 
-def test_minef_2024_export(shared_data: Path, db_path: Path) -> None:
-    rows = _rows(shared_data / MINEF_2022)
-    (report,) = load(db_path, shared_data / MINEF_2022)
+def test_minef_2024_export(real_data: Path, db_path: Path) -> None:
+    rows = _rows(real_data / MINEF_2022)
+    (report,) = load(db_path, real_data / MINEF_2022)
     assert report.format == "decp-minef-2024"
     zero_offers = [i for i, r in enumerate(rows) if r["offresRecues"] == "0"]
     assert zero_offers == [5, 7]  # below the schema's minimum of 1: quarantined with the reason
@@ -55,9 +55,9 @@ def test_minef_2024_export(shared_data: Path, db_path: Path) -> None:
     assert query(db_path, "SELECT count(*) FROM contracts WHERE marche_innovant IS NULL") == [(innovant_mq,)]
 
 
-def test_minef_2019_export(shared_data: Path, db_path: Path) -> None:
-    rows = _rows(shared_data / MINEF_2019)
-    (report,) = load(db_path, shared_data / MINEF_2019)
+def test_minef_2019_export(real_data: Path, db_path: Path) -> None:
+    rows = _rows(real_data / MINEF_2019)
+    (report,) = load(db_path, real_data / MINEF_2019)
     assert report.format == "decp-minef-2019"
     assert (report.records, report.loaded, report.quarantined) == (9, 9, 0)
     # Upper-case labels of the export are mapped to the official ones.
@@ -71,9 +71,9 @@ def test_minef_2019_export(shared_data: Path, db_path: Path) -> None:
     ) == [("Avenir Electrique de Limoges",)]
 
 
-def test_consolidated_extract(shared_data: Path, db_path: Path) -> None:
-    rows = _rows(shared_data / CONSOLIDATED, ",")
-    (report,) = load(db_path, shared_data / CONSOLIDATED)
+def test_consolidated_extract(real_data: Path, db_path: Path) -> None:
+    rows = _rows(real_data / CONSOLIDATED, ",")
+    (report,) = load(db_path, real_data / CONSOLIDATED)
     assert report.format == "decp-consolide-csv"
     assert report.records == len(rows) == 8957
     assert report.reconciles()
@@ -99,10 +99,10 @@ def test_consolidated_extract(shared_data: Path, db_path: Path) -> None:
     ) == [(1,)]
 
 
-def test_consolidated_integer_identifiers_get_their_zeros_back(shared_data: Path, tmp_path: Path) -> None:
+def test_consolidated_integer_identifiers_get_their_zeros_back(real_data: Path, tmp_path: Path) -> None:
     # Upstream types acheteur_id, titulaire_id and lieuExecution_code as integers: a real row
     # (PROCIBA, SIRET 02682004300086) written as such loses its leading zero.
-    rows = _rows(shared_data / CONSOLIDATED, ",")
+    rows = _rows(real_data / CONSOLIDATED, ",")
     row = next(r for r in rows if r["titulaire_id"] == "02682004300086")
     row = {**row, "titulaire_id": str(int(row["titulaire_id"])), "lieuExecution_code": "5000",
            "lieuExecution_typeCode": "Code postal"}  # fmt: skip
@@ -119,9 +119,9 @@ def test_consolidated_integer_identifiers_get_their_zeros_back(shared_data: Path
     assert query(tmp_path / "w.duckdb", "SELECT lieu_code FROM contracts") == [("05000",)]
 
 
-def test_consolidated_parquet_equals_csv(shared_data: Path, tmp_path: Path) -> None:
+def test_consolidated_parquet_equals_csv(real_data: Path, tmp_path: Path) -> None:
     table = pacsv.read_csv(
-        shared_data / CONSOLIDATED,
+        real_data / CONSOLIDATED,
         convert_options=pacsv.ConvertOptions(
             column_types={"acheteur_id": pa.int64(), "titulaire_id": pa.string()}
         ),
@@ -129,7 +129,7 @@ def test_consolidated_parquet_equals_csv(shared_data: Path, tmp_path: Path) -> N
     parquet = tmp_path / "decp.parquet"
     pq.write_table(table, parquet)
     (from_parquet,) = load(tmp_path / "p.duckdb", parquet)
-    (from_csv,) = load(tmp_path / "c.duckdb", shared_data / CONSOLIDATED)
+    (from_csv,) = load(tmp_path / "c.duckdb", real_data / CONSOLIDATED)
     assert from_parquet.format == "decp-consolide-parquet"
     assert (from_parquet.records, from_parquet.loaded, from_parquet.quarantined) == (
         from_csv.records,

@@ -10,8 +10,8 @@ from lxml import etree
 from tests.decp.helpers import load, query
 
 
-def test_official_2024_xml(shared_data: Path, db_path: Path) -> None:
-    (report,) = load(db_path, shared_data / "decp/schemas/exemples-officiels-fictifs/Marche_v2.xml")
+def test_official_2024_xml(real_data: Path, db_path: Path) -> None:
+    (report,) = load(db_path, real_data / "decp/schemas/exemples-officiels-fictifs/Marche_v2.xml")
     assert report.format == "decp-xml-2024"
     # Two <marche> elements publish the same contract (same buyer, id, date, amount, CPV).
     assert (report.records, report.loaded, report.quarantined, report.duplicates) == (2, 1, 0, 1)
@@ -51,8 +51,8 @@ def _to_xml_2019(records: list[dict[str, object]]) -> bytes:
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
 
 
-def test_2019_xml_matches_2019_json(shared_data: Path, tmp_path: Path) -> None:
-    source = shared_data / "decp/format-2019/data.gouv.fr_pes_2019-04-05.json"
+def test_2019_xml_matches_2019_json(real_data: Path, tmp_path: Path) -> None:
+    source = real_data / "decp/format-2019/data.gouv.fr_pes_2019-04-05.json"
     records = json.loads(source.read_text(encoding="utf-8"))["marches"]
     xml_path = tmp_path / "pes.xml"
     xml_path.write_bytes(_to_xml_2019(records))

@@ -36,9 +36,9 @@ def _without_times(rows: dict[str, list[tuple[object, ...]]]) -> dict[str, list[
 
 @pytest.mark.parametrize("relative", [EMP, EXAMPLE_2024, MODIFICATIONS_2024])
 def test_many_background_batches_load_like_one(
-    shared_data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, relative: str
+    real_data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, relative: str
 ) -> None:
-    path = shared_data / relative
+    path = real_data / relative
     if not path.exists():
         pytest.skip(f"{relative} absent")
     (whole,) = load(tmp_path / "one.duckdb", path)
@@ -60,10 +60,10 @@ def _threads(con: duckdb.DuckDBPyConnection) -> int:
 
 
 def test_a_refused_file_mid_way_stops_the_background_step_and_leaves_nothing(
-    shared_data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    real_data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Batches of the first records are prepared and merged before the cut is met.
-    text = (shared_data / EMP).read_text(encoding="utf-8")
+    text = (real_data / EMP).read_text(encoding="utf-8")
     cut = tmp_path / "coupe.json"
     cut.write_text(text[: len(text) * 2 // 3], encoding="utf-8")
     _small_groups(monkeypatch, 2_000)
@@ -76,7 +76,7 @@ def test_a_refused_file_mid_way_stops_the_background_step_and_leaves_nothing(
         assert con.execute("SELECT count(*) FROM contracts").fetchall() == [(0,)]
         assert con.execute("SELECT count(*) FROM quarantine").fetchall() == [(0,)]
         # The connection is usable: the same file, whole, loads.
-        (report,) = ingest_file(con, shared_data / EMP)
+        (report,) = ingest_file(con, real_data / EMP)
         assert report.loaded > 0
         assert _threads(con) == threads
     finally:

@@ -70,8 +70,8 @@ REAL_FILES = [
 @pytest.mark.parametrize("engine", ENGINES)
 @pytest.mark.parametrize("name", REAL_FILES)
 @pytest.mark.parametrize("chunk_size", [997, 65_536, 32 * 1024 * 1024])
-def test_real_files_split_like_json_load(shared_data: Path, name: str, engine: str, chunk_size: int) -> None:
-    data = (shared_data / name).read_bytes()
+def test_real_files_split_like_json_load(real_data: Path, name: str, engine: str, chunk_size: int) -> None:
+    data = (real_data / name).read_bytes()
     assert split(data, engine, chunk_size) == expected(json.loads(data))
 
 
@@ -202,11 +202,11 @@ def test_another_encoding_in_a_record_cut_by_chunks_names_its_position() -> None
 
 
 @pytest.mark.parametrize("engine", ENGINES)
-def test_chunk_buffers_are_reused_only_once_their_records_are_gone(shared_data: Path, engine: str) -> None:
+def test_chunk_buffers_are_reused_only_once_their_records_are_gone(real_data: Path, engine: str) -> None:
     # Reading batch after batch, each dropped before the next (as the loader does), the scanner
     # reads into the buffers of dropped batches; batches kept alive must stay intact.
     name = "decp/format-2019/data.gouv.fr_pes_2019-04-05.json"
-    data = (shared_data / name).read_bytes()
+    data = (real_data / name).read_bytes()
     records = expected(json.loads(data))["liste"]
     selector = {("marches",): "liste"}.get
     kept = []

@@ -17,8 +17,8 @@ from tests.decp.helpers import load, query
 V2_EXAMPLE = "decp/schemas/exemples-officiels-fictifs/marches_avec_modifications_v2.json"
 
 
-def _v2_record(shared_data: Path) -> dict[str, Any]:
-    record = json.loads((shared_data / V2_EXAMPLE).read_text(encoding="utf-8"))["marches"]["marche"][0]
+def _v2_record(real_data: Path) -> dict[str, Any]:
+    record = json.loads((real_data / V2_EXAMPLE).read_text(encoding="utf-8"))["marches"]["marche"][0]
     # The example's subcontracting act has a 6-digit "SIRET"; keep the record otherwise as is.
     return copy.deepcopy(record)
 
@@ -64,9 +64,9 @@ MUTATIONS: list[tuple[str, Any, str]] = [
 
 @pytest.mark.parametrize(("field", "value", "reported"), MUTATIONS)
 def test_invalid_values_break_the_schema_and_are_quarantined(
-    shared_data: Path, tmp_path: Path, field: str, value: Any, reported: str
+    real_data: Path, tmp_path: Path, field: str, value: Any, reported: str
 ) -> None:
-    record = _v2_record(shared_data)
+    record = _v2_record(real_data)
     record[field] = value
     assert _schema_errors("2.0", record), "the mutation must break the official schema"
     quarantined, reasons = _load_v2(tmp_path, record)
@@ -76,9 +76,9 @@ def test_invalid_values_break_the_schema_and_are_quarantined(
 
 
 def test_impossible_dates_are_refused_although_the_schema_pattern_allows_them(
-    shared_data: Path, tmp_path: Path
+    real_data: Path, tmp_path: Path
 ) -> None:
-    record = _v2_record(shared_data)
+    record = _v2_record(real_data)
     record["dateNotification"] = "2024-13-45"
     assert _schema_errors("2.0", record) == []  # the schema only checks \d{4}-\d{2}-\d{2}
     quarantined, reasons = _load_v2(tmp_path, record)
@@ -86,16 +86,16 @@ def test_impossible_dates_are_refused_although_the_schema_pattern_allows_them(
     assert reasons[0][0] == "dateNotification"
 
 
-def test_the_official_example_is_valid_for_both(shared_data: Path, tmp_path: Path) -> None:
-    record = _v2_record(shared_data)
+def test_the_official_example_is_valid_for_both(real_data: Path, tmp_path: Path) -> None:
+    record = _v2_record(real_data)
     record.pop("actesSousTraitance")  # its sous-traitant id "214356" is accepted by both
     assert _schema_errors("2.0", record) == []
     assert _load_v2(tmp_path, record) == (0, [])
 
 
-def test_absent_required_values_are_unknown_not_refused(shared_data: Path, tmp_path: Path) -> None:
+def test_absent_required_values_are_unknown_not_refused(real_data: Path, tmp_path: Path) -> None:
     # The documented tolerance: a required value that is absent makes that value unknown.
-    record = _v2_record(shared_data)
+    record = _v2_record(real_data)
     del record["marcheInnovant"]
     del record["considerationsSociales"]
     assert _schema_errors("2.0", record)
@@ -105,16 +105,16 @@ def test_absent_required_values_are_unknown_not_refused(shared_data: Path, tmp_p
     ) == [(None, None, "absent")]
 
 
-def test_missing_identity_is_refused(shared_data: Path, tmp_path: Path) -> None:
-    record = _v2_record(shared_data)
+def test_missing_identity_is_refused(real_data: Path, tmp_path: Path) -> None:
+    record = _v2_record(real_data)
     del record["id"]
     quarantined, reasons = _load_v2(tmp_path, record)
     assert quarantined == 1
     assert ("id", "id : absent (identifiant obligatoire)") in reasons
 
 
-def test_nc_considerations_are_unknown(shared_data: Path, tmp_path: Path) -> None:
-    record = _v2_record(shared_data)
+def test_nc_considerations_are_unknown(real_data: Path, tmp_path: Path) -> None:
+    record = _v2_record(real_data)
     record["considerationsSociales"] = "NC"
     record["considerationsEnvironnementales"] = {"considerationEnvironnementale": ["NC"]}
     assert _load_v2(tmp_path, record) == (0, [])
@@ -124,17 +124,17 @@ def test_nc_considerations_are_unknown(shared_data: Path, tmp_path: Path) -> Non
     ) == [(None, "NC", None, "NC")]
 
 
-def test_real_2019_records_are_valid_once_old_labels_are_mapped(shared_data: Path) -> None:
+def test_real_2019_records_are_valid_once_old_labels_are_mapped(real_data: Path) -> None:
     # Every record of the real 2019 files that breaks schema 1.5 does so only by an older procedure label.
-    records = json.loads((shared_data / "decp/format-2019/data.gouv.fr_pes_2019-04-05.json").read_text())[
+    records = json.loads((real_data / "decp/format-2019/data.gouv.fr_pes_2019-04-05.json").read_text())[
         "marches"
     ]
     fields = {error for r in records for error in _schema_errors("1.5", r)}
     assert fields == {"procedure"}
 
 
-def test_a_record_that_is_not_json_is_refused_alone(shared_data: Path, tmp_path: Path) -> None:
-    good = json.dumps(_v2_record(shared_data), ensure_ascii=False)
+def test_a_record_that_is_not_json_is_refused_alone(real_data: Path, tmp_path: Path) -> None:
+    good = json.dumps(_v2_record(real_data), ensure_ascii=False)
     bad = good.replace('"marcheInnovant": true', '"marcheInnovant": vrai')
     assert bad != good
     other = good.replace('"TEST2022"', '"TEST2023"')
@@ -148,18 +148,18 @@ def test_a_record_that_is_not_json_is_refused_alone(shared_data: Path, tmp_path:
 
 
 @pytest.mark.parametrize("field", ["offresRecues", "dureeMois"])
-def test_a_count_too_large_to_store_is_refused_alone(shared_data: Path, tmp_path: Path, field: str) -> None:
+def test_a_count_too_large_to_store_is_refused_alone(real_data: Path, tmp_path: Path, field: str) -> None:
     # Stored as INTEGER: 3 000 000 000 does not fit; the record goes to quarantine instead of
     # the cast failing the whole file.
-    record = _v2_record(shared_data)
+    record = _v2_record(real_data)
     record[field] = 3_000_000_000
     quarantined, reasons = _load_v2(tmp_path, record)
     assert quarantined == 1
     assert reasons == [(field, f"{field} : « 3000000000 » trop grand (au plus 2 147 483 647 admis)")]
 
 
-def test_a_too_large_modification_duration_is_refused(shared_data: Path, tmp_path: Path) -> None:
-    record = _v2_record(shared_data)
+def test_a_too_large_modification_duration_is_refused(real_data: Path, tmp_path: Path) -> None:
+    record = _v2_record(real_data)
     record["modifications"][0]["modification"]["dureeMois"] = 3_000_000_000
     quarantined, reasons = _load_v2(tmp_path, record)
     assert quarantined == 1
@@ -167,17 +167,17 @@ def test_a_too_large_modification_duration_is_refused(shared_data: Path, tmp_pat
     assert "dureeMois" in reasons[0][1]
 
 
-def test_a_too_large_subcontracting_duration_is_unknown(shared_data: Path, tmp_path: Path) -> None:
+def test_a_too_large_subcontracting_duration_is_unknown(real_data: Path, tmp_path: Path) -> None:
     # Subcontracting acts are not validated field by field: an unstorable duration is unknown.
-    record = _v2_record(shared_data)
+    record = _v2_record(real_data)
     record["actesSousTraitance"][0]["acteSousTraitance"]["dureeMois"] = 3_000_000_000
     assert _load_v2(tmp_path, record)[0] == 0
     assert query(tmp_path / "w.duckdb", "SELECT duree_mois FROM subcontracting_acts") == [(None,)]
 
 
-def test_a_lone_surrogate_escape_sends_its_record_to_quarantine(shared_data: Path, tmp_path: Path) -> None:
+def test_a_lone_surrogate_escape_sends_its_record_to_quarantine(real_data: Path, tmp_path: Path) -> None:
     # Valid for json.loads, refused by DuckDB's parser: it must not abort the file.
-    good = json.dumps(_v2_record(shared_data), ensure_ascii=False)
+    good = json.dumps(_v2_record(real_data), ensure_ascii=False)
     bad = good.replace('"TEST2022"', '"TEST\\ud8002023"')
     assert bad != good
     path = tmp_path / "surrogate.json"

@@ -51,7 +51,7 @@ def esus_page(links: str) -> bytes:
 
 
 @pytest.fixture
-def lists(fake_datagouv: FakeDataGouv, shared_data: Path, tmp_path: Path) -> FakeDataGouv:
+def lists(fake_datagouv: FakeDataGouv, real_data: Path, tmp_path: Path) -> FakeDataGouv:
     """The three lists where their publishers put them."""
     server = fake_datagouv
     server.serve("entreprisesess.csv", ESS_FRANCE.read_bytes(), etag='"ess"')
@@ -67,7 +67,7 @@ def lists(fake_datagouv: FakeDataGouv, shared_data: Path, tmp_path: Path) -> Fak
     }
     (tmp_path / "source").mkdir()
     parquet = inclusion.write_parquet(
-        tmp_path / "source" / "structures.parquet", inclusion.structures(shared_data)
+        tmp_path / "source" / "structures.parquet", inclusion.structures(real_data)
     )
     server.serve("structures-inclusion-2026-08-17.parquet", parquet.read_bytes(), checksum_type="sha256")
     server.serve("services-inclusion-2026-08-17.parquet", b"PAR1 other table")
@@ -101,7 +101,7 @@ def run_all(server: FakeDataGouv, dest: Path) -> list[ListDownload]:
     )
 
 
-def test_three_lists_downloaded_then_loaded(lists: FakeDataGouv, shared_data: Path, tmp_path: Path) -> None:
+def test_three_lists_downloaded_then_loaded(lists: FakeDataGouv, real_data: Path, tmp_path: Path) -> None:
     dest = tmp_path / "ess"
     outcomes = run_all(lists, dest)
     assert [(o.key, o.status, o.error) for o in outcomes] == [
@@ -126,7 +126,7 @@ def test_three_lists_downloaded_then_loaded(lists: FakeDataGouv, shared_data: Pa
     assert paths["ess-france"].read_bytes() == ESS_FRANCE.read_bytes()
 
     reports = ingest(tmp_path / "w.duckdb", paths["esus"], paths["ess-france"], paths["inclusion"])
-    members = len(inclusion.real_members(shared_data))
+    members = len(inclusion.real_members(real_data))
     assert [(r.format, counts(r)) for r in reports] == [
         ("ess-esus-csv", (2, 2, 0, 0)),
         ("ess-france-csv", (7, 7, 0, 0)),

@@ -30,9 +30,9 @@ from tests.sirene.helpers import ingest, query
 
 runner = CliRunner()
 
-# Real subsidy files (shared/data/subventions, see its PROVENANCE.md) served as the catalogue's resources.
-MAINE_ET_LOIRE = (
-    "pays-de-la-loire-2019/224900019_subventions-aux-associations-du-departement-de-maine-et-loire.csv"
+# Real subsidy files (tests/fixtures/subventions, see its PROVENANCE.md) served as the catalogue's resources.
+MAINE_ET_LOIRE = (  # the first 1 000 lines of the file
+    "pays-de-la-loire-2019/224900019_subventions-aux-associations-du-departement-de-maine-et-loire_extrait.csv"
 )
 SARTHE = "pays-de-la-loire-2019/72-Sarthe_sub_asso_2018.csv"
 EXAMPLE = "schema/exemple_valide-2.1.1.csv"
@@ -78,9 +78,9 @@ def dataset(
 
 
 @pytest.fixture
-def catalogue(fake_datagouv: FakeDataGouv, shared_data: Path) -> FakeDataGouv:
+def catalogue(fake_datagouv: FakeDataGouv, real_data: Path) -> FakeDataGouv:
     s = fake_datagouv
-    real = shared_data / "subventions"
+    real = real_data / "subventions"
     s.serve("maine.csv", (real / MAINE_ET_LOIRE).read_bytes(), etag='"maine"')
     s.serve("maine.json", b'[{"note": "the same data in JSON"}]')
     s.serve("notice.pdf", b"%PDF-1.4")
@@ -328,7 +328,7 @@ def test_grantor_by_siren_then_ingest(catalogue: FakeDataGouv, tmp_path: Path) -
     maine = next(o.path for o in result.outcomes if o.item.resource.id == "r-maine-csv")
     assert maine is not None
     (report,) = ingest(tmp_path / "w.duckdb", maine)
-    assert report.records == 11843
+    assert report.records == 1000
     assert any("Département de Maine-et-Loire (SIREN 224900019)" in note for note in report.notes)
     assert query(
         tmp_path / "w.duckdb", "SELECT DISTINCT attribuant_siren, attribuant_source FROM subsidies"

@@ -4,7 +4,7 @@ The columns are those data·inclusion publishes on data.gouv.fr (dataset 6233723
 `marts__structures_v1` minus its internal `_` columns (gip-inclusion/data-inclusion,
 `pipeline/dbt/models/intermediate/v1/004_finals/int__structures_v1.sql` and
 `pipeline/dags/data_inclusion/pipeline/dags/publish_opendata/`, commit d4969e37). The members are
-real SIAE of the Marché de l'inclusion's fixture (shared/data/ess/lemarche/01_siaes.json: SIRET,
+real SIAE of the Marché de l'inclusion's fixture (tests/fixtures/ess/lemarche/01_siaes_extrait.json: SIRET,
 name), their kind written as the data·inclusion `reseaux_porteurs` value of that kind (seed
 `pipeline/dbt/seeds/schema/v1/reseaux_porteurs_v1.csv`: aci, ai, ei, etti, geiq, ea…). The
 structures of other kinds are hand-built and named « [TEST] … »: no real one is shipped.
@@ -68,9 +68,9 @@ OTHERS: list[dict[str, Any]] = [
 ]
 
 
-def real_members(shared_data: Path, per_kind: int = 3) -> list[dict[str, Any]]:
+def real_members(real_data: Path, per_kind: int = 3) -> list[dict[str, Any]]:
     """Up to `per_kind` real SIAE of each kind of the Marché's fixture, as data·inclusion structures."""
-    document = json.loads((shared_data / "ess/lemarche/01_siaes.json").read_text(encoding="utf-8"))
+    document = json.loads((real_data / "ess/lemarche/01_siaes_extrait.json").read_text(encoding="utf-8"))
     taken: dict[str, int] = {}
     members = []
     for item in document:
@@ -93,8 +93,8 @@ def real_members(shared_data: Path, per_kind: int = 3) -> list[dict[str, Any]]:
     return members
 
 
-def structures(shared_data: Path) -> list[dict[str, Any]]:
-    rows = real_members(shared_data) + OTHERS
+def structures(real_data: Path) -> list[dict[str, Any]]:
+    rows = real_members(real_data) + OTHERS
     return [{c: row.get(c) for c in COLUMNS} for row in rows]
 
 

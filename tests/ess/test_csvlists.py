@@ -18,9 +18,9 @@ from tests.sirene.helpers import counts, ingest, query, status_of, write_csv
 ESS_FRANCE_EXTRACT = "ess/ess-numerique-database/01_ess_numerique.csv"
 
 
-def test_real_ess_france_sirens(shared_data: Path, tmp_path: Path, db_path: Path) -> None:
+def test_real_ess_france_sirens(real_data: Path, tmp_path: Path, db_path: Path) -> None:
     path = tmp_path / "entreprisesess.csv"  # the name of ESS France's file on data.gouv.fr
-    shutil.copyfile(shared_data / ESS_FRANCE_EXTRACT, path)
+    shutil.copyfile(real_data / ESS_FRANCE_EXTRACT, path)
     with path.open(encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle))
     (report,) = ingest(db_path, path)

@@ -14,9 +14,11 @@ from leviers.warehouse import open_warehouse
 from tests.ess import inclusion
 from tests.sirene.helpers import counts, ingest, query, status_of, unit, write_stock
 
-SIAE = "ess/lemarche/01_siaes.json"
+SIAE = "ess/lemarche/01_siaes.json"  # the whole list (3 853 SIAE, 3 MB): ../shared/data only
+SIAE_EXTRAIT = "ess/lemarche/01_siaes_extrait.json"  # 139 of them, byte for byte (tests/fixtures)
 
 
+@pytest.mark.shared
 def test_real_siae_list_classifies_its_members_as_ess(shared_data: Path, db_path: Path) -> None:
     document = json.loads((shared_data / SIAE).read_text(encoding="utf-8"))
     sirets = [item["fields"]["siret"] for item in document]
@@ -37,16 +39,16 @@ def test_real_siae_list_classifies_its_members_as_ess(shared_data: Path, db_path
     assert again.status == "deja_charge"
 
 
-def test_siae_list_with_sirene_public_carriers(shared_data: Path, tmp_path: Path, db_path: Path) -> None:
+def test_siae_list_with_sirene_public_carriers(real_data: Path, tmp_path: Path, db_path: Path) -> None:
     """With SIRENE, a CCAS or a commune carrying an insertion workshop is not itself ESS."""
-    document = json.loads((shared_data / SIAE).read_text(encoding="utf-8"))
+    document = json.loads((real_data / SIAE_EXTRAIT).read_text(encoding="utf-8"))
     aci = next(item["fields"] for item in document if item["fields"]["kind"] == "ACI")
     ei = next(item["fields"] for item in document if item["fields"]["kind"] == "EI")
     stock = write_stock(
         tmp_path / "extrait.csv",
         [unit(aci["siret"][:9], "7361", "N", "CCAS"), unit(ei["siret"][:9], "5499", "N", ei["name"])],
     )
-    ingest(db_path, shared_data / SIAE, stock, tout=True)
+    ingest(db_path, real_data / SIAE_EXTRAIT, stock, tout=True)
     statuses = status_of(db_path)
     assert (statuses[aci["siret"][:9]]["status"], statuses[aci["siret"][:9]]["rule"]) == (
         "non ESS",
@@ -110,9 +112,9 @@ def test_fixture_with_other_models(tmp_path: Path, db_path: Path) -> None:
     ]
 
 
-def test_malformed_json_is_refused(shared_data: Path, tmp_path: Path, db_path: Path) -> None:
+def test_malformed_json_is_refused(real_data: Path, tmp_path: Path, db_path: Path) -> None:
     path = tmp_path / "siae_tronque.json"
-    path.write_bytes((shared_data / SIAE).read_bytes()[:50_000])
+    path.write_bytes((real_data / SIAE_EXTRAIT).read_bytes()[:50_000])
     con = open_warehouse(db_path)
     try:
         with pytest.raises(InputRefused) as caught:
@@ -124,17 +126,17 @@ def test_malformed_json_is_refused(shared_data: Path, tmp_path: Path, db_path: P
     assert query(db_path, "SELECT count(*) FROM ess_list_entries") == [(0,)]
 
 
-def _inclusion_counts(shared_data: Path) -> tuple[int, dict[str, int]]:
-    members = inclusion.real_members(shared_data)
+def _inclusion_counts(real_data: Path) -> tuple[int, dict[str, int]]:
+    members = inclusion.real_members(real_data)
     return len(members), dict(Counter(m["reseaux_porteurs"][0].upper() for m in members))
 
 
-def test_data_inclusion_parquet(shared_data: Path, tmp_path: Path, db_path: Path) -> None:
+def test_data_inclusion_parquet(real_data: Path, tmp_path: Path, db_path: Path) -> None:
     """data·inclusion's structures (Plateforme de l'inclusion, data.gouv.fr): members by their
     `reseaux_porteurs`, the other structures counted apart."""
-    rows = inclusion.structures(shared_data)
+    rows = inclusion.structures(real_data)
     path = inclusion.write_parquet(tmp_path / "structures-inclusion.parquet", rows)
-    members, kinds = _inclusion_counts(shared_data)
+    members, kinds = _inclusion_counts(real_data)
     (report,) = ingest(db_path, path)
     assert report.format == "ess-marche-inclusion-json"
     assert counts(report) == (members, members, 0, 0)
@@ -151,8 +153,8 @@ def test_data_inclusion_parquet(shared_data: Path, tmp_path: Path, db_path: Path
     ]
 
 
-def test_data_inclusion_json_and_schema_v0(shared_data: Path, tmp_path: Path, db_path: Path) -> None:
-    members = inclusion.real_members(shared_data, per_kind=1)
+def test_data_inclusion_json_and_schema_v0(real_data: Path, tmp_path: Path, db_path: Path) -> None:
+    members = inclusion.real_members(real_data, per_kind=1)
     v1 = [
         *members,
         {
@@ -189,8 +191,8 @@ def test_data_inclusion_json_and_schema_v0(shared_data: Path, tmp_path: Path, db
     assert query(db_path, "SELECT count(*) FROM ess_list_entries WHERE value = 'ESAT'") == [(1,)]
 
 
-def test_truncated_parquet_is_refused(shared_data: Path, tmp_path: Path, db_path: Path) -> None:
-    path = inclusion.write_parquet(tmp_path / "structures.parquet", inclusion.structures(shared_data))
+def test_truncated_parquet_is_refused(real_data: Path, tmp_path: Path, db_path: Path) -> None:
+    path = inclusion.write_parquet(tmp_path / "structures.parquet", inclusion.structures(real_data))
     cut = tmp_path / "structures-inclusion.parquet"  # the name `leviers download ess` gives it
     cut.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
     con = open_warehouse(db_path)

@@ -1,5 +1,6 @@
 """ESS flows on real files: the Loire-Atlantique subsidies to associations (2008-2018) and the real
-SIAE list. Expected figures are recomputed here from the raw CSV and JSON."""
+SIAE list (its excerpt in tests/fixtures keeps every SIAE among these beneficiaries, so the figures are
+those of the whole list). Expected figures are recomputed here from the raw CSV and JSON."""
 
 from __future__ import annotations
 
@@ -15,18 +16,18 @@ from leviers.warehouse import open_warehouse
 from tests.sirene.helpers import ingest
 
 SUBSIDIES = "subventions/pays-de-la-loire-2019/224400028_subventions-aux-associations-du-departement-de-loire-atlantique.csv"
-SIAE = "ess/lemarche/01_siaes.json"
+SIAE = "ess/lemarche/01_siaes_extrait.json"  # every SIAE among these beneficiaries (tests/fixtures)
 GRANTOR = "224400028"
 
 
 @pytest.mark.slow
-def test_subsidies_to_listed_siae(shared_data: Path, db_path: Path) -> None:
+def test_subsidies_to_listed_siae(real_data: Path, db_path: Path) -> None:
     siae = {
-        item["fields"]["siret"][:9] for item in json.loads((shared_data / SIAE).read_text(encoding="utf-8"))
+        item["fields"]["siret"][:9] for item in json.loads((real_data / SIAE).read_text(encoding="utf-8"))
     }
     lines, total, ess, ess_lines, unknown_amounts = Counter(), Counter(), Counter(), Counter(), Counter()
     set_aside: Counter[int] = Counter()
-    with (shared_data / SUBSIDIES).open(encoding="utf-8", newline="") as handle:
+    with (real_data / SUBSIDIES).open(encoding="utf-8", newline="") as handle:
         for row in csv.DictReader(handle, delimiter=";"):
             beneficiary = row["Identification du bénéficiaire"].strip()
             if not beneficiary and not row["Nom du bénéficiaire"].strip():
@@ -46,7 +47,7 @@ def test_subsidies_to_listed_siae(shared_data: Path, db_path: Path) -> None:
                 continue
             total[year] += amount
             ess[year] += amount if listed else 0
-    ingest(db_path, shared_data / SUBSIDIES, shared_data / SIAE)
+    ingest(db_path, real_data / SUBSIDIES, real_data / SIAE)
     con = open_warehouse(db_path, read_only=True)
     try:
         report = ess_flows(con, siren=GRANTOR)

@@ -31,9 +31,9 @@ def _first_lines(path: Path, n: int) -> bytes:
     return b"".join(path.read_bytes().splitlines(keepends=True)[:n])
 
 
-def _pes_records(shared_data: Path, n: int = 12) -> list[dict[str, object]]:
+def _pes_records(real_data: Path, n: int = 12) -> list[dict[str, object]]:
     records: list[dict[str, object]] = json.loads(
-        (shared_data / "decp/format-2019/data.gouv.fr_pes_2019-04-05.json").read_text(encoding="utf-8")
+        (real_data / "decp/format-2019/data.gouv.fr_pes_2019-04-05.json").read_text(encoding="utf-8")
     )["marches"]
     return records[:n]
 
@@ -68,76 +68,76 @@ def _fuzz_with(strategy: st.SearchStrategy[bytes]) -> Callable[[Callable[[bytes]
 
 
 @pytest.mark.slow
-def test_decp_json_2019(shared_data: Path, tmp_path: Path) -> None:
-    base = json.dumps({"marches": _pes_records(shared_data)}, ensure_ascii=False, indent=1).encode()
+def test_decp_json_2019(real_data: Path, tmp_path: Path) -> None:
+    base = json.dumps({"marches": _pes_records(real_data)}, ensure_ascii=False, indent=1).encode()
     _run(tmp_path, "decp.json", base, _fuzz_with(mutated(base, nest=nest_json)))
 
 
 @pytest.mark.slow
-def test_decp_json_2024(shared_data: Path, tmp_path: Path) -> None:
-    base = (shared_data / "decp/schemas/exemples-officiels-fictifs/marches_concessions_v2.json").read_bytes()
+def test_decp_json_2024(real_data: Path, tmp_path: Path) -> None:
+    base = (real_data / "decp/schemas/exemples-officiels-fictifs/marches_concessions_v2.json").read_bytes()
     _run(tmp_path, "decp.json", base, _fuzz_with(mutated(base, nest=nest_json)))
 
 
 @pytest.mark.slow
-def test_decp_xml_2019(shared_data: Path, tmp_path: Path) -> None:
-    base = _to_xml_2019(_pes_records(shared_data, 8))
+def test_decp_xml_2019(real_data: Path, tmp_path: Path) -> None:
+    base = _to_xml_2019(_pes_records(real_data, 8))
     _run(tmp_path, "decp.xml", base, _fuzz_with(mutated(base, nest=nest_xml)))
 
 
 @pytest.mark.slow
-def test_decp_xml_2024(shared_data: Path, tmp_path: Path) -> None:
-    base = (shared_data / "decp/schemas/exemples-officiels-fictifs/Marche_v2.xml").read_bytes()
+def test_decp_xml_2024(real_data: Path, tmp_path: Path) -> None:
+    base = (real_data / "decp/schemas/exemples-officiels-fictifs/Marche_v2.xml").read_bytes()
     _run(tmp_path, "decp.xml", base, _fuzz_with(mutated(base, nest=nest_xml)))
 
 
 @pytest.mark.slow
-def test_decp_consolidated_csv(shared_data: Path, tmp_path: Path) -> None:
-    base = _first_lines(shared_data / "decp/consolide-tabulaire/decp_2024S2_travaux_cpv4521.csv", 25)
+def test_decp_consolidated_csv(real_data: Path, tmp_path: Path) -> None:
+    base = _first_lines(real_data / "decp/consolide-tabulaire/decp_2024S2_travaux_cpv4521.csv", 25)
     _run(tmp_path, "decp.csv", base, _fuzz_with(mutated(base)))
 
 
-def test_decp_consolidated_parquet(shared_data: Path, tmp_path: Path) -> None:
-    csv_bytes = _first_lines(shared_data / "decp/consolide-tabulaire/decp_2024S2_travaux_cpv4521.csv", 25)
+def test_decp_consolidated_parquet(real_data: Path, tmp_path: Path) -> None:
+    csv_bytes = _first_lines(real_data / "decp/consolide-tabulaire/decp_2024S2_travaux_cpv4521.csv", 25)
     sink = io.BytesIO()
     pq.write_table(pacsv.read_csv(io.BytesIO(csv_bytes)), sink)
     base = sink.getvalue()
     _run(tmp_path, "decp.parquet", base, _fuzz_with(mutated(base, text=False)))
 
 
-def test_decp_minef_csv(shared_data: Path, tmp_path: Path) -> None:
-    base = (shared_data / "decp/minef-decp-augmente/decp_augmente_2022_extrait.csv").read_bytes()
+def test_decp_minef_csv(real_data: Path, tmp_path: Path) -> None:
+    base = (real_data / "decp/minef-decp-augmente/decp_augmente_2022_extrait.csv").read_bytes()
     _run(tmp_path, "decp.csv", base, _fuzz_with(mutated(base)))
 
 
 @pytest.mark.slow
-def test_subsidies_csv(shared_data: Path, tmp_path: Path) -> None:
+def test_subsidies_csv(real_data: Path, tmp_path: Path) -> None:
     # Windows-1252 as published, `;`-separated, quoted names with doubled quotes.
     base = _first_lines(
-        shared_data / "subventions/scdl-examples-2018/DEP_Lot_Subventions_2017_DONNEES.xlsx_pour_exemple.csv",
+        real_data / "subventions/scdl-examples-2018/DEP_Lot_Subventions_2017_DONNEES.xlsx_pour_exemple.csv",
         15,
     )
     _run(tmp_path, "subventions.csv", base, _fuzz_with(mutated(base)))
 
 
-def test_ess_france_list(shared_data: Path, tmp_path: Path) -> None:
-    base = _first_lines(shared_data / "ess/ess-numerique-database/01_ess_numerique.csv", 20)
+def test_ess_france_list(real_data: Path, tmp_path: Path) -> None:
+    base = _first_lines(real_data / "ess/ess-numerique-database/01_ess_numerique.csv", 20)
     _run(tmp_path, "entreprisesess.csv", base, _fuzz_with(mutated(base)))
 
 
-def test_marche_inclusion_list(shared_data: Path, tmp_path: Path) -> None:
-    items = json.loads((shared_data / "ess/lemarche/01_siaes.json").read_text(encoding="utf-8"))[:6]
+def test_marche_inclusion_list(real_data: Path, tmp_path: Path) -> None:
+    items = json.loads((real_data / "ess/lemarche/01_siaes_extrait.json").read_text(encoding="utf-8"))[:6]
     base = json.dumps(items, ensure_ascii=False, indent=4).encode()
     _run(tmp_path, "siaes.json", base, _fuzz_with(mutated(base, nest=nest_json)))
 
 
-def test_the_fuzzed_warehouse_is_still_usable(shared_data: Path, tmp_path: Path) -> None:
+def test_the_fuzzed_warehouse_is_still_usable(real_data: Path, tmp_path: Path) -> None:
     """After fuzzing, the same connection still loads a real file and the log reconciles."""
     con = open_warehouse(tmp_path / "fuzz.duckdb")
     try:
         for content in (b"\x00" * 10, b'{"marches": [', b'uid,id,acheteur_id,titulaire_id\n"1,2\n'):
             check(con, write(tmp_path, f"x{next(_names)}.csv", content))
-        assert check(con, shared_data / "decp/minef-decp-augmente/decp_augmente_2019_extrait.csv") == "charge"
+        assert check(con, real_data / "decp/minef-decp-augmente/decp_augmente_2019_extrait.csv") == "charge"
     finally:
         con.close()
     con = duckdb.connect(str(tmp_path / "fuzz.duckdb"), read_only=True)
@@ -156,9 +156,9 @@ def test_the_fuzzed_warehouse_is_still_usable(shared_data: Path, tmp_path: Path)
     "with LEVIERS_FUZZ_EXAMPLES=60, left to the subsidies module's owner",
     strict=False,
 )
-def test_subsidies_cell_with_a_line_break_and_a_separator(shared_data: Path, tmp_path: Path) -> None:
+def test_subsidies_cell_with_a_line_break_and_a_separator(real_data: Path, tmp_path: Path) -> None:
     header = _first_lines(
-        shared_data / "subventions/scdl-examples-2018/DEP_Lot_Subventions_2017_DONNEES.xlsx_pour_exemple.csv",
+        real_data / "subventions/scdl-examples-2018/DEP_Lot_Subventions_2017_DONNEES.xlsx_pour_exemple.csv",
         3,
     )
     first, rest = header.split(b"\n", 1)

@@ -1,15 +1,14 @@
-"""A second implementation: the benchmark's hand-written SQL query (bench/indicators.py), written
+"""A second implementation: the hand-written SQL query (tests/indicators/handwritten.py), written
 directly in DuckDB SQL, gives every figure of the full catalogue by buyer × year."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from bench.indicators import HANDWRITTEN_SQL, check_same
-
 from leviers.indicators import compute
 from leviers.indicators.synthetic import SyntheticConfig, generate
 from leviers.warehouse import open_warehouse
+from tests.indicators.handwritten import HANDWRITTEN_SQL, check_same
 
 
 def test_engine_matches_the_handwritten_query(db_path: Path) -> None:

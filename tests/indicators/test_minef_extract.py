@@ -36,8 +36,8 @@ def _considerations(text: str, positive: set[str]) -> tuple[bool | None, bool]:
 
 
 @pytest.fixture(scope="module")
-def raw(shared_data: Path) -> list[dict[str, str]]:
-    with (shared_data / EXTRACT).open(encoding="utf-8-sig", newline="") as handle:
+def raw(real_data: Path) -> list[dict[str, str]]:
+    with (real_data / EXTRACT).open(encoding="utf-8-sig", newline="") as handle:
         rows = list(csv.DictReader(handle, delimiter=";"))
     assert len(rows) == 9
     return rows
@@ -51,10 +51,10 @@ def accepted(raw: list[dict[str, str]]) -> list[dict[str, str]]:
 
 @pytest.fixture(scope="module")
 def warehouse(
-    shared_data: Path, tmp_path_factory: pytest.TempPathFactory
+    real_data: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[duckdb.DuckDBPyConnection]:
     con = open_warehouse(tmp_path_factory.mktemp("minef") / "w.duckdb")
-    (outcome,) = ingest_paths(con, [shared_data / EXTRACT])
+    (outcome,) = ingest_paths(con, [real_data / EXTRACT])
     assert outcome.error is None
     yield con
     con.close()

@@ -41,7 +41,7 @@ def spark() -> Any:
 
 
 @pytest.fixture(scope="module")
-def warehouses(tmp_path_factory: pytest.TempPathFactory, shared_data: Path) -> dict[str, Path]:
+def warehouses(tmp_path_factory: pytest.TempPathFactory, real_data: Path) -> dict[str, Path]:
     folder = tmp_path_factory.mktemp("parity")
     paths = {name: folder / f"{name}.duckdb" for name in ("hand", "real", "synthetic")}
     con = open_warehouse(paths["hand"])
@@ -49,8 +49,8 @@ def warehouses(tmp_path_factory: pytest.TempPathFactory, shared_data: Path) -> d
     _sirene(con)
     con.close()
     con = open_warehouse(paths["real"])
-    files = sorted((shared_data / "decp").glob("*/*.csv")) + sorted(
-        (shared_data / "decp/format-2019").glob("*.json")
+    files = sorted((real_data / "decp").glob("*/*.csv")) + sorted(
+        (real_data / "decp/format-2019").glob("*.json")
     )
     assert all(o.error is None for o in ingest_paths(con, files))
     con.close()

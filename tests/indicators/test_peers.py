@@ -106,6 +106,7 @@ def test_the_peers_table_names_every_peer_with_its_value_and_base(
     by_code = {r["code"]: r for r in rows}
     assert [r["code"] for r in rows if r["is_target"]] == [BORDEAUX]
     assert by_code[BORDEAUX]["label"] == "Bordeaux"
+    assert by_code[BORDEAUX]["habitants"] > 200_000  # from the collectivités reference
     assert (by_code[NANTES]["numerator"], by_code[NANTES]["denominator"]) == (3, 10)
     assert (by_code[LILLE]["value_count"], by_code[LILLE]["sufficient_count"]) == (1.0, False)
     assert (by_code[LYON]["value_count"], by_code[LYON]["unknown"]) == (None, 10)

@@ -26,13 +26,13 @@ def _patch_name(archive: Path, placeholder: str, raw: bytes) -> None:
     archive.write_bytes(data.replace(placeholder.encode(), raw))
 
 
-def test_good_bad_good_members_each_reported(shared_data: Path, tmp_path: Path, db_path: Path) -> None:
+def test_good_bad_good_members_each_reported(real_data: Path, tmp_path: Path, db_path: Path) -> None:
     archive = tmp_path / "envoi.zip"
     with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_DEFLATED) as z:
-        z.write(shared_data / EMP, "2019/marches.json")
+        z.write(real_data / EMP, "2019/marches.json")
         z.writestr("erreur.json", "<html><body>502 Bad Gateway</body></html>")
         z.writestr("interne.zip", b"PK\x05\x06" + bytes(18))
-        z.write(shared_data / MINEF, "minef.csv")
+        z.write(real_data / MINEF, "minef.csv")
         z.writestr("__MACOSX/._minef.csv", b"\x00\x05\x16\x07")
         z.writestr(".DS_Store", b"\x00\x00\x00\x01Bud1")
     con = open_warehouse(db_path)
@@ -50,12 +50,12 @@ def test_good_bad_good_members_each_reported(shared_data: Path, tmp_path: Path, 
     assert query(db_path, "SELECT count(*) FROM ingestions")[0][0] == 2
 
 
-def test_a_corrupted_member_does_not_stop_the_next(shared_data: Path, tmp_path: Path, db_path: Path) -> None:
+def test_a_corrupted_member_does_not_stop_the_next(real_data: Path, tmp_path: Path, db_path: Path) -> None:
     archive = tmp_path / "decp.zip"
-    first = (shared_data / MINEF).read_bytes()
+    first = (real_data / MINEF).read_bytes()
     with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_STORED) as z:
         z.writestr("a.csv", first)
-        z.write(shared_data / CONSOLIDATED, "b.csv")
+        z.write(real_data / CONSOLIDATED, "b.csv")
     data = bytearray(archive.read_bytes())
     data[data.index(first[:40]) + 10] ^= 0xFF  # one byte of the first member: its CRC fails
     archive.write_bytes(bytes(data))
@@ -72,11 +72,11 @@ def test_a_corrupted_member_does_not_stop_the_next(shared_data: Path, tmp_path: 
     assert caught.value.reports[0].records == 8957
 
 
-def test_encrypted_member_is_refused_alone(shared_data: Path, tmp_path: Path, db_path: Path) -> None:
+def test_encrypted_member_is_refused_alone(real_data: Path, tmp_path: Path, db_path: Path) -> None:
     archive = tmp_path / "decp.zip"
     with zipfile.ZipFile(archive, "w") as z:
         z.writestr("secret.csv", b"x;y\n1;2\n")
-        z.write(shared_data / MINEF, "minef.csv")
+        z.write(real_data / MINEF, "minef.csv")
     data = bytearray(archive.read_bytes())
     # Set the "encrypted" flag of the first member in its local header and its directory entry.
     data[6] |= 0x01
@@ -123,12 +123,12 @@ def test_member_names_with_the_utf8_flag(tmp_path: Path) -> None:
         assert member_name(info) == "Département d'Ille-et-Vilaine/aides à l'ESS.csv"
 
 
-def test_member_name_shown_in_reports(shared_data: Path, tmp_path: Path, db_path: Path) -> None:
+def test_member_name_shown_in_reports(real_data: Path, tmp_path: Path, db_path: Path) -> None:
     archive = tmp_path / "envoi.zip"
     raw = "marchés_été.json".encode()
     placeholder = "N" * len(raw)
     with zipfile.ZipFile(archive, "w") as z:
-        z.write(shared_data / EMP, placeholder)
+        z.write(real_data / EMP, placeholder)
     _patch_name(archive, placeholder, raw)
     con = open_warehouse(db_path)
     try:

@@ -66,10 +66,10 @@ def test_bool_values_nulls_are_false_and_offsets_are_kept() -> None:
         "decp/consolide-tabulaire/decp_2024S2_travaux_cpv4521.csv",
     ],
 )
-def test_a_decp_load_does_not_import_pandas(shared_data: Path, tmp_path: Path, sample: str) -> None:
+def test_a_decp_load_does_not_import_pandas(real_data: Path, tmp_path: Path, sample: str) -> None:
     """pyarrow imports pandas (half a second) at its first pa.array of a NumPy array or a list,
     or fill_null with a scalar; a DECP load must not pay that."""
-    path = shared_data / sample
+    path = real_data / sample
     script = (
         "import sys\n"
         "from pathlib import Path\n"

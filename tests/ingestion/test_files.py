@@ -25,20 +25,20 @@ def _write(path: Path, data: bytes) -> Path:
     return path
 
 
-def test_archives_are_archives(shared_data: Path, tmp_path: Path) -> None:
+def test_archives_are_archives(real_data: Path, tmp_path: Path) -> None:
     archive = tmp_path / "decp.zip"
     with zipfile.ZipFile(archive, "w") as z:
-        z.write(shared_data / EMP, "decp.json")
+        z.write(real_data / EMP, "decp.json")
     assert is_archive(sample(archive))
     assert is_archive(sample(_write(tmp_path / "decp.json.gz", gzip.compress(b"{}"))))
 
 
 @pytest.mark.parametrize("name", ["classeur.xlsm", "classeur.xlsx", "classeur.XLSM", "classeur.bin"])
-def test_workbooks_are_not_archives(shared_data: Path, tmp_path: Path, name: str) -> None:
+def test_workbooks_are_not_archives(real_data: Path, tmp_path: Path, name: str) -> None:
     # The real Aube workbook under several names: an .xlsm is a workbook with macros, not a zip to
     # expand; under an unknown extension its first member ([Content_Types].xml) still says so.
     path = tmp_path / name
-    shutil.copyfile(shared_data / AUBE, path)
+    shutil.copyfile(real_data / AUBE, path)
     assert not is_archive(sample(path))
 
 
@@ -51,17 +51,17 @@ def test_opendocument_is_not_an_archive(tmp_path: Path) -> None:
     assert not is_archive(sample(path))
 
 
-def test_xlsm_workbook_loads_as_a_spreadsheet(shared_data: Path, tmp_path: Path, db_path: Path) -> None:
+def test_xlsm_workbook_loads_as_a_spreadsheet(real_data: Path, tmp_path: Path, db_path: Path) -> None:
     path = tmp_path / "DEP_Aube.xlsm"
-    shutil.copyfile(shared_data / AUBE, path)
+    shutil.copyfile(real_data / AUBE, path)
     con = open_warehouse(db_path)
     report = ingest_file(con, path)
     # The same 7 lines as the .xlsx (tests/subsidies/test_formats.py), not the members of a zip.
     assert [(r.format, r.records, r.loaded) for r in report] == [("subventions-tableur", 7, 7)]
 
 
-def test_utf16_text_is_not_binary(shared_data: Path, tmp_path: Path) -> None:
-    text = (shared_data / LOT).read_bytes().decode("cp1252")
+def test_utf16_text_is_not_binary(real_data: Path, tmp_path: Path) -> None:
+    text = (real_data / LOT).read_bytes().decode("cp1252")
     for name, data in (
         ("le.csv", text.encode("utf-16")),  # BOM FF FE, little-endian
         ("be.csv", b"\xfe\xff" + text.encode("utf-16-be")),
@@ -96,8 +96,8 @@ def test_utf16_head_cut_in_a_character() -> None:
     assert utf16_text(b"\xef\xbb\xbfAnn\xc3\xa9e") is None  # UTF-8 is not UTF-16
 
 
-def test_utf16_subsidy_file_loads_like_the_original(shared_data: Path, tmp_path: Path, db_path: Path) -> None:
-    text = (shared_data / LOT).read_bytes().decode("cp1252")
+def test_utf16_subsidy_file_loads_like_the_original(real_data: Path, tmp_path: Path, db_path: Path) -> None:
+    text = (real_data / LOT).read_bytes().decode("cp1252")
     path = _write(tmp_path / "lot-unicode.txt", text.encode("utf-16"))
     con = open_warehouse(db_path)
     (report,) = ingest_file(con, path)
@@ -115,9 +115,9 @@ def test_utf16_subsidy_file_loads_like_the_original(shared_data: Path, tmp_path:
 
 @pytest.mark.parametrize("name", [EMP, MINEF])
 def test_utf16_decp_files_are_refused_for_their_encoding(
-    shared_data: Path, tmp_path: Path, db_path: Path, name: str
+    real_data: Path, tmp_path: Path, db_path: Path, name: str
 ) -> None:
-    text = (shared_data / name).read_text(encoding="utf-8-sig")
+    text = (real_data / name).read_text(encoding="utf-8-sig")
     path = _write(tmp_path / Path(name).name, text.encode("utf-16"))
     con = open_warehouse(db_path)
     with pytest.raises(InputRefused) as caught:

@@ -36,20 +36,20 @@ def refusal(db: Path, path: Path) -> str:
     return caught.value.cause
 
 
-def test_refusals_name_the_file_and_the_cause(shared_data: Path, tmp_path: Path, db_path: Path) -> None:
-    load(db_path, shared_data / EMP)
+def test_refusals_name_the_file_and_the_cause(real_data: Path, tmp_path: Path, db_path: Path) -> None:
+    load(db_path, real_data / EMP)
     before = snapshot(db_path)
     cases: dict[str, tuple[bytes, str]] = {
         "vide.json": (b"", "vide"),
         "blancs.json": (b"  \n\t ", "vide"),
         "erreur.json": (b"<!DOCTYPE html><html><body>502 Bad Gateway</body></html>", "HTML"),
-        "tronque.json": ((shared_data / PES).read_bytes()[:20_000], "tronqué"),
+        "tronque.json": ((real_data / PES).read_bytes()[:20_000], "tronqué"),
         "binaire.json": (bytes(range(256)) * 20, "binaire"),
         "autre.json": (b'{"resultats": [{"a": 1}]}', "non reconnu"),
         "latin1.json": (
-            json.dumps(
-                json.loads((shared_data / PES).read_text(encoding="utf-8")), ensure_ascii=False
-            ).encode("latin-1", errors="replace"),
+            json.dumps(json.loads((real_data / PES).read_text(encoding="utf-8")), ensure_ascii=False).encode(
+                "latin-1", errors="replace"
+            ),
             "encodage",
         ),
     }
@@ -76,20 +76,20 @@ def test_gzip_bomb_is_refused_while_expanding(tmp_path: Path, db_path: Path) -> 
     assert "bombe de décompression" in refusal(db_path, bomb)
 
 
-def test_archives_load_each_member(shared_data: Path, tmp_path: Path, db_path: Path) -> None:
+def test_archives_load_each_member(real_data: Path, tmp_path: Path, db_path: Path) -> None:
     archive = tmp_path / "decp.zip"
     with zipfile.ZipFile(archive, "w") as z:
-        z.write(shared_data / EMP, "a.json")
-        z.write(shared_data / "decp/minef-decp-augmente/decp_augmente_2022_extrait.csv", "b.csv")
+        z.write(real_data / EMP, "a.json")
+        z.write(real_data / "decp/minef-decp-augmente/decp_augmente_2022_extrait.csv", "b.csv")
     reports = load(db_path, archive)
     assert next((r.path.endswith("!a.json"), r.records) for r in reports) == (True, 470)
     assert [r.format for r in reports] == ["decp-json-2019", "decp-minef-2024"]
 
 
-def test_loading_the_same_file_twice_changes_nothing(shared_data: Path, db_path: Path) -> None:
-    (first,) = load(db_path, shared_data / EMP)
+def test_loading_the_same_file_twice_changes_nothing(real_data: Path, db_path: Path) -> None:
+    (first,) = load(db_path, real_data / EMP)
     before = snapshot(db_path)
-    (second,) = load(db_path, shared_data / EMP)
+    (second,) = load(db_path, real_data / EMP)
     assert snapshot(db_path) == before
     assert second.status == "deja_charge"
     assert second.loaded == 0
@@ -98,9 +98,9 @@ def test_loading_the_same_file_twice_changes_nothing(shared_data: Path, db_path:
 
 
 def test_an_error_mid_file_leaves_the_warehouse_as_it_was(
-    shared_data: Path, db_path: Path, monkeypatch: pytest.MonkeyPatch
+    real_data: Path, db_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    load(db_path, shared_data / EMP)
+    load(db_path, real_data / EMP)
     before = snapshot(db_path)
     original = merge.merge_marches
 
@@ -112,15 +112,15 @@ def test_an_error_mid_file_leaves_the_warehouse_as_it_was(
     con = open_warehouse(db_path)
     try:
         with pytest.raises(RuntimeError):
-            ingest_file(con, shared_data / PES)
+            ingest_file(con, real_data / PES)
     finally:
         con.close()
     assert snapshot(db_path) == before
 
 
-def _big_2019_file(shared_data: Path, path: Path, copies: int) -> int:
+def _big_2019_file(real_data: Path, path: Path, copies: int) -> int:
     """A large real-shaped file: the PES records repeated under new ids."""
-    records = json.loads((shared_data / PES).read_text(encoding="utf-8"))["marches"]
+    records = json.loads((real_data / PES).read_text(encoding="utf-8"))["marches"]
     with path.open("w", encoding="utf-8") as handle:
         handle.write('{"marches": [\n')
         n = 0
@@ -152,13 +152,11 @@ def _load_in_child(db: str, path: str, ready: Connection) -> None:
 
 
 @pytest.mark.slow
-def test_a_killed_load_leaves_the_warehouse_as_it_was(
-    shared_data: Path, tmp_path: Path, db_path: Path
-) -> None:
-    load(db_path, shared_data / EMP)
+def test_a_killed_load_leaves_the_warehouse_as_it_was(real_data: Path, tmp_path: Path, db_path: Path) -> None:
+    load(db_path, real_data / EMP)
     before = snapshot(db_path)
     big = tmp_path / "gros.json"
-    _big_2019_file(shared_data, big, 60)  # several 32 MB chunks
+    _big_2019_file(real_data, big, 60)  # several 32 MB chunks
     parent, child = multiprocessing.get_context("spawn").Pipe()
     process = multiprocessing.get_context("spawn").Process(
         target=_load_in_child, args=(str(db_path), str(big), child)
@@ -174,9 +172,9 @@ def test_a_killed_load_leaves_the_warehouse_as_it_was(
     assert report.loaded > 0
 
 
-def test_counts_reconcile_on_every_real_file(shared_data: Path, db_path: Path) -> None:
-    files = sorted((shared_data / "decp").glob("*/*.json")) + sorted((shared_data / "decp").glob("*/*.csv"))
-    files += sorted((shared_data / "decp/schemas/exemples-officiels-fictifs").glob("*"))
+def test_counts_reconcile_on_every_real_file(real_data: Path, db_path: Path) -> None:
+    files = sorted((real_data / "decp").glob("*/*.json")) + sorted((real_data / "decp").glob("*/*.csv"))
+    files += sorted((real_data / "decp/schemas/exemples-officiels-fictifs").glob("*"))
     reports = load(db_path, *files)
     assert len(reports) == len(files)
     assert all(r.reconciles() for r in reports)
@@ -191,7 +189,7 @@ def test_user_errors_are_leviers_errors() -> None:
 
 
 def test_a_large_file_loaded_twice_changes_nothing(
-    shared_data: Path, db_path: Path, monkeypatch: pytest.MonkeyPatch
+    real_data: Path, db_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Large files are hashed while they load and checked before commit (rolled back if known):
     # make every file "large" to exercise that path.
@@ -204,24 +202,24 @@ def test_a_large_file_loaded_twice_changes_nothing(
 
     monkeypatch.setattr(files, "sha256_of", read_again)
     monkeypatch.setattr(files, "BackgroundHash", read_again)
-    (first,) = load(db_path, shared_data / PES)
+    (first,) = load(db_path, real_data / PES)
     before = snapshot(db_path)
-    (second,) = load(db_path, shared_data / PES)
+    (second,) = load(db_path, real_data / PES)
     assert snapshot(db_path) == before
     assert second.status == "deja_charge"
     assert (second.records, second.loaded) == (first.records, 0)
     assert second.sha256 == first.sha256
     # The JSON formats hash the file as their scanner reads it: the same digest as hashlib's.
-    assert first.sha256 == hashlib.sha256((shared_data / PES).read_bytes()).hexdigest()
+    assert first.sha256 == hashlib.sha256((real_data / PES).read_bytes()).hexdigest()
 
 
 def test_a_large_file_of_a_format_that_does_not_hash_is_hashed_apart(
-    shared_data: Path, db_path: Path, monkeypatch: pytest.MonkeyPatch
+    real_data: Path, db_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from leviers.ingestion import files
 
     monkeypatch.setattr(files, "HASH_IN_BACKGROUND_ABOVE", 0)
-    path = shared_data / "decp" / "consolide-tabulaire" / "decp_2024S2_travaux_cpv4521.csv"
+    path = real_data / "decp" / "consolide-tabulaire" / "decp_2024S2_travaux_cpv4521.csv"
     (first,) = load(db_path, path)
     (second,) = load(db_path, path)
     assert first.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
@@ -229,7 +227,7 @@ def test_a_large_file_of_a_format_that_does_not_hash_is_hashed_apart(
 
 
 def test_a_small_json_file_is_hashed_once(
-    shared_data: Path, db_path: Path, monkeypatch: pytest.MonkeyPatch
+    real_data: Path, db_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Below the threshold the file is hashed before it is read: the reader must not hash it again.
     from leviers.ingestion import registry
@@ -238,8 +236,8 @@ def test_a_small_json_file_is_hashed_once(
         raise AssertionError("the file's sha256 is known already")
 
     monkeypatch.setattr(registry, "HashingReader", hash_again)
-    (report,) = load(db_path, shared_data / PES)
-    assert report.sha256 == hashlib.sha256((shared_data / PES).read_bytes()).hexdigest()
+    (report,) = load(db_path, real_data / PES)
+    assert report.sha256 == hashlib.sha256((real_data / PES).read_bytes()).hexdigest()
 
 
 def test_hashing_reader_knows_the_digest_only_at_the_end(tmp_path: Path) -> None:
@@ -279,12 +277,12 @@ def test_paths_that_are_not_readable_files_are_refused_in_french(tmp_path: Path,
 
 
 def test_a_file_that_vanishes_while_it_loads_is_refused(
-    shared_data: Path, tmp_path: Path, db_path: Path
+    real_data: Path, tmp_path: Path, db_path: Path
 ) -> None:
     from leviers.progress import NoProgress
 
     xml = tmp_path / "marche.xml"
-    xml.write_bytes((shared_data / "decp/schemas/exemples-officiels-fictifs/Marche_v2.xml").read_bytes())
+    xml.write_bytes((real_data / "decp/schemas/exemples-officiels-fictifs/Marche_v2.xml").read_bytes())
 
     class Vanishing(NoProgress):
         """Deletes the file when its reading starts (after it was listed, sampled and hashed)."""
@@ -292,7 +290,7 @@ def test_a_file_that_vanishes_while_it_loads_is_refused(
         def start(self, description: str, total: float | None = None, unit: str = "octets") -> None:
             xml.unlink(missing_ok=True)
 
-    load(db_path, shared_data / EMP)
+    load(db_path, real_data / EMP)
     before = snapshot(db_path)
     con = open_warehouse(db_path)
     try:
@@ -305,7 +303,7 @@ def test_a_file_that_vanishes_while_it_loads_is_refused(
 
 
 def test_one_bug_does_not_stop_the_other_files(
-    shared_data: Path, db_path: Path, monkeypatch: pytest.MonkeyPatch
+    real_data: Path, db_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from leviers.ingestion import ingest_paths
 
@@ -324,8 +322,8 @@ def test_one_bug_does_not_stop_the_other_files(
         first, second = ingest_paths(
             con,
             [
-                shared_data / "decp/schemas/exemples-officiels-fictifs/marches_concessions_v2.json",
-                shared_data / EMP,
+                real_data / "decp/schemas/exemples-officiels-fictifs/marches_concessions_v2.json",
+                real_data / EMP,
             ],
         )
     finally:

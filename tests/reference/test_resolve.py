@@ -86,11 +86,11 @@ def test_invalid_identifier_is_a_french_error(bad: str) -> None:
         resolve_buyer(bad)
 
 
-def test_real_decp_buyers_resolve_to_the_right_level(shared_data: Path) -> None:
+def test_real_decp_buyers_resolve_to_the_right_level(real_data: Path) -> None:
     # The real consolidated extract carries each buyer's SIRENE name: every « COMMUNE DE … »
     # must resolve to a commune (or Ville de Paris), every « DEPARTEMENT DE … » to a
     # département or a collectivité exercising départemental competences.
-    path = shared_data / "decp" / "consolide-tabulaire" / "decp_2024S2_travaux_cpv4521.csv"
+    path = real_data / "decp" / "consolide-tabulaire" / "decp_2024S2_travaux_cpv4521.csv"
     names: dict[str, str] = {}
     with path.open(encoding="utf-8") as fh:
         for row in csv.DictReader(fh):

@@ -43,8 +43,8 @@ def decp_sirens(path: Path) -> set[str]:
     return found
 
 
-def test_real_extract_loaded_whole_with_values_as_published(shared_data: Path, db_path: Path) -> None:
-    path = shared_data / FLAG
+def test_real_extract_loaded_whole_with_values_as_published(real_data: Path, db_path: Path) -> None:
+    path = real_data / FLAG
     raw = raw_rows(path)
     (report,) = ingest(db_path, path, tout=True)
     assert report.format == "sirene-unites-legales-csv"
@@ -72,8 +72,8 @@ def test_real_extract_loaded_whole_with_values_as_published(shared_data: Path, d
     ]
 
 
-def test_applying_the_same_stock_again_changes_nothing(shared_data: Path, db_path: Path) -> None:
-    path = shared_data / FLAG
+def test_applying_the_same_stock_again_changes_nothing(real_data: Path, db_path: Path) -> None:
+    path = real_data / FLAG
     ingest(db_path, path, tout=True)
     before = query(db_path, "SELECT * FROM legal_units ORDER BY siren")
     (again,) = ingest(db_path, path, tout=True)
@@ -82,11 +82,11 @@ def test_applying_the_same_stock_again_changes_nothing(shared_data: Path, db_pat
     assert query(db_path, "SELECT * FROM legal_units ORDER BY siren") == before
 
 
-def test_default_scope_keeps_the_sirens_of_the_warehouse(shared_data: Path, db_path: Path) -> None:
-    stock = shared_data / FLAG
+def test_default_scope_keeps_the_sirens_of_the_warehouse(real_data: Path, db_path: Path) -> None:
+    stock = real_data / FLAG
     flagged = {r["siren"] for r in raw_rows(stock)}
-    emp, pes = decp_sirens(shared_data / EMP), decp_sirens(shared_data / PES)
-    ingest(db_path, shared_data / EMP)
+    emp, pes = decp_sirens(real_data / EMP), decp_sirens(real_data / PES)
+    ingest(db_path, real_data / EMP)
     (first,) = ingest(db_path, stock)
     assert counts(first) == (len(flagged & emp), len(flagged & emp), 0, 0)
     assert first.records == 1
@@ -104,18 +104,18 @@ def test_default_scope_keeps_the_sirens_of_the_warehouse(shared_data: Path, db_p
         "(--tout pour tout garder)"
     ]
     # New contracts bring new suppliers: the same stock file is applied again for them.
-    ingest(db_path, shared_data / PES)
+    ingest(db_path, real_data / PES)
     (second,) = ingest(db_path, stock)
     known = flagged & (emp | pes)
     assert counts(second) == (len(known), len(known - emp), 0, len(flagged & emp))
     assert {r[0] for r in query(db_path, "SELECT siren FROM legal_units")} == known
 
 
-def test_default_scope_on_an_empty_warehouse_is_refused(shared_data: Path, db_path: Path) -> None:
+def test_default_scope_on_an_empty_warehouse_is_refused(real_data: Path, db_path: Path) -> None:
     con = open_warehouse(db_path)
     try:
         with pytest.raises(InputRefused) as caught:
-            ingest_file(con, shared_data / FLAG)
+            ingest_file(con, real_data / FLAG)
     finally:
         con.close()
     assert "04_ess_flag_insee.csv" in caught.value.message
@@ -125,8 +125,8 @@ def test_default_scope_on_an_empty_warehouse_is_refused(shared_data: Path, db_pa
     assert query(db_path, "SELECT count(*) FROM legal_units") == [(0,)]
 
 
-def test_extract_without_the_ess_flag_column(shared_data: Path, db_path: Path) -> None:
-    path = shared_data / CATEGORIES
+def test_extract_without_the_ess_flag_column(real_data: Path, db_path: Path) -> None:
+    path = real_data / CATEGORIES
     raw = raw_rows(path)
     (report,) = ingest(db_path, path, tout=True)
     assert counts(report) == (1590, 1590, 0, 0)

@@ -117,14 +117,14 @@ def test_siren_hint_is_checked() -> None:
             siren_hint(bad)
 
 
-def _renamed(shared_data: Path, tmp_path: Path, source: str, name: str) -> Path:
+def _renamed(real_data: Path, tmp_path: Path, source: str, name: str) -> Path:
     target = tmp_path / name
-    shutil.copyfile(shared_data / source, target)
+    shutil.copyfile(real_data / source, target)
     return target
 
 
-def test_option_gives_the_grantor_of_a_list(shared_data: Path, db_path: Path, tmp_path: Path) -> None:
-    path = _renamed(shared_data, tmp_path, SARTHE, "liste_associations.csv")
+def test_option_gives_the_grantor_of_a_list(real_data: Path, db_path: Path, tmp_path: Path) -> None:
+    path = _renamed(real_data, tmp_path, SARTHE, "liste_associations.csv")
     con = fresh(db_path)
     report = ingest_file(con, path, attribuant="227200029")[0]
     assert (report.records, report.loaded, report.quarantined) == (1625, 1594, 31)
@@ -136,17 +136,17 @@ def test_option_gives_the_grantor_of_a_list(shared_data: Path, db_path: Path, tm
     )
 
 
-def test_option_wins_over_the_file_name(shared_data: Path, db_path: Path) -> None:
+def test_option_wins_over_the_file_name(real_data: Path, db_path: Path) -> None:
     con = fresh(db_path)
-    ingest_file(con, shared_data / SARTHE, attribuant="356000000")
+    ingest_file(con, real_data / SARTHE, attribuant="356000000")
     assert con.execute(
         "SELECT DISTINCT attribuant_siren, nom_attribuant, attribuant_source FROM subsidies"
     ).fetchall() == [("356000000", None, "option --attribuant")]
 
 
-def test_option_leaves_lines_that_name_their_grantor(shared_data: Path, db_path: Path) -> None:
+def test_option_leaves_lines_that_name_their_grantor(real_data: Path, db_path: Path) -> None:
     con = fresh(db_path)
-    report = ingest_file(con, shared_data / LOT, attribuant="227200029")[0]
+    report = ingest_file(con, real_data / LOT, attribuant="227200029")[0]
     # Every line of the Lot file names the Département du Lot (SIREN 224600015).
     assert con.execute("SELECT DISTINCT attribuant_siren, attribuant_source FROM subsidies").fetchall() == [
         ("224600015", "fichier")
@@ -181,9 +181,9 @@ def test_option_fills_only_the_lines_without_grantor(db_path: Path, tmp_path: Pa
     assert report.notes[0].startswith("attribuant de 1 lignes sur 2 qui n'en nomment pas")
 
 
-def _without_year_column(shared_data: Path, target: Path) -> Path:
+def _without_year_column(real_data: Path, target: Path) -> Path:
     """The real Sarthe lines without their Année column (the only column that dates them)."""
-    text = (shared_data / SARTHE).read_text(encoding="cp1252")
+    text = (real_data / SARTHE).read_text(encoding="cp1252")
     rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=";"))
     out = io.StringIO()
     csv.writer(out, delimiter=";", lineterminator="\r\n").writerows(row[1:] for row in rows)
@@ -191,11 +191,9 @@ def _without_year_column(shared_data: Path, target: Path) -> Path:
     return target
 
 
-def test_year_from_the_file_name_when_no_date_column(
-    shared_data: Path, db_path: Path, tmp_path: Path
-) -> None:
+def test_year_from_the_file_name_when_no_date_column(real_data: Path, db_path: Path, tmp_path: Path) -> None:
     con = fresh(db_path)
-    report = load(con, _without_year_column(shared_data, tmp_path / "72-Sarthe_sub_asso_2018.csv"))
+    report = load(con, _without_year_column(real_data, tmp_path / "72-Sarthe_sub_asso_2018.csv"))
     assert (report.records, report.loaded) == (1625, 1594)
     assert con.execute("SELECT DISTINCT annee, annee_source, exercice FROM subsidies").fetchall() == [
         (2018, "nom du fichier", None)
@@ -204,10 +202,10 @@ def test_year_from_the_file_name_when_no_date_column(
 
 
 def test_year_unknown_when_neither_column_nor_file_name(
-    shared_data: Path, db_path: Path, tmp_path: Path
+    real_data: Path, db_path: Path, tmp_path: Path
 ) -> None:
     con = fresh(db_path)
-    report = load(con, _without_year_column(shared_data, tmp_path / "72-Sarthe_sub_asso.csv"))
+    report = load(con, _without_year_column(real_data, tmp_path / "72-Sarthe_sub_asso.csv"))
     assert report.loaded == 1594
     # Unknown is not zero: annee stays NULL.
     assert con.execute("SELECT DISTINCT annee, annee_source FROM subsidies").fetchall() == [(None, None)]

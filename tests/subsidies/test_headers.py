@@ -40,9 +40,9 @@ CORRECTED = {
 BESIDE_A_BENEFICIARY = "Nom du bénéficiaire"
 
 
-def test_every_eclaireur_variant_is_known(shared_data: Path) -> None:
+def test_every_eclaireur_variant_is_known(real_data: Path) -> None:
     table = variants()
-    path = shared_data / "subventions/mappings/eclaireur_public_dataset_dict.csv"
+    path = real_data / "subventions/mappings/eclaireur_public_dataset_dict.csv"
     with path.open(encoding="utf-8-sig", newline="") as handle:
         rows = list(csv.DictReader(handle, delimiter=";"))
     assert len(rows) == 141
@@ -59,12 +59,12 @@ def test_every_eclaireur_variant_is_known(shared_data: Path) -> None:
             assert found.field == CORRECTED.get((name, target), target), name
 
 
-def test_official_names_and_titles(shared_data: Path) -> None:
+def test_official_names_and_titles(real_data: Path) -> None:
     import json
 
     for version in ("1.1", "2.1.1"):
         schema = json.loads(
-            (shared_data / f"subventions/schema/scdl-subventions-{version}.schema.json").read_text()
+            (real_data / f"subventions/schema/scdl-subventions-{version}.schema.json").read_text()
         )
         for field in schema["fields"]:
             assert variants()[key(field["name"])].field == field["name"]

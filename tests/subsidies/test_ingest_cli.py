@@ -22,10 +22,8 @@ PDL = "subventions/pays-de-la-loire-2019"
 SARTHE = f"{PDL}/72-Sarthe_sub_asso_2018.csv"
 
 
-def test_ingest_subsidy_files_json(shared_data: Path, db_path: Path) -> None:
-    lot = (
-        shared_data / "subventions/scdl-examples-2018/DEP_Lot_Subventions_2017_DONNEES.xlsx_pour_exemple.csv"
-    )
+def test_ingest_subsidy_files_json(real_data: Path, db_path: Path) -> None:
+    lot = real_data / "subventions/scdl-examples-2018/DEP_Lot_Subventions_2017_DONNEES.xlsx_pour_exemple.csv"
     result = runner.invoke(app, ["ingest", str(lot), "--db", str(db_path), "--json"])
     assert result.exit_code == 0, result.output
     files = json.loads(result.output)["fichiers"]
@@ -34,8 +32,8 @@ def test_ingest_subsidy_files_json(shared_data: Path, db_path: Path) -> None:
     ]
 
 
-def test_grantor_from_the_file_name_is_said_in_the_line(shared_data: Path, db_path: Path) -> None:
-    result = runner.invoke(app, ["ingest", str(shared_data / SARTHE), "--db", str(db_path)])
+def test_grantor_from_the_file_name_is_said_in_the_line(real_data: Path, db_path: Path) -> None:
+    result = runner.invoke(app, ["ingest", str(real_data / SARTHE), "--db", str(db_path)])
     assert result.exit_code == 0, result.output
     line = " ".join(result.output.split())
     assert "lus 1625 = chargés 1594 + quarantaine 31 + doublons 0" in line
@@ -46,10 +44,10 @@ def test_grantor_from_the_file_name_is_said_in_the_line(shared_data: Path, db_pa
 
 
 def test_list_without_grantor_is_refused_then_loaded_with_the_option(
-    shared_data: Path, db_path: Path, tmp_path: Path
+    real_data: Path, db_path: Path, tmp_path: Path
 ) -> None:
     copy = tmp_path / "sub_asso.csv"
-    shutil.copyfile(shared_data / SARTHE, copy)
+    shutil.copyfile(real_data / SARTHE, copy)
     refused = runner.invoke(app, ["ingest", str(copy), "--db", str(db_path)])
     assert refused.exit_code == 1
     message = " ".join(refused.output.split())
@@ -67,8 +65,8 @@ def test_list_without_grantor_is_refused_then_loaded_with_the_option(
     )
 
 
-def test_decp_files_ignore_the_option(shared_data: Path, db_path: Path) -> None:
-    path = shared_data / "decp/format-2019/e-marchespublics_2019-04-04.json"
+def test_decp_files_ignore_the_option(real_data: Path, db_path: Path) -> None:
+    path = real_data / "decp/format-2019/e-marchespublics_2019-04-04.json"
     result = runner.invoke(
         app, ["ingest", str(path), "--attribuant", "227200029", "--db", str(db_path), "--json"]
     )
@@ -83,9 +81,9 @@ def test_decp_files_ignore_the_option(shared_data: Path, db_path: Path) -> None:
     )
 
 
-def test_bad_siren_is_one_french_line(shared_data: Path, db_path: Path) -> None:
+def test_bad_siren_is_one_french_line(real_data: Path, db_path: Path) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "leviers", "ingest", str(shared_data / SARTHE), "--attribuant", "227200028"],
+        [sys.executable, "-m", "leviers", "ingest", str(real_data / SARTHE), "--attribuant", "227200028"],
         capture_output=True,
         text=True,
         check=False,

@@ -220,21 +220,21 @@ def test_workbooks_are_recognised_by_their_content(
     assert (report.format, report.records, report.loaded) == ("subventions-tableur", 4, 4)
 
 
-def test_xlsx_named_xls(shared_data: Path, db_path: Path, tmp_path: Path) -> None:
+def test_xlsx_named_xls(real_data: Path, db_path: Path, tmp_path: Path) -> None:
     # The real Aube workbook (XLSX) under the name portals often give it; same 7 lines as the .xlsx.
     copy = tmp_path / "DEP_Aube.xls"
     shutil.copyfile(
-        shared_data / AUBE,
+        real_data / AUBE,
         copy,
     )
     report = load(fresh(db_path), copy)
     assert (report.format, report.records, report.loaded) == ("subventions-tableur", 7, 7)
 
 
-def test_xlsx_with_content_types_last_named_xls(shared_data: Path, db_path: Path, tmp_path: Path) -> None:
+def test_xlsx_with_content_types_last_named_xls(real_data: Path, db_path: Path, tmp_path: Path) -> None:
     # The Aube workbook with its zip members in openpyxl's order ([Content_Types].xml written last),
     # named .xls: a workbook, not a zip archive to expand.
-    with zipfile.ZipFile(shared_data / AUBE) as source:
+    with zipfile.ZipFile(real_data / AUBE) as source:
         members = [(info, source.read(info)) for info in source.infolist()]
     copy = tmp_path / "DEP_Aube.xls"
     with zipfile.ZipFile(copy, "w", zipfile.ZIP_DEFLATED) as target:
@@ -244,15 +244,15 @@ def test_xlsx_with_content_types_last_named_xls(shared_data: Path, db_path: Path
     assert (report.format, report.records, report.loaded) == ("subventions-tableur", 7, 7)
 
 
-def test_kind_comes_from_the_content(shared_data: Path) -> None:
+def test_kind_comes_from_the_content(real_data: Path) -> None:
     def kind_of(path: Path) -> str | None:
         s = sample(path)
         return spreadsheets.kind(path, s.head, ".bin")
 
     assert kind_of(FIXTURES / f"{TYPES}.ods") == "ods"
     assert kind_of(FIXTURES / f"{TYPES}.xls") == "xls"
-    assert kind_of(shared_data / AUBE) == "xlsx"
-    assert kind_of(shared_data / "subventions/schema/exemple_valide-2.1.1.csv") is None
+    assert kind_of(real_data / AUBE) == "xlsx"
+    assert kind_of(real_data / "subventions/schema/exemple_valide-2.1.1.csv") is None
 
 
 def test_truncated_workbook_is_refused_with_its_cause(db_path: Path, tmp_path: Path) -> None:

@@ -15,9 +15,9 @@ def test_utf8_with_and_without_bom() -> None:
     assert (decoded.text, decoded.encoding, decoded.bom) == ("Département", "utf-8", True)
 
 
-def test_bom_followed_by_cp1252(shared_data: Path) -> None:
+def test_bom_followed_by_cp1252(real_data: Path) -> None:
     raw = (
-        shared_data / "subventions/scdl-examples-2018/DEP_Somme_TB_20180302_DONNEES_CONVENTIONS.csv"
+        real_data / "subventions/scdl-examples-2018/DEP_Somme_TB_20180302_DONNEES_CONVENTIONS.csv"
     ).read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
     decoded = decode(raw)
@@ -30,9 +30,9 @@ def test_bom_followed_by_cp1252(shared_data: Path) -> None:
     assert "500 €" in decoded.text
 
 
-def test_mixed_utf8_and_cp1252_lines(shared_data: Path) -> None:
+def test_mixed_utf8_and_cp1252_lines(real_data: Path) -> None:
     name = "subventions/pays-de-la-loire-2019/85-Vendee_2018_Publication_données_Open_data_Subventions_Conventions.csv"
-    decoded = decode((shared_data / name).read_bytes())
+    decoded = decode((real_data / name).read_bytes())
     assert decoded.encoding == "utf-8+cp1252"
     # 114 data lines, every one naming the grantor with its accents right, whichever encoding it came in.
     assert decoded.text.count("Conseil Départemental de la Vendée") == 114
@@ -49,10 +49,10 @@ def test_partial_sample_cut_inside_a_character() -> None:
     assert decode(data[:2], partial=True).text == "B"
 
 
-def test_utf16_with_bom_little_and_big_endian(shared_data: Path) -> None:
+def test_utf16_with_bom_little_and_big_endian(real_data: Path) -> None:
     # The real Lot file (cp1252) saved as Excel's "Texte Unicode" would save it: UTF-16 with a BOM.
     original = (
-        shared_data / "subventions/scdl-examples-2018/DEP_Lot_Subventions_2017_DONNEES.xlsx_pour_exemple.csv"
+        real_data / "subventions/scdl-examples-2018/DEP_Lot_Subventions_2017_DONNEES.xlsx_pour_exemple.csv"
     ).read_bytes()
     text = original.decode("cp1252")
     for data in (text.encode("utf-16"), b"\xfe\xff" + text.encode("utf-16-be")):

@@ -13,7 +13,7 @@ import duckdb
 
 V1 = Path(__file__).resolve().parent / "data" / "v1"
 
-# The real files the v1 fixture was loaded from (PROVENANCE.md), under shared/data.
+# The real files the v1 fixture was loaded from (PROVENANCE.md), under tests/fixtures (laid out as shared/data).
 V1_FILES = (
     "decp/format-2019/e-marchespublics_2019-04-04.json",
     "subventions/pays-de-la-loire-2019/85-Vendee_2018_Publication_données_Open_data_Subventions_Conventions.csv",

@@ -67,10 +67,10 @@ def state(db: Path) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def before(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def before(real_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A warehouse with one real file loaded: what every fault must leave as it was."""
     path = tmp_path_factory.mktemp("avant") / "leviers.duckdb"
-    result = leviers("ingest", "--db", str(path), str(shared_data / EMP))
+    result = leviers("ingest", "--db", str(path), str(real_data / EMP))
     assert result.returncode == 0, result.stderr
     return path
 
@@ -152,11 +152,11 @@ def _disk_full_said(report: dict[str, Any]) -> None:
 
 
 @pytest.mark.slow
-def test_a_full_disk_during_a_load(before: Path, shared_data: Path, tmp_path: Path) -> None:
+def test_a_full_disk_during_a_load(before: Path, real_data: Path, tmp_path: Path) -> None:
     """The disk fills while a real DECP file loads: that file is refused in French, the warehouse
     keeps what it had, and the small file given after it still loads (one file, one transaction)."""
-    expected = _loaded(before, tmp_path, shared_data / MINEF)
-    report, after = _on_full_disk(before, tmp_path, [shared_data / PES, shared_data / MINEF], free=256 * 1024)
+    expected = _loaded(before, tmp_path, real_data / MINEF)
+    report, after = _on_full_disk(before, tmp_path, [real_data / PES, real_data / MINEF], free=256 * 1024)
     assert report["returncode"] == 1
     payload = json.loads(report["stdout"])
     (error,) = payload["erreurs"]
@@ -171,19 +171,19 @@ def test_a_full_disk_during_a_load(before: Path, shared_data: Path, tmp_path: Pa
 @pytest.mark.slow
 @pytest.mark.parametrize("free_kib", [64, 512, 1536, 4096])
 def test_whatever_the_free_space_the_load_is_whole_or_nothing(
-    before: Path, shared_data: Path, tmp_path: Path, free_kib: int
+    before: Path, real_data: Path, tmp_path: Path, free_kib: int
 ) -> None:
     """Less or more room: the disk fills in the load, at the commit, at the checkpoint, or not at
     all. Either the file is refused with the disk-full message and nothing changed, or it loaded
     whole (a checkpoint that found no room leaves the committed rows in the log, read back at the
     next start)."""
-    report, after = _on_full_disk(before, tmp_path, [shared_data / PES], free=free_kib * 1024)
+    report, after = _on_full_disk(before, tmp_path, [real_data / PES], free=free_kib * 1024)
     if report["returncode"] == 1:
         _disk_full_said(report)
         assert state(after) == state(before)
     else:
         assert report["returncode"] == 0, report
-        assert state(after) == _loaded(before, tmp_path, shared_data / PES)
+        assert state(after) == _loaded(before, tmp_path, real_data / PES)
     # Seen with DuckDB 2.0.1: 64 and 512 KiB refused (the load's blocks, the commit's log); 1.5 MiB
     # loaded, the checkpoint at close short of room (the log kept); 4 MiB loaded and folded in.
     if free_kib == 64:
@@ -194,11 +194,11 @@ def test_whatever_the_free_space_the_load_is_whole_or_nothing(
 
 @pytest.mark.slow
 def test_a_full_temporary_folder_while_expanding_an_archive(
-    before: Path, shared_data: Path, tmp_path: Path
+    before: Path, real_data: Path, tmp_path: Path
 ) -> None:
     archive = tmp_path / "decp.zip"
     with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_DEFLATED) as handle:
-        handle.write(shared_data / PES, "pes.json")
+        handle.write(real_data / PES, "pes.json")
     report, after = _on_full_disk(before, tmp_path, [archive], free=64 * 1024, tmpdir_on_full_disk=True)
     assert report["returncode"] == 1
     assert "espace disque insuffisant" in report["stdout"] + report["stderr"]
@@ -252,9 +252,9 @@ def _load_and_wait(db: str, path: str, stage: str, ready: Connection) -> None:
 
 
 @pytest.fixture(scope="module")
-def big(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def big(real_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("gros") / "gros.json"
-    _big_2019_file(shared_data, path, 60)  # several 32 MB chunks of real-shaped records
+    _big_2019_file(real_data, path, 60)  # several 32 MB chunks of real-shaped records
     return path
 
 

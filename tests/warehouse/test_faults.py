@@ -28,7 +28,7 @@ HOLD = (
 )
 
 
-def test_a_lock_held_by_another_process_names_it(shared_data: Path, db_path: Path) -> None:
+def test_a_lock_held_by_another_process_names_it(real_data: Path, db_path: Path) -> None:
     open_warehouse(db_path).close()
     holder = subprocess.Popen([sys.executable, "-c", HOLD, str(db_path)], stdout=subprocess.PIPE, text=True)
     try:
@@ -40,7 +40,7 @@ def test_a_lock_held_by_another_process_names_it(shared_data: Path, db_path: Pat
         assert f"processus {holder.pid}" in message
         assert "python" in message  # the command, read from /proc
         assert "relancez la commande quand il sera terminé" in message
-        result = leviers("ingest", "--db", str(db_path), str(shared_data / MINEF))
+        result = leviers("ingest", "--db", str(db_path), str(real_data / MINEF))
         assert result.returncode == 1
         assert f"processus {holder.pid}" in result.stderr
         assert "readonly" not in result.stderr  # DuckDB's advice for its own command line
@@ -49,17 +49,17 @@ def test_a_lock_held_by_another_process_names_it(shared_data: Path, db_path: Pat
         holder.kill()
         holder.wait()
     # Once it has ended, the same command goes through.
-    assert leviers("ingest", "--db", str(db_path), str(shared_data / MINEF)).returncode == 0
+    assert leviers("ingest", "--db", str(db_path), str(real_data / MINEF)).returncode == 0
 
 
-def test_a_running_server_is_named_with_how_to_stop_it(shared_data: Path, db_path: Path) -> None:
-    assert leviers("ingest", "--db", str(db_path), str(shared_data / MINEF)).returncode == 0
+def test_a_running_server_is_named_with_how_to_stop_it(real_data: Path, db_path: Path) -> None:
+    assert leviers("ingest", "--db", str(db_path), str(real_data / MINEF)).returncode == 0
     with running_server(db_path, "--port", str(free_port())) as (_, server):
         result = leviers(
             "ingest",
             "--db",
             str(db_path),
-            str(shared_data / "decp/format-2019/e-marchespublics_2019-04-04.json"),
+            str(real_data / "decp/format-2019/e-marchespublics_2019-04-04.json"),
         )
     assert result.returncode == 1
     assert "« leviers serve --db" in result.stderr

@@ -17,10 +17,10 @@ PES = "decp/format-2019/data.gouv.fr_pes_2019-04-05.json"
 
 
 @pytest.fixture(scope="module")
-def loaded(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def loaded(real_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A warehouse with real contracts, written by another process (as a user's would be)."""
     path = tmp_path_factory.mktemp("integrity") / "leviers.duckdb"
-    result = leviers("ingest", "--db", str(path), str(shared_data / EMP))
+    result = leviers("ingest", "--db", str(path), str(real_data / EMP))
     assert result.returncode == 0, result.stderr
     return path
 
@@ -60,12 +60,12 @@ def test_a_damaged_block_of_any_table_is_found(loaded: Path, tmp_path: Path) -> 
 
 
 def test_known_good_after_a_leviers_write_not_after_a_copy(
-    loaded: Path, shared_data: Path, tmp_path: Path
+    loaded: Path, real_data: Path, tmp_path: Path
 ) -> None:
     path = tmp_path / "leviers.duckdb"
     shutil.copyfile(loaded, path)
     assert not integrity.known_good(path)  # a copy: read back before it is trusted
-    result = leviers("ingest", "--db", str(path), str(shared_data / PES))
+    result = leviers("ingest", "--db", str(path), str(real_data / PES))
     assert result.returncode == 0, result.stderr
     assert integrity.known_good(path)  # the end of the ingest recorded what it wrote
     copy = tmp_path / "copie.duckdb"
@@ -77,7 +77,7 @@ def test_known_good_after_a_leviers_write_not_after_a_copy(
 
 
 def test_a_file_damaged_in_the_middle_is_refused_before_any_write(
-    loaded: Path, shared_data: Path, tmp_path: Path
+    loaded: Path, real_data: Path, tmp_path: Path
 ) -> None:
     """The case of the issue: damaged in the middle, the file used to accept a new load and fail
     only at `serve`. Now every command refuses it, in French, and nothing is written to it."""
@@ -87,7 +87,7 @@ def test_a_file_damaged_in_the_middle_is_refused_before_any_write(
     damage(path, block, offset + 16)
     before = digest(path)
     for command in (
-        ("ingest", "--db", str(path), str(shared_data / PES)),
+        ("ingest", "--db", str(path), str(real_data / PES)),
         ("serve", "--db", str(path), "--port", "8797"),
         ("entrepot", "verifier", "--db", str(path)),
         ("flux-ess", "--db", str(path)),
@@ -104,14 +104,14 @@ def test_a_file_damaged_in_the_middle_is_refused_before_any_write(
     assert not integrity.known_good(path)
 
 
-def test_a_restored_copy_is_checked_then_trusted(loaded: Path, shared_data: Path, tmp_path: Path) -> None:
+def test_a_restored_copy_is_checked_then_trusted(loaded: Path, real_data: Path, tmp_path: Path) -> None:
     path = tmp_path / "restauree.duckdb"
     shutil.copyfile(loaded, path)
     verified = leviers("entrepot", "verifier", "--db", str(path), "--json")
     assert verified.returncode == 0, verified.stderr
     assert '"intact": true' in verified.stdout
     assert integrity.known_good(path)
-    result = leviers("ingest", "--db", str(path), str(shared_data / PES))
+    result = leviers("ingest", "--db", str(path), str(real_data / PES))
     assert result.returncode == 0, result.stderr
     assert integrity.known_good(path)  # recorded again at the end of the ingest
 

@@ -55,7 +55,7 @@ def test_the_fixture_is_a_v1_warehouse(tmp_path: Path) -> None:
     assert _rows(path, "SELECT count(*) FROM subsidies") == [(200,)]
 
 
-def test_a_v1_warehouse_migrates_with_its_data(shared_data: Path, tmp_path: Path) -> None:
+def test_a_v1_warehouse_migrates_with_its_data(real_data: Path, tmp_path: Path) -> None:
     path = make_v1_warehouse(tmp_path / "v1.duckdb")
     before = {table: sorted(_rows(path, f"SELECT * FROM {table}"), key=repr) for table in _fixture_tables()}
     v1_columns = _columns(path, "subsidies")
@@ -73,7 +73,7 @@ def test_a_v1_warehouse_migrates_with_its_data(shared_data: Path, tmp_path: Path
             assert sorted(_rows(path, f"SELECT * FROM {table}"), key=repr) == before[table], table
     # The subsidies keep their v1 columns and values, and gain the new ones in the v2 order.
     fresh = tmp_path / "v2.duckdb"
-    result = leviers("ingest", "--db", str(fresh), *(str(shared_data / f) for f in V1_FILES))
+    result = leviers("ingest", "--db", str(fresh), *(str(real_data / f) for f in V1_FILES))
     assert result.returncode == 0, result.stderr
     assert _columns(path, "subsidies") == _columns(fresh, "subsidies")
     listed = ", ".join(f'"{c}"' for c in v1_columns)
@@ -103,7 +103,7 @@ def test_a_v1_warehouse_migrates_with_its_data(shared_data: Path, tmp_path: Path
         con.close()
     assert differences == (0,)
     # The migrated file is a warehouse like any other: commands open it and load into it.
-    again = leviers("ingest", "--db", str(path), str(shared_data / V1_FILES[0]))
+    again = leviers("ingest", "--db", str(path), str(real_data / V1_FILES[0]))
     assert again.returncode == 0, again.stderr
     assert "déjà chargé" in again.stdout
 

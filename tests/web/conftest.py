@@ -34,10 +34,10 @@ def make_app(warehouse: Path, cache: Path, **settings: object) -> FastAPI:
 
 
 @pytest.fixture(scope="session")
-def minef_2022_file(shared_data: Path) -> Path:
+def minef_2022_file(real_data: Path) -> Path:
     # 9 real contracts in the 2024 format (7 valid, 2 refused for offresRecues = 0): small enough
     # to check every figure by hand.
-    return shared_data / "decp" / "minef-decp-augmente" / "decp_augmente_2022_extrait.csv"
+    return real_data / "decp" / "minef-decp-augmente" / "decp_augmente_2022_extrait.csv"
 
 
 @pytest.fixture(scope="session")
@@ -46,10 +46,8 @@ def small_warehouse(tmp_path_factory: pytest.TempPathFactory, minef_2022_file: P
 
 
 @pytest.fixture(scope="session")
-def real_warehouse(
-    tmp_path_factory: pytest.TempPathFactory, shared_data: Path, minef_2022_file: Path
-) -> Path:
-    decp = shared_data / "decp"
+def real_warehouse(tmp_path_factory: pytest.TempPathFactory, real_data: Path, minef_2022_file: Path) -> Path:
+    decp = real_data / "decp"
     files = [
         decp / "consolide-tabulaire" / "decp_2024S2_travaux_cpv4521.csv",
         decp / "format-2019" / "e-marchespublics_2019-04-04.json",

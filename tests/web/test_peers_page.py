@@ -51,6 +51,7 @@ def test_the_page_shows_names_values_and_ranks(client: TestClient) -> None:
     assert body["groupe"]["peer_band"] == "commune_100000_plus"
     first = body["pairs"][0]
     assert first["rank_count"] == 1
+    assert all(r["habitants"] >= 100_000 for r in body["pairs"])  # the reference population
     assert first["label"] in page.text
     assert "(cette collectivité)" in page.text
     assert f'href="/collectivites/{first["code"]}?annee=2024"' in page.text

@@ -1,8 +1,8 @@
 """The supplier page and its JSON twin.
 
-On real data: the national consolidated extract (`../shared/data/decp/consolide-tabulaire/
-decp_2024S2_travaux_cpv4521.csv`) and the Marché de l'inclusion's list (`../shared/data/ess/
-lemarche/01_siaes.json`). D.S.L (SIRET 40755664600047) holds 8 contracts there, checked by hand in
+On real data: the national consolidated extract (`tests/fixtures/decp/consolide-tabulaire/
+decp_2024S2_travaux_cpv4521.csv`) and the Marché de l'inclusion's list (`tests/fixtures/ess/
+lemarche/01_siaes_extrait.json`, an excerpt of the whole list that keeps D.S.L). D.S.L (SIRET 40755664600047) holds 8 contracts there, checked by hand in
 the raw file: 7 of the SEM de construction du département de l'Ain (ids 2023REHA07, 2023REHA0751,
 2023REHA0754, 2023280912, 2023280912N1, N2, N4) and 1 of Grandlyon Habitat (20230418008,
 216 197,50 €, notified 2024-09-12); the list names it « SAS DSL », an entreprise d'insertion (EI).
@@ -27,10 +27,10 @@ DSL = "407556646"
 
 
 @pytest.fixture(scope="module")
-def inclusion(tmp_path_factory: pytest.TempPathFactory, shared_data: Path) -> Iterator[TestClient]:
+def inclusion(tmp_path_factory: pytest.TempPathFactory, real_data: Path) -> Iterator[TestClient]:
     files = [
-        shared_data / "decp" / "consolide-tabulaire" / "decp_2024S2_travaux_cpv4521.csv",
-        shared_data / "ess" / "lemarche" / "01_siaes.json",
+        real_data / "decp" / "consolide-tabulaire" / "decp_2024S2_travaux_cpv4521.csv",
+        real_data / "ess" / "lemarche" / "01_siaes_extrait.json",
     ]
     base = tmp_path_factory.mktemp("inclusion")
     app: FastAPI = make_app(build_warehouse(base / "leviers.duckdb", files), base / "cache")
@@ -49,7 +49,7 @@ def test_supplier_on_real_data(inclusion: TestClient) -> None:
     assert (evidence["source"], evidence["value"], evidence["indication"]) == ("siae", "EI", "ESS")
     assert "SAS DSL" in evidence["detail"]
     assert "40755664600047" in evidence["detail"]
-    assert evidence["fichier"] == "01_siaes.json"
+    assert evidence["fichier"] == "01_siaes_extrait.json"
     contracts = body["contrats"]
     total = contracts["total"]
     assert (total["contrats"], total["contrats_initiaux"], total["acheteurs"]) == (8, 8, 2)

@@ -165,17 +165,33 @@ def peer_table(
     """The peers of collectivité `siren` named, for one indicator and year: one row per collectivité
     of its group (same groupe_pairs and population band, at least one item in scope), with its
     values, their bases and its position (PEERS_SQL), ranked ones first by value. The collectivité
-    itself is among them; `is_target` marks it."""
+    itself is among them; `is_target` marks it; `habitants` is each one's population (reference)."""
     cat = catalogue()
     selected = cat.select([indicator])
-    _, group, positions = _group(source, siren, year, selected, amount, engine)
+    target, group, positions = _group(source, siren, year, selected, amount, engine)
+    with open_frames(source, engine) as frames:
+        inhabitants = {
+            r["siren"]: r["population"]
+            for r in frames.frame("ref_collectivites")
+            .filter(
+                (nw.col("groupe_pairs") == target["groupe_pairs"])
+                & (nw.col("tranche_population") == target["tranche_population"])
+            )
+            .select("siren", "population")
+            .collect("pyarrow")
+            .to_arrow()
+            .to_pylist()
+        }
     rows = []
     for row in group.to_pylist():
         row.update(positions[(row["code"], row["indicator"])])
         row["is_target"] = row["code"] == siren
+        row["habitants"] = inhabitants.get(row["code"])
         rows.append(row)
     rows.sort(key=peer_order)
-    schema = peers_schema().append(pa.field("is_target", pa.bool_()))
+    schema = (
+        peers_schema().append(pa.field("is_target", pa.bool_())).append(pa.field("habitants", pa.int64()))
+    )
     return pa.Table.from_pylist(rows, schema=schema)
 
 

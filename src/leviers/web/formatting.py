@@ -8,6 +8,8 @@ from __future__ import annotations
 import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
 
+from markupsafe import Markup, escape
+
 NNBSP = "\u202f"  # narrow no-break space: French thousands separator and before %, €
 MONTHS = (
     "janvier", "février", "mars", "avril", "mai", "juin",
@@ -99,12 +101,41 @@ def capfirst(value: str | None) -> str:
     return value[0].upper() + value[1:]
 
 
+def machine_value(value: float | int | None, text: str, unit: str = "") -> Markup:
+    """`text` as shown, inside a <data> element holding the exact value, which a table's CSV
+    download (static/js/tables.js) writes instead of the rounded text (« 1,2 M€ » → 1234567.89)."""
+    if value is None:
+        return Markup(escape(text))
+    unit_attr = Markup(' data-unit="') + escape(unit) + Markup('"') if unit else Markup("")
+    return (
+        Markup('<data value="')
+        + escape(repr(float(value)))
+        + Markup('"')
+        + unit_attr
+        + Markup(">")
+        + escape(text)
+        + Markup("</data>")
+    )
+
+
+def euros_cell(value: float | int | None) -> Markup:
+    """euros() in a table cell, with its exact value for the table's CSV."""
+    return machine_value(value, euros(value), "€")
+
+
+def percent_cell(value: float | None) -> Markup:
+    """percent() in a table cell, with its exact value (in %) for the table's CSV."""
+    return machine_value(None if value is None else value * 100, percent(value), "%")
+
+
 FILTERS = {
     "capfirst": capfirst,
     "shares": shares,
     "number": number,
     "euros": euros,
     "euros_exact": euros_exact,
+    "euros_cell": euros_cell,
+    "percent_cell": percent_cell,
     "percent": percent,
     "date_fr": date_fr,
     "datetime_fr": datetime_fr,

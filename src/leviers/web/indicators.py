@@ -72,6 +72,7 @@ def build_indicator_tables(con: duckdb.DuckDBPyConnection) -> None:
             SELECT p.*, i.label, {PEER_TABLE_VALUES}
             FROM snap.web_ind_peers AS p
             JOIN snap.web_ind_unite_legale AS i USING (code, year, indicator)
+            JOIN ref_collectivites AS r ON r.siren = p.code
             ORDER BY p.indicator, p.year, p.peer_group, p.peer_band, p.code
             """
         )
@@ -133,8 +134,8 @@ PEER_FIELDS = (
 # The values a peers table shows beside each collectivité's position.
 PEER_TABLE_VALUES = (
     "i.unit, i.value_count, i.value_amount, i.unknown, i.denominator, i.numerator, i.amount_denominator, "
-    "i.amount_numerator, i.amount_unknown, i.amount_set_aside, i.sufficient_count, i.sufficient_amount, "
-    "i.population, i.synthetic"
+    "i.amount_numerator, i.amount_unknown, i.amount_missing, i.amount_set_aside, i.sufficient_count, "
+    "i.sufficient_amount, i.population, i.synthetic, r.population AS habitants"
 )
 
 # What a buyer's page shows of each row (reading fewer columns makes the look-up several times faster).

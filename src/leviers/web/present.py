@@ -12,7 +12,7 @@ from markupsafe import Markup, escape
 
 from leviers.indicators.base import MIN_RANKED_PEERS
 from leviers.indicators.engine import MISSING_DATA
-from leviers.web.formatting import euros, number, percent
+from leviers.web.formatting import euros_cell, machine_value, number, percent, percent_cell
 from leviers.web.levers import levers_filter
 
 UNKNOWN = Markup('<span class="unknown">inconnu</span>')
@@ -33,10 +33,10 @@ def indicator_value(row: dict[str, Any], measure: str = "count") -> Markup:
     if row["unit"] in ("share", "mean") and not sufficient(row, measure):
         return INSUFFICIENT
     if row["unit"] == "share":
-        return Markup(escape(percent(value)))
+        return percent_cell(value)
     if row["unit"] == "mean":
-        return Markup(escape(number(value, 1)))
-    return Markup(escape(euros(value) if measure == "amount" else number(value)))
+        return machine_value(value, number(value, 1))
+    return euros_cell(value) if measure == "amount" else machine_value(value, number(value))
 
 
 def _count(value: Any, links: dict[str, str] | None, part: str) -> Markup:
@@ -69,10 +69,13 @@ def indicator_counts(row: dict[str, Any], links: dict[str, str] | None = None) -
         text = Markup("sur ") + _count(row.get("denominator"), links, "denominator") + Markup(" contrats")
         if unknown:
             text += Markup(" ; ") + _count(unknown, links, "unknown") + Markup(" inconnus")
+    missing = row.get("amount_missing") if row["unit"] == "count" else None
+    if missing:
+        text += (Markup(" ; ") if text else Markup("")) + escape(f"montant inconnu pour {number(missing)}")
     aside = row.get("amount_set_aside") if row["unit"] == "count" else None
     if aside:
         text += (
-            Markup(" ; ")
+            (Markup(" ; ") if text else Markup(""))
             + _count(aside, links, "set_aside")
             + escape(
                 f" montant{'s' if aside > 1 else ''} aberrant{'s' if aside > 1 else ''} écarté{'s' if aside > 1 else ''}"

@@ -10,16 +10,16 @@ from jsonschema import Draft7Validator
 from leviers.decp.synth import Options, SynthReport, generate_decp
 
 
-def _schema(shared: Path) -> dict[str, Any]:
+def _schema(data: Path) -> dict[str, Any]:
     data: dict[str, Any] = json.loads(
-        (shared / "decp" / "schemas" / "v2.0-2024" / "schema_decp_v2.0.3.json").read_text(encoding="utf-8")
+        (data / "decp" / "schemas" / "v2.0-2024" / "schema_decp_v2.0.3.json").read_text(encoding="utf-8")
     )
     return data
 
 
 @pytest.fixture(scope="session")
-def schema_v2(shared_data: Path) -> dict[str, Any]:
-    return _schema(shared_data)
+def schema_v2(real_data: Path) -> dict[str, Any]:
+    return _schema(real_data)
 
 
 @pytest.fixture(scope="session")

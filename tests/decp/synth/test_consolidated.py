@@ -12,9 +12,9 @@ import pyarrow.parquet as pq
 from leviers.decp.synth import Options, generate_decp
 
 
-def test_columns_are_those_of_schema_base(tmp_path: Path, shared_data: Path) -> None:
+def test_columns_are_those_of_schema_base(tmp_path: Path, real_data: Path) -> None:
     fields = json.loads(
-        (shared_data / "decp" / "schemas" / "consolide-tabulaire" / "schema_base.json").read_text(
+        (real_data / "decp" / "schemas" / "consolide-tabulaire" / "schema_base.json").read_text(
             encoding="utf-8"
         )
     )["fields"]
