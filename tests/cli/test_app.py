@@ -48,7 +48,7 @@ def test_a_command_imports_only_its_own_core() -> None:
     # `leviers ingest` starts without OpenFisca (the advisor's core), which costs a tenth of a second.
     result = _run_main("ingest", "--help")
     assert result.returncode == 0, result.stderr
-    assert "Usage" in result.stdout
+    assert "Utilisation" in result.stdout
     assert "NO-OPENFISCA" in result.stderr
     # The top-level help lists every verb.
     top = _run_main("--help")

@@ -25,16 +25,16 @@ def test_ingest_json_output(real_data: Path, db_path: Path) -> None:
     path = real_data / "decp/format-2019/e-marchespublics_2019-04-04.json"
     result = leviers("ingest", "--db", str(db_path), "--json", str(path))
     assert result.returncode == 0, result.stderr
-    (entry,) = json.loads(result.stdout)["files"]
-    assert {k: entry[k] for k in ("format", "records", "loaded", "quarantined", "duplicates")} == {
+    (entry,) = json.loads(result.stdout)["fichiers"]
+    assert {k: entry[k] for k in ("format", "lus", "charges", "quarantaine", "doublons")} == {
         "format": "decp-json-2019",
-        "records": 470,
-        "loaded": 441,
-        "quarantined": 26,
-        "duplicates": 3,
+        "lus": 470,
+        "charges": 441,
+        "quarantaine": 26,
+        "doublons": 3,
     }
     assert len(entry["sha256"]) == 64
-    assert entry["path"].endswith("e-marchespublics_2019-04-04.json")
+    assert entry["fichier"].endswith("e-marchespublics_2019-04-04.json")
 
 
 def test_refused_file_exits_non_zero_with_one_line(tmp_path: Path, db_path: Path) -> None:
@@ -59,10 +59,10 @@ def test_demo_loads_the_bundled_samples(tmp_path: Path) -> None:
     result = leviers("demo", "--db", str(db), "--json")
     assert result.returncode == 0, result.stderr
     payload = json.loads(result.stdout)
-    assert all(f["records"] == f["loaded"] + f["quarantined"] + f["duplicates"] for f in payload["files"])
-    assert len(payload["buyers"]) == 15
+    assert all(f["lus"] == f["charges"] + f["quarantaine"] + f["doublons"] for f in payload["fichiers"])
+    assert len(payload["acheteurs"]) == 15
     again = json.loads(leviers("demo", "--db", str(db), "--json").stdout)
-    assert {f["status"] for f in again["files"]} == {"deja_charge"}
+    assert {f["statut"] for f in again["fichiers"]} == {"deja_charge"}
 
 
 CONSOLIDATED = "decp/consolide-tabulaire/decp_2024S2_travaux_cpv4521.csv"
@@ -97,13 +97,13 @@ def test_one_bad_row_is_quarantined_with_its_line_and_the_other_files_load(
     result = leviers("ingest", "--db", str(db_path), "--json", *map(str, paths), str(good))
     assert result.returncode == 0, result.stderr
     payload = json.loads(result.stdout)
-    assert payload["errors"] == []
-    by_name = {Path(f["path"]).name: f for f in payload["files"]}
+    assert payload["erreurs"] == []
+    by_name = {Path(f["fichier"]).name: f for f in payload["fichiers"]}
     for name in cases:
         entry = by_name[name]
-        assert (entry["records"], entry["quarantined"]) == (29, 1), name
-        assert entry["records"] == entry["loaded"] + entry["quarantined"] + entry["duplicates"]
-    assert by_name[good.name]["loaded"] == 9
+        assert (entry["lus"], entry["quarantaine"]) == (29, 1), name
+        assert entry["lus"] == entry["charges"] + entry["quarantaine"] + entry["doublons"]
+    assert by_name[good.name]["charges"] == 9
     con = duckdb.connect(str(db_path), read_only=True)
     try:
         reasons = dict(
@@ -129,11 +129,11 @@ def test_a_file_none_of_whose_rows_can_be_read_is_refused(
     result = leviers("ingest", "--db", str(db_path), "--json", str(path), str(good))
     assert result.returncode == 1
     payload = json.loads(result.stdout)
-    (error,) = payload["errors"]
-    assert error["kind"] == "refus"
+    (error,) = payload["erreurs"]
+    assert error["type"] == "refus"
     assert "aucune ligne lisible (29 lignes)" in error["message"]
     assert "séparateur « ; » dans la ligne, « , » dans l'en-tête" in error["message"]
-    assert [f["loaded"] for f in payload["files"]] == [9]
+    assert [f["charges"] for f in payload["fichiers"]] == [9]
 
 
 def test_a_latin1_file_is_read_as_such(real_data: Path, tmp_path: Path, db_path: Path) -> None:
@@ -142,8 +142,8 @@ def test_a_latin1_file_is_read_as_such(real_data: Path, tmp_path: Path, db_path:
     path.write_bytes(text.encode("cp1252"))
     result = leviers("ingest", "--db", str(db_path), "--json", str(path))
     assert result.returncode == 0, result.stderr
-    (entry,) = json.loads(result.stdout)["files"]
-    assert (entry["records"], entry["quarantined"]) == (29, 0)
+    (entry,) = json.loads(result.stdout)["fichiers"]
+    assert (entry["lus"], entry["quarantaine"]) == (29, 0)
     assert any("Windows-1252" in note for note in entry["notes"])
     con = duckdb.connect(str(db_path), read_only=True)
     try:
@@ -167,8 +167,8 @@ def test_paths_that_cannot_be_read_are_refused_and_the_others_load(
     )
     assert result.returncode == 1
     payload = json.loads(result.stdout)
-    assert [f["loaded"] for f in payload["files"]] == [9]
-    messages = [e["message"] for e in payload["errors"]]
+    assert [f["charges"] for f in payload["fichiers"]] == [9]
+    messages = [e["message"] for e in payload["erreurs"]]
     assert ["dossier" in messages[0], "boucle" in messages[1], "introuvable" in messages[2]] == [True] * 3
     assert "introuvable" not in messages[1]
 
@@ -231,12 +231,12 @@ def test_an_unreadable_file_is_refused_in_french_and_the_others_load(real_data: 
             code, stdout = result.returncode, result.stdout
         assert code == 1
         payload = json.loads(stdout)
-        (error,) = payload["errors"]
+        (error,) = payload["erreurs"]
         assert (
             error["message"]
             == f"{secret} : fichier refusé — illisible : permission refusée (vérifiez les droits du fichier)"
         )
-        assert [f["loaded"] for f in payload["files"]] == [9]
+        assert [f["charges"] for f in payload["fichiers"]] == [9]
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -260,7 +260,7 @@ def test_a_bug_is_exit_code_2_with_the_json_of_the_other_files(
         app.main()
     assert exited.value.code == 2
     payload = json.loads(capsys.readouterr().out)
-    (error,) = payload["errors"]
-    assert error["kind"] == "interne"
+    (error,) = payload["erreurs"]
+    assert error["type"] == "interne"
     assert "bogue simulé" in error["message"]
-    assert [f["records"] for f in payload["files"]] == [470]
+    assert [f["lus"] for f in payload["fichiers"]] == [470]

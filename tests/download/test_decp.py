@@ -47,11 +47,11 @@ def test_cli_json(fake_datagouv: FakeDataGouv, tmp_path: Path) -> None:
     )
     assert result.exit_code == 0, result.output
     payload = json.loads(result.stdout)
-    assert payload["verified"] is True
-    assert payload["size"] == 3_000_000
+    assert payload["empreinte_verifiee"] is True
+    assert payload["taille"] == 3_000_000
     assert payload["format"] == "parquet"
-    assert payload["resource_id"] == DECP_RESOURCES["parquet"]
-    assert Path(payload["path"]).read_bytes() == CONTENT
+    assert payload["ressource_id"] == DECP_RESOURCES["parquet"]
+    assert Path(payload["fichier"]).read_bytes() == CONTENT
 
 
 def test_cli_human_resume_and_error(fake_datagouv: FakeDataGouv, tmp_path: Path) -> None:

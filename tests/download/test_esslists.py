@@ -227,8 +227,8 @@ def test_cli_json_and_exit_code(lists: FakeDataGouv, tmp_path: Path) -> None:
         ("ess-france", "telecharge"),
         ("inclusion", "echec"),
     ]
-    assert payload["listes"][1]["resource_id"] == ESS_FRANCE_RESOURCE
-    assert payload["listes"][1]["verified"] is True
+    assert payload["listes"][1]["ressource_id"] == ESS_FRANCE_RESOURCE
+    assert payload["listes"][1]["empreinte_verifiee"] is True
 
 
 def test_help_is_french() -> None:

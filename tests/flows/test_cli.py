@@ -64,7 +64,8 @@ def test_errors(flows_db: Path, tmp_path: Path) -> None:  # noqa: F811
     assert "Traceback" not in bad.stderr
     none = leviers("flux-ess", "--db", str(flows_db), "--siren", "123456789", "--json")
     assert none.returncode == 1
-    assert json.loads(none.stdout)["flux"] == []
+    assert none.stdout == ""  # an error with a hint, not an empty list (docs/cli.md)
+    assert "clé de contrôle est fausse" in none.stderr
     missing = leviers("flux-ess", "--db", str(tmp_path / "absent.duckdb"))
     assert missing.returncode == 1
     assert "entrepôt introuvable" in missing.stderr

@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 
 from leviers.cli.app import app
 from leviers.cli.indicateurs import _target
+from leviers.cli.json_keys import french_columns
 from leviers.indicators import catalogue, compute
 from leviers.warehouse import open_warehouse
 
@@ -72,13 +73,13 @@ def test_missing_data_note_says_how_to_load_it(hand_paths: dict[str, Path]) -> N
 def test_csv_and_json(db: str) -> None:
     result = run("indicateurs", "--db", db, "--par", "acheteur", "--annee", "2024", "--format", "csv")
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
-    social = [r for r in rows if r["indicator"] == "social" and r["code"] == "21330063500017"]
-    assert social[0]["numerator"] == "2.0"
-    assert social[0]["denominator"] == "3.0"
+    social = [r for r in rows if r["indicateur"] == "social" and r["code"] == "21330063500017"]
+    assert social[0]["numerateur"] == "2.0"
+    assert social[0]["denominateur"] == "3.0"
     payload = json.loads(run("indicateurs", "--db", db, "--siren", "213300635", "--json").stdout)
-    assert {r["level"] for r in payload} == {"unite_legale"}  # --siren alone: that legal unit
-    assert {r["year"] for r in payload} == {2019, 2022, 2023, 2024, 2025, 2026}  # 2019: concession K3
-    assert all(r["value_count"] is None or isinstance(r["value_count"], float) for r in payload)
+    assert {r["niveau"] for r in payload} == {"unite_legale"}  # --siren alone: that legal unit
+    assert {r["annee"] for r in payload} == {2019, 2022, 2023, 2024, 2025, 2026}  # 2019: concession K3
+    assert all(r["valeur_nombre"] is None or isinstance(r["valeur_nombre"], float) for r in payload)
 
 
 def test_parquet(db: str, tmp_path: Path) -> None:
@@ -86,7 +87,8 @@ def test_parquet(db: str, tmp_path: Path) -> None:
     run("indicateurs", "--db", db, "--par", "region", "--format", "parquet", "--sortie", str(out))
     con = open_warehouse(Path(db), read_only=True)
     try:
-        assert pq.read_table(out).equals(compute(con, by="region"))
+        # Columns named as the command line's JSON keys (docs/cli.md).
+        assert pq.read_table(out).equals(french_columns(compute(con, by="region")))
     finally:
         con.close()
 
@@ -95,7 +97,7 @@ def test_pairs_spaser_and_catalogue(db: str) -> None:
     pairs = json.loads(
         run("indicateurs", "pairs", "213300635", "--annee", "2024", "--db", db, "--json").stdout
     )
-    assert pairs[0]["peer_band"] == "commune_100000_plus"
+    assert pairs[0]["tranche_pairs"] == "commune_100000_plus"
     assert "Bordeaux" in run("indicateurs", "pairs", "213300635", "--annee", "2024", "--db", db).stdout
     spaser = run("indicateurs", "spaser", "--annee", "2024", "--tous", "--db", db, "--format", "csv")
     assert "213300635" in spaser.stdout

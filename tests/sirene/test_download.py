@@ -70,9 +70,9 @@ def test_cli_json_and_unknown_format(fake_sirene: FakeDataGouv, tmp_path: Path) 
     )
     assert result.exit_code == 0, result.output
     payload = json.loads(result.stdout)
-    assert payload["resource_id"] == SIRENE_RESOURCES["csv"]
-    assert Path(payload["path"]).name == "StockUniteLegale_utf8.zip"
-    assert payload["verified"] is True
+    assert payload["ressource_id"] == SIRENE_RESOURCES["csv"]
+    assert Path(payload["fichier"]).name == "StockUniteLegale_utf8.zip"
+    assert payload["empreinte_verifiee"] is True
     with pytest.raises(DownloadError, match="format « xlsx » inconnu"):
         download_sirene("xlsx", tmp_path, base_url=fake_sirene.base_url)
 

@@ -54,17 +54,19 @@ def test_json_output(warehouse: Path, api: FakeSearchApi, tmp_path: Path) -> Non
     )
     assert result.exit_code == 0, result.output
     payload = json.loads(result.stdout)
-    assert {k: payload[k] for k in ("source", "selected", "found", "unknown", "loaded", "siae_entries")} == {
+    assert {
+        k: payload[k] for k in ("source", "selectionnes", "trouves", "inconnus", "charges", "mentions_siae")
+    } == {
         "source": api.base_url,
-        "selected": 4,
-        "found": 3,
-        "unknown": 1,
-        "loaded": 3,
-        "siae_entries": 1,
+        "selectionnes": 4,
+        "trouves": 3,
+        "inconnus": 1,
+        "charges": 3,
+        "mentions_siae": 1,
     }
-    assert payload["ess_status"] == {"ESS": 2, "inconnu": 1, "non ESS": 1}
-    assert payload["http"]["requests"] == 4
-    assert payload["completed"] is True
+    assert payload["statut_ess"] == {"ESS": 2, "inconnu": 1, "non ESS": 1}
+    assert payload["http"]["requetes"] == 4
+    assert payload["termine"] is True
 
 
 def test_french_summary_and_errors(warehouse: Path, api: FakeSearchApi, tmp_path: Path) -> None:

@@ -26,8 +26,8 @@ def test_ingest_subsidy_files_json(real_data: Path, db_path: Path) -> None:
     lot = real_data / "subventions/scdl-examples-2018/DEP_Lot_Subventions_2017_DONNEES.xlsx_pour_exemple.csv"
     result = runner.invoke(app, ["ingest", str(lot), "--db", str(db_path), "--json"])
     assert result.exit_code == 0, result.output
-    files = json.loads(result.output)["files"]
-    assert [(f["format"], f["records"], f["loaded"], f["quarantined"], f["notes"]) for f in files] == [
+    files = json.loads(result.output)["fichiers"]
+    assert [(f["format"], f["lus"], f["charges"], f["quarantaine"], f["notes"]) for f in files] == [
         ("subventions-csv", 13, 13, 0, [])
     ]
 
@@ -57,8 +57,8 @@ def test_list_without_grantor_is_refused_then_loaded_with_the_option(
         app, ["ingest", str(copy), "--attribuant", "227200029", "--db", str(db_path), "--json"]
     )
     assert loaded.exit_code == 0, loaded.output
-    (entry,) = json.loads(loaded.output)["files"]
-    assert (entry["records"], entry["loaded"], entry["quarantined"]) == (1625, 1594, 31)
+    (entry,) = json.loads(loaded.output)["fichiers"]
+    assert (entry["lus"], entry["charges"], entry["quarantaine"]) == (1625, 1594, 31)
     assert (
         entry["notes"][0]
         == "attribuant : Département de la Sarthe (SIREN 227200029), d'après l'option --attribuant"
@@ -71,9 +71,9 @@ def test_decp_files_ignore_the_option(real_data: Path, db_path: Path) -> None:
         app, ["ingest", str(path), "--attribuant", "227200029", "--db", str(db_path), "--json"]
     )
     assert result.exit_code == 0, result.output
-    (entry,) = json.loads(result.output)["files"]
+    (entry,) = json.loads(result.output)["fichiers"]
     # The same counts as without the option (tests/cli/test_ingest.py).
-    assert (entry["format"], entry["records"], entry["loaded"], entry["notes"]) == (
+    assert (entry["format"], entry["lus"], entry["charges"], entry["notes"]) == (
         "decp-json-2019",
         470,
         441,
@@ -117,21 +117,21 @@ def test_workbook_without_grantor_column_refused_then_loaded_with_the_option(db_
     refused = runner.invoke(app, ["ingest", str(xls), "--db", str(db_path), "--json"])
     assert refused.exit_code == 1
     report = json.loads(refused.output)
-    assert report["files"] == []
-    (error,) = report["errors"]
+    assert report["fichiers"] == []
+    (error,) = report["erreurs"]
     assert "aucune colonne ne nomme l'attribuant (nomAttribuant, idAttribuant)" in error["message"]
     assert "--attribuant SIREN" in error["message"]
     loaded = runner.invoke(
         app, ["ingest", str(xls), "--attribuant", "221700016", "--db", str(db_path), "--json"]
     )
     assert loaded.exit_code == 0, loaded.output
-    (entry,) = json.loads(loaded.output)["files"]
+    (entry,) = json.loads(loaded.output)["fichiers"]
     assert (
         entry["format"],
-        entry["records"],
-        entry["loaded"],
-        entry["quarantined"],
-        entry["duplicates"],
+        entry["lus"],
+        entry["charges"],
+        entry["quarantaine"],
+        entry["doublons"],
     ) == (
         "subventions-tableur",
         12,

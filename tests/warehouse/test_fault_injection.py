@@ -159,10 +159,12 @@ def test_a_full_disk_during_a_load(before: Path, real_data: Path, tmp_path: Path
     report, after = _on_full_disk(before, tmp_path, [real_data / PES, real_data / MINEF], free=256 * 1024)
     assert report["returncode"] == 1
     payload = json.loads(report["stdout"])
-    (error,) = payload["errors"]
-    assert error["path"].endswith("data.gouv.fr_pes_2019-04-05.json")
+    (error,) = payload["erreurs"]
+    assert error["fichier"].endswith("data.gouv.fr_pes_2019-04-05.json")
     _disk_full_said(report)
-    assert [f["path"].rsplit("/", 1)[-1] for f in payload["files"]] == ["decp_augmente_2022_extrait.csv"]
+    assert [f["fichier"].rsplit("/", 1)[-1] for f in payload["fichiers"]] == [
+        "decp_augmente_2022_extrait.csv"
+    ]
     assert state(after) == expected
 
 

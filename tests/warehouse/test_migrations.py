@@ -132,9 +132,9 @@ def test_the_command_line(tmp_path: Path) -> None:
     result = leviers("entrepot", "migrer", "--db", str(path), "--sauvegarde", "--json")
     assert result.returncode == 0, result.stderr
     payload = json.loads(result.stdout)
-    assert (payload["schema_before"], payload["schema_after"]) == (1, SCHEMA_VERSION)
-    assert payload["steps"][0]["from"] == 1
-    backup = Path(payload["backup"])
+    assert (payload["schema_avant"], payload["schema_apres"]) == (1, SCHEMA_VERSION)
+    assert payload["etapes"][0]["de"] == 1
+    backup = Path(payload["sauvegarde"])
     assert backup.name == "leviers.v1.sauvegarde.duckdb"
     assert _rows(backup, "SELECT value FROM warehouse_meta WHERE key = 'schema_version'") == [("1",)]
     again = leviers("entrepot", "migrer", "--db", str(path))

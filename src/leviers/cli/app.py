@@ -11,6 +11,7 @@ import typer
 from rich.markup import escape
 
 from leviers import __version__
+from leviers.cli import french
 from leviers.cli.output import error_console
 from leviers.errors import LeviersError
 
@@ -30,33 +31,7 @@ COMMANDS: dict[str, str] = {
 }
 
 
-def _french_help() -> None:
-    """Help screens in French: the users are French public servants. Typer's own strings are
-    module constants (and the help option's text is set where Typer creates it), so they are
-    replaced here once; the library is pinned in uv.lock."""
-    from typer import rich_utils
-    from typer._click import core
-
-    rich_utils.DEFAULT_STRING = "[défaut : {}]"
-    rich_utils.ENVVAR_STRING = "[variable d'environnement : {}]"
-    rich_utils.REQUIRED_LONG_STRING = "[obligatoire]"
-    rich_utils.DEPRECATED_STRING = "(obsolète) "
-    rich_utils.COMMANDS_PANEL_TITLE = "Commandes"
-    rich_utils.ERRORS_PANEL_TITLE = "Erreur"
-    rich_utils.ABORTED_TEXT = "Interrompu."
-    rich_utils.RICH_HELP = "Aide : [blue]'{command_path} {help_option}'[/]"
-    original = core.Command.get_help_option
-
-    def get_help_option(self: core.Command, ctx: core.Context) -> object:
-        option = original(self, ctx)
-        if option is not None:
-            option.help = "Affiche cette aide et quitte."
-        return option
-
-    core.Command.get_help_option = get_help_option  # type: ignore[assignment,method-assign]
-
-
-_french_help()
+french.install()
 
 
 def _version(value: bool) -> None:
@@ -128,10 +103,12 @@ def main() -> None:
         error_console.print("Interrompu.")
         sys.exit(130)
     except Exception as exc:
-        import click
-
-        # Usage errors: click's, or the copy of click vendored by Typer (same interface).
-        if isinstance(exc, click.ClickException) or (hasattr(exc, "show") and hasattr(exc, "exit_code")):
+        # Command-line errors: those of Typer's Click, told in French (cli/french.py), or of the
+        # real Click should a library raise one (same interface).
+        if isinstance(exc, french.click_exceptions.ClickException):
+            french.show_error(exc)
+            sys.exit(exc.exit_code)
+        if hasattr(exc, "show") and hasattr(exc, "exit_code"):
             exc.show()
             sys.exit(exc.exit_code)
         # A fault of the disk or of the warehouse file met outside `open_warehouse` (a full disk

@@ -44,6 +44,7 @@ DateOption = Annotated[
     str | None,
     typer.Option(
         "--date",
+        metavar="DATE",
         help="Date d'engagement de la consultation ou de la décision (AAAA-MM-JJ ; aujourd'hui par défaut).",
         show_default=False,
     ),
@@ -53,10 +54,14 @@ StepsOption = Annotated[bool, typer.Option("--etapes", help="Affiche aussi les �
 
 @conseil_app.command("achat")
 def achat(
-    nature: Annotated[str, typer.Option("--nature", help=f"Nature de l'achat : {_codes('natures')}.")],
-    montant: Annotated[str, typer.Option("--montant", help="Montant estimé du besoin, en euros HT.")],
+    nature: Annotated[
+        str, typer.Option("--nature", metavar="CODE", help=f"Nature de l'achat : {_codes('natures')}.")
+    ],
+    montant: Annotated[
+        str, typer.Option("--montant", metavar="EUROS", help="Montant estimé du besoin, en euros HT.")
+    ],
     acheteur: Annotated[
-        str, typer.Option("--acheteur", help=f"Catégorie d'acheteur : {_codes('acheteurs')}.")
+        str, typer.Option("--acheteur", metavar="CODE", help=f"Catégorie d'acheteur : {_codes('acheteurs')}.")
     ] = "collectivite",
     date: DateOption = None,
     etapes: StepsOption = False,
@@ -97,13 +102,16 @@ def contrat(
     initiative: Annotated[
         str,
         typer.Option(
-            "--initiative", help=f"Qui a l'initiative du projet et le définit : {_codes('initiatives')}."
+            "--initiative",
+            metavar="CODE",
+            help=f"Qui a l'initiative du projet et le définit : {_codes('initiatives')}.",
         ),
     ],
     contrepartie: Annotated[
         str,
         typer.Option(
             "--contrepartie",
+            metavar="OUI|NON",
             help="La collectivité reçoit-elle une prestation individualisée en retour ? oui/non.",
         ),
     ],
@@ -111,6 +119,7 @@ def contrat(
         str,
         typer.Option(
             "--service-public-risque",
+            metavar="OUI|NON",
             help="S'agit-il de confier un service public dont l'opérateur supporte le risque d'exploitation ? oui/non.",
         ),
     ],
@@ -118,19 +127,23 @@ def contrat(
         str,
         typer.Option(
             "--activite-economique",
+            metavar="OUI|NON",
             help="Le bénéficiaire offre-t-il des biens ou services sur un marché ? oui/non.",
         ),
     ],
     montant_annuel: Annotated[
         str,
         typer.Option(
-            "--montant-annuel", help="Montant annuel du financement, en euros (aides en nature comprises)."
+            "--montant-annuel",
+            metavar="EUROS",
+            help="Montant annuel du financement, en euros (aides en nature comprises).",
         ),
     ],
     aides_trois_ans: Annotated[
         str,
         typer.Option(
             "--aides-trois-ans",
+            metavar="EUROS",
             help="Total des aides publiques reçues par le bénéficiaire sur trois ans glissants, ce projet compris.",
         ),
     ],
@@ -174,10 +187,13 @@ def contrat(
 @conseil_app.command("spaser")
 def spaser(
     achats_annuels: Annotated[
-        str, typer.Option("--achats-annuels", help="Montant total annuel des achats, en euros HT.")
+        str,
+        typer.Option(
+            "--achats-annuels", metavar="EUROS", help="Montant total annuel des achats, en euros HT."
+        ),
     ],
     acheteur: Annotated[
-        str, typer.Option("--acheteur", help=f"Catégorie d'acheteur : {_codes('acheteurs')}.")
+        str, typer.Option("--acheteur", metavar="CODE", help=f"Catégorie d'acheteur : {_codes('acheteurs')}.")
     ] = "collectivite",
     date: DateOption = None,
     etapes: StepsOption = False,
@@ -206,9 +222,14 @@ def spaser(
 @conseil_app.command("competence")
 def competence_command(
     collectivite: Annotated[
-        str, typer.Option("--collectivite", help=f"Niveau de collectivité : {_codes('niveaux')}.")
+        str,
+        typer.Option(
+            "--collectivite", metavar="NIVEAU", help=f"Niveau de collectivité : {_codes('niveaux')}."
+        ),
     ],
-    action: Annotated[str, typer.Option("--action", help=f"Action envisagée : {_codes('actions')}.")],
+    action: Annotated[
+        str, typer.Option("--action", metavar="CODE", help=f"Action envisagée : {_codes('actions')}.")
+    ],
     date: DateOption = None,
     json_output: JsonOption = False,
 ) -> None:
@@ -239,12 +260,15 @@ def competence_command(
 def kit(
     recherche: Annotated[
         str | None,
-        typer.Argument(help="Mots à chercher (accents et majuscules indifférents).", show_default=False),
+        typer.Argument(
+            metavar="MOTS", help="Mots à chercher (accents et majuscules indifférents).", show_default=False
+        ),
     ] = None,
     niveau: Annotated[
         str | None,
         typer.Option(
             "--niveau",
+            metavar="NIVEAU",
             help="Ne garder que ce qui est ouvert à ce niveau : commune, epci, departement, region.",
         ),
     ] = None,
@@ -306,7 +330,10 @@ def kit(
 @conseil_app.command("fiche")
 def fiche(
     identifiant: Annotated[
-        str, typer.Argument(help="Identifiant de la fiche (par exemple levier.clause_sociale).")
+        str,
+        typer.Argument(
+            metavar="IDENTIFIANT", help="Identifiant de la fiche (par exemple levier.clause_sociale)."
+        ),
     ],
     json_output: JsonOption = False,
 ) -> None:

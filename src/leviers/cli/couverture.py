@@ -4,17 +4,25 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import sys
 from collections import Counter
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.table import Table
 
-from leviers.cli.output import JsonOption, RichProgress, console, emit_json, error_console
+from leviers.cli.output import (
+    FORMAT_NAMES,
+    JsonOption,
+    RichProgress,
+    SortieOption,
+    console,
+    error_console,
+    json_text,
+    write_output,
+)
 from leviers.coverage.analysis import DEFAULT_THRESHOLD_MIN, OFF_NETWORK
 from leviers.coverage.location import DEFAULT_TIME_LIMIT_S
 from leviers.coverage.study import DEFAULT_NEW_SITES, CoverageStudy, run_study
@@ -231,12 +239,16 @@ def register(app: typer.Typer) -> None:
     @app.command("couverture")
     def couverture(
         region: Annotated[
-            str, typer.Option("--region", "-r", help="Code INSEE de la région (75 = Nouvelle-Aquitaine).")
+            str,
+            typer.Option(
+                "--region", "-r", metavar="CODE", help="Code INSEE de la région (75 = Nouvelle-Aquitaine)."
+            ),
         ],
         sites: Annotated[
             Path | None,
             typer.Option(
                 "--sites",
+                metavar="FICHIER",
                 help="Sites existants (CSV ou GeoJSON, coordonnées WGS84). Par défaut : tiers-lieux recensés par le CGET en 2019.",
                 show_default=False,
             ),
@@ -245,20 +257,25 @@ def register(app: typer.Typer) -> None:
             Path | None,
             typer.Option(
                 "--pbf",
+                metavar="FICHIER",
                 help="Extrait OpenStreetMap .osm.pbf pour des temps routiers (OSRM). Sans lui, temps estimés.",
                 show_default=False,
             ),
         ] = None,
         seuil: Annotated[
-            float, typer.Option("--seuil", help="Seuil de temps en minutes.")
+            float, typer.Option("--seuil", metavar="MINUTES", help="Seuil de temps en minutes.")
         ] = DEFAULT_THRESHOLD_MIN,
         nouveaux: Annotated[
-            int, typer.Option("--nouveaux", help="Nombre de nouveaux sites à proposer (0 : aucun).")
+            int,
+            typer.Option(
+                "--nouveaux", metavar="N", min=0, help="Nombre de nouveaux sites à proposer (0 : aucun)."
+            ),
         ] = DEFAULT_NEW_SITES,
         cible: Annotated[
             float | None,
             typer.Option(
                 "--cible",
+                metavar="POURCENT",
                 help="Part de la population à couvrir, en % : nombre minimal de nouveaux sites pour l'atteindre.",
                 show_default=False,
             ),
@@ -267,30 +284,38 @@ def register(app: typer.Typer) -> None:
             Path | None,
             typer.Option(
                 "--candidats",
+                metavar="FICHIER",
                 help="Lieux candidats (CSV ou GeoJSON). Par défaut : toutes les communes de la région.",
                 show_default=False,
             ),
         ] = None,
         detour: Annotated[
-            float, typer.Option("--detour", help="Facteur de détour de l'estimation (sans --pbf).")
+            float,
+            typer.Option(
+                "--detour", metavar="FACTEUR", help="Facteur de détour de l'estimation (sans --pbf)."
+            ),
         ] = DEFAULT_DETOUR,
         vitesse: Annotated[
-            float, typer.Option("--vitesse", help="Vitesse moyenne de l'estimation en km/h (sans --pbf).")
+            float,
+            typer.Option(
+                "--vitesse", metavar="KM/H", help="Vitesse moyenne de l'estimation en km/h (sans --pbf)."
+            ),
         ] = DEFAULT_SPEED_KMH,
         limite_temps: Annotated[
             float,
-            typer.Option("--limite-temps", help="Temps maximal de calcul de l'optimisation, en secondes."),
-        ] = DEFAULT_TIME_LIMIT_S,
-        format: Annotated[Format, typer.Option("--format", "-f", help="Format de sortie.")] = Format.table,
-        sortie: Annotated[
-            Path | None,
             typer.Option(
-                "--sortie",
-                "-o",
-                help="Écrire le résultat dans ce fichier plutôt que sur la sortie standard.",
-                show_default=False,
+                "--limite-temps",
+                metavar="SECONDES",
+                help="Temps maximal de calcul de l'optimisation, en secondes.",
             ),
-        ] = None,
+        ] = DEFAULT_TIME_LIMIT_S,
+        format: Annotated[
+            Format,
+            typer.Option(
+                *FORMAT_NAMES, help="Format de sortie : table (à l'écran), csv, json ou geojson (carte)."
+            ),
+        ] = Format.table,
+        sortie: SortieOption = None,
         json_output: JsonOption = False,
     ) -> None:
         """Communes à plus de N minutes d'un site (zones blanches) et meilleurs emplacements de nouveaux sites."""
@@ -310,22 +335,15 @@ def register(app: typer.Typer) -> None:
                 progress=progress,
             )
         _warn(study)
-        payload: Any
         if fmt is Format.table:
             if sortie is not None:
                 raise typer.BadParameter("--sortie s'utilise avec --format csv, json ou geojson.")
             _print_table(study)
             return
         if fmt is Format.csv:
-            text = _csv(study)
+            write_output(_csv(study), sortie)
+        elif fmt is Format.json:
+            write_output(json_text(study.to_dict()), sortie)
         else:
-            payload = study.to_dict() if fmt is Format.json else study.geojson()
-            if sortie is None:
-                emit_json(payload)
-                return
-            text = json.dumps(payload, ensure_ascii=False, default=str)
-        if sortie is not None:
-            sortie.write_text(text, encoding="utf-8")
-            error_console.print(f"Résultat écrit dans {sortie}")
-        else:
-            sys.stdout.write(text)
+            # GeoJSON keeps the keys its standard names (type, features, properties…).
+            write_output(json_text(study.geojson(), standard=True), sortie)

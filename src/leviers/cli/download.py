@@ -14,7 +14,17 @@ from typing import Annotated
 
 import typer
 
-from leviers.cli.output import JsonOption, RichProgress, console, emit_json, error_console
+from leviers.cli.output import (
+    FORMAT_NAMES,
+    DossierOption,
+    JsonOption,
+    RichProgress,
+    TentativesOption,
+    console,
+    emit_json,
+    error_console,
+    old_spellings,
+)
 from leviers.download import DatasetFiles, DownloadError, download_dataset, esslists, subsidies
 from leviers.download.datagouv import ENV_VAR
 from leviers.download.decp import DECP
@@ -23,30 +33,22 @@ from leviers.sirene.download import SIRENE
 download_app = typer.Typer(
     help="Télécharger des données ouvertes (seules commandes qui utilisent le réseau).",
     no_args_is_help=True,
+    # `--dest` was the folder option before the convention (docs/cli.md), still read.
+    context_settings=old_spellings(options={"dest": "dossier"}),
 )
 
 SourceOption = Annotated[
     str | None,
     typer.Option(
         "--source",
+        metavar="URL",
         help="Adresse de data.gouv.fr (ou d'un miroir) ; par défaut https://www.data.gouv.fr.",
         envvar=ENV_VAR,
         show_default=False,
     ),
 ]
-
-
-DestOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--dest",
-        help="Dossier de destination (par défaut : le dossier de données de Leviers).",
-        show_default=False,
-    ),
-]
-RetriesOption = Annotated[
-    int, typer.Option("--tentatives", help="Nouvelles tentatives automatiques après une coupure.")
-]
+DestOption = DossierOption
+RetriesOption = TentativesOption
 
 
 class FileFormat(StrEnum):
@@ -57,7 +59,10 @@ class FileFormat(StrEnum):
 @download_app.command("decp")
 def decp(
     format: Annotated[
-        FileFormat, typer.Option("--format", help="parquet (~250 Mo, conseillé) ou csv (~2,5 Go).")
+        FileFormat,
+        typer.Option(
+            *FORMAT_NAMES, help="Format du fichier : parquet (~250 Mo, conseillé) ou csv (~2,5 Go)."
+        ),
     ] = FileFormat.parquet,
     dest: DestOption = None,
     source: SourceOption = None,
@@ -71,7 +76,10 @@ def decp(
 @download_app.command("sirene")
 def sirene(
     format: Annotated[
-        FileFormat, typer.Option("--format", help="parquet (~650 Mo, conseillé) ou csv (zip, ~600 Mo).")
+        FileFormat,
+        typer.Option(
+            *FORMAT_NAMES, help="Format du fichier : parquet (~650 Mo, conseillé) ou csv (zip, ~600 Mo)."
+        ),
     ] = FileFormat.parquet,
     dest: DestOption = None,
     source: SourceOption = None,
@@ -140,6 +148,7 @@ def ess(
         str | None,
         typer.Option(
             "--page-esus",
+            metavar="URL",
             help="Page de la DG Trésor qui publie la liste ESUS (par défaut la page officielle).",
             envvar=esslists.ESUS_PAGE_ENV,
             show_default=False,
@@ -214,6 +223,7 @@ def subventions(
         str | None,
         typer.Option(
             "--attribuant",
+            metavar="SIREN|NOM",
             help="SIREN de l'attribuant (ou SIRET), ou partie du nom de l'organisation qui publie sur data.gouv.fr.",
             show_default=False,
         ),
@@ -225,19 +235,25 @@ def subventions(
         str | None,
         typer.Option(
             "--depuis",
+            metavar="DATE",
             help="Seulement les fichiers modifiés depuis cette date (AAAA-MM-JJ ou AAAA).",
             show_default=False,
         ),
     ] = None,
     max_fichiers: Annotated[
-        int, typer.Option("--max-fichiers", help="Nombre maximal de fichiers téléchargés (les plus récents).")
+        int,
+        typer.Option(
+            "--max-fichiers", metavar="N", help="Nombre maximal de fichiers téléchargés (les plus récents)."
+        ),
     ] = 100,
     taille_max: Annotated[
-        int, typer.Option("--taille-max", help="Taille maximale d'un fichier, en Mo.")
+        int, typer.Option("--taille-max", metavar="MO", help="Taille maximale d'un fichier, en Mo.")
     ] = 200,
     pages_max: Annotated[
         int,
-        typer.Option("--pages-max", help="Pages du catalogue lues au plus (50 jeux de données par page)."),
+        typer.Option(
+            "--pages-max", metavar="N", help="Pages du catalogue lues au plus (50 jeux de données par page)."
+        ),
     ] = 20,
     lister: Annotated[
         bool, typer.Option("--lister", help="Lister les fichiers sans les télécharger.")

@@ -9,7 +9,15 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from leviers.cli.output import DbOption, JsonOption, RichProgress, console, emit_json, error_console
+from leviers.cli.output import (
+    DbOption,
+    JsonOption,
+    RichProgress,
+    console,
+    emit_json,
+    error_console,
+    old_spellings,
+)
 from leviers.sirene.api import DEFAULT_URL, ENV_VAR, RATE_LIMIT
 from leviers.sirene.enrich import EnrichReport, enrich
 from leviers.warehouse import open_warehouse
@@ -106,22 +114,24 @@ def enrichir(
         str | None,
         typer.Option(
             "--source",
+            metavar="URL",
             help=f"Adresse de l'API Recherche d'entreprises (ou d'un miroir) ; par défaut {DEFAULT_URL}.",
             envvar=ENV_VAR,
             show_default=False,
         ),
     ] = None,
-    limite: Annotated[
+    debit: Annotated[
         float,
         typer.Option(
-            "--limite",
+            "--debit",
+            metavar="N",
             min=0,
             help=f"Requêtes par seconde au plus ({RATE_LIMIT:g} : la limite publiée de l'API) ; "
             "0 : sans limite, pour un miroir local seulement.",
         ),
     ] = RATE_LIMIT,
     connexions: Annotated[
-        int, typer.Option("--connexions", min=1, max=32, help="Requêtes menées en même temps.")
+        int, typer.Option("--connexions", metavar="N", min=1, max=32, help="Requêtes menées en même temps.")
     ] = 4,
     age_max: Annotated[
         int | None,
@@ -154,6 +164,7 @@ def enrichir(
         Path | None,
         typer.Option(
             "--cache",
+            metavar="DOSSIER",
             help="Dossier où les réponses sont gardées avec leur date (par défaut le cache de Leviers).",
             show_default=False,
         ),
@@ -161,7 +172,10 @@ def enrichir(
     tentatives: Annotated[
         int,
         typer.Option(
-            "--tentatives", min=0, help="Nouvelles tentatives par SIREN après une erreur 5xx ou réseau."
+            "--tentatives",
+            metavar="N",
+            min=0,
+            help="Nouvelles tentatives par SIREN après une erreur 5xx ou réseau.",
         ),
     ] = 5,
     db: DbOption = None,
@@ -181,7 +195,7 @@ def enrichir(
             report = enrich(
                 con,
                 source=source,
-                rate=limite or None,
+                rate=debit or None,
                 workers=connexions,
                 retries=tentatives,
                 max_age_days=age_max,
@@ -203,4 +217,5 @@ def enrichir(
 
 
 def register(app: typer.Typer) -> None:
-    app.command("enrichir")(enrichir)
+    # `--limite` was the rate option before the convention (docs/cli.md): elsewhere it bounds rows.
+    app.command("enrichir", context_settings=old_spellings(options={"limite": "debit"}))(enrichir)

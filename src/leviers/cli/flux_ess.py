@@ -3,26 +3,32 @@
 from __future__ import annotations
 
 import csv
-import sys
-from enum import StrEnum
+import io
 from typing import Annotated, Any
 
 import typer
 from rich.table import Table
 
-from leviers.cli.output import DbOption, JsonOption, console, emit_json
-from leviers.errors import LeviersError, WarehouseError
+from leviers.cli.hints import ALL_TABLES, nothing_found
+from leviers.cli.output import (
+    FORMAT_HELP,
+    FORMAT_NAMES,
+    DbOption,
+    JsonOption,
+    SortieOption,
+    TableFormat,
+    console,
+    json_text,
+    old_spellings,
+    write_output,
+)
+from leviers.errors import WarehouseError
 from leviers.ess.sql import first_value
 from leviers.flows import Channel, EssFlow, Family, FlowReport, ess_flows, families
 from leviers.flows.breakdowns import families_json
+from leviers.indicators import catalogue
 from leviers.indicators.base import RULE_TEXT
 from leviers.warehouse import open_warehouse
-
-
-class OutputFormat(StrEnum):
-    tableau = "tableau"
-    csv = "csv"
-    json = "json"
 
 
 def _euros(value: float | None) -> str:
@@ -113,12 +119,6 @@ def _channel_cell(channel: Channel | None, unit: str) -> str:
 
 def _print_table(report: FlowReport, limit: int, detail: list[Family] | None) -> None:
     flows = report.flows
-    if not flows:
-        console.print(
-            "Aucun flux : l'entrepôt ne contient ni marchés ni subventions pour ce périmètre "
-            "(chargez des DECP ou des fichiers SCDL avec `leviers ingest`)."
-        )
-        return
     table = Table(title="Argent public vers l'ESS, par collectivité et par année")
     table.add_column("Collectivité")
     table.add_column("Année", justify="right")
@@ -141,7 +141,7 @@ def _print_table(report: FlowReport, limit: int, detail: list[Family] | None) ->
     console.print(table)
     if len(flows) > limit:
         console.print(
-            f"… {len(flows) - limit} autres lignes (--limite, --siren, --annee, ou --format csv/json)."
+            f"… {len(flows) - limit} autres lignes (--limite, --siren, --annee, ou --format csv ou json)."
         )
     if detail:
         families = Table(title=f"Par famille de bénéficiaire ou de titulaire ({flows[0].annee})")
@@ -161,8 +161,9 @@ def _print_table(report: FlowReport, limit: int, detail: list[Family] | None) ->
         console.print(families)
     if len(flows) == 1:
         console.print("[bold]Définitions[/]")
+        labels = {i.id: i.label for i in catalogue().indicators}  # the ids are the JSON's keys
         for key, text in report.definitions().items():
-            console.print(f"- {key} : {text}", highlight=False)
+            console.print(f"- {labels.get(key, key)} : {text}", highlight=False)
         console.print(f"- règle de base : {RULE_TEXT}", highlight=False)
     console.print("[bold]À savoir[/]")
     for caveat in report.caveats:
@@ -171,13 +172,25 @@ def _print_table(report: FlowReport, limit: int, detail: list[Family] | None) ->
 
 def flux_ess(
     siren: Annotated[
-        str | None, typer.Option("--siren", help="SIREN de la collectivité (acheteur ou attribuant).")
+        str | None,
+        typer.Option(
+            "--siren",
+            metavar="SIREN",
+            help="SIREN de la collectivité (acheteur ou attribuant).",
+            show_default=False,
+        ),
     ] = None,
-    annee: Annotated[int | None, typer.Option("--annee", help="Année (notification ou convention).")] = None,
-    output: Annotated[
-        OutputFormat, typer.Option("--format", help="tableau (par défaut), csv ou json.")
-    ] = OutputFormat.tableau,
-    limite: Annotated[int, typer.Option("--limite", min=1, help="Lignes affichées en tableau.")] = 30,
+    annee: Annotated[
+        int | None,
+        typer.Option(
+            "--annee", metavar="ANNÉE", help="Année (notification ou convention).", show_default=False
+        ),
+    ] = None,
+    fmt: Annotated[TableFormat, typer.Option(*FORMAT_NAMES, help=FORMAT_HELP)] = TableFormat.table,
+    sortie: SortieOption = None,
+    limite: Annotated[
+        int, typer.Option("--limite", metavar="N", min=1, help="Lignes affichées en table.")
+    ] = 30,
     db: DbOption = None,
     json_output: JsonOption = False,
 ) -> None:
@@ -186,8 +199,7 @@ def flux_ess(
     Chaque chiffre vient avec sa définition ; les montants au statut inconnu sont donnés à part,
     et un canal sans données chargées est « non publié », pas zéro.
     """
-    if siren is not None and (len(siren.strip()) != 9 or not siren.strip().isdigit()):
-        raise LeviersError(f"--siren « {siren} » : un SIREN a 9 chiffres.")
+    fmt = TableFormat.json if json_output else fmt
     con = open_warehouse(db, read_only=True)
     try:
         if not first_value(con, "SELECT count(*) FROM duckdb_views() WHERE view_name = 'ess_status'"):
@@ -195,26 +207,34 @@ def flux_ess(
                 "cet entrepôt n'a pas encore les tables de l'ESS : chargez un fichier avec `leviers ingest` "
                 "(la mise à jour du schéma se fait à l'écriture)."
             )
-        report = ess_flows(con, siren=siren.strip() if siren else None, annee=annee)
+        typed = siren.replace(" ", "").strip() if siren is not None else None
+        valid = typed is None or (len(typed) == 9 and typed.isascii() and typed.isdigit())
+        report = ess_flows(con, siren=typed, annee=annee) if valid else None
+        if report is None or not report.flows:
+            # A SIREN or year that matches nothing is an error with a hint, not an empty table.
+            raise nothing_found(con, what="aucun flux", siren=siren, annee=annee, tables=ALL_TABLES)
         one = report.flows[0] if len(report.flows) == 1 else None
         detail = families(con, one.siren, one.annee) if one and one.siren else None
     finally:
         con.close()
-    if json_output or output is OutputFormat.json:
+    if fmt is TableFormat.json:
         payload = report.to_json()
         if one is not None and detail is not None:
             payload["flux"][0]["par_famille"] = families_json(detail)
-        emit_json(payload)
-    elif output is OutputFormat.csv:
-        writer = csv.DictWriter(sys.stdout, fieldnames=CSV_COLUMNS, lineterminator="\n")
+        write_output(json_text(payload), sortie)
+    elif fmt is TableFormat.csv:
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, lineterminator="\n")
         writer.writeheader()
         for flow in report.flows:
             writer.writerow(_csv_row(flow))
+        write_output(buffer.getvalue(), sortie, len(report.flows))
     else:
+        if sortie is not None:
+            raise typer.BadParameter("--sortie s'utilise avec --format csv ou json.")
         _print_table(report, limite, detail)
-    if siren is not None and not report.flows:
-        raise typer.Exit(code=1)
 
 
 def register(app: typer.Typer) -> None:
-    app.command("flux-ess")(flux_ess)
+    # `--format tableau` was this command's spelling before the convention (docs/cli.md).
+    app.command("flux-ess", context_settings=old_spellings(values={"tableau": "table"}))(flux_ess)

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import math
-import sys
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -16,7 +14,22 @@ import pyarrow.parquet as pq
 import typer
 from rich.table import Table
 
-from leviers.cli.output import DbOption, JsonOption, RichProgress, console, error_console
+from leviers.cli.hints import nothing_found
+from leviers.cli.json_keys import french_columns
+from leviers.cli.output import (
+    FORMAT_NAMES,
+    AnneeOption,
+    DbOption,
+    JsonOption,
+    RichProgress,
+    SirenOption,
+    SortieOption,
+    console,
+    emit_json,
+    error_console,
+    json_text,
+    write_output,
+)
 from leviers.errors import LeviersError
 from leviers.indicators import catalogue, compute, peers, spaser_estimates
 from leviers.indicators.base import RULE_TEXT
@@ -65,16 +78,21 @@ class Montant(StrEnum):
     actuel = "actuel"
 
 
-AnneeOption = Annotated[
-    int | None, typer.Option("--annee", help="Année de notification (toutes par défaut).")
-]
 IndicateurOption = Annotated[
-    list[str] | None, typer.Option("--indicateur", help="Identifiant d'indicateur (plusieurs possibles).")
+    list[str] | None,
+    typer.Option(
+        "--indicateur",
+        metavar="ID",
+        help="Identifiant d'indicateur (plusieurs possibles ; voir leviers indicateurs catalogue).",
+        show_default=False,
+    ),
 ]
-FormatOption = Annotated[Format, typer.Option("--format", help="Format de sortie.")]
-SortieOption = Annotated[
-    Path | None,
-    typer.Option("--sortie", help="Fichier de sortie (obligatoire pour parquet ; sinon la sortie standard)."),
+FormatOption = Annotated[
+    Format,
+    typer.Option(
+        *FORMAT_NAMES,
+        help="Format de sortie : table (à l'écran), csv, json ou parquet (ce dernier avec --sortie).",
+    ),
 ]
 MoteurOption = Annotated[
     Moteur,
@@ -134,7 +152,9 @@ def _jsonable(table: pa.Table) -> list[dict[str, Any]]:
 
 
 def _write(table: pa.Table, fmt: Format, output: Path | None) -> None:
-    """csv / json / parquet output, to `output` or stdout."""
+    """csv / json / parquet output, to `output` or stdout; columns named as the JSON keys of every
+    command (json_keys.py)."""
+    table = french_columns(table)
     if fmt is Format.parquet:
         if output is None:
             raise LeviersError("le format parquet demande un fichier : ajoutez --sortie FICHIER.parquet")
@@ -142,7 +162,7 @@ def _write(table: pa.Table, fmt: Format, output: Path | None) -> None:
         error_console.print(f"{table.num_rows} lignes écrites dans {output}")
         return
     if fmt is Format.json:
-        text = json.dumps(_jsonable(table), ensure_ascii=False, indent=2, default=str) + "\n"
+        text = json_text(_jsonable(table))
     else:
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
@@ -152,11 +172,7 @@ def _write(table: pa.Table, fmt: Format, output: Path | None) -> None:
                 " ; ".join(v) if isinstance(v, list) else "" if v is None else v for v in row.values()
             )
         text = buffer.getvalue()
-    if output is None:
-        sys.stdout.write(text)
-    else:
-        output.write_text(text, encoding="utf-8")
-        error_console.print(f"{table.num_rows} lignes écrites dans {output}")
+    write_output(text, output, table.num_rows)
 
 
 def _show_indicators(table: pa.Table, dimensions: list[str], national: bool) -> None:
@@ -220,7 +236,7 @@ def _show_indicators(table: pa.Table, dimensions: list[str], national: bool) -> 
     aside = sum(v or 0 for v in table.column("amount_set_aside").to_pylist())
     if aside:
         console.print(
-            "[yellow]Montants aberrants[/] : écartés des montants et comptés dans la colonne amount_set_aside "
+            "[yellow]Montants aberrants[/] : écartés des montants et comptés dans la colonne montants_ecartes "
             "(--format csv ou json) ; méthode : docs/method.md.",
             highlight=False,
         )
@@ -231,17 +247,29 @@ def indicateurs(
     par: Annotated[
         Niveau | None,
         typer.Option(
-            "--par", help="Niveau de regroupement (national par défaut, unite_legale avec --siren)."
+            "--par",
+            help="Niveau de regroupement (national par défaut, unite_legale avec --siren).",
+            show_default=False,
         ),
     ] = None,
     annee: AnneeOption = None,
-    siren: Annotated[str | None, typer.Option("--siren", help="SIREN de l'acheteur (unité légale).")] = None,
+    siren: SirenOption = None,
     code: Annotated[
-        str | None, typer.Option("--code", help="Code du groupe : SIRET, SIREN, département ou région.")
+        str | None,
+        typer.Option(
+            "--code",
+            metavar="CODE",
+            help="Code du groupe : SIRET, SIREN, département ou région.",
+            show_default=False,
+        ),
     ] = None,
     ventilation: Annotated[
         list[Ventilation] | None,
-        typer.Option("--ventilation", help="Ventiler aussi par famille, procédure ou division CPV."),
+        typer.Option(
+            "--ventilation",
+            help="Ventiler aussi par famille, procédure ou division CPV (plusieurs possibles).",
+            show_default=False,
+        ),
     ] = None,
     indicateur: IndicateurOption = None,
     montant: MontantOption = Montant.initial,
@@ -275,6 +303,10 @@ def indicateurs(
                 engine=moteur.value,
                 progress=progress,
             )
+        if table.num_rows == 0 and (siren or code or annee is not None):
+            raise nothing_found(
+                con, what="aucun indicateur", siren=siren, code=code, level=level, annee=annee
+            )
     finally:
         con.close()
     if fmt is Format.table:
@@ -284,8 +316,8 @@ def indicateurs(
 
 
 def pairs(
-    siren: Annotated[str, typer.Argument(help="SIREN de la collectivité.")],
-    annee: Annotated[int, typer.Option("--annee", help="Année de notification.")],
+    siren: Annotated[str, typer.Argument(metavar="SIREN", help="SIREN de la collectivité.")],
+    annee: Annotated[int, typer.Option("--annee", metavar="ANNÉE", help="Année de notification.")],
     indicateur: IndicateurOption = None,
     montant: MontantOption = Montant.initial,
     fmt: FormatOption = Format.table,
@@ -309,6 +341,15 @@ def pairs(
             amount="initial" if montant is Montant.initial else "current",
             engine=moteur.value,
         )
+        # No row, or rows that are all unknown: the collectivité published nothing that year.
+        if not any(v is not None for v in table.column("value_count").to_pylist()):
+            raise nothing_found(
+                con,
+                what="aucun rang parmi les pairs",
+                siren=siren,
+                annee=annee,
+                asked=f"{siren} --annee {annee}",
+            )
     finally:
         con.close()
     if fmt is not Format.table:
@@ -351,7 +392,7 @@ def pairs(
 
 def spaser(
     annee: AnneeOption = None,
-    siren: Annotated[str | None, typer.Option("--siren", help="SIREN de l'acheteur.")] = None,
+    siren: SirenOption = None,
     tous: Annotated[bool, typer.Option("--tous", help="Lister aussi les acheteurs sous le seuil.")] = False,
     fmt: FormatOption = Format.table,
     sortie: SortieOption = None,
@@ -367,6 +408,14 @@ def spaser(
     con = open_warehouse(db, read_only=True)
     try:
         table = spaser_estimates(con, annee, siren=siren, include_below=tous, engine=moteur.value)
+        if table.num_rows == 0 and (siren or annee is not None):
+            if siren and not tous and spaser_estimates(con, annee, siren=siren, include_below=True).num_rows:
+                raise LeviersError(
+                    f"--siren {siren} : cet acheteur est sous le seuil du SPASER"
+                    + (f" en {annee}" if annee is not None else "")
+                    + " ; ajoutez --tous pour voir son estimation."
+                )
+            raise nothing_found(con, what="aucune estimation SPASER", siren=siren, annee=annee)
     finally:
         con.close()
     if fmt is not Format.table:
@@ -395,9 +444,7 @@ def catalogue_command(json_output: JsonOption = False) -> None:
     """Liste des indicateurs avec leur définition, leur unité et leur cible."""
     cat = catalogue()
     if json_output:
-        sys.stdout.write(
-            json.dumps([i.to_dict() for i in cat.indicators], ensure_ascii=False, indent=2) + "\n"
-        )
+        emit_json([i.to_dict() for i in cat.indicators])
         return
     view = Table(header_style="bold")
     for heading in ("identifiant", "libellé", "unité", "définition"):

@@ -8,26 +8,33 @@ from typing import Annotated
 
 import typer
 
-from leviers.cli.output import DbOption, JsonOption, RichProgress, console, emit_json
+from leviers.cli.output import DbOption, JsonOption, RichProgress, console, emit_json, old_spellings
 from leviers.paths import default_db_path
 
 
 def serve(
     db: DbOption = None,
     host: Annotated[
-        str, typer.Option("--host", help="Adresse d'écoute (127.0.0.1 : cette machine seulement).")
+        str,
+        typer.Option(
+            "--adresse", metavar="IP", help="Adresse d'écoute (127.0.0.1 : cette machine seulement)."
+        ),
     ] = "127.0.0.1",
-    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="Port d'écoute.")] = 8000,
+    port: Annotated[int, typer.Option("--port", metavar="N", min=1, max=65535, help="Port d'écoute.")] = 8000,
     rate_limit: Annotated[
         int,
         typer.Option(
-            "--limite-requetes", min=0, help="Requêtes par minute et par adresse cliente (0 : sans limite)."
+            "--limite-requetes",
+            metavar="N",
+            min=0,
+            help="Requêtes par minute et par adresse cliente (0 : sans limite).",
         ),
     ] = 600,
     memory_limit: Annotated[
         str,
         typer.Option(
             "--memoire",
+            metavar="TAILLE",
             help="Mémoire maximale du serveur entier : DuckDB, application et exports (ex. 1.5GB, 2GB).",
         ),
     ] = "1.5GB",
@@ -35,6 +42,7 @@ def serve(
         int,
         typer.Option(
             "--fils",
+            metavar="N",
             min=0,
             help="Fils d'exécution de DuckDB par processus (1 : les requêtes des visiteurs s'exécutent en "
             "parallèle ; 0 : autant que de cœurs, plus rapide pour une seule requête nationale).",
@@ -47,6 +55,7 @@ def serve(
         int,
         typer.Option(
             "--processus",
+            metavar="N",
             min=1,
             max=32,
             help="Processus serveurs (chacun utilise environ un cœur ; mémoire et limite de requêtes réparties).",
@@ -131,4 +140,5 @@ def _load_demo(quiet: bool) -> Path:
 
 
 def register(app: typer.Typer) -> None:
-    app.command("serve")(serve)
+    # `--host` was the address option before the convention (docs/cli.md), still read.
+    app.command("serve", context_settings=old_spellings(options={"host": "adresse"}))(serve)

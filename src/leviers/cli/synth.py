@@ -9,12 +9,15 @@ from typing import Annotated
 
 import typer
 
-from leviers.cli.output import JsonOption, RichProgress, console, emit_json
+from leviers.cli.output import FORMAT_NAMES, JsonOption, RichProgress, console, emit_json, old_spellings
 from leviers.decp.synth import Options, SynthError, default_output, generate_decp
 from leviers.decp.synth import calibration as cal
 
 synth_app = typer.Typer(
-    help="Générer des données synthétiques (marquées comme telles).", no_args_is_help=True
+    help="Générer des données synthétiques (marquées comme telles).",
+    no_args_is_help=True,
+    # The English spellings of `synth decp` before the convention (docs/cli.md), still read.
+    context_settings=old_spellings(options={"contracts": "marches", "seed": "graine", "out": "sortie"}),
 )
 
 
@@ -33,39 +36,60 @@ def _date(option: str, value: str) -> date:
 
 @synth_app.command("decp")
 def decp(
-    contracts: Annotated[int, typer.Option("--contracts", help="Nombre de marchés à générer.")] = 10_000,
+    contracts: Annotated[
+        int, typer.Option("--marches", metavar="N", min=1, help="Nombre de marchés à générer.")
+    ] = 10_000,
     seed: Annotated[
-        int, typer.Option("--seed", help="Graine : mêmes options, même fichier à l'octet près.")
+        int,
+        typer.Option(
+            "--graine", metavar="N", min=0, help="Graine : mêmes options, même fichier à l'octet près."
+        ),
     ] = 0,
     format: Annotated[
         SynthFormat,
         typer.Option(
-            "--format",
+            *FORMAT_NAMES,
             help="json2024 (format réglementaire 2.0.3), consolide-csv ou consolide-parquet (fichier national consolidé).",
         ),
     ] = SynthFormat.json2024,
     out: Annotated[
         Path | None,
         typer.Option(
-            "--out", help="Fichier à écrire (par défaut decp-synthetique-N-gS.ext).", show_default=False
+            "--sortie",
+            "-o",
+            metavar="FICHIER",
+            help="Fichier à écrire (par défaut decp-synthetique-N-gS.ext dans le dossier courant).",
+            show_default=False,
         ),
     ] = None,
     nc_rate: Annotated[
         float,
-        typer.Option("--taux-nc", help="Part des enregistrements avec « NC » dans les considérations."),
+        typer.Option(
+            "--taux-nc",
+            metavar="PART",
+            min=0,
+            max=1,
+            help="Part des enregistrements avec « NC » dans les considérations (entre 0 et 1).",
+        ),
     ] = cal.DEFAULT_NC_RATE,
     invalid_rate: Annotated[
         float,
-        typer.Option("--taux-invalides", help="Part des enregistrements volontairement invalides."),
+        typer.Option(
+            "--taux-invalides",
+            metavar="PART",
+            min=0,
+            max=1,
+            help="Part des enregistrements volontairement invalides (entre 0 et 1).",
+        ),
     ] = cal.DEFAULT_INVALID_RATE,
     clean: Annotated[
         bool, typer.Option("--propre", help="Aucune valeur NC ni enregistrement invalide.")
     ] = False,
     start: Annotated[
-        str, typer.Option("--debut", help="Première date de notification (AAAA-MM-JJ).")
+        str, typer.Option("--debut", metavar="DATE", help="Première date de notification (AAAA-MM-JJ).")
     ] = cal.DEFAULT_START.isoformat(),
     end: Annotated[
-        str, typer.Option("--fin", help="Dernière date de notification (AAAA-MM-JJ).")
+        str, typer.Option("--fin", metavar="DATE", help="Dernière date de notification (AAAA-MM-JJ).")
     ] = cal.DEFAULT_END.isoformat(),
     json_output: JsonOption = False,
 ) -> None:
