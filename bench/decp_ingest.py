@@ -120,7 +120,7 @@ def main() -> None:
     lines = [
         "# DECP ingestion at national scale",
         "",
-        f"Synthetic file: {_n(CONTRACTS)} contracts (`leviers synth decp --contracts {CONTRACTS} --seed {SEED}`),"
+        f"Synthetic file: {_n(CONTRACTS)} contracts (`leviers synth decp --marches {CONTRACTS} --graine {SEED}`),"
         f" 2024 JSON format, {size_gb:.2f} GB; {RUNS} paired runs, medians.",
         "",
         "| command | wall time (median) | peak memory | ratio |",

@@ -211,7 +211,7 @@ def _with_generator(path: Path, contracts: int, seed: int) -> str | None:
     errors = [o.error for o in outcomes if o.error]
     if errors:
         raise SystemExit(f"ingestion du fichier synthétique impossible : {errors}")
-    return f"`leviers synth decp --contracts {contracts} --seed {seed} --format consolide-parquet`, puis `leviers ingest`"
+    return f"`leviers synth decp --marches {contracts} --graine {seed} --format consolide-parquet`, puis `leviers ingest`"
 
 
 def build_warehouse(contracts: int = CONTRACTS, seed: int = SEED) -> tuple[Path, str, float]:
