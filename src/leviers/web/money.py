@@ -2,8 +2,10 @@
 
 Figures are the indicator rows stored in the serving copy (the same engine as `leviers
 flux-ess` and `leviers indicateurs`, read through leviers.flows); breakdowns by family and the
-main recipients come from the core's named queries (leviers.flows.breakdowns) over the copy's
-tables sorted by collectivité.
+main recipients come from the core's named queries (leviers.flows.breakdowns). Those queries cost
+a page tens of milliseconds (grouping a collectivité's lines, joining SIRENE), so the serving copy
+runs them once for every collectivité and year (`build_breakdown_tables`, the core's own SQL
+grouped by collectivité) and a page reads its rows, sorted by collectivité, in one statement.
 """
 
 from __future__ import annotations
@@ -13,12 +15,71 @@ from typing import Any
 import duckdb
 
 from leviers.flows import INDICATORS, EssFlow, beneficiaries, coverage, families, flows_from_rows, suppliers
-from leviers.flows.breakdowns import families_json
+from leviers.flows.breakdowns import (
+    BENEFICIARIES_BY_COLLECTIVITE,
+    FAMILIES_BY_COLLECTIVITE,
+    FAMILIES_ORDER,
+    SUPPLIERS_BY_COLLECTIVITE,
+    families_json,
+    top_by_collectivite,
+)
 from leviers.flows.definitions import CAVEATS
 from leviers.indicators.base import RULE_TEXT
 from leviers.web import indicators as ind
 
 TOP = 10
+
+# Serving-copy tables of the breakdowns, sorted by collectivité and year, and how a page reads them.
+BREAKDOWN_TABLES = ("web_ess_families", "web_ess_beneficiaries", "web_ess_suppliers")
+
+
+def build_breakdown_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """Every collectivité's families, TOP beneficiaries and TOP suppliers per year, by the core's
+    queries (leviers.flows.breakdowns) over the copy's money tables (run at build time)."""
+    statements = {
+        "web_ess_families": f"SELECT * FROM ({FAMILIES_BY_COLLECTIVITE.format(subsidies='true', contracts='true')})",
+        "web_ess_beneficiaries": top_by_collectivite(BENEFICIARIES_BY_COLLECTIVITE, TOP),
+        "web_ess_suppliers": top_by_collectivite(SUPPLIERS_BY_COLLECTIVITE, TOP),
+    }
+    order = {"web_ess_families": FAMILIES_ORDER}
+    for table, sql in statements.items():
+        con.execute(
+            f"CREATE TABLE snap.{table} AS SELECT * FROM ({sql}) "
+            f"ORDER BY collectivite, annee, {order.get(table, 'rang')}"
+        )
+
+
+# One statement for the three lists (each statement costs its planning): lists of structs, which
+# DuckDB hands to Python as lists of dicts, column types unchanged.
+_READ_BREAKDOWNS = """
+SELECT
+    (SELECT list(struct_pack(famille_ess, libelle, subventions_lignes, subventions_montant, marches_parts,
+                             marches_montant) ORDER BY rang)
+     FROM web_ess_families WHERE collectivite = $siren AND annee = $annee) AS familles,
+    (SELECT list(b ORDER BY rang) FROM (
+        SELECT rang, struct_pack(identifiant, siren, rna, nom, statut_ess, famille_ess, lignes, montant,
+                                 montants_ecartes) AS b
+        FROM web_ess_beneficiaries WHERE collectivite = $siren AND annee = $annee)) AS beneficiaires,
+    (SELECT list(t ORDER BY rang) FROM (
+        SELECT rang, struct_pack(identifiant, siren, nom, statut_ess, famille_ess, parts, marches, montant) AS t
+        FROM web_ess_suppliers WHERE collectivite = $siren AND annee = $annee)) AS titulaires
+"""
+
+
+def _breakdowns(
+    con: duckdb.DuckDBPyConnection, siren: str, year: int, stored: bool
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
+    """Families, main beneficiaries and main suppliers: read from the serving copy when it stores
+    them, else computed by the core's queries."""
+    if not stored:
+        return (
+            families_json(families(con, siren, year)),
+            beneficiaries(con, siren, year, TOP),
+            suppliers(con, siren, year, TOP),
+        )
+    row = con.execute(_READ_BREAKDOWNS, {"siren": siren, "annee": year}).fetchone()
+    assert row is not None
+    return row[0] or [], row[1] or [], row[2] or []
 
 
 def flows_by_year(rows: list[dict[str, Any]], code: str | None) -> dict[int, EssFlow]:
@@ -60,9 +121,15 @@ def _peer(rows: list[dict[str, Any]], year: int, indicator: str) -> dict[str, An
 
 
 def section(
-    con: duckdb.DuckDBPyConnection, siren: str, rows: list[dict[str, Any]], year: int | None
+    con: duckdb.DuckDBPyConnection,
+    siren: str,
+    rows: list[dict[str, Any]],
+    year: int | None,
+    *,
+    stored: bool = False,
 ) -> dict[str, Any]:
-    """The data of the section « L'argent public vers l'ESS » of a collectivité's page."""
+    """The data of the section « L'argent public vers l'ESS » of a collectivité's page (`stored`:
+    the serving copy holds the breakdowns, see build_breakdown_tables)."""
     flows = flows_by_year(rows, siren)
     flow = flows.get(year) if year is not None else None
     definitions = ind.definitions()
@@ -86,11 +153,11 @@ def section(
     }
     if flow is None or year is None:
         return found
-    found["familles"] = families_json(families(con, siren, year))
+    found["familles"], beneficiaires, titulaires = _breakdowns(con, siren, year, stored)
     if flow.subventions is not None:
-        found["beneficiaires"] = beneficiaries(con, siren, year, TOP)
+        found["beneficiaires"] = beneficiaires
     if flow.marches is not None:
-        found["titulaires"] = suppliers(con, siren, year, TOP)
+        found["titulaires"] = titulaires
     found["pairs"] = {
         indicator: _peer(rows, year, indicator)
         for indicator in ("money_ess", "subsidies_ess", "ess_suppliers")

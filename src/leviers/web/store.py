@@ -35,7 +35,7 @@ from leviers.warehouse import SCHEMA_VERSION
 from leviers.web.limits import MemoryFull, QueryTimeout, Watchdog
 
 # Bump when the serving copy's content changes, so older copies are rebuilt.
-SNAPSHOT_VERSION = 18
+SNAPSHOT_VERSION = 19
 
 SEARCH_PATH = "snap.main,wh.main"
 
@@ -418,6 +418,11 @@ def build_snapshot(
         from leviers.web.indicators import build_indicator_tables
 
         steps.append(build_indicator_tables)
+        if {"subsidy_lines", "contract_supplier_lines", "ess_family_labels", "legal_units"} <= tables:
+            # The ESS section's breakdowns of every collectivité and year (leviers.web.money).
+            from leviers.web.money import build_breakdown_tables
+
+            steps.append(build_breakdown_tables)
         # Point look-ups by SIREN: an index finds the row without reading whole blocks.
         steps.append("CREATE INDEX web_identity_siren ON web_identity (siren)")
         steps.append("CREATE INDEX web_spaser_siren ON web_spaser (siren)")
