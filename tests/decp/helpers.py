@@ -33,7 +33,7 @@ def query(db: Path, sql: str, params: list[Any] | None = None) -> list[tuple[Any
 WAREHOUSE_TABLES = (
     "ingestions", "quarantine", "contracts", "contract_suppliers", "contract_modifications",
     "subcontracting_acts", "contract_sources", "concessions", "concession_holders",
-    "concession_modifications", "concession_execution", "concession_sources",
+    "concession_modifications", "concession_execution", "concession_sources", "record_warnings",
 )  # fmt: skip
 
 

@@ -60,6 +60,15 @@ def test_table(db: str) -> None:
     assert _target({"target": 1.0, "gap": -1 / 3}) == "100 % (−33,3 pts)"
 
 
+def test_missing_data_note_says_how_to_load_it(hand_paths: dict[str, Path]) -> None:
+    result = run("indicateurs", "--db", str(hand_paths["plain"]), "--annee", "2024", "--indicateur", "sme")
+    text = " ".join(result.stdout.split())  # Rich folds long lines
+    # The engine's note says what is missing; the command line says how to load it.
+    assert "données pas encore chargées dans l'entrepôt" in text
+    assert "catégorie d'entreprise des titulaires" in text
+    assert "leviers download sirene puis leviers ingest" in text
+
+
 def test_csv_and_json(db: str) -> None:
     result = run("indicateurs", "--db", db, "--par", "acheteur", "--annee", "2024", "--format", "csv")
     rows = list(csv.DictReader(io.StringIO(result.stdout)))

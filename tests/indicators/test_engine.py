@@ -169,7 +169,8 @@ def test_supplier_shares_unknown_without_sirene(hand: duckdb.DuckDBPyConnection)
         assert r["value_count"] is None
         assert r["value_amount"] is None
         assert (r["denominator"], r["unknown"]) == (0, 5)
-        assert "vide dans l'entrepôt" in r["note"]
+        assert "pas encore chargées dans l'entrepôt" in r["note"]
+        assert "leviers " not in r["note"]  # no command: each face says what to do in its own terms
     assert one(table, "unknown_sme_status", 2024)["value_count"] == 1.0
 
 

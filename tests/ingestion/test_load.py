@@ -255,3 +255,87 @@ def test_hashing_reader_knows_the_digest_only_at_the_end(tmp_path: Path) -> None
         while reader.readinto(buffer):
             pass
     assert reader.sha256 == hashlib.sha256(b"x" * 10_000).hexdigest()
+
+
+def test_paths_that_are_not_readable_files_are_refused_in_french(tmp_path: Path, db_path: Path) -> None:
+    loop = tmp_path / "boucle.json"
+    loop.symlink_to(tmp_path / "boucle2.json")
+    (tmp_path / "boucle2.json").symlink_to(loop)
+    broken = tmp_path / "casse.json"
+    broken.symlink_to(tmp_path / "absent.json")
+    folder = tmp_path / "dossier"
+    folder.mkdir()
+    fifo = tmp_path / "tube.csv"
+    os.mkfifo(fifo)
+    cases = {
+        loop: "lien symbolique en boucle",
+        broken: "lien symbolique cassé",
+        tmp_path / "parti.json": "fichier introuvable",
+        folder: "c'est un dossier",
+        fifo: "pas un fichier ordinaire",
+    }
+    for path, cause in cases.items():
+        assert cause in refusal(db_path, path), path
+
+
+def test_a_file_that_vanishes_while_it_loads_is_refused(
+    shared_data: Path, tmp_path: Path, db_path: Path
+) -> None:
+    from leviers.progress import NoProgress
+
+    xml = tmp_path / "marche.xml"
+    xml.write_bytes((shared_data / "decp/schemas/exemples-officiels-fictifs/Marche_v2.xml").read_bytes())
+
+    class Vanishing(NoProgress):
+        """Deletes the file when its reading starts (after it was listed, sampled and hashed)."""
+
+        def start(self, description: str, total: float | None = None, unit: str = "octets") -> None:
+            xml.unlink(missing_ok=True)
+
+    load(db_path, shared_data / EMP)
+    before = snapshot(db_path)
+    con = open_warehouse(db_path)
+    try:
+        with pytest.raises(InputRefused) as caught:
+            ingest_file(con, xml, Vanishing())
+    finally:
+        con.close()
+    assert "introuvable" in caught.value.cause
+    assert snapshot(db_path) == before
+
+
+def test_one_bug_does_not_stop_the_other_files(
+    shared_data: Path, db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from leviers.ingestion import ingest_paths
+
+    original = merge.merge_concessions
+    calls: list[int] = []
+
+    def failing(*args: object, **kwargs: object) -> merge.MergeCounts:
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("panne simulée")  # a bug met by the first file only
+        return original(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(merge, "merge_concessions", failing)
+    con = open_warehouse(db_path)
+    try:
+        first, second = ingest_paths(
+            con,
+            [
+                shared_data / "decp/schemas/exemples-officiels-fictifs/marches_concessions_v2.json",
+                shared_data / EMP,
+            ],
+        )
+    finally:
+        con.close()
+    (error,) = first.errors
+    assert error.kind == "interne"
+    assert "erreur interne" in error.message
+    assert "panne simulée" in error.message
+    assert first.reports == []
+    (report,) = second.reports
+    assert report.records == 470
+    assert not second.errors
+    assert query(db_path, "SELECT count(*) FROM ingestions")[0][0] == 1

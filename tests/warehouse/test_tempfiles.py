@@ -81,11 +81,12 @@ def test_archive_folders_of_dead_commands_are_removed(
 def test_expanded_archives_carry_the_process_id(tmp_path: Path) -> None:
     import gzip
 
-    from leviers.ingestion import files
+    from leviers.ingestion import archives
 
     archive = tmp_path / "decp.json.gz"
     with gzip.open(archive, "wb") as handle:
         handle.write(b'{"marches": []}')
-    with files.expanded(archive) as members:
-        assert members[0].parent.name.startswith(tempfiles.archive_prefix())
-    assert not members[0].parent.exists()
+    with archives.expanded(archive) as members:
+        first = next(iter(members))
+        assert first.path.parent.name.startswith(tempfiles.archive_prefix())
+    assert not first.path.parent.exists()

@@ -4,6 +4,8 @@ procedure from 216 000 € HT for collectivités in 2026-2027, SPASER above 50 M
 
 from __future__ import annotations
 
+from html import unescape
+
 from fastapi.testclient import TestClient
 
 
@@ -85,3 +87,40 @@ def test_kit_pages(small: TestClient) -> None:
     missing = small.get("/api/v1/kit/absente")
     assert missing.status_code == 404
     assert "absente" in missing.json()["erreur"]["message"]
+
+
+def test_errors_speak_the_form_s_words(small: TestClient) -> None:
+    page = small.get("/conseil/competence?collectivite=commune&action=zzz")
+    assert page.status_code == 400
+    message = unescape(page.text).split("À corriger :</strong>")[1].split("</p>")[0]
+    assert message.strip().startswith("« Action envisagée » : « zzz » n'est pas une réponse proposée")
+    assert "aide_directe_entreprise" not in message  # no internal code in the message
+    mode = unescape(small.get("/conseil/contrat?initiative=organisme&montant_annuel=1000").text)
+    assert "« La collectivité reçoit-elle une contrepartie individualisée ? » : réponse manquante." in mode
+
+
+def test_radios_sit_beside_their_labels_under_a_legend(small: TestClient) -> None:
+    html = small.get("/conseil/contrat").text
+    for name in ("contrepartie", "risque", "economique"):
+        for answer in ("oui", "non"):
+            # the radio, then its own label: read together, clicked together
+            assert f'<input type="radio" id="{name}-{answer}"' in html
+            assert f'<label for="{name}-{answer}">{answer}</label>' in html
+    assert html.count("<fieldset") == 4  # the form's group and its three questions
+    assert "<legend>Le partenariat envisagé</legend>" in html
+    for path in ("/conseil/achat", "/conseil/spaser", "/conseil/competence"):
+        assert '<fieldset class="form-group">' in small.get(path).text
+
+
+def test_answers_name_kit_sheets_by_title_and_rules_without_none(small: TestClient) -> None:
+    answer = small.get("/api/v1/conseil/achat?nature=services&montant=250000&date=2026-09-15").json()
+    assert any(r["regle"] is None for r in answer["conseil"]["regles_datees"])  # the case at stake
+    titles = answer["fiches_kit"]
+    assert titles["levier.marche_reserve_insertion"] == "Marché réservé aux structures d'insertion (SIAE)"
+    html = unescape(small.get("/conseil/achat?nature=services&montant=250000&date=2026-09-15").text)
+    assert (
+        '<a href="/kit/levier.marche_reserve_insertion">Marché réservé aux structures d\'insertion (SIAE)</a>'
+        in html
+    )
+    assert ">levier.marche_reserve_insertion<" not in html
+    assert "None" not in html

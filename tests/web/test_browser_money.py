@@ -4,6 +4,8 @@ hand-computed one of tests/flows/test_compute.py (Ville de Paris)."""
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -53,7 +55,9 @@ def browser() -> Iterator[Any]:
 
 @pytest.mark.parametrize("width", [1366, 390])
 def test_from_the_ess_section_to_the_subsidies(browser: Any, base_url: str, width: int) -> None:
-    context = browser.new_context(locale="fr-FR", viewport={"width": width, "height": 900})
+    context = browser.new_context(
+        accept_downloads=True, locale="fr-FR", viewport={"width": width, "height": 900}
+    )
     context.add_init_script(WATCH_CSP)
     page = context.new_page()
     errors: list[str] = []
@@ -77,6 +81,12 @@ def test_from_the_ess_section_to_the_subsidies(browser: Any, base_url: str, widt
         page.screenshot(path=str(ARTIFACTS / f"subventions-{width}.png"), full_page=True)
         violations = run_axe(page)
         assert not violations, describe(violations)
+        with page.expect_download() as download_info:
+            page.get_by_role("link", name="CSV", exact=True).click()
+        exported = Path(download_info.value.path()).read_text(encoding="utf-8-sig")
+        lines = list(csv.DictReader(io.StringIO(exported), delimiter=";"))
+        assert len(lines) == 4
+        assert {line["statut_ess"] for line in lines} == {"ESS"}
         assert not errors, errors
     finally:
         context.close()

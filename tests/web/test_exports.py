@@ -85,6 +85,13 @@ def test_unknown_csv_format_is_refused_in_french(small: TestClient) -> None:
     assert "format" in response.json()["erreur"]["message"]
 
 
+def test_data_format_filter_and_export_dialect_do_not_collide(small: TestClient) -> None:
+    """`format` is the CSV dialect; the DECP schema filter is `format_donnees`."""
+    response = small.get("/api/v1/contrats.csv?format_donnees=2019&format=machine")
+    assert response.status_code == 200
+    assert not response.content.startswith(b"\xef\xbb\xbf")
+
+
 def test_xlsx_export_is_the_filtered_set(small: TestClient) -> None:
     response = small.get("/api/v1/contrats.xlsx?social=avec")
     assert response.status_code == 200

@@ -83,6 +83,35 @@ def test_home_carries_the_national_figure_with_its_coverage(money: TestClient) -
     assert "échantillon insuffisant" in national["regle_de_base"]
 
 
+def test_subsidies_exports(money: TestClient) -> None:
+    import csv
+    import io
+
+    from python_calamine import CalamineWorkbook
+
+    response = money.get(f"/api/v1/subventions.csv?attribuant={A}&annee=2023")
+    assert response.status_code == 200
+    text = response.content.decode("utf-8")
+    assert text.startswith("\ufeff")  # French CSV: BOM, « ; », decimal comma
+    rows = list(csv.DictReader(io.StringIO(text.removeprefix("\ufeff")), delimiter=";"))
+    assert len(rows) == 6
+    assert {r["attribuant_siren"] for r in rows} == {A}
+    counted = [float(r["montant_retenu"].replace(",", ".")) for r in rows if r["montant_retenu"]]
+    assert sum(counted) == 39_000  # decimal commas, no thousands separator
+    ess = [r for r in rows if r["statut_ess"] == "ESS"]
+    assert len(ess) == 4
+    machine = money.get(f"/api/v1/subventions.csv?attribuant={A}&annee=2023&format=machine").text
+    parsed = list(csv.DictReader(io.StringIO(machine)))
+    assert sum(float(r["montant_retenu"]) for r in parsed if r["montant_retenu"]) == 39_000
+    workbook = money.get(f"/api/v1/subventions.xlsx?attribuant={A}&annee=2023&statut=ESS")
+    assert workbook.status_code == 200
+    sheet = CalamineWorkbook.from_filelike(io.BytesIO(workbook.content)).get_sheet_by_name("subventions")
+    table = sheet.to_python()
+    assert len(table) == 1 + 4  # header and the four ESS lines
+    page = money.get(f"/subventions?attribuant={A}").text
+    assert "/api/v1/subventions.xlsx?attribuant=" in page
+
+
 REAL_SUBSIDIES = (
     "subventions/pays-de-la-loire-2019/224900019_subventions-aux-associations-du-departement-de-maine-et-loire.csv",
     "subventions/pays-de-la-loire-2019/72-Sarthe_sub_asso_2018.csv",

@@ -10,20 +10,25 @@ from leviers.web.deps import PAGES
 EXAMPLES = {"{siren}": "213300635", "{fiche}": "intro.ess"}
 
 
-def concrete(path: str) -> str:
-    for placeholder, value in EXAMPLES.items():
+def concrete(path: str, examples: dict[str, str] = EXAMPLES) -> str:
+    for placeholder, value in examples.items():
         path = path.replace(placeholder, value)
     return path
 
 
 def test_every_page_and_its_json_twin(client: TestClient) -> None:
     assert len(PAGES.pages) >= 6
+    # A contract and a supplier of the loaded data, as the explorer links to them.
+    row = client.get("/api/v1/contrats?tri=montant&par_page=10").json()["contrats"][0]
+    contract = {**EXAMPLES, "{cle}": row["url"].rsplit("/", 1)[1]}
+    supplier = {**EXAMPLES, "{siren}": row["titulaires"][0]["siren"]}
     for page in PAGES.pages:
-        html = client.get(concrete(page["path"]))
+        examples = supplier if page["path"].startswith("/titulaires/") else contract
+        html = client.get(concrete(page["path"], examples))
         assert html.status_code == 200, page
         assert html.headers["content-type"].startswith("text/html"), page
         assert '<html lang="fr">' in html.text
-        api = client.get(concrete(page["api"]))
+        api = client.get(concrete(page["api"], examples))
         assert api.status_code == 200, page
         assert api.headers["content-type"] == "application/json", page
         assert isinstance(api.json(), dict)

@@ -25,6 +25,12 @@ from leviers.indicators.docs import cli_epilog
 from leviers.warehouse import open_warehouse
 
 TABLE_LIMIT = 2000
+# The engine's notes say what data is missing; here is how to load it, in this face's terms.
+MISSING_DATA_HINT = (
+    "[yellow]Pour les connaître[/] : leviers download sirene puis leviers ingest du fichier "
+    "(ou leviers enrichir, pour les seuls SIREN de l'entrepôt), et leviers download ess puis "
+    "leviers ingest des listes."
+)
 
 
 class Niveau(StrEnum):
@@ -207,6 +213,8 @@ def _show_indicators(table: pa.Table, dimensions: list[str], national: bool) -> 
     notes = sorted({n for n in table.column("note").to_pylist() if n})
     for note in notes:
         console.print(f"[yellow]Note[/] : {note}", highlight=False)
+    if notes:
+        console.print(MISSING_DATA_HINT, highlight=False)
     if not all(table.column("sufficient_count").to_pylist()):
         console.print(f"[yellow]Échantillon insuffisant[/] : {RULE_TEXT}", highlight=False)
     aside = sum(v or 0 for v in table.column("amount_set_aside").to_pylist())

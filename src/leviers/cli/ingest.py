@@ -16,9 +16,15 @@ from leviers.warehouse import open_warehouse
 
 
 def ingest(
+    # Text, not Path: click would check each path itself and stop the whole command, in English,
+    # at the first unreadable one; the loader refuses it in French and goes on with the others.
     paths: Annotated[
-        list[Path],
-        typer.Argument(help="Fichiers à charger (formats reconnus ci-dessus ; archives .zip/.gz acceptées)."),
+        list[str],
+        typer.Argument(
+            help="Fichiers à charger (formats reconnus ci-dessus ; archives .zip/.gz acceptées).",
+            metavar="FICHIERS...",
+            show_default=False,
+        ),
     ],
     attribuant: Annotated[
         str | None,
@@ -48,16 +54,20 @@ def ingest(
     """Charge des fichiers dans l'entrepôt : chaque fichier est chargé en entier ou pas du tout.
 
     Les enregistrements invalides vont en quarantaine avec leur motif ; pour chaque fichier,
-    lus = chargés + quarantaine + doublons. Recharger un même fichier ne change rien.
+    lus = chargés + quarantaine + doublons. Recharger un même fichier ne change rien. Un fichier
+    refusé n'empêche pas de charger les autres.
+
+    Code de sortie : 0 si tout est chargé, 1 si au moins un fichier est refusé, 2 en cas
+    d'erreur interne de Leviers (à signaler).
     """
     attribuant = siren_hint(attribuant)
     con = open_warehouse(db)
     try:
         with RichProgress(bytes_unit=True, disable=json_output) as progress:
-            outcomes = ingest_paths(con, paths, progress, attribuant=attribuant, tout=tout)
+            outcomes = ingest_paths(con, [Path(p) for p in paths], progress, attribuant=attribuant, tout=tout)
     finally:
         con.close()
-    failed = [o for o in outcomes if o.error]
+    errors = [e for o in outcomes for e in o.errors]
     if json_output:
         emit_json(
             {
@@ -82,7 +92,7 @@ def ingest(
                     for o in outcomes
                     for r in o.reports
                 ],
-                "errors": [{"path": o.path, "message": o.error} for o in failed],
+                "errors": [{"path": e.path, "message": e.message, "kind": e.kind} for e in errors],
             }
         )
     else:
@@ -97,9 +107,11 @@ def ingest(
                     f"{notes}",
                     highlight=False,
                 )
-        for outcome in failed:
-            error_console.print(f"[red]✗[/] {escape(outcome.error or '')}", highlight=False)
-    if failed:
+        for error in errors:
+            error_console.print(f"[red]✗[/] {escape(error.message)}", highlight=False)
+    if any(e.kind == "interne" for e in errors):
+        raise typer.Exit(code=2)
+    if errors:
         raise typer.Exit(code=1)
 
 

@@ -33,6 +33,7 @@ import pyarrow.compute as pc
 from leviers.decp import canonical, conflicts, extract, merge, normalise, records
 from leviers.decp.normalise import MARCHE, Kind
 from leviers.ingestion.arrays import bool_array, int64_array
+from leviers.ingestion.csvrows import BadRow
 from leviers.ingestion.log import quarantine_from
 from leviers.ingestion.macros import MACROS
 from leviers.ingestion.registry import LoadContext, LoadCounts
@@ -75,6 +76,7 @@ class DecpLoader:
         self.empty_means_none = empty_means_none
         self.strict_versions = strict_versions
         self.records = self.quarantined = self.loaded = self.duplicates = 0
+        self.warned = 0  # suppliers loaded with an unknown identifier type (record_warnings)
         self.scratch = Scratch(self.con)
         self.synthetic = False
         self.con.execute(MACROS)
@@ -240,6 +242,7 @@ class DecpLoader:
         self.synthetic = self.synthetic or bool(pc.any(prepared.column("synthetic")).as_py())
         self.quarantined += quarantine_from(scratch, self.ctx.ingestion_id, "decp_refused", "id")
         valid = f"(SELECT * FROM {BATCH} ANTI JOIN decp_refused USING (record_index))"
+        self.warned += self._flag_holders(kind, holders, valid)
         # A key's first valid record brings the contract when the warehouse does not know the key.
         scratch.put("decp_new", f"SELECT * FROM decp_firsts ANTI JOIN decp_known USING ({kind.key})")
         merge_kind = merge.merge_marches if kind is MARCHE else merge.merge_concessions
@@ -278,6 +281,50 @@ class DecpLoader:
         self.records += int((~valid).sum())
         self.quarantined += int((~valid).sum())
         return indexes[valid], texts.filter(bool_array(valid))
+
+    def _flag_holders(self, kind: Kind, holders: str, valid: str) -> int:
+        """Flag the valid records' suppliers of an unknown identifier type (record_warnings)."""
+        self.scratch.put("decp_warnings", normalise.holder_warnings_sql(kind, holders, valid))
+        try:
+            flagged = self.scratch.count("decp_warnings")
+            if flagged:
+                self.scratch.execute(
+                    f"INSERT INTO record_warnings SELECT {self.ctx.ingestion_id}, record_index, id, field, reason, value "
+                    "FROM decp_warnings"
+                )
+            return flagged
+        finally:
+            self.scratch.release("decp_warnings")
+
+    def refuse_rows(self, rows: list[BadRow]) -> None:
+        """Send rows a reader could not split into fields (csvrows.BadRow) to the quarantine."""
+        self.refuse([r.record_index for r in rows], [r.reason for r in rows], [r.raw() for r in rows])
+
+    def refuse(self, indexes: list[int], reasons: list[str], raws: list[str]) -> None:
+        """Send records a reader could not turn into staged records to the quarantine, each with
+        its reason (French) and its text as read."""
+        if not indexes:
+            return
+        self.ctx.begin()
+        name = f"decp_unread_{next(_names)}"
+        self.scratch.put_arrow(
+            name,
+            pa.table(
+                {
+                    "record_index": pa.array(indexes, pa.int64()),
+                    "reason": pa.array(reasons, pa.string()),
+                    "raw": pa.array(raws, pa.string()),
+                }
+            ),
+        )
+        try:
+            self.scratch.execute(
+                f"INSERT INTO quarantine SELECT {self.ctx.ingestion_id}, record_index, NULL, NULL, reason, raw FROM {name}"
+            )
+        finally:
+            self.scratch.release(name)
+        self.records += len(indexes)
+        self.quarantined += len(indexes)
 
     def add_json(
         self,
@@ -323,12 +370,19 @@ class DecpLoader:
         finally:
             self.close()
         self.ctx.begin()  # a file without any record still logs inside a transaction
+        notes = []
+        if self.warned:
+            notes.append(
+                f"{self.warned} fournisseur(s) au type d'identifiant non reconnu : chargé(s) avec le type publié "
+                "et signalé(s) (table record_warnings)"
+            )
         return LoadCounts(
             records=self.records,
             loaded=self.loaded,
             quarantined=self.quarantined,
             duplicates=self.duplicates,
             synthetic=self.synthetic,
+            notes=notes,
         )
 
 

@@ -26,32 +26,11 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from leviers.decp import records, schemas
+from leviers.decp import records, schemas, variants
 
-# Older or variant labels met in real files, mapped to the current official label.
-ALIASES: dict[str, dict[str, str]] = {
-    "procedure": {
-        "Procédure concurrentielle avec négociation": "Procédure avec négociation",
-        "Procédure négociée avec mise en concurrence préalable": "Procédure avec négociation",
-        "Marché négocié sans publicité ni mise en concurrence préalable": (
-            "Marché passé sans publicité ni mise en concurrence préalable"
-        ),
-    },
-    "nature": {"Marche": "Marché", "Marché de défense ou de sécurité": "Marché de défense ou de sécurité"},
-    "modalites_execution": {
-        # Values of the 2.0.0 draft (March 2023).
-        "Marché à tranches": "Tranches",
-        "Bon de commande": "Bons de commande",
-        "Marché subséquent": "Marchés subséquents",
-    },
-    # The consolidated file rewrites « Pas de CCAG » and « Pas de groupement » as « Sans objet ».
-    "ccag": {
-        "Maîtrise d'œuvre": "Maitrise d'œuvre",
-        "Maitrise d'oeuvre": "Maitrise d'œuvre",
-        "Sans objet": "Pas de CCAG",
-    },
-    "type_groupement": {"Sans objet": "Pas de groupement"},
-}
+# Older or variant labels met in real files, mapped to the current official label: a documented
+# table with the file each variant was seen in (data/decp/label_variants.csv, see variants.py).
+ALIASES: dict[str, dict[str, str]] = variants.aliases()
 
 SOCIAL = ("Clause sociale", "Critère social", "Marché réservé", "Concession réservée")
 ENVIRONMENTAL = ("Clause environnementale", "Critère environnemental")
@@ -426,7 +405,21 @@ def _list_violations(kind: str, f: Field, typed: str, official: str) -> list[Che
     ]
 
 
-HOLDER_TYPES = ("SIRET", "TVA", "TAHITI", "RIDET", "FRWF", "IREP", "UE", "HORS-UE")
+def _holder_types() -> tuple[str, ...]:
+    """Supplier identifier types of the official schemas, both versions (`UE` is in 1.5 only)."""
+    paths = {
+        ("1.5", "marche"): "titulaires.[].typeIdentifiant",
+        ("2.0", "marche"): "titulaires.[].titulaire.typeIdentifiant",
+        ("1.5", "concession"): "concessionnaires.[].typeIdentifiant",
+        ("2.0", "concession"): "concessionnaires.[].concessionnaire.typeIdentifiant",
+    }
+    types: dict[str, None] = {}
+    for (version, kind), path in paths.items():
+        types |= dict.fromkeys(schemas.constraint(version, kind, path).enum or ())
+    return tuple(types)
+
+
+HOLDER_TYPES = _holder_types()
 
 
 def violations_sql(checks: list[Check]) -> str:
@@ -636,7 +629,7 @@ def holder_rows_sql(table: str, column: str) -> str:
     part = functools.partial(records.holder_part, "h", wrapper)
     return f"""
 SELECT record_index, position, lv_digits(c_id) AS holder_id,
-       upper(replace(c_type, ' ', '-')) AS type_identifiant, c_type AS type_publie, c_nom AS nom
+       {variants.holder_type_sql("c_type", HOLDER_TYPES)} AS type_identifiant, c_type AS type_publie, c_nom AS nom
 FROM (
   SELECT record_index, position, lv_clean({part("id")}) AS c_id,
          lv_clean({part("typeIdentifiant")}) AS c_type, lv_clean({part("denominationSociale")}) AS c_nom
@@ -724,17 +717,28 @@ def modification_rows_sql(kind: Kind, table: str) -> str:
 
 def nested_checks_sql(kind: Kind, modifications: str, holders: str) -> str:
     """(record_index, violations) of records whose nested lists hold invalid values, from the row
-    tables built by modification_rows_sql and holder_rows_sql."""
-    label = kind.nested[0]
-    types = ", ".join(_sql_str(t) for t in HOLDER_TYPES)
+    tables built by modification_rows_sql and holder_rows_sql. A supplier of an unknown identifier
+    type is not one of them: it is loaded and flagged (holder_warnings_sql), the contract kept."""
+    del holders  # holders refuse no record: see holder_warnings_sql
     return f"""
 SELECT record_index, list(v) AS violations FROM (
   SELECT record_index, {{'field': 'modifications', 'reason': 'modification n° ' || position ||
          ' : valeur invalide pour ' || array_to_string(bad, ', ')}} AS v
   FROM {modifications} WHERE len(bad) > 0
-  UNION ALL
-  SELECT record_index, {{'field': '{label}', 'reason': '{label} : type d''identifiant ' ||
-         lv_quote(type_publie) || ' non reconnu (attendu : {" | ".join(HOLDER_TYPES)})'}}
-  FROM {holders}
-  WHERE type_publie IS NOT NULL AND type_identifiant NOT IN ({types})
 ) GROUP BY record_index"""
+
+
+def holder_warnings_sql(kind: Kind, holders: str, records: str) -> str:
+    """(record_index, id, field, reason, value) of the suppliers of `records` (valid records of
+    the batch) whose identifier type is neither official nor a known variant (variants.py): the
+    supplier is loaded with the type as published, and flagged."""
+    label = kind.nested[0]
+    types = ", ".join(_sql_str(t) for t in HOLDER_TYPES)
+    return f"""
+SELECT h.record_index, r.id, '{label}' AS field,
+       '{label[:-1]} n° ' || h.position || ' (' || coalesce(lv_quote(h.holder_id), 'sans identifiant') ||
+       ') : type d''identifiant ' || lv_quote(h.type_publie) ||
+       ' non reconnu (attendu : {" | ".join(HOLDER_TYPES)}) ; chargé avec le type publié' AS reason,
+       h.type_publie AS value
+FROM {holders} h JOIN (SELECT record_index, id FROM {records}) r USING (record_index)
+WHERE h.type_publie IS NOT NULL AND h.type_identifiant NOT IN ({types})"""

@@ -329,13 +329,19 @@ def run(
     return table
 
 
+# What each table an indicator `requires` holds, as its readers know it. The note says what is missing,
+# in any face's words; each face adds how to load it in its own terms (a command, a page).
+MISSING_DATA = {
+    "legal_units": "la catégorie d'entreprise des titulaires (répertoire SIRENE)",
+    "ess_status": "le statut ESS des titulaires (répertoire SIRENE et listes de l'ESS)",
+}
+
+
 def _missing_note(tables: list[str]) -> str | None:
     if not tables:
         return None
-    return (
-        f"inconnu : {', '.join(tables)} vide dans l'entrepôt — chargez le stock SIRENE "
-        "(leviers download sirene, puis leviers ingest) et les listes ESS"
-    )
+    what = " ; ".join(MISSING_DATA.get(t, t) for t in tables)
+    return f"inconnu : données pas encore chargées dans l'entrepôt ({what})"
 
 
 def _uses_parameters(indicators: Sequence[Indicator], cat: Catalogue) -> bool:

@@ -1,9 +1,8 @@
 """Look at an input file before trusting it: hash, size, first bytes, compression, obvious refusals.
 
-A file that is empty, an HTML page (a failed download), a binary blob, or a compressed archive
-that would expand beyond reason (zip bomb) is refused here with one clear line, before any
-format reader touches it. Compressed inputs (.gz, .zip) are expanded into a temporary folder
-under a size budget and each member is then loaded as a file of its own; office documents
+A file that is empty, an HTML page (a failed download) or a binary blob is refused here with one
+clear line, before any format reader touches it. Compressed inputs (.gz, .zip) are expanded by
+archives.py and each member is then loaded as a file of its own; office documents
 (XLSX, XLSM, ODS…) are zip files too but are documents, left to the formats. Text in UTF-16
 with a byte-order mark (Excel's "Texte Unicode") is text, not binary: each format decides
 whether it reads that encoding.
@@ -12,25 +11,14 @@ whether it reads that encoding.
 from __future__ import annotations
 
 import codecs
-import gzip
 import hashlib
 import io
-import os
-import zipfile
-import zlib
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from tempfile import TemporaryDirectory
-from typing import IO
 
 from leviers.errors import InputRefused
 
 HEAD_BYTES = 64 * 1024
-# An archive may expand at most this many times its size, and never beyond MAX_EXPANDED bytes.
-MAX_RATIO = 200
-MAX_EXPANDED = 64 * 1024**3
 UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 # Zip-based documents: a workbook is not an archive to expand (a zip named .xls is an XLSX misnamed).
 OFFICE_SUFFIXES = (
@@ -186,70 +174,3 @@ def _office_zip(head: bytes) -> bool:
     name_length = int.from_bytes(head[26:28], "little")
     first = head[30 : 30 + name_length]
     return first in (b"mimetype", b"[Content_Types].xml")
-
-
-@contextmanager
-def expanded(path: Path) -> Iterator[list[Path]]:
-    """Expand a .zip or .gz file into a temporary folder, under the size budget; yield the members."""
-    size = path.stat().st_size
-    budget = min(MAX_EXPANDED, max(size * MAX_RATIO, 64 * 1024**2))
-    # The process id in the name lets the next command remove it if this one is killed.
-    with TemporaryDirectory(prefix=f"leviers-archive-{os.getpid()}-") as tmp:
-        out = Path(tmp)
-        members: list[Path] = []
-        with path.open("rb") as handle:
-            magic = handle.read(4)
-        if magic.startswith(b"\x1f\x8b"):
-            target = out / (path.stem if path.suffix.lower() == ".gz" else path.name + ".out")
-            with gzip.open(path, "rb") as source, target.open("wb") as sink:
-                _copy_limited(source, sink, budget, path)
-            members.append(target)
-        else:
-            try:
-                archive = zipfile.ZipFile(path)
-            except zipfile.BadZipFile as exc:
-                raise InputRefused(str(path), f"archive ZIP illisible ({exc})") from exc
-            with archive:
-                declared = sum(info.file_size for info in archive.infolist())
-                if declared > budget:
-                    raise InputRefused(
-                        str(path),
-                        f"archive qui se décompresserait en {declared} octets (plus de {MAX_RATIO} fois sa taille) : "
-                        "refusée par prudence (bombe de décompression ?)",
-                    )
-                used = 0
-                for info in archive.infolist():
-                    if info.is_dir():
-                        continue
-                    name = Path(info.filename).name
-                    if not name or name.startswith("."):
-                        continue
-                    if name.lower().endswith((".zip", ".gz")):
-                        raise InputRefused(
-                            str(path), f"archive imbriquée ({info.filename}) : décompressez-la d'abord"
-                        )
-                    target = out / f"{len(members):03d}_{name}"
-                    with archive.open(info) as source, target.open("wb") as sink:
-                        used += _copy_limited(source, sink, budget - used, path)
-                    members.append(target)
-        if not members:
-            raise InputRefused(str(path), "archive vide")
-        yield members
-
-
-def _copy_limited(source: IO[bytes] | gzip.GzipFile, sink: IO[bytes], budget: int, path: Path) -> int:
-    copied = 0
-    while True:
-        try:
-            block = source.read(1024 * 1024)
-        except (OSError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
-            raise InputRefused(str(path), f"archive corrompue ou tronquée ({exc})") from exc
-        if not block:
-            return copied
-        copied += len(block)
-        if copied > budget:
-            raise InputRefused(
-                str(path),
-                f"décompression au-delà de {budget} octets : refusée par prudence (bombe de décompression ?)",
-            )
-        sink.write(block)

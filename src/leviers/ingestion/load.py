@@ -8,17 +8,19 @@ the warehouse exactly as it was.
 
 from __future__ import annotations
 
-import contextlib
+import errno
 import os
-from collections.abc import Iterable
-from dataclasses import dataclass
+import stat
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 
 from leviers.errors import InputRefused, LeviersError
-from leviers.ingestion import files, log, registry
+from leviers.ingestion import archives, files, log, registry
 from leviers.ingestion.report import FileReport
 from leviers.progress import NoProgress, Progress
 from leviers.reference import is_valid_siren
@@ -26,12 +28,38 @@ from leviers.warehouse import faults
 
 
 @dataclass
+class FileError:
+    """A file (or an archive member) that was not loaded, and why, in French."""
+
+    path: str
+    message: str
+    kind: str = "refus"  # refus: the file is at fault | interne: a bug of Leviers (exit code 2)
+    exception: BaseException | None = field(default=None, repr=False, compare=False)
+
+
+@dataclass
 class FileOutcome:
-    """What happened to one path given on the command line: reports, or the refusal."""
+    """What happened to one path given on the command line: the reports of what was loaded (one
+    per archive member) and the files or members that were not."""
 
     path: str
     reports: list[FileReport]
-    error: str | None = None
+    errors: list[FileError] = field(default_factory=list)
+
+    @property
+    def error(self) -> str | None:
+        """The first refusal's message, if any (most paths are one file)."""
+        return self.errors[0].message if self.errors else None
+
+
+class ArchiveMembersRefused(LeviersError):
+    """Some members of an archive were loaded and others refused (see `reports` and `errors`)."""
+
+    def __init__(self, path: str, reports: list[FileReport], errors: list[FileError]) -> None:
+        listed = " ; ".join(e.message for e in errors)
+        super().__init__(f"{path} : {len(errors)} fichier(s) de l'archive non chargé(s) — {listed}")
+        self.reports = reports
+        self.errors = errors
 
 
 def siren_hint(value: str | None) -> str | None:
@@ -58,21 +86,17 @@ def ingest_paths(
     attribuant: str | None = None,
     tout: bool = False,
 ) -> list[FileOutcome]:
-    """Load every path; a refused file does not stop the others (each is its own transaction).
+    """Load every path; a refused file does not stop the others (each is its own transaction),
+    nor does a bug met while loading one (reported as an internal error, that file rolled back).
 
     `attribuant`: the SIREN of the grantor of files that do not name it (subsidies).
     `tout`: keep every row of a SIRENE stock, not only the SIRENs present in the warehouse.
     """
     attribuant = siren_hint(attribuant)
-    outcomes: list[FileOutcome] = []
-    for path in paths:
-        try:
-            outcomes.append(
-                FileOutcome(str(path), ingest_file(con, path, progress, attribuant=attribuant, tout=tout))
-            )
-        except LeviersError as exc:
-            outcomes.append(FileOutcome(str(path), [], exc.message))
-    return outcomes
+    return [
+        ingest_path(con, Path(path), progress, attribuant=attribuant, tout=tout, contain_bugs=True)
+        for path in paths
+    ]
 
 
 def ingest_file(
@@ -83,26 +107,132 @@ def ingest_file(
     attribuant: str | None = None,
     tout: bool = False,
 ) -> list[FileReport]:
-    """Load one file (or each member of an archive); raise InputRefused when it cannot be loaded."""
+    """Load one file (or each member of an archive); raise InputRefused when it cannot be loaded,
+    ArchiveMembersRefused when some members of an archive were refused and others loaded."""
+    outcome = ingest_path(con, Path(path), progress, attribuant=siren_hint(attribuant), tout=tout)
+    if not outcome.errors:
+        return outcome.reports
+    if not outcome.reports and len(outcome.errors) == 1 and outcome.errors[0].exception is not None:
+        raise outcome.errors[0].exception
+    raise ArchiveMembersRefused(outcome.path, outcome.reports, outcome.errors)
+
+
+def ingest_path(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    progress: Progress | None = None,
+    *,
+    attribuant: str | None = None,
+    tout: bool = False,
+    contain_bugs: bool = False,
+) -> FileOutcome:
+    """Load one path: a file, or each member of an archive, each on its own.
+
+    A refusal (LeviersError) is recorded and the next member is loaded. `contain_bugs`: an
+    unexpected exception (a bug) is recorded too, as an internal error, instead of propagating
+    (unless LEVIERS_DEBUG is set); the file it met was rolled back."""
     progress = progress or NoProgress()
-    attribuant = siren_hint(attribuant)
-    path = Path(path)
-    if not path.exists():
-        raise InputRefused(str(path), "fichier introuvable")
-    if path.is_dir():
-        raise InputRefused(str(path), "c'est un dossier : donnez les fichiers à charger")
-    s = files.sample(path)
-    files.refuse_obvious(s)
-    if files.is_archive(s):
-        reports: list[FileReport] = []
-        with files.expanded(path) as members:
+    outcome = FileOutcome(str(path), [])
+
+    def attempt(file: Path, display: str) -> None:
+        try:
+            outcome.reports.append(_ingest_one(con, file, display, progress, attribuant, tout))
+        except LeviersError as exc:
+            outcome.errors.append(FileError(display, exc.message, "refus", exc))
+        except Exception as exc:
+            if not contain_bugs or os.environ.get("LEVIERS_DEBUG"):
+                raise
+            outcome.errors.append(FileError(display, _internal(display, exc), "interne", exc))
+
+    try:
+        _check_input(path)
+        with _read_errors(str(path)):
+            s = files.sample(path)
+        files.refuse_obvious(s)
+        if not files.is_archive(s):
+            attempt(path, str(path.resolve()))
+            return outcome
+        with _read_errors(str(path)), archives.expanded(path) as members:
             for member in members:
-                display = (
-                    f"{path.resolve()}!{member.name.split('_', 1)[1] if '_' in member.name else member.name}"
-                )
-                reports.append(_ingest_one(con, member, display, progress, attribuant, tout))
-        return reports
-    return [_ingest_one(con, path, str(path.resolve()), progress, attribuant, tout)]
+                display = f"{path.resolve()}!{member.name}"
+                if member.path is None:
+                    refused = InputRefused(display, member.error or "illisible")
+                    outcome.errors.append(FileError(display, refused.message, "refus", refused))
+                    continue
+                attempt(member.path, display)
+    except LeviersError as exc:
+        outcome.errors.append(FileError(str(path), exc.message, "refus", exc))
+    except Exception as exc:
+        if not contain_bugs or os.environ.get("LEVIERS_DEBUG"):
+            raise
+        outcome.errors.append(FileError(str(path), _internal(str(path), exc), "interne", exc))
+    return outcome
+
+
+def _internal(display: str, exc: BaseException) -> str:
+    return (
+        f"{display} : erreur interne de Leviers en chargeant ce fichier ({type(exc).__name__}: {exc}) ; "
+        "chargement annulé, l'entrepôt n'a pas été modifié par ce fichier — relancez avec LEVIERS_DEBUG=1 "
+        "pour le détail, et signalez-le"
+    )
+
+
+def _check_input(path: Path) -> None:
+    """Refuse, with the reason in French, a path that is not a readable regular file."""
+    display = str(path)
+    try:
+        info = path.stat()  # follows symbolic links
+    except FileNotFoundError as exc:
+        if path.is_symlink():
+            raise InputRefused(display, "lien symbolique cassé : sa cible n'existe pas") from exc
+        raise InputRefused(display, "fichier introuvable") from exc
+    except OSError as exc:
+        raise InputRefused(display, _os_cause(exc)) from exc
+    if stat.S_ISDIR(info.st_mode):
+        raise InputRefused(display, "c'est un dossier : donnez les fichiers à charger")
+    if not stat.S_ISREG(info.st_mode):
+        raise InputRefused(
+            display,
+            "ce n'est pas un fichier ordinaire (tube, périphérique…) : enregistrez d'abord les données dans un fichier",
+        )
+    if not os.access(path, os.R_OK):
+        raise InputRefused(display, "illisible : permission refusée (vérifiez les droits du fichier)")
+
+
+# Errors of reading an input file (the warehouse's own faults are not among them).
+_INPUT_ERRNOS = {
+    errno.ENOENT, errno.EACCES, errno.EPERM, errno.ELOOP, errno.EISDIR, errno.ENOTDIR, errno.EIO,
+    errno.ENAMETOOLONG, errno.ESTALE, errno.ENXIO, errno.ENODEV, errno.EBADF,
+}  # fmt: skip
+
+
+def _os_cause(exc: OSError) -> str:
+    """French cause of an error met while reading an input file."""
+    causes = {
+        errno.ENOENT: "fichier introuvable (supprimé ou déplacé pendant le chargement ?)",
+        errno.EACCES: "illisible : permission refusée (vérifiez les droits du fichier)",
+        errno.EPERM: "illisible : opération non permise (vérifiez les droits du fichier)",
+        errno.ELOOP: "lien symbolique en boucle : il renvoie, directement ou non, à lui-même",
+        errno.EISDIR: "c'est un dossier : donnez les fichiers à charger",
+        errno.ENOTDIR: "chemin invalide : un élément du chemin n'est pas un dossier",
+        errno.EIO: "erreur de lecture du disque (support endommagé ou déconnecté ?)",
+        errno.ENAMETOOLONG: "chemin trop long",
+        errno.ESTALE: "fichier réseau devenu inaccessible pendant la lecture",
+    }
+    if exc.errno in causes:
+        return causes[exc.errno]
+    return f"lecture impossible ({exc.strerror or exc})"
+
+
+@contextmanager
+def _read_errors(display: str) -> Iterator[None]:
+    """Turn an error of reading the input file into its refusal."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.errno not in _INPUT_ERRNOS:
+            raise
+        raise InputRefused(display, _os_cause(exc)) from exc
 
 
 def _ingest_one(
@@ -112,6 +242,19 @@ def _ingest_one(
     progress: Progress,
     attribuant: str | None,
     tout: bool = False,
+) -> FileReport:
+    """Load one file in its own transaction; an error of reading it becomes its refusal."""
+    with _read_errors(display):
+        return _load_one(con, path, display, progress, attribuant, tout)
+
+
+def _load_one(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    display: str,
+    progress: Progress,
+    attribuant: str | None,
+    tout: bool,
 ) -> FileReport:
     s = files.sample(path)
     files.refuse_obvious(s)
@@ -211,6 +354,8 @@ def _ingest_one(
 
 def _rollback(ctx: registry.LoadContext) -> None:
     if ctx.in_transaction:
-        # A failed COMMIT ended the transaction already: the first error is the one to tell.
-        with contextlib.suppress(duckdb.Error):
+        ctx.in_transaction = False
+        # A failed rollback (a failed COMMIT already ended it, or the connection broke) must not
+        # hide the error that caused it.
+        with suppress(duckdb.Error):
             ctx.con.rollback()

@@ -2,7 +2,7 @@
 
 Published values are text with the habits of each producer: surrounding spaces, `NC` / `MQ` /
 `CDL` for unknown, `INX ` tags (the ministry's export), decimal commas, oui/non booleans, dates
-with a time and a time zone, SIRETs with spaces. Each macro turns one such value into a typed
+with a time and a time zone or without leading zeros (`2019-1-1`), SIRETs with spaces. Each macro turns one such value into a typed
 value, or NULL when it is unknown or unreadable; the readers decide what a NULL means (unknown,
 or a reason to refuse the record). Run MACROS on a connection before using them (they are
 temporary, per connection).
@@ -40,7 +40,8 @@ CREATE OR REPLACE TEMP MACRO lv_bool_clean(c) AS
 CREATE OR REPLACE TEMP MACRO lv_date_clean(c) AS
     CASE WHEN length(c) = 10 THEN try_cast(c AS DATE)
          WHEN regexp_full_match(c, '\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2}Z?)?')
-         THEN try_cast(left(c, 10) AS DATE) END;
+         THEN try_cast(left(c, 10) AS DATE)
+         WHEN regexp_full_match(c, '\d{4}-\d{1,2}-\d{1,2}') THEN try_cast(c AS DATE) END;
 CREATE OR REPLACE TEMP MACRO lv_date(x) AS lv_date_clean(lv_clean(x));
 CREATE OR REPLACE TEMP MACRO lv_plausible_date(d) AS
     d IS NULL OR (d >= DATE '1990-01-01' AND d <= current_date + INTERVAL 2 YEAR);

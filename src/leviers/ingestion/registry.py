@@ -10,6 +10,7 @@ again when given again, and must then count what it already holds as duplicates.
 
 from __future__ import annotations
 
+import csv
 import importlib
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -84,6 +85,13 @@ class LoadContext:
             self.con.begin()
             self.in_transaction = True
 
+    def rollback(self) -> None:
+        """Undo what the load wrote so far, for a format that starts over (e.g. reading the file
+        again row by row after its fast reader met an irregular row)."""
+        if self.in_transaction:
+            self.in_transaction = False
+            self.con.rollback()
+
 
 class Format(Protocol):
     """A file format. `load` runs inside the file's transaction, opened before it is called —
@@ -122,6 +130,12 @@ def formats() -> list[Format]:
 
 def detect(sample: Sample) -> Format | None:
     for fmt in formats():
-        if fmt.sniff(sample):
+        try:
+            recognised = fmt.sniff(sample)
+        except (ValueError, LookupError, csv.Error):
+            # A format that cannot even parse the first bytes (a stray carriage return in a
+            # header, bytes of another encoding) does not recognise the file.
+            recognised = False
+        if recognised:
             return fmt
     return None

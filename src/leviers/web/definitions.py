@@ -65,7 +65,7 @@ DEFINITIONS: dict[str, Definition] = {
         Definition(
             "synthetique",
             "Données synthétiques",
-            "Contrats fabriqués par `leviers synth` pour les essais et les mesures de performance.",
+            "Contrats fabriqués par le générateur de données synthétiques de Leviers, pour les essais et les mesures de performance.",
             "Ils ne décrivent aucun achat réel ; toute page qui en montre le signale.",
         ),
         Definition(

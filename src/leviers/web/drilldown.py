@@ -22,7 +22,7 @@ from leviers.reference import cpv
 from leviers.web.queries import contract as contract_q
 from leviers.web.queries import rows as query_rows
 
-F2024 = {"format": "2024"}
+F2024 = {"format_donnees": "2024"}
 
 
 def _flag(name: str) -> dict[str, dict[str, str]]:

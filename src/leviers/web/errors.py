@@ -8,6 +8,7 @@ and shown to the user as a plain « erreur interne ».
 from __future__ import annotations
 
 import logging
+import re
 from html import escape
 from typing import Any
 
@@ -47,6 +48,18 @@ def wants_json(path: str) -> bool:
     return path == API_PREFIX or path.startswith(API_PREFIX + "/") or path.startswith("/api/")
 
 
+# What a reader can do next, by status, said in the page's terms (links are added by error.html).
+NEXT_STEPS = {
+    400: "Corrigez la valeur indiquée puis relancez.",
+    413: "Envoyez une demande plus courte.",
+    414: "Raccourcissez la recherche ou retirez des filtres, puis relancez.",
+    422: "Corrigez les champs indiqués, ou repartez du formulaire vide.",
+    429: "Patientez une minute, puis rechargez la page.",
+    500: "Rechargez la page dans un instant ; si l'erreur revient, signalez-la avec l'adresse de la page.",
+    503: "Rechargez la page dans un instant.",
+}
+
+
 def error_response(
     app: Any,
     path: str,
@@ -61,7 +74,16 @@ def error_response(
             body["details"] = details
         return JSONBody({"erreur": body}, status_code=status)
     try:
-        html = app.state.templates.render_error(app, status, title, message, details=details or [])
+        html = app.state.templates.render_error(
+            app,
+            status,
+            title,
+            message,
+            details=details or [],
+            next_step=NEXT_STEPS.get(status),
+            # The same page without its parameters: the form to fill again (not for a missing page).
+            back=path if status in (400, 422) and path != "/" else None,
+        )
     except Exception:  # the error page itself failed: plain text, still in French
         log.exception("page d'erreur impossible à produire")
         html = (
@@ -96,13 +118,36 @@ def _validation_message(error: dict[str, Any]) -> str:
     return messages.get(kind, "valeur invalide")
 
 
-def validation_details(exc: RequestValidationError) -> list[dict[str, Any]]:
+def parameter_labels(route: Any) -> dict[str, str]:
+    """Each query or path parameter of a route → what its form or its documentation calls it (its
+    description up to a colon, without a « par défaut » aside), so that an error speaks of « Année de
+    notification », not « annee »."""
+    labels: dict[str, str] = {}
+    pending = [getattr(route, "dependant", None)]
+    while pending:
+        dependant = pending.pop()
+        if dependant is None:
+            continue
+        for field in [*dependant.query_params, *dependant.path_params]:
+            description = (field.field_info.description or "").split(" : ")[0]
+            short = re.sub(r"\s*\(par défaut[^)]*\)|, par défaut.*$", "", description).strip()
+            if short:
+                labels[field.alias] = short[0].upper() + short[1:]
+        pending.extend(dependant.dependencies)
+    return labels
+
+
+def validation_details(
+    exc: RequestValidationError, labels: dict[str, str] | None = None
+) -> list[dict[str, Any]]:
     details = []
     for error in exc.errors():
         location = [str(part) for part in error.get("loc", ()) if part not in ("query", "path", "body")]
+        name = ".".join(location) or "requête"
         details.append(
             {
-                "parametre": ".".join(location) or "requête",
+                "parametre": name,
+                "libelle": (labels or {}).get(name, name),
                 "message": _validation_message(error),
                 "valeur": error.get("input") if not isinstance(error.get("input"), dict) else None,
             }
@@ -128,8 +173,8 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def invalid_parameters(request: Request, exc: RequestValidationError) -> Response:
-        details = validation_details(exc)
-        listed = " ; ".join(f"« {d['parametre']} » : {d['message']}" for d in details)
+        details = validation_details(exc, parameter_labels(request.scope.get("route")))
+        listed = " ; ".join(f"« {d['libelle']} » : {d['message']}" for d in details)
         return error_response(
             request.app, request.url.path, 422, TITLES[422], f"Paramètres à corriger — {listed}.", details
         )

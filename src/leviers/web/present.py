@@ -11,7 +11,9 @@ from typing import Any
 from markupsafe import Markup, escape
 
 from leviers.indicators.base import MIN_RANKED_PEERS
+from leviers.indicators.engine import MISSING_DATA
 from leviers.web.formatting import euros, number, percent
+from leviers.web.levers import levers_filter
 
 UNKNOWN = Markup('<span class="unknown">inconnu</span>')
 INSUFFICIENT = Markup('<span class="unknown insufficient">échantillon insuffisant</span>')
@@ -76,8 +78,12 @@ def indicator_counts(row: dict[str, Any], links: dict[str, str] | None = None) -
                 f" montant{'s' if aside > 1 else ''} aberrant{'s' if aside > 1 else ''} écarté{'s' if aside > 1 else ''}"
             )
         )
-    if row.get("note"):
-        text += Markup(' <span class="meta">(') + escape(row["note"]) + Markup(")</span>")
+    if row.get("note"):  # what data is missing; where to see what is loaded, in this face's terms
+        text += (
+            Markup(' <span class="meta">(')
+            + escape(row["note"])
+            + Markup(' ; voir <a href="/sources#jeux">les données chargées</a>)</span>')
+        )
     return Markup(text)
 
 
@@ -145,4 +151,6 @@ FILTERS = {
     "ind_counts": indicator_counts,
     "ind_target": indicator_target,
     "peer_position": peer_position,
+    "ind_levers": levers_filter,
+    "missing_data": lambda table: MISSING_DATA.get(table, table),  # a table, as its readers know it
 }

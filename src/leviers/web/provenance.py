@@ -1,43 +1,91 @@
-"""The provenance notes shipped with the product's data (`leviers/data/*/PROVENANCE.md`), as HTML.
+"""Where the dashboard's data comes from, told in French (`provenance.yaml` beside this module):
+the datasets `leviers ingest` loads, with a link to each one's official page, and the data shipped
+inside Leviers with its producer, version and licence.
 
-Markdown is rendered with raw HTML disabled (the files are ours, but nothing is pasted as is),
-and headings are shifted down so they sit under the page's own section headings.
+The detailed notes for developers (commits, checksums, in English) stay in DATA_SOURCES.md and the
+PROVENANCE.md of each shipped folder; a test checks that every such folder is described here.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field
 from functools import cache
+from pathlib import Path
+from typing import Any
 
-from markdown_it import MarkdownIt
+import yaml
 
-from leviers.paths import PACKAGE_DATA
+CATALOGUE = Path(__file__).with_name("provenance.yaml")
 
 
 @dataclass(frozen=True)
-class Provenance:
-    folder: str  # e.g. "geo"
-    markdown: str
-    html: str
-
-    def to_dict(self) -> dict[str, str]:
-        return {"dossier": f"leviers/data/{self.folder}", "texte": self.markdown}
+class Link:
+    libelle: str
+    lien: str
 
 
-def render_markdown(text: str, shift: int = 2) -> str:
-    md = MarkdownIt("commonmark", {"html": False}).enable("table")
-    tokens = md.parse(text)
-    for token in tokens:
-        if token.type in ("heading_open", "heading_close"):
-            token.tag = f"h{min(6, int(token.tag[1]) + shift)}"
-    html: str = md.renderer.render(tokens, md.options, {})
-    return html
+@dataclass(frozen=True)
+class Dataset:
+    """A source dataset that `leviers ingest` loads (key: the `dataset` of the ingestion log)."""
+
+    id: str
+    titre: str
+    producteur: str
+    contenu: str
+    lien: str
+    lien_libelle: str
+    licence: str
+    autres_liens: tuple[Link, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Shipped:
+    """Data shipped inside Leviers (one folder of the package's data)."""
+
+    dossier: str
+    titre: str
+    contenu: str
+    producteur: str
+    lien: str
+    lien_libelle: str
+    version: str
+    licence: str
+    autres_liens: tuple[Link, ...] = field(default=())
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _links(raw: Any) -> tuple[Link, ...]:
+    return tuple(Link(libelle=str(r["libelle"]), lien=str(r["lien"])) for r in raw or ())
 
 
 @cache
-def shipped_provenance() -> tuple[Provenance, ...]:
-    notes = []
-    for path in sorted(PACKAGE_DATA.glob("*/PROVENANCE.md")):
-        text = path.read_text(encoding="utf-8")
-        notes.append(Provenance(folder=path.parent.name, markdown=text, html=render_markdown(text)))
-    return tuple(notes)
+def _catalogue() -> dict[str, Any]:
+    loaded: dict[str, Any] = yaml.safe_load(CATALOGUE.read_text(encoding="utf-8"))
+    return loaded
+
+
+@cache
+def datasets() -> dict[str, Dataset]:
+    """Every dataset Leviers loads, by the id the ingestion log records."""
+    found = {}
+    for key, raw in _catalogue()["jeux"].items():
+        values = {k: str(v).strip() for k, v in raw.items() if k != "autres_liens"}
+        found[key] = Dataset(id=key, autres_liens=_links(raw.get("autres_liens")), **values)
+    return found
+
+
+@cache
+def shipped() -> tuple[Shipped, ...]:
+    """The data shipped inside Leviers, in the order of the page."""
+    return tuple(
+        Shipped(
+            **{k: str(v).strip() for k, v in raw.items() if k != "autres_liens"},
+            autres_liens=_links(raw.get("autres_liens")),
+        )
+        for raw in _catalogue()["livrees"]
+    )

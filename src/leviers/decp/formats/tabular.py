@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 
 import numpy as np
@@ -29,6 +30,7 @@ from leviers.decp.loader import DecpLoader
 from leviers.decp.normalise import MARCHE
 from leviers.errors import InputRefused
 from leviers.ingestion.arrays import int64_array
+from leviers.ingestion.csvrows import RowReader, guess_encoding
 from leviers.ingestion.files import Sample
 from leviers.ingestion.registry import LoadContext, LoadCounts, register
 
@@ -48,36 +50,56 @@ def _header(sample: Sample) -> tuple[list[str], str] | None:
     return None
 
 
-def _csv_batches(path: Path, delimiter: str) -> Iterator[pa.RecordBatch]:
+class _Irregular(Exception):
+    """The fast reader met a row it cannot read: the file is read again row by row."""
+
+
+def _csv_batches(path: Path, delimiter: str, encoding: str) -> Iterator[pa.RecordBatch]:
+    """The rows, read by pyarrow (fast); raises _Irregular at the first row it cannot read (a
+    wrong number of fields, an unclosed quote, bytes foreign to the encoding)."""
     with path.open("rb") as handle:
         first = handle.readline()
     names = [
         n.strip().strip('"')
-        for n in first.decode("utf-8-sig", errors="replace").rstrip("\r\n").split(delimiter)
+        for n in first.decode("utf-8-sig" if encoding == "utf-8" else encoding, errors="replace")
+        .rstrip("\r\n")
+        .split(delimiter)
     ]
-    reader = pacsv.open_csv(
-        path,
-        read_options=pacsv.ReadOptions(block_size=BLOCK),
-        parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True),
-        convert_options=pacsv.ConvertOptions(
-            column_types=dict.fromkeys(names, pa.string()),
-            strings_can_be_null=False,
-            quoted_strings_can_be_null=False,
-        ),
-    )
-    yield from reader
-
-
-def _parquet_batches(path: Path) -> Iterator[pa.RecordBatch]:
-    for batch in pq.ParquetFile(path).iter_batches(batch_size=200_000):
-        # Every column as text, as in the CSV: normalisation is the same for both.
-        yield pa.RecordBatch.from_arrays(
-            [
-                column.cast(pa.string()) if not pa.types.is_string(column.type) else column
-                for column in batch.columns
-            ],
-            names=batch.schema.names,
+    try:
+        # The names are given (as decoded above), not read by pyarrow: a header with bytes foreign
+        # to the encoding would otherwise make names pyarrow cannot even show.
+        reader = pacsv.open_csv(
+            path,
+            read_options=pacsv.ReadOptions(
+                block_size=BLOCK, encoding=encoding, column_names=names, skip_rows=1
+            ),
+            parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True),
+            convert_options=pacsv.ConvertOptions(
+                column_types=dict.fromkeys(names, pa.string()),
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
         )
+        yield from reader
+    except (pa.ArrowInvalid, UnicodeError) as exc:
+        raise _Irregular(str(exc)) from exc
+
+
+def _parquet_batches(path: Path, display: str) -> Iterator[pa.RecordBatch]:
+    try:
+        for batch in pq.ParquetFile(path).iter_batches(batch_size=200_000):
+            # Every column as text, as in the CSV: normalisation is the same for both.
+            yield pa.RecordBatch.from_arrays(
+                [
+                    column.cast(pa.string()) if not pa.types.is_string(column.type) else column
+                    for column in batch.columns
+                ],
+                names=batch.schema.names,
+            )
+    except (pa.ArrowException, OSError, EOFError) as exc:
+        if isinstance(exc, OSError) and exc.errno is not None:
+            raise  # an error of reading the file itself, told by the loader
+        raise InputRefused(display, f"fichier Parquet illisible ou tronqué ({exc})") from exc
 
 
 def _col(names: set[str], name: str) -> str:
@@ -282,77 +304,103 @@ class _TabularFormat:
             return all(m in names for m in CONSOLIDATED_MARKERS)
         return False
 
-    def _batches(self, ctx: LoadContext) -> Iterator[pa.RecordBatch]:
+    def load(self, ctx: LoadContext) -> LoadCounts:
         if self.id == "decp-consolide-parquet":
-            return _parquet_batches(ctx.path)
+            return self._load(ctx, _parquet_batches(ctx.path, ctx.display_path))
         header = _header(ctx.sample)
         assert header is not None
-        return _csv_batches(ctx.path, header[1])
+        delimiter = header[1]
+        encoding = guess_encoding(ctx.sample.head)
+        try:
+            counts = self._load(ctx, _csv_batches(ctx.path, delimiter, encoding))
+        except _Irregular:
+            # Undo what the fast reader loaded and read every row again, one by one: the rows it
+            # cannot read go to the quarantine with their line number, the others load.
+            ctx.rollback()
+            rows = RowReader(ctx.path, delimiter, encoding)
+            counts = self._load(ctx, rows.batches(), rows)
+        if encoding != "utf-8":
+            counts.notes.append("fichier en Windows-1252 (Latin-1) et non en UTF-8 : lu dans cet encodage")
+        return counts
 
-    def load(self, ctx: LoadContext) -> LoadCounts:
-        batches = self._batches(ctx)
+    def _load(
+        self, ctx: LoadContext, batches: Iterator[pa.RecordBatch], rows: RowReader | None = None
+    ) -> LoadCounts:
+        """Load the rows of `batches`; `rows`: the row-by-row reader they come from, if so (its
+        rows set aside go to the quarantine)."""
         # The consolidated file mixes both format versions; a record's version is only inferred
         # from its date there, so labels of either version are accepted.
         loader = DecpLoader(ctx, self.id, strict_versions=not self.id.startswith("decp-consolide"))
-        if self.id.startswith("decp-consolide"):
-            first = next(batches, None)
-            if first is not None and "modification_id" not in first.schema.names:
-                return self._load_inferring_modifications(ctx, loader, first, batches)
-            batches = itertools.chain([first] if first is not None else [], batches)
-        ctx.progress.start("Lecture du tableau", None, unit="lignes")
-        index = 0
-        try:
-            for batch in batches:
-                names = set(batch.schema.names)
-                table = pa.Table.from_batches([batch]).append_column(
-                    "record_index", int64_array(np.arange(index, index + batch.num_rows, dtype=np.int64))
+        with closing(loader):
+            tables = _indexed(batches)
+            first = next(tables, None)
+            names = set(first.schema.names) if first is not None else set()
+            if self.id.startswith("decp-consolide") and first is not None and "modification_id" not in names:
+                self._load_inferring_modifications(ctx, loader, itertools.chain([first], tables))
+            else:
+                self._load_tables(
+                    ctx, loader, itertools.chain([first], tables) if first is not None else tables, rows
                 )
-                index += batch.num_rows
-                view = f"decp_rows_{ctx.ingestion_id}"
-                loader.scratch.put_arrow(view, table)
-                try:
-                    if self.id.startswith("decp-minef"):
-                        version = "1.5" if self.id == "decp-minef-2019" else "2.0"
-                        loader.add(MARCHE, minef_select(view, names, version), _raw_rows(view))
-                    else:
-                        loader.add(MARCHE, consolidated_select(view, names), _raw_rows(view))
-                finally:
-                    loader.scratch.release(view)
-                ctx.progress.advance(batch.num_rows)
-        except pa.ArrowInvalid as exc:
-            raise InputRefused(ctx.display_path, f"tableau illisible ({exc})") from exc
+            if rows is not None:
+                self._refuse_bad_rows(ctx, loader, rows)
+            return loader.finish()
+
+    def _refuse_bad_rows(self, ctx: LoadContext, loader: DecpLoader, rows: RowReader) -> None:
+        """Quarantine the rows the row-by-row reader set aside; a file none of whose rows can be
+        read is refused instead (its header and its rows disagree: nothing there is a record)."""
+        if rows.good == 0 and (rows.bad or rows.rows):
+            first = rows.bad[0].reason if rows.bad else ""
+            raise InputRefused(
+                ctx.display_path, f"aucune ligne lisible ({rows.rows} lignes) ; la première : {first}"
+            )
+        loader.refuse_rows(rows.bad)
+        rows.bad.clear()
+
+    def _load_tables(
+        self, ctx: LoadContext, loader: DecpLoader, tables: Iterator[pa.Table], rows: RowReader | None
+    ) -> None:
+        ctx.progress.start("Lecture du tableau", None, unit="lignes")
+        for table in tables:
+            names = set(table.schema.names)
+            view = f"decp_rows_{ctx.ingestion_id}"
+            loader.scratch.put_arrow(view, table)
+            try:
+                if self.id.startswith("decp-minef"):
+                    version = "1.5" if self.id == "decp-minef-2019" else "2.0"
+                    loader.add(MARCHE, minef_select(view, names, version), _raw_rows(view))
+                else:
+                    loader.add(MARCHE, consolidated_select(view, names), _raw_rows(view))
+            finally:
+                loader.scratch.release(view)
+            if rows is not None and rows.good:
+                self._refuse_bad_rows(ctx, loader, rows)
+            ctx.progress.advance(table.num_rows)
         ctx.progress.finish()
-        return loader.finish()
 
     def _load_inferring_modifications(
-        self,
-        ctx: LoadContext,
-        loader: DecpLoader,
-        first: pa.RecordBatch,
-        rest: Iterator[pa.RecordBatch],
-    ) -> LoadCounts:
+        self, ctx: LoadContext, loader: DecpLoader, tables: Iterator[pa.Table]
+    ) -> None:
         """Extracts of the consolidated file may lack `modification_id`: the rows of one uid are then
         read as successive states of the contract, in order of notification date (the earliest is
         the initial contract, each later date a modification); rows of the same date are
         co-suppliers of one state, or, if their values differ, a conflict sent to quarantine."""
         table = f"decp_all_rows_{ctx.ingestion_id}"
-        index = 0
-        names: set[str] = set(first.schema.names)
-        for batch in itertools.chain([first], rest):
-            arrow = pa.Table.from_batches([batch]).append_column(
-                "record_index", int64_array(np.arange(index, index + batch.num_rows, dtype=np.int64))
-            )
-            index += batch.num_rows
+        names: set[str] = set()
+        verb = "CREATE OR REPLACE TEMP TABLE"
+        for arrow in tables:
+            names = set(arrow.schema.names)
             loader.scratch.put_arrow("decp_rows_arrow", arrow)
-            verb = "INSERT INTO" if index > batch.num_rows else "CREATE TEMP TABLE"
             loader.scratch.execute(
                 f"{verb} {table} {'AS ' if verb.startswith('CREATE') else ''}SELECT * FROM decp_rows_arrow"
             )
+            verb = "INSERT INTO"
             loader.scratch.release("decp_rows_arrow")
+        if not names:
+            return
         uid = '"uid"' if "uid" in names else '("acheteur_id" || "id")'
         date = '"dateNotification"' if "dateNotification" in names else "NULL"
         ctx.con.execute(
-            f"""CREATE TEMP VIEW {table}_states AS SELECT *,
+            f"""CREATE OR REPLACE TEMP VIEW {table}_states AS SELECT *,
                 (dense_rank() OVER (PARTITION BY {uid} ORDER BY try_cast(left(trim({date}), 10) AS DATE) NULLS FIRST)
                  - 1)::VARCHAR AS modification_id
             FROM {table}"""
@@ -362,7 +410,20 @@ class _TabularFormat:
         )
         ctx.con.execute(f"DROP VIEW {table}_states")
         ctx.con.execute(f"DROP TABLE {table}")
-        return loader.finish()
+
+
+def _indexed(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.Table]:
+    """Each batch as a table with `record_index`, the row's position among the file's rows (the
+    row-by-row reader gives it, counting the rows it set aside; else rows are numbered here)."""
+    index = 0
+    for batch in batches:
+        if "record_index" in batch.schema.names:
+            yield pa.Table.from_batches([batch])
+            continue
+        yield pa.Table.from_batches([batch]).append_column(
+            "record_index", int64_array(np.arange(index, index + batch.num_rows, dtype=np.int64))
+        )
+        index += batch.num_rows
 
 
 MINEF_2019 = register(_TabularFormat("decp-minef-2019", "DECP augmenté du ministère, format 2019 (CSV)"))

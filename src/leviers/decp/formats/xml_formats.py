@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import closing
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 import orjson
@@ -42,30 +42,44 @@ def _local(tag: object) -> str:
     return text.rsplit("}", 1)[-1]
 
 
-def _value(element: Any) -> Any:
+class _TooDeep(Exception):
+    """A record nested deeper than any DECP record can be (its fields are at most 6 deep)."""
+
+
+MAX_DEPTH = 32
+
+
+def _value(element: Any, depth: int = 0) -> Any:
     """An element as the JSON value of the same field."""
+    if depth > MAX_DEPTH:
+        raise _TooDeep
     tag = _local(element.tag)
     children = [c for c in element if isinstance(c.tag, str)]
     if tag in OBJECT_LISTS:
-        return [{_local(c.tag): _value(c)} for c in children]
+        return [{_local(c.tag): _value(c, depth + 1)} for c in children]
     if tag in VALUE_LISTS:
         values: dict[str, list[Any]] = {}
         for c in children:
-            values.setdefault(_local(c.tag), []).append(_value(c))
+            values.setdefault(_local(c.tag), []).append(_value(c, depth + 1))
         return values if values else (element.text or "").strip() or None
     if not children:
         return (element.text or "").strip()
     out: dict[str, Any] = {}
     for c in children:
-        out[_local(c.tag)] = _value(c)
+        out[_local(c.tag)] = _value(c, depth + 1)
     return out
 
 
 def _records(path: Path) -> Iterator[tuple[int, str, Any]]:
     """(index, kind, element) of every record, in document order; elements are freed after use."""
+    with path.open("rb") as handle:  # opened here: an error of reading it is an OSError with its cause
+        yield from _records_of(handle)
+
+
+def _records_of(handle: BinaryIO) -> Iterator[tuple[int, str, Any]]:
     index = 0
     context = etree.iterparse(
-        str(path), events=("end",), huge_tree=True, resolve_entities=False, no_network=True
+        handle, events=("end",), huge_tree=True, resolve_entities=False, no_network=True
     )
     for _, element in context:
         tag = _local(element.tag)
@@ -144,8 +158,14 @@ class _XmlFormat:
         ctx.progress.start("Lecture du XML", None, unit="enregistrements")
         try:
             for index, kind, element in _records(ctx.path):
-                text = orjson.dumps(_value(element)).decode()
-                pending[kind].append((index, text, etree.tostring(element, encoding="unicode")))
+                xml = etree.tostring(element, encoding="unicode")
+                try:
+                    text = orjson.dumps(_value(element)).decode()
+                except _TooDeep:
+                    reason = f"éléments imbriqués sur plus de {MAX_DEPTH} niveaux : ce n'est pas un enregistrement DECP"
+                    loader.refuse([index], [reason], [xml])
+                    continue
+                pending[kind].append((index, text, xml))
                 ctx.progress.advance(1)
                 if len(pending[kind]) >= BATCH:
                     flush(kind)

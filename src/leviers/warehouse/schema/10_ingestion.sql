@@ -28,3 +28,14 @@ CREATE TABLE IF NOT EXISTS quarantine (
     reason        VARCHAR NOT NULL,       -- in French, says what is wrong and what was expected
     raw           VARCHAR                 -- the record as read, as JSON text
 );
+
+-- Values kept with a warning: the record is loaded, one of its values is doubtful (e.g. a supplier
+-- identified by a type the official schemas do not list). Never counted in the quarantine.
+CREATE TABLE IF NOT EXISTS record_warnings (
+    ingestion_id  BIGINT NOT NULL,        -- → ingestions
+    record_index  BIGINT NOT NULL,        -- 0-based position of the record in the file
+    record_id     VARCHAR,                -- the record's own id (contract id…)
+    field         VARCHAR NOT NULL,       -- field of the doubtful value (official name)
+    reason        VARCHAR NOT NULL,       -- in French: what is doubtful and what was done with it
+    value         VARCHAR                 -- the value as published
+);

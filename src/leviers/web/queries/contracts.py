@@ -140,7 +140,7 @@ class ContractFilters:
     montant_max: float | None = None
     titulaire: str | None = None  # SIREN/SIRET, or part of the supplier's name
     objet: str | None = None  # words of the contract's subject
-    format: str | None = None  # key of FORMAT_CHOICES
+    format_donnees: str | None = None  # key of FORMAT_CHOICES (not `format`: the exports' dialect)
     innovant: str | None = None  # keys of FLAG_FILTERS[name]
     sous_traitance: str | None = None
     avance: str | None = None
@@ -197,8 +197,8 @@ class ContractFilters:
             clauses.append(SOCIAL_CHOICES[self.social][1])
         if self.environnement:
             clauses.append(ENVIRONMENT_CHOICES[self.environnement][1])
-        if self.format:
-            clauses.append(FORMAT_CHOICES[self.format][1])
+        if self.format_donnees:
+            clauses.append(FORMAT_CHOICES[self.format_donnees][1])
         for name, choices in FLAG_FILTERS.items():
             value = getattr(self, name)
             if value:

@@ -9,12 +9,12 @@ table.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from typing import Any
 
 import duckdb
 
+from leviers.spreadsheets import Column
 from leviers.web.queries import one, rows
 
 SORTS: dict[str, tuple[str, list[tuple[str, str]]]] = {
@@ -162,46 +162,50 @@ def choices(con: duckdb.DuckDBPyConnection) -> dict[str, list[dict[str, Any]]]:
     }
 
 
-# Columns of the CSV and XLSX exports: (header, SQL expression).
-EXPORT_COLUMNS: list[tuple[str, str]] = [
-    ("cle_ligne", "subsidy_key"),
-    ("attribuant_siren", "attribuant_siren"),
-    ("attribuant_siret", "id_attribuant"),
-    ("attribuant_nom", "nom_attribuant"),
-    ("annee", "annee"),
-    ("date_convention", "date_convention"),
-    ("reference_decision", "reference_decision"),
-    ("beneficiaire_nom", "nom_beneficiaire"),
-    ("beneficiaire_siret", "id_beneficiaire"),
-    ("beneficiaire_siren", "beneficiaire_siren"),
-    ("beneficiaire_rna", "rna_beneficiaire"),
-    ("statut_ess", "statut_ess"),
-    ("famille_ess", "famille_ess"),
-    ("objet", "objet"),
-    ("nature", "nature"),
-    ("montant_total", "montant"),
-    ("pourcentage_beneficiaire", "pourcentage_subvention"),
-    ("montant_beneficiaire", "montant_beneficiaire"),
-    ("montant_classe", "montant_classe"),
-    ("montant_motif", "montant_explication"),
-    ("montant_retenu", "montant_retenu"),
-    ("dispositif_aide", "dispositif_aide"),
-    ("schema", "schema_version"),
-    ("synthetique", "synthetic"),
+# Columns of the CSV and XLSX exports (read from `subsidy_lines`).
+EXPORT_COLUMNS: list[Column] = [
+    Column("cle_ligne", "subsidy_key", "text", "clé de la ligne dans Leviers (attribuant | empreinte)"),
+    Column("attribuant_siren", "attribuant_siren", "text", "SIREN de la collectivité qui attribue"),
+    Column("attribuant_siret", "id_attribuant", "text", "SIRET de l'attribuant, tel que publié"),
+    Column("attribuant_nom", "nom_attribuant", "text", "nom de l'attribuant, tel que publié"),
+    Column("annee", "annee", "integer", "année de la convention (à défaut, année publiée)"),
+    Column("date_convention", "date_convention", "date", "date de la convention"),
+    Column("reference_decision", "reference_decision", "text", "référence de la décision"),
+    Column("beneficiaire_nom", "nom_beneficiaire", "text", "nom du bénéficiaire, tel que publié"),
+    Column("beneficiaire_siret", "id_beneficiaire", "text", "SIRET du bénéficiaire"),
+    Column(
+        "beneficiaire_siren", "beneficiaire_siren", "text", "SIREN du bénéficiaire (publié, ou par son RNA)"
+    ),
+    Column("beneficiaire_rna", "rna_beneficiaire", "text", "numéro RNA de l'association"),
+    Column("statut_ess", "statut_ess", "text", "ESS, non ESS ou inconnu (sources chargées : SIRENE, listes)"),
+    Column(
+        "famille_ess",
+        "famille_ess",
+        "text",
+        "famille : association, coopérative, SIAE… ; hors_ess ; inconnue",
+    ),
+    Column("objet", "objet", "text", "objet de la subvention"),
+    Column("nature", "nature", "text", "nature (numéraire, nature…)"),
+    Column("montant_total", "montant", "amount", "montant total de la subvention, euros"),
+    Column("pourcentage_beneficiaire", "pourcentage_subvention", "decimal", "part du bénéficiaire (0 à 1)"),
+    Column("montant_beneficiaire", "montant_beneficiaire", "amount", "montant pour ce bénéficiaire, euros"),
+    Column("montant_classe", "montant_classe", "text", "contrôle du montant : normal, suspect, aberrant"),
+    Column("montant_motif", "montant_explication", "text", "pourquoi le montant est suspect ou aberrant"),
+    Column(
+        "montant_retenu",
+        "montant_retenu",
+        "amount",
+        "montant compté dans les sommes (vide : inconnu ou écarté)",
+    ),
+    Column("dispositif_aide", "dispositif_aide", "text", "dispositif d'aide, quand le fichier le nomme"),
+    Column("schema", "schema_version", "text", "version du schéma SCDL suivie par le fichier"),
+    Column(
+        "synthetique", "synthetic", "boolean", "données fabriquées pour les essais (oui) ou réelles (non)"
+    ),
 ]
 
 
-def export_batches(
-    con: duckdb.DuckDBPyConnection, filters: SubsidyFilters, *, sort: str, batch: int = 10_000
-) -> Iterator[list[tuple[Any, ...]]]:
-    """The filtered lines in export columns, `batch` rows at a time."""
+def export_source(filters: SubsidyFilters) -> tuple[str, list[Any]]:
+    """FROM clause (with WHERE) and parameters of the filtered lines."""
     where, params = filters.where()
-    columns = ", ".join(f"{expr} AS {name}" for name, expr in EXPORT_COLUMNS)
-    result = con.execute(
-        f"SELECT {columns} FROM subsidy_lines WHERE {where} ORDER BY {order_by(sort)}", params
-    )
-    while True:
-        chunk = result.fetchmany(batch)
-        if not chunk:
-            return
-        yield chunk
+    return f"subsidy_lines WHERE {where}", params

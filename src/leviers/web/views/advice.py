@@ -12,6 +12,7 @@ from typing import Annotated, Any
 
 from fastapi import Query
 
+from leviers.kit import load_kit
 from leviers.law import (
     AdviceInputError,
     advise_contracting_mode,
@@ -54,16 +55,56 @@ def _answer(
     ask: Callable[[], Any] | None,
 ) -> Page:
     """Run the advisor when the form was filled; show the form (and the core's error) otherwise."""
-    data: dict[str, Any] = {"formulaire": form, "conseil": None, "erreur": None}
+    data: dict[str, Any] = {"formulaire": form, "conseil": None, "erreur": None, "fiches_kit": {}}
     status = 200
     if ask is not None:
         try:
             data["conseil"] = ask().to_dict()
+            data["fiches_kit"] = _kit_titles(data["conseil"].get("kit") or [])
         except AdviceInputError as exc:
-            data["erreur"] = {"statut": 400, "titre": "Requête invalide", "message": exc.message}
+            data["erreur"] = {"statut": 400, "titre": "Requête invalide", "message": _in_page_terms(exc)}
             status = 400
     context = {"active": "advice", "choix": form_choices()}
     return Page(template, title, data, context, status=status, fragment="answer")
+
+
+# The advisors' fields as their forms name them (the core names them by their parameter).
+FIELD_LABELS = {
+    "nature": "Nature de l'achat",
+    "montant": "Montant estimé du besoin",
+    "acheteur": "Acheteur",
+    "date": "Date",
+    "achats_annuels": "Montant total annuel des achats",
+    "collectivite": "Niveau de collectivité",
+    "action": "Action envisagée",
+    "initiative": "Qui a l'initiative du projet ?",
+    "contrepartie_individualisee": "La collectivité reçoit-elle une contrepartie individualisée ?",
+    "service_public_risque": "Confie-t-elle la gestion d'un service public avec un risque d'exploitation ?",
+    "activite_economique": "L'activité de l'organisme est-elle économique ?",
+    "montant_annuel": "Montant annuel envisagé",
+    "aides_trois_ans": "Aides publiques reçues sur trois ans",
+}
+
+
+def _in_page_terms(exc: AdviceInputError) -> str:
+    """The core's refusal said with the form's own words: the field's label, not its parameter name,
+    and « choose from the list » rather than the list's internal codes."""
+    label = FIELD_LABELS.get(exc.field, exc.field)
+    if exc.cause.startswith("valeurs possibles"):
+        if exc.value in (None, ""):
+            return f"« {label} » : choisissez une réponse dans la liste."
+        return (
+            f"« {label} » : « {exc.value} » n'est pas une réponse proposée ; choisissez-en une dans la liste."
+        )
+    if exc.value in (None, ""):
+        return f"« {label} » : réponse manquante."
+    return f"« {label} » : « {exc.value} » refusé — {exc.cause}."
+
+
+def _kit_titles(ids: list[str]) -> dict[str, str]:
+    """The title of each kit sheet an answer points to: people read titles, not identifiers."""
+    kit = load_kit()
+    return {i: kit.entries[i].titre for i in ids if i in kit.entries}
 
 
 def _filled(*values: str | None) -> bool:

@@ -25,7 +25,7 @@ router = APIRouter()
 # The explorer's form fields, echoed back as typed (a bad value is shown, not lost).
 FORM_FIELDS = (
     "annee", "acheteur", "cpv", "procedure", "nature", "social", "environnement", "montant_min", "montant_max",
-    "titulaire", "objet", "format", "innovant", "sous_traitance", "avance", "offres", "concurrence", "classe_montant",
+    "titulaire", "objet", "format_donnees", "innovant", "sous_traitance", "avance", "offres", "concurrence", "classe_montant",
 )  # fmt: skip
 Sort = Literal["date", "date_asc", "montant", "montant_asc", "acheteur"]
 
@@ -72,7 +72,7 @@ def contract_filters(
         str | None, Query(max_length=200, description="SIREN ou SIRET du titulaire, ou partie de son nom")
     ] = None,
     objet: Annotated[str | None, Query(max_length=200, description="Mots de l'objet du contrat")] = None,
-    format: Annotated[
+    format_donnees: Annotated[
         str | None, Query(max_length=10, description="Format des données : 2019 ou 2024")
     ] = None,
     innovant: Annotated[
@@ -141,7 +141,7 @@ def contract_filters(
         for name, label, value, allowed in (
             ("social", "Considération sociale", social, q.SOCIAL_CHOICES),
             ("environnement", "Considération environnementale", environnement, q.ENVIRONMENT_CHOICES),
-            ("format", "Format", format, q.FORMAT_CHOICES),
+            ("format_donnees", "Format des données", format_donnees, q.FORMAT_CHOICES),
             ("innovant", "Marché innovant", innovant, q.FLAG_FILTERS["innovant"]),
             ("sous_traitance", "Sous-traitance", sous_traitance, q.FLAG_FILTERS["sous_traitance"]),
             ("avance", "Avance", avance, q.FLAG_FILTERS["avance"]),

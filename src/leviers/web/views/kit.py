@@ -56,8 +56,11 @@ def kit_entry(
     loaded = load_kit()
     try:
         entry = loaded.entry(fiche)
-    except UnknownKitEntry as exc:
-        raise NotFound(exc.message) from None
+    except UnknownKitEntry:
+        # The core's message points to the command line; a reader of the site gets the kit's index.
+        raise NotFound(
+            f"Aucune fiche « {fiche} » dans le kit municipal : cherchez-la depuis la page du kit (/kit)."
+        ) from None
     related = {
         "domaine": loaded.entry(entry.domaine).to_dict() if entry.domaine else None,
         "leviers": [loaded.entry(i).to_dict() for i in entry.leviers if i in loaded.entries],

@@ -3,16 +3,23 @@ of each beneficiary and the check of each amount."""
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from dataclasses import asdict
 from typing import Annotated, Any, Literal
 
-from fastapi import Depends, Query
+import anyio
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import Response
 
+from leviers import __version__
+from leviers.web import exports
 from leviers.web.deps import PAGES, Con, StoreDep
 from leviers.web.errors import BadRequest
 from leviers.web.queries import subsidies as q
-from leviers.web.render import Page, query_with
+from leviers.web.render import API_PREFIX, Page, query_with
+
+router = APIRouter()
 
 Sort = Literal["montant", "montant_asc", "date", "beneficiaire"]
 Status = Literal["ESS", "non_ESS", "inconnu"]
@@ -100,6 +107,11 @@ def subsidies(
         "total": total,
         "synthetique": total["lignes_synthetiques"] > 0,
         "subventions": found,
+        "export": {
+            "csv": f"{API_PREFIX}/subventions.csv{query_with(params)}",
+            "csv_machine": f"{API_PREFIX}/subventions.csv{query_with({**params, 'format': 'machine'})}",
+            "xlsx": f"{API_PREFIX}/subventions.xlsx{query_with(params)}",
+        },
         "definitions": {
             "lignes": "Une ligne par bénéficiaire d'une subvention (une subvention partagée entre plusieurs "
             "bénéficiaires compte une ligne chacun, pour sa part).",
@@ -132,3 +144,93 @@ def _grantor_name(con: Con, identifier: str) -> str | None:
     if official and official[0]:
         return str(official[0])
     return str(found[0]) if found and found[0] else None
+
+
+def _export_query(request: Request, filters: q.SubsidyFilters, sort: str) -> exports.ExportQuery:
+    """The filtered subsidy lines as an export, counted (the count prices the export and is shown)."""
+    limit = request.app.state.settings.query_time_limit_s
+    with request.app.state.store.cursor(time_limit=limit) as con:
+        total = q.count(con, filters)
+    source, params = q.export_source(filters)
+    about: list[tuple[str, str]] = [
+        ("Export", f"Leviers {__version__}, le {dt.datetime.now():%d/%m/%Y à %H:%M}"),
+        ("Nombre de lignes", str(total["lignes"])),
+        ("Dont synthétiques", str(total["lignes_synthetiques"])),
+        ("Filtres", "; ".join(f"{k} = {v}" for k, v in filters.to_dict().items()) or "aucun"),
+        ("Tri", q.SORTS[sort][0]),
+        (
+            "Source",
+            "Données essentielles des conventions de subvention (SCDL), publiées par les collectivités",
+        ),
+        ("Licence des données", "Licence Ouverte / Open Licence 2.0 (Etalab)"),
+        (
+            "Montants",
+            "euros ; montant_retenu écarte les montants aberrants (voir montant_classe et montant_motif)",
+        ),
+        ("Statut ESS", "d'après SIRENE et les listes ESS chargées ; « inconnu » n'est jamais « non ESS »"),
+        ("Valeurs inconnues", "cellules vides : inconnu n'est jamais 0"),
+        ("Textes", "tels que publiés ; une cellule de texte n'est jamais une formule"),
+    ]
+    return exports.ExportQuery(
+        stem="leviers-subventions",
+        sheet="subventions",
+        columns=q.EXPORT_COLUMNS,
+        source=source,
+        params=params,
+        rows=int(total["lignes"]),
+        order_by=q.order_by(sort),
+        about=about,
+    )
+
+
+CsvFormat = Annotated[
+    Literal["fr", "machine"],
+    Query(
+        alias="format",
+        description="« fr » (par défaut) : pour Excel et LibreOffice en français — séparateur point-virgule, "
+        "virgule décimale, dates JJ/MM/AAAA, UTF-8 avec BOM. « machine » : pour les programmes — "
+        "séparateur virgule, point décimal, dates AAAA-MM-JJ, UTF-8 sans BOM.",
+    ),
+]
+
+
+@router.get(
+    f"{API_PREFIX}/subventions.csv",
+    name="subsidies_csv",
+    summary="Export CSV des subventions filtrées",
+    tags=["exports"],
+    response_class=Response,
+    responses={
+        200: {"content": {"text/csv": {}}, "description": "CSV UTF-8 (français par défaut, ou machine)"},
+        503: {"description": "Trop d'exports en cours (réessayer après Retry-After)"},
+    },
+)
+async def subsidies_csv(
+    request: Request, filters: Filters, tri: Sort = "montant", csv_format: CsvFormat = "fr"
+) -> Response:
+    """Toutes les lignes d'attribution qui répondent aux filtres (mêmes paramètres que
+    `/api/v1/subventions`), avec le statut ESS du bénéficiaire et le contrôle du montant. Par défaut
+    pour un tableur en français ; `format=machine` pour les programmes. Aucune cellule n'est une formule."""
+    query = await anyio.to_thread.run_sync(_export_query, request, filters, tri)
+    return await exports.respond(request, query, "csv", csv_format)
+
+
+@router.get(
+    f"{API_PREFIX}/subventions.xlsx",
+    name="subsidies_xlsx",
+    summary="Export XLSX des subventions filtrées",
+    tags=["exports"],
+    response_class=Response,
+    responses={
+        200: {
+            "content": {"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {}},
+            "description": "Classeur : une feuille « subventions », une feuille « à propos »",
+        },
+        503: {"description": "Trop d'exports en cours (réessayer après Retry-After)"},
+    },
+)
+async def subsidies_xlsx(request: Request, filters: Filters, tri: Sort = "montant") -> Response:
+    """Les mêmes lignes qu'en CSV dans un classeur Excel, avec une feuille « à propos » (filtres,
+    date, source, licence, colonnes)."""
+    query = await anyio.to_thread.run_sync(_export_query, request, filters, tri)
+    return await exports.respond(request, query, "xlsx")
