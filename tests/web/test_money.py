@@ -133,9 +133,9 @@ def _same(left: object, right: object) -> bool:
 
 @pytest.mark.slow
 def test_stored_breakdowns_equal_the_core_queries_on_real_files(shared_data: Path, tmp_path: Path) -> None:
-    """The serving copy's breakdowns of every collectivité and year (web_ess_*, computed at once by
-    the core's queries grouped by collectivité) are the rows the one-collectivité queries return,
-    on real subsidy files, the real SIAE list and real contracts."""
+    """The serving copy's breakdowns of every collectivité and year (web_ess_breakdowns, computed at
+    once by the core's queries grouped by collectivité) are the rows the one-collectivité queries
+    return, on real subsidy files, the real SIAE list and real contracts."""
     from leviers.web import money as web_money
     from tests.sirene.helpers import ingest
 
@@ -146,9 +146,7 @@ def test_stored_breakdowns_equal_the_core_queries_on_real_files(shared_data: Pat
         store = app.state.store
         assert all(store.has(table) for table in web_money.BREAKDOWN_TABLES)
         with store.cursor() as con:
-            pairs = con.execute(
-                "SELECT DISTINCT collectivite, annee FROM web_ess_families ORDER BY ALL"
-            ).fetchall()
+            pairs = con.execute("SELECT collectivite, annee FROM web_ess_breakdowns ORDER BY ALL").fetchall()
             assert any(s == "224900019" for s, _ in pairs)  # the Maine-et-Loire's subsidies
             assert len(pairs) > 100  # the buyers of the contracts file too
             compared = 0
@@ -158,5 +156,8 @@ def test_stored_breakdowns_equal_the_core_queries_on_real_files(shared_data: Pat
                 assert _same(list(stored), list(computed)), (siren, year)
                 compared += bool(stored[1] or stored[2])
             assert compared == len(pairs)
+            # A year without data: nothing stored, nothing computed.
+            assert web_money._breakdowns(con, "224900019", 1990, stored=True) == ([], [], [])
+            assert web_money._breakdowns(con, "224900019", 1990, stored=False) == ([], [], [])
     finally:
         app.state.store.close()

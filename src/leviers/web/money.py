@@ -5,7 +5,8 @@ flux-ess` and `leviers indicateurs`, read through leviers.flows); breakdowns by 
 main recipients come from the core's named queries (leviers.flows.breakdowns). Those queries cost
 a page tens of milliseconds (grouping a collectivité's lines, joining SIRENE), so the serving copy
 runs them once for every collectivité and year (`build_breakdown_tables`, the core's own SQL
-grouped by collectivité) and a page reads its rows, sorted by collectivité, in one statement.
+grouped by collectivité) and a page reads its three lists, one row sorted by collectivité, in one
+look-up.
 """
 
 from __future__ import annotations
@@ -29,41 +30,44 @@ from leviers.web import indicators as ind
 
 TOP = 10
 
-# Serving-copy tables of the breakdowns, sorted by collectivité and year, and how a page reads them.
-BREAKDOWN_TABLES = ("web_ess_families", "web_ess_beneficiaries", "web_ess_suppliers")
+# The serving copy's table of the breakdowns: one row per collectivité and year, sorted by them,
+# holding the three lists, so that a page reads them in one look-up.
+BREAKDOWN_TABLES = ("web_ess_breakdowns",)
+_KEYS = ("collectivite", "annee", "rang")
 
 
 def build_breakdown_tables(con: duckdb.DuckDBPyConnection) -> None:
     """Every collectivité's families, TOP beneficiaries and TOP suppliers per year, by the core's
-    queries (leviers.flows.breakdowns) over the copy's money tables (run at build time)."""
-    statements = {
-        "web_ess_families": f"SELECT * FROM ({FAMILIES_BY_COLLECTIVITE.format(subsidies='true', contracts='true')})",
-        "web_ess_beneficiaries": top_by_collectivite(BENEFICIARIES_BY_COLLECTIVITE, TOP),
-        "web_ess_suppliers": top_by_collectivite(SUPPLIERS_BY_COLLECTIVITE, TOP),
+    queries (leviers.flows.breakdowns) over the copy's money tables (run at build time), each list
+    in the core's order, as lists of structs with the core's columns."""
+    parts = {
+        "familles": (FAMILIES_BY_COLLECTIVITE.format(subsidies="true", contracts="true"), FAMILIES_ORDER),
+        "beneficiaires": (top_by_collectivite(BENEFICIARIES_BY_COLLECTIVITE, TOP), "rang"),
+        "titulaires": (top_by_collectivite(SUPPLIERS_BY_COLLECTIVITE, TOP), "rang"),
     }
-    order = {"web_ess_families": FAMILIES_ORDER}
-    for table, sql in statements.items():
-        con.execute(
-            f"CREATE TABLE snap.{table} AS SELECT * FROM ({sql}) "
-            f"ORDER BY collectivite, annee, {order.get(table, 'rang')}"
+    lists = []
+    for name, (sql, order) in parts.items():
+        con.execute(f"CREATE TEMP TABLE breakdown_{name} AS {sql}")
+        columns = [
+            d[0]
+            for d in con.execute(f"SELECT * FROM breakdown_{name} LIMIT 0").description
+            if d[0] not in _KEYS
+        ]
+        lists.append(
+            f"{name} AS (SELECT collectivite, annee, list(struct_pack({', '.join(columns)}) ORDER BY {order}) "
+            f"AS {name} FROM breakdown_{name} GROUP BY ALL)"
         )
+    con.execute(
+        f"CREATE TABLE snap.web_ess_breakdowns AS WITH {', '.join(lists)} "
+        "SELECT collectivite, annee, familles, beneficiaires, titulaires FROM familles "
+        "FULL JOIN beneficiaires USING (collectivite, annee) FULL JOIN titulaires USING (collectivite, annee) "
+        "ORDER BY collectivite, annee"
+    )
+    for name in parts:
+        con.execute(f"DROP TABLE breakdown_{name}")
 
 
-# One statement for the three lists (each statement costs its planning): lists of structs, which
-# DuckDB hands to Python as lists of dicts, column types unchanged.
-_READ_BREAKDOWNS = """
-SELECT
-    (SELECT list(struct_pack(famille_ess, libelle, subventions_lignes, subventions_montant, marches_parts,
-                             marches_montant) ORDER BY rang)
-     FROM web_ess_families WHERE collectivite = $siren AND annee = $annee) AS familles,
-    (SELECT list(b ORDER BY rang) FROM (
-        SELECT rang, struct_pack(identifiant, siren, rna, nom, statut_ess, famille_ess, lignes, montant,
-                                 montants_ecartes) AS b
-        FROM web_ess_beneficiaries WHERE collectivite = $siren AND annee = $annee)) AS beneficiaires,
-    (SELECT list(t ORDER BY rang) FROM (
-        SELECT rang, struct_pack(identifiant, siren, nom, statut_ess, famille_ess, parts, marches, montant) AS t
-        FROM web_ess_suppliers WHERE collectivite = $siren AND annee = $annee)) AS titulaires
-"""
+_READ_BREAKDOWNS = "SELECT familles, beneficiaires, titulaires FROM web_ess_breakdowns WHERE collectivite = $siren AND annee = $annee"
 
 
 def _breakdowns(
@@ -77,8 +81,7 @@ def _breakdowns(
             beneficiaries(con, siren, year, TOP),
             suppliers(con, siren, year, TOP),
         )
-    row = con.execute(_READ_BREAKDOWNS, {"siren": siren, "annee": year}).fetchone()
-    assert row is not None
+    row = con.execute(_READ_BREAKDOWNS, {"siren": siren, "annee": year}).fetchone() or (None, None, None)
     return row[0] or [], row[1] or [], row[2] or []
 
 
