@@ -88,7 +88,8 @@ def test_money_to_the_ess_needs_both_channels(national: pa.Table) -> None:
 def test_placeholder_contract_amount_is_set_aside(national: pa.Table) -> None:
     r = one(national, "contracts", 2022)
     assert r["value_count"] == 1
-    assert r["value_amount"] == 0  # nothing counted: the only amount is a placeholder
+    assert r["value_amount"] is None  # unknown, not 0: the only amount is a placeholder, set aside
+    assert not r["sufficient_amount"]
     assert (r["amount_missing"], r["amount_set_aside"]) == (0, 1)
 
 

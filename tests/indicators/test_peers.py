@@ -14,6 +14,7 @@ import duckdb
 import pytest
 
 from leviers.indicators import IndicatorError, peers
+from leviers.indicators.peers import peer_table
 
 from .conftest import add_contract
 
@@ -86,3 +87,33 @@ def test_a_collectivite_without_contracts_that_year(peer_warehouse: duckdb.DuckD
 def test_only_collectivites_have_peers(peer_warehouse: duckdb.DuckDBPyConnection) -> None:
     with pytest.raises(IndicatorError, match="n'est pas une collectivité"):
         peers(peer_warehouse, "130025265", 2024)
+
+
+def test_the_peers_table_names_every_peer_with_its_value_and_base(
+    peer_warehouse: duckdb.DuckDBPyConnection,
+) -> None:
+    rows = peer_table(peer_warehouse, BORDEAUX, 2024, "social").to_pylist()
+    # Ranked first by rank (Bordeaux and Marseille tie at 2nd, then by name), then the unranked by name.
+    assert [(r["code"], r["rank_count"]) for r in rows] == [
+        (TOULOUSE, 1),
+        (BORDEAUX, 2),
+        (MARSEILLE, 2),
+        (NANTES, 4),
+        (NICE, 5),
+        (LILLE, None),
+        (LYON, None),
+    ]
+    by_code = {r["code"]: r for r in rows}
+    assert [r["code"] for r in rows if r["is_target"]] == [BORDEAUX]
+    assert by_code[BORDEAUX]["label"] == "Bordeaux"
+    assert by_code[BORDEAUX]["habitants"] > 200_000  # from the collectivités reference
+    assert (by_code[NANTES]["numerator"], by_code[NANTES]["denominator"]) == (3, 10)
+    assert (by_code[LILLE]["value_count"], by_code[LILLE]["sufficient_count"]) == (1.0, False)
+    assert (by_code[LYON]["value_count"], by_code[LYON]["unknown"]) == (None, 10)
+    # Each row carries the same position as peers() gives that collectivité.
+    for code in (TOULOUSE, NICE, LILLE):
+        (own,) = peers(peer_warehouse, code, 2024, indicators=["social"]).to_pylist()
+        assert (by_code[code]["rank_count"], by_code[code]["ranked_count"]) == (
+            own["rank_count"],
+            own["ranked_count"],
+        )

@@ -116,7 +116,8 @@ def test_invalid_parameters_get_french_errors(small: TestClient, query: str, par
     response = small.get(f"/api/v1/contrats?{query}")
     assert response.status_code in (400, 422)
     error = response.json()["erreur"]
-    assert parameter in error["message"]
+    # Named in the message (filters) or in the details, the message naming the form's field.
+    assert parameter in error["message"] or parameter in [d["parametre"] for d in error.get("details", [])]
     html = small.get(f"/contrats?{query}")
     if response.status_code == 400:  # a filter: the page shows the message with the form still filled
         assert html.status_code == 200
@@ -124,7 +125,9 @@ def test_invalid_parameters_get_french_errors(small: TestClient, query: str, par
     else:
         assert html.status_code == response.status_code
     assert "Traceback" not in html.text
-    assert parameter in html.text
+    # The page names the field as the form does (« Contrats par page »), or the parameter.
+    names = [parameter] + [d["libelle"] for d in error.get("details", [])]
+    assert any(name in html.text for name in names)
 
 
 def test_min_above_max_is_explained(small: TestClient) -> None:

@@ -82,7 +82,9 @@ def test_machine_csv_is_comma_dot_iso_without_bom(small: TestClient) -> None:
 def test_unknown_csv_format_is_refused_in_french(small: TestClient) -> None:
     response = small.get("/api/v1/contrats.csv?format=excel")
     assert response.status_code == 422
-    assert "format" in response.json()["erreur"]["message"]
+    error = response.json()["erreur"]
+    assert "Format" in error["message"]
+    assert [d["parametre"] for d in error["details"]] == ["format"]
 
 
 def test_data_format_filter_and_export_dialect_do_not_collide(small: TestClient) -> None:
@@ -292,7 +294,8 @@ def test_export_cost_in_the_rate_limit_grows_with_rows(
     assert exports.rate_cost(300_000, "xlsx") == 1 + 150
     assert exports.rate_cost(300_000, "csv") == 1 + 15
     monkeypatch.setattr(exports, "ROWS_PER_TOKEN", {"csv": 1, "xlsx": 1})  # one token per row
-    app = make_app(small_warehouse, tmp_path, rate_limit_per_minute=60, rate_limit_burst=10)
+    # One token a minute: a slow, loaded machine does not refill the bucket between the requests.
+    app = make_app(small_warehouse, tmp_path, rate_limit_per_minute=1, rate_limit_burst=10)
     client = TestClient(app, raise_server_exceptions=False)
     try:
         assert client.get("/api/v1/contrats.csv").status_code == 200  # 7 rows: 8 tokens of 10
@@ -368,12 +371,23 @@ def test_an_export_past_its_time_limit_is_stopped(small_warehouse: Path, tmp_pat
         assert response.status_code == 503
         assert "temps imparti" in response.json()["erreur"]["message"]
         assert app.state.export_slots[0].running == 0
-        assert not _workers()
+        assert not _workers(settle_s=5.0)
     finally:
         app.state.store.close()
 
 
-def _workers() -> list[psutil.Process]:
+def _workers(settle_s: float = 0.0) -> list[psutil.Process]:
+    """The spreadsheet workers still alive, waiting up to `settle_s` for stopped ones to exit (a
+    killed process takes a moment to disappear on a loaded machine)."""
+    deadline = time.monotonic() + settle_s
+    while True:
+        found = _alive_workers()
+        if not found or time.monotonic() >= deadline:
+            return found
+        time.sleep(0.1)
+
+
+def _alive_workers() -> list[psutil.Process]:
     found = []
     for child in psutil.Process().children(recursive=True):
         try:

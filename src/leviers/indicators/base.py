@@ -12,6 +12,11 @@ population, is not a figure an elected official should read as a headline (« 10
 
 Otherwise the faces say « échantillon insuffisant » with the counts, and the value is neither a
 headline nor ranked among peers. Ranks are only given among at least MIN_RANKED_PEERS peers.
+
+A count (contracts, subsidy lines) is always quotable by number. Its total amount is the sum of the
+known amounts: unknown (not 0) when no amount is known, and **sufficient** only when the items
+with a known amount (neither missing nor set aside as aberrant) are at least MIN_KNOWN_SHARE of
+the items; otherwise it is shown with its unknown part but not ranked.
 """
 
 from __future__ import annotations
@@ -26,6 +31,8 @@ RULE_TEXT = (
     f"Une part n'est affichée comme chiffre que si au moins {MIN_KNOWN_ITEMS} éléments sont connus et "
     f"qu'ils représentent au moins {MIN_KNOWN_SHARE * 100:.0f} % des éléments (en nombre pour la part en nombre, "
     "en montant pour la part en montant) ; sinon « échantillon insuffisant », avec les comptes. "
+    "Un montant total n'est classé que si le montant d'au moins "
+    f"{MIN_KNOWN_SHARE * 100:.0f} % des éléments est connu. "
     f"Un rang n'est donné que parmi au moins {MIN_RANKED_PEERS} pairs classés."
 )
 
@@ -45,6 +52,14 @@ def sufficient_amounts(known: np.ndarray, known_amount: np.ndarray, unknown_amou
     unknown_amount = np.nan_to_num(unknown_amount)
     total = known_amount + unknown_amount
     return (known >= MIN_KNOWN_ITEMS) & (known_amount > 0) & (known_amount >= MIN_KNOWN_SHARE * total)
+
+
+def sufficient_totals(items: np.ndarray, known: np.ndarray) -> np.ndarray:
+    """Whether each total amount of a count may be quoted and ranked: some amount known, and the
+    items with a known amount at least MIN_KNOWN_SHARE of the items."""
+    items = np.nan_to_num(items)
+    known = np.nan_to_num(known)
+    return (known > 0) & (known >= MIN_KNOWN_SHARE * items)
 
 
 def is_sufficient(known: float | None, unknown: float | None) -> bool:

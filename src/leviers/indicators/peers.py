@@ -21,7 +21,7 @@ import pyarrow.compute as pc
 
 from leviers.indicators import breakdowns
 from leviers.indicators.base import MIN_RANKED_PEERS
-from leviers.indicators.catalogue import catalogue
+from leviers.indicators.catalogue import Indicator, catalogue
 from leviers.indicators.engine import Request, open_frames, output_schema, run
 from leviers.indicators.errors import IndicatorError
 from leviers.indicators.sources import Frames
@@ -128,25 +128,7 @@ def peers(
     population band that have at least one item in the indicator's scope (rules: PEERS_SQL)."""
     cat = catalogue()
     selected = cat.select(indicators)
-    with open_frames(source, engine) as frames:
-        target = _collectivite(frames, siren)
-        request = Request(
-            level=breakdowns.level("collectivite"),
-            dimensions=(),
-            year=year,
-            siren=None,
-            code=None,
-            amount=amount,
-            peer_group=(target["groupe_pairs"], target["tranche_population"]),
-        )
-        group = run(frames, request, selected, cat)
-    n = group.num_rows
-    members = group.append_column("groupe_pairs", pa.array([target["groupe_pairs"]] * n, pa.string()))
-    members = members.append_column(
-        "tranche_population", pa.array([target["tranche_population"]] * n, pa.string())
-    )
-    members = members.append_column("tranche_libelle", pa.array([target["tranche_libelle"]] * n, pa.string()))
-    positions = _positions(members)
+    target, group, positions = _group(source, siren, year, selected, amount, engine)
     rows = []
     for ind in selected:
         mine = group.filter(pc.and_(pc.equal(group["indicator"], ind.id), pc.equal(group["code"], siren)))
@@ -169,6 +151,93 @@ def peers(
         row.update(position)
         rows.append(row)
     return pa.Table.from_pylist(rows, schema=peers_schema())
+
+
+def peer_table(
+    source: duckdb.DuckDBPyConnection | Frames,
+    siren: str,
+    year: int,
+    indicator: str,
+    *,
+    amount: str = "initial",
+    engine: str = "duckdb",
+) -> pa.Table:
+    """The peers of collectivité `siren` named, for one indicator and year: one row per collectivité
+    of its group (same groupe_pairs and population band, at least one item in scope), with its
+    values, their bases and its position (PEERS_SQL), ranked ones first by value. The collectivité
+    itself is among them; `is_target` marks it; `habitants` is each one's population (reference)."""
+    cat = catalogue()
+    selected = cat.select([indicator])
+    target, group, positions = _group(source, siren, year, selected, amount, engine)
+    with open_frames(source, engine) as frames:
+        inhabitants = {
+            r["siren"]: r["population"]
+            for r in frames.frame("ref_collectivites")
+            .filter(
+                (nw.col("groupe_pairs") == target["groupe_pairs"])
+                & (nw.col("tranche_population") == target["tranche_population"])
+            )
+            .select("siren", "population")
+            .collect("pyarrow")
+            .to_arrow()
+            .to_pylist()
+        }
+    rows = []
+    for row in group.to_pylist():
+        row.update(positions[(row["code"], row["indicator"])])
+        row["is_target"] = row["code"] == siren
+        row["habitants"] = inhabitants.get(row["code"])
+        rows.append(row)
+    rows.sort(key=peer_order)
+    schema = (
+        peers_schema().append(pa.field("is_target", pa.bool_())).append(pa.field("habitants", pa.int64()))
+    )
+    return pa.Table.from_pylist(rows, schema=schema)
+
+
+def peer_order(row: dict[str, Any]) -> tuple[Any, ...]:
+    """Ranked by count first (rank 1 first), then ranked by amount only, then the unranked by
+    name: the order of a peers table on every face."""
+    return (
+        row["rank_count"] is None,
+        row["rank_count"] or 0,
+        row["rank_amount"] is None,
+        row["rank_amount"] or 0,
+        (row["label"] or "").casefold(),
+        row["code"],
+    )
+
+
+def _group(
+    source: duckdb.DuckDBPyConnection | Frames,
+    siren: str,
+    year: int,
+    selected: tuple[Indicator, ...],
+    amount: str,
+    engine: str,
+) -> tuple[dict[str, Any], pa.Table, dict[tuple[str, str], dict[str, Any]]]:
+    """The target collectivité, the indicator rows of every member of its peer group, and every
+    member's position (PEERS_SQL), keyed by (code, indicator)."""
+    cat = catalogue()
+    with open_frames(source, engine) as frames:
+        target = _collectivite(frames, siren)
+        request = Request(
+            level=breakdowns.level("collectivite"),
+            dimensions=(),
+            year=year,
+            siren=None,
+            code=None,
+            amount=amount,
+            peer_group=(target["groupe_pairs"], target["tranche_population"]),
+        )
+        group = run(frames, request, selected, cat)
+    n = group.num_rows
+    members = group.append_column("groupe_pairs", pa.array([target["groupe_pairs"]] * n, pa.string()))
+    members = members.append_column(
+        "tranche_population", pa.array([target["tranche_population"]] * n, pa.string())
+    )
+    members = members.append_column("tranche_libelle", pa.array([target["tranche_libelle"]] * n, pa.string()))
+    return target, group, _positions(members)
 
 
 def _positions(members: pa.Table) -> dict[tuple[str, str], dict[str, Any]]:

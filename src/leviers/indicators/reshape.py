@@ -108,11 +108,15 @@ def measures(part: Part, item: Item) -> dict[str, np.ndarray]:
         out["amount_set_aside"] = part.floats(plan["amount_set_aside"])
     if ind.unit == "count":
         out.update(numerator=population, value_count=population)
+        # A count needs no base: it is always quotable by number. Its total amount is unknown (not
+        # 0) when no amount is known, and quotable only on a base rule (leviers.indicators.base).
+        out["sufficient_count"] = out["sufficient_amount"] = np.ones(len(population))
         if "amount_population" in plan:
             amount = part.floats(plan["amount_population"]) / 100.0
+            known = population - np.nan_to_num(out["amount_missing"]) - np.nan_to_num(out["amount_set_aside"])
+            amount = np.where(known > 0, amount, np.nan)
             out.update(value_amount=amount, amount_numerator=amount)
-        # A count needs no base: it is always quotable.
-        out["sufficient_count"] = out["sufficient_amount"] = np.ones(len(population))
+            out["sufficient_amount"] = base.sufficient_totals(population, known)
     else:
         denominator = part.floats(plan["known"]) / item.scale
         numerator = part.floats(plan["total" if ind.unit == "mean" else "yes"]) / item.scale

@@ -92,6 +92,7 @@ SOURCE_COLUMNS: dict[str, tuple[str, ...]] = {
         "groupe_pairs",
         "tranche_population",
         "tranche_libelle",
+        "population",
     ),
     "ref_departements": ("code", "nom"),
     "ref_regions": ("code", "nom"),

@@ -30,6 +30,7 @@ VIEW_MODULES = [
     "leviers.web.views.home",
     "leviers.web.views.search",
     "leviers.web.views.collectivite",
+    "leviers.web.views.peers",
     "leviers.web.views.contracts",
     "leviers.web.views.contract",
     "leviers.web.views.supplier",

@@ -94,9 +94,19 @@ def error_response(
 
 
 # French messages for the validation errors users can cause through the address bar.
+def _french_choices(expected: str) -> str:
+    """Pydantic's « 'fr' or 'machine' » → « « fr » ou « machine » »."""
+    values = re.findall(r"'([^']*)'", expected)
+    if not values:
+        return expected
+    quoted = [f"« {v} »" for v in values]
+    return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " ou " + quoted[-1]
+
+
 def _validation_message(error: dict[str, Any]) -> str:
     kind = error.get("type", "")
     ctx = error.get("ctx") or {}
+    choices = _french_choices(str(ctx.get("expected", "")))
     messages = {
         "missing": "paramètre obligatoire absent",
         "int_parsing": "nombre entier attendu",
@@ -112,8 +122,8 @@ def _validation_message(error: dict[str, Any]) -> str:
         "greater_than": f"doit dépasser {ctx.get('gt')}",
         "less_than_equal": f"doit valoir au plus {ctx.get('le')}",
         "less_than": f"doit rester sous {ctx.get('lt')}",
-        "literal_error": f"valeur inattendue (valeurs possibles : {ctx.get('expected', '')})",
-        "enum": f"valeur inattendue (valeurs possibles : {ctx.get('expected', '')})",
+        "literal_error": f"valeur inattendue (valeurs possibles : {choices})",
+        "enum": f"valeur inattendue (valeurs possibles : {choices})",
     }
     return messages.get(kind, "valeur invalide")
 

@@ -28,11 +28,11 @@ import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import anyio
 import numpy as np
-from fastapi import Request
+from fastapi import Query, Request
 from starlette.exceptions import HTTPException
 from starlette.responses import Response, StreamingResponse
 from starlette.types import Receive, Scope, Send
@@ -54,6 +54,36 @@ from leviers.web.store import Store
 
 Format = Literal["csv", "xlsx"]
 CsvFormat = Literal["fr", "machine"]
+
+# The `format` parameter of every CSV export route, and the routes' documented answers.
+CsvFormatParam = Annotated[
+    CsvFormat,
+    Query(
+        alias="format",
+        description="Format du CSV : « fr » (par défaut) pour Excel et LibreOffice en français — séparateur "
+        "point-virgule, virgule décimale, dates JJ/MM/AAAA, UTF-8 avec BOM. « machine » : pour les "
+        "programmes — séparateur virgule, point décimal, dates AAAA-MM-JJ, UTF-8 sans BOM.",
+    ),
+]
+BUSY_RESPONSE: dict[int | str, dict[str, Any]] = {
+    503: {"description": "Trop d'exports en cours (réessayer après Retry-After)"}
+}
+CSV_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"text/csv": {}}, "description": "CSV UTF-8 (français par défaut, ou machine)"},
+    **BUSY_RESPONSE,
+}
+
+
+def xlsx_responses(sheet: str) -> dict[int | str, dict[str, Any]]:
+    """The documented answers of an XLSX export route whose data sheet is named `sheet`."""
+    return {
+        200: {
+            "content": {"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {}},
+            "description": f"Classeur : une feuille « {sheet} », une feuille « à propos »",
+        },
+        **BUSY_RESPONSE,
+    }
+
 
 # Rows that cost one rate-limit token (a page costs one): a workbook costs about ten times as much
 # server work per row as CSV lines.

@@ -20,7 +20,7 @@ import duckdb
 import pyarrow as pa
 
 from leviers.indicators import catalogue, compute, spaser_estimates
-from leviers.indicators.peers import peers_sql
+from leviers.indicators.peers import peer_order, peers_sql
 from leviers.web.queries import KeyedRows
 from leviers.web.queries import rows as query_rows
 
@@ -65,6 +65,18 @@ def build_indicator_tables(con: duckdb.DuckDBPyConnection) -> None:
             ORDER BY i.code, i.year, i.indicator
             """
         )
+        # The peers table of a page (one indicator, year and group) is one sorted range.
+        con.execute(
+            f"""
+            CREATE TABLE snap.web_peer_table AS
+            SELECT p.*, i.label, {PEER_TABLE_VALUES}
+            FROM snap.web_ind_peers AS p
+            JOIN snap.web_ind_unite_legale AS i USING (code, year, indicator)
+            JOIN ref_collectivites AS r ON r.siren = p.code
+            ORDER BY p.indicator, p.year, p.peer_group, p.peer_band, p.code
+            """
+        )
+        con.execute("DROP TABLE snap.web_ind_peers")
     else:
         con.execute("CREATE TABLE snap.web_ind_buyer AS SELECT * FROM snap.web_ind_unite_legale")
     # Every buyer and year, above the threshold or not, so that a page can say which; the reasons
@@ -119,6 +131,13 @@ PEER_FIELDS = (
 )  # fmt: skip
 
 
+# The values a peers table shows beside each collectivité's position.
+PEER_TABLE_VALUES = (
+    "i.unit, i.value_count, i.value_amount, i.unknown, i.denominator, i.numerator, i.amount_denominator, "
+    "i.amount_numerator, i.amount_unknown, i.amount_missing, i.amount_set_aside, i.sufficient_count, "
+    "i.sufficient_amount, i.population, i.synthetic, r.population AS habitants"
+)
+
 # What a buyer's page shows of each row (reading fewer columns makes the look-up several times faster).
 _VALUE_COLUMNS = (
     "year, indicator, unit, value_count, value_amount, target, gap, population, unknown, denominator, "
@@ -150,8 +169,23 @@ def has_peers(con: duckdb.DuckDBPyConnection) -> bool:
 
 def peer_rows(con: duckdb.DuckDBPyConnection, siren: str, year: int) -> dict[str, dict[str, Any]]:
     """A collectivité's position among its peers, by indicator, for one year."""
-    rows = query_rows(con, "SELECT * FROM web_ind_peers WHERE code = ? AND year = ?", [siren, year])
+    rows = query_rows(con, "SELECT * FROM web_peer_table WHERE code = ? AND year = ?", [siren, year])
     return {r["indicator"]: r for r in rows}
+
+
+def peer_table(
+    con: duckdb.DuckDBPyConnection, indicator: str, year: int, group: str, band: str, siren: str
+) -> list[dict[str, Any]]:
+    """Every collectivité of one peer group for an indicator and year, named, with its values and
+    position, in the core's order (leviers.indicators.peers.peer_order); `is_target` marks `siren`."""
+    rows = query_rows(
+        con,
+        "SELECT * FROM web_peer_table WHERE indicator = ? AND year = ? AND peer_group = ? AND peer_band = ?",
+        [indicator, year, group, band],
+    )
+    for row in rows:
+        row["is_target"] = row["code"] == siren
+    return sorted(rows, key=peer_order)
 
 
 def _spaser_row(row: dict[str, Any]) -> dict[str, Any]:

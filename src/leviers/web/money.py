@@ -149,6 +149,8 @@ def section(
             "subventions_ess": f"/subventions?attribuant={siren}&statut=ESS"
             + (f"&annee={year}" if year else ""),
             "marches": f"/contrats?acheteur={siren}" + (f"&annee={year}" if year else ""),
+            "pairs": f"/collectivites/{siren}/pairs?indicateur=money_ess"
+            + (f"&annee={year}" if year else ""),
         },
         "definitions": {i: definitions[i] for i in INDICATORS},
         "regle_de_base": RULE_TEXT,

@@ -69,10 +69,13 @@ def indicator_counts(row: dict[str, Any], links: dict[str, str] | None = None) -
         text = Markup("sur ") + _count(row.get("denominator"), links, "denominator") + Markup(" contrats")
         if unknown:
             text += Markup(" ; ") + _count(unknown, links, "unknown") + Markup(" inconnus")
+    missing = row.get("amount_missing") if row["unit"] == "count" else None
+    if missing:
+        text += (Markup(" ; ") if text else Markup("")) + escape(f"montant inconnu pour {number(missing)}")
     aside = row.get("amount_set_aside") if row["unit"] == "count" else None
     if aside:
         text += (
-            Markup(" ; ")
+            (Markup(" ; ") if text else Markup(""))
             + _count(aside, links, "set_aside")
             + escape(
                 f" montant{'s' if aside > 1 else ''} aberrant{'s' if aside > 1 else ''} écarté{'s' if aside > 1 else ''}"

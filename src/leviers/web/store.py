@@ -119,10 +119,12 @@ SELECT row_number() OVER (ORDER BY c.acheteur_siren, c.date_notification, c.cont
        c.*, t.titulaires_ids_texte, t.titulaires_noms_texte,
        array_to_string(c.considerations_sociales, chr(31)) AS considerations_sociales_texte,
        array_to_string(c.considerations_environnementales, chr(31)) AS considerations_environnementales_texte,
-       coalesce(b.nom, c.acheteur_nom) AS acheteur_libelle
+       coalesce(b.nom, c.acheteur_nom) AS acheteur_libelle,
+       k.classe AS montant_classe, nullif(k.explication, '') AS montant_motif
 FROM wh.contracts AS c
 LEFT JOIN titulaires AS t USING (contract_key)
 LEFT JOIN web_buyers AS b ON b.siren = c.acheteur_siren
+LEFT JOIN contract_amount_checks AS k USING (contract_key)
 ORDER BY c.acheteur_siren, c.date_notification, c.contract_key
 """
 
@@ -188,10 +190,12 @@ WITH names AS (
     FROM wh.contracts WHERE acheteur_nom IS NOT NULL AND trim(acheteur_nom) <> ''
     GROUP BY acheteur_siren, acheteur_nom
 ), per_buyer AS (
-    SELECT acheteur_siren AS siren, count(*) AS contrats, sum(montant) AS montant_total,
-           min(date_notification) AS premiere_notification, max(date_notification) AS derniere_notification,
-           bool_or(synthetic) AS synthetic
-    FROM wh.contracts GROUP BY acheteur_siren
+    SELECT c.acheteur_siren AS siren, count(*) AS contrats,
+           sum(c.montant) FILTER (WHERE k.classe IS DISTINCT FROM 'aberrant') AS montant_total,
+           min(c.date_notification) AS premiere_notification, max(c.date_notification) AS derniere_notification,
+           bool_or(c.synthetic) AS synthetic
+    FROM wh.contracts AS c LEFT JOIN contract_amount_checks AS k USING (contract_key)
+    GROUP BY c.acheteur_siren
 )
 SELECT p.siren, coalesce(o.nom, n.acheteur_nom) AS nom, n.acheteur_nom AS nom_publie,
        p.contrats, p.montant_total, p.premiere_notification, p.derniere_notification, p.synthetic
@@ -337,11 +341,13 @@ ORDER BY 1
 
 
 # (view of the warehouse, statement copying it into the serving copy), in order.
+# Every contract's amount check, before the contracts: each row carries its class (the explorer
+# shows it, its totals leave aberrant amounts out, the exports write it).
+_BUILD_AMOUNT_CHECKS = (
+    "CREATE TABLE contract_amount_checks AS SELECT * FROM wh.contract_amount_checks ORDER BY contract_key"
+)
+
 _MONEY_STEPS = [
-    (
-        "contract_amount_checks",
-        "CREATE TABLE contract_amount_checks AS SELECT * FROM wh.contract_amount_checks ORDER BY contract_key",
-    ),
     (
         "subsidy_amount_checks",
         "CREATE TABLE subsidy_amount_checks AS SELECT * FROM wh.subsidy_amount_checks ORDER BY subsidy_key",
@@ -397,6 +403,7 @@ def build_snapshot(
             )
         has_reference = {"ref_collectivites", "ref_communes", "ref_departements"} <= tables
         steps: list[str | Callable[[duckdb.DuckDBPyConnection], None]] = [
+            _BUILD_AMOUNT_CHECKS,
             _build_buyers(has_reference),
             _BUILD_CONTRACTS,
             _BUILD_CONTRACTS_BY_DATE,

@@ -113,15 +113,15 @@ FLAG_FILTERS: dict[str, dict[str, tuple[str, str]]] = {
         "inconnu": ("Montant inconnu", "montant IS NULL"),
         "normal": (
             "Montant normal",
-            "contract_key IN (SELECT contract_key FROM contract_amount_checks WHERE classe = 'normal')",
+            "montant_classe = 'normal'",
         ),
         "suspect": (
             "Montant suspect",
-            "contract_key IN (SELECT contract_key FROM contract_amount_checks WHERE classe = 'suspect')",
+            "montant_classe = 'suspect'",
         ),
         "aberrant": (
             "Montant aberrant (écarté des sommes)",
-            "contract_key IN (SELECT contract_key FROM contract_amount_checks WHERE classe = 'aberrant')",
+            "montant_classe = 'aberrant'",
         ),
     },
 }
@@ -328,7 +328,7 @@ _ROW_COLUMNS = """
     lieu_code, considerations_sociales_texte, considerations_environnementales_texte,
     has_social, social_unknown, has_environmental, env_unknown,
     marche_innovant, offres_recues, titulaires_ids_texte, titulaires_noms_texte,
-    schema_version, source_format, synthetic AS synthetique
+    schema_version, source_format, synthetic AS synthetique, montant_classe, montant_motif
 """
 
 # Text columns of the serving copy → the lists they hold (unknown stays None, an empty name None).
@@ -352,15 +352,23 @@ def _split_lists(row: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
+# A selection's totals: aberrant amounts (placeholders such as 999 999 999 €, leviers.warehouse
+# schema 60_amounts.sql) are counted apart and left out of the sum, as the indicators do.
+_TOTALS = {
+    "contrats": "count(*)",
+    "montant": "sum(montant) FILTER (WHERE montant_classe IS DISTINCT FROM 'aberrant')",
+    "montant_connu": "count(montant)",
+    "montants_ecartes": "count(*) FILTER (WHERE montant_classe = 'aberrant')",
+    "contrats_synthetiques": "count(*) FILTER (WHERE synthetic)",
+}
+
+
 def count(con: duckdb.DuckDBPyConnection, filters: ContractFilters) -> dict[str, Any]:
     where, params = filters.where(con)
+    totals = ", ".join(f"{expr} AS {name}" for name, expr in _TOTALS.items())
     found = one(
         con,
-        f"""
-        SELECT count(*) AS contrats, sum(montant) AS montant, count(montant) AS montant_connu,
-               count(*) FILTER (WHERE synthetic) AS contrats_synthetiques
-        FROM {filters.table()} WHERE {where}
-        """,
+        f"SELECT {totals} FROM {filters.table()} WHERE {where}",
         params,
     )
     assert found is not None
@@ -414,13 +422,11 @@ def page_and_count(
     if not filters.acheteur:
         return page(con, filters, sort=sort, limit=limit, offset=offset), count(con, filters)
     where, params = filters.where(con)
+    windows = ", ".join(f"{expr} OVER () AS total_{name}" for name, expr in _TOTALS.items())
     found = rows(
         con,
         f"""
-        SELECT {_ROW_COLUMNS},
-               count(*) OVER () AS total_contrats, sum(montant) OVER () AS total_montant,
-               count(montant) OVER () AS total_montant_connu,
-               count(*) FILTER (WHERE synthetic) OVER () AS total_contrats_synthetiques
+        SELECT {_ROW_COLUMNS}, {windows}
         FROM {filters.table()} WHERE {where}
         ORDER BY {order_by(sort)} LIMIT ? OFFSET ?
         """,
@@ -428,7 +434,7 @@ def page_and_count(
     )
     if not found:  # past the last page, or nothing selected
         return [], count(con, filters)
-    keys = ("contrats", "montant", "montant_connu", "contrats_synthetiques")
+    keys = tuple(_TOTALS)
     totals = {key: found[0][f"total_{key}"] for key in keys}
     for row in found:
         for key in keys:
@@ -523,6 +529,18 @@ EXPORT_COLUMNS: list[Column] = [
     ),
     Column(
         "titulaires_nom", "replace(c.titulaires_noms_texte, chr(31), ' | ')", "text", "noms des titulaires"
+    ),
+    Column(
+        "montant_classe",
+        "c.montant_classe",
+        "text",
+        "contrôle du montant : normal, suspect ou aberrant (aberrant : écarté des sommes)",
+    ),
+    Column(
+        "montant_motif",
+        "c.montant_motif",
+        "text",
+        "pourquoi le montant est suspect ou aberrant",
     ),
     Column("modifications", "c.modification_count", "integer", "nombre de modifications publiées"),
     Column("format", "c.schema_version", "text", "version du schéma DECP de la source"),

@@ -42,7 +42,7 @@ def warm(store: Store) -> None:
     _spaser_estimates(store)
 
 
-def _identity(con: duckdb.DuckDBPyConnection, store: Any, siren: str) -> dict[str, Any]:
+def find_identity(con: duckdb.DuckDBPyConnection, store: Any, siren: str) -> dict[str, Any]:
     who = q.identity(con, siren, _identities(store))
     if who is None:
         raise NotFound(
@@ -73,7 +73,7 @@ def collectivite(
     tranche de population ; l'évolution par année ; l'estimation de l'obligation de SPASER (une
     estimation : les DECP donnent des montants notifiés, pas des dépenses) ; la complétude des
     données ; les derniers contrats."""
-    who = _identity(con, store, siren)
+    who = find_identity(con, store, siren)
     rows = ind.buyer_rows(con, siren, with_peers=store.memo("has_peers", ind.has_peers))
     trend = ind.trend(rows)
     national = store.memo("national_indicators", lambda c: ind.indicator_rows(c, "national", None))
@@ -157,7 +157,7 @@ def collectivite_chart_svg(
     """Le même graphique que sur la page de la collectivité, dessiné sur le serveur (vl-convert),
     sans navigateur ni réseau, prêt pour un rapport : titre, source (DECP ; Leviers) et date des
     données inscrits dans l'image."""
-    who = _identity(con, store, siren)
+    who = find_identity(con, store, siren)
     trend = ind.trend(ind.buyer_rows(con, siren, with_peers=False))
     build, title = CHARTS[graphique]
     spec = charts.for_report(

@@ -189,7 +189,13 @@ def contracts(
     `env_unknown`."""
     errors = getattr(request.state, "filter_errors", None)
     found: list[dict[str, Any]] = []
-    total: dict[str, Any] = {"contrats": 0, "montant": None, "montant_connu": 0, "contrats_synthetiques": 0}
+    total: dict[str, Any] = {
+        "contrats": 0,
+        "montant": None,
+        "montant_connu": 0,
+        "montants_ecartes": 0,
+        "contrats_synthetiques": 0,
+    }
     if not errors:  # with errors (the HTML page only: the JSON twin raised), the form comes back as filled
         found, total = q.page_and_count(con, filters, sort=tri, limit=par_page, offset=(page - 1) * par_page)
     pages = max(1, math.ceil(total["contrats"] / par_page))
@@ -295,30 +301,16 @@ def _export_query(request: Request, filters: q.ContractFilters, sort: str) -> ex
     )
 
 
-CsvFormat = Annotated[
-    Literal["fr", "machine"],
-    Query(
-        alias="format",
-        description="« fr » (par défaut) : pour Excel et LibreOffice en français — séparateur point-virgule, "
-        "virgule décimale, dates JJ/MM/AAAA, UTF-8 avec BOM. « machine » : pour les programmes — "
-        "séparateur virgule, point décimal, dates AAAA-MM-JJ, UTF-8 sans BOM.",
-    ),
-]
-
-
 @router.get(
     f"{API_PREFIX}/contrats.csv",
     name="contracts_csv",
     summary="Export CSV des contrats filtrés",
     tags=["exports"],
     response_class=Response,
-    responses={
-        200: {"content": {"text/csv": {}}, "description": "CSV UTF-8 (français par défaut, ou machine)"},
-        503: {"description": "Trop d'exports en cours (réessayer après Retry-After)"},
-    },
+    responses=exports.CSV_RESPONSES,
 )
 async def contracts_csv(
-    request: Request, filters: Filters, tri: Sort = "date", csv_format: CsvFormat = "fr"
+    request: Request, filters: Filters, tri: Sort = "date", csv_format: exports.CsvFormatParam = "fr"
 ) -> Response:
     """Tous les contrats qui répondent aux filtres (mêmes paramètres que `/api/v1/contrats`), une
     ligne par contrat ; la colonne `synthetique` signale les données fabriquées pour les essais.
@@ -337,13 +329,7 @@ async def contracts_csv(
     summary="Export XLSX des contrats filtrés",
     tags=["exports"],
     response_class=Response,
-    responses={
-        200: {
-            "content": {"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {}},
-            "description": "Classeur : une feuille « contrats », une feuille « à propos »",
-        },
-        503: {"description": "Trop d'exports en cours (réessayer après Retry-After)"},
-    },
+    responses=exports.xlsx_responses("contrats"),
 )
 async def contracts_xlsx(request: Request, filters: Filters, tri: Sort = "date") -> Response:
     """Les mêmes contrats qu'en CSV dans un classeur Excel, avec une feuille « à propos » (filtres,

@@ -183,30 +183,16 @@ def _export_query(request: Request, filters: q.SubsidyFilters, sort: str) -> exp
     )
 
 
-CsvFormat = Annotated[
-    Literal["fr", "machine"],
-    Query(
-        alias="format",
-        description="« fr » (par défaut) : pour Excel et LibreOffice en français — séparateur point-virgule, "
-        "virgule décimale, dates JJ/MM/AAAA, UTF-8 avec BOM. « machine » : pour les programmes — "
-        "séparateur virgule, point décimal, dates AAAA-MM-JJ, UTF-8 sans BOM.",
-    ),
-]
-
-
 @router.get(
     f"{API_PREFIX}/subventions.csv",
     name="subsidies_csv",
     summary="Export CSV des subventions filtrées",
     tags=["exports"],
     response_class=Response,
-    responses={
-        200: {"content": {"text/csv": {}}, "description": "CSV UTF-8 (français par défaut, ou machine)"},
-        503: {"description": "Trop d'exports en cours (réessayer après Retry-After)"},
-    },
+    responses=exports.CSV_RESPONSES,
 )
 async def subsidies_csv(
-    request: Request, filters: Filters, tri: Sort = "montant", csv_format: CsvFormat = "fr"
+    request: Request, filters: Filters, tri: Sort = "montant", csv_format: exports.CsvFormatParam = "fr"
 ) -> Response:
     """Toutes les lignes d'attribution qui répondent aux filtres (mêmes paramètres que
     `/api/v1/subventions`), avec le statut ESS du bénéficiaire et le contrôle du montant. Par défaut
@@ -221,13 +207,7 @@ async def subsidies_csv(
     summary="Export XLSX des subventions filtrées",
     tags=["exports"],
     response_class=Response,
-    responses={
-        200: {
-            "content": {"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {}},
-            "description": "Classeur : une feuille « subventions », une feuille « à propos »",
-        },
-        503: {"description": "Trop d'exports en cours (réessayer après Retry-After)"},
-    },
+    responses=exports.xlsx_responses("subventions"),
 )
 async def subsidies_xlsx(request: Request, filters: Filters, tri: Sort = "montant") -> Response:
     """Les mêmes lignes qu'en CSV dans un classeur Excel, avec une feuille « à propos » (filtres,
