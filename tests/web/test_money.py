@@ -110,3 +110,54 @@ def test_subsidies_exports(money: TestClient) -> None:
     assert len(table) == 1 + 4  # header and the four ESS lines
     page = money.get(f"/subventions?attribuant={A}").text
     assert "/api/v1/subventions.xlsx?attribuant=" in page
+
+
+REAL_SUBSIDIES = (
+    "subventions/pays-de-la-loire-2019/224900019_subventions-aux-associations-du-departement-de-maine-et-loire.csv",
+    "subventions/pays-de-la-loire-2019/72-Sarthe_sub_asso_2018.csv",
+    "ess/lemarche/01_siaes.json",
+    "decp/consolide-tabulaire/decp_2024S2_travaux_cpv4521.csv",
+)
+
+
+def _same(left: object, right: object) -> bool:
+    """Equal, floats within summation-order rounding (the two plans add the same doubles)."""
+    if isinstance(left, float) or isinstance(right, float):
+        return left == pytest.approx(right, rel=1e-9, abs=1e-6)
+    if isinstance(left, dict) and isinstance(right, dict):
+        return left.keys() == right.keys() and all(_same(left[k], right[k]) for k in left)
+    if isinstance(left, list) and isinstance(right, list):
+        return len(left) == len(right) and all(_same(a, b) for a, b in zip(left, right, strict=True))
+    return left == right
+
+
+@pytest.mark.slow
+def test_stored_breakdowns_equal_the_core_queries_on_real_files(shared_data: Path, tmp_path: Path) -> None:
+    """The serving copy's breakdowns of every collectivité and year (web_ess_breakdowns, computed at
+    once by the core's queries grouped by collectivité) are the rows the one-collectivité queries
+    return, on real subsidy files, the real SIAE list and real contracts."""
+    from leviers.web import money as web_money
+    from tests.sirene.helpers import ingest
+
+    warehouse = tmp_path / "leviers.duckdb"
+    ingest(warehouse, *(shared_data / name for name in REAL_SUBSIDIES))
+    app = make_app(warehouse, tmp_path / "cache")
+    try:
+        store = app.state.store
+        assert all(store.has(table) for table in web_money.BREAKDOWN_TABLES)
+        with store.cursor() as con:
+            pairs = con.execute("SELECT collectivite, annee FROM web_ess_breakdowns ORDER BY ALL").fetchall()
+            assert any(s == "224900019" for s, _ in pairs)  # the Maine-et-Loire's subsidies
+            assert len(pairs) > 100  # the buyers of the contracts file too
+            compared = 0
+            for siren, year in pairs:
+                stored = web_money._breakdowns(con, siren, year, stored=True)
+                computed = web_money._breakdowns(con, siren, year, stored=False)
+                assert _same(list(stored), list(computed)), (siren, year)
+                compared += bool(stored[1] or stored[2])
+            assert compared == len(pairs)
+            # A year without data: nothing stored, nothing computed.
+            assert web_money._breakdowns(con, "224900019", 1990, stored=True) == ([], [], [])
+            assert web_money._breakdowns(con, "224900019", 1990, stored=False) == ([], [], [])
+    finally:
+        app.state.store.close()

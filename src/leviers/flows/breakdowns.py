@@ -14,54 +14,96 @@ from typing import Any
 
 import duckdb
 
-FAMILIES_SQL = """
+# Each breakdown is written once, by collectivité and year (`{subsidies}` and `{contracts}` are the
+# conditions on the lines): the functions below fill them for one collectivité and year, and the
+# web's serving copy fills them with `true` to store every collectivité's breakdowns at once
+# (leviers.web.money), so that a page reads the same figures without computing them.
+FAMILIES_BY_COLLECTIVITE = """
 WITH sub AS (
-    SELECT famille_ess, count(*) AS lignes, coalesce(sum(montant_retenu), 0) AS montant
-    FROM subsidy_lines WHERE attribuant_siren = $siren AND annee = $annee
-    GROUP BY famille_ess
+    SELECT attribuant_siren AS collectivite, annee, famille_ess, count(*) AS lignes,
+           coalesce(sum(montant_retenu), 0) AS montant
+    FROM subsidy_lines WHERE {subsidies}
+    GROUP BY ALL
 ),
 pro AS (
-    SELECT famille_ess, sum(part) AS parts, coalesce(sum(montant_retenu * part), 0) AS montant
-    FROM contract_supplier_lines WHERE acheteur_siren = $siren AND annee = $annee
-    GROUP BY famille_ess
+    SELECT acheteur_siren AS collectivite, annee, famille_ess, sum(part) AS parts,
+           coalesce(sum(montant_retenu * part), 0) AS montant
+    FROM contract_supplier_lines WHERE {contracts}
+    GROUP BY ALL
+),
+found AS (
+    SELECT collectivite, annee, famille_ess FROM sub UNION SELECT collectivite, annee, famille_ess FROM pro
 )
-SELECT l.famille_ess, l.libelle, coalesce(sub.lignes, 0) AS subventions_lignes,
+SELECT f.collectivite, f.annee, l.rang, l.famille_ess, l.libelle, coalesce(sub.lignes, 0) AS subventions_lignes,
        coalesce(sub.montant, 0) AS subventions_montant, coalesce(pro.parts, 0) AS marches_parts,
        coalesce(pro.montant, 0) AS marches_montant
-FROM ess_family_labels AS l
-LEFT JOIN sub USING (famille_ess)
-LEFT JOIN pro USING (famille_ess)
-WHERE sub.famille_ess IS NOT NULL OR pro.famille_ess IS NOT NULL
-ORDER BY l.rang
+FROM found AS f
+JOIN ess_family_labels AS l USING (famille_ess)
+LEFT JOIN sub USING (collectivite, annee, famille_ess)
+LEFT JOIN pro USING (collectivite, annee, famille_ess)
 """
 
-BENEFICIARIES_SQL = """
-SELECT coalesce(beneficiaire_siren, rna_beneficiaire, nom_beneficiaire) AS identifiant,
+BENEFICIARIES_BY_COLLECTIVITE = """
+SELECT attribuant_siren AS collectivite, annee,
+       coalesce(beneficiaire_siren, rna_beneficiaire, nom_beneficiaire) AS identifiant,
        beneficiaire_siren AS siren, rna_beneficiaire AS rna,
        any_value(nom_beneficiaire ORDER BY montant_retenu DESC NULLS LAST) AS nom,
        any_value(statut_ess) AS statut_ess, any_value(famille_ess) AS famille_ess,
        count(*) AS lignes, sum(montant_retenu) AS montant,
        count(*) FILTER (WHERE montant_classe = 'aberrant') AS montants_ecartes
 FROM subsidy_lines
-WHERE attribuant_siren = $siren AND annee = $annee
+WHERE {subsidies}
 GROUP BY ALL
-ORDER BY montant DESC NULLS LAST, identifiant
-LIMIT $limite
 """
 
-SUPPLIERS_SQL = """
-SELECT coalesce(s.titulaire_siren, s.titulaire_id) AS identifiant, s.titulaire_siren AS siren,
+SUPPLIERS_BY_COLLECTIVITE = """
+SELECT s.acheteur_siren AS collectivite, s.annee,
+       coalesce(s.titulaire_siren, s.titulaire_id) AS identifiant, s.titulaire_siren AS siren,
        coalesce(any_value(u.denomination), any_value(s.titulaire_nom)) AS nom,
        any_value(s.statut_ess) AS statut_ess, any_value(s.famille_ess) AS famille_ess,
        sum(s.part) AS parts, count(DISTINCT s.contract_key) AS marches,
        sum(s.montant_retenu * s.part) AS montant
 FROM contract_supplier_lines AS s
 LEFT JOIN legal_units AS u ON u.siren = s.titulaire_siren
-WHERE s.acheteur_siren = $siren AND s.annee = $annee
+WHERE {contracts}
 GROUP BY ALL
-ORDER BY montant DESC NULLS LAST, identifiant
-LIMIT $limite
 """
+
+# The order of each list: families in the labels' order, recipients by amount received.
+FAMILIES_ORDER = "rang"
+RECIPIENTS_ORDER = "montant DESC NULLS LAST, identifiant"
+
+ONE_SUBSIDY_GRANTOR = "attribuant_siren = $siren AND annee = $annee"
+ONE_BUYER = "s.acheteur_siren = $siren AND s.annee = $annee"
+
+FAMILIES_SQL = (
+    "SELECT * EXCLUDE (collectivite, annee, rang) FROM ("
+    + FAMILIES_BY_COLLECTIVITE.format(
+        subsidies=ONE_SUBSIDY_GRANTOR, contracts="acheteur_siren = $siren AND annee = $annee"
+    )
+    + f") ORDER BY {FAMILIES_ORDER}"
+)
+
+BENEFICIARIES_SQL = (
+    "SELECT * EXCLUDE (collectivite, annee) FROM ("
+    + BENEFICIARIES_BY_COLLECTIVITE.format(subsidies=ONE_SUBSIDY_GRANTOR)
+    + f") ORDER BY {RECIPIENTS_ORDER} LIMIT $limite"
+)
+
+SUPPLIERS_SQL = (
+    "SELECT * EXCLUDE (collectivite, annee) FROM ("
+    + SUPPLIERS_BY_COLLECTIVITE.format(contracts=ONE_BUYER)
+    + f") ORDER BY {RECIPIENTS_ORDER} LIMIT $limite"
+)
+
+
+def top_by_collectivite(sql: str, limit: int) -> str:
+    """Every collectivité's and year's `limit` first recipients of a BY_COLLECTIVITE query, with
+    their rank: the same rows, in the same order, as the one-collectivité query returns."""
+    return (
+        f"SELECT *, row_number() OVER (PARTITION BY collectivite, annee ORDER BY {RECIPIENTS_ORDER}) AS rang "
+        f"FROM ({sql.format(subsidies='true', contracts='true')}) QUALIFY rang <= {int(limit)}"
+    )
 
 
 COVERAGE_SQL = """

@@ -2,8 +2,11 @@
 
 Figures are the indicator rows stored in the serving copy (the same engine as `leviers
 flux-ess` and `leviers indicateurs`, read through leviers.flows); breakdowns by family and the
-main recipients come from the core's named queries (leviers.flows.breakdowns) over the copy's
-tables sorted by collectivité.
+main recipients come from the core's named queries (leviers.flows.breakdowns). Those queries cost
+a page tens of milliseconds (grouping a collectivité's lines, joining SIRENE), so the serving copy
+runs them once for every collectivité and year (`build_breakdown_tables`, the core's own SQL
+grouped by collectivité) and a page reads its three lists, one row sorted by collectivité, in one
+look-up.
 """
 
 from __future__ import annotations
@@ -13,12 +16,73 @@ from typing import Any
 import duckdb
 
 from leviers.flows import INDICATORS, EssFlow, beneficiaries, coverage, families, flows_from_rows, suppliers
-from leviers.flows.breakdowns import families_json
+from leviers.flows.breakdowns import (
+    BENEFICIARIES_BY_COLLECTIVITE,
+    FAMILIES_BY_COLLECTIVITE,
+    FAMILIES_ORDER,
+    SUPPLIERS_BY_COLLECTIVITE,
+    families_json,
+    top_by_collectivite,
+)
 from leviers.flows.definitions import CAVEATS
 from leviers.indicators.base import RULE_TEXT
 from leviers.web import indicators as ind
 
 TOP = 10
+
+# The serving copy's table of the breakdowns: one row per collectivité and year, sorted by them,
+# holding the three lists, so that a page reads them in one look-up.
+BREAKDOWN_TABLES = ("web_ess_breakdowns",)
+_KEYS = ("collectivite", "annee", "rang")
+
+
+def build_breakdown_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """Every collectivité's families, TOP beneficiaries and TOP suppliers per year, by the core's
+    queries (leviers.flows.breakdowns) over the copy's money tables (run at build time), each list
+    in the core's order, as lists of structs with the core's columns."""
+    parts = {
+        "familles": (FAMILIES_BY_COLLECTIVITE.format(subsidies="true", contracts="true"), FAMILIES_ORDER),
+        "beneficiaires": (top_by_collectivite(BENEFICIARIES_BY_COLLECTIVITE, TOP), "rang"),
+        "titulaires": (top_by_collectivite(SUPPLIERS_BY_COLLECTIVITE, TOP), "rang"),
+    }
+    lists = []
+    for name, (sql, order) in parts.items():
+        con.execute(f"CREATE TEMP TABLE breakdown_{name} AS {sql}")
+        columns = [
+            d[0]
+            for d in con.execute(f"SELECT * FROM breakdown_{name} LIMIT 0").description
+            if d[0] not in _KEYS
+        ]
+        lists.append(
+            f"{name} AS (SELECT collectivite, annee, list(struct_pack({', '.join(columns)}) ORDER BY {order}) "
+            f"AS {name} FROM breakdown_{name} GROUP BY ALL)"
+        )
+    con.execute(
+        f"CREATE TABLE snap.web_ess_breakdowns AS WITH {', '.join(lists)} "
+        "SELECT collectivite, annee, familles, beneficiaires, titulaires FROM familles "
+        "FULL JOIN beneficiaires USING (collectivite, annee) FULL JOIN titulaires USING (collectivite, annee) "
+        "ORDER BY collectivite, annee"
+    )
+    for name in parts:
+        con.execute(f"DROP TABLE breakdown_{name}")
+
+
+_READ_BREAKDOWNS = "SELECT familles, beneficiaires, titulaires FROM web_ess_breakdowns WHERE collectivite = $siren AND annee = $annee"
+
+
+def _breakdowns(
+    con: duckdb.DuckDBPyConnection, siren: str, year: int, stored: bool
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
+    """Families, main beneficiaries and main suppliers: read from the serving copy when it stores
+    them, else computed by the core's queries."""
+    if not stored:
+        return (
+            families_json(families(con, siren, year)),
+            beneficiaries(con, siren, year, TOP),
+            suppliers(con, siren, year, TOP),
+        )
+    row = con.execute(_READ_BREAKDOWNS, {"siren": siren, "annee": year}).fetchone() or (None, None, None)
+    return row[0] or [], row[1] or [], row[2] or []
 
 
 def flows_by_year(rows: list[dict[str, Any]], code: str | None) -> dict[int, EssFlow]:
@@ -60,9 +124,15 @@ def _peer(rows: list[dict[str, Any]], year: int, indicator: str) -> dict[str, An
 
 
 def section(
-    con: duckdb.DuckDBPyConnection, siren: str, rows: list[dict[str, Any]], year: int | None
+    con: duckdb.DuckDBPyConnection,
+    siren: str,
+    rows: list[dict[str, Any]],
+    year: int | None,
+    *,
+    stored: bool = False,
 ) -> dict[str, Any]:
-    """The data of the section « L'argent public vers l'ESS » of a collectivité's page."""
+    """The data of the section « L'argent public vers l'ESS » of a collectivité's page (`stored`:
+    the serving copy holds the breakdowns, see build_breakdown_tables)."""
     flows = flows_by_year(rows, siren)
     flow = flows.get(year) if year is not None else None
     definitions = ind.definitions()
@@ -88,11 +158,11 @@ def section(
     }
     if flow is None or year is None:
         return found
-    found["familles"] = families_json(families(con, siren, year))
+    found["familles"], beneficiaires, titulaires = _breakdowns(con, siren, year, stored)
     if flow.subventions is not None:
-        found["beneficiaires"] = beneficiaries(con, siren, year, TOP)
+        found["beneficiaires"] = beneficiaires
     if flow.marches is not None:
-        found["titulaires"] = suppliers(con, siren, year, TOP)
+        found["titulaires"] = titulaires
     found["pairs"] = {
         indicator: _peer(rows, year, indicator)
         for indicator in ("money_ess", "subsidies_ess", "ess_suppliers")

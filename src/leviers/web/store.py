@@ -35,7 +35,14 @@ from leviers.warehouse import SCHEMA_VERSION, search_key, session
 from leviers.web.limits import MemoryFull, QueryTimeout, Watchdog
 
 # Bump when the serving copy's content changes, so older copies are rebuilt.
-SNAPSHOT_VERSION = 19
+SNAPSHOT_VERSION = 21
+
+# Rows per row group of the serving copy (DuckDB's default is 122 880). A page reads a few rows by
+# key from tables sorted by that key; DuckDB skips row groups by their min/max but scans the whole
+# group it cannot skip, so smaller groups make each look-up cheaper: measured on the national-scale
+# bench copy, 16 384 takes a contract's row from 11 to 7 ms of CPU, its suppliers from 8 to 3.4 ms
+# and a collectivité's beneficiaries from 6.5 to 2.5 ms, for a copy about a third larger.
+ROW_GROUP_SIZE = 16_384
 
 SEARCH_PATH = "snap.main,wh.main"
 
@@ -378,7 +385,7 @@ def build_snapshot(
     con = session.connect(":memory:", {"memory_limit": memory_limit, "temp_directory": str(spill)})
     search_key.define(con)
     try:
-        con.execute(f"ATTACH {_quote(building)} AS snap")
+        con.execute(f"ATTACH {_quote(building)} AS snap (ROW_GROUP_SIZE {ROW_GROUP_SIZE})")
         con.execute("USE snap")
         try:
             con.execute(f"ATTACH {_quote(warehouse)} AS wh (READ_ONLY)")
@@ -422,6 +429,11 @@ def build_snapshot(
         from leviers.web.indicators import build_indicator_tables
 
         steps.append(build_indicator_tables)
+        if {"subsidy_lines", "contract_supplier_lines", "ess_family_labels", "legal_units"} <= tables:
+            # The ESS section's breakdowns of every collectivité and year (leviers.web.money).
+            from leviers.web.money import build_breakdown_tables
+
+            steps.append(build_breakdown_tables)
         # Point look-ups by SIREN: an index finds the row without reading whole blocks.
         steps.append("CREATE INDEX web_identity_siren ON web_identity (siren)")
         steps.append("CREATE INDEX web_spaser_siren ON web_spaser (siren)")

@@ -133,7 +133,7 @@ def contracts(con: duckdb.DuckDBPyConnection, siren: str, *, limit: int, offset:
 
 
 _SUBSIDY_TOTALS = """
-SELECT count(*) AS lignes, sum(montant_retenu) AS montant,
+SELECT EXISTS (SELECT 1 FROM subsidy_lines) AS any_line, count(*) AS lignes, sum(montant_retenu) AS montant,
        count(*) FILTER (WHERE montant_classe = 'aberrant') AS montants_ecartes,
        count(*) FILTER (WHERE montant_beneficiaire IS NULL) AS montants_inconnus,
        count(DISTINCT attribuant_siren) AS attribuants,
@@ -170,13 +170,14 @@ def subsidies(
     file is loaded at all (unknown, not zero)."""
     if "web_beneficiary_subsidies" not in tables:
         return None
-    loaded = one(con, "SELECT EXISTS (SELECT 1 FROM subsidy_lines) AS any_line")
-    if not loaded or not loaded["any_line"]:
-        return None
     totals = one(con, _SUBSIDY_TOTALS, [siren])
     assert totals is not None
+    if not totals.pop("any_line"):
+        return None
+    # Most suppliers receive no subsidy: their lines and grantors are known empty without a look-up.
+    received = totals["lignes"] > 0
     return {
         "total": totals,
-        "lignes": rows(con, _SUBSIDY_LINES, [siren, limit]),
-        "attribuants": rows(con, _GRANTORS, [siren, 50]),
+        "lignes": rows(con, _SUBSIDY_LINES, [siren, limit]) if received else [],
+        "attribuants": rows(con, _GRANTORS, [siren, 50]) if received else [],
     }

@@ -94,7 +94,7 @@ def collectivite(
         "collectivite": who,
         "annee": year,
         "annees": [a["annee"] for a in active],
-        "argent_ess": money.section(con, siren, rows, year),
+        "argent_ess": money.section(con, siren, rows, year, stored=store.has(money.BREAKDOWN_TABLES[0])),
         "indicateurs": indicators,
         "completude": completeness,
         "par_annee": trend,
