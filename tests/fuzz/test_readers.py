@@ -150,13 +150,9 @@ def test_the_fuzzed_warehouse_is_still_usable(real_data: Path, tmp_path: Path) -
     assert records == parts
 
 
-@pytest.mark.xfail(
-    reason="subsidies reader (subsidies/readers.py _fit) re-splits a cell holding a line break with "
-    "csv.reader, which raises csv.Error: an internal error for the file; found by test_subsidies_csv "
-    "with LEVIERS_FUZZ_EXAMPLES=60, left to the subsidies module's owner",
-    strict=False,
-)
 def test_subsidies_cell_with_a_line_break_and_a_separator(real_data: Path, tmp_path: Path) -> None:
+    """Found by test_subsidies_csv (LEVIERS_FUZZ_EXAMPLES=60): a quoted cell holding a whole line
+    and a line break was re-split with csv.reader, which raised: an internal error for the file."""
     header = _first_lines(
         real_data / "subventions/scdl-examples-2018/DEP_Lot_Subventions_2017_DONNEES.xlsx_pour_exemple.csv",
         3,

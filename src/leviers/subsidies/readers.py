@@ -147,6 +147,15 @@ def column_fields(header: HeaderMap) -> list[str]:
     return [by_position.get(p, "") for p in range(len(header.names))]
 
 
+def _split_cell(cell: str, separator: str) -> list[str]:
+    """A quoted cell that holds a whole line (« a;b;c »), split on the separator. A line break in it
+    (« …511\r2017 ») is kept inside its part: csv.reader refuses one in an unquoted field."""
+    try:
+        return next(csv.reader([cell], delimiter=separator, strict=False), [""])
+    except csv.Error:
+        return cell.split(separator)
+
+
 def fit_row(cells: list[str], fields: Sequence[str], separator: str, where: dict[str, Any]) -> Row | None:
     """One record per non-blank row, with exactly one cell per column (or an error).
 
@@ -157,13 +166,7 @@ def fit_row(cells: list[str], fields: Sequence[str], separator: str, where: dict
     width = len(fields)
     if separator and width > 2 and len(cells) <= width // 2 and any(separator in c for c in cells):
         # Part of a line wrapped in quotes by a spreadsheet export ("a,b,c",d,e): re-split it.
-        inner = [
-            part
-            for c in cells
-            for part in (
-                next(csv.reader([c], delimiter=separator, strict=False), [""]) if separator in c else [c]
-            )
-        ]
+        inner = [part for c in cells for part in (_split_cell(c, separator) if separator in c else [c])]
         if len(inner) >= width:
             row = fit_row(inner, fields, separator, where)
             if row is not None and row.error is None:
