@@ -113,9 +113,9 @@ def test_subsidies_exports(money: TestClient) -> None:
 
 
 REAL_SUBSIDIES = (
-    "subventions/pays-de-la-loire-2019/224900019_subventions-aux-associations-du-departement-de-maine-et-loire.csv",
+    "subventions/pays-de-la-loire-2019/224900019_subventions-aux-associations-du-departement-de-maine-et-loire_extrait.csv",
     "subventions/pays-de-la-loire-2019/72-Sarthe_sub_asso_2018.csv",
-    "ess/lemarche/01_siaes.json",
+    "ess/lemarche/01_siaes_extrait.json",
     "decp/consolide-tabulaire/decp_2024S2_travaux_cpv4521.csv",
 )
 
@@ -132,7 +132,7 @@ def _same(left: object, right: object) -> bool:
 
 
 @pytest.mark.slow
-def test_stored_breakdowns_equal_the_core_queries_on_real_files(shared_data: Path, tmp_path: Path) -> None:
+def test_stored_breakdowns_equal_the_core_queries_on_real_files(real_data: Path, tmp_path: Path) -> None:
     """The serving copy's breakdowns of every collectivité and year (web_ess_breakdowns, computed at
     once by the core's queries grouped by collectivité) are the rows the one-collectivité queries
     return, on real subsidy files, the real SIAE list and real contracts."""
@@ -140,7 +140,7 @@ def test_stored_breakdowns_equal_the_core_queries_on_real_files(shared_data: Pat
     from tests.sirene.helpers import ingest
 
     warehouse = tmp_path / "leviers.duckdb"
-    ingest(warehouse, *(shared_data / name for name in REAL_SUBSIDIES))
+    ingest(warehouse, *(real_data / name for name in REAL_SUBSIDIES))
     app = make_app(warehouse, tmp_path / "cache")
     try:
         store = app.state.store
