@@ -5,7 +5,6 @@ its ESS tables read back with a French-locale reader give the exact amounts of t
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,33 +13,13 @@ import pandas as pd
 import pytest
 
 from tests.flows.test_compute import A, flows_db  # noqa: F401  (fixture)
-from tests.web.browser import CHROMIUM_ARGS, WATCH_CSP, chromium_path, live_server
-from tests.web.conftest import make_app
+from tests.web.browser import WATCH_CSP
+from tests.web.test_browser_money import base_url, browser  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.browser
 
-playwright_api = pytest.importorskip("playwright.sync_api")
 
-
-@pytest.fixture
-def base_url(flows_db: Path, tmp_path: Path) -> Iterator[str]:  # noqa: F811
-    app = make_app(flows_db, tmp_path / "cache")
-    try:
-        with live_server(app) as url:
-            yield url
-    finally:
-        app.state.store.close()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-def test_every_table_downloads_as_a_french_csv(browser: Any, base_url: str) -> None:
+def test_every_table_downloads_as_a_french_csv(browser: Any, base_url: str) -> None:  # noqa: F811
     context = browser.new_context(
         accept_downloads=True, locale="fr-FR", viewport={"width": 1366, "height": 900}
     )
@@ -82,7 +61,7 @@ def test_every_table_downloads_as_a_french_csv(browser: Any, base_url: str) -> N
         context.close()
 
 
-def test_a_cell_that_looks_like_a_formula_is_neutralised(browser: Any, base_url: str) -> None:
+def test_a_cell_that_looks_like_a_formula_is_neutralised(browser: Any, base_url: str) -> None:  # noqa: F811
     context = browser.new_context(accept_downloads=True)
     page = context.new_page()
     try:
