@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import duckdb
 import pyarrow.parquet as pq
 import pytest
 from click.testing import Result
@@ -18,6 +19,7 @@ from leviers.cli.app import app
 from leviers.cli.indicateurs import _target
 from leviers.cli.json_keys import french_columns
 from leviers.indicators import catalogue, compute
+from leviers.indicators.peers import peer_table
 from leviers.warehouse import open_warehouse
 
 
@@ -105,6 +107,38 @@ def test_pairs_spaser_and_catalogue(db: str) -> None:
     assert "estimation" in table.stdout.lower()
     entries = json.loads(run("indicateurs", "catalogue", "--json").stdout)
     assert [e["id"] for e in entries] == [i.id for i in catalogue().indicators]
+
+
+def test_pairs_list_names_the_peers_as_the_core_does(db: str) -> None:
+    listed = json.loads(
+        run(
+            "indicateurs", "pairs", "213300635", "--annee", "2024", "--indicateur", "contracts", "--liste",
+            "--db", db, "--json",
+        ).stdout
+    )  # fmt: skip
+    con = duckdb.connect(db, read_only=True)
+    try:
+        expected = peer_table(con, "213300635", 2024, "contracts").to_pylist()
+    finally:
+        con.close()
+    assert [(r["code"], r["rang_nombre"]) for r in listed] == [(r["code"], r["rank_count"]) for r in expected]
+    assert [r["code"] for r in listed if r["collectivite_demandee"]] == ["213300635"]
+    table = run(
+        "indicateurs",
+        "pairs",
+        "213300635",
+        "--annee",
+        "2024",
+        "--indicateur",
+        "contracts",
+        "--liste",
+        "--db",
+        db,
+    )
+    assert "Bordeaux" in table.stdout and "(demandée)" in table.stdout
+    refused = leviers("indicateurs", "pairs", "213300635", "--annee", "2024", "--liste", "--db", db)
+    assert refused.returncode == 1
+    assert "un seul indicateur" in refused.stderr
 
 
 @pytest.mark.parametrize(

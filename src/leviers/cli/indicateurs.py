@@ -35,6 +35,7 @@ from leviers.indicators import catalogue, compute, peers, spaser_estimates
 from leviers.indicators.base import RULE_TEXT
 from leviers.indicators.catalogue import UNITS
 from leviers.indicators.docs import cli_epilog
+from leviers.indicators.peers import peer_table
 from leviers.warehouse import open_warehouse
 
 TABLE_LIMIT = 2000
@@ -325,12 +326,27 @@ def pairs(
     moteur: MoteurOption = Moteur.duckdb,
     db: DbOption = None,
     json_output: JsonOption = False,
+    liste: Annotated[
+        bool,
+        typer.Option(
+            "--liste",
+            help="Nommer les pairs : une ligne par collectivité du groupe, avec sa valeur, sa base et son "
+            "rang, pour un seul --indicateur.",
+        ),
+    ] = False,
 ) -> None:
     """Rang et percentile d'une collectivité parmi celles du même type et de la même tranche de population.
 
-    Rang 1 = valeur la plus haute ; percentile = part des autres collectivités classées dont la valeur est strictement plus basse. Les collectivités dont la valeur est inconnue ne sont pas classées.
+    Rang 1 = valeur la plus haute ; percentile = part des autres collectivités classées dont la valeur est strictement plus basse. Les collectivités dont la valeur est inconnue ne sont pas classées. Avec --liste, les pairs sont nommés.
     """
     fmt = Format.json if json_output else fmt
+    if liste:
+        if not indicateur or len(indicateur) != 1:
+            raise LeviersError(
+                "--liste nomme les pairs d'un seul indicateur : ajoutez --indicateur ID (une fois)."
+            )
+        _peer_list(siren, annee, indicateur[0], montant, fmt, sortie, moteur, db)
+        return
     con = open_warehouse(db, read_only=True)
     try:
         table = peers(
@@ -387,6 +403,78 @@ def pairs(
             "" if r["rank_amount"] is None else f"{r['rank_amount']} / {r['ranked_amount']}",
             "" if r["percentile_amount"] is None else _number(r["percentile_amount"], 0),
         )
+    console.print(view)
+
+
+def _peer_list(
+    siren: str,
+    annee: int,
+    indicator: str,
+    montant: Montant,
+    fmt: Format,
+    sortie: Path | None,
+    moteur: Moteur,
+    db: Path | None,
+) -> None:
+    """`indicateurs pairs --liste`: the peers named (leviers.indicators.peers.peer_table)."""
+    con = open_warehouse(db, read_only=True)
+    try:
+        table = peer_table(
+            con,
+            siren,
+            annee,
+            indicator,
+            amount="initial" if montant is Montant.initial else "current",
+            engine=moteur.value,
+        )
+        if not table.num_rows:
+            raise nothing_found(
+                con, what="aucun pair", siren=siren, annee=annee, asked=f"{siren} --annee {annee} --liste"
+            )
+    finally:
+        con.close()
+    if fmt is not Format.table:
+        _write(table, fmt, sortie)
+        return
+    rows = table.to_pylist()
+    unit = rows[0]["unit"]
+    label = {i.id: i.label for i in catalogue().indicators}[indicator]
+    console.print(
+        f"{label} — {annee} — pairs : {rows[0]['peer_group']}, {rows[0]['peer_band_label'] or 'population inconnue'} "
+        f"({len(rows)} collectivité{'s' if len(rows) > 1 else ''})",
+        highlight=False,
+    )
+    share = unit in ("share", "mean")  # with a base of known and unknown items
+    headings = ["collectivité", "SIREN", "habitants", "en nombre"]
+    headings += ["connus", "inconnus"] if share else []
+    headings += ["rang"] + ([] if unit == "mean" else ["en montant", "rang "])
+    view = Table(header_style="bold")
+    for heading in headings:  # names may wrap, figures stay on one line
+        if heading == "collectivité":
+            view.add_column(heading, min_width=16, overflow="fold")
+        else:
+            view.add_column(heading, no_wrap=True)
+    for r in rows:
+        name = f"[bold]{r['label']}[/bold] (demandée)" if r["is_target"] else (r["label"] or "")
+        insufficient = share and r["value_count"] is not None and not r["sufficient_count"]
+        cells = [
+            name,
+            r["code"],
+            "" if r["habitants"] is None else _number(r["habitants"], 0),
+            _value(r["value_count"], unit) + (" (échantillon insuffisant)" if insufficient else ""),
+        ]
+        if share:
+            cells += [
+                "" if r["denominator"] is None else _number(r["denominator"], 0),
+                _number(r["unknown"] or 0, 0),
+            ]
+        cells.append("non classé" if r["rank_count"] is None else f"{r['rank_count']} / {r['ranked_count']}")
+        if unit != "mean":
+            cells += [
+                _value(r["value_amount"], unit, amount=True),
+                "non classé" if r["rank_amount"] is None else f"{r['rank_amount']} / {r['ranked_amount']}",
+            ]
+        view.add_row(*cells)
     console.print(view)
 
 

@@ -108,6 +108,7 @@ JSON_KEYS: dict[str, str] = {
     "sufficient_amount": "suffisant_montant",
     # indicators: peers
     "peer_group": "groupe_pairs",
+    "is_target": "collectivite_demandee",
     "peer_band": "tranche_pairs",
     "peer_band_label": "tranche_pairs_libelle",
     "peers": "pairs",
