@@ -135,7 +135,8 @@ def test_pairs_list_names_the_peers_as_the_core_does(db: str) -> None:
         "--db",
         db,
     )
-    assert "Bordeaux" in table.stdout and "(demandée)" in table.stdout
+    assert "Bordeaux" in table.stdout
+    assert "(demandée)" in table.stdout
     refused = leviers("indicateurs", "pairs", "213300635", "--annee", "2024", "--liste", "--db", db)
     assert refused.returncode == 1
     assert "un seul indicateur" in refused.stderr
