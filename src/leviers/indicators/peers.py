@@ -128,7 +128,7 @@ def peers(
     population band that have at least one item in the indicator's scope (rules: PEERS_SQL)."""
     cat = catalogue()
     selected = cat.select(indicators)
-    target, group, positions = _group(source, siren, year, selected, amount, engine)
+    target, group, positions, _ = _group(source, siren, year, selected, amount, engine)
     rows = []
     for ind in selected:
         mine = group.filter(pc.and_(pc.equal(group["indicator"], ind.id), pc.equal(group["code"], siren)))
@@ -168,20 +168,7 @@ def peer_table(
     itself is among them; `is_target` marks it; `habitants` is each one's population (reference)."""
     cat = catalogue()
     selected = cat.select([indicator])
-    target, group, positions = _group(source, siren, year, selected, amount, engine)
-    with open_frames(source, engine) as frames:
-        inhabitants = {
-            r["siren"]: r["population"]
-            for r in frames.frame("ref_collectivites")
-            .filter(
-                (nw.col("groupe_pairs") == target["groupe_pairs"])
-                & (nw.col("tranche_population") == target["tranche_population"])
-            )
-            .select("siren", "population")
-            .collect("pyarrow")
-            .to_arrow()
-            .to_pylist()
-        }
+    _, group, positions, inhabitants = _group(source, siren, year, selected, amount, engine)
     rows = []
     for row in group.to_pylist():
         row.update(positions[(row["code"], row["indicator"])])
@@ -215,9 +202,10 @@ def _group(
     selected: tuple[Indicator, ...],
     amount: str,
     engine: str,
-) -> tuple[dict[str, Any], pa.Table, dict[tuple[str, str], dict[str, Any]]]:
-    """The target collectivité, the indicator rows of every member of its peer group, and every
-    member's position (PEERS_SQL), keyed by (code, indicator)."""
+) -> tuple[dict[str, Any], pa.Table, dict[tuple[str, str], dict[str, Any]], dict[str, int | None]]:
+    """The target collectivité, the indicator rows of every member of its peer group, every
+    member's position (PEERS_SQL) keyed by (code, indicator), and the population of every
+    collectivité of the group (reference), keyed by SIREN."""
     cat = catalogue()
     with open_frames(source, engine) as frames:
         target = _collectivite(frames, siren)
@@ -231,13 +219,25 @@ def _group(
             peer_group=(target["groupe_pairs"], target["tranche_population"]),
         )
         group = run(frames, request, selected, cat)
+        inhabitants = {
+            r["siren"]: r["population"]
+            for r in frames.frame("ref_collectivites")
+            .filter(
+                (nw.col("groupe_pairs") == target["groupe_pairs"])
+                & (nw.col("tranche_population") == target["tranche_population"])
+            )
+            .select("siren", "population")
+            .collect("pyarrow")
+            .to_arrow()
+            .to_pylist()
+        }
     n = group.num_rows
     members = group.append_column("groupe_pairs", pa.array([target["groupe_pairs"]] * n, pa.string()))
     members = members.append_column(
         "tranche_population", pa.array([target["tranche_population"]] * n, pa.string())
     )
     members = members.append_column("tranche_libelle", pa.array([target["tranche_libelle"]] * n, pa.string()))
-    return target, group, _positions(members)
+    return target, group, _positions(members), inhabitants
 
 
 def _positions(members: pa.Table) -> dict[tuple[str, str], dict[str, Any]]:

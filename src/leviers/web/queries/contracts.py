@@ -361,6 +361,11 @@ _TOTALS = {
 }
 
 
+def no_totals() -> dict[str, Any]:
+    """The totals of an empty selection: no contract, an unknown sum."""
+    return {name: None if name == "montant" else 0 for name in _TOTALS}
+
+
 def count(con: duckdb.DuckDBPyConnection, filters: ContractFilters) -> dict[str, Any]:
     where, params = filters.where(con)
     totals = ", ".join(f"{expr} AS {name}" for name, expr in _TOTALS.items())

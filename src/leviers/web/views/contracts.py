@@ -189,13 +189,7 @@ def contracts(
     `env_unknown`."""
     errors = getattr(request.state, "filter_errors", None)
     found: list[dict[str, Any]] = []
-    total: dict[str, Any] = {
-        "contrats": 0,
-        "montant": None,
-        "montant_connu": 0,
-        "montants_ecartes": 0,
-        "contrats_synthetiques": 0,
-    }
+    total = q.no_totals()
     if not errors:  # with errors (the HTML page only: the JSON twin raised), the form comes back as filled
         found, total = q.page_and_count(con, filters, sort=tri, limit=par_page, offset=(page - 1) * par_page)
     pages = max(1, math.ceil(total["contrats"] / par_page))

@@ -18,11 +18,9 @@ from leviers.web.views.collectivite import Siren, find_identity
 DEFAULT_INDICATOR = "social"
 
 
-def _year(rows: list[dict[str, Any]], indicator: str, asked: int | None) -> int | None:
-    years = sorted({r["year"] for r in rows if r["indicator"] == indicator and r["year"] is not None})
-    if asked is not None:
-        return asked
-    return years[-1] if years else None
+def _years(rows: list[dict[str, Any]], indicator: str) -> list[int]:
+    """The years in which the collectivité has a row for `indicator`, in order."""
+    return sorted({r["year"] for r in rows if r["indicator"] == indicator and r["year"] is not None})
 
 
 @PAGES.page(
@@ -54,7 +52,8 @@ def peers_page(
         )
     who = find_identity(con, store, siren)
     rows = ind.buyer_rows(con, siren, with_peers=store.memo("has_peers", ind.has_peers))
-    year = _year(rows, indicateur, annee)
+    years = _years(rows, indicateur)
+    year = annee if annee is not None else (years[-1] if years else None)
     reference = who["reference"]
     members: list[dict[str, Any]] = []
     group: dict[str, Any] | None = None
@@ -81,7 +80,7 @@ def peers_page(
         "collectivite": {"siren": siren, "nom": who["nom"], "type_libelle": who["type_libelle"]},
         "indicateur": definitions[indicateur],
         "annee": year,
-        "annees": sorted({r["year"] for r in rows if r["indicator"] == indicateur and r["year"] is not None}),
+        "annees": years,
         "groupe": group,
         "pairs": members,
         "regle_de_base": RULE_TEXT,
