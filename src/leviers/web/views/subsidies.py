@@ -24,8 +24,18 @@ router = APIRouter()
 Sort = Literal["montant", "montant_asc", "date", "beneficiaire"]
 Status = Literal["ESS", "non_ESS", "inconnu"]
 AmountClass = Literal["normal", "suspect", "aberrant", "inconnu"]
+# The families of ess_family_labels (70_ess_money.sql), in its order; a test checks they agree.
 Family = Literal[
-    "association", "cooperative", "mutuelle", "fondation", "siae", "esus", "autre_ess", "hors_ess", "inconnue"
+    "association",
+    "cooperative",
+    "mutuelle",
+    "fondation",
+    "siae",
+    "esus",
+    "autre_ess",
+    "hors_ess",
+    "association_declaree",
+    "inconnue",
 ]
 IDENTIFIER = r"^[0-9 ]{9,20}$"
 
