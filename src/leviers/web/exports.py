@@ -302,18 +302,23 @@ async def _until_done_or_gone(request: Request, work: Awaitable[Any], stop: Call
                 gone = True
                 stop()
 
+    # The work's own error is raised after the task group, so that it reaches the caller as itself
+    # (a task group wraps what its body raises in an ExceptionGroup: DuckDB's InterruptException
+    # would then escape the store's translation into QueryTimeout and become a 500).
+    error: Exception | None = None
+    result: Any = None
     async with anyio.create_task_group() as group:
         group.start_soon(watch)
         try:
             result = await work
-        except Exception:
-            if gone:  # the work failed because it was stopped
-                raise ClientGone from None
-            raise
+        except Exception as exc:
+            error = exc
         finally:
             group.cancel_scope.cancel()
-    if gone:
-        raise ClientGone
+    if gone:  # the work ended (or failed) because it was stopped
+        raise ClientGone from None
+    if error is not None:
+        raise error
     return result
 
 
