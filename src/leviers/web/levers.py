@@ -7,6 +7,7 @@ their articles, the kit's other sheets and policy areas.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlencode
 
@@ -89,11 +90,20 @@ def needs_levers(row: dict[str, Any]) -> bool:
 
 def lever_list(row: dict[str, Any], label: str, amount: float | None) -> Markup:
     """The levers under an indicator row, folded in a <details> (a page writes some twenty rows)."""
-    found = links(row["indicator"], amount) if needs_levers(row) else []
-    if not found:
+    if not needs_levers(row):
         return Markup("")
     gap = row.get("gap")
-    summary = "Leviers pour combler l'écart" if gap is not None and gap < 0 else "Leviers pour progresser"
+    return _lever_list(row["indicator"], gap is not None and gap < 0, label, amount)
+
+
+@lru_cache(maxsize=4096)
+def _lever_list(indicator: str, behind: bool, label: str, amount: float | None) -> Markup:
+    """lever_list() by what it depends on: the same few indicators and purchase amounts come back
+    on page after page, and the mapping and texts never change while the server runs."""
+    found = links(indicator, amount)
+    if not found:
+        return Markup("")
+    summary = "Leviers pour combler l'écart" if behind else "Leviers pour progresser"
     items = Markup("").join(
         Markup('<li><a href="{}">{}</a>{}</li>').format(
             link["url"],
