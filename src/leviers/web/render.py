@@ -27,6 +27,7 @@ from jinja2_fragments import render_block
 from leviers import __version__
 from leviers.web.formatting import FILTERS
 from leviers.web.present import FILTERS as PRESENT_FILTERS
+from leviers.web.present import synthetic_badge
 
 API_PREFIX = "/api/v1"
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -100,6 +101,7 @@ class Templates:
                 "query_with": query_with,
                 "API_PREFIX": API_PREFIX,
                 "now": dt.datetime.now,
+                "synthetic_badge": synthetic_badge,
             }
         )
         if globals_:
