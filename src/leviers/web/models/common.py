@@ -17,10 +17,14 @@ from pydantic import BaseModel, ConfigDict, Field
 
 
 class Answer(BaseModel):
+    """An object whose keys are all declared."""
+
     model_config = ConfigDict(extra="ignore")
 
 
 class Record(BaseModel):
+    """A row as stored or as the core gives it: every column, as it is (null: unknown)."""
+
     model_config = ConfigDict(extra="allow")
 
 

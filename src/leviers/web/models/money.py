@@ -51,14 +51,16 @@ class Flow(Answer):
     donnees_synthetiques: bool
 
 
-class Coverage(Answer):
+class MoneyCoverage(Answer):
+    """How many grantors, buyers and collectivités the year's figures cover."""
+
     attribuants: int
     acheteurs: int
     collectivites: int
 
 
 class NationalMoney(Flow):
-    couverture: Coverage
+    couverture: MoneyCoverage
     lien_subventions: str
     definitions: dict[str, IndicatorDefinition]
     regle_de_base: str

@@ -41,7 +41,7 @@ class Refused(Record):
     enregistrements: int | None = None
 
 
-class Totals(Answer):
+class SourceTotals(Answer):
     fichiers: int
     fichiers_synthetiques: int
     lus: int
@@ -54,6 +54,6 @@ class SourcesAnswer(Answer):
     jeux_de_donnees: list[Dataset]
     fichiers: list[LoadedFile]
     quarantaine: list[Refused]
-    totaux: Totals
+    totaux: SourceTotals
     donnees_livrees: list[Record] = Field(description="Reference data shipped with Leviers")
     definitions: dict[str, Definition]
