@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import Field
 
 from leviers.web.models.common import Answer, IndicatorDefinition, Record
@@ -57,6 +59,101 @@ class MapAnswer(Answer):
     definition: IndicatorDefinition
 
 
+class TravelTime(Record):
+    """How travel times are estimated (an estimate: straight-line distance, detour factor, speed)."""
+
+    moteur: str
+    estimation: bool
+    libelle: str
+    parametres: dict[str, float | int | str | None]
+
+
+class Count(Answer):
+    communes: int
+    population: int
+
+
+class CoverageSummary(Record):
+    communes: int
+    population: int
+    communes_sans_population_connue: int
+    couvertes: Count
+    non_couvertes: Count
+    inconnues: Count = Field(description="Communes whose travel time is unknown")
+    part_population_couverte: float | None
+    temps_median_min: float | None
+    temps_median_pondere_min: float | None
+
+
+class AreaCoverage(Record):
+    """A département's or an EPCI's communes and people not covered."""
+
+    code: str | None
+    nom: str | None
+    communes: int
+    population: int
+    communes_non_couvertes: int
+    population_non_couverte: int
+    communes_inconnues: int
+    part_population_non_couverte: float | None
+
+
+class WhiteZone(Record):
+    """A commune beyond the threshold: its nearest site and the time to it (null: unknown, with
+    the cause)."""
+
+    code: str
+    nom: str | None
+    population: int | None
+    temps_min: float | None
+    site_id: str | None = None
+    site_nom: str | None = None
+    statut: str
+    cause_inconnue: str | None = None
+
+
+class Site(Record):
+    id: str
+    nom: str | None
+    lon: float
+    lat: float
+    commune: str | None = None
+
+
+class Sites(Record):
+    """The site list read (source, date, licence) and the sites in and near the région."""
+
+    source: str
+    libelle: str
+    date: str | None
+    attribution: str | None
+    sites_lus: int
+    enregistrements_ecartes: list[Any]
+    dans_la_region: int
+    hors_region: int
+    hors_region_retenus: int
+    sites: list[Site]
+    sites_hors_region: list[Site]
+
+
+class ProposedSite(Site):
+    population_nouvellement_couverte: int
+    communes_nouvellement_couvertes: int
+
+
+class Placement(Record):
+    """New sites chosen by the solver (HiGHS): the model's size, the solve, what they cover."""
+
+    question: str
+    candidats: str
+    temps: TravelTime
+    seuil_min: float
+    modele: dict[str, int]
+    resolution: dict[str, Any]
+    resultat: dict[str, int | float | None]
+    sites_proposes: list[ProposedSite]
+
+
 class CoverageQuestion(Answer):
     """The question as asked (20, not 20.0: addresses stay as users type them)."""
 
@@ -72,15 +169,15 @@ class CoverageAnswer(Answer):
     question: CoverageQuestion
     region: Area
     seuil_min: float
-    temps: Record = Field(description="How travel times are estimated")
+    temps: TravelTime
     points_communes: str
-    synthese: Record
-    par_departement: list[Record]
-    par_epci: list[Record]
-    zones_blanches: list[Record] = Field(description="The first 100 uncovered communes")
-    sites: Record
+    synthese: CoverageSummary
+    par_departement: list[AreaCoverage]
+    par_epci: list[AreaCoverage]
+    zones_blanches: list[WhiteZone] = Field(description="The first 100 uncovered communes")
+    sites: Sites
     sources: dict[str, str]
-    nouveaux_sites: Record | None = Field(description="Where new sites would cover the most people")
-    cible: Record | None = Field(description="Fewest sites to cover the target share")
+    nouveaux_sites: Placement | None = Field(description="Where new sites would cover the most people")
+    cible: Placement | None = Field(description="Fewest sites to cover the target share")
     zones_blanches_total: int
     carte: str
