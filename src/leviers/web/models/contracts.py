@@ -50,6 +50,36 @@ class ContractRow(Record):
     url: str | None = None
 
 
+class StoredContract(Record):
+    """A contract's columns as stored (every column is sent; null: unknown). Amounts in euros HT;
+    `current_*` after modifications; considerations as published, with `social_unknown` /
+    `env_unknown` saying why they are unknown."""
+
+    contract_key: str
+    id: str | None = None
+    acheteur_id: str | None = None
+    acheteur_siren: str | None = None
+    acheteur_nom: str | None = None
+    objet: str | None = None
+    nature: str | None = None
+    procedure: str | None = None
+    cpv: str | None = None
+    montant: float | None = None
+    current_montant: float | None = None
+    montant_classe: str | None = None
+    date_notification: dt.date | None = None
+    duree_mois: int | None = None
+    current_duree_mois: int | None = None
+    offres_recues: int | None = None
+    modification_count: int | None = None
+    has_social: bool | None = None
+    has_environmental: bool | None = None
+    social_unknown: str | None = None
+    env_unknown: str | None = None
+    source_format: str | None = None
+    synthetic: bool | None = None
+
+
 class ContractsAnswer(Answer):
     filtres: dict[str, Any] = Field(description="The filters applied (only those given)")
     tri: str
@@ -122,7 +152,7 @@ class BuyerLink(Answer):
 
 
 class ContractAnswer(Answer):
-    contrat: Record = Field(description="Every column of the contract as stored (null: unknown)")
+    contrat: StoredContract
     cpv: Cpv | None
     titulaires: list[Holder]
     titulaires_modifications: list[Holder] = Field(description="Suppliers added by a modification")
