@@ -49,6 +49,7 @@ from leviers.spreadsheets import (
 )
 from leviers.web.errors import BadRequest
 from leviers.web.limits import QueryTimeout
+from leviers.web.render import error_responses
 from leviers.web.security import SCOPE_CHARGE
 from leviers.web.store import Store
 
@@ -65,8 +66,13 @@ CsvFormatParam = Annotated[
         "programmes — séparateur virgule, point décimal, dates AAAA-MM-JJ, UTF-8 sans BOM.",
     ),
 ]
+# Refusals are the API's JSON error body, as on every /api/ address.
 BUSY_RESPONSE: dict[int | str, dict[str, Any]] = {
-    503: {"description": "Trop d'exports en cours (réessayer après Retry-After)"}
+    **error_responses(by_reference=True),
+    503: {
+        **error_responses(by_reference=True)[503],
+        "description": "Trop d'exports en cours (réessayer après Retry-After)",
+    },
 }
 CSV_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {"content": {"text/csv": {}}, "description": "CSV UTF-8 (français par défaut, ou machine)"},

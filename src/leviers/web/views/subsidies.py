@@ -16,6 +16,7 @@ from leviers import __version__
 from leviers.web import exports
 from leviers.web.deps import PAGES, Con, StoreDep
 from leviers.web.errors import BadRequest
+from leviers.web.models.subsidies import SubsidiesAnswer
 from leviers.web.queries import subsidies as q
 from leviers.web.render import API_PREFIX, Page, query_with
 
@@ -85,7 +86,11 @@ Filters = Annotated[q.SubsidyFilters, Depends(subsidy_filters)]
 
 
 @PAGES.page(
-    "/subventions", name="subsidies", summary="Subventions filtrées, triées et paginées", tags=["pages"]
+    "/subventions",
+    name="subsidies",
+    model=SubsidiesAnswer,
+    summary="Subventions filtrées, triées et paginées",
+    tags=["pages"],
 )
 def subsidies(
     con: Con,
