@@ -645,12 +645,15 @@ def mixed_load(base: str, pages: dict[str, list[str]], seconds: int = MIXED_SECO
     }
 
 
-def run_mixed(db: Path, cache: Path, buyers: list[str], years: list[int]) -> dict[str, Any]:
-    """The mixed load of issue 22 on a fresh server (its peak memory is this scenario's alone)."""
+def run_mixed(
+    db: Path, cache: Path, buyers: list[str], years: list[int], processes: int = 1
+) -> dict[str, Any]:
+    """The mixed load of issue 22 on a fresh server (its peak memory is this scenario's alone),
+    served by `processes` processes sharing the memory budget (`leviers serve --processus`)."""
     from leviers.web.workers import memory_bytes
 
     export_query, export_rows = export_filter(db)
-    server = Server(db, cache)
+    server = Server(db, cache, processes)
     try:
         base = server.base
         rng = random.Random(SEED)
@@ -699,6 +702,7 @@ def run_mixed(db: Path, cache: Path, buyers: list[str], years: list[int]) -> dic
         "budget_mb": memory_bytes(MEMORY_BUDGET) / 2**20,
         "cpu_s": cpu,
         "secondes": MIXED_SECONDS,
+        "processus": processes,
     }
 
 
@@ -786,8 +790,8 @@ def mixed_report(mixed: dict[str, Any]) -> list[str]:
         f"contracts filtered by buyer and year, a quarter contracts with a text filter on objects "
         f"({mixed['part_texte']:.0%} of the requests measured); meanwhile two clients download the XLSX export of "
         f"`{mixed['export_filtre']}` ({rows} contracts) again and again. "
-        f"Server started with `--memoire {MEMORY_BUDGET}` (the whole server: DuckDB, application and export "
-        f"workers). Server CPU during the load: {mixed['cpu_s']:.0f} s over {mixed['secondes']} s, i.e. "
+        f"Server started with `--processus {mixed.get('processus', 1)} --memoire {MEMORY_BUDGET}` (the whole "
+        f"server: DuckDB, application and export workers, split between its processes). Server CPU during the load: {mixed['cpu_s']:.0f} s over {mixed['secondes']} s, i.e. "
         f"{mixed['cpu_s'] / mixed['secondes']:.2f} of the 2 cores (what the machine's other work left it).",
         "",
         "| pages | p50 | p95 | p99 | max | req/s | requests | errors | target p95 | |",

@@ -63,6 +63,17 @@ def test_demo_loads_the_bundled_samples(tmp_path: Path) -> None:
     assert len(payload["acheteurs"]) == 15
     again = json.loads(leviers("demo", "--db", str(db), "--json").stdout)
     assert {f["statut"] for f in again["fichiers"]} == {"deja_charge"}
+    # The two files their publishers title « subventions aux associations » (Loire-Atlantique,
+    # Poitiers): their lines shown apart as declared associations, their status unknown.
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        declared = con.execute(
+            "SELECT count(*), count(*) FILTER (WHERE statut_ess = 'inconnu') FROM subsidy_lines "
+            "WHERE famille_ess = 'association_declaree'"
+        ).fetchone()
+    finally:
+        con.close()
+    assert declared == (18_147 + 562, 18_147 + 562)
 
 
 CONSOLIDATED = "decp/consolide-tabulaire/decp_2024S2_travaux_cpv4521.csv"

@@ -464,3 +464,28 @@ def test_memory_budget_leaves_duckdb_what_the_rest_does_not_use(small_app: FastA
     # A budget too small for this process still leaves DuckDB enough to answer pages.
     assert memory.fit_duckdb(store, "100MB", exports=2) == memory.DUCKDB_FLOOR_BYTES
     memory.fit_duckdb(store, "1.5GB", exports=2)
+
+
+def test_a_failed_export_stage_raises_its_own_error() -> None:
+    # Regression: an export interrupted in its query stage (DuckDB's InterruptException) reached the
+    # store wrapped in the task group's ExceptionGroup and became a 500 instead of a French 503.
+    import anyio
+    from starlette.requests import Request as StarletteRequest
+
+    async def disconnected_never() -> dict[str, str]:
+        await anyio.sleep(3600)
+        return {"type": "http.disconnect"}
+
+    request = StarletteRequest(
+        {"type": "http", "method": "GET", "path": "/", "headers": []}, disconnected_never
+    )
+
+    async def failing() -> None:
+        await anyio.sleep(0)
+        raise duckdb.InterruptException("INTERRUPT Error: Interrupted!")
+
+    async def run() -> None:
+        await exports._until_done_or_gone(request, failing(), lambda: None)
+
+    with pytest.raises(duckdb.InterruptException):
+        anyio.run(run)

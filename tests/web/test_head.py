@@ -9,7 +9,7 @@ from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from starlette.routing import Mount
 
-from leviers.web.app import VIEW_MODULES
+from leviers.web.app import view_modules
 from leviers.web.deps import PAGES
 from tests.web.test_routes import concrete
 
@@ -20,7 +20,7 @@ VOLATILE = {"date", "x-ratelimit-remaining", "last-modified", "etag"}
 
 def _routes() -> list[APIRoute]:
     """The application's routes, from the routers create_app() includes."""
-    routers = [PAGES.router] + [getattr(importlib.import_module(m), "router", None) for m in VIEW_MODULES]
+    routers = [PAGES.router] + [getattr(importlib.import_module(m), "router", None) for m in view_modules()]
     return [r for router in routers if router is not None for r in router.routes if isinstance(r, APIRoute)]
 
 

@@ -161,3 +161,19 @@ def test_stored_breakdowns_equal_the_core_queries_on_real_files(real_data: Path,
             assert web_money._breakdowns(con, "224900019", 1990, stored=False) == ([], [], [])
     finally:
         app.state.store.close()
+
+
+def test_family_filter_lists_every_family_of_the_view(tmp_path: Path) -> None:
+    from typing import get_args
+
+    from leviers.warehouse import open_warehouse
+    from leviers.web.views.subsidies import Family
+
+    con = open_warehouse(tmp_path / "w.duckdb")
+    try:
+        view = [
+            r[0] for r in con.execute("SELECT famille_ess FROM ess_family_labels ORDER BY rang").fetchall()
+        ]
+    finally:
+        con.close()
+    assert list(get_args(Family)) == view

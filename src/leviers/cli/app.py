@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import os
 import sys
 from collections.abc import Iterable
@@ -10,25 +9,17 @@ from collections.abc import Iterable
 import typer
 from rich.markup import escape
 
-from leviers import __version__
+from leviers import __version__, plugins
 from leviers.cli import french
 from leviers.cli.output import error_console
 from leviers.errors import LeviersError
 
-# Each verb's module exposes `register(app)`; add a line here when a verb is added.
-COMMANDS: dict[str, str] = {
-    "ingest": "leviers.cli.ingest",
-    "demo": "leviers.cli.demo",
-    "serve": "leviers.cli.serve",
-    "couverture": "leviers.cli.couverture",
-    "conseil": "leviers.cli.conseil",
-    "download": "leviers.cli.download",
-    "synth": "leviers.cli.synth",
-    "flux-ess": "leviers.cli.flux_ess",
-    "indicateurs": "leviers.cli.indicateurs",
-    "enrichir": "leviers.cli.enrichir",
-    "entrepot": "leviers.cli.entrepot",
-}
+
+# Each verb's module exposes `register(app)`; it is declared as an entry point of the group
+# `leviers.commands` in pyproject.toml (leviers.plugins), named after the verb.
+def commands() -> dict[str, str]:
+    """Verb → module of every command."""
+    return plugins.modules(plugins.COMMANDS)
 
 
 french.install()
@@ -66,8 +57,8 @@ def build(verbs: Iterable[str] | None = None) -> typer.Typer:
     ) -> None:
         pass
 
-    for verb in COMMANDS if verbs is None else verbs:
-        importlib.import_module(COMMANDS[verb]).register(app)
+    for verb in commands() if verbs is None else verbs:
+        plugins.load(plugins.COMMANDS, verb).register(app)
     return app
 
 
@@ -82,7 +73,7 @@ def __getattr__(name: str) -> typer.Typer:
 
 def _invoked_verb(argv: list[str]) -> str | None:
     """The verb named on the command line, when it is the first argument and a known one."""
-    return argv[1] if len(argv) > 1 and argv[1] in COMMANDS else None
+    return argv[1] if len(argv) > 1 and argv[1] in commands() else None
 
 
 def main() -> None:

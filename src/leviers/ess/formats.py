@@ -6,10 +6,10 @@ from leviers.errors import InputRefused
 from leviers.ess import csvlists, lemarche
 from leviers.ess.lists import load_list
 from leviers.ingestion.files import Sample
-from leviers.ingestion.registry import LoadContext, LoadCounts, register
+from leviers.ingestion.registry import FormatFlags, LoadContext, LoadCounts, register
 
 
-class _MarcheInclusion:
+class _MarcheInclusion(FormatFlags):
     id = "ess-marche-inclusion-json"
     dataset = "ess-liste"
     label = "Structures inclusives SIAE, EA, ESAT : Marché de l'inclusion (JSON) ou data·inclusion (Parquet, JSON)"
@@ -26,7 +26,7 @@ class _MarcheInclusion:
         return counts
 
 
-class _CsvList:
+class _CsvList(FormatFlags):
     dataset = "ess-liste"
 
     def __init__(self, kind: str, format_id: str, label: str) -> None:

@@ -259,7 +259,7 @@ def _load_one(
     s = files.sample(path)
     files.refuse_obvious(s)
     fmt = registry.detect(s)
-    reapply = bool(getattr(fmt, "reapply", False))
+    reapply = fmt is not None and fmt.reapply
     # Same bytes already loaded → nothing to do. A large file is hashed while it loads (the hash
     # costs seconds per gigabyte) and the check made before commit instead, rolling back if so.
     # A format that reads the whole file hashes it on the way instead (ctx.open_hashed): the
@@ -268,7 +268,7 @@ def _load_one(
     hashing: files.BackgroundHash | None = None
     sha256 = ""
     if hash_later:
-        if not getattr(fmt, "hashes_while_reading", False):
+        if fmt is None or not fmt.hashes_while_reading:
             hashing = files.BackgroundHash(path)
     else:
         sha256 = files.sha256_of(path)
@@ -296,7 +296,7 @@ def _load_one(
         tout=tout,
         sha256=sha256 or None,
     )
-    if not getattr(fmt, "deferred_transaction", False):
+    if not fmt.deferred_transaction:
         ctx.begin()
     try:
         counts = fmt.load(ctx)

@@ -2,8 +2,8 @@
 
 A format says whether it recognises a file from its first bytes (`sniff`) and loads it
 (`load`) inside the transaction opened for that file. Datasets register their formats in a
-module listed in PLUGINS, imported on first use (frictionless-style: one folder per dataset,
-the same two methods for every format). A format whose result depends on the warehouse's
+module declared as an entry point of the group `leviers.formats` (leviers.plugins), imported on
+first use (frictionless-style: one folder per dataset, the same two methods for every format). A format whose result depends on the warehouse's
 content (a SIRENE stock keeps the SIRENs present) sets `reapply = True`: its file is loaded
 again when given again, and must then count what it already holds as duplicates.
 """
@@ -11,7 +11,6 @@ again when given again, and must then count what it already holds as duplicates.
 from __future__ import annotations
 
 import csv
-import importlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -21,16 +20,9 @@ from typing import Protocol
 
 import duckdb
 
+from leviers import plugins
 from leviers.ingestion.files import HashingReader, Sample
 from leviers.progress import NoProgress, Progress
-
-# Modules whose import registers formats; a dataset adds its module here.
-PLUGINS = [
-    "leviers.decp.formats",
-    "leviers.subsidies.formats",
-    "leviers.ess.formats",
-    "leviers.sirene.formats",
-]
 
 
 @dataclass
@@ -93,6 +85,15 @@ class LoadContext:
             self.con.rollback()
 
 
+class FormatFlags:
+    """The loader's flags with their defaults: a format class inherits it and sets the ones it needs
+    (see Format)."""
+
+    reapply: bool = False
+    deferred_transaction: bool = False
+    hashes_while_reading: bool = False
+
+
 class Format(Protocol):
     """A file format. `load` runs inside the file's transaction, opened before it is called —
     unless the format sets `deferred_transaction = True`: it then prepares in temporary tables
@@ -103,6 +104,10 @@ class Format(Protocol):
     id: str  # e.g. decp-json-2024
     dataset: str  # e.g. decp
     label: str  # French, shown to users
+    # The flags the loader reads (FormatFlags gives them their default, False).
+    reapply: bool
+    deferred_transaction: bool
+    hashes_while_reading: bool
 
     def sniff(self, sample: Sample) -> bool: ...
 
@@ -122,8 +127,7 @@ def register(fmt: Format) -> Format:
 def formats() -> list[Format]:
     global _loaded_plugins
     if not _loaded_plugins:
-        for module in PLUGINS:
-            importlib.import_module(module)
+        plugins.load_all(plugins.FORMATS)
         _loaded_plugins = True
     return list(_formats)
 

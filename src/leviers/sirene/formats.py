@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from leviers.errors import InputRefused
 from leviers.ingestion.files import Sample
-from leviers.ingestion.registry import LoadContext, LoadCounts, register
+from leviers.ingestion.registry import FormatFlags, LoadContext, LoadCounts, register
 from leviers.sirene.stock import broken_parquet, inspect, load_stock
 
 
-class _StockFormat:
+class _StockFormat(FormatFlags):
     dataset = "sirene"
     reapply = True
 

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 from leviers.errors import InputRefused
 from leviers.ingestion.files import Sample
-from leviers.ingestion.registry import LoadContext, LoadCounts, register
+from leviers.ingestion.registry import FormatFlags, LoadContext, LoadCounts, register
 from leviers.subsidies import readers, spreadsheets
 from leviers.subsidies.loader import load_table
 
 
-class SubsidyCsv:
+class SubsidyCsv(FormatFlags):
     id = "subventions-csv"
     dataset = "subventions"
     label = "Subventions (SCDL, formats antérieurs, listes de montants par bénéficiaire), CSV"
@@ -34,7 +34,7 @@ class SubsidyCsv:
         return load_table(ctx, table, rows, self.id)
 
 
-class SubsidySpreadsheet:
+class SubsidySpreadsheet(FormatFlags):
     id = "subventions-tableur"
     dataset = "subventions"
     label = "Subventions (SCDL, formats antérieurs, listes de montants par bénéficiaire), classeur XLS, XLSX, XLSM ou ODS"

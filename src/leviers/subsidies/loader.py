@@ -19,7 +19,7 @@ import pyarrow as pa
 from leviers.errors import InputRefused
 from leviers.ingestion.log import quarantine_from
 from leviers.ingestion.registry import LoadContext, LoadCounts
-from leviers.subsidies import grantor, normalise, validation
+from leviers.subsidies import declared, grantor, normalise, validation
 from leviers.subsidies.headers import FIELDS, HeaderMap
 from leviers.subsidies.readers import Row, Table
 
@@ -272,6 +272,13 @@ def load_table(ctx: LoadContext, table: Table, rows: Iterator[Row], format_id: s
     con.execute(
         f"INSERT INTO subsidy_sources SELECT subsidy_key, {ctx.ingestion_id}, record_index FROM {KEYED}"
     )
+    declaration = declared.from_file_name(ctx.file_name)
+    if declaration is not None and valid:
+        con.execute(
+            "INSERT INTO subsidy_declarations VALUES (?, ?, ?)",
+            [ctx.ingestion_id, declaration.famille, declaration.preuve],
+        )
+        notes.append(declaration.note())
     con.execute(f"DROP TABLE {KEYED}")
     con.execute(f"DROP TABLE {CLEAN}")
     return LoadCounts(

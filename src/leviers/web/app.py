@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.gzip import GZipMiddleware
 
-from leviers import __version__
+from leviers import __version__, plugins
 from leviers.progress import Progress
 from leviers.warehouse import check_warehouse
 from leviers.web import errors, memory
@@ -25,24 +25,12 @@ from leviers.web.store import Store
 
 STATIC = Path(__file__).resolve().parent / "static"
 
-# Modules whose import registers pages on PAGES (one module per page, like the CLI verbs).
-VIEW_MODULES = [
-    "leviers.web.views.home",
-    "leviers.web.views.search",
-    "leviers.web.views.collectivite",
-    "leviers.web.views.peers",
-    "leviers.web.views.contracts",
-    "leviers.web.views.contract",
-    "leviers.web.views.supplier",
-    "leviers.web.views.subsidies",
-    "leviers.web.views.sources",
-    "leviers.web.views.method",
-    "leviers.web.views.advice",
-    "leviers.web.views.kit",
-    "leviers.web.views.coverage",
-    "leviers.web.views.territory",
-    "leviers.web.views.api_docs",
-]
+
+def view_modules() -> list[str]:
+    """The modules of the views, declared as entry points of the group `leviers.views`
+    (leviers.plugins): each adds its pages to PAGES, or exposes a `router`, when imported."""
+    return list(plugins.modules(plugins.VIEWS).values())
+
 
 _loaded = False
 
@@ -50,7 +38,7 @@ _loaded = False
 def _load_views() -> None:
     global _loaded
     if not _loaded:
-        for module in VIEW_MODULES:
+        for module in view_modules():
             importlib.import_module(module)
         _loaded = True
 
@@ -115,7 +103,7 @@ def create_app(settings: WebSettings, *, progress: Progress | None = None) -> Fa
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         # Views may read small tables into memory once (e.g. identities): before the first visitor.
-        for module in VIEW_MODULES:
+        for module in view_modules():
             warm = getattr(importlib.import_module(module), "warm", None)
             if warm is not None:
                 warm(store)
@@ -147,7 +135,7 @@ def create_app(settings: WebSettings, *, progress: Progress | None = None) -> Fa
     app.state.memo = {}
     errors.install(app)
     app.include_router(PAGES.router)
-    for module in VIEW_MODULES:
+    for module in view_modules():
         extra = getattr(importlib.import_module(module), "router", None)
         if extra is not None:
             app.include_router(extra)

@@ -13,6 +13,7 @@ the contract's page).
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 from urllib.parse import urlencode
 
@@ -106,14 +107,26 @@ def contracts_url(siren: str, year: int | None, filters: dict[str, str]) -> str:
     return "/contrats?" + urlencode(params)
 
 
+@cache
+def _encoded_links() -> dict[str, dict[str, str]]:
+    """LINKS with each part's filters already in a query string (a page links some hundred counts)."""
+    return {
+        indicator: {part: urlencode(filters) for part, filters in parts.items()}
+        for indicator, parts in LINKS.items()
+    }
+
+
 def indicator_links(row: dict[str, Any], siren: str, year: int | None) -> dict[str, str]:
-    """Part → address of the contracts behind it, for the parts of `row` that are whole counts."""
-    found = {}
-    for part, filters in LINKS.get(row.get("indicator", ""), {}).items():
+    """Part → address of the contracts behind it, for the parts of `row` that are whole counts:
+    contracts_url(siren, year, filters), the buyer and year encoded once for all the parts."""
+    found: dict[str, str] = {}
+    base = ""
+    for part, filters in _encoded_links().get(row.get("indicator", ""), {}).items():
         value = row.get(PARTS[part])
         if value is None or not float(value).is_integer():
             continue
-        found[part] = contracts_url(siren, year, filters)
+        base = base or contracts_url(siren, year, {})
+        found[part] = f"{base}&{filters}" if filters else base
     return found
 
 

@@ -49,6 +49,7 @@ from leviers.spreadsheets import (
 )
 from leviers.web.errors import BadRequest
 from leviers.web.limits import QueryTimeout
+from leviers.web.render import error_responses
 from leviers.web.security import SCOPE_CHARGE
 from leviers.web.store import Store
 
@@ -65,8 +66,13 @@ CsvFormatParam = Annotated[
         "programmes — séparateur virgule, point décimal, dates AAAA-MM-JJ, UTF-8 sans BOM.",
     ),
 ]
+# Refusals are the API's JSON error body, as on every /api/ address.
 BUSY_RESPONSE: dict[int | str, dict[str, Any]] = {
-    503: {"description": "Trop d'exports en cours (réessayer après Retry-After)"}
+    **error_responses(by_reference=True),
+    503: {
+        **error_responses(by_reference=True)[503],
+        "description": "Trop d'exports en cours (réessayer après Retry-After)",
+    },
 }
 CSV_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {"content": {"text/csv": {}}, "description": "CSV UTF-8 (français par défaut, ou machine)"},
@@ -302,18 +308,23 @@ async def _until_done_or_gone(request: Request, work: Awaitable[Any], stop: Call
                 gone = True
                 stop()
 
+    # The work's own error is raised after the task group, so that it reaches the caller as itself
+    # (a task group wraps what its body raises in an ExceptionGroup: DuckDB's InterruptException
+    # would then escape the store's translation into QueryTimeout and become a 500).
+    error: Exception | None = None
+    result: Any = None
     async with anyio.create_task_group() as group:
         group.start_soon(watch)
         try:
             result = await work
-        except Exception:
-            if gone:  # the work failed because it was stopped
-                raise ClientGone from None
-            raise
+        except Exception as exc:
+            error = exc
         finally:
             group.cancel_scope.cancel()
-    if gone:
-        raise ClientGone
+    if gone:  # the work ended (or failed) because it was stopped
+        raise ClientGone from None
+    if error is not None:
+        raise error
     return result
 
 

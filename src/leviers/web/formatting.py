@@ -16,6 +16,7 @@ MONTHS = (
     "juillet", "août", "septembre", "octobre", "novembre", "décembre",
 )  # fmt: skip
 UNKNOWN = "inconnu"
+_EXACT = 2**53  # integers a float holds exactly
 
 
 def _round(value: float, decimals: int) -> Decimal:
@@ -27,17 +28,13 @@ def number(value: float | int | None, decimals: int = 0, unknown: str = UNKNOWN)
     """1234567.891 → « 1 234 568 » (decimals=0) or « 1 234 567,89 » (decimals=2)."""
     if value is None:
         return unknown
+    # A page writes some hundreds of numbers: whole ones skip the decimal rounding (exact below
+    # 2**53, where float() would round them too), the others are grouped by format().
+    if type(value) is int and decimals == 0 and -_EXACT < value < _EXACT:
+        return f"{value:,}".replace(",", NNBSP)
     rounded = _round(value, decimals)
-    sign = "-" if rounded < 0 else ""
-    text = f"{abs(rounded):.{decimals}f}"
-    whole, _, fraction = text.partition(".")
-    groups: list[str] = []
-    while len(whole) > 3:
-        groups.insert(0, whole[-3:])
-        whole = whole[:-3]
-    groups.insert(0, whole)
-    out = sign + NNBSP.join(groups)
-    return f"{out},{fraction}" if fraction else out
+    text = f"{abs(rounded):,.{decimals}f}".replace(",", NNBSP).replace(".", ",")
+    return "-" + text if rounded < 0 else text
 
 
 def shares(value: float | int | None, unknown: str = UNKNOWN) -> str:
@@ -106,16 +103,10 @@ def machine_value(value: float | int | None, text: str, unit: str = "") -> Marku
     download (static/js/tables.js) writes instead of the rounded text (« 1,2 M€ » → 1234567.89)."""
     if value is None:
         return Markup(escape(text))
-    unit_attr = Markup(' data-unit="') + escape(unit) + Markup('"') if unit else Markup("")
-    return (
-        Markup('<data value="')
-        + escape(repr(float(value)))
-        + Markup('"')
-        + unit_attr
-        + Markup(">")
-        + escape(text)
-        + Markup("</data>")
-    )
+    # One string, escaped once (a table writes hundreds of cells): repr() of a float holds only
+    # digits, signs, « . », « e », « inf » or « nan », nothing to escape.
+    unit_attr = f' data-unit="{escape(unit)}"' if unit else ""
+    return Markup(f'<data value="{float(value)!r}"{unit_attr}>{escape(text)}</data>')
 
 
 def euros_cell(value: float | int | None) -> Markup:

@@ -7,6 +7,7 @@ their articles, the kit's other sheets and policy areas.
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 from urllib.parse import urlencode
 
@@ -87,25 +88,31 @@ def needs_levers(row: dict[str, Any]) -> bool:
     return gap is None or gap < 0
 
 
+def _item(link: dict[str, str]) -> str:
+    detail = f' <span class="meta">({escape(link["detail"])})</span>' if link["detail"] else ""
+    return f'<li><a href="{escape(link["url"])}">{escape(link["libelle"])}</a>{detail}</li>'
+
+
+@cache
+def _sheet_items(indicator: str) -> str:
+    """The <li> of an indicator's levers after the advisor's (sheets and policy areas): the same
+    on every page, built once (a page writes some twenty lists, each collectivité its own amount)."""
+    return "".join(_item(link) for link in links(indicator)[1:])
+
+
 def lever_list(row: dict[str, Any], label: str, amount: float | None) -> Markup:
     """The levers under an indicator row, folded in a <details> (a page writes some twenty rows)."""
-    found = links(row["indicator"], amount) if needs_levers(row) else []
-    if not found:
+    levers = indicator_levers().get(row["indicator"]) if needs_levers(row) else None
+    if levers is None:
         return Markup("")
     gap = row.get("gap")
     summary = "Leviers pour combler l'écart" if gap is not None and gap < 0 else "Leviers pour progresser"
-    items = Markup("").join(
-        Markup('<li><a href="{}">{}</a>{}</li>').format(
-            link["url"],
-            link["libelle"],
-            Markup(' <span class="meta">({})</span>').format(link["detail"]) if link["detail"] else "",
-        )
-        for link in found
-    )
+    url, text = advisor_link(levers, amount)
+    advisor = _item({"url": url, "libelle": text, "detail": ""})
     return Markup(
-        '<details class="levers"><summary>{}<span class="visually-hidden"> : {}</span></summary>'
-        "<ul>{}</ul></details>"
-    ).format(summary, escape(label), items)
+        f'<details class="levers"><summary>{escape(summary)}<span class="visually-hidden"> : {escape(label)}'
+        f"</span></summary><ul>{advisor}{_sheet_items(row['indicator'])}</ul></details>"
+    )
 
 
 def levers_filter(row: dict[str, Any], trend: list[dict[str, Any]], year: int | None) -> Markup:

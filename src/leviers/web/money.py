@@ -6,7 +6,8 @@ main recipients come from the core's named queries (leviers.flows.breakdowns). T
 a page tens of milliseconds (grouping a collectivité's lines, joining SIRENE), so the serving copy
 runs them once for every collectivité and year (`build_breakdown_tables`, the core's own SQL
 grouped by collectivité) and a page reads its three lists, one row sorted by collectivité, in one
-look-up.
+look-up: one JSON text, because DuckDB stores a list of structs as one column per field and reading
+them back costs a page about ten times more than reading and parsing the same text.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 import duckdb
+import orjson
 
 from leviers.flows import INDICATORS, EssFlow, beneficiaries, coverage, families, flows_from_rows, suppliers
 from leviers.flows.breakdowns import (
@@ -31,7 +33,7 @@ from leviers.web import indicators as ind
 TOP = 10
 
 # The serving copy's table of the breakdowns: one row per collectivité and year, sorted by them,
-# holding the three lists, so that a page reads them in one look-up.
+# holding the three lists as one JSON object, so that a page reads them in one look-up.
 BREAKDOWN_TABLES = ("web_ess_breakdowns",)
 _KEYS = ("collectivite", "annee", "rang")
 
@@ -39,7 +41,8 @@ _KEYS = ("collectivite", "annee", "rang")
 def build_breakdown_tables(con: duckdb.DuckDBPyConnection) -> None:
     """Every collectivité's families, TOP beneficiaries and TOP suppliers per year, by the core's
     queries (leviers.flows.breakdowns) over the copy's money tables (run at build time), each list
-    in the core's order, as lists of structs with the core's columns."""
+    in the core's order, with the core's columns, as one JSON object {familles, beneficiaires,
+    titulaires} (to_json writes doubles with every digit: parsed back, they are the same floats)."""
     parts = {
         "familles": (FAMILIES_BY_COLLECTIVITE.format(subsidies="true", contracts="true"), FAMILIES_ORDER),
         "beneficiaires": (top_by_collectivite(BENEFICIARIES_BY_COLLECTIVITE, TOP), "rang"),
@@ -59,7 +62,8 @@ def build_breakdown_tables(con: duckdb.DuckDBPyConnection) -> None:
         )
     con.execute(
         f"CREATE TABLE snap.web_ess_breakdowns AS WITH {', '.join(lists)} "
-        "SELECT collectivite, annee, familles, beneficiaires, titulaires FROM familles "
+        "SELECT collectivite, annee, to_json(struct_pack(familles, beneficiaires, titulaires))::VARCHAR AS listes "
+        "FROM familles "
         "FULL JOIN beneficiaires USING (collectivite, annee) FULL JOIN titulaires USING (collectivite, annee) "
         "ORDER BY collectivite, annee"
     )
@@ -67,7 +71,7 @@ def build_breakdown_tables(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f"DROP TABLE breakdown_{name}")
 
 
-_READ_BREAKDOWNS = "SELECT familles, beneficiaires, titulaires FROM web_ess_breakdowns WHERE collectivite = $siren AND annee = $annee"
+_READ_BREAKDOWNS = "SELECT listes FROM web_ess_breakdowns WHERE collectivite = $siren AND annee = $annee"
 
 
 def _breakdowns(
@@ -81,8 +85,9 @@ def _breakdowns(
             beneficiaries(con, siren, year, TOP),
             suppliers(con, siren, year, TOP),
         )
-    row = con.execute(_READ_BREAKDOWNS, {"siren": siren, "annee": year}).fetchone() or (None, None, None)
-    return row[0] or [], row[1] or [], row[2] or []
+    row = con.execute(_READ_BREAKDOWNS, {"siren": siren, "annee": year}).fetchone()
+    lists = orjson.loads(row[0]) if row else {}
+    return lists.get("familles") or [], lists.get("beneficiaires") or [], lists.get("titulaires") or []
 
 
 def flows_by_year(rows: list[dict[str, Any]], code: str | None) -> dict[int, EssFlow]:

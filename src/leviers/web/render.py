@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import inspect
+import logging
 import math
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -20,13 +21,18 @@ from urllib.parse import urlencode
 
 import orjson
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from jinja2_fragments import render_block
+from pydantic import BaseModel, ValidationError
 
 from leviers import __version__
 from leviers.web.formatting import FILTERS
+from leviers.web.models.common import ErrorAnswer
 from leviers.web.present import FILTERS as PRESENT_FILTERS
+from leviers.web.present import synthetic_badge
+
+log = logging.getLogger("leviers.web")
 
 API_PREFIX = "/api/v1"
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -67,11 +73,20 @@ def json_bytes(payload: Any) -> bytes:
     return orjson.dumps(_clean(payload), default=_json_default, option=orjson.OPT_NON_STR_KEYS)
 
 
-class JSONBody(Response):
+class JSONBody(JSONResponse):
+    """orjson, NaN as null, Decimal as a number. A JSONResponse, so that FastAPI documents the route's
+    response model in the OpenAPI document (it writes « string » for other response classes)."""
+
     media_type = "application/json"
 
     def render(self, content: Any) -> bytes:
         return json_bytes(content)
+
+
+class GeoJSONBody(JSONBody):
+    """The media type of the map layers, for the OpenAPI document (the views build their bodies)."""
+
+    media_type = "application/geo+json"
 
 
 def query_with(params: Mapping[str, Any], **changes: Any) -> str:
@@ -100,6 +115,7 @@ class Templates:
                 "query_with": query_with,
                 "API_PREFIX": API_PREFIX,
                 "now": dt.datetime.now,
+                "synthetic_badge": synthetic_badge,
             }
         )
         if globals_:
@@ -154,6 +170,30 @@ def _with_request(signature: inspect.Signature) -> tuple[inspect.Signature, bool
 # A view returns its Page, or is a coroutine returning it (see Pages.page).
 View = Callable[..., Page] | Callable[..., Awaitable[Page]]
 
+# What every JSON twin may answer besides its page: the API's error body (see leviers.web.errors).
+ERROR_STATUSES = {
+    400: "Requête invalide",
+    404: "Introuvable",
+    422: "Paramètres invalides",
+    429: "Trop de requêtes",
+    503: "Service indisponible",
+}
+
+
+def error_responses(*, by_reference: bool = False) -> dict[int | str, dict[str, Any]]:
+    """The documented error answers of an API route. FastAPI writes a `model`'s schema under the
+    route's own media type: routes that answer in another type (GeoJSON, CSV, images) refer to
+    the error body's schema instead, which the JSON twins put in the document."""
+    if not by_reference:
+        return {
+            status: {"model": ErrorAnswer, "description": text} for status, text in ERROR_STATUSES.items()
+        }
+    schema = {"$ref": "#/components/schemas/ErrorAnswer"}
+    return {
+        status: {"description": text, "content": {"application/json": {"schema": schema}}}
+        for status, text in ERROR_STATUSES.items()
+    }
+
 
 class Pages:
     """Collects the pages of the dashboard and registers each with its JSON twin."""
@@ -161,6 +201,21 @@ class Pages:
     def __init__(self) -> None:
         self.router = APIRouter()
         self.pages: list[dict[str, str]] = []
+        # Off only in the API schema test, to compare the answers with what the views give.
+        self.filter_answers = True
+
+    def answer(self, model: type[BaseModel], page: Page) -> Response:
+        """The JSON twin's answer: `page.data` through its response model (keys the model does not
+        declare are left out; keys the view did not set stay absent), then orjson as before, so
+        that numbers, dates and unknowns are written exactly as the views give them. An answer the
+        model refuses is a bug: it is logged and sent unfiltered rather than lost to the user."""
+        data: Any = page.data
+        if self.filter_answers:
+            try:
+                data = model.model_validate(data).model_dump(exclude_unset=True)
+            except ValidationError:
+                log.exception("réponse non conforme à son modèle %s", model.__name__)
+        return JSONBody(data, status_code=page.status)
 
     def page(
         self,
@@ -168,9 +223,11 @@ class Pages:
         *,
         name: str,
         summary: str,
+        model: type[BaseModel],
         api_path: str | None = None,
         tags: Iterable[str] = (),
         html: bool = True,
+        responses: dict[int | str, dict[str, Any]] | None = None,
     ) -> Callable[[View], View]:
         def register(view: View) -> View:
             signature = _strip_return(inspect.signature(view, eval_str=True))
@@ -182,12 +239,10 @@ class Pages:
             asynchronous = inspect.iscoroutinefunction(view)
 
             async def api_endpoint_async(**kwargs: Any) -> Response:
-                page = await cast(Awaitable[Page], view(**kwargs))
-                return JSONBody(page.data, status_code=page.status)
+                return self.answer(model, await cast(Awaitable[Page], view(**kwargs)))
 
             def api_endpoint_sync(**kwargs: Any) -> Response:
-                page = cast(Page, view(**kwargs))
-                return JSONBody(page.data, status_code=page.status)
+                return self.answer(model, cast(Page, view(**kwargs)))
 
             api_endpoint: Callable[..., Any] = api_endpoint_async if asynchronous else api_endpoint_sync
             api_endpoint.__signature__ = signature  # type: ignore[attr-defined]
@@ -201,6 +256,10 @@ class Pages:
                 description=inspect.cleandoc(view.__doc__ or ""),
                 tags=list(tags),
                 response_class=JSONBody,
+                # Documents the answer (the endpoint returns a Response: FastAPI leaves it alone, and
+                # `answer` applies the same model).
+                response_model=model,
+                responses={**error_responses(), **(responses or {})},
             )
             if html:
                 html_signature, view_takes_request = _with_request(signature)

@@ -35,7 +35,7 @@ from leviers.warehouse import SCHEMA_VERSION, search_key, session
 from leviers.web.limits import MemoryFull, QueryTimeout, Watchdog
 
 # Bump when the serving copy's content changes, so older copies are rebuilt.
-SNAPSHOT_VERSION = 22
+SNAPSHOT_VERSION = 24
 
 # Rows per row group of the serving copy (DuckDB's default is 122 880). A page reads a few rows by
 # key from tables sorted by that key; DuckDB skips row groups by their min/max but scans the whole

@@ -32,7 +32,9 @@ def memory_bytes(text: str) -> int:
 
 
 def per_process(settings: WebSettings, processes: int) -> WebSettings:
-    """Split the memory budget and the rate limit between the processes."""
+    """Split the memory budget, the export slots and the rate limit between the processes: each
+    process bounds its own share (DuckDB's limit is what its share leaves after its application
+    and its export workers, leviers.web.memory), so the server as a whole keeps to `--memoire`."""
     memory = memory_bytes(settings.memory_limit) // processes
     rate = settings.rate_limit_per_minute
     return replace(
@@ -40,6 +42,7 @@ def per_process(settings: WebSettings, processes: int) -> WebSettings:
         memory_limit=f"{memory // 2**20}MiB",
         rate_limit_per_minute=None if rate is None else max(1, rate // processes),
         rate_limit_burst=max(1, settings.rate_limit_burst // processes),
+        max_exports=max(1, -(-settings.max_exports // processes)),
     )
 
 

@@ -26,7 +26,7 @@ from leviers.decp.scanner import (
 )
 from leviers.errors import InputRefused
 from leviers.ingestion.files import Sample
-from leviers.ingestion.registry import LoadContext, LoadCounts, register
+from leviers.ingestion.registry import FormatFlags, LoadContext, LoadCounts, register
 
 _SKELETON = {
     ("marches",): "liste",
@@ -64,7 +64,7 @@ def _is_v2_record(record: dict[str, object]) -> bool:
     return any(key in record for key in _V2_ONLY) and "_type" not in record
 
 
-class _JsonFormat:
+class _JsonFormat(FormatFlags):
     dataset = "decp"
     deferred_transaction = True  # staging in temporary tables; DecpLoader.finish opens it
     hashes_while_reading = True  # the scanner reads the whole file: see ctx.open_hashed

@@ -32,7 +32,7 @@ from leviers.errors import InputRefused
 from leviers.ingestion.arrays import int64_array
 from leviers.ingestion.csvrows import RowReader, guess_encoding
 from leviers.ingestion.files import Sample
-from leviers.ingestion.registry import LoadContext, LoadCounts, register
+from leviers.ingestion.registry import FormatFlags, LoadContext, LoadCounts, register
 
 BLOCK = 16 * 1024 * 1024
 
@@ -274,7 +274,7 @@ FROM (SELECT *, {modification_id} AS m_id FROM {source}) AS r
 """
 
 
-class _TabularFormat:
+class _TabularFormat(FormatFlags):
     dataset = "decp"
     deferred_transaction = True  # staging in temporary tables; DecpLoader.finish opens it
 

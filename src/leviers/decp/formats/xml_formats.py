@@ -21,7 +21,7 @@ from leviers.decp.normalise import CONCESSION, MARCHE
 from leviers.errors import InputRefused
 from leviers.ingestion.arrays import large_string_array
 from leviers.ingestion.files import Sample
-from leviers.ingestion.registry import LoadContext, LoadCounts, register
+from leviers.ingestion.registry import FormatFlags, LoadContext, LoadCounts, register
 
 RECORD_TAGS = ("marche", "contrat-concession")
 # Containers of repeated objects: each child becomes {child_tag: {...}} in a list (format 2024 shape).
@@ -103,7 +103,7 @@ def _version(path: Path) -> str:
     return "2.0"
 
 
-class _XmlFormat:
+class _XmlFormat(FormatFlags):
     dataset = "decp"
     deferred_transaction = True  # staging in temporary tables; DecpLoader.finish opens it
 

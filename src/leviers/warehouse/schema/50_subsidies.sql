@@ -50,3 +50,12 @@ CREATE TABLE IF NOT EXISTS subsidy_sources (
     ingestion_id  BIGINT NOT NULL,
     record_index  BIGINT NOT NULL
 );
+
+-- Files whose publisher declares every beneficiary of one kind (a file of « subventions aux
+-- associations »): evidence on the beneficiaries that only SIRENE or a list may confirm
+-- (leviers.subsidies.declared, subsidy_beneficiary_status in 70_ess_money.sql).
+CREATE TABLE IF NOT EXISTS subsidy_declarations (
+    ingestion_id  BIGINT NOT NULL PRIMARY KEY,
+    famille_ess   VARCHAR NOT NULL,   -- association_declaree
+    preuve        VARCHAR NOT NULL    -- French: what in the file says so
+);

@@ -36,40 +36,61 @@ SELECT * FROM (VALUES
     ('esus', 'Entreprises agréées ESUS', 6),
     ('autre_ess', 'Autres entreprises de l''ESS', 7),
     ('hors_ess', 'Hors ESS', 8),
-    ('inconnue', 'Statut inconnu', 9)
+    ('association_declaree', 'Associations déclarées par l''attribuant (statut non vérifié)', 9),
+    ('inconnue', 'Statut inconnu', 10)
 ) AS t(famille_ess, libelle, rang);
 
 -- One row per subsidy attribution line: who the beneficiary is and its ESS status and family.
 -- The beneficiary is found by its SIREN, else by its RNA number through SIRENE
 -- (legal_units.identifiant_association); an association known only by its RNA number is a
--- declared association, ESS by law (loi n° 2014-856, art. 1er, II, 1°).
+-- declared association, ESS by law (loi n° 2014-856, art. 1er, II, 1°). A line of a file whose
+-- publisher declares every beneficiary an association (subsidy_declarations) and that nothing
+-- above decides stays of unknown status (such a file cannot list anyone outside the ESS: its
+-- share would be 100 % by construction) in the family « association_declaree », shown apart.
 CREATE OR REPLACE VIEW subsidy_beneficiary_status AS
 WITH rna AS (
     SELECT identifiant_association AS rna, min(siren) AS siren
     FROM legal_units WHERE identifiant_association IS NOT NULL GROUP BY 1
+),
+declared AS (
+    SELECT DISTINCT src.subsidy_key, d.famille_ess
+    FROM subsidy_sources AS src JOIN subsidy_declarations AS d USING (ingestion_id)
+),
+found AS (
+    SELECT
+        s.subsidy_key,
+        coalesce(s.beneficiaire_siren, r.siren) AS siren,
+        s.rna_beneficiaire AS rna,
+        f.status, f.famille_ess, f.rule,
+        coalesce(s.beneficiaire_siren, r.siren) IS NULL AND s.rna_beneficiaire IS NOT NULL AS rna_only,
+        d.famille_ess AS declared
+    FROM subsidies AS s
+    LEFT JOIN rna AS r ON s.beneficiaire_siren IS NULL AND r.rna = s.rna_beneficiaire
+    LEFT JOIN ess_families AS f ON f.siren = coalesce(s.beneficiaire_siren, r.siren)
+    LEFT JOIN declared AS d USING (subsidy_key)
 )
 SELECT
-    s.subsidy_key,
-    coalesce(s.beneficiaire_siren, r.siren) AS siren,
-    s.rna_beneficiaire AS rna,
+    subsidy_key,
+    siren,
+    rna,
     CASE
-        WHEN f.status IS NOT NULL THEN f.status
-        WHEN coalesce(s.beneficiaire_siren, r.siren) IS NULL AND s.rna_beneficiaire IS NOT NULL THEN 'ESS'
+        WHEN status IN ('ESS', 'non ESS') THEN status
+        WHEN rna_only THEN 'ESS'
         ELSE 'inconnu'
     END AS status,
     CASE
-        WHEN f.status IS NOT NULL THEN f.famille_ess
-        WHEN coalesce(s.beneficiaire_siren, r.siren) IS NULL AND s.rna_beneficiaire IS NOT NULL THEN 'association'
+        WHEN status IN ('ESS', 'non ESS') THEN famille_ess
+        WHEN rna_only THEN 'association'
+        WHEN declared IS NOT NULL THEN declared
         ELSE 'inconnue'
     END AS famille_ess,
     CASE
-        WHEN f.status IS NOT NULL THEN f.rule
-        WHEN coalesce(s.beneficiaire_siren, r.siren) IS NULL AND s.rna_beneficiaire IS NOT NULL THEN 'rna'
-        ELSE 'inconnu'
+        WHEN status IN ('ESS', 'non ESS') THEN rule
+        WHEN rna_only THEN 'rna'
+        WHEN declared IS NOT NULL THEN 'declaration_attribuant'
+        ELSE coalesce(rule, 'inconnu')
     END AS rule
-FROM subsidies AS s
-LEFT JOIN rna AS r ON s.beneficiaire_siren IS NULL AND r.rna = s.rna_beneficiaire
-LEFT JOIN ess_families AS f ON f.siren = coalesce(s.beneficiaire_siren, r.siren);
+FROM found;
 
 -- Every subsidy attribution line with its beneficiary's status and family and its amount check:
 -- what the breakdowns, the subsidies explorer and its exports read (the web's serving copy keeps

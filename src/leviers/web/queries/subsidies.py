@@ -192,7 +192,7 @@ EXPORT_COLUMNS: list[Column] = [
         "famille_ess",
         "famille_ess",
         "text",
-        "famille : association, coopérative, SIAE… ; hors_ess ; inconnue",
+        "famille : association, coopérative, SIAE… ; hors_ess ; association_declaree (déclarée par l'attribuant, non vérifiée) ; inconnue",
     ),
     Column("objet", "objet", "text", "objet de la subvention"),
     Column("nature", "nature", "text", "nature (numéraire, nature…)"),

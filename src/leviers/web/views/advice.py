@@ -11,6 +11,7 @@ from functools import partial
 from typing import Annotated, Any
 
 from fastapi import Query
+from pydantic import BaseModel
 
 from leviers.kit import load_kit
 from leviers.law import (
@@ -23,6 +24,14 @@ from leviers.law import (
     spaser_duty,
 )
 from leviers.web.deps import PAGES
+from leviers.web.models.advice import (
+    AdviceAnswer,
+    AdviceIndexAnswer,
+    CompetenceAdvice,
+    ModeAdvice,
+    PurchaseAdvice,
+    SpaserAdvice,
+)
 from leviers.web.render import Page
 
 Amount = Annotated[
@@ -38,6 +47,13 @@ Day = Annotated[
 ]
 Choice = Annotated[str | None, Query(max_length=60)]
 YesNo = Annotated[str | None, Query(pattern="^(oui|non)$", description="oui ou non")]
+
+
+def refused(model: type[BaseModel]) -> dict[int | str, dict[str, Any]]:
+    """An advisor that refuses an input answers with its page (the form and the French message in
+    `erreur`), status 400."""
+    return {400: {"model": model, "description": "Une réponse du formulaire est refusée (voir `erreur`)"}}
+
 
 ADVISORS = [
     ("advice_purchase", "Quelle procédure et quels leviers pour cet achat ?"),
@@ -111,7 +127,13 @@ def _filled(*values: str | None) -> bool:
     return any(v not in (None, "") for v in values)
 
 
-@PAGES.page("/conseil", name="advice", summary="Conseillers juridiques : index", tags=["conseil"])
+@PAGES.page(
+    "/conseil",
+    name="advice",
+    model=AdviceIndexAnswer,
+    summary="Conseillers juridiques : index",
+    tags=["conseil"],
+)
 def advice() -> Page:
     """Les quatre conseillers juridiques et le kit municipal, avec les choix proposés par chaque formulaire."""
     data = {
@@ -122,7 +144,12 @@ def advice() -> Page:
 
 
 @PAGES.page(
-    "/conseil/achat", name="advice_purchase", summary="Procédure et leviers d'un achat", tags=["conseil"]
+    "/conseil/achat",
+    name="advice_purchase",
+    model=AdviceAnswer[PurchaseAdvice],
+    responses=refused(AdviceAnswer[PurchaseAdvice]),
+    summary="Procédure et leviers d'un achat",
+    tags=["conseil"],
 )
 def advice_purchase(
     nature: Annotated[
@@ -145,6 +172,8 @@ def advice_purchase(
 @PAGES.page(
     "/conseil/contrat",
     name="advice_mode",
+    model=AdviceAnswer[ModeAdvice],
+    responses=refused(AdviceAnswer[ModeAdvice]),
     summary="Subvention, marché, DSP ou mandat SIEG",
     tags=["conseil"],
 )
@@ -190,7 +219,14 @@ def advice_mode(
     return _answer("advice_mode.html", "Conseil : un partenariat", form, ask)
 
 
-@PAGES.page("/conseil/spaser", name="advice_spaser", summary="Obligation de SPASER", tags=["conseil"])
+@PAGES.page(
+    "/conseil/spaser",
+    name="advice_spaser",
+    model=AdviceAnswer[SpaserAdvice],
+    responses=refused(AdviceAnswer[SpaserAdvice]),
+    summary="Obligation de SPASER",
+    tags=["conseil"],
+)
 def advice_spaser(
     achats_annuels: Amount = None,
     acheteur: Choice = "collectivite",
@@ -208,6 +244,8 @@ def advice_spaser(
 @PAGES.page(
     "/conseil/competence",
     name="advice_competence",
+    model=AdviceAnswer[CompetenceAdvice],
+    responses=refused(AdviceAnswer[CompetenceAdvice]),
     summary="Compétences d'un niveau de collectivité",
     tags=["conseil"],
 )

@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import Request
 
 from leviers.web.deps import PAGES
+from leviers.web.models.api_docs import ApiIndexAnswer
 from leviers.web.render import API_PREFIX, Page
 
 
@@ -47,7 +48,14 @@ def _type(schema: dict[str, Any]) -> str:
     return names.get(schema.get("type", ""), schema.get("type", ""))
 
 
-@PAGES.page("/api", name="api_docs", api_path="", summary="Index de l'API", tags=["documentation"])
+@PAGES.page(
+    "/api",
+    name="api_docs",
+    model=ApiIndexAnswer,
+    api_path="",
+    summary="Index de l'API",
+    tags=["documentation"],
+)
 def api_docs(request: Request) -> Page:
     """La liste des points d'accès de l'API avec leurs paramètres, tirée du schéma OpenAPI
     (servi à `/api/v1/openapi.json`)."""

@@ -13,9 +13,10 @@ from leviers.web import charts, money
 from leviers.web import indicators as ind
 from leviers.web.deps import PAGES, Con, StoreDep
 from leviers.web.errors import NotFound
+from leviers.web.models.collectivite import CollectiviteAnswer
 from leviers.web.queries import KeyedRows
 from leviers.web.queries import collectivite as q
-from leviers.web.render import Page
+from leviers.web.render import Page, error_responses
 from leviers.web.store import Store
 from leviers.web.views.home import pick_year
 
@@ -55,6 +56,7 @@ def find_identity(con: duckdb.DuckDBPyConnection, store: Any, siren: str) -> dic
 @PAGES.page(
     "/collectivites/{siren}",
     name="collectivite",
+    model=CollectiviteAnswer,
     summary="Une collectivité : indicateurs, pairs, évolution, SPASER, complétude, contrats",
     tags=["pages"],
 )
@@ -141,7 +143,10 @@ CHART_TYPES = {"svg": "image/svg+xml", "png": "image/png"}
     summary="Graphique d'une collectivité en SVG ou PNG (rendu serveur, pour les rapports)",
     tags=["graphiques"],
     response_class=Response,
-    responses={200: {"content": {"image/svg+xml": {}, "image/png": {}}}},
+    responses={
+        200: {"content": {"image/svg+xml": {}, "image/png": {}}},
+        **error_responses(by_reference=True),
+    },
 )
 def collectivite_chart_svg(
     siren: Siren,

@@ -9,6 +9,7 @@ from fastapi import Path
 
 from leviers.web.deps import PAGES, Con, StoreDep
 from leviers.web.errors import NotFound
+from leviers.web.models.contracts import ContractAnswer
 from leviers.web.queries import contract as q
 from leviers.web.render import Page
 
@@ -37,6 +38,7 @@ def _fields(row: dict[str, Any], cpv: dict[str, Any] | None) -> list[dict[str, A
 @PAGES.page(
     "/contrats/{cle}",
     name="contract",
+    model=ContractAnswer,
     summary="Un contrat : champs, titulaires, modifications, sources",
     tags=["pages"],
 )

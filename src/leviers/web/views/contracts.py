@@ -17,6 +17,7 @@ from leviers.web import filters as f
 from leviers.web.definitions import DEFINITIONS
 from leviers.web.deps import PAGES, Con, StoreDep
 from leviers.web.errors import BadRequest
+from leviers.web.models.contracts import ContractsAnswer
 from leviers.web.queries import contracts as q
 from leviers.web.render import API_PREFIX, Page, query_with
 
@@ -173,7 +174,13 @@ def contract_filters(
 Filters = Annotated[q.ContractFilters, Depends(contract_filters)]
 
 
-@PAGES.page("/contrats", name="contracts", summary="Contrats filtrés, triés et paginés", tags=["pages"])
+@PAGES.page(
+    "/contrats",
+    name="contracts",
+    model=ContractsAnswer,
+    summary="Contrats filtrés, triés et paginés",
+    tags=["pages"],
+)
 def contracts(
     request: Request,
     con: Con,

@@ -10,7 +10,9 @@ from fastapi.responses import Response
 
 from leviers.coverage.communes import region_names
 from leviers.web.deps import PAGES
-from leviers.web.render import API_PREFIX, JSONBody, Page, query_with
+from leviers.web.models.geojson import FeatureCollection
+from leviers.web.models.territory import CoverageAnswer
+from leviers.web.render import API_PREFIX, GeoJSONBody, JSONBody, Page, error_responses, query_with
 from leviers.web.studies import StudyCache, StudyQuestion
 
 router = APIRouter()
@@ -39,6 +41,7 @@ def _question(region: str, seuil: float, nouveaux: int, cible: float | None) -> 
 @PAGES.page(
     "/couverture",
     name="coverage",
+    model=CoverageAnswer,
     summary="Couverture du territoire par des sites (tiers-lieux…)",
     tags=["territoire"],
 )
@@ -77,8 +80,9 @@ def coverage(
     name="coverage_geojson",
     summary="Couche GeoJSON de la carte de couverture",
     tags=["territoire"],
-    response_class=Response,
-    responses={200: {"content": {"application/geo+json": {}}}},
+    response_class=GeoJSONBody,
+    response_model=FeatureCollection,  # documented only: the view sends its own bytes
+    responses=error_responses(by_reference=True),
 )
 def coverage_geojson(
     request: Request,

@@ -10,6 +10,7 @@ from leviers.web import charts, money
 from leviers.web import indicators as ind
 from leviers.web.definitions import DEFINITIONS
 from leviers.web.deps import PAGES, StoreDep
+from leviers.web.models.home import HomeAnswer
 from leviers.web.queries.national import collectivites_covered, national_totals
 from leviers.web.render import Page
 
@@ -28,7 +29,9 @@ def pick_year(trend: list[dict[str, Any]], asked: int | None, preferred: int | N
     return max(years, key=lambda y: (years[y], y)) if years else None
 
 
-@PAGES.page("/", name="home", api_path="/accueil", summary="Chiffres nationaux", tags=["pages"])
+@PAGES.page(
+    "/", name="home", model=HomeAnswer, api_path="/accueil", summary="Chiffres nationaux", tags=["pages"]
+)
 def home(
     store: StoreDep,
     annee: Annotated[

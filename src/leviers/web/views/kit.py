@@ -9,12 +9,15 @@ from fastapi import Path, Query
 from leviers.kit import NIVEAU_LABELS, UnknownKitEntry, load_kit
 from leviers.web.deps import PAGES
 from leviers.web.errors import NotFound
+from leviers.web.models.advice import KitAnswer, KitEntryAnswer
 from leviers.web.render import Page
 
 Niveau = Literal["commune", "epci", "departement", "region"]
 
 
-@PAGES.page("/kit", name="kit", summary="Kit municipal : fiches et recherche", tags=["conseil"])
+@PAGES.page(
+    "/kit", name="kit", model=KitAnswer, summary="Kit municipal : fiches et recherche", tags=["conseil"]
+)
 def kit(
     q: Annotated[
         str, Query(max_length=100, description="Mots cherchés (accents et majuscules ignorés)")
@@ -44,7 +47,13 @@ def kit(
     return Page("kit.html", "Kit municipal", data, context, fragment="results")
 
 
-@PAGES.page("/kit/{fiche}", name="kit_entry", summary="Une fiche du kit municipal", tags=["conseil"])
+@PAGES.page(
+    "/kit/{fiche}",
+    name="kit_entry",
+    model=KitEntryAnswer,
+    summary="Une fiche du kit municipal",
+    tags=["conseil"],
+)
 def kit_entry(
     fiche: Annotated[
         str,

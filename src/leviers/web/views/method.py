@@ -11,10 +11,17 @@ from leviers.indicators.docs import amount_thresholds
 from leviers.web import indicators as ind
 from leviers.web.definitions import DEFINITIONS
 from leviers.web.deps import PAGES
+from leviers.web.models.method import MethodAnswer
 from leviers.web.render import Page
 
 
-@PAGES.page("/methode", name="method", summary="Méthode : définitions et règles de calcul", tags=["pages"])
+@PAGES.page(
+    "/methode",
+    name="method",
+    model=MethodAnswer,
+    summary="Méthode : définitions et règles de calcul",
+    tags=["pages"],
+)
 def method() -> Page:
     """Le catalogue des indicateurs tel que le moteur l'applique : pour chacun, sa définition, son
     numérateur et son dénominateur, sa règle de compte, les champs des DECP qu'il lit, sa référence

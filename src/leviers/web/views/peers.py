@@ -12,6 +12,7 @@ from leviers.indicators.base import MIN_RANKED_PEERS, RULE_TEXT
 from leviers.web import indicators as ind
 from leviers.web.deps import PAGES, Con, StoreDep
 from leviers.web.errors import BadRequest
+from leviers.web.models.collectivite import PeersAnswer
 from leviers.web.render import Page
 from leviers.web.views.collectivite import Siren, find_identity
 
@@ -26,6 +27,7 @@ def _years(rows: list[dict[str, Any]], indicator: str) -> list[int]:
 @PAGES.page(
     "/collectivites/{siren}/pairs",
     name="peers",
+    model=PeersAnswer,
     summary="Les pairs d'une collectivité pour un indicateur : noms, valeurs, bases et rangs",
     tags=["pages"],
 )

@@ -8,6 +8,7 @@ from fastapi import Query, Request
 
 from leviers.web.deps import PAGES
 from leviers.web.formatting import number
+from leviers.web.models.search import SearchAnswer
 from leviers.web.queries.search import BuyerSearch
 from leviers.web.render import Page
 from leviers.web.store import Store
@@ -37,7 +38,11 @@ def describe(result: dict[str, Any]) -> str:
 
 
 @PAGES.page(
-    "/recherche", name="search", summary="Recherche d'une collectivité ou d'un acheteur", tags=["pages"]
+    "/recherche",
+    name="search",
+    model=SearchAnswer,
+    summary="Recherche d'une collectivité ou d'un acheteur",
+    tags=["pages"],
 )
 async def search(
     request: Request,

@@ -12,6 +12,7 @@ from typing import Any
 
 from leviers.web.definitions import DEFINITIONS
 from leviers.web.deps import PAGES, StoreDep
+from leviers.web.models.sources import SourcesAnswer
 from leviers.web.provenance import datasets, shipped
 from leviers.web.queries.sources import ingestions, quarantine
 from leviers.web.render import Page
@@ -51,6 +52,7 @@ def _loaded_datasets(log: list[dict[str, Any]]) -> list[dict[str, Any]]:
 @PAGES.page(
     "/sources",
     name="sources",
+    model=SourcesAnswer,
     summary="Sources des données, journal de chargement et quarantaine",
     tags=["pages"],
 )

@@ -16,6 +16,7 @@ from leviers import __version__
 from leviers.web import exports
 from leviers.web.deps import PAGES, Con, StoreDep
 from leviers.web.errors import BadRequest
+from leviers.web.models.subsidies import SubsidiesAnswer
 from leviers.web.queries import subsidies as q
 from leviers.web.render import API_PREFIX, Page, query_with
 
@@ -24,8 +25,18 @@ router = APIRouter()
 Sort = Literal["montant", "montant_asc", "date", "beneficiaire"]
 Status = Literal["ESS", "non_ESS", "inconnu"]
 AmountClass = Literal["normal", "suspect", "aberrant", "inconnu"]
+# The families of ess_family_labels (70_ess_money.sql), in its order; a test checks they agree.
 Family = Literal[
-    "association", "cooperative", "mutuelle", "fondation", "siae", "esus", "autre_ess", "hors_ess", "inconnue"
+    "association",
+    "cooperative",
+    "mutuelle",
+    "fondation",
+    "siae",
+    "esus",
+    "autre_ess",
+    "hors_ess",
+    "association_declaree",
+    "inconnue",
 ]
 IDENTIFIER = r"^[0-9 ]{9,20}$"
 
@@ -75,7 +86,11 @@ Filters = Annotated[q.SubsidyFilters, Depends(subsidy_filters)]
 
 
 @PAGES.page(
-    "/subventions", name="subsidies", summary="Subventions filtrées, triées et paginées", tags=["pages"]
+    "/subventions",
+    name="subsidies",
+    model=SubsidiesAnswer,
+    summary="Subventions filtrées, triées et paginées",
+    tags=["pages"],
 )
 def subsidies(
     con: Con,

@@ -12,6 +12,7 @@ from fastapi import Path, Query
 from leviers.reference import cpv
 from leviers.web.deps import PAGES, Con, StoreDep
 from leviers.web.errors import NotFound
+from leviers.web.models.supplier import SupplierAnswer
 from leviers.web.queries import contract as contract_q
 from leviers.web.queries import supplier as q
 from leviers.web.render import Page
@@ -25,6 +26,7 @@ PER_PAGE = 50
 @PAGES.page(
     "/titulaires/{siren}",
     name="supplier",
+    model=SupplierAnswer,
     summary="Un titulaire ou bénéficiaire : statut ESS et preuves, contrats, subventions, acheteurs",
     tags=["pages"],
 )

@@ -20,7 +20,9 @@ from leviers.web import indicators as ind
 from leviers.web.deps import PAGES, Con, StoreDep
 from leviers.web.errors import BadRequest
 from leviers.web.formatting import euros, number, percent
-from leviers.web.render import API_PREFIX, Page, query_with
+from leviers.web.models.geojson import FeatureCollection
+from leviers.web.models.territory import MapAnswer
+from leviers.web.render import API_PREFIX, GeoJSONBody, Page, error_responses, query_with
 from leviers.web.views.home import pick_year
 
 router = APIRouter()
@@ -329,6 +331,7 @@ def _area_label(region: str, names: dict[str, str]) -> str:
 @PAGES.page(
     "/carte",
     name="territory_map",
+    model=MapAnswer,
     summary="Carte d'un indicateur par région, département, EPCI ou commune",
     tags=["territoire"],
 )
@@ -472,8 +475,9 @@ def layer(region: str, maille: str, zones: list[dict[str, Any]]) -> dict[str, An
     name="territory_geojson",
     summary="Couche GeoJSON de la carte (zones colorées, limites pour le contexte)",
     tags=["territoire"],
-    response_class=Response,
-    responses={200: {"content": {"application/geo+json": {}}}},
+    response_class=GeoJSONBody,
+    response_model=FeatureCollection,  # documented only: the view sends its own bytes
+    responses=error_responses(by_reference=True),
 )
 def territory_geojson(
     request: Request,
