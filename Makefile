@@ -11,30 +11,26 @@ VENV     := .venv
 BIN      := $(VENV)/bin
 STAMP    := $(VENV)/.leviers-installed
 ASSETS   := src/leviers/web/static/vendor/.stamp
-NATIVE   := src/leviers/decp/_native/_jsonsplit.so src/leviers/decp/_native/_jsonextract.so src/leviers/decp/_native/_canonical.so
 
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
 .PHONY: setup demo test test-shared lint typecheck pytest bench clean assets
 
-setup: $(STAMP) $(ASSETS) $(NATIVE)
+setup: $(STAMP) $(ASSETS)
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
 	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
 
-# The lock file pins every dependency; --frozen refuses to run if it is out of date.
+# The lock file pins every dependency; --frozen refuses to run if it is out of date. Installing the
+# project builds its C record splitter (setup.py, needs a C compiler), as `pip install .` does.
 # Bytecode is compiled once here: where PYTHONDONTWRITEBYTECODE is set, every `leviers` command
 # would otherwise recompile the libraries it imports (about 1.5 s per start).
-$(STAMP): $(UV) pyproject.toml uv.lock
+$(STAMP): $(UV) pyproject.toml uv.lock setup.py src/leviers/decp/_native/jsonsplit.c
 	$(UV) sync --frozen --compile-bytecode --all-extras --group dev --group bench --python $(PYTHON)
 	$(BIN)/python -m compileall -q src > /dev/null
 	touch $@
-
-# The C record splitter (optional at run time: a numpy fallback gives the same results, slower).
-$(NATIVE) &: src/leviers/decp/_native/jsonsplit.c src/leviers/decp/_native/jsonextract.c src/leviers/decp/_native/canonical.c tools/build_native.py $(STAMP)
-	$(BIN)/python tools/build_native.py
 
 # Front-end assets come from npm at set-up time and are served by the application (no CDN).
 $(ASSETS): package.json package-lock.json tools/vendor_assets.py $(STAMP)
@@ -68,4 +64,4 @@ bench: setup
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) $(TOOLS) node_modules src/leviers/web/static/vendor .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(TOOLS) build src/leviers.egg-info node_modules src/leviers/web/static/vendor .pytest_cache .mypy_cache .ruff_cache

@@ -136,6 +136,7 @@ def main() -> None:
             f" {_n(max(r.peak_mb for r in analyst))} MB | analyst / ingest = **{t_analyst / t_ours:.1f}** (target ≥ 5) |"
         )
     pairs = [a.wall_s / b.wall_s for a, b in zip(ours, floor, strict=True)]
+    cpu_pairs = [a.cpu_s / b.cpu_s for a, b in zip(ours, floor, strict=True)]
     lines += [
         "",
         "Run by run (ingest s / floor s = ratio): "
@@ -146,6 +147,24 @@ def main() -> None:
         + f". Median of the pair ratios: **{median(pairs):.2f}** (each pair ran back to back, so a"
         " drift of the machine's speed affects both alike).",
         "",
+        "CPU time (user + system, run by run, ingest s / floor s = ratio): "
+        + "; ".join(
+            f"{a.cpu_s:.1f} / {b.cpu_s:.1f} = {a.cpu_s / b.cpu_s:.2f}"
+            for a, b in zip(ours, floor, strict=True)
+        )
+        + f". Median of the CPU pair ratios: **{median(cpu_pairs):.2f}** (CPU time varies much less than"
+        " wall time when other work shares the machine).",
+        "",
+        *(
+            [
+                f"Analyst's CPU time: {median([r.cpu_s for r in analyst]):.1f} s, analyst / ingest ="
+                f" {median([r.cpu_s for r in analyst]) / median([r.cpu_s for r in ours]):.1f} in CPU time"
+                " (it runs on one core; the ingest uses both).",
+                "",
+            ]
+            if analyst
+            else []
+        ),
         f"Peak memory of the ingest: {_n(peak)} MB (target ≤ 2 048 MB).",
         "",
         "Each command runs in a fresh process on a new database file; A and B alternate run by run.",

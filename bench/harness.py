@@ -26,6 +26,9 @@ class Run:
     wall_s: float
     peak_mb: float
     returncode: int
+    # CPU time (user + system) of the process and the children it waited for: on a shared machine
+    # it varies much less than wall time.
+    cpu_s: float = 0.0
 
 
 def machine() -> str:
@@ -58,7 +61,9 @@ def run(command: list[str], env: dict[str, str] | None = None, timeout: float = 
     if code != 0:
         raise RuntimeError(f"{' '.join(command)} failed ({code}):\n{stderr[-2000:]}")
     del timeout
-    return Run(wall_s=wall, peak_mb=usage.ru_maxrss / 1024, returncode=code)
+    return Run(
+        wall_s=wall, peak_mb=usage.ru_maxrss / 1024, returncode=code, cpu_s=usage.ru_utime + usage.ru_stime
+    )
 
 
 def paired(a: list[str], b: list[str], runs: int, before_each: object = None) -> tuple[list[Run], list[Run]]:

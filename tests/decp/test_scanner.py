@@ -1,4 +1,4 @@
-"""The record splitter: both engines agree with json.load on real files and on generated documents."""
+"""The record splitter agrees with json.load on real files and on generated documents."""
 
 from __future__ import annotations
 
@@ -19,7 +19,6 @@ from leviers.decp.scanner import (
     RecordBatch,
     group_records,
     iter_json_records,
-    native_available,
 )
 
 SELECT = {
@@ -27,19 +26,12 @@ SELECT = {
     ("marches", "marche"): "marche",
     ("marches", "contrat-concession"): "concession",
 }.get
-ENGINES = ["numpy", "native"]
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _native_built() -> None:
-    # The C engine is built by `make setup`; the suite must exercise it, not silently skip it.
-    assert native_available(), "src/leviers/decp/_native/_jsonsplit.so absent: run `make setup`"
-
-
-def split(data: bytes, engine: str, chunk_size: int) -> dict[str, list[object]]:
+def split(data: bytes, chunk_size: int) -> dict[str, list[object]]:
     out: dict[str, list[object]] = {}
     count = 0
-    for batch in iter_json_records(io.BytesIO(data), SELECT, chunk_size=chunk_size, engine=engine):
+    for batch in iter_json_records(io.BytesIO(data), SELECT, chunk_size=chunk_size):
         assert batch.first_index == count
         count += len(batch.texts)
         out.setdefault(batch.kind, []).extend(orjson.loads(t) for t in batch.texts.to_pylist())
@@ -67,12 +59,11 @@ REAL_FILES = [
 ]
 
 
-@pytest.mark.parametrize("engine", ENGINES)
 @pytest.mark.parametrize("name", REAL_FILES)
 @pytest.mark.parametrize("chunk_size", [997, 65_536, 32 * 1024 * 1024])
-def test_real_files_split_like_json_load(real_data: Path, name: str, engine: str, chunk_size: int) -> None:
+def test_real_files_split_like_json_load(real_data: Path, name: str, chunk_size: int) -> None:
     data = (real_data / name).read_bytes()
-    assert split(data, engine, chunk_size) == expected(json.loads(data))
+    assert split(data, chunk_size) == expected(json.loads(data))
 
 
 # Generated documents: strings with escapes, quotes, braces and brackets inside values.
@@ -112,11 +103,9 @@ def test_generated_documents(
         else {"marches": records}
     )
     data = json.dumps(document, indent=indent, ensure_ascii=False).encode()
-    for engine in ENGINES:
-        assert split(data, engine, chunk_size) == expected(document)
+    assert split(data, chunk_size) == expected(document)
 
 
-@pytest.mark.parametrize("engine", ENGINES)
 @pytest.mark.parametrize(
     ("data", "message"),
     [
@@ -128,9 +117,9 @@ def test_generated_documents(
         (b'{"marches": [{"id": "1"]]}', "appariés|pas un objet"),
     ],
 )
-def test_malformed_documents_are_refused(engine: str, data: bytes, message: str) -> None:
+def test_malformed_documents_are_refused(data: bytes, message: str) -> None:
     with pytest.raises(JsonStructureError, match=message):
-        split(data, engine, 7)
+        split(data, 7)
 
 
 @settings(max_examples=200, deadline=None)
@@ -148,10 +137,10 @@ def test_validation_agrees_with_json_loads(records: list[dict[str, object]], cut
     texts[0] = damaged
     data = ('{"marches": [' + ", ".join(texts) + "]}").encode()
     try:
-        batches = list(iter_json_records(io.BytesIO(data), SELECT, engine="native"))
+        batches = list(iter_json_records(io.BytesIO(data), SELECT))
     except JsonStructureError:
         return  # the damage broke the document's structure: refused as a whole, not per record
-    flags = [bool(v) for b in batches for v in (b.valid if b.valid is not None else [])]
+    flags = [bool(v) for b in batches for v in b.valid]
     texts_out = [t for b in batches for t in b.texts.to_pylist()]
 
     def parses(text: str) -> bool:
@@ -167,19 +156,17 @@ def test_validation_agrees_with_json_loads(records: list[dict[str, object]], cut
 def test_text_in_another_encoding_is_refused() -> None:
     data = '{"marches": [{"objet": "Rénovation"}]}'.encode("latin-1")
     with pytest.raises(EncodingError):
-        split(data, "native", 1024)
+        split(data, 1024)
 
 
 def test_records_cut_by_chunk_boundaries_are_validated_too() -> None:
-    # Every batch of the C engine carries validity flags, also the one-record batches of records
-    # spanning chunks: a group without them would be parsed leniently (slower) as a whole.
+    # Every batch carries validity flags, also the one-record batches of records spanning chunks.
     texts = [json.dumps({"id": str(i), "objet": "x" * (i % 13)}) for i in range(60)]
     texts[17] = texts[17][:-1] + ', "bad": tru}'
     data = ('{"marches": [' + ", ".join(texts) + "]}").encode()
-    batches = list(iter_json_records(io.BytesIO(data), SELECT, chunk_size=37, engine="native"))
+    batches = list(iter_json_records(io.BytesIO(data), SELECT, chunk_size=37))
     assert any(len(b.texts) == 1 for b in batches)  # records did span chunks
-    assert all(b.valid is not None for b in batches)
-    flags = [bool(v) for b in batches for v in b.valid]  # type: ignore[union-attr]
+    flags = [bool(v) for b in batches for v in b.valid]
     assert flags == [i != 17 for i in range(60)]
 
 
@@ -188,21 +175,20 @@ def test_lone_surrogate_escapes_are_invalid_records() -> None:
     # quarantine instead of aborting the file.
     texts = ['{"o": "\\ud83d\\ude00"}', '{"o": "\\ud800"}', '{"o": "\\udc00 x"}', '{"o": "\\ud800\\u0041"}']
     data = ('{"marches": [' + ", ".join(texts) + "]}").encode()
-    batches = list(iter_json_records(io.BytesIO(data), SELECT, engine="native"))
-    assert [bool(v) for b in batches for v in b.valid] == [True, False, False, False]  # type: ignore[union-attr]
+    batches = list(iter_json_records(io.BytesIO(data), SELECT))
+    assert [bool(v) for b in batches for v in b.valid] == [True, False, False, False]
 
 
 def test_another_encoding_in_a_record_cut_by_chunks_names_its_position() -> None:
     head = b'{"marches": [{"objet": "a"}, {"objet": "'
     data = head + "Rénovation".encode("latin-1") + b'"}]}'
     with pytest.raises(EncodingError) as raised:
-        list(iter_json_records(io.BytesIO(data), SELECT, chunk_size=16, engine="native"))
+        list(iter_json_records(io.BytesIO(data), SELECT, chunk_size=16))
     assert raised.value.offset == len(head) - len('{"objet": "')  # where that record starts
     assert raised.value.record_index == 1
 
 
-@pytest.mark.parametrize("engine", ENGINES)
-def test_chunk_buffers_are_reused_only_once_their_records_are_gone(real_data: Path, engine: str) -> None:
+def test_chunk_buffers_are_reused_only_once_their_records_are_gone(real_data: Path) -> None:
     # Reading batch after batch, each dropped before the next (as the loader does), the scanner
     # reads into the buffers of dropped batches; batches kept alive must stay intact.
     name = "decp/format-2019/data.gouv.fr_pes_2019-04-05.json"
@@ -211,7 +197,7 @@ def test_chunk_buffers_are_reused_only_once_their_records_are_gone(real_data: Pa
     selector = {("marches",): "liste"}.get
     kept = []
     seen: list[object] = []
-    for i, batch in enumerate(iter_json_records(io.BytesIO(data), selector, chunk_size=4096, engine=engine)):
+    for i, batch in enumerate(iter_json_records(io.BytesIO(data), selector, chunk_size=4096)):
         texts = batch.texts.to_pylist()
         seen += [orjson.loads(t) for t in texts]
         if i % 7 == 0:
@@ -224,7 +210,7 @@ def test_chunk_buffers_are_reused_only_once_their_records_are_gone(real_data: Pa
 def test_groups_start_small_then_grow_to_their_size() -> None:
     texts = pa.array(["x" * 99] * 10, pa.large_string())
     size = texts.nbytes  # what one batch counts for
-    batches = [RecordBatch("marche", i * 10, texts, None) for i in range(12)]
+    batches = [RecordBatch("marche", i * 10, texts, np.ones(10, dtype=bool)) for i in range(12)]
     groups = list(group_records(iter(batches), max_bytes=4 * size, first_bytes=size))
     # Limits 1, 2, 4, 4… batches: a group closes once it holds at least its limit.
     assert [len(g.indexes) // 10 for g in groups] == [1, 2, 4, 4, 1]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from leviers.decp.schemas import schema
 from tests.decp.helpers import load, query
 
 V2_EXAMPLE = "decp/schemas/exemples-officiels-fictifs/marches_avec_modifications_v2.json"
+PES_2019 = "decp/format-2019/data.gouv.fr_pes_2019-04-05.json"
 
 
 def _v2_record(real_data: Path) -> dict[str, Any]:
@@ -186,4 +188,31 @@ def test_a_lone_surrogate_escape_sends_its_record_to_quarantine(real_data: Path,
     assert (report.records, report.loaded, report.quarantined) == (2, 1, 1)
     assert query(tmp_path / "w.duckdb", "SELECT record_index, reason FROM quarantine") == [
         (1, "enregistrement JSON invalide")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("file", "wrap"),
+    [
+        (PES_2019, lambda texts: '{"marches": [' + ",".join(texts) + "]}"),
+        (None, lambda texts: '{"marches": {"marche": [' + ",".join(texts) + "]}}"),
+    ],
+)
+def test_a_record_with_a_trailing_comma_goes_to_quarantine(
+    real_data: Path, tmp_path: Path, file: str | None, wrap: Callable[[list[str]], str]
+) -> None:
+    # `{"id": "1",}` is not JSON (RFC 8259), though DuckDB's lenient parser would read it: every
+    # install refuses it the same way (one splitter, compiled with the package), in both formats.
+    if file is None:
+        records = [_v2_record(real_data), {**_v2_record(real_data), "id": "TEST2023"}]
+    else:
+        records = json.loads((real_data / file).read_text(encoding="utf-8"))["marches"][:2]
+    good, other = (json.dumps(r, ensure_ascii=False) for r in records)
+    bad = good[:-1] + ",}"
+    path = tmp_path / "virgule.json"
+    path.write_text(wrap([bad, other]), encoding="utf-8")
+    (report,) = load(tmp_path / "w.duckdb", path)
+    assert (report.records, report.loaded, report.quarantined) == (2, 1, 1)
+    assert query(tmp_path / "w.duckdb", "SELECT record_index, field, reason, raw FROM quarantine") == [
+        (0, None, "enregistrement JSON invalide", bad)
     ]

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import itertools
 import os
-from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -31,7 +30,7 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from leviers.decp import canonical, conflicts, extract, merge, normalise, records
+from leviers.decp import conflicts, merge, normalise, records
 from leviers.decp.normalise import MARCHE, Kind
 from leviers.ingestion.arrays import bool_array, int64_array
 from leviers.ingestion.csvrows import BadRow
@@ -45,11 +44,6 @@ _names = itertools.count()
 
 BATCH = "decp_batch"
 ACTS = "decp_acts"  # a marché batch's subcontracting acts (merge.acts_rows_sql)
-
-Stage = Callable[[], tuple[str | None, dict[str, pa.Table], str | None]]
-"""Work done in the background step before normalising: returns the staged SELECT of the records
-to normalise in full (None if none), the Arrow tables the SELECTs read (the C extractor's output,
-see add_json) and the staged SELECT of the canonical records (None if none, see canonical.py)."""
 
 
 @dataclass
@@ -126,10 +120,8 @@ class DecpLoader:
         raw_sql: str,
         schema_version: str | None,
         inputs: dict[str, pa.Table],
-        stage: Stage | None = None,
     ) -> None:
-        """Prepare a batch in the background and merge the one before it meanwhile. `stage`, when
-        given, runs there too and replaces `staged_sql` (see _prepare)."""
+        """Prepare a batch in the background and merge the one before it meanwhile."""
         if self._worker is None:
             self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="leviers-decp-prepare")
             self._worker_con = self.con.cursor()  # same database, own connection: no transaction
@@ -140,7 +132,7 @@ class DecpLoader:
             self._settings.enter_context(session.scoped(self._worker_con, threads=1))
         assert self._worker_con is not None
         worker = Scratch(self._worker_con)
-        future = self._worker.submit(self._prepare, worker, kind, staged_sql, schema_version, inputs, stage)
+        future = self._worker.submit(self._prepare, worker, kind, staged_sql, schema_version, inputs)
         batch = _Batch(kind, inputs, raw_sql, future)
         self._drain()
         self._pending = batch
@@ -169,33 +161,18 @@ class DecpLoader:
         staged_sql: str,
         schema_version: str | None,
         inputs: dict[str, pa.Table],
-        stage: Stage | None = None,
     ) -> dict[str, pa.Table]:
         """The batch's normalised records, their nested rows (modifications, holders) and the
-        checks of those (no warehouse read, no write). `stage`: computes the staged SELECTs and
-        the extra tables they read, instead of `staged_sql` (see Stage)."""
-        canonical_sql = None
-        staged: str | None = staged_sql
-        if stage is not None:
-            staged, staged_inputs, canonical_sql = stage()
-            inputs = {**inputs, **staged_inputs}
+        checks of those (no warehouse read, no write)."""
         for name, table in inputs.items():
             scratch.put_arrow(name, table)
-
-        def normalised(source: str, canonical: bool) -> str:
-            return normalise.record_sql(
-                kind,
-                source,
-                empty_means_none=self.empty_means_none,
-                strict_versions=self.strict_versions,
-                schema_version=schema_version,
-                canonical=canonical,
-            )
-
-        selects = [normalised(canonical_sql, True)] if canonical_sql is not None else []
-        if staged is not None:
-            selects.append(normalised(f"({staged})", False))
-        select = " UNION ALL BY NAME ".join(f"({sql})" for sql in selects)
+        select = normalise.record_sql(
+            kind,
+            f"({staged_sql})",
+            empty_means_none=self.empty_means_none,
+            strict_versions=self.strict_versions,
+            schema_version=schema_version,
+        )
         scratch.put(BATCH, select)
         modifications, holders = _nested_names(kind)
         scratch.put(modifications, normalise.modification_rows_sql(kind, BATCH))
@@ -264,12 +241,12 @@ class DecpLoader:
         scratch.release(*inputs, *tables, "decp_known", "decp_conflicts", "decp_refused", "decp_new")
 
     def refuse_invalid_json(
-        self, indexes: npt.NDArray[np.int64], texts: pa.Array, valid: npt.NDArray[np.bool_] | None
+        self, indexes: npt.NDArray[np.int64], texts: pa.Array, valid: npt.NDArray[np.bool_]
     ) -> tuple[npt.NDArray[np.int64], pa.Array]:
         """Send records that are not valid JSON (as checked by the scanner) straight to the
-        quarantine, and return the others. Without a check (`valid` None) nothing is refused here:
-        the records must then be parsed tolerantly (add_json(strict=False))."""
-        if valid is None or valid.all():
+        quarantine, and return the others: DuckDB parses only valid JSON (a parse error there
+        would abort the file)."""
+        if valid.all():
             return indexes, texts
         self.ctx.begin()
         bad = pa.table({"record_index": int64_array(indexes[~valid]), "j": texts.filter(bool_array(~valid))})
@@ -337,15 +314,12 @@ class DecpLoader:
         texts: pa.Array,
         schema_version: str,
         *,
-        strict: bool,
         where: str = "",
         raw: pa.Array | None = None,
     ) -> None:
-        """Add a batch of JSON record texts (a format 2019 or 2024 record each) with their indexes.
-        It is prepared in the background and merged at the next call or at `finish`.
-
-        `strict`: every text is known to be valid JSON (parsed faster); otherwise records that do
-        not parse are refused one by one. `raw`, when given, is what the quarantine keeps of each
+        """Add a batch of JSON record texts (a format 2019 or 2024 record each, valid JSON: see
+        refuse_invalid_json) with their indexes. It is prepared in the background and merged at
+        the next call or at `finish`. `raw`, when given, is what the quarantine keeps of each
         record (e.g. the XML it came from).
         """
         columns: dict[str, pa.Array] = {"record_index": int64_array(indexes), "j": texts}
@@ -355,16 +329,12 @@ class DecpLoader:
         source = f"(SELECT * FROM {name} {where})" if where else name
         select = records.marche_json_select if kind is MARCHE else records.concession_json_select
         raw_column = "x" if raw is not None else "j"
-        stage = None
-        if kind is MARCHE and raw is None and not where and strict and extract.available():
-            stage = _extracted(name, indexes, texts, schema_version, self.strict_versions)
         self._submit(
             kind,
-            select(source, f"'{schema_version}'", raw_column, tolerant=not strict),
+            select(source, f"'{schema_version}'", raw_column),
             f"(SELECT record_index, {raw_column} AS raw FROM {name})",
             schema_version,
             {name: pa.table(columns)},
-            stage,
         )
 
     def finish(self) -> LoadCounts:
@@ -390,59 +360,10 @@ class DecpLoader:
         )
 
 
-def _extracted(
-    name: str, indexes: npt.NDArray[np.int64], texts: pa.Array, schema_version: str, strict_versions: bool
-) -> Stage:
-    """Stage marché JSON texts with the C extractor (extract.py) and, for the records it leaves
-    (non-canonical shapes), with the SQL select: the same staging columns either way. The
-    extracted records whose values are canonical too (canonical.py) are set apart: they are
-    normalised by a projection."""
-
-    def stage() -> tuple[str | None, dict[str, pa.Table], str | None]:
-        version = f"'{schema_version}'"
-        extraction = extract.extract_marches(indexes, texts, schema_version)
-        if extraction is None:
-            return records.marche_json_select(name, version), {}, None
-        mask = canonical.canonical_mask(extraction.table, MARCHE, schema_version, strict_versions)
-        # The canonical records (nearly all) stay in the extractor's table, marked by a column:
-        # DuckDB skips the others as it scans, where pyarrow's filter would copy every column
-        # (about as long as the normalisation it saves). The few others are copied apart, so that
-        # the full normalisation does not scan the whole table again.
-        tables = {f"{name}_extracted": extraction.table.append_column("canonical", bool_array(mask))}
-        parts = []
-        if not mask.all():
-            other = _take(extraction.table, np.flatnonzero(~mask)) if mask.any() else extraction.table
-            tables[f"{name}_other"] = other
-            parts.append(f"SELECT * FROM {name}_other")
-        others = ~extraction.handled
-        if others.any():
-            tables[f"{name}_rest"] = pa.table(
-                {"record_index": int64_array(indexes[others]), "j": texts.filter(bool_array(others))}
-            )
-            parts.append(f"({records.marche_json_select(f'{name}_rest', version)})")
-        fast = f"(SELECT * EXCLUDE (canonical) FROM {name}_extracted WHERE canonical)" if mask.any() else None
-        return " UNION ALL BY NAME ".join(parts) or None, tables, fast
-
-    return stage
-
-
-def _take(table: pa.Table, rows: npt.NDArray[np.int64]) -> pa.Table:
-    """The given rows (sorted) of a table, taken batch by batch: Table.take concatenates every
-    column's chunks first (measured: 280 MB and 80 ms for a batch of 120,000 records)."""
-    batches, start = [], 0
-    for batch in table.to_batches():
-        local = rows[(rows >= start) & (rows < start + batch.num_rows)] - start
-        if len(local):
-            batches.append(batch.take(int64_array(local)))
-        start += batch.num_rows
-    return pa.Table.from_batches(batches, schema=table.schema)
-
-
 def _batch_keys(scratch: Scratch, kind: Kind) -> tuple[str, ...]:
     """The batch's keys and the conflicts between its own records (see conflicts.py), from the
     prepared records; returns the names it made. It reads the batch only, so it is part of the
-    prepare step (with canonical records normalised by a projection, the merge is the longer
-    step: measured on the national-scale file, 14.8 s busy against 17.7 s before this moved)."""
+    prepare step, which runs while the previous batch is merged."""
     scratch.put("decp_keys", conflicts.keys_sql(kind, BATCH, "decp_nested"))
     scratch.put("decp_pairs", conflicts.batch_pairs_sql(kind, BATCH, "decp_nested", "decp_keys"))
     scratch.put("decp_firsts", conflicts.firsts_sql(kind, "decp_keys"))

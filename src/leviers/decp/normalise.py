@@ -200,19 +200,6 @@ def _own_labels(values: list[str], c: schemas.Constraint) -> list[str] | None:
     return own if c.enum and len(own) < len(values) else None
 
 
-def field_constraints(kind: str, f: Field, schema_version: str) -> schemas.Constraint | None:
-    """The schema constraint of `f` checked on records of `schema_version` (None: not in it)."""
-    return _constraints(kind, f).get(schema_version)
-
-
-def accepted_labels(kind: str, f: Field, schema_version: str, strict_versions: bool = True) -> list[str]:
-    """The labels an enum field of a `schema_version` record may hold without being refused."""
-    values = _enum_values(kind, f)
-    c = field_constraints(kind, f, schema_version)
-    own = _own_labels(values, c) if strict_versions and c is not None else None
-    return values if own is None else own
-
-
 def is_required(f: Field) -> bool:
     """Whether an absent value refuses the record (the record's identity)."""
     return f.kind == "id" or (f.kind == "siret" and f.column in _BUYERS)
@@ -234,20 +221,6 @@ def _typed(kind: str, f: Field, clean: str) -> str:
         return enum_case(clean, _enum_values(kind, f), ALIASES.get(f.column))
     return functions[f.kind].format(clean)
 
-
-# Typed value of a canonical value (see canonical.py): what _typed gives for it, without the
-# work of reading the other ways of writing it.
-_CANONICAL = {
-    "text": "{}",
-    "id": "{}",
-    "siret": "{}",
-    "enum": "{}",
-    "int": "CAST({} AS BIGINT)",
-    "number": "CAST({} AS DOUBLE)",
-    "bool": "CAST({} AS BOOLEAN)",
-    "date": "CAST({} AS DATE)",
-    "cpv": "left({}, 8)",
-}
 
 _WHY = {
     "int": "n'est pas un nombre entier",
@@ -526,43 +499,33 @@ def record_sql(
     strict_versions: bool = True,
     keep_raw: bool = False,
     schema_version: str | None = None,
-    canonical: bool = False,
 ) -> str:
     """SELECT normalising and validating the scalar and list fields of staged records.
 
     Nested lists (holders, modifications…) pass through as staged; nested_checks_sql validates
     them set-based and merge.py normalises them while loading (per-element lambdas here would
     cost more than everything else). `schema_version`: the version of every staged record when
-    the reader knows it (the column is then a constant). `canonical`: every staged record is
-    known canonical (canonical.py): values are only cast to their types, nothing is checked.
+    the reader knows it (the column is then a constant).
     """
-    if canonical:
-        # uid stays cleaned below even here: lv_clean's trim() strips Unicode spaces, which the C
-        # rule lets through (it is nearly always absent, so this costs nothing).
-        typed = {f.column: _CANONICAL[f.kind].format(f"c_{f.column}") for f in kind.fields}
-        lists = {f.column: f.column for f in kind.list_fields}
-        c_columns = ",\n    ".join(f"{f.column} AS c_{f.column}" for f in kind.fields)
-        violations = "[]::STRUCT(field VARCHAR, reason VARCHAR)[]"
-    else:
-        typed = {f.column: _typed(kind.name, f, f"c_{f.column}") for f in kind.fields}
-        lists = {f.column: _list_typed(kind.name, f, f.column, f"k_{f.column}") for f in kind.list_fields}
-        checks: list[Check] = []
-        for f in kind.fields:
-            checks += _violations(
-                kind.name, f, f.column, f"c_{f.column}", f"n_{f.column}", strict_versions, schema_version
-            )
-        for f in kind.list_fields:
-            checks += _list_violations(kind.name, f, f"n_{f.column}", f"k_{f.column}")
-        c_columns = ",\n    ".join(
-            # lv_clean_column: lv_clean without trimming values that need none (most); it repeats its
-            # argument, so it is for plain columns (a macro copies its argument at each use).
-            [f"lv_clean_column({f.column}) AS c_{f.column}" for f in kind.fields]
-            + [f"{_list_official(kind.name, f, f.column)} AS k_{f.column}" for f in kind.list_fields]
+    typed = {f.column: _typed(kind.name, f, f"c_{f.column}") for f in kind.fields}
+    lists = {f.column: _list_typed(kind.name, f, f.column, f"k_{f.column}") for f in kind.list_fields}
+    checks: list[Check] = []
+    for f in kind.fields:
+        checks += _violations(
+            kind.name, f, f.column, f"c_{f.column}", f"n_{f.column}", strict_versions, schema_version
         )
-        violations = (
-            "CASE WHEN NOT json_ok THEN [{'field': NULL::VARCHAR, 'reason': 'enregistrement JSON invalide'}] "
-            f"ELSE {violations_sql(checks)} END"
-        )
+    for f in kind.list_fields:
+        checks += _list_violations(kind.name, f, f"n_{f.column}", f"k_{f.column}")
+    c_columns = ",\n    ".join(
+        # lv_clean_column: lv_clean without trimming values that need none (most); it repeats its
+        # argument, so it is for plain columns (a macro copies its argument at each use).
+        [f"lv_clean_column({f.column}) AS c_{f.column}" for f in kind.fields]
+        + [f"{_list_official(kind.name, f, f.column)} AS k_{f.column}" for f in kind.list_fields]
+    )
+    violations = (
+        "CASE WHEN NOT json_ok THEN [{'field': NULL::VARCHAR, 'reason': 'enregistrement JSON invalide'}] "
+        f"ELSE {violations_sql(checks)} END"
+    )
     n_columns = ",\n    ".join(f"{sql} AS n_{col}" for col, sql in {**typed, **lists}.items())
     social = _considerations("social", "n_considerations_sociales", SOCIAL, empty_means_none)
     env = _considerations(
@@ -600,7 +563,7 @@ SELECT
   {nested},
   modification_only,
   violations,
-  {"raw" if keep_raw else "NULL::VARCHAR AS raw" if canonical else "CASE WHEN len(violations) > 0 THEN raw END AS raw"}
+  {"raw" if keep_raw else "CASE WHEN len(violations) > 0 THEN raw END AS raw"}
 FROM v
 """
 

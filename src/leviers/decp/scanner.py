@@ -7,10 +7,11 @@ too slow. This module finds record boundaries chunk by chunk and hands each chun
 the caller as an Arrow string array pointing into the chunk (no copy); DuckDB then parses the
 records in parallel. Memory is bounded by the chunk size whatever the file size.
 
-Two engines give identical results (tested against each other): a small C loop (`_native/`,
-compiled at set-up, loaded with ctypes) and a vectorised numpy reference used when the C
-library is absent. Only the few structural characters above the records (the document's
-skeleton: root object, `marches`, the arrays) are walked in Python, to know each array's key.
+The byte loop is a small C library (`_native/jsonsplit.c`, compiled by the package build,
+loaded with ctypes), which also checks that each record is strict JSON in UTF-8: a loop per byte
+in Python, or vectorised numpy (about 0.3 GB/s), would be the slowest step of a national file.
+Only the few structural characters above the records (the document's skeleton: root object,
+`marches`, the arrays) are walked in Python, to know each array's key.
 """
 
 from __future__ import annotations
@@ -30,11 +31,8 @@ from leviers.progress import NoProgress, Progress
 
 CHUNK_SIZE = 32 * 1024 * 1024
 
-_QUOTE, _BACKSLASH = 0x22, 0x5C
-_OPEN_OBJ, _CLOSE_OBJ, _OPEN_ARR, _CLOSE_ARR, _COMMA = 0x7B, 0x7D, 0x5B, 0x5D, 0x2C
-_DEPTH_DELTA = np.zeros(256, dtype=np.int64)
-_DEPTH_DELTA[[_OPEN_OBJ, _OPEN_ARR]] = 1
-_DEPTH_DELTA[[_CLOSE_OBJ, _CLOSE_ARR]] = -1
+_OPEN_OBJ, _OPEN_ARR, _CLOSE_ARR = 0x7B, 0x5B, 0x5D
+_CLOSE_OBJ = 0x7D
 
 
 class JsonStructureError(ValueError):
@@ -62,9 +60,9 @@ class RecordBatch:
     kind: str  # the name the selector gave the array
     first_index: int  # index in the whole document of the first record (arrays in file order)
     texts: pa.LargeStringArray
-    # Whether each record is valid JSON (strict RFC 8259), when the C engine checked it; None when
-    # not checked (numpy engine): the parser must then tolerate invalid records itself.
-    valid: npt.NDArray[np.bool_] | None = None
+    # Whether each record is valid JSON (strict RFC 8259): the others go to quarantine, never
+    # to the parser (a parse error there would abort the file).
+    valid: npt.NDArray[np.bool_]
 
 
 Selector = Callable[[tuple[str, ...]], str | None]
@@ -82,7 +80,6 @@ def iter_json_records(
     total_bytes: int | None = None,
     chunk_size: int = CHUNK_SIZE,
     progress: Progress | None = None,
-    engine: str = "auto",
 ) -> Iterator[RecordBatch]:
     """Yield the records of every array chosen by `selector`, in document order, in batches.
 
@@ -91,10 +88,7 @@ def iter_json_records(
     """
     progress = progress or NoProgress()
     progress.start("Lecture du JSON", total_bytes)
-    use_native = native_available() if engine in ("auto", "native") else False
-    if engine == "native" and not use_native:
-        _LIBRARY.require()
-    scanner: _Scanner = _NativeScanner(selector) if use_native else _NumpyScanner(selector)
+    scanner = _Scanner(selector)
     buffers = _BufferPool(chunk_size)
     while True:
         chunk = buffers.take()
@@ -132,6 +126,42 @@ class _BufferPool:
         return buffer
 
 
+# -- the C library (_native/jsonsplit.c) ------------------------------------------------------
+
+_EV_SKELETON, _EV_ARRAY_END, _EV_FULL = 1, 2, 3
+
+
+class _State(ctypes.Structure):
+    _fields_ = [
+        ("depth", ctypes.c_int64),
+        ("record_depth", ctypes.c_int64),
+        ("items", ctypes.c_int64),
+        ("separators", ctypes.c_int64),
+        ("in_string", ctypes.c_int32),
+        ("escape", ctypes.c_int32),
+    ]
+
+
+def _declare(lib: ctypes.CDLL) -> None:
+    lib.leviers_scan.restype = ctypes.c_int64
+    lib.leviers_validate.restype = None
+    lib.leviers_validate.argtypes = [
+        ctypes.c_void_p,
+        ctypes.c_void_p,
+        ctypes.c_void_p,
+        ctypes.c_int64,
+        ctypes.c_void_p,
+    ]
+    lib.leviers_scan.argtypes = [
+        ctypes.c_void_p, ctypes.c_int64, ctypes.c_int64, ctypes.POINTER(_State), ctypes.c_void_p,
+        ctypes.c_void_p, ctypes.c_int64, ctypes.POINTER(ctypes.c_int64), ctypes.POINTER(ctypes.c_int64),
+        ctypes.POINTER(ctypes.c_int32),
+    ]  # fmt: skip
+
+
+_LIBRARY = native.Library("_jsonsplit", _declare)
+
+
 @dataclass
 class _Container:
     is_array: bool
@@ -139,7 +169,8 @@ class _Container:
 
 
 class _Scanner:
-    """What both engines share: the skeleton walk and turning boundaries into Arrow batches."""
+    """The state of one document's split: the C loop finds the records of selected arrays, this
+    class walks the skeleton between them and turns boundaries into Arrow batches."""
 
     def __init__(self, selector: Selector) -> None:
         self.selector = selector
@@ -155,9 +186,43 @@ class _Scanner:
         self.seen_root = False
         self.tail = b""  # end of the previous chunk, to read a key cut by the boundary
         self.in_string = False
+        self.state = _State()
 
     def feed(self, chunk: bytearray) -> Iterator[RecordBatch]:
-        raise NotImplementedError
+        lib = _LIBRARY.require()
+        n = len(chunk)
+        address = ctypes.addressof(ctypes.c_char.from_buffer(chunk))
+        # Every record takes at least two bytes, so this capacity is never exceeded.
+        cap = n // 2 + 2
+        starts = np.empty(cap, dtype=np.int64)
+        ends = np.empty(cap, dtype=np.int64)
+        ns, ne, event = ctypes.c_int64(0), ctypes.c_int64(0), ctypes.c_int32(0)
+        st = self.state
+        i = 0
+        while i < n:
+            st.depth, st.record_depth = self.depth, self.record_depth
+            st.items, st.separators = self.items, self.separators
+            ns.value = ne.value = 0
+            stop = lib.leviers_scan(
+                address, n, i, ctypes.byref(st), starts.ctypes.data, ends.ctypes.data, cap,
+                ctypes.byref(ns), ctypes.byref(ne), ctypes.byref(event),
+            )  # fmt: skip
+            self.depth, self.items, self.separators = st.depth, st.items, st.separators
+            self.in_string = bool(st.in_string)
+            if self.record_depth:
+                closed = event.value == _EV_ARRAY_END
+                yield from self._emit(chunk, starts[: ns.value].copy(), ends[: ne.value].copy(), closed)
+                if closed:
+                    self.depth += 1  # the C loop already counted the closing bracket
+                    self._close_array(stop, chunk[stop])
+                    stop += 1
+            elif event.value == _EV_SKELETON:
+                self._skeleton(chunk, stop, chunk[stop])
+                stop += 1
+            if self.depth < 0:
+                raise JsonStructureError("fermeture sans ouverture correspondante", self.offset + stop)
+            i = stop
+        self._end_chunk(chunk)
 
     def _key_before(self, data: bytearray, pos: int) -> str | None:
         """The object key written just before position `pos` (which holds '[' or '{')."""
@@ -248,12 +313,22 @@ class _Scanner:
         starts: npt.NDArray[np.int64],
         ends: npt.NDArray[np.int64],
         base: int | None = None,
-    ) -> npt.NDArray[np.bool_] | None:
-        """Strict validity of each record (C engine only; None = not checked). `base`: the file
-        offset of `buffer` (default: the current chunk's), for error positions."""
-        return None
+    ) -> npt.NDArray[np.bool_]:
+        """Strict validity of each record. `base`: the file offset of `buffer` (default: the
+        current chunk's), for error positions."""
+        lib = _LIBRARY.require()
+        starts = np.ascontiguousarray(starts, dtype=np.int64)
+        ends = np.ascontiguousarray(ends, dtype=np.int64)
+        flags = np.empty(starts.size, dtype=np.uint8)
+        address = ctypes.addressof(ctypes.c_char.from_buffer(buffer))
+        lib.leviers_validate(address, starts.ctypes.data, ends.ctypes.data, starts.size, flags.ctypes.data)
+        if (flags == 2).any():
+            # Not UTF-8: the file is in another encoding, which refuses it as a whole.
+            bad = int(np.argmax(flags == 2))
+            raise EncodingError((self.offset if base is None else base) + int(starts[bad]), self.count + bad)
+        return flags.astype(bool)
 
-    def _make(self, texts: pa.LargeStringArray, valid: npt.NDArray[np.bool_] | None = None) -> RecordBatch:
+    def _make(self, texts: pa.LargeStringArray, valid: npt.NDArray[np.bool_]) -> RecordBatch:
         assert self.kind is not None
         batch = RecordBatch(kind=self.kind, first_index=self.count, texts=texts, valid=valid)
         self.count += len(texts)
@@ -273,210 +348,6 @@ class _Scanner:
             raise JsonStructureError("aucun objet ni tableau JSON", self.offset)
 
 
-# -- C engine ---------------------------------------------------------------------------------
-
-_EV_SKELETON, _EV_ARRAY_END, _EV_FULL = 1, 2, 3
-
-
-class _State(ctypes.Structure):
-    _fields_ = [
-        ("depth", ctypes.c_int64),
-        ("record_depth", ctypes.c_int64),
-        ("items", ctypes.c_int64),
-        ("separators", ctypes.c_int64),
-        ("in_string", ctypes.c_int32),
-        ("escape", ctypes.c_int32),
-    ]
-
-
-def _declare(lib: ctypes.CDLL) -> None:
-    lib.leviers_scan.restype = ctypes.c_int64
-    lib.leviers_validate.restype = None
-    lib.leviers_validate.argtypes = [
-        ctypes.c_void_p,
-        ctypes.c_void_p,
-        ctypes.c_void_p,
-        ctypes.c_int64,
-        ctypes.c_void_p,
-    ]
-    lib.leviers_scan.argtypes = [
-        ctypes.c_void_p, ctypes.c_int64, ctypes.c_int64, ctypes.POINTER(_State), ctypes.c_void_p,
-        ctypes.c_void_p, ctypes.c_int64, ctypes.POINTER(ctypes.c_int64), ctypes.POINTER(ctypes.c_int64),
-        ctypes.POINTER(ctypes.c_int32),
-    ]  # fmt: skip
-
-
-_LIBRARY = native.Library("_jsonsplit.so", _declare)
-
-
-def native_available() -> bool:
-    """Whether the compiled splitter is present (built by `make setup`)."""
-    return _LIBRARY.get() is not None
-
-
-class _NativeScanner(_Scanner):
-    def __init__(self, selector: Selector) -> None:
-        super().__init__(selector)
-        self.state = _State()
-
-    def _validate(
-        self,
-        buffer: bytearray,
-        starts: npt.NDArray[np.int64],
-        ends: npt.NDArray[np.int64],
-        base: int | None = None,
-    ) -> npt.NDArray[np.bool_] | None:
-        lib = _LIBRARY.require()
-        starts = np.ascontiguousarray(starts, dtype=np.int64)
-        ends = np.ascontiguousarray(ends, dtype=np.int64)
-        flags = np.empty(starts.size, dtype=np.uint8)
-        address = ctypes.addressof(ctypes.c_char.from_buffer(buffer))
-        lib.leviers_validate(address, starts.ctypes.data, ends.ctypes.data, starts.size, flags.ctypes.data)
-        if (flags == 2).any():
-            # Not UTF-8: the file is in another encoding, which refuses it as a whole.
-            bad = int(np.argmax(flags == 2))
-            raise EncodingError((self.offset if base is None else base) + int(starts[bad]), self.count + bad)
-        return flags.astype(bool)
-
-    def feed(self, chunk: bytearray) -> Iterator[RecordBatch]:
-        lib = _LIBRARY.require()
-        n = len(chunk)
-        address = ctypes.addressof(ctypes.c_char.from_buffer(chunk))
-        # Every record takes at least two bytes, so this capacity is never exceeded.
-        cap = n // 2 + 2
-        starts = np.empty(cap, dtype=np.int64)
-        ends = np.empty(cap, dtype=np.int64)
-        ns, ne, event = ctypes.c_int64(0), ctypes.c_int64(0), ctypes.c_int32(0)
-        st = self.state
-        i = 0
-        while i < n:
-            st.depth, st.record_depth = self.depth, self.record_depth
-            st.items, st.separators = self.items, self.separators
-            ns.value = ne.value = 0
-            stop = lib.leviers_scan(
-                address, n, i, ctypes.byref(st), starts.ctypes.data, ends.ctypes.data, cap,
-                ctypes.byref(ns), ctypes.byref(ne), ctypes.byref(event),
-            )  # fmt: skip
-            self.depth, self.items, self.separators = st.depth, st.items, st.separators
-            self.in_string = bool(st.in_string)
-            if self.record_depth:
-                closed = event.value == _EV_ARRAY_END
-                yield from self._emit(chunk, starts[: ns.value].copy(), ends[: ne.value].copy(), closed)
-                if closed:
-                    self.depth += 1  # the C loop already counted the closing bracket
-                    self._close_array(stop, chunk[stop])
-                    stop += 1
-            elif event.value == _EV_SKELETON:
-                self._skeleton(chunk, stop, chunk[stop])
-                stop += 1
-            if self.depth < 0:
-                raise JsonStructureError("fermeture sans ouverture correspondante", self.offset + stop)
-            i = stop
-        self._end_chunk(chunk)
-
-
-# -- numpy engine (reference) -----------------------------------------------------------------
-
-
-class _NumpyScanner(_Scanner):
-    def __init__(self, selector: Selector) -> None:
-        super().__init__(selector)
-        self.trailing_backslashes = 0
-
-    def _escaped(self, arr: npt.NDArray[np.uint8], quotes: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
-        """Which quotes are escaped (preceded by an odd run of backslashes); rare, refined one by one."""
-        escaped = np.zeros(quotes.size, dtype=bool)
-        first = quotes == 0
-        if first.any() and self.trailing_backslashes % 2 == 1:
-            escaped[first] = True
-        candidates = np.flatnonzero(~first)
-        candidates = candidates[arr[quotes[candidates] - 1] == _BACKSLASH]
-        for slot in candidates.tolist():
-            pos = int(quotes[slot]) - 1
-            run = 0
-            while pos >= 0 and arr[pos] == _BACKSLASH:
-                run += 1
-                pos -= 1
-            if pos < 0:
-                run += self.trailing_backslashes
-            escaped[slot] = run % 2 == 1
-        return escaped
-
-    def feed(self, chunk: bytearray) -> Iterator[RecordBatch]:
-        arr = np.frombuffer(chunk, dtype=np.uint8)
-        interesting = arr == _QUOTE
-        for code in (_OPEN_OBJ, _CLOSE_OBJ, _OPEN_ARR, _CLOSE_ARR, _COMMA):
-            interesting |= arr == code
-        idx = np.flatnonzero(interesting)
-        codes = arr[idx]
-        is_quote = codes == _QUOTE
-        quote_slots = np.flatnonzero(is_quote)
-        unescaped = is_quote.copy()
-        if quote_slots.size:
-            unescaped[quote_slots[self._escaped(arr, idx[quote_slots])]] = False
-        quotes_so_far = np.cumsum(unescaped, dtype=np.int64) + int(self.in_string)
-        keep = ~is_quote & ((quotes_so_far & 1) == 0)
-        positions = idx[keep]
-        codes = codes[keep]
-        depth_after = self.depth + np.cumsum(_DEPTH_DELTA[codes])
-        if depth_after.size and depth_after.min() < 0:
-            bad = int(positions[np.argmax(depth_after < 0)])
-            raise JsonStructureError("fermeture sans ouverture correspondante", self.offset + bad)
-
-        i = 0
-        while True:
-            if self.record_depth:
-                i, batches = self._records(chunk, arr, positions, codes, depth_after, i)
-                yield from batches
-                if self.record_depth:
-                    break
-                continue
-            if i >= positions.size:
-                break
-            self._skeleton(chunk, int(positions[i]), int(codes[i]))
-            i += 1
-
-        if quotes_so_far.size:
-            self.in_string = bool(quotes_so_far[-1] & 1)
-        stripped = len(chunk) - len(chunk.rstrip(b"\\"))
-        self.trailing_backslashes = (
-            stripped if stripped < len(chunk) else self.trailing_backslashes + stripped
-        )
-        if depth_after.size:
-            self.depth = int(depth_after[-1])
-        self._end_chunk(chunk)
-
-    def _records(
-        self,
-        chunk: bytearray,
-        arr: npt.NDArray[np.uint8],
-        positions: npt.NDArray[np.int64],
-        codes: npt.NDArray[np.uint8],
-        depth_after: npt.NDArray[np.int64],
-        i: int,
-    ) -> tuple[int, list[RecordBatch]]:
-        d = self.record_depth
-        pos, cds, dep = positions[i:], codes[i:], depth_after[i:]
-        closing = np.flatnonzero(dep < d)
-        end = int(closing[0]) if closing.size else pos.size
-        pos, cds, dep = pos[:end], cds[:end], dep[:end]
-        at_item_level = dep == d + 1
-        starts = pos[at_item_level & (cds == _OPEN_OBJ)]
-        self.items += int((at_item_level & ((cds == _OPEN_OBJ) | (cds == _OPEN_ARR))).sum())
-        separators = pos[(cds == _COMMA) & (dep == d)]
-        self.separators += int(separators.size)
-        np.frombuffer(chunk, dtype=np.uint8)[separators] = 0x20
-        ends = pos[(cds == _CLOSE_OBJ) & (dep == d)] + 1
-        batches = self._emit(chunk, starts, ends, bool(closing.size))
-        if not closing.size:
-            return positions.size, batches
-        stop = int(positions[i + end])
-        # The skeleton walk (not the vectorised depth) owns self.depth while outside records.
-        self.depth = d
-        self._close_array(stop, int(codes[i + end]))
-        return i + end + 1, batches
-
-
 @dataclass(frozen=True)
 class RecordGroup:
     """Consecutive batches of one array, handed to DuckDB together so that it parses them on every
@@ -485,7 +356,7 @@ class RecordGroup:
     kind: str
     indexes: npt.NDArray[np.int64]
     texts: pa.ChunkedArray
-    valid: npt.NDArray[np.bool_] | None
+    valid: npt.NDArray[np.bool_]
 
 
 def group_records(
@@ -505,8 +376,7 @@ def group_records(
         indexes = np.concatenate(
             [np.arange(b.first_index, b.first_index + len(b.texts), dtype=np.int64) for b in pending]
         )
-        checked = all(b.valid is not None for b in pending)
-        valid = np.concatenate([b.valid for b in pending if b.valid is not None]) if checked else None
+        valid = np.concatenate([b.valid for b in pending])
         return RecordGroup(pending[0].kind, indexes, pa.chunked_array([b.texts for b in pending]), valid)
 
     for batch in batches:

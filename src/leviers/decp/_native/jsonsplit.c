@@ -1,13 +1,13 @@
 /*
- * Record splitter for large JSON documents (see leviers/decp/scanner.py for the contract and
- * the pure-numpy reference implementation it must agree with).
+ * Record splitter for large JSON documents (see leviers/decp/scanner.py for the contract).
  *
  * One pass over a chunk, carrying state between chunks. Outside selected arrays it stops at
  * every structural character (the document's skeleton, walked by Python). Inside a selected
  * array it records where each object item starts and ends, blanks the commas between items
  * (so consecutive records are contiguous JSON texts) and stops at the array's closing bracket.
  *
- * Built by hatch_build.py into a shared library loaded with ctypes: no Python C API.
+ * Built by the package build (setup.py, as an extension module) into a shared library loaded
+ * with ctypes (leviers/decp/native.py): no Python C API.
  */
 #include <stdint.h>
 #include <string.h>

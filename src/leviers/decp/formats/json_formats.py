@@ -22,7 +22,6 @@ from leviers.decp.scanner import (
     JsonStructureError,
     group_records,
     iter_json_records,
-    native_available,
     prefetch,
 )
 from leviers.errors import InputRefused
@@ -106,8 +105,6 @@ class _JsonFormat(FormatFlags):
         return self.variant(sample) == self.id
 
     def load(self, ctx: LoadContext) -> LoadCounts:
-        if not native_available():
-            _require_utf8(ctx)  # the C scanner checks UTF-8 while it validates each record
         version = "1.5" if self.id == "decp-json-2019" else "2.0"
         loader = DecpLoader(ctx, self.id, empty_means_none=self.id == "decp-json-2.0.0")
         with closing(loader):  # stops its background thread, also on error
@@ -122,18 +119,15 @@ class _JsonFormat(FormatFlags):
                 )
                 for group in prefetch(group_records(batches)):
                     indexes, texts = loader.refuse_invalid_json(group.indexes, group.texts, group.valid)
-                    strict = group.valid is not None
                     if group.kind == "concession":
-                        loader.add_json(CONCESSION, indexes, texts, version, strict=strict)
+                        loader.add_json(CONCESSION, indexes, texts, version)
                     elif group.kind == "marche":
-                        loader.add_json(MARCHE, indexes, texts, version, strict=strict)
+                        loader.add_json(MARCHE, indexes, texts, version)
                     else:
                         # One array mixing marchés and concessions (format 2019, `_type`).
                         marche = f"WHERE NOT coalesce({is_concession}, false)"
-                        loader.add_json(MARCHE, indexes, texts, version, strict=strict, where=marche)
-                        loader.add_json(
-                            CONCESSION, indexes, texts, version, strict=strict, where=f"WHERE {is_concession}"
-                        )
+                        loader.add_json(MARCHE, indexes, texts, version, where=marche)
+                        loader.add_json(CONCESSION, indexes, texts, version, where=f"WHERE {is_concession}")
         except EncodingError as exc:
             raise InputRefused(
                 ctx.display_path,
@@ -146,31 +140,6 @@ class _JsonFormat(FormatFlags):
                 ctx.display_path, f"JSON mal formé à l'octet {exc.offset}{where} : {exc}"
             ) from exc
         return loader.finish()
-
-
-def _require_utf8(ctx: LoadContext) -> None:
-    """DECP JSON is UTF-8 by definition: refuse another encoding with the position of the first bad byte."""
-    import codecs
-
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    offset = 0
-    with ctx.path.open("rb") as handle:
-        while block := handle.read(16 * 1024 * 1024):
-            try:
-                decoder.decode(block)
-            except UnicodeDecodeError as exc:
-                raise InputRefused(
-                    ctx.display_path,
-                    f"encodage invalide : octet 0x{block[exc.start]:02x} à la position {offset + exc.start} "
-                    "n'est pas de l'UTF-8 (le JSON DECP doit être en UTF-8 ; réenregistrez le fichier en UTF-8)",
-                ) from exc
-            offset += len(block)
-    try:
-        decoder.decode(b"", final=True)
-    except UnicodeDecodeError as exc:
-        raise InputRefused(
-            ctx.display_path, "encodage invalide : fichier coupé au milieu d'un caractère"
-        ) from exc
 
 
 JSON_2019 = register(_JsonFormat("decp-json-2019", "DECP format 2019 (JSON, schéma 1.5)"))

@@ -148,8 +148,7 @@ class _XmlFormat(FormatFlags):
                     CONCESSION if kind == "concession" else MARCHE,
                     np.array([r[0] for r in chunk], dtype=np.int64),
                     large_string_array([r[1] for r in chunk]),
-                    self.version,
-                    strict=True,  # written by orjson from the parsed XML: valid JSON
+                    self.version,  # texts written by orjson from the parsed XML: valid JSON
                     raw=large_string_array([r[2] for r in chunk]),
                 )
                 start = end
