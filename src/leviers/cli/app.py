@@ -28,6 +28,7 @@ COMMANDS: dict[str, str] = {
     "indicateurs": "leviers.cli.indicateurs",
     "enrichir": "leviers.cli.enrichir",
     "entrepot": "leviers.cli.entrepot",
+    "aides": "leviers.cli.aides",
 }
 
 

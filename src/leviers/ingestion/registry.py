@@ -30,6 +30,7 @@ PLUGINS = [
     "leviers.subsidies.formats",
     "leviers.ess.formats",
     "leviers.sirene.formats",
+    "leviers.aides.formats",
 ]
 
 
