@@ -26,7 +26,7 @@ VOCABULARY = frozenset(
         "--age-max", "--aides-trois-ans", "--annee", "--attribuant", "--cache", "--candidats",
         "--cible", "--code", "--collectivite", "--connexions", "--contrepartie", "--date", "--db",
         "--debit", "--debut", "--demo", "--depuis", "--detour", "--dossier", "--etape", "--etapes", "--fils",
-        "--fin", "--format", "--graine", "--help", "--indicateur", "--initiative",
+        "--filtre", "--fin", "--format", "--graine", "--help", "--indicateur", "--initiative",
         "--jeton", "--journal-acces", "--json", "--limite", "--limite-requetes", "--limite-temps", "--liste",
         "--lister", "--marches", "--max", "--max-fichiers", "--memoire", "--montant",
         "--montant-annuel", "--moteur", "--nature", "--niveau", "--nouveaux", "--page-esus",

@@ -7,8 +7,10 @@ Counting unit: one scheme. A scheme is
 - a duplicate when the same id is in the warehouse with the same or a later `date_mise_a_jour`,
   or repeated identically in the file;
 - loaded otherwise: new, or a later version of a scheme the warehouse has (which it replaces).
-Values kept with a doubt (a territory not translated into COG codes, a text cut to the schema's
-length) go to `record_warnings`.
+Values kept with a doubt go to `record_warnings`: a text cut to the schema's length, or a
+territory the source names (`perimetre`) that cannot be written as COG codes — such a scheme is
+loaded without `eligibilite_geographique` rather than refused, and `leviers aides exporter`
+leaves it out of a dispositif-aide file.
 """
 
 from __future__ import annotations
@@ -56,6 +58,14 @@ COLUMNS = (
 _DATES = ("date_ouverture", "date_cloture", "date_mise_a_jour")
 
 
+def _named(record: SchemeRecord, field: str) -> bool:
+    """The territory is absent from the COG codes but named by the source (an EPCI, an ad hoc
+    perimeter): kept with its warning rather than refused, the source's name in `perimetre`."""
+    return (
+        field == "eligibilite_geographique" and record.perimetre is not None and not record.values.get(field)
+    )
+
+
 def _quarantine(ctx: LoadContext, record: SchemeRecord, problems: list[tuple[str | None, str]]) -> None:
     for field, reason in problems:
         ctx.con.execute(
@@ -99,7 +109,7 @@ def load_schemes(ctx: LoadContext, records: Iterable[SchemeRecord]) -> LoadCount
     for record in records:
         total += 1
         ctx.progress.advance(1)
-        problems = list(record.problems) or [(f, r) for f, r in check(record.values)]
+        problems = list(record.problems) or [(f, r) for f, r in check(record.values) if not _named(record, f)]
         scheme_id = record.id
         if not problems and scheme_id is not None and scheme_id in seen:
             first_index, first_values = seen[scheme_id]
