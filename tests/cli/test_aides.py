@@ -103,3 +103,13 @@ def test_the_warehouse_catalogue_is_searched_and_exported(
     written = json.loads(sortie.read_text(encoding="utf-8"))
     assert len(written) == 18  # 17 shipped schemes and the example
     assert "18 dispositifs écrits" in " ".join(out.split())
+
+
+def test_an_export_read_back_lists_each_scheme_once(db_path: Path, tmp_path: Path) -> None:
+    sortie = tmp_path / "catalogue.csv"
+    assert run("exporter", "-o", str(sortie), "--db", str(db_path))[0] == 0
+    ingest(db_path, sortie)
+    code, out, _ = run("chercher", "--etape", "difficulte", "--db", str(db_path), "--json")
+    assert [s["origine"] for s in json.loads(out)] == ["reglement:nouvelle-aquitaine-ess"] * 3
+    assert run("exporter", "-o", str(tmp_path / "encore.csv"), "--db", str(db_path))[0] == 0
+    assert (tmp_path / "encore.csv").read_text(encoding="utf-8") == sortie.read_text(encoding="utf-8")

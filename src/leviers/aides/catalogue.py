@@ -99,8 +99,12 @@ def warehouse_schemes(con: duckdb.DuckDBPyConnection | None) -> list[Scheme]:
 
 
 def all_schemes(con: duckdb.DuckDBPyConnection | None) -> list[Scheme]:
-    """The shipped regulations' schemes first, then the warehouse's."""
-    return [s for regulation in shipped() for s in regulation.schemes] + warehouse_schemes(con)
+    """The shipped regulations' schemes first, then the warehouse's. A scheme of a shipped
+    regulation that was also loaded (an export read back) is listed once, as shipped: the
+    regulation's file carries its stages, figures and sources."""
+    regulated = [s for regulation in shipped() for s in regulation.schemes]
+    ids = {s.id for s in regulated}
+    return regulated + [s for s in warehouse_schemes(con) if s.id not in ids]
 
 
 def find(schemes: Iterable[Scheme], key: str) -> Scheme | None:
