@@ -110,6 +110,7 @@ def test_an_export_read_back_lists_each_scheme_once(db_path: Path, tmp_path: Pat
     assert run("exporter", "-o", str(sortie), "--db", str(db_path))[0] == 0
     ingest(db_path, sortie)
     code, out, _ = run("chercher", "--etape", "difficulte", "--db", str(db_path), "--json")
+    assert code == 0
     assert [s["origine"] for s in json.loads(out)] == ["reglement:nouvelle-aquitaine-ess"] * 3
     assert run("exporter", "-o", str(tmp_path / "encore.csv"), "--db", str(db_path))[0] == 0
     assert (tmp_path / "encore.csv").read_text(encoding="utf-8") == sortie.read_text(encoding="utf-8")
