@@ -22,17 +22,17 @@ ROOT = typer.main.get_command(app)
 # docs/cli.md: the same idea keeps the same name across commands.
 VOCABULARY = frozenset(
     {
-        "--achats-annuels", "--acheteur", "--action", "--activite-economique", "--adresse",
+        "--achats-annuels", "--acheteur", "--action", "--activite-economique", "--adresse", "--beneficiaire",
         "--age-max", "--aides-trois-ans", "--annee", "--attribuant", "--cache", "--candidats",
         "--cible", "--code", "--collectivite", "--connexions", "--contrepartie", "--date", "--db",
-        "--debit", "--debut", "--demo", "--depuis", "--detour", "--dossier", "--etapes", "--fils",
-        "--fin", "--format", "--graine", "--help", "--indicateur", "--initiative",
-        "--journal-acces", "--json", "--limite", "--limite-requetes", "--limite-temps", "--liste",
+        "--debit", "--debut", "--demo", "--depuis", "--detour", "--dossier", "--etape", "--etapes", "--fils",
+        "--filtre", "--fin", "--format", "--graine", "--help", "--indicateur", "--initiative",
+        "--jeton", "--journal-acces", "--json", "--limite", "--limite-requetes", "--limite-temps", "--liste",
         "--lister", "--marches", "--max", "--max-fichiers", "--memoire", "--montant",
         "--montant-annuel", "--moteur", "--nature", "--niveau", "--nouveaux", "--page-esus",
         "--pages-max", "--par", "--pbf", "--port", "--processus", "--propre", "--rafraichir",
         "--region", "--sauvegarde", "--service-public-risque", "--seuil", "--siren", "--sites",
-        "--sortie", "--source", "--taille-max", "--taux-invalides", "--taux-nc", "--tentatives",
+        "--sortie", "--source", "--taille-max", "--taux-invalides", "--taux-nc", "--tentatives", "--territoire", "--theme",
         "--tous", "--tout", "--ventilation", "--version", "--vitesse",
     }
 )  # fmt: skip

@@ -26,6 +26,7 @@ from leviers.cli.output import (
     old_spellings,
 )
 from leviers.download import DatasetFiles, DownloadError, download_dataset, esslists, subsidies
+from leviers.download import aides as aides_download
 from leviers.download.datagouv import ENV_VAR
 from leviers.download.decp import DECP
 from leviers.sirene.download import SIRENE
@@ -359,3 +360,69 @@ def _print_subsidies(run: subsidies.SubsidyDownload) -> None:
 
 def register(app: typer.Typer) -> None:
     app.add_typer(download_app, name="download")
+
+
+@download_app.command("aides")
+def aides(
+    jeton: Annotated[
+        str | None,
+        typer.Option(
+            "--jeton",
+            metavar="JETON",
+            help="Jeton d'API d'Aides-territoires (demandé depuis son compte) ; jamais écrit ni affiché.",
+            envvar=aides_download.TOKEN_ENV,
+            show_default=False,
+        ),
+    ] = None,
+    filtre: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--filtre",
+            metavar="FILTRE",
+            help="Filtre de l'API, CLE=VALEUR transmis tel quel, répétable (ex. targeted_audiences=association).",
+            show_default=False,
+        ),
+    ] = None,
+    dest: DestOption = None,
+    source: Annotated[
+        str | None,
+        typer.Option(
+            "--source",
+            metavar="URL",
+            help=f"Adresse d'Aides-territoires (ou d'un miroir) ; par défaut {aides_download.SITE}.",
+            envvar=aides_download.URL_ENV,
+            show_default=False,
+        ),
+    ] = None,
+    retries: RetriesOption = 3,
+    json_output: JsonOption = False,
+) -> None:
+    """Télécharger les aides d'Aides-territoires (API, page par page) dans un fichier à charger.
+
+    Chargez-le ensuite avec `leviers ingest FICHIER` : chaque aide entre au catalogue au schéma
+    dispositif-aide, avec sa source, sa date et sa licence (voir docs/aides.md).
+    """
+    if retries < 0:
+        raise DownloadError("--tentatives doit être un entier positif ou nul.")
+    filters: dict[str, str] = {}
+    for item in filtre or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise DownloadError(
+                f"--filtre « {item} » : CLE=VALEUR attendu (ex. targeted_audiences=association)."
+            )
+        filters[key.strip()] = value.strip()
+    with RichProgress() as progress:
+        result = aides_download.download_aides(
+            dest, token=jeton, filters=filters, base=source, progress=progress, retries=retries
+        )
+    if json_output:
+        emit_json(result.as_dict())
+        return
+    announced = f" sur {result.announced} annoncées" if result.announced not in (None, result.count) else ""
+    console.print(
+        f"Téléchargé — Aides-territoires : {result.path} ({result.count} aides{announced}, "
+        f"{result.pages} page{'s' if result.pages > 1 else ''}).",
+        highlight=False,
+    )
+    console.print(f"Pour les charger : leviers ingest {shlex.quote(str(result.path))}", highlight=False)

@@ -1,0 +1,116 @@
+"""`leviers aides chercher|dispositif|exporter` over the shipped regulation and a loaded catalogue,
+with expectations read by hand from src/leviers/data/aides/reglements/nouvelle-aquitaine-ess.yaml."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from leviers.cli.app import app
+from tests.sirene.helpers import ingest
+
+runner = CliRunner()
+EXAMPLE = "aides/schema-dispositif-aide/dispositif-aide__exemple.csv"
+
+
+def run(*args: str) -> tuple[int, str, BaseException | None]:
+    result = runner.invoke(app, ["aides", *args], env={"COLUMNS": "200"})
+    return result.exit_code, result.stdout, result.exception
+
+
+def test_stage_difficulty_finds_the_three_schemes_for_organisations_in_difficulty(db_path: Path) -> None:
+    code, out, _ = run("chercher", "--etape", "difficulte", "--db", str(db_path), "-f", "json")
+    assert code == 0
+    assert [s["code"] for s in json.loads(out)] == ["conseil", "difficulte", "soutien-conjoncturel"]
+
+
+def test_filters_combine(db_path: Path) -> None:
+    code, out, _ = run(
+        "chercher",
+        "--etape",
+        "creation",
+        "--beneficiaire",
+        "siae",
+        "--territoire",
+        "33",
+        "--db",
+        str(db_path),
+        "-f",
+        "csv",
+    )
+    assert code == 0
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert [r["code"] for r in rows] == [
+        "creation-activites",
+        "demarrage-utilite-sociale",
+        "financement-participatif",
+    ]
+    assert rows[0]["taux"] == "non précisé par les sources"
+    code, out, _ = run(
+        "chercher", "--theme", "emploi_insertion", "--etape", "difficulte", "--db", str(db_path), "--json"
+    )
+    assert [s["code"] for s in json.loads(out)] == ["difficulte", "soutien-conjoncturel"]
+
+
+def test_nothing_found_exits_1_with_what_each_filter_finds(db_path: Path) -> None:
+    code, _, error = run("chercher", "--etape", "difficulte", "--territoire", "DEP-75", "--db", str(db_path))
+    assert code == 1
+    assert str(error) == (
+        "aucun dispositif pour --etape difficulte --territoire DEP-75 : --etape difficulte seul : "
+        "3 dispositifs ; --territoire DEP-75 seul : 0 dispositif ; territoires couverts par le "
+        "catalogue : REG-75."
+    )
+
+
+def test_one_scheme_with_its_figures_and_sources(db_path: Path) -> None:
+    code, out, _ = run("dispositif", "ami-tiers-lieux", "--db", str(db_path), "--json")
+    assert code == 0
+    (scheme,) = json.loads(out)
+    assert scheme["id"] == "804c3a87-6ca5-58cf-b4ee-299d0dcf4bc0"
+    assert scheme["chiffres"]["plafond"]["valeur"] == 50000
+    assert scheme["chiffres"]["plafond"]["source"].startswith("AMI Tiers-Lieux 2025-2028 de la Région")
+    assert scheme["date_cloture"] == "2028-09-01T00:00:00Z"
+    code, out, _ = run("dispositif", "804c3a87-6ca5-58cf-b4ee-299d0dcf4bc0", "--db", str(db_path))
+    assert code == 0
+    text = " ".join(out.split())
+    assert "50 000 € HT (pour un projet de 2 ans)" in text
+    assert "non précisée par la source" not in text  # the regulation states its licence
+    code, _, error = run("dispositif", "tiers", "--db", str(db_path))
+    assert code == 1
+    assert "dispositifs proches : ami-tiers-lieux (AMI Tiers-Lieux 2025-2028)" in str(error)
+
+
+def test_the_warehouse_catalogue_is_searched_and_exported(
+    real_data: Path, db_path: Path, tmp_path: Path
+) -> None:
+    ingest(db_path, real_data / EXAMPLE)
+    # The schema's example scheme covers France (PAYS-99100) but excludes DEP-01.
+    code, out, _ = run(
+        "chercher", "--territoire", "DEP-33", "--beneficiaire", "association", "--db", str(db_path), "--json"
+    )
+    assert "Accélérateur décarbonation" in [s["titre"] for s in json.loads(out)]
+    code, out, _ = run(
+        "chercher", "--territoire", "DEP-01", "--beneficiaire", "association", "--db", str(db_path), "--json"
+    )
+    assert code == 1
+    sortie = tmp_path / "catalogue.json"
+    code, out, _ = run("exporter", "-o", str(sortie), "--db", str(db_path))
+    assert code == 0, out
+    written = json.loads(sortie.read_text(encoding="utf-8"))
+    assert len(written) == 18  # 17 shipped schemes and the example
+    assert "18 dispositifs écrits" in " ".join(out.split())
+
+
+def test_an_export_read_back_lists_each_scheme_once(db_path: Path, tmp_path: Path) -> None:
+    sortie = tmp_path / "catalogue.csv"
+    assert run("exporter", "-o", str(sortie), "--db", str(db_path))[0] == 0
+    ingest(db_path, sortie)
+    code, out, _ = run("chercher", "--etape", "difficulte", "--db", str(db_path), "--json")
+    assert code == 0
+    assert [s["origine"] for s in json.loads(out)] == ["reglement:nouvelle-aquitaine-ess"] * 3
+    assert run("exporter", "-o", str(tmp_path / "encore.csv"), "--db", str(db_path))[0] == 0
+    assert (tmp_path / "encore.csv").read_text(encoding="utf-8") == sortie.read_text(encoding="utf-8")
