@@ -21,7 +21,7 @@ import orjson
 from leviers.aides.records import SchemeRecord
 from leviers.aides.schema import ALL_FIELDS, PIPE_FIELDS
 from leviers.errors import InputRefused
-from leviers.ingestion.files import Sample
+from leviers.ingestion.files import Sample, decode_text
 
 # A header with these columns is a dispositif-aide file (they are required by the schema and no
 # other format Leviers reads has them together).
@@ -76,17 +76,8 @@ def _text(name: str, value: Any) -> str | None:
     return str(value)
 
 
-def _decode(path_display: str, data: bytes) -> str:
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace")
-
-
 def read_csv(path_display: str, path: Path) -> Iterator[SchemeRecord]:
-    text = _decode(path_display, path.read_bytes())
+    text = decode_text(path.read_bytes())
     first = text.splitlines()[0] if text else ""
     delimiter = ","
     for candidate in (",", ";"):

@@ -33,7 +33,7 @@ import orjson
 
 from leviers.errors import InputRefused
 from leviers.ess.lists import ListRows
-from leviers.ingestion.files import Sample
+from leviers.ingestion.files import Sample, decode_text
 
 ESUS = "esus"
 ESS_FRANCE = "ess_france"
@@ -94,15 +94,6 @@ class Layout:
     header_row: int = 0  # index of the header row in the sheet
 
 
-def _decode_head(data: bytes) -> str:
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace")
-
-
 def _split_header(line: str) -> tuple[list[str], str] | None:
     best: tuple[list[str], str] | None = None
     for delimiter in (";", ",", "\t"):
@@ -150,7 +141,7 @@ def sniff_layout(sample: Sample) -> Layout | None:
         return sheet_layout(original_name(sample), sample.path)
     if sample.head.startswith((b"PAR1", b"PK\x03\x04", b"\x1f\x8b", b"\xd0\xcf\x11\xe0")):
         return None
-    first = _decode_head(sample.head.split(b"\n", 1)[0]).rstrip("\r")
+    first = decode_text(sample.head.split(b"\n", 1)[0]).rstrip("\r")
     return layout(original_name(sample), first)
 
 

@@ -133,6 +133,17 @@ def sha256_of(path: Path, chunk: int = 8 * 1024 * 1024) -> str:
     return digest.hexdigest()
 
 
+def decode_text(data: bytes) -> str:
+    """Bytes of a small text file or line: UTF-8 (a BOM dropped), else cp1252 with undefined bytes
+    replaced — what the ESS lists and the scheme catalogues come in."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace")
+
+
 def sample(path: Path) -> Sample:
     with path.open("rb") as handle:
         head = handle.read(HEAD_BYTES)
