@@ -68,3 +68,40 @@ def test_default_year_is_the_one_with_most_contracts(client: TestClient) -> None
     counts = {r["annee"]: r["contrats"] for r in body["par_annee"]}
     assert body["annee"] == max(counts, key=counts.__getitem__)
     assert client.get("/api/v1/accueil?annee=2019").json()["annee"] == 2019
+
+
+@pytest.mark.parametrize(
+    ("items", "asked", "preferred", "expected"),
+    [
+        # The national year is kept when the collectivité has at least half its fullest year there.
+        ({2022: 40, 2023: 20}, None, 2023, 2023),
+        # A near-empty national year (1 contract against 40) gives way to the collectivité's fullest.
+        ({2022: 40, 2024: 1}, None, 2024, 2022),
+        ({2022: 40, 2023: 19}, None, 2023, 2022),
+        # A year asked with data is always kept; one without data falls back to the rule.
+        ({2022: 40, 2024: 1}, 2024, 2022, 2024),
+        ({2022: 40, 2024: 1}, 2019, None, 2022),
+        # Ties go to the latest year; no data, no year.
+        ({2021: 5, 2022: 5}, None, None, 2022),
+        ({}, None, 2022, None),
+        # Both channels (contracts and subsidies) beat a larger year with one (given as pairs).
+        ({2012: (1, 2000), 2018: (2, 900), 2024: (1, 1)}, None, 2024, 2018),
+        ({2018: (2, 900), 2019: (2, 500)}, None, 2019, 2019),
+        ({2018: (2, 900), 2019: (1, 900)}, None, 2019, 2018),
+    ],
+)
+def test_pick_year_prefers_a_well_furnished_year(
+    items: dict[int, int] | dict[int, tuple[int, int]],
+    asked: int | None,
+    preferred: int | None,
+    expected: int | None,
+) -> None:
+    from leviers.web.views.home import pick_year
+
+    trend = [
+        {"annee": y, "canaux": n[0], "contrats": n[1]}
+        if isinstance(n, tuple)
+        else {"annee": y, "contrats": n}
+        for y, n in items.items()
+    ]
+    assert pick_year(trend, asked, preferred) == expected

@@ -96,15 +96,15 @@ def flows_by_year(rows: list[dict[str, Any]], code: str | None) -> dict[int, Ess
     return {flow.annee: flow for flow in flows_from_rows(keyed)}
 
 
-def years(rows: list[dict[str, Any]]) -> list[int]:
-    """Years with contracts or subsidy lines."""
-    return sorted(
-        {
-            int(r["year"])
-            for r in rows
-            if r["year"] is not None and r["indicator"] in ("contracts", "subsidies") and r["population"]
-        }
-    )
+def year_items(rows: list[dict[str, Any]]) -> dict[int, tuple[int, int]]:
+    """Per year with contracts or subsidy lines: how many of the two channels it has, and how many
+    items (contracts + subsidy lines)."""
+    items: dict[int, tuple[int, int]] = {}
+    for r in rows:
+        if r["year"] is not None and r["indicator"] in ("contracts", "subsidies") and r["population"]:
+            channels, count = items.get(int(r["year"]), (0, 0))
+            items[int(r["year"])] = (channels + 1, count + int(r["population"]))
+    return dict(sorted(items.items()))
 
 
 def _trend(flows: dict[int, EssFlow]) -> list[dict[str, Any]]:

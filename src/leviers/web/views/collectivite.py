@@ -65,10 +65,13 @@ def collectivite(
     con: Con,
     store: StoreDep,
     annee: Annotated[
-        int | None, Query(ge=1990, le=2100, description="Année des indicateurs (par défaut la dernière)")
+        int | None,
+        Query(ge=1990, le=2100, description="Année des indicateurs (par défaut l'année la mieux fournie)"),
     ] = None,
 ) -> Page:
-    """Pour une année (la dernière par défaut) : l'argent public vers l'ESS (marchés et subventions,
+    """Pour une année (par défaut la mieux fournie : marchés et subventions s'il y en a, puis le
+    plus de contrats et de lignes de subvention ; celle des chiffres nationaux si elle l'est
+    presque autant) : l'argent public vers l'ESS (marchés et subventions,
     par famille de destinataire, principaux bénéficiaires et titulaires, évolution) ; chaque
     indicateur du catalogue avec ses comptes,
     l'écart aux objectifs du PNAD et le rang parmi les collectivités du même type et de la même
@@ -80,7 +83,7 @@ def collectivite(
     trend = ind.trend(rows)
     national = store.memo("national_indicators", lambda c: ind.indicator_rows(c, "national", None))
     # Years with contracts or subsidy lines: a grantor without contracts still has a page.
-    active = [{"annee": y, "contrats": 1} for y in money.years(rows)]
+    active = [{"annee": y, "canaux": c, "contrats": n} for y, (c, n) in money.year_items(rows).items()]
     year = pick_year(active, annee, preferred=pick_year(ind.trend(national), None))
     of_year = ind.by_year(rows).get(year, {}) if year is not None else {}
     definitions = ind.definitions()

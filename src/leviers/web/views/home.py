@@ -19,14 +19,22 @@ HEADLINE = ("contracts", "social", "environmental", "single_offer", "sme")
 
 
 def pick_year(trend: list[dict[str, Any]], asked: int | None, preferred: int | None = None) -> int | None:
-    """The year asked when it has data; else `preferred` when it has data; else the year with the
-    most contracts (the latest on a tie): the current year is usually still partial."""
-    years = {t["annee"]: t["contrats"] for t in trend if t["contrats"]}
+    """The year asked when it has data; else `preferred` when it is as complete as the fullest
+    year: as many channels (`canaux`: contracts, subsidies; 1 when not given) and at least half its
+    items (`contrats`) — one year for all keeps pages comparable, but not on a near-empty year;
+    else the fullest year (most channels, then most items, then the latest: the current year is
+    usually partial)."""
+    years = {t["annee"]: (t.get("canaux", 1), t["contrats"]) for t in trend if t["contrats"]}
     if asked in years:
         return asked
+    if not years:
+        return None
+    fullest = max(years, key=lambda y: (*years[y], y))
     if preferred in years:
-        return preferred
-    return max(years, key=lambda y: (years[y], y)) if years else None
+        channels, items = years[preferred]
+        if channels == years[fullest][0] and 2 * items >= years[fullest][1]:
+            return preferred
+    return fullest
 
 
 @PAGES.page(
@@ -35,7 +43,12 @@ def pick_year(trend: list[dict[str, Any]], asked: int | None, preferred: int | N
 def home(
     store: StoreDep,
     annee: Annotated[
-        int | None, Query(ge=1990, le=2100, description="Année des chiffres clés (par défaut la dernière)")
+        int | None,
+        Query(
+            ge=1990,
+            le=2100,
+            description="Année des chiffres clés (par défaut celle qui compte le plus de contrats)",
+        ),
     ] = None,
 ) -> Page:
     """Chiffres nationaux : contrats, montant notifié, acheteurs et période de l'entrepôt ; pour une
