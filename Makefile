@@ -15,7 +15,7 @@ ASSETS   := src/leviers/web/static/vendor/.stamp
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: setup demo test test-shared lint typecheck pytest bench clean assets
+.PHONY: setup demo test test-shared lint typecheck pytest bench clean assets postgres postgres-stop
 
 setup: $(STAMP) $(ASSETS)
 
@@ -59,6 +59,14 @@ test: lint typecheck pytest
 
 test-shared: setup
 	$(BIN)/pytest -m shared --require-shared --timeout=900
+
+# Hosted mode: a local PostgreSQL store in .postgres/ (Debian package postgresql), at this
+# version's schema; prints the address to export as LEVIERS_POSTGRES (docs/hosted.md).
+postgres: setup
+	$(BIN)/leviers heberge base-locale --dossier .postgres
+
+postgres-stop: $(STAMP)
+	$(BIN)/leviers heberge base-locale --dossier .postgres --arreter
 
 bench: setup
 	$(BIN)/python -m bench

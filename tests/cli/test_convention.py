@@ -23,9 +23,9 @@ ROOT = typer.main.get_command(app)
 VOCABULARY = frozenset(
     {
         "--achats-annuels", "--acheteur", "--action", "--activite-economique", "--adresse", "--beneficiaire",
-        "--age-max", "--aides-trois-ans", "--annee", "--attribuant", "--cache", "--candidats",
+        "--age-max", "--aides-trois-ans", "--annee", "--arreter", "--attribuant", "--cache", "--candidats",
         "--cible", "--code", "--collectivite", "--connexions", "--contrepartie", "--date", "--db",
-        "--debit", "--debut", "--demo", "--depuis", "--detour", "--dossier", "--etape", "--etapes", "--fils",
+        "--debit", "--debut", "--demo", "--depuis", "--detour", "--dossier", "--dsn", "--etape", "--etapes", "--fils",
         "--filtre", "--fin", "--format", "--graine", "--help", "--indicateur", "--initiative",
         "--jeton", "--journal-acces", "--json", "--limite", "--limite-requetes", "--limite-temps", "--liste",
         "--lister", "--marches", "--max", "--max-fichiers", "--memoire", "--montant",

@@ -1,0 +1,127 @@
+"""`leviers heberge …`: the PostgreSQL store of hosted mode (accounts, workspaces, private data):
+start a local one to try it, bring a store to this version's schema, check it is safe to use."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+
+from leviers.cli.output import JsonOption, console, emit_json
+from leviers.paths import data_dir
+
+heberge = typer.Typer(
+    help="Mode hébergé : la base PostgreSQL des comptes, des espaces de travail et des données privées.",
+    no_args_is_help=True,
+)
+
+DsnOption = Annotated[
+    str | None,
+    typer.Option(
+        "--dsn",
+        metavar="ADRESSE",
+        help="Adresse de la base (postgresql://rôle@hôte/base) ; par défaut la variable LEVIERS_POSTGRES.",
+        show_default=False,
+    ),
+]
+
+
+@heberge.command("base-locale")
+def base_locale(
+    dossier: Annotated[
+        Path | None,
+        typer.Option(
+            "--dossier",
+            metavar="DOSSIER",
+            help="Dossier de la base (créée si absente) ; par défaut « postgres » dans le dossier de données.",
+            show_default=False,
+        ),
+    ] = None,
+    arreter: Annotated[
+        bool, typer.Option("--arreter", help="Arrête la base locale au lieu de la démarrer.")
+    ] = False,
+    json_output: JsonOption = False,
+) -> None:
+    """Démarre (et crée au besoin) une base PostgreSQL locale pour essayer le mode hébergé.
+
+    Elle n'écoute sur aucun port réseau : on ne la joint que par son fichier de connexion, dans le
+    dossier. Elle est mise au schéma de cette version. Il faut le paquet Debian postgresql.
+    Affiche l'adresse à donner à --dsn.
+    """
+    from leviers.hosted.local_cluster import LocalCluster
+    from leviers.hosted.migrate import upgrade
+
+    cluster = LocalCluster((dossier or data_dir() / "postgres").resolve())
+    if arreter:
+        cluster.stop()
+        if not json_output:
+            console.print(f"Base locale arrêtée : {escape(str(cluster.folder))}", highlight=False)
+        return
+    dsn = cluster.start()
+    revision = upgrade(dsn).after
+    if json_output:
+        emit_json({"dossier": str(cluster.folder), "dsn": dsn, "revision": revision})
+        return
+    console.print(
+        f"[green]✓[/] Base PostgreSQL locale démarrée dans {escape(str(cluster.folder))}.\n"
+        f"Adresse : {escape(dsn)} (schéma à la révision {revision})\n"
+        f"Pour la suite : export LEVIERS_POSTGRES='{escape(dsn)}'",
+        highlight=False,
+    )
+
+
+@heberge.command("migrer")
+def migrer(dsn: DsnOption = None, json_output: JsonOption = False) -> None:
+    """Met la base au schéma de cette version de Leviers (migrations Alembic, une transaction chacune)."""
+    from leviers.hosted.database import resolve_dsn
+    from leviers.hosted.migrate import upgrade
+
+    report = upgrade(resolve_dsn(dsn))
+    if json_output:
+        emit_json({"revision_avant": report.before, "revision_apres": report.after})
+        return
+    if report.before == report.after:
+        console.print(f"La base est déjà à la révision {report.after} : rien à faire.", highlight=False)
+        return
+    console.print(
+        f"[green]✓[/] Base migrée de la révision {report.before or '(vide)'} à {report.after}.",
+        highlight=False,
+    )
+
+
+@heberge.command("verifier")
+def verifier(dsn: DsnOption = None, json_output: JsonOption = False) -> None:
+    """Vérifie que la base est prête pour le mode hébergé ; code de sortie 1 sinon.
+
+    Contrôle qu'elle est joignable, que son rôle ne contourne pas l'isolation des espaces
+    (ni superutilisateur ni BYPASSRLS) et qu'elle est au schéma de cette version.
+    """
+    from leviers.hosted.database import check_role, connect, resolve_dsn
+    from leviers.hosted.errors import HostedStoreError
+    from leviers.hosted.migrate import current, head
+
+    url = resolve_dsn(dsn)
+    with connect(url) as conn:
+        role = check_role(conn)
+    found, expected = current(url), head()
+    if json_output:
+        emit_json(
+            {"role": role, "revision": found, "revision_attendue": expected, "a_jour": found == expected}
+        )
+    if found != expected:
+        raise HostedStoreError(
+            f"la base est à la révision {found or '(vide)'}, cette version de Leviers attend {expected} : "
+            "lancez leviers heberge migrer."
+        )
+    if not json_output:
+        console.print(
+            f"[green]✓[/] Base prête : rôle « {escape(role)} » ordinaire (isolation des espaces active), "
+            f"révision {found}.",
+            highlight=False,
+        )
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(heberge, name="heberge")

@@ -1,0 +1,67 @@
+"""Migrations up from empty, down and up again; the revision; the refusal of unsafe roles."""
+
+from __future__ import annotations
+
+import psycopg
+import pytest
+
+from leviers.hosted import migrate
+from leviers.hosted.database import check_role
+from leviers.hosted.errors import HostedStoreError
+from leviers.hosted.local_cluster import LocalCluster
+
+TABLES = {"workspaces", "accounts", "memberships", "audit_log"}
+
+
+def _tables(dsn: str) -> set[str]:
+    with psycopg.connect(dsn) as conn:
+        rows = conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'").fetchall()
+    return {r[0] for r in rows} - {"alembic_version"}
+
+
+def test_upgrade_from_empty_reaches_head(empty_dsn: str) -> None:
+    assert migrate.current(empty_dsn) is None
+    report = migrate.upgrade(empty_dsn)
+    assert (report.before, report.after) == (None, migrate.head())
+    assert _tables(empty_dsn) == TABLES
+    # Twice changes nothing.
+    assert migrate.upgrade(empty_dsn).before == migrate.head()
+
+
+def test_down_to_empty_and_up_again(dsn: str) -> None:
+    migrate.downgrade(dsn, "base")
+    assert migrate.current(dsn) is None
+    assert _tables(dsn) == set()
+    migrate.upgrade(dsn)
+    assert _tables(dsn) == TABLES
+
+
+def test_superuser_is_refused(cluster: LocalCluster) -> None:
+    admin = cluster.dsn(database="postgres", role="postgres")
+    with psycopg.connect(admin) as conn, pytest.raises(HostedStoreError, match="superutilisateur"):
+        check_role(conn)
+    with pytest.raises(HostedStoreError, match="superutilisateur"):
+        migrate.upgrade(admin)
+
+
+def test_bypassrls_role_is_refused(cluster: LocalCluster) -> None:
+    with psycopg.connect(cluster.dsn(database="postgres", role="postgres"), autocommit=True) as admin:
+        admin.execute("CREATE ROLE contourne LOGIN BYPASSRLS")
+    try:
+        with (
+            psycopg.connect(cluster.dsn(database="postgres", role="contourne")) as conn,
+            pytest.raises(HostedStoreError, match="BYPASSRLS"),
+        ):
+            check_role(conn)
+    finally:
+        with psycopg.connect(cluster.dsn(database="postgres", role="postgres"), autocommit=True) as admin:
+            admin.execute("DROP ROLE contourne")
+
+
+def test_the_application_role_is_ordinary(conn: psycopg.Connection) -> None:
+    assert check_role(conn) == "leviers"
+
+
+def test_sqlalchemy_url() -> None:
+    assert migrate.sqlalchemy_url("postgresql://a@/b?host=/s") == "postgresql+psycopg://a@/b?host=/s"
+    assert migrate.sqlalchemy_url("postgres://a@h/b") == "postgresql+psycopg://a@h/b"
