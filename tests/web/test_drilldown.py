@@ -18,8 +18,8 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from leviers.formatting import NNBSP, euros
 from leviers.web.drilldown import LINKS
-from leviers.web.formatting import NNBSP, euros
 from tests.flows.test_compute import A, flows_db  # noqa: F401  (fixture)
 from tests.web.conftest import make_app
 

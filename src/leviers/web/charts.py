@@ -17,8 +17,8 @@ from typing import Any
 
 import duckdb
 
+from leviers.formatting import NNBSP, date_fr, euros, number, percent
 from leviers.indicators.base import MIN_KNOWN_ITEMS, MIN_KNOWN_SHARE
-from leviers.web.formatting import NNBSP, date_fr, euros, number, percent
 
 SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json"
 # vl-convert bundles Vega-Lite 6.4; the browser gets 6.5 from npm: same major version, same specs.
@@ -45,7 +45,7 @@ CONFIG: dict[str, Any] = {
 @cache
 def format_locale() -> dict[str, Any]:
     """d3's fr-FR number locale as vl-convert ships it, with the narrow no-break space the pages
-    use (leviers.web.formatting) between thousands and before €."""
+    use (leviers.formatting) between thousands and before €."""
     import vl_convert
 
     locale: dict[str, Any] = dict(vl_convert.get_format_locale("fr-FR"))

@@ -13,8 +13,8 @@ from urllib.parse import urlencode
 
 from markupsafe import Markup, escape
 
+from leviers.formatting import number
 from leviers.kit.indicator_levers import IndicatorLevers, indicator_levers
-from leviers.web.formatting import number
 
 NATURE_LABELS = {
     "travaux": "de travaux",

@@ -10,9 +10,9 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
+from leviers.formatting import euros_cell, machine_value, number, percent, percent_cell
 from leviers.indicators.base import MIN_RANKED_PEERS
 from leviers.indicators.engine import MISSING_DATA
-from leviers.web.formatting import euros_cell, machine_value, number, percent, percent_cell
 from leviers.web.levers import levers_filter
 
 UNKNOWN = Markup('<span class="unknown">inconnu</span>')

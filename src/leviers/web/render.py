@@ -27,7 +27,7 @@ from jinja2_fragments import render_block
 from pydantic import BaseModel, ValidationError
 
 from leviers import __version__
-from leviers.web.formatting import FILTERS
+from leviers.formatting import FILTERS
 from leviers.web.models.common import ErrorAnswer
 from leviers.web.present import FILTERS as PRESENT_FILTERS
 from leviers.web.present import synthetic_badge

@@ -15,11 +15,11 @@ import orjson
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
+from leviers.formatting import euros, number, percent
 from leviers.web import geo
 from leviers.web import indicators as ind
 from leviers.web.deps import PAGES, Con, StoreDep
 from leviers.web.errors import BadRequest
-from leviers.web.formatting import euros, number, percent
 from leviers.web.models.geojson import FeatureCollection
 from leviers.web.models.territory import MapAnswer
 from leviers.web.render import API_PREFIX, GeoJSONBody, Page, error_responses, query_with

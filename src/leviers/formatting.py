@@ -1,4 +1,4 @@
-"""French number, amount, percentage and date formats for the pages (Jinja filters).
+"""French number, amount, percentage and date formats, for the pages and the reports (Jinja filters).
 
 Unknown values are never shown as 0: they render as « inconnu » (or the text given).
 """

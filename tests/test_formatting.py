@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from leviers.web import formatting as f
+from leviers import formatting as f
 
 N = "\u202f"
 

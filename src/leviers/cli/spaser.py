@@ -1,0 +1,199 @@
+"""`leviers spaser rapport`: the SPASER report of a buyer for a year (docs/spaser.md): on screen,
+as open data (CSV, JSON), as an HTML page and as a tagged PDF."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from leviers.cli.output import (
+    FORMAT_HELP,
+    FORMAT_NAMES,
+    DbOption,
+    JsonOption,
+    SortieOption,
+    TableFormat,
+    console,
+    error_console,
+    write_output,
+)
+from leviers.errors import LeviersError
+from leviers.formatting import euros, number, percent
+from leviers.spaser.labels import DUTY_STATUS, OBJECTIVE_STATUS
+
+spaser = typer.Typer(
+    help="SPASER : le rapport d'un acheteur pour une année (indicateurs, objectifs, obligations).",
+    no_args_is_help=True,
+)
+
+STATUS = {
+    "atteint": "atteint",
+    "non_atteint": "non atteint",
+    "non_mesurable": "non mesurable",
+    "inconnu": "inconnu",
+}
+
+
+def _value(unit: str, value: float | None) -> str:
+    if value is None:
+        return "inconnu"
+    return percent(value) if unit == "share" else number(value, 1 if unit == "mean" else 0)
+
+
+def _write_document(path: Path, write: Any) -> None:
+    try:
+        write(path)
+    except OSError as exc:
+        raise LeviersError(f"impossible d'écrire « {path} » : {exc.strerror or exc}.") from exc
+    error_console.print(f"Rapport écrit dans {path}", highlight=False)
+
+
+@spaser.command("rapport")
+def rapport(
+    siren: Annotated[str, typer.Option("--siren", metavar="SIREN", help="SIREN de l'acheteur (9 chiffres).")],
+    annee: Annotated[
+        int, typer.Option("--annee", metavar="ANNÉE", help="Année du rapport (notification des marchés).")
+    ],
+    objectifs: Annotated[
+        Path | None,
+        typer.Option(
+            "--objectifs",
+            metavar="FICHIER",
+            help="Vos objectifs (YAML ou CSV : axe, indicateur, cible, base, annee…), voir docs/spaser.md.",
+            show_default=False,
+        ),
+    ] = None,
+    html: Annotated[
+        Path | None,
+        typer.Option("--html", metavar="FICHIER", help="Écrire le rapport en page HTML.", show_default=False),
+    ] = None,
+    pdf: Annotated[
+        Path | None,
+        typer.Option(
+            "--pdf",
+            metavar="FICHIER",
+            help="Écrire le rapport en PDF accessible (balisé).",
+            show_default=False,
+        ),
+    ] = None,
+    format: Annotated[TableFormat, typer.Option(*FORMAT_NAMES, help=FORMAT_HELP)] = TableFormat.table,
+    sortie: SortieOption = None,
+    db: DbOption = None,
+    json_output: JsonOption = False,
+) -> None:
+    """Le rapport SPASER d'un acheteur pour une année : par axe (environnemental, social,
+    économique, éthique), chaque indicateur avec sa base, son évolution, la cible du PNAD, les pairs
+    et vos objectifs ; les obligations légales ; les leviers pour combler les écarts.
+
+    À l'écran, un résumé ; --format csv ou json donne les indicateurs en données ouvertes (schéma
+    documenté) ; --html et --pdf écrivent le rapport complet.
+    """
+    from leviers.spaser import build_report, load_objectives
+    from leviers.spaser.opendata import columns, rows
+    from leviers.warehouse import open_warehouse
+
+    if not (len(siren) == 9 and siren.isdigit()):
+        raise LeviersError(f"SIREN « {siren} » invalide : 9 chiffres attendus.")
+    goals = load_objectives(objectifs) if objectifs is not None else []
+    con = open_warehouse(db, read_only=True)
+    try:
+        report = build_report(con, siren, annee, goals)
+    finally:
+        con.close()
+    if html is not None or pdf is not None:
+        from leviers.reports.spaser import html as render
+
+        document = render(report)
+        if html is not None:
+            _write_document(html, lambda p: p.write_text(document, encoding="utf-8"))
+        if pdf is not None:
+            from leviers.reports.pdf import write_pdf
+
+            _write_document(pdf, lambda p: write_pdf(document, p))
+    if json_output:
+        format = TableFormat.json
+    if format is TableFormat.json:
+        write_output(json.dumps(rows(report), ensure_ascii=False, indent=2) + "\n", sortie, len(rows(report)))
+        return
+    if format is TableFormat.csv:
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=columns(), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows(report))
+        write_output(buffer.getvalue(), sortie, len(rows(report)))
+        return
+    _show(report)
+
+
+def _show(report: Any) -> None:
+    console.print(
+        f"[bold]Rapport SPASER {report.annee} — {escape(report.nom)}[/] (SIREN {report.siren})",
+        highlight=False,
+    )
+    if report.synthetique:
+        console.print("[yellow]Données synthétiques : ce rapport ne décrit aucun achat réel.[/]")
+    duties = Table(title="Obligations légales", show_lines=False)
+    for name in ("Obligation", "État", "Détail"):
+        duties.add_column(name)
+    for o in report.obligations:
+        detail = ""
+        if o["obligation"] == "spaser" and o["detail"]:
+            detail = f"{euros(o['detail']['montant_notifie'])} notifiés, seuil {euros(o['detail']['seuil'])}"
+        elif o["raisons"]:
+            detail = o["raisons"][0] if o["obligation"] != "publication" else "à publier (non vérifiable)"
+        duties.add_row(escape(o["libelle"]), DUTY_STATUS[o["statut"]], escape(detail))
+    console.print(duties)
+    for axis in report.axes:
+        table = Table(title=axis["libelle"])
+        for name, justify in (
+            ("Indicateur", "left"),
+            ("Nombre", "right"),
+            ("Base", "left"),
+            ("Cible PNAD", "right"),
+            ("Objectif", "left"),
+        ):
+            table.add_column(name, justify=justify)  # type: ignore[arg-type]
+        for item in axis["indicateurs"]:
+            base = ""
+            if item["unite"] == "share":
+                base = (
+                    f"{number(item['numerateur'])} sur {number(item['denominateur'])}"
+                    if item["denominateur"]
+                    else "aucun connu"
+                )
+                if item["valeur_nombre"] is not None and not item["suffisant_nombre"]:
+                    base += " (insuffisante)"
+            goals = (
+                "; ".join(
+                    f"{_value(item['unite'], o['cible'])} : {OBJECTIVE_STATUS[o['statut']].lower()}"
+                    for o in item["objectifs"]
+                )
+                or "—"
+            )
+            target = _value("share", item["cible_pnad"]) if item["cible_pnad"] is not None else "—"
+            table.add_row(
+                escape(item["libelle"]), _value(item["unite"], item["valeur_nombre"]), base, target, goals
+            )
+        console.print(table)
+    counts = report.summary()
+    if sum(counts.values()):
+        console.print(
+            f"Objectifs : {counts['atteint']} atteint(s), {counts['non_atteint']} non atteint(s), "
+            f"{counts['non_mesurable']} non mesurable(s), {counts['inconnu']} inconnu(s).",
+            highlight=False,
+        )
+    console.print(
+        "Rapport complet : --html FICHIER ou --pdf FICHIER ; données ouvertes : --format csv.",
+        highlight=False,
+    )
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(spaser, name="spaser")

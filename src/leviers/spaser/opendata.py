@@ -1,0 +1,90 @@
+"""The SPASER indicators as open data: one flat row per indicator (or own objective), described by
+a Frictionless Table Schema (`indicateurs.schema.json` beside this module), ready to publish."""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from leviers.spaser.report import SpaserReport
+
+SCHEMA_FILE = Path(__file__).resolve().with_name("indicateurs.schema.json")
+
+
+@cache
+def schema() -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
+    return loaded
+
+
+def columns() -> list[str]:
+    return [f["name"] for f in schema()["fields"]]
+
+
+def rows(report: SpaserReport) -> list[dict[str, Any]]:
+    """One row per indicator of each axis (with the buyer's objective on it, if any: one row per
+    objective), then one per objective measured by the buyer; values as in the report."""
+    out: list[dict[str, Any]] = []
+    base = {
+        "siren": report.siren,
+        "nom": report.nom,
+        "annee": report.annee,
+        "synthetique": report.synthetique,
+    }
+    for axis in report.axes:
+        for item in axis["indicateurs"]:
+            measured = {
+                **base,
+                "axe": axis["axe"],
+                "indicateur": item["indicateur"],
+                "libelle": item["libelle"],
+                "unite": item["unite"],
+                "source": "donnees_ouvertes",
+                **{
+                    k: item[k]
+                    for k in (
+                        "valeur_nombre",
+                        "valeur_montant",
+                        "numerateur",
+                        "denominateur",
+                        "inconnus",
+                        "hors_champ",
+                        "montant_numerateur",
+                        "montant_denominateur",
+                        "montant_inconnu",
+                        "suffisant_nombre",
+                        "suffisant_montant",
+                        "cible_pnad",
+                    )
+                },
+            }
+            objectives = item["objectifs"] or [None]
+            for objective in objectives:
+                out.append({**measured, **_objective(objective)})
+    for objective in report.objectifs_propres:
+        out.append({
+            **base,
+            "axe": objective["axe"],
+            "indicateur": objective["code"],
+            "libelle": objective["libelle"],
+            "unite": "share" if objective["part"] else "count",
+            "source": "declaree_par_l_acheteur",
+            "valeur_nombre": objective["valeur"],
+            **_objective(objective),
+        })  # fmt: skip
+    names = columns()
+    return [{name: row.get(name) for name in names} for row in out]
+
+
+def _objective(objective: dict[str, Any] | None) -> dict[str, Any]:
+    if objective is None:
+        return {}
+    return {
+        "objectif_cible": objective["cible"],
+        "objectif_base": objective["base"],
+        "objectif_annee": objective["annee"],
+        "objectif_statut": objective["statut"],
+        "objectif_ecart": objective["ecart"],
+    }
