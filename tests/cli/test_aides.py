@@ -22,10 +22,16 @@ def run(*args: str) -> tuple[int, str, BaseException | None]:
     return result.exit_code, result.stdout, result.exception
 
 
-def test_stage_difficulty_finds_the_three_schemes_for_organisations_in_difficulty(db_path: Path) -> None:
+def test_stage_difficulty_finds_the_schemes_for_organisations_in_difficulty(db_path: Path) -> None:
+    # The development aid is open « at any stage of life » (its fiche), difficulty included.
     code, out, _ = run("chercher", "--etape", "difficulte", "--db", str(db_path), "-f", "json")
     assert code == 0
-    assert [s["code"] for s in json.loads(out)] == ["conseil", "difficulte", "soutien-conjoncturel"]
+    assert [s["code"] for s in json.loads(out)] == [
+        "developpement",
+        "conseil",
+        "difficulte",
+        "soutien-conjoncturel",
+    ]
 
 
 def test_filters_combine(db_path: Path) -> None:
@@ -47,7 +53,7 @@ def test_filters_combine(db_path: Path) -> None:
     assert [r["code"] for r in rows] == [
         "creation-activites",
         "demarrage-utilite-sociale",
-        "financement-participatif",
+        "developpement",  # « tout stade de vie »; the crowdfunding top-up states no stage
     ]
     assert rows[0]["taux"] == "non précisé par les sources"
     code, out, _ = run(
@@ -61,7 +67,7 @@ def test_nothing_found_exits_1_with_what_each_filter_finds(db_path: Path) -> Non
     assert code == 1
     assert str(error) == (
         "aucun dispositif pour --etape difficulte --territoire DEP-75 : --etape difficulte seul : "
-        "3 dispositifs ; --territoire DEP-75 seul : 0 dispositif ; territoires couverts par le "
+        "4 dispositifs ; --territoire DEP-75 seul : 0 dispositif ; territoires couverts par le "
         "catalogue : REG-75."
     )
 
@@ -111,6 +117,6 @@ def test_an_export_read_back_lists_each_scheme_once(db_path: Path, tmp_path: Pat
     ingest(db_path, sortie)
     code, out, _ = run("chercher", "--etape", "difficulte", "--db", str(db_path), "--json")
     assert code == 0
-    assert [s["origine"] for s in json.loads(out)] == ["reglement:nouvelle-aquitaine-ess"] * 3
+    assert [s["origine"] for s in json.loads(out)] == ["reglement:nouvelle-aquitaine-ess"] * 4
     assert run("exporter", "-o", str(tmp_path / "encore.csv"), "--db", str(db_path))[0] == 0
     assert (tmp_path / "encore.csv").read_text(encoding="utf-8") == sortie.read_text(encoding="utf-8")

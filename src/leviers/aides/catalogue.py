@@ -138,7 +138,7 @@ def territory_code(text: str) -> str | None:
     return None
 
 
-def _covering(code: str) -> set[str]:
+def covering(code: str) -> set[str]:
     """Codes whose schemes cover `code`: itself, France, and the areas that contain it."""
     kind, _, number = code.partition("-")
     found = {code, "PAYS-99100"}
@@ -170,8 +170,8 @@ def matches(scheme: Scheme, filters: Filters) -> bool:
             return False
     if filters.territoire:
         code = territory_code(filters.territoire) or filters.territoire
-        covering = _covering(code)
-        if not covering & set(scheme.territoires()) or code in scheme.exclusions():
+        covered = covering(code)
+        if not covered & set(scheme.territoires()) or code in scheme.exclusions():
             return False
     if filters.theme:
         wanted = _fold(filters.theme)
