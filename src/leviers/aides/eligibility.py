@@ -13,7 +13,9 @@ eligibility text of a catalogue scheme) are listed as still to be proven by the 
 
 Rules, each with the fact it read, the value it expected and its source (docs/aides.md):
 `beneficiaires` (regulations: kinds of organisations; profile.kinds()), `cibles` (other catalogues:
-the schema's broad audiences), `etape`, `besoin`, `territoire` (COG codes), `cloture` (the closing
+the schema's broad audiences), `etape` (a regulation's schemes of the life-cycle axis; the
+cooperation and ecosystem axes are not ordered by stage, so the rule applies to them only when they
+list stages), `besoin`, `territoire` (COG codes), `cloture` (the closing
 date), `categorie_taille`, `effectif`, `anciennete` and `forme_juridique` (where a source states
 them: a regulation's limits or the dispositif-aide *professionnels* fields). The declared theme
 (a kit policy area) does not decide eligibility: it is shown and sorts the list.
@@ -118,6 +120,7 @@ class Compiled:
 
     scheme: Scheme
     regulated: bool
+    cycle_de_vie: bool  # a regulation's scheme of its life-cycle axis (or of no stated axis)
     beneficiaires: tuple[str, ...]
     cibles: tuple[str, ...]
     etapes: tuple[str, ...]
@@ -160,6 +163,7 @@ def compile_scheme(scheme: Scheme) -> Compiled:
     return Compiled(
         scheme=scheme,
         regulated=regulated,
+        cycle_de_vie=scheme.axe in (None, "cycle_de_vie"),
         beneficiaires=tuple(scheme.beneficiaires) if regulated else (),
         cibles=tuple(scheme.cibles()),
         etapes=tuple(scheme.etapes) if regulated else (),
@@ -371,9 +375,11 @@ class _Rules:
             return _reason("cibles", OUI, expected, f"{', '.join(sorted(self.cibles))} : {form}")
         return _reason("cibles", NON, expected, f"{', '.join(sorted(self.cibles))} : {form}")
 
-    def etape(self, key: tuple[bool, tuple[str, ...]]) -> Raison | None:
-        regulated, stages = key
+    def etape(self, key: tuple[bool, bool, tuple[str, ...]]) -> Raison | None:
+        regulated, by_stage, stages = key
         said = self.p.etape.valeur
+        if regulated and not by_stage and not stages:
+            return None  # a cooperation or ecosystem aid: the regulation does not order it by stage
         if not regulated:
             if said is None:
                 return None
@@ -534,7 +540,7 @@ def _verdict(rules: _Rules, c: Compiled) -> Verdict:
         found.append(rules.cached("beneficiaires", c.beneficiaires, rules.beneficiaires))
     else:
         found.append(rules.cached("cibles", c.cibles, rules.cibles_rule))
-    found.append(rules.cached("etape", (c.regulated, c.etapes), rules.etape))
+    found.append(rules.cached("etape", (c.regulated, c.cycle_de_vie, c.etapes), rules.etape))
     found.append(rules.cached("besoin", c.besoins, rules.besoin))
     found.append(
         rules.cached("territoire", (c.territoires, c.exclusions, c.scheme.perimetre), rules.territoire)
