@@ -20,17 +20,22 @@ date), `categorie_taille`, `effectif`, `anciennete` and `forme_juridique` (where
 them: a regulation's limits or the dispositif-aide *professionnels* fields). The declared theme
 (a kit policy area) does not decide eligibility: it is shown and sorts the list.
 
-Speed: a scheme is compiled once (`compile_schemes`) into tuples and sets; a rule's answer depends
-only on the scheme's values for that rule and on the profile, so within one `match` it is computed
-once per distinct value (a catalogue repeats audiences, territories and stages) and shared.
+Speed: a catalogue is compiled once (`compile_schemes`) into columns: per rule, its distinct values
+and each scheme's number. A rule's answer depends only on the scheme's values for that rule and on
+the profile, so one `match` computes it once per distinct value (a catalogue repeats audiences,
+territories and stages) and combines the answers for all schemes with array operations; the
+verdicts and their explanations are built when read.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
+from functools import cache, lru_cache
 from typing import Any
+
+import numpy as np
 
 from leviers.aides.profile import Profile
 from leviers.aides.schema import parse_datetime
@@ -87,7 +92,11 @@ class Raison:
     resultat: str  # oui | non | inconnu
     attendu: str
     fait: str
-    texte: str  # the French sentence
+
+    @property
+    def texte(self) -> str:
+        """The French sentence (written when read: a match reads hundreds of rules' values)."""
+        return _sentence(self.regle, self.resultat, self.attendu, self.fait)
 
     def to_dict(self, source: str | None) -> dict[str, Any]:
         return {
@@ -101,6 +110,7 @@ class Raison:
         }
 
 
+@lru_cache(maxsize=16384)
 def _sentence(rule: str, result: str, expected: str, fact: str) -> str:
     label = REGLES[rule]
     if result == OUI:
@@ -111,7 +121,7 @@ def _sentence(rule: str, result: str, expected: str, fact: str) -> str:
 
 
 def _reason(rule: str, result: str, expected: str, fact: str) -> Raison:
-    return Raison(rule, result, expected, fact, _sentence(rule, result, expected, fact))
+    return Raison(rule, result, expected, fact)
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,9 +192,56 @@ def compile_scheme(scheme: Scheme) -> Compiled:
     )  # fmt: skip
 
 
-def compile_schemes(schemes: Iterable[Scheme]) -> list[Compiled]:
+# The rules in the order their reasons are given, and each rule's key on a compiled scheme: the
+# values the rule reads (None: the scheme states nothing the rule could read).
+RULE_KEYS: tuple[tuple[str, Any], ...] = (
+    ("beneficiaires", lambda c: c.beneficiaires if c.regulated else None),
+    ("cibles", lambda c: None if c.regulated else c.cibles),
+    ("etape", lambda c: (c.regulated, c.cycle_de_vie, c.etapes)),
+    ("besoin", lambda c: c.besoins),
+    ("territoire", lambda c: (c.territoires, c.exclusions, c.scheme.perimetre)),
+    ("cloture", lambda c: c.cloture),
+    ("categorie_taille", lambda c: c.taille or None),
+    ("effectif", lambda c: None if c.effectif == (None, None) else c.effectif),
+    ("anciennete", lambda c: None if c.anciennete == (None, None) else c.anciennete),
+    ("forme_juridique", lambda c: c.formes if c.formes[0] or c.formes[1] else None),
+)
+
+
+class Catalogue:
+    """Schemes compiled once, by columns: for each rule, the distinct values the catalogue holds
+    and, per scheme, the number of its value. A match reads each distinct value once, then
+    combines the answers for all schemes with array operations."""
+
+    def __init__(self, schemes: Iterable[Scheme | Compiled]) -> None:
+        self.compiled = [s if isinstance(s, Compiled) else compile_scheme(s) for s in schemes]
+        self.keys: list[list[Any]] = []
+        self.index: list[np.ndarray] = []
+        for _, key_of in RULE_KEYS:
+            numbers: dict[Any, int] = {}
+            column = np.fromiter(
+                (numbers.setdefault(key_of(c), len(numbers)) for c in self.compiled),
+                dtype=np.int32,
+                count=len(self.compiled),
+            )
+            self.keys.append(list(numbers))
+            self.index.append(column)
+        # The theme sorts the list: per kit area, which schemes have it; and which have none.
+        self.themeless = np.fromiter(
+            (not c.themes for c in self.compiled), dtype=bool, count=len(self.compiled)
+        )
+        self.by_theme: dict[str, np.ndarray] = {}
+        for number, c in enumerate(self.compiled):
+            for area in c.themes:
+                self.by_theme.setdefault(area, np.zeros(len(self.compiled), dtype=bool))[number] = True
+
+    def __len__(self) -> int:
+        return len(self.compiled)
+
+
+def compile_schemes(schemes: Iterable[Scheme | Compiled]) -> Catalogue:
     """Compile a catalogue once; `match` then reads it for every profile."""
-    return [compile_scheme(s) for s in schemes]
+    return Catalogue(schemes)
 
 
 # --- the verdict -----------------------------------------------------------------------------------
@@ -285,24 +342,72 @@ class Verdict:
         }
 
 
-@dataclass
-class Eligibility:
-    """The answer for one profile: every scheme's verdict, eligible first."""
+_STATUS_OF = (ELIGIBLE, A_VERIFIER, NON_ELIGIBLE)  # by severity
+_SEVERITY = {OUI: 0, INCONNU: 1, NON: 2}
 
-    profil: Profile
-    verdicts: list[Verdict]
+
+class Eligibility:
+    """The answer for one profile: every scheme's verdict, eligible first, then to be checked,
+    then not eligible; within each, the schemes of the declared theme first, then in catalogue
+    order. The verdicts are built when read (a page reads the first ones)."""
+
+    def __init__(
+        self,
+        profil: Profile,
+        catalogue: Catalogue,
+        answers: list[list[Raison | None]],
+        severity: np.ndarray,
+        order: np.ndarray,
+    ) -> None:
+        self.profil = profil
+        self._catalogue = catalogue
+        self._answers = answers
+        self._severity = severity
+        self._order = order
+        self._verdicts: list[Verdict] | None = None
+
+    def _theme(self, position: int) -> str | None:
+        """Whether the scheme is of the declared theme (oui, non, inconnu: it names none)."""
+        said = self.profil.theme.valeur
+        if said is None:
+            return None
+        if self._catalogue.themeless[position]:
+            return INCONNU
+        column = self._catalogue.by_theme.get(said)
+        return OUI if column is not None and column[position] else NON
+
+    def verdict(self, position: int) -> Verdict:
+        """The scheme of the catalogue at `position` (its order in the catalogue)."""
+        catalogue = self._catalogue
+        reasons = []
+        for rule, answers in enumerate(self._answers):
+            reason = answers[catalogue.index[rule][position]]
+            if reason is not None:
+                reasons.append(reason)
+        return Verdict(
+            catalogue.compiled[position],
+            _STATUS_OF[self._severity[position]],
+            tuple(reasons),
+            self._theme(position),
+        )
+
+    @property
+    def verdicts(self) -> list[Verdict]:
+        if self._verdicts is None:
+            self._verdicts = [self.verdict(int(i)) for i in self._order]
+        return self._verdicts
 
     def counts(self) -> dict[str, int]:
-        found = dict.fromkeys(STATUTS, 0)
-        for verdict in self.verdicts:
-            found[verdict.statut] += 1
-        return found
+        found = np.bincount(self._severity, minlength=3)
+        return {status: int(found[number]) for number, status in enumerate(_STATUS_OF)}
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, limit: int | None = None) -> dict[str, Any]:
+        """The answer as JSON: the profile, the counts, and the verdicts (the first `limit`)."""
+        order = self._order if limit is None else self._order[:limit]
         return {
             "profil": self.profil.to_dict(),
             "compte": self.counts(),
-            "dispositifs": [v.to_dict() for v in self.verdicts],
+            "dispositifs": [self.verdict(int(i)).to_dict() for i in order],
             "avertissements": self.profil.avertissements,
         }
 
@@ -315,8 +420,25 @@ def lower_label(label: str) -> str:
     return label if label[:2].isupper() else label[:1].lower() + label[1:]
 
 
-def _list_text(codes: Sequence[str], labels: dict[str, str]) -> str:
+@cache
+def _list_text(codes: tuple[str, ...], vocabulary: str) -> str:
+    """Codes of a vocabulary (beneficiaires, etapes, besoins) as French words, read once."""
+    labels = {"beneficiaires": _KIND_LABELS, "etapes": ETAPES, "besoins": BESOINS}[vocabulary]
     return ", ".join(lower_label(labels.get(c, c)) for c in codes)
+
+
+@lru_cache(maxsize=4096)
+def _closing_text(closing: date) -> str:
+    return f"des candidatures jusqu'au {closing:%d/%m/%Y}"
+
+
+@lru_cache(maxsize=65536)
+def _territory_text(key: tuple[frozenset[str], frozenset[str], str | None]) -> str:
+    codes, excluded, perimetre = key
+    expected = "le territoire " + ("|".join(sorted(codes)) if codes else f"« {perimetre or '?'} »")
+    if excluded:
+        expected += " (hors " + "|".join(sorted(excluded)) + ")"
+    return expected
 
 
 class _Rules:
@@ -325,7 +447,6 @@ class _Rules:
     def __init__(self, profile: Profile) -> None:
         self.p = profile
         self.kinds = profile.kinds()
-        self.cache: dict[tuple[str, object], Raison | None] = {}
         famille = profile.famille.valeur
         self.cibles: frozenset[str] | None = None
         if famille == "association":
@@ -335,35 +456,37 @@ class _Rules:
         elif famille == "personne_publique":
             self.cibles = frozenset({"secteur public"})
         self.forms = schema_forms(profile.categorie_juridique.valeur)
-
-    def cached(self, rule: str, key: object, compute: Any) -> Raison | None:
-        slot = (rule, key)
-        if slot not in self.cache:
-            self.cache[slot] = compute(key)
-        return self.cache[slot]
+        # Each kind as the reasons say it: « association : fact », « SIAE ? fact », « pas … : fact ».
+        self.said = {
+            kind: (f"{lower_label(_KIND_LABELS[kind])} : {why}" if value else
+                   f"{lower_label(_KIND_LABELS[kind])} ? {why}" if value is None else
+                   f"pas {lower_label(_KIND_LABELS[kind])} : {why}")
+            for kind, (value, why) in self.kinds.items()
+        }  # fmt: skip
+        day = f"{profile.date:%d/%m/%Y}"
+        self.closed_text, self.open_text = f"clos à la date du {day}", f"ouvert à la date du {day}"
 
     # Each method returns None when the rule has nothing to say (nothing stated, nothing declared).
 
     def beneficiaires(self, kinds: tuple[str, ...]) -> Raison | None:
         expected = (
-            _list_text(kinds, _KIND_LABELS) if kinds else "des bénéficiaires non précisés par les sources"
+            _list_text(kinds, "beneficiaires") if kinds else "des bénéficiaires non précisés par les sources"
         )
         if not kinds:
             return _reason(
                 "beneficiaires", INCONNU, expected, "les sources ne disent pas qui peut en bénéficier"
             )
-        answers = [(k, *self.kinds[k]) for k in kinds]
         # The most specific kind the organisation is says most (an SIAE before « ESS enterprise »).
-        yes = sorted(((k, why) for k, value, why in answers if value is True),
-                     key=lambda kw: kw[0] in ("entreprise_ess", "tpe_pme_ess"))  # fmt: skip
+        yes = [k for k in kinds if self.kinds[k][0] is True]
         if yes:
-            kind, why = yes[0]
-            return _reason("beneficiaires", OUI, expected, f"{lower_label(_KIND_LABELS[kind])} : {why}")
-        open_ = [(k, why) for k, value, why in answers if value is None]
+            kind = min(yes, key=lambda k: k in ("entreprise_ess", "tpe_pme_ess"))
+            return _reason("beneficiaires", OUI, expected, self.said[kind])
+        open_ = [self.said[k] for k in kinds if self.kinds[k][0] is None]
         if open_:
-            said = " ; ".join(f"{lower_label(_KIND_LABELS[k])} ? {why}" for k, why in open_)
-            return _reason("beneficiaires", INCONNU, expected, f"non établi par les données — {said}")
-        said = " ; ".join(f"pas {lower_label(_KIND_LABELS[k])} : {why}" for k, _, why in answers)
+            return _reason(
+                "beneficiaires", INCONNU, expected, "non établi par les données — " + " ; ".join(open_)
+            )
+        said = " ; ".join(self.said[k] for k in kinds)
         return _reason("beneficiaires", NON, expected, said)
 
     def cibles_rule(self, cibles: tuple[str, ...]) -> Raison | None:
@@ -385,7 +508,7 @@ class _Rules:
                 return None
             return _reason("etape", INCONNU, "une étape de vie non dite par la source",
                            "la fiche ne dit pas l'étape de vie de la structure (ses étapes éventuelles sont celles d'un projet)")  # fmt: skip
-        expected = _list_text(stages, ETAPES) if stages else "des étapes non précisées par les sources"
+        expected = _list_text(stages, "etapes") if stages else "des étapes non précisées par les sources"
         if not stages:
             return _reason(
                 "etape", INCONNU, expected, "les sources ne disent pas à quelle étape de vie il s'adresse"
@@ -405,7 +528,7 @@ class _Rules:
         if not needs:
             return _reason("besoin", INCONNU, "des besoins non précisés par les sources",
                            f"rien ne dit qu'il finance le besoin déclaré ({lower_label(BESOINS[said])})")  # fmt: skip
-        expected = "les besoins : " + _list_text(needs, BESOINS)
+        expected = "les besoins : " + _list_text(needs, "besoins")
         return _reason(
             "besoin",
             OUI if said in needs else NON,
@@ -414,11 +537,9 @@ class _Rules:
         )
 
     def territoire(self, key: tuple[frozenset[str], frozenset[str], str | None]) -> Raison | None:
-        codes, excluded, perimetre = key
+        codes, excluded, _ = key
         where = self.p.territoires
-        expected = "le territoire " + ("|".join(sorted(codes)) if codes else f"« {perimetre or '?'} »")
-        if excluded:
-            expected += " (hors " + "|".join(sorted(excluded)) + ")"
+        expected = _territory_text(key)
         if not codes:
             return _reason(
                 "territoire", INCONNU, expected, "territoire de la fiche non traduit en codes du COG"
@@ -435,11 +556,10 @@ class _Rules:
         return _reason("territoire", OUI if mine & codes else NON, expected, fact)
 
     def cloture(self, closing: date) -> Raison:
-        expected = f"des candidatures jusqu'au {closing:%d/%m/%Y}"
-        today = self.p.date
-        if today > closing:
-            return _reason("cloture", NON, expected, f"clos à la date du {today:%d/%m/%Y}")
-        return _reason("cloture", OUI, expected, f"ouvert à la date du {today:%d/%m/%Y}")
+        expected = _closing_text(closing)
+        if self.p.date > closing:
+            return _reason("cloture", NON, expected, self.closed_text)
+        return _reason("cloture", OUI, expected, self.open_text)
 
     def taille(self, sizes: tuple[str, ...]) -> Raison:
         expected = "les catégories " + ", ".join(f"{s} ({CATEGORIES_TAILLE.get(s, s)})" for s in sizes)
@@ -525,55 +645,37 @@ class _Rules:
             said + " : forme absente de la liste, qui emploie d'autres mots",
         )
 
-    def theme(self, areas: frozenset[str]) -> str | None:
-        said = self.p.theme.valeur
-        if said is None:
-            return None
-        if not areas:
-            return INCONNU
-        return OUI if said in areas else NON
 
-
-def _verdict(rules: _Rules, c: Compiled) -> Verdict:
-    found: list[Raison | None] = []
-    if c.regulated:
-        found.append(rules.cached("beneficiaires", c.beneficiaires, rules.beneficiaires))
-    else:
-        found.append(rules.cached("cibles", c.cibles, rules.cibles_rule))
-    found.append(rules.cached("etape", (c.regulated, c.cycle_de_vie, c.etapes), rules.etape))
-    found.append(rules.cached("besoin", c.besoins, rules.besoin))
-    found.append(
-        rules.cached("territoire", (c.territoires, c.exclusions, c.scheme.perimetre), rules.territoire)
-    )
-    if c.cloture is not None:
-        found.append(rules.cached("cloture", c.cloture, rules.cloture))
-    if c.taille:
-        found.append(rules.cached("categorie_taille", c.taille, rules.taille))
-    if c.effectif != (None, None):
-        found.append(rules.cached("effectif", c.effectif, rules.effectif))
-    if c.anciennete != (None, None):
-        found.append(rules.cached("anciennete", c.anciennete, rules.anciennete))
-    if c.formes[0] or c.formes[1]:
-        found.append(rules.cached("forme_juridique", c.formes, rules.forme))
-    reasons = tuple(r for r in found if r is not None)
-    results = {r.resultat for r in reasons}
-    status = NON_ELIGIBLE if NON in results else A_VERIFIER if INCONNU in results else ELIGIBLE
-    return Verdict(c, status, reasons, rules.theme(c.themes))
-
-
-_ORDER = {ELIGIBLE: 0, A_VERIFIER: 1, NON_ELIGIBLE: 2}
-_THEME_ORDER = {OUI: 0, INCONNU: 1, None: 1, NON: 2}
-
-
-def match(profile: Profile, schemes: Iterable[Scheme] | Sequence[Compiled]) -> Eligibility:
-    """Every scheme's verdict for `profile`: eligible first, then to be checked, then not
-    eligible; within each, the schemes of the declared theme first, then in catalogue order."""
-    listed: list[Scheme | Compiled] = list(schemes)
-    compiled = [s if isinstance(s, Compiled) else compile_scheme(s) for s in listed]
+def match(profile: Profile, schemes: Iterable[Scheme] | Catalogue) -> Eligibility:
+    """Every scheme's verdict for `profile` (see Eligibility for the order). A Catalogue
+    (`compile_schemes`) is read as is; schemes are compiled first."""
+    catalogue = schemes if isinstance(schemes, Catalogue) else Catalogue(schemes)
     rules = _Rules(profile)
-    verdicts = [_verdict(rules, c) for c in compiled]
-    ordered = sorted(
-        range(len(verdicts)),
-        key=lambda i: (_ORDER[verdicts[i].statut], _THEME_ORDER[verdicts[i].theme], i),
-    )
-    return Eligibility(profile, [verdicts[i] for i in ordered])
+    methods: dict[str, Callable[[Any], Raison | None]] = {
+        "beneficiaires": rules.beneficiaires, "cibles": rules.cibles_rule, "etape": rules.etape,
+        "besoin": rules.besoin, "territoire": rules.territoire, "cloture": rules.cloture,
+        "categorie_taille": rules.taille, "effectif": rules.effectif, "anciennete": rules.anciennete,
+        "forme_juridique": rules.forme,
+    }  # fmt: skip
+    answers: list[list[Raison | None]] = []
+    severity = np.zeros(len(catalogue), dtype=np.int8)
+    for number, (rule, _) in enumerate(RULE_KEYS):
+        method = methods[rule]
+        found = [None if key is None else method(key) for key in catalogue.keys[number]]
+        answers.append(found)
+        levels = np.fromiter(
+            (0 if r is None else _SEVERITY[r.resultat] for r in found), dtype=np.int8, count=len(found)
+        )
+        np.maximum(severity, levels[catalogue.index[number]], out=severity)
+    said = profile.theme.valeur
+    positions = np.arange(len(catalogue))
+    if said is None:
+        order = np.lexsort((positions, severity))
+    else:
+        # of the theme 0, naming no theme 1, of other themes 2
+        rank = np.where(catalogue.themeless, 1, 2).astype(np.int8)
+        column = catalogue.by_theme.get(said)
+        if column is not None:
+            rank[column] = 0
+        order = np.lexsort((positions, rank, severity))
+    return Eligibility(profile, catalogue, answers, severity, order)
