@@ -320,3 +320,17 @@ def test_json_of_an_answer_keeps_profile_facts_and_their_sources() -> None:
     (scheme,) = answer["dispositifs"]
     assert scheme["statut_libelle"] == "Éligible"
     assert scheme["plafond"] == UNKNOWN
+
+
+def test_a_catalogue_scheme_is_of_a_kit_theme_when_its_words_say_so() -> None:
+    """Another catalogue has its own themes: a kit area is found by its title in the scheme's
+    themes, title or description, as `leviers aides chercher --theme` finds it."""
+    digital = _catalogue_scheme(
+        id="6f1c2a7e-9b1d-4c8a-8e11-2d4b5f6a7c90", description="Inclusion numérique des publics."
+    )
+    other = _catalogue_scheme(
+        id="6f1c2a7e-9b1d-4c8a-8e11-2d4b5f6a7c91", description="Rénovation de salles de sport."
+    )
+    profile = declared(Declaration(categorie_juridique="9220", commune="33063", theme="numerique"))
+    result = match(profile, [other, digital])
+    assert [(v.scheme.id[-2:], v.theme) for v in result.verdicts] == [("90", "oui"), ("91", "non")]

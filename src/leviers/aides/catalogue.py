@@ -153,7 +153,7 @@ def covering(code: str) -> set[str]:
     return found
 
 
-def _fold(text: str) -> str:
+def fold(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text.lower())
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
@@ -174,12 +174,12 @@ def matches(scheme: Scheme, filters: Filters) -> bool:
         if not covered & set(scheme.territoires()) or code in scheme.exclusions():
             return False
     if filters.theme:
-        wanted = _fold(filters.theme)
+        wanted = fold(filters.theme)
         if filters.theme in themes():
             if filters.theme in scheme.themes:
                 return True
-            wanted = _fold(themes()[filters.theme])
-        haystack = _fold(" ".join([*scheme.themes, scheme.titre, scheme.values.get("description") or ""]))
+            wanted = fold(themes()[filters.theme])
+        haystack = fold(" ".join([*scheme.themes, scheme.titre, scheme.values.get("description") or ""]))
         if wanted not in haystack:
             return False
     return True

@@ -37,10 +37,11 @@ from typing import Any
 
 import numpy as np
 
+from leviers.aides.catalogue import fold
 from leviers.aides.profile import Profile
 from leviers.aides.schema import parse_datetime
 from leviers.aides.scheme import Scheme
-from leviers.aides.vocabulary import BENEFICIAIRES, BESOINS, CATEGORIES_TAILLE, ETAPES, UNKNOWN
+from leviers.aides.vocabulary import BENEFICIAIRES, BESOINS, CATEGORIES_TAILLE, ETAPES, UNKNOWN, themes
 
 ELIGIBLE, A_VERIFIER, NON_ELIGIBLE = "eligible", "a_verifier", "non_eligible"
 STATUTS = {ELIGIBLE: "Éligible", A_VERIFIER: "À vérifier", NON_ELIGIBLE: "Non éligible"}
@@ -227,13 +228,24 @@ class Catalogue:
             self.keys.append(list(numbers))
             self.index.append(column)
         # The theme sorts the list: per kit area, which schemes have it; and which have none.
+        # A regulation names the kit's areas; another catalogue has its own themes, so an area is
+        # found as `leviers aides chercher --theme` finds it (its title in the themes, title or
+        # description). A scheme naming no theme at all is « unknown ».
         self.themeless = np.fromiter(
-            (not c.themes for c in self.compiled), dtype=bool, count=len(self.compiled)
+            (not c.themes and not c.scheme.titre for c in self.compiled), dtype=bool, count=len(self.compiled)
         )
-        self.by_theme: dict[str, np.ndarray] = {}
+        self.by_theme: dict[str, np.ndarray] = {
+            area: np.zeros(len(self.compiled), dtype=bool) for area in themes()
+        }
+        titles = {area: fold(title) for area, title in themes().items()}
         for number, c in enumerate(self.compiled):
-            for area in c.themes:
-                self.by_theme.setdefault(area, np.zeros(len(self.compiled), dtype=bool))[number] = True
+            if c.regulated:
+                found = [area for area in c.themes if area in self.by_theme]
+            else:
+                text = fold(" ".join([*c.themes, c.scheme.titre, c.scheme.values.get("description") or ""]))
+                found = [area for area, title in titles.items() if area in c.themes or title in text]
+            for area in found:
+                self.by_theme[area][number] = True
 
     def __len__(self) -> int:
         return len(self.compiled)
