@@ -138,3 +138,10 @@ def test_no_warehouse_tables_read_as_unknown(tmp_path: Path) -> None:
     p = profile(db, ASSO)
     assert not p.trouve
     assert p.statut_ess.valeur is None
+
+
+def test_a_declared_kind_does_not_override_the_register(warehouse: Path) -> None:
+    p = profile(warehouse, SAS_CLOSED, Declaration(types=frozenset({"association", "cae"}), date=DAY))
+    assert p.kinds()["association"][0] is False
+    assert p.kinds()["association"][1].endswith("déclaré par la structure, mais contredit par cette source")
+    assert p.kinds()["cae"] == (True, "déclaré par la structure")

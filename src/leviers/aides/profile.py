@@ -514,6 +514,11 @@ def _kinds(p: Profile) -> dict[str, tuple[bool | None, str]]:
     if p.siren is None:
         result["porteur_projet"] = (True, "pas encore de SIREN (" + DECLARED + ")")
     for kind in p.types_declares:
-        result[kind] = (True, DECLARED)
+        value, why = result[kind]
+        if value is False:
+            # The register says otherwise (a legal form, the ESS status): the register is kept.
+            result[kind] = (False, f"{why} ; déclaré par la structure, mais contredit par cette source")
+        else:
+            result[kind] = (True, DECLARED)
     assert set(result) == set(BENEFICIAIRES), set(BENEFICIAIRES) ^ set(result)
     return result
