@@ -118,6 +118,7 @@ def test_another_region_is_one_more_file(tmp_path: Path) -> None:
                 "etapes": ["creation"],
                 "beneficiaires": ["entreprise_ess"],
                 "themes": ["developpement_economique"],
+                "regles": {"etapes": "texte", "beneficiaires": "texte"},
                 "taux": {"valeur": 30, "unite": "%", "source": "texte"},
                 "plafond": {"valeur": None, "note": UNKNOWN},
                 "sources": ["texte"],

@@ -23,16 +23,16 @@ ROOT = typer.main.get_command(app)
 VOCABULARY = frozenset(
     {
         "--achats-annuels", "--acheteur", "--action", "--activite-economique", "--adresse", "--beneficiaire",
-        "--age-max", "--aides-trois-ans", "--annee", "--arreter", "--attribuant", "--cache", "--candidats",
-        "--cible", "--code", "--collectivite", "--connexions", "--contrepartie", "--date", "--db",
+        "--age-max", "--aides-trois-ans", "--annee", "--arreter", "--attribuant", "--besoin", "--cache", "--candidats",
+        "--cible", "--code", "--collectivite", "--commune", "--connexions", "--contrepartie", "--date", "--db", "--departement",
         "--debit", "--debut", "--demo", "--depuis", "--detour", "--dossier", "--dsn", "--etape", "--etapes", "--fils",
-        "--filtre", "--fin", "--format", "--graine", "--help", "--html", "--indicateur", "--initiative",
+        "--filtre", "--fin", "--format", "--forme-juridique", "--graine", "--help", "--html", "--indicateur", "--initiative",
         "--jeton", "--journal-acces", "--json", "--limite", "--limite-requetes", "--limite-temps", "--liste",
         "--lister", "--marches", "--max", "--max-fichiers", "--memoire", "--montant",
         "--montant-annuel", "--moteur", "--nature", "--niveau", "--nouveaux", "--objectifs", "--page-esus", "--pdf",
         "--pages-max", "--par", "--pbf", "--port", "--processus", "--propre", "--rafraichir",
         "--region", "--sauvegarde", "--service-public-risque", "--seuil", "--siren", "--sites",
-        "--sortie", "--source", "--taille-max", "--taux-invalides", "--taux-nc", "--tentatives", "--territoire", "--theme",
+        "--sortie", "--source", "--statut", "--taille-max", "--taux-invalides", "--taux-nc", "--tentatives", "--territoire", "--theme",
         "--tous", "--tout", "--ventilation", "--version", "--vitesse",
     }
 )  # fmt: skip

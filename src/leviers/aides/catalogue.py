@@ -138,7 +138,7 @@ def territory_code(text: str) -> str | None:
     return None
 
 
-def _covering(code: str) -> set[str]:
+def covering(code: str) -> set[str]:
     """Codes whose schemes cover `code`: itself, France, and the areas that contain it."""
     kind, _, number = code.partition("-")
     found = {code, "PAYS-99100"}
@@ -153,7 +153,7 @@ def _covering(code: str) -> set[str]:
     return found
 
 
-def _fold(text: str) -> str:
+def fold(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text.lower())
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
@@ -170,16 +170,16 @@ def matches(scheme: Scheme, filters: Filters) -> bool:
             return False
     if filters.territoire:
         code = territory_code(filters.territoire) or filters.territoire
-        covering = _covering(code)
-        if not covering & set(scheme.territoires()) or code in scheme.exclusions():
+        covered = covering(code)
+        if not covered & set(scheme.territoires()) or code in scheme.exclusions():
             return False
     if filters.theme:
-        wanted = _fold(filters.theme)
+        wanted = fold(filters.theme)
         if filters.theme in themes():
             if filters.theme in scheme.themes:
                 return True
-            wanted = _fold(themes()[filters.theme])
-        haystack = _fold(" ".join([*scheme.themes, scheme.titre, scheme.values.get("description") or ""]))
+            wanted = fold(themes()[filters.theme])
+        haystack = fold(" ".join([*scheme.themes, scheme.titre, scheme.values.get("description") or ""]))
         if wanted not in haystack:
             return False
     return True

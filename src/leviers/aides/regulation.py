@@ -24,7 +24,18 @@ import yaml
 
 from leviers.aides.schema import CIBLES, check, parse_datetime
 from leviers.aides.scheme import Condition, Figure, Scheme
-from leviers.aides.vocabulary import AXES, BENEFICIAIRES, ETAPES, TYPES_AIDES, UNKNOWN, themes
+from leviers.aides.vocabulary import (
+    AXES,
+    BENEFICIAIRES,
+    BESOINS,
+    CATEGORIES_TAILLE,
+    ETAPES,
+    LIMITES,
+    REGLES_LISTES,
+    TYPES_AIDES,
+    UNKNOWN,
+    themes,
+)
 from leviers.errors import LeviersError
 from leviers.paths import PACKAGE_DATA
 
@@ -108,11 +119,12 @@ def _scheme_problems(item: dict[str, Any], sources: dict[str, Any]) -> Iterator[
     for key, known in (
         ("etapes", ETAPES),
         ("beneficiaires", BENEFICIAIRES),
+        ("besoins", BESOINS),
         ("themes", themes()),
         ("types_aides", TYPES_AIDES),
         ("cibles", CIBLES),
     ):
-        values = item.get(key)
+        values = item.get(key, [] if key == "besoins" else None)
         if not isinstance(values, list):
             yield f"« {key} » doit être une liste"
             continue
@@ -124,6 +136,7 @@ def _scheme_problems(item: dict[str, Any], sources: dict[str, Any]) -> Iterator[
     for key in item.get("sources") or []:
         if key not in sources:
             yield f"source inconnue {key!r}"
+    yield from _rule_problems(item, sources)
     for name in FIGURES:
         spec = item.get(name)
         if spec is None:
@@ -148,6 +161,56 @@ def _scheme_problems(item: dict[str, Any], sources: dict[str, Any]) -> Iterator[
             yield "condition sans texte"
         elif condition.get("source") not in sources:
             yield f"condition sans source connue : {str(condition.get('texte'))[:40]!r}"
+
+
+def _rule_problems(item: dict[str, Any], sources: dict[str, Any]) -> Iterator[str]:
+    """Every eligibility rule carries its source: a stated list (beneficiaries, stages, needs)
+    names it in `regles`, a limit or a size category in its own `source`."""
+    rules = item.get("regles") or {}
+    if not isinstance(rules, dict):
+        yield "« regles » : objet attendu (règle → clé de source)"
+        return
+    for key, source in rules.items():
+        if key not in (*REGLES_LISTES, "territoire"):
+            yield f"regles : règle inconnue {key!r}"
+        elif source not in sources:
+            yield f"regles : « {key} » sans source connue ({source!r})"
+    for key in REGLES_LISTES:
+        if item.get(key) and key not in rules:
+            yield f"« {key} » sans source : ajouter « regles: {{{key}: <clé de source>}} »"
+    for name in LIMITES:
+        spec = item.get(name)
+        if spec is None:
+            continue
+        if not isinstance(spec, dict) or not isinstance(spec.get("valeur"), int):
+            yield f"« {name} » : objet avec une « valeur » entière attendu"
+        elif spec.get("source") not in sources:
+            yield f"« {name} » : limite sans source connue ({spec.get('source')!r})"
+    size = item.get("categories_taille")
+    if size is not None:
+        if not isinstance(size, dict) or not size.get("valeurs"):
+            yield "« categories_taille » : objet avec « valeurs » (MIC, PME, ETI, GE) attendu"
+        else:
+            for value in size["valeurs"]:
+                if value not in CATEGORIES_TAILLE:
+                    yield f"categories_taille : valeur inconnue {value!r}"
+            if size.get("source") not in sources:
+                yield f"« categories_taille » sans source connue ({size.get('source')!r})"
+
+
+def _rule_sources(head: dict[str, Any], item: dict[str, Any]) -> dict[str, str]:
+    sources = head.get("sources") or {}
+    found = {key: _source_text(sources, source) for key, source in (item.get("regles") or {}).items()}
+    if "territoire" not in found:
+        # The territory is the collectivité's own: the regulation is the source.
+        where = head.get("url_source")
+        title = " ".join(str(head["titre"]).split())
+        found["territoire"] = f"{title} — {where}" if where else title
+    for name in (*LIMITES, "categories_taille"):
+        spec = item.get(name)
+        if isinstance(spec, dict) and spec.get("source"):
+            found[name] = _source_text(sources, spec["source"])
+    return found
 
 
 def _date(item: dict[str, Any], name: str) -> str | None:
@@ -196,6 +259,19 @@ def to_scheme(head: dict[str, Any], item: dict[str, Any], path: Path | None = No
         ],
         sources=[_source_text(sources, key) for key in item.get("sources") or []],
         note=" ".join(str(item.get("note") or "").split()) or None,
+        besoins=list(item.get("besoins") or []),
+        sources_regles=_rule_sources(head, item),
+        limites={
+            name: Figure(
+                valeur=item[name]["valeur"],
+                unite=None,
+                precision=item[name].get("precision"),
+                source=_source_text(sources, item[name]["source"]),
+            )
+            for name in LIMITES
+            if isinstance(item.get(name), dict)
+        },
+        categories_taille=list((item.get("categories_taille") or {}).get("valeurs") or []),
     )
 
 

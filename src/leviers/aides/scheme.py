@@ -71,6 +71,12 @@ class Scheme:
     sources: list[str] = field(default_factory=list)  # titles (and addresses) of the sources
     note: str | None = None
     id_origine: str | None = None
+    besoins: list[str] = field(default_factory=list)  # needs it finances (vocabulary.BESOINS)
+    # The source of each eligibility rule a regulation states: beneficiaires, etapes, besoins,
+    # territoire, categories_taille and the limits (vocabulary.LIMITES).
+    sources_regles: dict[str, str] = field(default_factory=dict)
+    limites: dict[str, Figure] = field(default_factory=dict)  # effectif_maximal… (vocabulary.LIMITES)
+    categories_taille: list[str] = field(default_factory=list)  # MIC|PME|ETI|GE when a source says so
 
     @property
     def id(self) -> str:
@@ -98,6 +104,10 @@ class Scheme:
             "axe": self.axe,
             "etapes": self.etapes,
             "beneficiaires": self.beneficiaires,
+            "besoins": self.besoins,
+            "sources_regles": self.sources_regles,
+            "limites": {name: figure.to_json() for name, figure in self.limites.items()},
+            "categories_taille": self.categories_taille,
             "themes": self.themes,
             "perimetre": self.perimetre,
             "territoire_priorite": self.territoire_priorite,

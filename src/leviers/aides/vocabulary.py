@@ -48,6 +48,32 @@ BENEFICIAIRES: dict[str, tuple[str, str]] = {
 }
 assert all(cible in CIBLES for _, cible in BENEFICIAIRES.values())
 
+# What the organisation needs the money for (issue #18): a scheme's `besoins` are the needs its
+# sources say it finances; an empty list is « not stated ».
+BESOINS: dict[str, str] = {
+    "conseil": "Conseil et expertise",
+    "recrutement": "Recrutement",
+    "investissement": "Investissement",
+    "tresorerie": "Trésorerie",
+    "cooperation": "Coopération",
+}
+
+# The eligibility rules a regulation file states, each with its source (`regles:` of a scheme).
+REGLES_LISTES = ("beneficiaires", "etapes", "besoins")
+# Numeric limits a regulation may state, named as the dispositif-aide *professionnels* fields.
+LIMITES: dict[str, str] = {
+    "effectif_minimal": "Effectif salarié minimal",
+    "effectif_maximal": "Effectif salarié maximal",
+    "annees_existence_minimal": "Années d'existence minimales",
+    "annees_existence_maximal": "Années d'existence maximales",
+}
+CATEGORIES_TAILLE: dict[str, str] = {
+    "MIC": "microentreprise",
+    "PME": "petite ou moyenne entreprise",
+    "ETI": "entreprise de taille intermédiaire",
+    "GE": "grande entreprise",
+}
+
 TYPES_AIDES = ("financement", "accompagnement", "information")
 AXES = ("cycle_de_vie", "cooperation", "ecosysteme")
 UNKNOWN = "non précisé par les sources"

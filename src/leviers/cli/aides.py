@@ -5,6 +5,7 @@ with Leviers (docs/aides.md)."""
 from __future__ import annotations
 
 import csv
+import datetime
 import io
 from enum import StrEnum
 from pathlib import Path
@@ -17,9 +18,20 @@ from rich.table import Table
 
 from leviers.aides import writer
 from leviers.aides.catalogue import Filters, all_schemes, find, search, territory_code
+from leviers.aides.eligibility import A_VERIFIER, ELIGIBLE, NON_ELIGIBLE, REGLES, STATUTS, Verdict, match
+from leviers.aides.profile import (
+    Declaration,
+    Profile,
+    category,
+    communes,
+    declared,
+    departements,
+    from_warehouse,
+    valid_siren,
+)
 from leviers.aides.schema import check
 from leviers.aides.scheme import Scheme
-from leviers.aides.vocabulary import BENEFICIAIRES, ETAPES, UNKNOWN, themes
+from leviers.aides.vocabulary import BENEFICIAIRES, BESOINS, ETAPES, UNKNOWN, themes
 from leviers.cli.hints import NothingFound
 from leviers.cli.output import (
     FORMAT_HELP,
@@ -36,7 +48,10 @@ from leviers.cli.output import (
 from leviers.paths import default_db_path
 
 aides = typer.Typer(
-    help="Catalogue des dispositifs d'aide : chercher un dispositif, en afficher un, exporter le catalogue.",
+    help=(
+        "Catalogue des dispositifs d'aide : chercher un dispositif, en afficher un, exporter le catalogue, "
+        "trouver ceux auxquels une structure est éligible."
+    ),
     no_args_is_help=True,
 )
 
@@ -340,6 +355,282 @@ def exporter(
     aside = f", {len(left)} laissés de côté (hors schéma, voir ci-dessus)" if left else ""
     console.print(
         f"{count} dispositifs écrits dans {escape(str(sortie))} (schéma dispositif-aide validé){aside}."
+    )
+
+
+Besoin = StrEnum("Besoin", {code: code for code in BESOINS})  # type: ignore[misc]
+ELIGIBILITY_COLUMNS = [
+    "statut", "code", "id", "titre", "origine", "theme_correspond", "raisons", "a_prouver",
+    "taux", "plafond", "url_source", "sources",
+]  # fmt: skip
+STATUS_STYLE = {ELIGIBLE: "green", A_VERIFIER: "yellow", NON_ELIGIBLE: "red"}
+
+
+def _declaration(
+    etape: str | None,
+    besoin: str | None,
+    theme: str | None,
+    commune: str | None,
+    departement: str | None,
+    forme: str | None,
+    statuts: list[str],
+    date: str | None,
+) -> Declaration:
+    """The organisation's declared facts, each checked against its vocabulary (exit 1 with the values)."""
+    if theme is not None and theme not in themes():
+        raise typer.BadParameter(
+            f"« {theme} » n'est pas un domaine du kit ; domaines : {', '.join(themes())}.",
+            param_hint="--theme",
+        )
+    if commune is not None and commune.strip().upper() not in communes():
+        raise typer.BadParameter(
+            f"« {commune} » n'est pas un code de commune du COG (5 caractères, ex. 33063 pour Bordeaux).",
+            param_hint="--commune",
+        )
+    if departement is not None and departement.strip().upper() not in departements():
+        raise typer.BadParameter(
+            f"« {departement} » n'est pas un numéro de département (ex. 33, 2A, 974).",
+            param_hint="--departement",
+        )
+    if forme is not None and category(forme.strip()) is None:
+        raise typer.BadParameter(
+            f"« {forme} » n'est pas une catégorie juridique de l'INSEE (4 chiffres, ex. 9220 association "
+            "déclarée, 5458 SCOP, 5710 SAS).",
+            param_hint="--forme-juridique",
+        )
+    unknown_kinds = [k for k in statuts if k not in BENEFICIAIRES]
+    if unknown_kinds:
+        raise typer.BadParameter(
+            f"« {unknown_kinds[0]} » n'est pas un type de structure ; types : {', '.join(BENEFICIAIRES)}.",
+            param_hint="--statut",
+        )
+    day = None
+    if date is not None:
+        try:
+            day = datetime.date.fromisoformat(date)
+        except ValueError:
+            raise typer.BadParameter(
+                f"« {date} » n'est pas une date AAAA-MM-JJ.", param_hint="--date"
+            ) from None
+    return Declaration(
+        etape=etape,
+        besoin=besoin,
+        theme=theme,
+        commune=commune.strip().upper() if commune else None,
+        departement=departement.strip().upper() if departement else None,
+        categorie_juridique=forme.strip() if forme else None,
+        types=frozenset(statuts),
+        date=day,
+    )
+
+
+def _eligibility_row(verdict: Verdict) -> dict[str, object]:
+    item = verdict.to_dict()
+    return {
+        "statut": item["statut"],
+        "code": item["code"],
+        "id": item["id"],
+        "titre": item["titre"],
+        "origine": item["origine"],
+        "theme_correspond": item["theme_correspond"],
+        "raisons": " | ".join(r["texte"] for r in item["raisons"]),
+        "a_prouver": " | ".join(p["texte"] for p in item["a_prouver"]),
+        "taux": item["taux"],
+        "plafond": item["plafond"],
+        "url_source": item["url_source"],
+        "sources": " | ".join(item["sources"]),
+    }
+
+
+def _why(verdict: Verdict) -> str:
+    """The rules that decide the verdict, short: those contradicted, else those undecided."""
+    if verdict.statut == ELIGIBLE:
+        return "toutes les règles vérifiables sont remplies"
+    wanted = "non" if verdict.statut == NON_ELIGIBLE else "inconnu"
+    return "\n".join(f"{REGLES[r.regle]} : {r.fait}" for r in verdict.raisons if r.resultat == wanted)
+
+
+def _profile_lines(profile: Profile) -> list[str]:
+    who = profile.siren or "structure sans SIREN"
+    if profile.denomination:
+        who = f"{profile.denomination} ({profile.siren})"
+    lines = [f"[bold]{escape(who)}[/] — évaluée au {profile.date:%d/%m/%Y}"]
+    for label, fact in (
+        ("Forme juridique", profile.categorie_juridique),
+        ("Statut ESS", profile.statut_ess),
+        ("Territoire", profile.territoires),
+        ("Création", profile.date_creation),
+        ("Effectif", profile.tranche_effectifs),
+        ("Étape", profile.etape),
+        ("Besoin", profile.besoin),
+        ("Thème", profile.theme),
+    ):
+        lines.append(f"  {label} : {escape(fact.libelle)} [dim]({escape(fact.source)})[/]")
+    if profile.types_declares:
+        lines.append(f"  Types déclarés : {escape(', '.join(sorted(profile.types_declares)))}")
+    return lines
+
+
+@aides.command("eligibilite")
+def eligibilite(
+    siren: Annotated[
+        str | None,
+        typer.Option(
+            "--siren",
+            metavar="SIREN",
+            help="SIREN de la structure (9 chiffres) ; sans SIREN, seuls les faits déclarés comptent.",
+            show_default=False,
+        ),
+    ] = None,
+    etape: Annotated[
+        Etape | None,
+        typer.Option("--etape", help="Étape de la vie de la structure.", show_default=False),
+    ] = None,
+    besoin: Annotated[
+        Besoin | None,
+        typer.Option("--besoin", help="Besoin à financer.", show_default=False),
+    ] = None,
+    theme: Annotated[
+        str | None,
+        typer.Option(
+            "--theme",
+            metavar="THEME",
+            help="Domaine du kit (ex. emploi_insertion) : trie la liste.",
+            show_default=False,
+        ),
+    ] = None,
+    commune: Annotated[
+        str | None,
+        typer.Option(
+            "--commune",
+            metavar="CODE",
+            help="Code du COG de la commune du siège (ex. 33063).",
+            show_default=False,
+        ),
+    ] = None,
+    departement: Annotated[
+        str | None,
+        typer.Option(
+            "--departement",
+            metavar="CODE",
+            help="Département du siège (ex. 33), sans commune.",
+            show_default=False,
+        ),
+    ] = None,
+    forme: Annotated[
+        str | None,
+        typer.Option(
+            "--forme-juridique",
+            metavar="CODE",
+            help="Catégorie juridique de l'INSEE (ex. 9220), quand l'entrepôt ne connaît pas le SIREN.",
+            show_default=False,
+        ),
+    ] = None,
+    statuts: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--statut",
+            metavar="TYPE",
+            help="Type de structure déclaré, répétable (ex. cae, tiers_lieu, esus, siae).",
+            show_default=False,
+        ),
+    ] = None,
+    date: Annotated[
+        str | None,
+        typer.Option(
+            "--date",
+            metavar="DATE",
+            help="Date d'évaluation AAAA-MM-JJ (aujourd'hui par défaut).",
+            show_default=False,
+        ),
+    ] = None,
+    fmt: Annotated[TableFormat, typer.Option(*FORMAT_NAMES, help=FORMAT_HELP)] = TableFormat.table,
+    sortie: SortieOption = None,
+    db: DbOption = None,
+    json_output: JsonOption = False,
+) -> None:
+    """Dispositifs auxquels une structure est éligible, à vérifier ou non, avec les raisons et les sources.
+
+    Le profil vient de l'entrepôt (répertoire SIRENE, statut ESS, listes ESUS et SIAE) et de ce que
+    la structure déclare (étape, besoin, thème, commune). Un fait inconnu rend la règle « à
+    vérifier », jamais « non éligible ».
+    """
+    fmt = TableFormat.json if json_output else fmt
+    said = _declaration(
+        etape.value if etape else None,
+        besoin.value if besoin else None,
+        theme,
+        commune,
+        departement,
+        forme,
+        statuts or [],
+        date,
+    )
+    if fmt is TableFormat.table and sortie is not None:
+        raise typer.BadParameter("--sortie s'utilise avec --format csv ou json.")
+    if siren is not None:
+        siren = siren.replace(" ", "")
+        if not valid_siren(siren):
+            raise typer.BadParameter(
+                f"« {siren} » n'est pas un SIREN valide (9 chiffres, clé de contrôle).", param_hint="--siren"
+            )
+    con = _connection(db)
+    try:
+        schemes = all_schemes(con)
+        profile = declared(said) if siren is None else from_warehouse(con, siren, said)
+    finally:
+        if con is not None:
+            con.close()
+    if siren is not None and not profile.trouve:
+        if not (said.categorie_juridique or said.commune or said.departement or said.types):
+            raise NothingFound(
+                f"SIREN {siren} inconnu de l'entrepôt (ni répertoire SIRENE ni listes de l'ESS chargés ne le "
+                "citent) : chargez le stock SIRENE (`leviers ingest`) ou interrogez l'API (`leviers enrichir`), "
+                "ou déclarez ses faits (--forme-juridique, --commune, --statut)."
+            )
+        error_console.print(
+            f"SIREN {siren} inconnu de l'entrepôt : seuls les faits déclarés sont pris en compte.",
+            highlight=False,
+        )
+    result = match(profile, schemes)
+    for warning in profile.avertissements:
+        error_console.print(f"Attention : {escape(warning)}", highlight=False)
+    if fmt is TableFormat.json:
+        write_output(json_text(result.to_dict()), sortie, len(result.verdicts))
+        return
+    if fmt is TableFormat.csv:
+        buffer = io.StringIO(newline="")
+        out = csv.DictWriter(buffer, fieldnames=ELIGIBILITY_COLUMNS, lineterminator="\n")
+        out.writeheader()
+        out.writerows(_eligibility_row(v) for v in result.verdicts)
+        write_output(buffer.getvalue(), sortie, len(result.verdicts))
+        return
+    for line in _profile_lines(profile):
+        console.print(line, highlight=False)
+    counts = result.counts()
+    table = Table(
+        title=(
+            f"{counts[ELIGIBLE]} éligible(s), {counts[A_VERIFIER]} à vérifier, "
+            f"{counts[NON_ELIGIBLE]} non éligible(s) sur {len(result.verdicts)} dispositifs"
+        ),
+        title_justify="left",
+        show_lines=True,
+    )
+    for column in ("Verdict", "Dispositif", "Pourquoi", "À prouver", "Code"):
+        table.add_column(column)
+    for verdict in result.verdicts:
+        table.add_row(
+            f"[{STATUS_STYLE[verdict.statut]}]{STATUTS[verdict.statut]}[/]",
+            escape(verdict.scheme.titre),
+            escape(_why(verdict)),
+            str(len(verdict.a_prouver()) or ""),
+            escape(verdict.scheme.code or verdict.scheme.id),
+        )
+    console.print(table)
+    console.print(
+        "[dim]Détail des règles, des faits, des sources et des conditions à prouver : --format json ; "
+        "un dispositif : leviers aides dispositif CODE.[/]",
+        highlight=False,
     )
 
 
