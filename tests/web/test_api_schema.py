@@ -59,6 +59,8 @@ def urls(client: TestClient) -> list[str]:
         f"/api/v1/collectivites/{BORDEAUX}/pairs",
         f"/api/v1/collectivites/{BORDEAUX}/pairs?indicateur=sme&annee=2024",
         f"/api/v1/collectivites/{MAINE_ET_LOIRE}/pairs?indicateur=single_offer",
+        f"/api/v1/collectivites/{sirens[2]}/spaser",
+        f"/api/v1/collectivites/{MAINE_ET_LOIRE}/spaser?annee=2019",
         "/api/v1/contrats",
         "/api/v1/contrats?tri=montant&par_page=10&page=2",
         "/api/v1/contrats?annee=2024&social=avec&montant_min=1000",

@@ -1,0 +1,139 @@
+"""The SPASER report of a buyer for a year, on the dashboard (leviers.spaser: the same report as
+`leviers spaser rapport`), with its PDF and its indicators as open data (CSV)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import threading
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from fastapi.responses import Response
+
+from leviers.indicators import compute
+from leviers.reports.pdf import pdf_bytes
+from leviers.reports.spaser import html as report_html
+from leviers.spaser import build_report
+from leviers.spaser.labels import DUTY_STATUS, OBJECTIVE_STATUS, UNITS
+from leviers.spaser.opendata import columns, rows
+from leviers.spaser.report import NoDataForReport, SpaserReport
+from leviers.web.deps import PAGES, Con, StoreDep
+from leviers.web.errors import NotFound
+from leviers.web.limits import Overloaded
+from leviers.web.models.spaser import SpaserAnswer
+from leviers.web.render import Page, error_responses
+from leviers.web.views.collectivite import Siren, find_identity
+from leviers.web.views.home import pick_year
+
+router = APIRouter()
+# Rendering a PDF takes seconds of CPU: one at a time per process, the others are told to retry.
+_PDF_SLOT = threading.Semaphore(1)
+
+Annee = Annotated[
+    int | None, Query(ge=1990, le=2100, description="Année du rapport (par défaut la plus fournie)")
+]
+
+
+def _years(con: Any, siren: str) -> dict[int, int]:
+    """Years with published contracts or subsidies, and how many."""
+    found = compute(con, by="unite_legale", siren=siren, indicators=["contracts", "subsidies"]).to_pylist()
+    years: dict[int, int] = {}
+    for r in found:
+        if r["year"] is not None and r["population"]:
+            years[int(r["year"])] = years.get(int(r["year"]), 0) + int(r["population"])
+    return years
+
+
+def _report(con: Any, store: Any, siren: str, annee: int | None) -> tuple[SpaserReport, list[int]]:
+    find_identity(con, store, siren)
+    years = _years(con, siren)
+    year = pick_year([{"annee": y, "contrats": n} for y, n in years.items()], annee)
+    if year is None:
+        raise NotFound(
+            f"Aucun marché ni subvention publiés pour le SIREN {siren} : pas de rapport SPASER possible."
+        )
+    try:
+        return build_report(con, siren, year), sorted(years)
+    except NoDataForReport as exc:
+        raise NotFound(exc.message[0].upper() + exc.message[1:] + ".") from exc
+
+
+@PAGES.page(
+    "/collectivites/{siren}/spaser",
+    name="spaser",
+    model=SpaserAnswer,
+    summary="Le rapport SPASER d'un acheteur pour une année : obligations, indicateurs par axe, cibles, pairs",
+    tags=["pages"],
+)
+def spaser_page(siren: Siren, con: Con, store: StoreDep, annee: Annee = None) -> Page:
+    """Pour une année (par défaut celle qui compte le plus de marchés et de subventions publiés) :
+    les obligations légales de l'acheteur (SPASER, estimée ; considérations environnementales et
+    sociales à partir du 21 août 2026 ; publication des indicateurs), puis par axe
+    (environnemental, social et solidaire, économique, éthique) chaque indicateur avec sa base,
+    son évolution, la cible du PNAD, son rang parmi les pairs et les leviers pour progresser."""
+    report, years = _report(con, store, siren, annee)
+    data = {
+        **report.to_json(),
+        "annees": years,
+        "annees_rapport": report.annees,
+        "liens": {
+            "collectivite": f"/collectivites/{siren}?annee={report.annee}",
+            "pdf": f"/collectivites/{siren}/spaser.pdf?annee={report.annee}",
+            "donnees_csv": f"/collectivites/{siren}/spaser/indicateurs.csv?annee={report.annee}",
+        },
+    }
+    context = {"status": OBJECTIVE_STATUS, "duty_status": DUTY_STATUS, "units": UNITS}
+    return Page("spaser.html", f"Rapport SPASER {report.annee} — {report.nom}", data, context)
+
+
+@router.get(
+    "/collectivites/{siren}/spaser.pdf",
+    name="spaser_pdf",
+    summary="Le rapport SPASER en PDF accessible (balisé, PDF/UA-1)",
+    tags=["rapports"],
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}}}, **error_responses(by_reference=True)},
+)
+def spaser_pdf(siren: Siren, con: Con, store: StoreDep, annee: Annee = None) -> Response:
+    """Le même rapport, mis en page pour l'impression : A4, numéros de page, graphiques vectoriels,
+    texte sélectionnable et structure balisée pour les lecteurs d'écran."""
+    report, _ = _report(con, store, siren, annee)
+    if not _PDF_SLOT.acquire(blocking=False):
+        raise Overloaded(
+            "Un autre rapport PDF est en cours de préparation : réessayez dans quelques secondes."
+        )
+    try:
+        document = pdf_bytes(report_html(report))
+    finally:
+        _PDF_SLOT.release()
+    name = f"spaser-{report.siren}-{report.annee}.pdf"
+    return Response(
+        document,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@router.get(
+    "/collectivites/{siren}/spaser/indicateurs.csv",
+    name="spaser_csv",
+    summary="Les indicateurs du rapport SPASER en données ouvertes (CSV, schéma documenté)",
+    tags=["rapports"],
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {}}}, **error_responses(by_reference=True)},
+)
+def spaser_csv(siren: Siren, con: Con, store: StoreDep, annee: Annee = None) -> Response:
+    """Une ligne par indicateur de chaque axe, décrite par le schéma Table Schema de Leviers
+    (`leviers/spaser/indicateurs.schema.json`) ; séparateur virgule, UTF-8, nombres à point."""
+    report, _ = _report(con, store, siren, annee)
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=columns(), lineterminator="\r\n")
+    writer.writeheader()
+    writer.writerows(rows(report))
+    name = f"spaser-indicateurs-{report.siren}-{report.annee}.csv"
+    return Response(
+        buffer.getvalue(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )

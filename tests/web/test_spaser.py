@@ -1,0 +1,90 @@
+"""The SPASER report page, its JSON twin, its PDF and its CSV, on the hand-computed warehouse
+(tests/indicators/conftest.py, build_hand; the figures are explained in tests/spaser/test_report.py:
+Bordeaux 2024, social 2 of 3 known contracts, a base too small to judge)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from leviers.warehouse import open_warehouse
+from tests.indicators.conftest import build_hand
+from tests.web.conftest import make_app
+
+BORDEAUX = "213300635"
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FastAPI]:
+    base = tmp_path_factory.mktemp("spaser-web")
+    con = open_warehouse(base / "hand.duckdb")
+    build_hand(con)
+    con.close()
+    application = make_app(base / "hand.duckdb", base / "cache")
+    yield application
+    application.state.store.close()
+
+
+@pytest.fixture
+def client(app: FastAPI) -> TestClient:
+    return TestClient(app, raise_server_exceptions=False)
+
+
+def test_page_and_json_twin(client: TestClient) -> None:
+    page = client.get(f"/collectivites/{BORDEAUX}/spaser?annee=2024")
+    assert page.status_code == 200
+    assert "Rapport SPASER 2024" in page.text
+    assert "66,7\u202f%" in page.text
+    assert "2 sur 3 connus" in page.text
+    assert "base insuffisante" in page.text
+    body = client.get(f"/api/v1/collectivites/{BORDEAUX}/spaser?annee=2024").json()
+    social = next(i for a in body["axes"] for i in a["indicateurs"] if i["indicateur"] == "social")
+    assert (social["numerateur"], social["denominateur"], social["suffisant_nombre"]) == (2, 3, False)
+    assert body["liens"]["pdf"] == f"/collectivites/{BORDEAUX}/spaser.pdf?annee=2024"
+    assert 2024 in body["annees"]
+
+
+def test_default_year_is_the_fullest(client: TestClient) -> None:
+    # Bordeaux: 2024 has three contracts and six subsidy lines, more than any other year.
+    assert client.get(f"/api/v1/collectivites/{BORDEAUX}/spaser").json()["annee"] == 2024
+
+
+def test_pdf_and_csv_downloads(client: TestClient) -> None:
+    pdf = client.get(f"/collectivites/{BORDEAUX}/spaser.pdf?annee=2024")
+    assert pdf.status_code == 200
+    assert pdf.headers["content-type"] == "application/pdf"
+    assert pdf.content.startswith(b"%PDF")
+    assert f"spaser-{BORDEAUX}-2024.pdf" in pdf.headers["content-disposition"]
+    data = client.get(f"/collectivites/{BORDEAUX}/spaser/indicateurs.csv?annee=2024")
+    rows = list(csv.DictReader(io.StringIO(data.text)))
+    assert next(r for r in rows if r["indicateur"] == "social")["denominateur"] == "3.0"
+
+
+def test_unknown_buyer_and_empty_year_are_404_in_french(client: TestClient) -> None:
+    missing = client.get("/api/v1/collectivites/999999999/spaser")
+    assert missing.status_code == 404
+    assert "SIREN 999999999" in missing.json()["erreur"]["message"]
+    # A year without data falls back to the fullest year, as every page's year choice does.
+    assert client.get(f"/api/v1/collectivites/{BORDEAUX}/spaser?annee=2011").json()["annee"] == 2024
+
+
+def test_the_collectivite_page_links_to_the_report(client: TestClient, app: FastAPI) -> None:
+    page = client.get(f"/collectivites/{BORDEAUX}?annee=2024")
+    assert f'href="/collectivites/{BORDEAUX}/spaser?annee=2024"' in page.text
+
+
+def test_a_pdf_at_a_time(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    from leviers.web.views import spaser
+
+    assert spaser._PDF_SLOT.acquire(blocking=False)
+    try:
+        busy = client.get(f"/collectivites/{BORDEAUX}/spaser.pdf?annee=2024")
+    finally:
+        spaser._PDF_SLOT.release()
+    assert busy.status_code == 503
+    assert "réessayez" in busy.text
