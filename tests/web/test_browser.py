@@ -187,6 +187,7 @@ PAGE_TYPES = {
     "conseil-achat": "/conseil/achat?nature=services&montant=250000&date=2026-09-15",
     "conseil-contrat": "/conseil/contrat?initiative=organisme&contrepartie_individualisee=non&service_public_risque=non&activite_economique=oui&montant_annuel=150000&aides_trois_ans=450000",
     "conseil-spaser": "/conseil/spaser?achats_annuels=120000000",
+    "rapport-spaser": "/collectivites/213300635/spaser",
     "conseil-competence": "/conseil/competence?collectivite=commune&action=dernier_commerce_rural",
     "kit": "/kit",
     "kit-fiche": "/kit/intro.ess",
