@@ -1,0 +1,248 @@
+"""Load one staged purchase table into the private store: normalise, quarantine, merge.
+
+Runs inside the file's transaction on the private store's connection (leviers.ingestion opens it).
+Values are cleaned with the subsidy files' SQL macros (amounts, dates, identifiers, check digits,
+total lines: one definition of each). What is refused and why: docs/purchases.md.
+"""
+
+from __future__ import annotations
+
+from leviers.errors import InputRefused
+from leviers.ingestion import scratch
+from leviers.ingestion.registry import LoadContext, LoadCounts
+from leviers.purchases.headers import DATE_KIND, HeaderMap
+from leviers.purchases.readers import Staged
+from leviers.subsidies import normalise
+
+AMBIGUOUS_AMOUNT = (
+    "la colonne de montant « {name} » ne dit pas si le montant est HT ou TTC, et Leviers ne le devine "
+    "pas : précisez-le avec --montant ht ou --montant ttc (ou renommez la colonne « Montant HT » / « Montant TTC »)"
+)
+NO_BUYER = (
+    "aucune colonne ne désigne l'acheteur (SIRET collectivité, SIRET acheteur…) : précisez son SIREN "
+    "avec --acheteur SIREN"
+)
+
+
+def _column(header: HeaderMap, field: str) -> str:
+    position = header.fields.get(field)
+    return "NULL::VARCHAR" if position is None else f"sub_null(c{position})"
+
+
+def _numeric(header: HeaderMap, field: str) -> str:
+    position = header.fields.get(field)
+    return "false" if position is None else f"coalesce(list_contains(nombres, {position}), false)"
+
+
+def _amounts(header: HeaderMap, base: str | None, display: str) -> tuple[str, str, str, list[str]]:
+    """SQL of (text HT, text TTC, where the base comes from) and notes."""
+    ht = "montant_ht" in header.fields
+    ttc = "montant_ttc" in header.fields
+    notes: list[str] = []
+    generic = "montant" in header.fields
+    if ht or ttc:
+        return ("montant_ht" if ht else ""), ("montant_ttc" if ttc else ""), "colonne", notes
+    assert generic
+    if base is None:
+        raise InputRefused(display, AMBIGUOUS_AMOUNT.format(name=header.names[header.fields["montant"]]))
+    notes.append(
+        f"montant : colonne « {header.names[header.fields['montant']]} » lue comme {base.upper()} (--montant {base})"
+    )
+    return ("montant" if base == "ht" else ""), ("montant" if base == "ttc" else ""), "option", notes
+
+
+def _labels(names: tuple[str, ...]) -> list[str]:
+    out: list[str] = []
+    for position, name in enumerate(names):
+        label = name or f"colonne {position + 1}"
+        while label in out or label in ("feuille", "ligne"):
+            label += " (bis)"
+        out.append(label)
+    return out
+
+
+def load(ctx: LoadContext, staged: Staged, format_id: str) -> LoadCounts:
+    header = staged.header
+    display = ctx.display_path
+    ht_field, ttc_field, amount_source, notes = _amounts(header, ctx.montant_base, display)
+    buyer_column = "acheteur_id" in header.fields
+    if not buyer_column and ctx.acheteur is None:
+        raise InputRefused(display, NO_BUYER)
+    date_field = header.date_field
+    con = ctx.con
+    con.execute(normalise.MACROS)
+    work = scratch.Scratch(con)
+    work.put_arrow("pur_staged", staged.table)
+    records = staged.table.num_rows
+    if records == 0:
+        return LoadCounts(0, 0, 0, 0, notes=notes + staged.notes)
+
+    def amount(field: str) -> str:
+        if not field:
+            return "NULL::DOUBLE"
+        return f"sub_amount_cell({_column(header, field)}, {_numeric(header, field)})"
+
+    def amount_text(field: str) -> str:
+        return "NULL::VARCHAR" if not field else _column(header, field)
+
+    supplier_id = _column(header, "fournisseur_id")
+    supplier_number = _numeric(header, "fournisseur_id")
+    where = "CASE WHEN feuille IS NULL THEN 'ligne ' || ligne ELSE 'feuille « ' || feuille || ' », ligne ' || ligne END || ' : '"
+    date_text = _column(header, date_field) if date_field else "NULL::VARCHAR"
+    date_kind = DATE_KIND[date_field] if date_field else None
+    buyer_text = _column(header, "acheteur_id")
+    # Identifiers: digits only (spaces, dots, a float tail removed); a number cell lost its leading zero.
+    ident = (
+        "CASE WHEN {t} IS NULL THEN NULL ELSE regexp_replace(regexp_replace({t}, '\\.0+$', ''), "
+        "'[\\s\\x{{00a0}}\\x{{202f}}.]', '', 'g') END"
+    )
+    work.put(
+        "pur_read",
+        f"""
+        SELECT record_index, ligne, feuille, read_error, {where} AS lieu,
+            {_column(header, "fournisseur_nom")} AS fournisseur_nom,
+            {supplier_id} AS fournisseur_id_publie,
+            {ident.format(t=supplier_id)} AS fid,
+            {supplier_number} AS fid_nombre,
+            {amount_text(ht_field)} AS ht_texte, {amount(ht_field)} AS ht,
+            {amount_text(ttc_field)} AS ttc_texte, {amount(ttc_field)} AS ttc,
+            {date_text} AS date_texte, sub_date({date_text}) AS date_achat,
+            {_column(header, "exercice")} AS exercice_texte,
+            coalesce(sub_year_only({_column(header, "exercice")}),
+                     try_cast(year(sub_date({_column(header, "exercice")})) AS INTEGER)) AS exercice,
+            {buyer_text} AS acheteur_texte, {ident.format(t=buyer_text)} AS aid,
+            {_column(header, "acheteur_nom")} AS acheteur_nom,
+            {_column(header, "code_postal")} AS code_postal,
+            {_column(header, "compte")} AS compte, {_column(header, "categorie")} AS categorie,
+            {_column(header, "entite")} AS entite, {_column(header, "reference_contrat")} AS reference_contrat,
+            {_column(header, "numero_piece")} AS numero_piece, {_column(header, "objet")} AS objet
+        FROM pur_staged
+        """,
+    )
+    option = ctx.acheteur
+    work.put(
+        "pur_clean",
+        """
+        WITH ids AS (
+            SELECT *,
+                CASE WHEN regexp_full_match(fid, '[0-9]{14}') THEN fid
+                     WHEN fid_nombre AND regexp_full_match(fid, '[0-9]{13}') THEN '0' || fid END AS siret,
+                CASE WHEN regexp_full_match(fid, '[0-9]{9}') THEN fid
+                     WHEN fid_nombre AND regexp_full_match(fid, '[0-9]{8}') THEN '0' || fid END AS siren_seul,
+                CASE WHEN regexp_full_match(aid, '[0-9]{14}|[0-9]{9}') THEN left(aid, 9) END AS acheteur_lu
+            FROM pur_read
+        ), typed AS (
+            SELECT *,
+                coalesce(left(siret, 9), siren_seul) AS fournisseur_siren,
+                CASE WHEN acheteur_texte IS NULL THEN $option ELSE acheteur_lu END AS acheteur_siren,
+                coalesce(year(date_achat)::INTEGER, exercice) AS annee
+            FROM ids
+        )
+        SELECT *,
+            CASE WHEN siret IS NOT NULL THEN sub_siret_ok(siret)
+                 WHEN siren_seul IS NOT NULL THEN sub_luhn9(siren_seul) END AS cle_ok,
+            CASE WHEN regexp_full_match(code_postal, '[0-9]{5}') THEN
+                CASE WHEN left(code_postal, 2) = '20' THEN CASE WHEN code_postal < '20200' THEN '2A' ELSE '2B' END
+                     WHEN left(code_postal, 2) = '97' THEN left(code_postal, 3)
+                     ELSE left(code_postal, 2) END END AS departement_code,
+            list_filter([
+                CASE WHEN read_error IS NOT NULL THEN {'field': NULL, 'reason': lieu || read_error} END,
+                CASE WHEN read_error IS NULL AND fournisseur_nom IS NULL AND fid IS NULL THEN
+                    {'field': 'fournisseur', 'reason': lieu || 'fournisseur : ni nom ni SIRET'} END,
+                CASE WHEN read_error IS NULL AND fid IS NULL AND sub_total_line(fournisseur_nom) THEN
+                    {'field': 'fournisseur', 'reason': lieu || 'ligne de total (« ' || left(fournisseur_nom, 80)
+                      || ' ») : somme d''autres lignes, qui compterait leur montant deux fois'} END,
+                CASE WHEN read_error IS NULL AND ht_texte IS NULL AND ttc_texte IS NULL THEN
+                    {'field': 'montant', 'reason': lieu || 'montant absent'} END,
+                CASE WHEN read_error IS NULL AND ht_texte IS NOT NULL AND ht IS NULL THEN
+                    {'field': 'montant_ht', 'reason': lieu || 'montant HT : « ' || left(ht_texte, 80)
+                      || ' » n''est pas un montant lisible'} END,
+                CASE WHEN read_error IS NULL AND ttc_texte IS NOT NULL AND ttc IS NULL THEN
+                    {'field': 'montant_ttc', 'reason': lieu || 'montant TTC : « ' || left(ttc_texte, 80)
+                      || ' » n''est pas un montant lisible'} END,
+                CASE WHEN read_error IS NULL AND date_texte IS NOT NULL AND date_achat IS NULL THEN
+                    {'field': 'date', 'reason': lieu || 'date : « ' || left(date_texte, 80)
+                      || ' » n''est pas une date lisible (attendu JJ/MM/AAAA ou AAAA-MM-JJ)'} END,
+                CASE WHEN read_error IS NULL AND date_achat IS NOT NULL AND NOT lv_plausible_date(date_achat) THEN
+                    {'field': 'date', 'reason': lieu || 'date : ' || strftime(date_achat, '%d/%m/%Y')
+                      || ' hors de la période plausible (1990 à deux ans après aujourd''hui)'} END,
+                CASE WHEN read_error IS NULL AND date_texte IS NULL AND exercice IS NULL THEN
+                    {'field': 'date', 'reason': lieu || 'ni date ni exercice : l''année de l''achat est inconnue'} END,
+                CASE WHEN read_error IS NULL AND acheteur_siren IS NULL THEN
+                    {'field': 'acheteur', 'reason': lieu || 'acheteur : « ' || coalesce(left(acheteur_texte, 80), '')
+                      || ' » n''est ni un SIRET ni un SIREN (précisez --acheteur SIREN)'} END
+            ], lambda v: v IS NOT NULL) AS violations
+        FROM typed
+        """,
+        {"option": option},
+    )
+    labels = _labels(header.names)
+    width = len(header.names)
+    raw = (
+        "json_object('feuille', s.feuille, 'ligne', s.ligne, "
+        + ", ".join(f"?, s.c{i}" for i in range(width))
+        + ")"
+    )
+    work.execute(
+        f"""
+        INSERT INTO quarantine
+        SELECT {int(ctx.ingestion_id)}, c.record_index, c.fournisseur_id_publie, v.field, v.reason, {raw}
+        FROM (SELECT record_index, fournisseur_id_publie, unnest(violations) AS v
+              FROM pur_clean WHERE len(violations) > 0) AS c
+        JOIN pur_staged AS s USING (record_index)
+        """,
+        labels,
+    )
+    quarantined = int(work.execute("SELECT count(*) FROM pur_clean WHERE len(violations) > 0").fetchone()[0])  # type: ignore[index]
+    # Unreadable supplier identifiers: loaded, supplier of unknown status, with a warning.
+    work.execute(
+        f"""
+        INSERT INTO record_warnings
+        SELECT {int(ctx.ingestion_id)}, record_index, fournisseur_id_publie, 'fournisseur_id',
+            lieu || 'identifiant du fournisseur « ' || left(fournisseur_id_publie, 80)
+            || ' » : ni SIRET (14 chiffres) ni SIREN (9 chiffres) ; fournisseur chargé, statut inconnu',
+            fournisseur_id_publie
+        FROM pur_clean
+        WHERE len(violations) = 0 AND fid IS NOT NULL AND siret IS NULL AND siren_seul IS NULL
+        """
+    )
+    buyer_source = "'fichier'" if buyer_column else "'option'"
+    work.put(
+        "pur_keyed",
+        f"""
+        WITH kept AS (
+            SELECT *, md5(concat_ws('|', acheteur_siren, coalesce(siret, siren_seul, fournisseur_id_publie, ''),
+                       coalesce(lower(fournisseur_nom), ''), coalesce(round(ht, 2)::VARCHAR, ''),
+                       coalesce(round(ttc, 2)::VARCHAR, ''), coalesce(date_achat::VARCHAR, ''), annee::VARCHAR,
+                       coalesce(compte, ''), coalesce(categorie, ''), coalesce(entite, ''),
+                       coalesce(reference_contrat, ''), coalesce(numero_piece, ''), coalesce(objet, ''))) AS k
+            FROM pur_clean WHERE len(violations) = 0
+        )
+        SELECT k || '#' || row_number() OVER (PARTITION BY k, feuille ORDER BY record_index) AS purchase_key,
+            acheteur_siren, coalesce(acheteur_texte, $option) AS acheteur_id, acheteur_nom,
+            CASE WHEN acheteur_lu IS NOT NULL THEN {buyer_source} ELSE 'option' END AS acheteur_source,
+            fournisseur_nom, fournisseur_id_publie, siret AS fournisseur_siret, fournisseur_siren,
+            cle_ok AS fournisseur_cle_ok, code_postal, departement_code,
+            round(ht, 2)::DECIMAL(18, 2) AS montant_ht, round(ttc, 2)::DECIMAL(18, 2) AS montant_ttc,
+            '{amount_source}' AS montant_source, date_achat,
+            CASE WHEN date_achat IS NOT NULL THEN $date_kind END AS date_type, annee, exercice,
+            compte, categorie, entite, reference_contrat, numero_piece, objet,
+            {int(ctx.ingestion_id)}::BIGINT AS ingestion_id, record_index
+        FROM kept
+        """,
+        {"option": option, "date_kind": date_kind},
+    )
+    kept = work.count("pur_keyed")
+    ctx.begin()
+    before = int(con.execute("SELECT count(*) FROM purchase_lines").fetchone()[0])  # type: ignore[index]
+    work.execute(
+        """
+        INSERT INTO purchase_lines
+        SELECT DISTINCT ON (purchase_key) * FROM pur_keyed AS k
+        WHERE NOT EXISTS (SELECT 1 FROM purchase_lines AS p WHERE p.purchase_key = k.purchase_key)
+        ORDER BY purchase_key, record_index
+        """
+    )
+    loaded = int(con.execute("SELECT count(*) FROM purchase_lines").fetchone()[0]) - before  # type: ignore[index]
+    work.release_all()
+    return LoadCounts(records, loaded, quarantined, kept - loaded, notes=notes + staged.notes)
