@@ -14,7 +14,14 @@ from tests.web.test_routes import EXAMPLES, concrete
 
 BUYER = "212600886"  # a buyer of the loaded DECP file: its public pages exist
 SUPPLIER = "213300635"  # a supplier SIREN the route examples use
-MARKERS = ("Fournisseur Témoin Privé", "987654,32", "987654.32", "987 654", "MARCHE-PRIVE-4711", "Objet confidentiel")
+MARKERS = (
+    "Fournisseur Témoin Privé",
+    "987654,32",
+    "987654.32",
+    "987 654",
+    "MARCHE-PRIVE-4711",
+    "Objet confidentiel",
+)
 
 
 def test_no_purchase_record_reaches_a_public_route(tmp_path: Path, real_data: Path) -> None:

@@ -49,7 +49,8 @@ def _reasons(store: LocalStore) -> list[str]:
 def test_every_fixture_is_recognised_as_a_purchase_file() -> None:
     for name in ("mandats_ciril_2024.csv", "paiements_2024.csv", "commandes_2024.xlsx", "mandats_2024.ods"):
         fmt = registry.detect(sample(ACHATS / name))
-        assert fmt is not None and fmt.dataset == "achats" and fmt.private, name
+        assert fmt is not None, name
+        assert (fmt.dataset, fmt.private) == ("achats", True), name
 
 
 def test_csv_cp1252_with_broken_rows(store: LocalStore) -> None:

@@ -80,7 +80,9 @@ def shares(tmp_path: Path):  # type: ignore[no-untyped-def]
 
 
 def _part(result, critere: str, dimension: str = "ensemble", groupe: str = "Ensemble"):  # type: ignore[no-untyped-def]
-    return next(p for p in result.parts if p.critere == critere and p.dimension == dimension and p.groupe == groupe)
+    return next(
+        p for p in result.parts if p.critere == critere and p.dimension == dimension and p.groupe == groupe
+    )
 
 
 def test_totals_and_basis(shares) -> None:  # type: ignore[no-untyped-def]
@@ -95,23 +97,39 @@ def test_ess_unknown_apart(shares) -> None:  # type: ignore[no-untyped-def]
     assert (ess.montant_oui, ess.montant_connu, ess.montant_inconnu) == (4000.0, 25500.0, 2500.0)
     assert ess.part_nombre == pytest.approx(0.4)
     assert ess.part_montant == pytest.approx(4000 / 25500)
-    assert ess.suffisant_nombre and ess.suffisant_montant  # 10 known ≥ 10, 10/13 ≥ 50 %; 11 lines, 25 500/28 000
+    # 10 known ≥ 10 and 10/13 ≥ 50 %; by amount 11 known lines, 25 500 of 28 000 €.
+    assert (ess.suffisant_nombre, ess.suffisant_montant) == (True, True)
 
 
 def test_insertion_disability_sme(shares) -> None:  # type: ignore[no-untyped-def]
     siae, ea, pme = _part(shares, "siae"), _part(shares, "ea_esat"), _part(shares, "pme")
     # The SIAE list is loaded: every supplier with a SIREN is known (12), Treize is unknown.
-    assert (siae.fournisseurs_oui, siae.fournisseurs_connus, siae.montant_oui, siae.montant_connu) == (1, 12, 1500.0, 27000.0)
+    assert (siae.fournisseurs_oui, siae.fournisseurs_connus, siae.montant_oui, siae.montant_connu) == (
+        1,
+        12,
+        1500.0,
+        27000.0,
+    )
     assert (ea.fournisseurs_oui, ea.fournisseurs_connus, ea.montant_oui) == (1, 12, 2000.0)
     # PME: 8 of the 10 units with a category (ETI Neuf, GE Dix are not); 11 500 of 25 500 €.
-    assert (pme.fournisseurs_oui, pme.fournisseurs_connus, pme.montant_oui, pme.montant_connu) == (8, 10, 11500.0, 25500.0)
+    assert (pme.fournisseurs_oui, pme.fournisseurs_connus, pme.montant_oui, pme.montant_connu) == (
+        8,
+        10,
+        11500.0,
+        25500.0,
+    )
 
 
 def test_local_suppliers(shares) -> None:  # type: ignore[no-untyped-def]
     dep, reg = _part(shares, "local_departement"), _part(shares, "local_region")
     # Postal code known for 11 suppliers (Huit, Douze have none): 26 800 €.
     # Département 44: Un, Deux, Cinq, Neuf, Onze, Treize = 1500 + 2000 + 5000 + 4000 + 800 + 1000.
-    assert (dep.fournisseurs_oui, dep.fournisseurs_connus, dep.montant_oui, dep.montant_connu) == (6, 11, 14300.0, 26800.0)
+    assert (dep.fournisseurs_oui, dep.fournisseurs_connus, dep.montant_oui, dep.montant_connu) == (
+        6,
+        11,
+        14300.0,
+        26800.0,
+    )
     # Région 52 (44, 49, 85): plus Trois (85) and Six (49).
     assert (reg.fournisseurs_oui, reg.montant_oui) == (8, 15600.0)
 
@@ -119,7 +137,8 @@ def test_local_suppliers(shares) -> None:  # type: ignore[no-untyped-def]
 def test_small_group_is_not_quoted(shares) -> None:  # type: ignore[no-untyped-def]
     parcs = _part(shares, "ess", "entite", "Parcs")
     assert (parcs.fournisseurs_oui, parcs.fournisseurs_connus, parcs.part_nombre) == (2, 2, 1.0)
-    assert not parcs.suffisant_nombre and not parcs.suffisant_montant  # 2 known < 10: « échantillon insuffisant »
+    # 2 known < 10: « échantillon insuffisant », by number and by amount.
+    assert (parcs.suffisant_nombre, parcs.suffisant_montant) == (False, False)
 
 
 def test_compared_with_decp(shares) -> None:  # type: ignore[no-untyped-def]

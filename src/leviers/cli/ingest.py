@@ -163,6 +163,9 @@ def _ingest_private(
 ) -> list[FileOutcome]:
     """Load purchase files into the private store beside the warehouse (leviers.purchases.store)."""
     warehouse = Path(db) if db is not None else default_db_path()
+    # The private store lives beside a warehouse: create it (with its shipped reference) if needed,
+    # so that the shares can read the buyer's territory and the suppliers' statuses.
+    open_warehouse(warehouse).close()
     with LocalStore.beside(warehouse) as store, RichProgress(bytes_unit=True, disable=quiet) as progress:
         return store.ingest([Path(p) for p in paths], progress, acheteur=acheteur, montant=montant)
 

@@ -137,7 +137,8 @@ class LocalStore:
     def lines(self, siren: str, year: int) -> pa.Table:
         columns = ", ".join(LINE_COLUMNS)
         return self.con.sql(
-            f"SELECT {columns} FROM purchase_lines WHERE acheteur_siren = ? AND annee = ?", params=[siren, year]
+            f"SELECT {columns} FROM purchase_lines WHERE acheteur_siren = ? AND annee = ?",
+            params=[siren, year],
         ).to_arrow_table()
 
     def years(self, siren: str) -> list[int]:
