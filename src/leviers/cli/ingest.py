@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -16,6 +17,13 @@ from leviers.ingestion import FileOutcome, ingest_paths, siren_hint
 from leviers.paths import default_db_path
 from leviers.purchases.store import LocalStore
 from leviers.warehouse import open_warehouse
+
+
+class MontantBase(StrEnum):
+    """The base of a bare « Montant » column of a purchase file."""
+
+    ht = "ht"
+    ttc = "ttc"
 
 
 def ingest(
@@ -71,10 +79,9 @@ def ingest(
         ),
     ] = None,
     montant: Annotated[
-        str | None,
+        MontantBase | None,
         typer.Option(
             "--montant",
-            metavar="ht|ttc",
             help=(
                 "Avec --prive : base d'une colonne « Montant » qui ne dit pas si elle est HT ou TTC "
                 "(sans cette option, un tel fichier est refusé : Leviers ne devine pas)."
@@ -96,7 +103,7 @@ def ingest(
     """
     attribuant = siren_hint(attribuant)
     if prive:
-        outcomes = _ingest_private(paths, db, acheteur, montant, json_output)
+        outcomes = _ingest_private(paths, db, acheteur, montant.value if montant else None, json_output)
     else:
         if acheteur is not None or montant is not None:
             raise LeviersError(

@@ -24,9 +24,50 @@ NO_BUYER = (
 )
 
 
+# Unknown tokens of the subsidy files (`sub_null`), with their accented spellings: compared in lower
+# case without strip_accents, which costs more than the rest of the cleaning on millions of cells.
+_TOKENS = sorted(set(normalise.NULL_TOKENS) | {"néant", "non renseigné", "nc", "mq", "cdl"})
+_LONGEST = max(len(t) for t in _TOKENS)
+# Where a record is, at the start of its quarantine reason: « ligne 12 : » or « feuille « 2024 », ligne 12 : ».
+# pur_text, pur_amount, pur_date, pur_ident: the subsidy files' rules (sub_null, sub_amount, sub_date),
+# with a fast path for the common shapes (JJ/MM/AAAA, AAAA-MM-JJ, digits and a decimal comma) that gives
+# the same result; anything else goes through the subsidy macros themselves.
+WHERE_MACRO = rf"""
+CREATE OR REPLACE TEMP MACRO pur_where(feuille, ligne) AS
+    CASE WHEN feuille IS NULL THEN 'ligne ' || ligne ELSE 'feuille « ' || feuille || ' », ligne ' || ligne END || ' : ';
+CREATE OR REPLACE TEMP MACRO pur_trimmed(t) AS
+    CASE WHEN t = '' OR (length(t) <= {_LONGEST} AND lower(t) IN ({", ".join("'" + t.replace("'", "''") + "'" for t in _TOKENS)}))
+         THEN NULL ELSE t END;
+CREATE OR REPLACE TEMP MACRO pur_text(c) AS pur_trimmed(trim(c));
+CREATE OR REPLACE TEMP MACRO pur_amount(t) AS
+    CASE WHEN t IS NULL THEN NULL
+         WHEN ascii(t) BETWEEN 48 AND 57 AND NOT contains(t, '.') AND NOT contains(t, ' ')
+              AND regexp_full_match(t, '[0-9]+(,[0-9]+)?') THEN replace(t, ',', '.')::DOUBLE
+         ELSE sub_amount(t) END;
+CREATE OR REPLACE TEMP MACRO pur_date(t) AS
+    CASE WHEN t IS NULL THEN NULL
+         WHEN length(t) = 10 AND substr(t, 3, 1) = '/' AND substr(t, 6, 1) = '/' THEN try_strptime(t, '%d/%m/%Y')::DATE
+         WHEN length(t) = 10 AND substr(t, 5, 1) = '-' AND substr(t, 8, 1) = '-' THEN try_cast(t AS DATE)
+         ELSE sub_date(t) END;
+CREATE OR REPLACE TEMP MACRO pur_ident(t) AS
+    CASE WHEN regexp_matches(t, '[^0-9]')
+         THEN regexp_replace(regexp_replace(t, '\.0+$', ''), '[\s\x{{00a0}}\x{{202f}}.]', '', 'g') ELSE t END;
+"""
+TEXT_FIELDS = (
+    "acheteur_nom",
+    "code_postal",
+    "compte",
+    "categorie",
+    "entite",
+    "reference_contrat",
+    "numero_piece",
+    "objet",
+)
+
+
 def _column(header: HeaderMap, field: str) -> str:
     position = header.fields.get(field)
-    return "NULL::VARCHAR" if position is None else f"sub_null(c{position})"
+    return "NULL::VARCHAR" if position is None else f"pur_text(c{position})"
 
 
 def _numeric(header: HeaderMap, field: str) -> str:
@@ -70,55 +111,52 @@ def load(ctx: LoadContext, staged: Staged, format_id: str) -> LoadCounts:
         raise InputRefused(display, NO_BUYER)
     date_field = header.date_field
     con = ctx.con
-    con.execute(normalise.MACROS)
+    con.execute(normalise.MACROS + WHERE_MACRO)
     work = scratch.Scratch(con)
     work.put_arrow("pur_staged", staged.table)
     records = staged.table.num_rows
     if records == 0:
         return LoadCounts(0, 0, 0, 0, notes=notes + staged.notes)
 
-    def amount(field: str) -> str:
-        if not field:
-            return "NULL::DOUBLE"
-        return f"sub_amount_cell({_column(header, field)}, {_numeric(header, field)})"
-
-    def amount_text(field: str) -> str:
-        return "NULL::VARCHAR" if not field else _column(header, field)
-
-    supplier_id = _column(header, "fournisseur_id")
-    supplier_number = _numeric(header, "fournisseur_id")
-    where = "CASE WHEN feuille IS NULL THEN 'ligne ' || ligne ELSE 'feuille « ' || feuille || ' », ligne ' || ligne END || ' : '"
-    date_text = _column(header, date_field) if date_field else "NULL::VARCHAR"
-    date_kind = DATE_KIND[date_field] if date_field else None
-    buyer_text = _column(header, "acheteur_id")
-    # Identifiers: digits only (spaces, dots, a float tail removed); a number cell lost its leading zero.
-    ident = (
-        "CASE WHEN {t} IS NULL THEN NULL ELSE regexp_replace(regexp_replace({t}, '\\.0+$', ''), "
-        "'[\\s\\x{{00a0}}\\x{{202f}}.]', '', 'g') END"
+    # Three steps, each materialised: the SQL macros expand inline, and a macro that reads its
+    # argument several times (amounts, dates) would otherwise clean the same cell several times.
+    numbers = {
+        "ht_nombre": _numeric(header, ht_field) if ht_field else "false",
+        "ttc_nombre": _numeric(header, ttc_field) if ttc_field else "false",
+        "fid_nombre": _numeric(header, "fournisseur_id"),
+    }
+    texts = {
+        "fournisseur_nom": _column(header, "fournisseur_nom"),
+        "fournisseur_id_publie": _column(header, "fournisseur_id"),
+        "ht_texte": _column(header, ht_field) if ht_field else "NULL::VARCHAR",
+        "ttc_texte": _column(header, ttc_field) if ttc_field else "NULL::VARCHAR",
+        "date_texte": _column(header, date_field) if date_field else "NULL::VARCHAR",
+        "exercice_texte": _column(header, "exercice"),
+        "acheteur_texte": _column(header, "acheteur_id"),
+        **{f: _column(header, f) for f in TEXT_FIELDS},
+    }
+    work.put(
+        "pur_text",
+        "SELECT record_index, ligne, feuille, read_error, "
+        + ", ".join(f"{sql} AS {name}" for name, sql in {**texts, **numbers}.items())
+        + " FROM pur_staged",
     )
+    date_kind = DATE_KIND[date_field] if date_field else None
+    # Identifiers: digits only (spaces, dots, a float tail removed); a number cell lost its leading zero.
     work.put(
         "pur_read",
-        f"""
-        SELECT record_index, ligne, feuille, read_error, {where} AS lieu,
-            {_column(header, "fournisseur_nom")} AS fournisseur_nom,
-            {supplier_id} AS fournisseur_id_publie,
-            {ident.format(t=supplier_id)} AS fid,
-            {supplier_number} AS fid_nombre,
-            {amount_text(ht_field)} AS ht_texte, {amount(ht_field)} AS ht,
-            {amount_text(ttc_field)} AS ttc_texte, {amount(ttc_field)} AS ttc,
-            {date_text} AS date_texte, sub_date({date_text}) AS date_achat,
-            {_column(header, "exercice")} AS exercice_texte,
-            coalesce(sub_year_only({_column(header, "exercice")}),
-                     try_cast(year(sub_date({_column(header, "exercice")})) AS INTEGER)) AS exercice,
-            {buyer_text} AS acheteur_texte, {ident.format(t=buyer_text)} AS aid,
-            {_column(header, "acheteur_nom")} AS acheteur_nom,
-            {_column(header, "code_postal")} AS code_postal,
-            {_column(header, "compte")} AS compte, {_column(header, "categorie")} AS categorie,
-            {_column(header, "entite")} AS entite, {_column(header, "reference_contrat")} AS reference_contrat,
-            {_column(header, "numero_piece")} AS numero_piece, {_column(header, "objet")} AS objet
-        FROM pur_staged
+        """
+        SELECT * EXCLUDE (ht_nombre, ttc_nombre),
+            pur_ident(fournisseur_id_publie) AS fid,
+            pur_ident(acheteur_texte) AS aid,
+            CASE WHEN ht_nombre THEN try_cast(ht_texte AS DOUBLE) ELSE pur_amount(ht_texte) END AS ht,
+            CASE WHEN ttc_nombre THEN try_cast(ttc_texte AS DOUBLE) ELSE pur_amount(ttc_texte) END AS ttc,
+            pur_date(date_texte) AS date_achat,
+            coalesce(sub_year_only(exercice_texte), try_cast(year(sub_date(exercice_texte)) AS INTEGER)) AS exercice
+        FROM pur_text
         """,
     )
+    work.release("pur_text")
     option = ctx.acheteur
     work.put(
         "pur_clean",
@@ -145,33 +183,33 @@ def load(ctx: LoadContext, staged: Staged, format_id: str) -> LoadCounts:
                 CASE WHEN left(code_postal, 2) = '20' THEN CASE WHEN code_postal < '20200' THEN '2A' ELSE '2B' END
                      WHEN left(code_postal, 2) = '97' THEN left(code_postal, 3)
                      ELSE left(code_postal, 2) END END AS departement_code,
-            list_filter([
-                CASE WHEN read_error IS NOT NULL THEN {'field': NULL, 'reason': lieu || read_error} END,
+            CASE WHEN coalesce(read_error IS NOT NULL, false) OR coalesce(read_error IS NULL AND fournisseur_nom IS NULL AND fid IS NULL, false) OR coalesce(read_error IS NULL AND fid IS NULL AND sub_total_line(fournisseur_nom), false) OR coalesce(read_error IS NULL AND ht_texte IS NULL AND ttc_texte IS NULL, false) OR coalesce(read_error IS NULL AND ht_texte IS NOT NULL AND ht IS NULL, false) OR coalesce(read_error IS NULL AND ttc_texte IS NOT NULL AND ttc IS NULL, false) OR coalesce(read_error IS NULL AND date_texte IS NOT NULL AND date_achat IS NULL, false) OR coalesce(read_error IS NULL AND date_achat IS NOT NULL AND NOT lv_plausible_date(date_achat), false) OR coalesce(read_error IS NULL AND date_texte IS NULL AND exercice IS NULL, false) OR coalesce(read_error IS NULL AND acheteur_siren IS NULL, false) THEN list_filter([
+                CASE WHEN read_error IS NOT NULL THEN {'field': NULL, 'reason': pur_where(feuille, ligne) || read_error} END,
                 CASE WHEN read_error IS NULL AND fournisseur_nom IS NULL AND fid IS NULL THEN
-                    {'field': 'fournisseur', 'reason': lieu || 'fournisseur : ni nom ni SIRET'} END,
+                    {'field': 'fournisseur', 'reason': pur_where(feuille, ligne) || 'fournisseur : ni nom ni SIRET'} END,
                 CASE WHEN read_error IS NULL AND fid IS NULL AND sub_total_line(fournisseur_nom) THEN
-                    {'field': 'fournisseur', 'reason': lieu || 'ligne de total (« ' || left(fournisseur_nom, 80)
+                    {'field': 'fournisseur', 'reason': pur_where(feuille, ligne) || 'ligne de total (« ' || left(fournisseur_nom, 80)
                       || ' ») : somme d''autres lignes, qui compterait leur montant deux fois'} END,
                 CASE WHEN read_error IS NULL AND ht_texte IS NULL AND ttc_texte IS NULL THEN
-                    {'field': 'montant', 'reason': lieu || 'montant absent'} END,
+                    {'field': 'montant', 'reason': pur_where(feuille, ligne) || 'montant absent'} END,
                 CASE WHEN read_error IS NULL AND ht_texte IS NOT NULL AND ht IS NULL THEN
-                    {'field': 'montant_ht', 'reason': lieu || 'montant HT : « ' || left(ht_texte, 80)
+                    {'field': 'montant_ht', 'reason': pur_where(feuille, ligne) || 'montant HT : « ' || left(ht_texte, 80)
                       || ' » n''est pas un montant lisible'} END,
                 CASE WHEN read_error IS NULL AND ttc_texte IS NOT NULL AND ttc IS NULL THEN
-                    {'field': 'montant_ttc', 'reason': lieu || 'montant TTC : « ' || left(ttc_texte, 80)
+                    {'field': 'montant_ttc', 'reason': pur_where(feuille, ligne) || 'montant TTC : « ' || left(ttc_texte, 80)
                       || ' » n''est pas un montant lisible'} END,
                 CASE WHEN read_error IS NULL AND date_texte IS NOT NULL AND date_achat IS NULL THEN
-                    {'field': 'date', 'reason': lieu || 'date : « ' || left(date_texte, 80)
+                    {'field': 'date', 'reason': pur_where(feuille, ligne) || 'date : « ' || left(date_texte, 80)
                       || ' » n''est pas une date lisible (attendu JJ/MM/AAAA ou AAAA-MM-JJ)'} END,
                 CASE WHEN read_error IS NULL AND date_achat IS NOT NULL AND NOT lv_plausible_date(date_achat) THEN
-                    {'field': 'date', 'reason': lieu || 'date : ' || strftime(date_achat, '%d/%m/%Y')
+                    {'field': 'date', 'reason': pur_where(feuille, ligne) || 'date : ' || strftime(date_achat, '%d/%m/%Y')
                       || ' hors de la période plausible (1990 à deux ans après aujourd''hui)'} END,
                 CASE WHEN read_error IS NULL AND date_texte IS NULL AND exercice IS NULL THEN
-                    {'field': 'date', 'reason': lieu || 'ni date ni exercice : l''année de l''achat est inconnue'} END,
+                    {'field': 'date', 'reason': pur_where(feuille, ligne) || 'ni date ni exercice : l''année de l''achat est inconnue'} END,
                 CASE WHEN read_error IS NULL AND acheteur_siren IS NULL THEN
-                    {'field': 'acheteur', 'reason': lieu || 'acheteur : « ' || coalesce(left(acheteur_texte, 80), '')
+                    {'field': 'acheteur', 'reason': pur_where(feuille, ligne) || 'acheteur : « ' || coalesce(left(acheteur_texte, 80), '')
                       || ' » n''est ni un SIRET ni un SIREN (précisez --acheteur SIREN)'} END
-            ], lambda v: v IS NOT NULL) AS violations
+            ], lambda v: v IS NOT NULL) ELSE [] END AS violations
         FROM typed
         """,
         {"option": option},
@@ -183,6 +221,7 @@ def load(ctx: LoadContext, staged: Staged, format_id: str) -> LoadCounts:
         + ", ".join(f"?, s.c{i}" for i in range(width))
         + ")"
     )
+    ctx.begin()  # the first write to the store's tables: everything below is in the file's transaction
     work.execute(
         f"""
         INSERT INTO quarantine
@@ -193,13 +232,14 @@ def load(ctx: LoadContext, staged: Staged, format_id: str) -> LoadCounts:
         """,
         labels,
     )
+    work.release("pur_staged")
     quarantined = int(work.execute("SELECT count(*) FROM pur_clean WHERE len(violations) > 0").fetchone()[0])  # type: ignore[index]
     # Unreadable supplier identifiers: loaded, supplier of unknown status, with a warning.
     work.execute(
         f"""
         INSERT INTO record_warnings
         SELECT {int(ctx.ingestion_id)}, record_index, fournisseur_id_publie, 'fournisseur_id',
-            lieu || 'identifiant du fournisseur « ' || left(fournisseur_id_publie, 80)
+            pur_where(feuille, ligne) || 'identifiant du fournisseur « ' || left(fournisseur_id_publie, 80)
             || ' » : ni SIRET (14 chiffres) ni SIREN (9 chiffres) ; fournisseur chargé, statut inconnu',
             fournisseur_id_publie
         FROM pur_clean
@@ -232,15 +272,22 @@ def load(ctx: LoadContext, staged: Staged, format_id: str) -> LoadCounts:
         """,
         {"option": option, "date_kind": date_kind},
     )
+    work.release("pur_clean")
     kept = work.count("pur_keyed")
-    ctx.begin()
+    # The same line on two sheets (a sheet per year beside a sheet of all years) has the same key:
+    # one purchase, the second a duplicate. A CSV has one sheet: its keys are distinct already.
+    first_only = (
+        "QUALIFY row_number() OVER (PARTITION BY purchase_key ORDER BY record_index) = 1"
+        if staged.kind != "csv"
+        else ""
+    )
     before = int(con.execute("SELECT count(*) FROM purchase_lines").fetchone()[0])  # type: ignore[index]
     work.execute(
-        """
+        f"""
         INSERT INTO purchase_lines
-        SELECT DISTINCT ON (purchase_key) * FROM pur_keyed AS k
+        SELECT * FROM pur_keyed AS k
         WHERE NOT EXISTS (SELECT 1 FROM purchase_lines AS p WHERE p.purchase_key = k.purchase_key)
-        ORDER BY purchase_key, record_index
+        {first_only}
         """
     )
     loaded = int(con.execute("SELECT count(*) FROM purchase_lines").fetchone()[0]) - before  # type: ignore[index]

@@ -31,6 +31,8 @@ from leviers.subsidies import readers as subsidy_readers
 from leviers.subsidies import spreadsheets, text
 
 SEPARATORS = (";", ",", "\t", "|")
+HEAD_BYTES = 64 * 1024
+BOM = b"\xef\xbb\xbf"
 NO_HEADER = (
     "aucune ligne d'en-tête d'achats reconnue dans les premières lignes (il faut au moins une colonne "
     "fournisseur — nom ou SIRET — et une colonne de montant ; voir docs/purchases.md)"
@@ -69,10 +71,7 @@ def _locate_csv(content: str) -> tuple[int, int, HeaderMap, str] | None:
 
 
 def sniff_csv(head: bytes) -> bool:
-    content = text.decode(head, partial=True).text
-    if len(head) >= 64 * 1024 and "\n" in content:
-        content = content[: content.rindex("\n")]
-    return _locate_csv(content) is not None
+    return _locate_csv(_head_text(head)) is not None
 
 
 def sniff_workbook(path: Path, head: bytes, suffix: str) -> bool:
@@ -92,29 +91,50 @@ def sniff_workbook(path: Path, head: bytes, suffix: str) -> bool:
 
 
 def read_csv(con: duckdb.DuckDBPyConnection, path: Path, display: str) -> Staged:
-    data = path.read_bytes()
-    decoded = text.decode(data)
+    # The header is found in the first bytes; a UTF-8 file is then read by DuckDB (which refuses
+    # invalid UTF-8 further on: the file is then decoded whole and read row by row).
+    with path.open("rb") as handle:
+        head = handle.read(HEAD_BYTES)
+    located = _locate_csv(_head_text(head)) if head else None
+    if located is not None and not head.startswith((BOM, b"\xff\xfe", b"\xfe\xff")):
+        position, line, header, separator = located
+        if text.decode(head, partial=True).encoding == "utf-8":
+            table = _duckdb_csv(con, path, line, len(header.names), separator)
+            if table is not None:
+                return Staged(header, table, "csv", "utf-8", separator)
+    decoded = text.decode(path.read_bytes())
     located = _locate_csv(decoded.text)
     if located is None:
         raise InputRefused(display, NO_HEADER)
     position, line, header, separator = located
-    width = len(header.names)
-    staged = None
-    if decoded.encoding == "utf-8" and not decoded.bom:
-        staged = _duckdb_csv(con, path, data, line, width, separator)
-    if staged is None:
-        staged = _python_csv(decoded.text, separator, position, width)
-    return Staged(header, staged, "csv", decoded.encoding, separator)
+    table = _python_csv(decoded.text, separator, position, len(header.names))
+    return Staged(header, table, "csv", decoded.encoding, separator)
+
+
+def _head_text(head: bytes) -> str:
+    content = text.decode(head, partial=True).text
+    if len(head) >= HEAD_BYTES and "\n" in content:
+        content = content[: content.rindex("\n")]  # whole lines only
+    return content
+
+
+def _line_count(path: Path) -> int:
+    lines = 0
+    last = b"\n"
+    with path.open("rb") as handle:
+        while chunk := handle.read(16 * 1024 * 1024):
+            lines += chunk.count(b"\n")
+            last = chunk[-1:]
+    return lines + (0 if last == b"\n" else 1)
 
 
 def _duckdb_csv(
-    con: duckdb.DuckDBPyConnection, path: Path, data: bytes, header_line: int, width: int, separator: str
+    con: duckdb.DuckDBPyConnection, path: Path, header_line: int, width: int, separator: str
 ) -> pa.Table | None:
     """The rows below the header read by DuckDB, or None when line numbers could not be trusted
-    (a quoted line break, a blank line) or a row is wider than the header: the row-by-row reader
-    then reads the file and says which row is at fault."""
-    lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
-    expected = lines - header_line
+    (a quoted line break, a blank line), a row is wider than the header or a byte is not UTF-8:
+    the row-by-row reader then reads the file and says which row is at fault."""
+    expected = _line_count(path) - header_line
     columns = {f"c{i}": "VARCHAR" for i in range(width)}
     try:
         table = scratch.Scratch(con).put(
