@@ -54,7 +54,10 @@ def _generate() -> None:
     if path.exists():
         return
     rng = random.Random(19)
-    suppliers = [(f"Fournisseur synthétique {i}", f"{100000000 + i * 7:09d}{i % 90000 + 10000:05d}") for i in range(SUPPLIERS)]
+    suppliers = [
+        (f"Fournisseur synthétique {i}", f"{100000000 + i * 7:09d}{i % 90000 + 10000:05d}")
+        for i in range(SUPPLIERS)
+    ]
     services = ["Voirie", "Écoles", "Culture", "Sports", "Moyens généraux", "Espaces verts"]
     accounts = ["6068", "6064", "611", "6156", "2313", "6232"]
     with path.open("w", encoding="utf-8") as out:
@@ -81,7 +84,12 @@ def _worker_leviers() -> dict[str, Any]:
     if outcome.errors:
         raise RuntimeError(outcome.errors[0].message)
     report = outcome.reports[0]
-    return {"total_s": seconds, "rows": report.loaded, "quarantined": report.quarantined, "peak_rss_mb": _peak_rss_mb()}
+    return {
+        "total_s": seconds,
+        "rows": report.loaded,
+        "quarantined": report.quarantined,
+        "peak_rss_mb": _peak_rss_mb(),
+    }
 
 
 def _worker_baseline() -> dict[str, Any]:
@@ -90,7 +98,10 @@ def _worker_baseline() -> dict[str, Any]:
     con = duckdb.connect()
     con.execute("SET enable_progress_bar = false")
     t0 = time.perf_counter()
-    con.execute("CREATE TABLE t AS SELECT * FROM read_csv(?, delim = ';', header = true, all_varchar = true)", [str(_csv())])
+    con.execute(
+        "CREATE TABLE t AS SELECT * FROM read_csv(?, delim = ';', header = true, all_varchar = true)",
+        [str(_csv())],
+    )
     seconds = time.perf_counter() - t0
     rows = con.execute("SELECT count(*) FROM t").fetchone()
     return {"total_s": seconds, "rows": int(rows[0]) if rows else 0, "peak_rss_mb": _peak_rss_mb()}
@@ -115,8 +126,8 @@ Input: **synthetic** purchase lines ({LINES:,} lines, {size:.0f} MB, 20,000 supp
 
 | run | median time | peak memory | rows |
 |---|---|---|---|
-| Leviers `LocalStore.ingest` (checks, keys, quarantine, commit) | {t_ours:.2f} s | {peak:.0f} MB | {ours[0]['rows']:,} loaded, {ours[0]['quarantined']} quarantined |
-| DuckDB `read_csv` into a table (baseline) | {t_base:.2f} s | {max(r['peak_rss_mb'] for r in base):.0f} MB | {base[0]['rows']:,} |
+| Leviers `LocalStore.ingest` (checks, keys, quarantine, commit) | {t_ours:.2f} s | {peak:.0f} MB | {ours[0]["rows"]:,} loaded, {ours[0]["quarantined"]} quarantined |
+| DuckDB `read_csv` into a table (baseline) | {t_base:.2f} s | {max(r["peak_rss_mb"] for r in base):.0f} MB | {base[0]["rows"]:,} |
 
 Ratio: **{ratio:.2f}×** (target ≤ {TARGET_RATIO:.0f}×, peak ≤ {TARGET_MB} MB: {"met" if ratio <= TARGET_RATIO and peak <= TARGET_MB else "not met"}).
 Issue #19 asks for 5 M lines: `LEVIERS_BENCH_ACHATS=5000000 python -m bench purchases`.

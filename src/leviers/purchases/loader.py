@@ -53,6 +53,58 @@ CREATE OR REPLACE TEMP MACRO pur_ident(t) AS
     CASE WHEN regexp_matches(t, '[^0-9]')
          THEN regexp_replace(regexp_replace(t, '\.0+$', ''), '[\s\x{{00a0}}\x{{202f}}.]', '', 'g') ELSE t END;
 """
+# What refuses a line (each check in French, in this order); a line with a read error is refused
+# for that alone (its cells are not its columns).
+CHECKS = [
+    ("read_error IS NOT NULL", "NULL", "read_error"),
+    ("fournisseur_nom IS NULL AND fid IS NULL", "'fournisseur'", "'fournisseur : ni nom ni SIRET'"),
+    (
+        "fid IS NULL AND sub_total_line(fournisseur_nom)",
+        "'fournisseur'",
+        "'ligne de total (« ' || left(fournisseur_nom, 80) || ' ») : somme d''autres lignes, qui compterait leur montant deux fois'",
+    ),
+    ("ht_texte IS NULL AND ttc_texte IS NULL", "'montant'", "'montant absent'"),
+    (
+        "ht_texte IS NOT NULL AND ht IS NULL",
+        "'montant_ht'",
+        "'montant HT : « ' || left(ht_texte, 80) || ' » n''est pas un montant lisible'",
+    ),
+    (
+        "ttc_texte IS NOT NULL AND ttc IS NULL",
+        "'montant_ttc'",
+        "'montant TTC : « ' || left(ttc_texte, 80) || ' » n''est pas un montant lisible'",
+    ),
+    (
+        "date_texte IS NOT NULL AND date_achat IS NULL",
+        "'date'",
+        "'date : « ' || left(date_texte, 80) || ' » n''est pas une date lisible (attendu JJ/MM/AAAA ou AAAA-MM-JJ)'",
+    ),
+    (
+        "date_achat IS NOT NULL AND NOT lv_plausible_date(date_achat)",
+        "'date'",
+        "'date : ' || strftime(date_achat, '%d/%m/%Y') || ' hors de la période plausible (1990 à deux ans après aujourd''hui)'",
+    ),
+    (
+        "date_texte IS NULL AND exercice IS NULL",
+        "'date'",
+        "'ni date ni exercice : l''année de l''achat est inconnue'",
+    ),
+    (
+        "acheteur_siren IS NULL",
+        "'acheteur'",
+        "'acheteur : « ' || coalesce(left(acheteur_texte, 80), '') || ' » n''est ni un SIRET ni un SIREN (précisez --acheteur SIREN)'",
+    ),
+]
+BAD = "read_error IS NOT NULL OR (" + " OR ".join(f"coalesce({c}, false)" for c, _, _ in CHECKS[1:]) + ")"
+VIOLATIONS = (
+    "CASE WHEN read_error IS NOT NULL THEN [{'field': NULL, 'reason': pur_where(feuille, ligne) || read_error}] ELSE "
+    + "list_filter(["
+    + ", ".join(
+        f"CASE WHEN {c} THEN {{'field': {f}, 'reason': pur_where(feuille, ligne) || {r}}} END"
+        for c, f, r in CHECKS[1:]
+    )
+    + "], lambda v: v IS NOT NULL) END"
+)
 TEXT_FIELDS = (
     "acheteur_nom",
     "code_postal",
@@ -142,98 +194,58 @@ def load(ctx: LoadContext, staged: Staged, format_id: str) -> LoadCounts:
         + " FROM pur_staged",
     )
     date_kind = DATE_KIND[date_field] if date_field else None
-    # Identifiers: digits only (spaces, dots, a float tail removed); a number cell lost its leading zero.
-    work.put(
-        "pur_read",
-        """
-        SELECT * EXCLUDE (ht_nombre, ttc_nombre),
-            pur_ident(fournisseur_id_publie) AS fid,
-            pur_ident(acheteur_texte) AS aid,
-            CASE WHEN ht_nombre THEN try_cast(ht_texte AS DOUBLE) ELSE pur_amount(ht_texte) END AS ht,
-            CASE WHEN ttc_nombre THEN try_cast(ttc_texte AS DOUBLE) ELSE pur_amount(ttc_texte) END AS ttc,
-            pur_date(date_texte) AS date_achat,
-            coalesce(sub_year_only(exercice_texte), try_cast(year(sub_date(exercice_texte)) AS INTEGER)) AS exercice
-        FROM pur_text
-        """,
-    )
-    work.release("pur_text")
     option = ctx.acheteur
+    # One statement, its steps as CTEs (each column computed once per row), materialised once.
     work.put(
         "pur_clean",
         """
-        WITH ids AS (
+        WITH typed AS (
+            SELECT * EXCLUDE (ht_nombre, ttc_nombre, exercice_texte),
+                pur_ident(fournisseur_id_publie) AS fid,
+                pur_ident(acheteur_texte) AS aid,
+                CASE WHEN ht_nombre THEN try_cast(ht_texte AS DOUBLE) ELSE pur_amount(ht_texte) END AS ht,
+                CASE WHEN ttc_nombre THEN try_cast(ttc_texte AS DOUBLE) ELSE pur_amount(ttc_texte) END AS ttc,
+                pur_date(date_texte) AS date_achat,
+                coalesce(sub_year_only(exercice_texte), try_cast(year(sub_date(exercice_texte)) AS INTEGER)) AS exercice
+            FROM pur_text
+        ), ids AS (
             SELECT *,
                 CASE WHEN regexp_full_match(fid, '[0-9]{14}') THEN fid
                      WHEN fid_nombre AND regexp_full_match(fid, '[0-9]{13}') THEN '0' || fid END AS siret,
                 CASE WHEN regexp_full_match(fid, '[0-9]{9}') THEN fid
                      WHEN fid_nombre AND regexp_full_match(fid, '[0-9]{8}') THEN '0' || fid END AS siren_seul,
                 CASE WHEN regexp_full_match(aid, '[0-9]{14}|[0-9]{9}') THEN left(aid, 9) END AS acheteur_lu
-            FROM pur_read
-        ), typed AS (
-            SELECT *,
+            FROM typed
+        ), keyed AS (
+            SELECT * EXCLUDE (fid_nombre, aid),
                 coalesce(left(siret, 9), siren_seul) AS fournisseur_siren,
                 CASE WHEN acheteur_texte IS NULL THEN $option ELSE acheteur_lu END AS acheteur_siren,
                 coalesce(year(date_achat)::INTEGER, exercice) AS annee
             FROM ids
         )
-        SELECT *,
-            CASE WHEN siret IS NOT NULL THEN sub_siret_ok(siret)
-                 WHEN siren_seul IS NOT NULL THEN sub_luhn9(siren_seul) END AS cle_ok,
-            CASE WHEN regexp_full_match(code_postal, '[0-9]{5}') THEN
-                CASE WHEN left(code_postal, 2) = '20' THEN CASE WHEN code_postal < '20200' THEN '2A' ELSE '2B' END
-                     WHEN left(code_postal, 2) = '97' THEN left(code_postal, 3)
-                     ELSE left(code_postal, 2) END END AS departement_code,
-            CASE WHEN coalesce(read_error IS NOT NULL, false) OR coalesce(read_error IS NULL AND fournisseur_nom IS NULL AND fid IS NULL, false) OR coalesce(read_error IS NULL AND fid IS NULL AND sub_total_line(fournisseur_nom), false) OR coalesce(read_error IS NULL AND ht_texte IS NULL AND ttc_texte IS NULL, false) OR coalesce(read_error IS NULL AND ht_texte IS NOT NULL AND ht IS NULL, false) OR coalesce(read_error IS NULL AND ttc_texte IS NOT NULL AND ttc IS NULL, false) OR coalesce(read_error IS NULL AND date_texte IS NOT NULL AND date_achat IS NULL, false) OR coalesce(read_error IS NULL AND date_achat IS NOT NULL AND NOT lv_plausible_date(date_achat), false) OR coalesce(read_error IS NULL AND date_texte IS NULL AND exercice IS NULL, false) OR coalesce(read_error IS NULL AND acheteur_siren IS NULL, false) THEN list_filter([
-                CASE WHEN read_error IS NOT NULL THEN {'field': NULL, 'reason': pur_where(feuille, ligne) || read_error} END,
-                CASE WHEN read_error IS NULL AND fournisseur_nom IS NULL AND fid IS NULL THEN
-                    {'field': 'fournisseur', 'reason': pur_where(feuille, ligne) || 'fournisseur : ni nom ni SIRET'} END,
-                CASE WHEN read_error IS NULL AND fid IS NULL AND sub_total_line(fournisseur_nom) THEN
-                    {'field': 'fournisseur', 'reason': pur_where(feuille, ligne) || 'ligne de total (« ' || left(fournisseur_nom, 80)
-                      || ' ») : somme d''autres lignes, qui compterait leur montant deux fois'} END,
-                CASE WHEN read_error IS NULL AND ht_texte IS NULL AND ttc_texte IS NULL THEN
-                    {'field': 'montant', 'reason': pur_where(feuille, ligne) || 'montant absent'} END,
-                CASE WHEN read_error IS NULL AND ht_texte IS NOT NULL AND ht IS NULL THEN
-                    {'field': 'montant_ht', 'reason': pur_where(feuille, ligne) || 'montant HT : « ' || left(ht_texte, 80)
-                      || ' » n''est pas un montant lisible'} END,
-                CASE WHEN read_error IS NULL AND ttc_texte IS NOT NULL AND ttc IS NULL THEN
-                    {'field': 'montant_ttc', 'reason': pur_where(feuille, ligne) || 'montant TTC : « ' || left(ttc_texte, 80)
-                      || ' » n''est pas un montant lisible'} END,
-                CASE WHEN read_error IS NULL AND date_texte IS NOT NULL AND date_achat IS NULL THEN
-                    {'field': 'date', 'reason': pur_where(feuille, ligne) || 'date : « ' || left(date_texte, 80)
-                      || ' » n''est pas une date lisible (attendu JJ/MM/AAAA ou AAAA-MM-JJ)'} END,
-                CASE WHEN read_error IS NULL AND date_achat IS NOT NULL AND NOT lv_plausible_date(date_achat) THEN
-                    {'field': 'date', 'reason': pur_where(feuille, ligne) || 'date : ' || strftime(date_achat, '%d/%m/%Y')
-                      || ' hors de la période plausible (1990 à deux ans après aujourd''hui)'} END,
-                CASE WHEN read_error IS NULL AND date_texte IS NULL AND exercice IS NULL THEN
-                    {'field': 'date', 'reason': pur_where(feuille, ligne) || 'ni date ni exercice : l''année de l''achat est inconnue'} END,
-                CASE WHEN read_error IS NULL AND acheteur_siren IS NULL THEN
-                    {'field': 'acheteur', 'reason': pur_where(feuille, ligne) || 'acheteur : « ' || coalesce(left(acheteur_texte, 80), '')
-                      || ' » n''est ni un SIRET ni un SIREN (précisez --acheteur SIREN)'} END
-            ], lambda v: v IS NOT NULL) ELSE [] END AS violations
-        FROM typed
-        """,
+        SELECT *, (BAD) AS bad FROM keyed
+        """.replace("BAD", BAD),
         {"option": option},
     )
+    work.release("pur_text")
+    ctx.begin()  # the first write to the store's tables: everything below is in the file's transaction
     labels = _labels(header.names)
-    width = len(header.names)
     raw = (
         "json_object('feuille', s.feuille, 'ligne', s.ligne, "
-        + ", ".join(f"?, s.c{i}" for i in range(width))
+        + ", ".join(f"?, s.c{i}" for i in range(len(header.names)))
         + ")"
     )
-    ctx.begin()  # the first write to the store's tables: everything below is in the file's transaction
     work.execute(
         f"""
         INSERT INTO quarantine
         SELECT {int(ctx.ingestion_id)}, c.record_index, c.fournisseur_id_publie, v.field, v.reason, {raw}
-        FROM (SELECT record_index, fournisseur_id_publie, unnest(violations) AS v
-              FROM pur_clean WHERE len(violations) > 0) AS c
+        FROM (SELECT record_index, fournisseur_id_publie, unnest(VIOLATIONS) AS v FROM pur_clean WHERE bad) AS c
         JOIN pur_staged AS s USING (record_index)
-        """,
+        """.replace("VIOLATIONS", VIOLATIONS),
         labels,
     )
     work.release("pur_staged")
-    quarantined = int(work.execute("SELECT count(*) FROM pur_clean WHERE len(violations) > 0").fetchone()[0])  # type: ignore[index]
+    quarantined = int(work.execute("SELECT count(*) FROM pur_clean WHERE bad").fetchone()[0])  # type: ignore[index]
     # Unreadable supplier identifiers: loaded, supplier of unknown status, with a warning.
     work.execute(
         f"""
@@ -243,41 +255,15 @@ def load(ctx: LoadContext, staged: Staged, format_id: str) -> LoadCounts:
             || ' » : ni SIRET (14 chiffres) ni SIREN (9 chiffres) ; fournisseur chargé, statut inconnu',
             fournisseur_id_publie
         FROM pur_clean
-        WHERE len(violations) = 0 AND fid IS NOT NULL AND siret IS NULL AND siren_seul IS NULL
+        WHERE NOT bad AND fid IS NOT NULL AND siret IS NULL AND siren_seul IS NULL
         """
     )
     buyer_source = "'fichier'" if buyer_column else "'option'"
-    work.put(
-        "pur_keyed",
-        f"""
-        WITH kept AS (
-            SELECT *, md5(concat_ws('|', acheteur_siren, coalesce(siret, siren_seul, fournisseur_id_publie, ''),
-                       coalesce(lower(fournisseur_nom), ''), coalesce(round(ht, 2)::VARCHAR, ''),
-                       coalesce(round(ttc, 2)::VARCHAR, ''), coalesce(date_achat::VARCHAR, ''), annee::VARCHAR,
-                       coalesce(compte, ''), coalesce(categorie, ''), coalesce(entite, ''),
-                       coalesce(reference_contrat, ''), coalesce(numero_piece, ''), coalesce(objet, ''))) AS k
-            FROM pur_clean WHERE len(violations) = 0
-        )
-        SELECT k || '#' || row_number() OVER (PARTITION BY k, feuille ORDER BY record_index) AS purchase_key,
-            acheteur_siren, coalesce(acheteur_texte, $option) AS acheteur_id, acheteur_nom,
-            CASE WHEN acheteur_lu IS NOT NULL THEN {buyer_source} ELSE 'option' END AS acheteur_source,
-            fournisseur_nom, fournisseur_id_publie, siret AS fournisseur_siret, fournisseur_siren,
-            cle_ok AS fournisseur_cle_ok, code_postal, departement_code,
-            round(ht, 2)::DECIMAL(18, 2) AS montant_ht, round(ttc, 2)::DECIMAL(18, 2) AS montant_ttc,
-            '{amount_source}' AS montant_source, date_achat,
-            CASE WHEN date_achat IS NOT NULL THEN $date_kind END AS date_type, annee, exercice,
-            compte, categorie, entite, reference_contrat, numero_piece, objet,
-            {int(ctx.ingestion_id)}::BIGINT AS ingestion_id, record_index
-        FROM kept
-        """,
-        {"option": option, "date_kind": date_kind},
-    )
-    work.release("pur_clean")
-    kept = work.count("pur_keyed")
+    kept = records - quarantined
     # The same line on two sheets (a sheet per year beside a sheet of all years) has the same key:
     # one purchase, the second a duplicate. A CSV has one sheet: its keys are distinct already.
     first_only = (
-        "QUALIFY row_number() OVER (PARTITION BY purchase_key ORDER BY record_index) = 1"
+        "QUALIFY row_number() OVER (PARTITION BY purchase_key, occurrence ORDER BY record_index) = 1"
         if staged.kind != "csv"
         else ""
     )
@@ -285,10 +271,50 @@ def load(ctx: LoadContext, staged: Staged, format_id: str) -> LoadCounts:
     work.execute(
         f"""
         INSERT INTO purchase_lines
-        SELECT * FROM pur_keyed AS k
-        WHERE NOT EXISTS (SELECT 1 FROM purchase_lines AS p WHERE p.purchase_key = k.purchase_key)
+        WITH hashed AS (
+            SELECT *, md5_number(concat_ws('|', acheteur_siren, coalesce(siret, siren_seul, fournisseur_id_publie, ''),
+                       coalesce(lower(fournisseur_nom), ''), coalesce(round(ht, 2)::VARCHAR, ''),
+                       coalesce(round(ttc, 2)::VARCHAR, ''), coalesce(date_achat::VARCHAR, ''), annee::VARCHAR,
+                       coalesce(compte, ''), coalesce(categorie, ''), coalesce(entite, ''),
+                       coalesce(reference_contrat, ''), coalesce(numero_piece, ''), coalesce(objet, ''))) AS purchase_key
+            FROM pur_clean WHERE NOT bad
+        ), repeated AS (
+            -- Identical lines of one sheet are numbered; the (many) others are the first of their key,
+            -- which spares a sort of every line.
+            SELECT purchase_key, feuille FROM hashed GROUP BY ALL HAVING count(*) > 1
+        ), numbered AS (
+            SELECT h.*, 1 AS occurrence FROM hashed AS h
+            ANTI JOIN repeated AS r ON r.purchase_key = h.purchase_key AND r.feuille IS NOT DISTINCT FROM h.feuille
+            UNION ALL
+            SELECT h.*, row_number() OVER (PARTITION BY h.purchase_key, h.feuille ORDER BY h.record_index) AS occurrence
+            FROM hashed AS h
+            SEMI JOIN repeated AS r ON r.purchase_key = h.purchase_key AND r.feuille IS NOT DISTINCT FROM h.feuille
+        ), k AS (
+            SELECT purchase_key, occurrence::INTEGER AS occurrence,
+                acheteur_siren, coalesce(acheteur_texte, $option) AS acheteur_id, acheteur_nom,
+                CASE WHEN acheteur_lu IS NOT NULL THEN {buyer_source} ELSE 'option' END AS acheteur_source,
+                fournisseur_nom, fournisseur_id_publie, siret AS fournisseur_siret, fournisseur_siren,
+                CASE WHEN siret IS NOT NULL THEN sub_siret_ok(siret)
+                     WHEN siren_seul IS NOT NULL THEN sub_luhn9(siren_seul) END AS fournisseur_cle_ok,
+                code_postal,
+                CASE WHEN regexp_full_match(code_postal, '[0-9]{{5}}') THEN
+                    CASE WHEN left(code_postal, 2) = '20' THEN CASE WHEN code_postal < '20200' THEN '2A' ELSE '2B' END
+                         WHEN left(code_postal, 2) = '97' THEN left(code_postal, 3)
+                         ELSE left(code_postal, 2) END END AS departement_code,
+                round(ht, 2)::DECIMAL(18, 2) AS montant_ht, round(ttc, 2)::DECIMAL(18, 2) AS montant_ttc,
+                '{amount_source}' AS montant_source, date_achat,
+                CASE WHEN date_achat IS NOT NULL THEN $date_kind END AS date_type, annee, exercice,
+                compte, categorie, entite, reference_contrat, numero_piece, objet,
+                {int(ctx.ingestion_id)}::BIGINT AS ingestion_id, record_index
+            FROM numbered
+        )
+        SELECT * FROM k
+        WHERE NOT EXISTS (
+            SELECT 1 FROM purchase_lines AS p WHERE p.purchase_key = k.purchase_key AND p.occurrence = k.occurrence
+        )
         {first_only}
-        """
+        """,
+        {"option": option, "date_kind": date_kind},
     )
     loaded = int(con.execute("SELECT count(*) FROM purchase_lines").fetchone()[0]) - before  # type: ignore[index]
     work.release_all()

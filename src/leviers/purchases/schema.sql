@@ -10,7 +10,8 @@ CREATE TABLE IF NOT EXISTS private_meta (
 
 -- One row per purchase (payment, mandat or order line) of a buyer's own accounting records.
 CREATE TABLE IF NOT EXISTS purchase_lines (
-    purchase_key          VARCHAR NOT NULL,  -- md5 of the line's values, '#n' for identical lines of one sheet
+    purchase_key          UHUGEINT NOT NULL,  -- md5 (as a number) of the line's values
+    occurrence            INTEGER NOT NULL,  -- 1, 2…: identical lines of one sheet are distinct purchases
     acheteur_siren        VARCHAR NOT NULL,  -- the buyer (column of the file, else `--acheteur`)
     acheteur_id           VARCHAR,           -- SIRET or SIREN as published or given
     acheteur_nom          VARCHAR,
