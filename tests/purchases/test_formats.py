@@ -185,3 +185,31 @@ def test_private_store_is_not_a_warehouse(tmp_path: Path) -> None:
     with pytest.raises(Exception, match="n'est pas un espace privé"):
         LocalStore.beside(path, read_only=True)
     assert duckdb.connect(str(path), read_only=True).execute("SELECT 1").fetchone() == (1,)
+
+
+def test_identical_lines_of_one_file_are_distinct_purchases(store: LocalStore, tmp_path: Path) -> None:
+    line = "Papeterie;55210055400013;40,00;02/02/2024\n"
+    file = tmp_path / "deux.csv"
+    file.write_text("Fournisseur;SIRET fournisseur;Montant TTC;Date mandat\n" + line * 2, encoding="utf-8")
+    outcome = store.ingest([file], acheteur=BUYER)[0]
+    assert (outcome.reports[0].loaded, outcome.reports[0].duplicates) == (2, 0)
+    longer = tmp_path / "trois.csv"
+    longer.write_text("Fournisseur;SIRET fournisseur;Montant TTC;Date mandat\n" + line * 3, encoding="utf-8")
+    again = store.ingest([longer], acheteur=BUYER)[0].reports[0]
+    assert (again.loaded, again.duplicates) == (1, 2)  # the third identical line is new
+
+
+def test_same_line_on_two_sheets_is_one_purchase(store: LocalStore, tmp_path: Path) -> None:
+    import xlsxwriter
+
+    path = tmp_path / "deux_feuilles.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    for sheet in ("2024", "Toutes années"):
+        ws = book.add_worksheet(sheet)
+        for col, value in enumerate(["Fournisseur", "SIRET fournisseur", "Montant TTC", "Date mandat"]):
+            ws.write(0, col, value)
+        for col, value in enumerate(["Papeterie", "55210055400013", "40,00", "2024-02-02"]):
+            ws.write_string(1, col, value)
+    book.close()
+    report = store.ingest([path], acheteur=BUYER)[0].reports[0]
+    assert (report.records, report.loaded, report.duplicates) == (2, 1, 1)
