@@ -144,3 +144,34 @@ def test_small_group_is_not_quoted(shares) -> None:  # type: ignore[no-untyped-d
 def test_compared_with_decp(shares) -> None:  # type: ignore[no-untyped-def]
     assert shares.decp_marches is None
     assert shares.notes == ["aucun marché publié (DECP) pour cet acheteur et cette année"]
+
+
+def test_decp_figures_of_the_same_buyer_and_year(tmp_path: Path, real_data: Path) -> None:
+    from tests.web.conftest import build_warehouse
+
+    # The real DECP extract: buyer 212600886 notified one contract of 146 796 € HT in 2024.
+    warehouse = build_warehouse(
+        tmp_path / "leviers.duckdb",
+        [real_data / "decp" / "minef-decp-augmente" / "decp_augmente_2022_extrait.csv"],
+    )
+    file = tmp_path / "mandats.csv"
+    file.write_text(
+        "Fournisseur;SIRET fournisseur;Montant HT;Date mandat\nSAS Exemple;55210055400013;1 000,00;15/03/2024\n",
+        encoding="utf-8",
+    )
+    with LocalStore.beside(warehouse) as store:
+        store.ingest([file], acheteur="212600886")
+    con = open_warehouse(warehouse, read_only=True)
+    with LocalStore.beside(warehouse, read_only=True) as store:
+        result = compute_shares(con, store, "212600886", 2024)
+    con.close()
+    assert (result.decp_marches, result.decp_montant, result.montant, result.base_montant) == (
+        1,
+        146796.0,
+        1000.0,
+        "ht",
+    )
+    ess = _part(result, "ess")
+    # No SIRENE loaded: the DECP ESS share is unknown too, and not quoted.
+    assert (ess.decp_part_nombre, ess.decp_suffisant_nombre) == (None, False)
+    assert _part(result, "siae").decp_suffisant_nombre is None  # no DECP indicator: shown « — »
