@@ -1,6 +1,6 @@
 """Find and map the header of a purchase (payment, mandat, order) export.
 
-Column names are mapped through `data/achats/header_variants.csv` (`variant;field;strength;source;
+Column names are mapped through `header_variants.csv` (beside this module) (`variant;field;strength;source;
 note`), compared by the subsidy files' key (lower case, no accents, letters and digits only). A row
 is a purchase header when its *strong* variants name a supplier (`fournisseur_nom` or
 `fournisseur_id`) and an amount, or when a weak supplier column (`Tiers`, `SIRET`) comes with an
@@ -19,7 +19,7 @@ from pathlib import Path
 
 from leviers.subsidies.headers import key
 
-VARIANTS_FILE = Path(__file__).resolve().parent.parent / "data" / "achats" / "header_variants.csv"
+VARIANTS_FILE = Path(__file__).resolve().with_name("header_variants.csv")
 HEADER_SEARCH_ROWS = 20
 
 FIELDS = (
