@@ -17,6 +17,7 @@ BENCHMARKS: list[str] = [
     "pages",
     "search",
     "eligibility",
+    "purchases",
 ]
 
 

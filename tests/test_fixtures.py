@@ -18,7 +18,9 @@ from tests.fixtures import extraits
 
 MAX_BYTES = 500_000  # a larger file is kept as an excerpt (extraits.py) or read from ../shared/data
 TOOLS = {".py"}  # scripts that build fixtures, not data
-MADE_HERE = "subventions/tableur_"  # workbooks made from real rows by make_tableurs.py (PROVENANCE.md)
+# Files made here (PROVENANCE.md): workbooks made from real rows by make_tableurs.py, and the
+# hand-made purchase files (achats/, the buyer's private records: no public original exists).
+MADE_HERE = ("subventions/tableur_", "achats/")
 
 
 def _data_files() -> list[Path]:

@@ -30,7 +30,7 @@ VOCABULARY = frozenset(
         "--jeton", "--journal-acces", "--json", "--limite", "--limite-requetes", "--limite-temps", "--liste",
         "--lister", "--marches", "--max", "--max-fichiers", "--memoire", "--montant",
         "--montant-annuel", "--moteur", "--nature", "--niveau", "--nouveaux", "--objectifs", "--page-esus", "--pdf",
-        "--pages-max", "--par", "--pbf", "--port", "--processus", "--propre", "--rafraichir",
+        "--pages-max", "--par", "--pbf", "--port", "--prive", "--processus", "--propre", "--rafraichir",
         "--region", "--sauvegarde", "--service-public-risque", "--seuil", "--siren", "--sites",
         "--sortie", "--source", "--statut", "--taille-max", "--taux-invalides", "--taux-nc", "--tentatives", "--territoire", "--theme",
         "--tous", "--tout", "--ventilation", "--version", "--vitesse",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -11,8 +12,18 @@ from rich.markup import escape
 from typer.core import TyperCommand
 
 from leviers.cli.output import DbOption, JsonOption, RichProgress, console, emit_json, error_console
-from leviers.ingestion import ingest_paths, siren_hint
+from leviers.errors import LeviersError
+from leviers.ingestion import FileOutcome, ingest_paths, siren_hint
+from leviers.paths import default_db_path
+from leviers.purchases.store import LocalStore
 from leviers.warehouse import open_warehouse
+
+
+class MontantBase(StrEnum):
+    """The base of a bare « Montant » column of a purchase file."""
+
+    ht = "ht"
+    ttc = "ttc"
 
 
 def ingest(
@@ -48,6 +59,36 @@ def ingest(
             help="Stock SIRENE : charger toutes les unités légales, pas seulement les SIREN déjà présents dans l'entrepôt.",
         ),
     ] = False,
+    prive: Annotated[
+        bool,
+        typer.Option(
+            "--prive",
+            help=(
+                "Charger des fichiers d'achats de l'acheteur (mandats, paiements, commandes) dans l'espace "
+                "privé, à côté de l'entrepôt : jamais publiés. Obligatoire pour ces fichiers, refusé pour les autres."
+            ),
+        ),
+    ] = False,
+    acheteur: Annotated[
+        str | None,
+        typer.Option(
+            "--acheteur",
+            metavar="SIREN",
+            help="Avec --prive : SIREN de l'acheteur, pour les fichiers d'achats qui ne le nomment pas.",
+            show_default=False,
+        ),
+    ] = None,
+    montant: Annotated[
+        MontantBase | None,
+        typer.Option(
+            "--montant",
+            help=(
+                "Avec --prive : base d'une colonne « Montant » qui ne dit pas si elle est HT ou TTC "
+                "(sans cette option, un tel fichier est refusé : Leviers ne devine pas)."
+            ),
+            show_default=False,
+        ),
+    ] = None,
     db: DbOption = None,
     json_output: JsonOption = False,
 ) -> None:
@@ -61,12 +102,21 @@ def ingest(
     d'erreur interne de Leviers (à signaler).
     """
     attribuant = siren_hint(attribuant)
-    con = open_warehouse(db)
-    try:
-        with RichProgress(bytes_unit=True, disable=json_output) as progress:
-            outcomes = ingest_paths(con, [Path(p) for p in paths], progress, attribuant=attribuant, tout=tout)
-    finally:
-        con.close()
+    if prive:
+        outcomes = _ingest_private(paths, db, acheteur, montant.value if montant else None, json_output)
+    else:
+        if acheteur is not None or montant is not None:
+            raise LeviersError(
+                "--acheteur et --montant ne valent que pour les fichiers d'achats : ajoutez --prive"
+            )
+        con = open_warehouse(db)
+        try:
+            with RichProgress(bytes_unit=True, disable=json_output) as progress:
+                outcomes = ingest_paths(
+                    con, [Path(p) for p in paths], progress, attribuant=attribuant, tout=tout
+                )
+        finally:
+            con.close()
     errors = [e for o in outcomes for e in o.errors]
     if json_output:
         emit_json(
@@ -113,6 +163,18 @@ def ingest(
         raise typer.Exit(code=2)
     if errors:
         raise typer.Exit(code=1)
+
+
+def _ingest_private(
+    paths: list[str], db: Path | None, acheteur: str | None, montant: str | None, quiet: bool
+) -> list[FileOutcome]:
+    """Load purchase files into the private store beside the warehouse (leviers.purchases.store)."""
+    warehouse = Path(db) if db is not None else default_db_path()
+    # The private store lives beside a warehouse: create it (with its shipped reference) if needed,
+    # so that the shares can read the buyer's territory and the suppliers' statuses.
+    open_warehouse(warehouse).close()
+    with LocalStore.beside(warehouse) as store, RichProgress(bytes_unit=True, disable=quiet) as progress:
+        return store.ingest([Path(p) for p in paths], progress, acheteur=acheteur, montant=montant)
 
 
 def accepted_formats() -> str:

@@ -62,19 +62,48 @@ class ArchiveMembersRefused(LeviersError):
         self.errors = errors
 
 
-def siren_hint(value: str | None) -> str | None:
-    """The SIREN given by the user for the grantor of the files (`--attribuant`), checked:
-    nine digits (spaces allowed) with a valid check digit. Raises LeviersError otherwise."""
+@dataclass(frozen=True)
+class PrivateOptions:
+    """Loading into the private store (`leviers ingest --prive`): the buyer of files that do not
+    name it, and the base (ht or ttc) of a bare « Montant » column."""
+
+    acheteur: str | None = None
+    montant: str | None = None
+
+
+PRIVATE_REFUSED = (
+    "fichier d'achats (données privées de l'acheteur) : il ne se charge pas dans l'entrepôt des données "
+    "ouvertes ; relancez avec --prive pour le charger dans l'espace privé (jamais publié)"
+)
+
+
+def _check_private(fmt: registry.Format | None, private: PrivateOptions | None, display: str) -> None:
+    """Private files load only into the private store, and only private files load there."""
+    is_private = fmt is not None and fmt.private
+    if is_private and private is None:
+        raise InputRefused(display, PRIVATE_REFUSED)
+    if private is not None and fmt is not None and not is_private:
+        raise InputRefused(
+            display,
+            f"--prive ne charge que des fichiers d'achats ; ce fichier est reconnu comme « {fmt.label} » : "
+            "chargez-le sans --prive",
+        )
+
+
+def siren_hint(value: str | None, option: str = "--attribuant") -> str | None:
+    """The SIREN given by the user for the grantor of the files (`--attribuant`; or the buyer of
+    purchase files, `--acheteur`), checked: nine digits (spaces allowed) with a valid check digit.
+    Raises LeviersError otherwise."""
     if value is None:
         return None
     siren = "".join(value.split())
     if not (len(siren) == 9 and siren.isascii() and siren.isdigit()):
         raise LeviersError(
-            f"--attribuant : « {value} » n'est pas un SIREN (9 chiffres ; pour un SIRET, "
+            f"{option} : « {value} » n'est pas un SIREN (9 chiffres ; pour un SIRET, "
             "donnez ses 9 premiers chiffres)"
         )
     if not is_valid_siren(siren):
-        raise LeviersError(f"--attribuant : « {value} » n'est pas un SIREN valide (clé de contrôle fausse)")
+        raise LeviersError(f"{option} : « {value} » n'est pas un SIREN valide (clé de contrôle fausse)")
     return siren
 
 
@@ -85,16 +114,21 @@ def ingest_paths(
     *,
     attribuant: str | None = None,
     tout: bool = False,
+    private: PrivateOptions | None = None,
 ) -> list[FileOutcome]:
     """Load every path; a refused file does not stop the others (each is its own transaction),
     nor does a bug met while loading one (reported as an internal error, that file rolled back).
 
     `attribuant`: the SIREN of the grantor of files that do not name it (subsidies).
     `tout`: keep every row of a SIRENE stock, not only the SIRENs present in the warehouse.
+    `private`: `con` is the private store (leviers.purchases.store): only private formats load,
+    with these options; without it, private formats are refused.
     """
     attribuant = siren_hint(attribuant)
     return [
-        ingest_path(con, Path(path), progress, attribuant=attribuant, tout=tout, contain_bugs=True)
+        ingest_path(
+            con, Path(path), progress, attribuant=attribuant, tout=tout, contain_bugs=True, private=private
+        )
         for path in paths
     ]
 
@@ -125,6 +159,7 @@ def ingest_path(
     attribuant: str | None = None,
     tout: bool = False,
     contain_bugs: bool = False,
+    private: PrivateOptions | None = None,
 ) -> FileOutcome:
     """Load one path: a file, or each member of an archive, each on its own.
 
@@ -136,7 +171,7 @@ def ingest_path(
 
     def attempt(file: Path, display: str) -> None:
         try:
-            outcome.reports.append(_ingest_one(con, file, display, progress, attribuant, tout))
+            outcome.reports.append(_ingest_one(con, file, display, progress, attribuant, tout, private))
         except LeviersError as exc:
             outcome.errors.append(FileError(display, exc.message, "refus", exc))
         except Exception as exc:
@@ -242,10 +277,11 @@ def _ingest_one(
     progress: Progress,
     attribuant: str | None,
     tout: bool = False,
+    private: PrivateOptions | None = None,
 ) -> FileReport:
     """Load one file in its own transaction; an error of reading it becomes its refusal."""
     with _read_errors(display):
-        return _load_one(con, path, display, progress, attribuant, tout)
+        return _load_one(con, path, display, progress, attribuant, tout, private)
 
 
 def _load_one(
@@ -255,10 +291,12 @@ def _load_one(
     progress: Progress,
     attribuant: str | None,
     tout: bool,
+    private: PrivateOptions | None = None,
 ) -> FileReport:
     s = files.sample(path)
     files.refuse_obvious(s)
     fmt = registry.detect(s)
+    _check_private(fmt, private, display)
     reapply = fmt is not None and fmt.reapply
     # Same bytes already loaded → nothing to do. A large file is hashed while it loads (the hash
     # costs seconds per gigabyte) and the check made before commit instead, rolling back if so.
@@ -294,6 +332,8 @@ def _load_one(
         progress=progress,
         attribuant=attribuant,
         tout=tout,
+        acheteur=private.acheteur if private else None,
+        montant_base=private.montant if private else None,
         sha256=sha256 or None,
     )
     if not fmt.deferred_transaction:

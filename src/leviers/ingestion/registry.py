@@ -49,6 +49,11 @@ class LoadContext:
     attribuant: str | None = None
     # Keep every row of a SIRENE stock, not only the SIRENs present (`leviers ingest --tout`).
     tout: bool = False
+    # Purchase files (private store): the buyer's SIREN for files that do not name it
+    # (`leviers ingest --prive --acheteur`), and whether a bare « Montant » column is HT or TTC
+    # (`--montant ht|ttc`); other formats ignore them.
+    acheteur: str | None = None
+    montant_base: str | None = None
     # The file's sha256: known before the load for a small file, else computed while reading by
     # formats that read it through open_hashed.
     sha256: str | None = None
@@ -92,6 +97,9 @@ class FormatFlags:
     reapply: bool = False
     deferred_transaction: bool = False
     hashes_while_reading: bool = False
+    # Private data (the buyer's own purchases): loaded only into the private store, never into
+    # the warehouse (leviers.purchases.store; `leviers ingest --prive`).
+    private: bool = False
 
 
 class Format(Protocol):
@@ -108,6 +116,7 @@ class Format(Protocol):
     reapply: bool
     deferred_transaction: bool
     hashes_while_reading: bool
+    private: bool
 
     def sniff(self, sample: Sample) -> bool: ...
 

@@ -20,7 +20,11 @@ import pyarrow as pa
 
 _EXECUTE = compile("_result = _con.execute(_sql, _parameters)", "<leviers scratch>", "exec")
 # Record batches of 16 384 rows: DuckDB scans an Arrow table one batch per thread.
-_TO_ARROW = compile("_result = _con.sql(_sql).to_arrow_table(batch_size=16384)", "<leviers scratch>", "exec")
+_TO_ARROW = compile(
+    "_result = _con.sql(_sql, params=_parameters).to_arrow_table(batch_size=16384)",
+    "<leviers scratch>",
+    "exec",
+)
 
 
 class Scratch:
@@ -38,9 +42,9 @@ class Scratch:
         result: duckdb.DuckDBPyConnection = self._run(_EXECUTE, sql, parameters)
         return result
 
-    def put(self, name: str, sql: str) -> pa.Table:
-        """Run `sql` and keep its result under `name` for the next statements."""
-        table: pa.Table = self._run(_TO_ARROW, sql)
+    def put(self, name: str, sql: str, parameters: object = None) -> pa.Table:
+        """Run `sql` (with its `parameters`) and keep its result under `name` for the next statements."""
+        table: pa.Table = self._run(_TO_ARROW, sql, parameters)
         return self.put_arrow(name, table)
 
     def put_arrow(self, name: str, table: pa.Table) -> pa.Table:

@@ -1,0 +1,140 @@
+"""Purchases: ingest synthetic purchase lines into the private store vs DuckDB's own CSV read.
+
+Input, **synthetic** and labelled so: a CSV of N purchase lines (default 1 M; `LEVIERS_BENCH_ACHATS`
+sets N, the issue's target is 5 M) in the layout of a mandats export — N° mandat, Date mandat,
+Fournisseur, SIRET fournisseur, Code postal fournisseur, Montant TTC (French decimal comma), Compte
+nature, Service, N° marché, Objet — 20,000 suppliers, made by this script with a fixed seed.
+
+Runs, each in a fresh Python process (separate memory peaks), in turn (A B A B):
+- **leviers**: `LocalStore.ingest` of the file into an empty private store (recognition, decoding,
+  header mapping, normalisation, quarantine checks, keys, insert, commit).
+- **baseline**: DuckDB alone reads the same file with `read_csv` (all columns as text) into a table.
+Target (issue #19): ≤ 3× the baseline, peak memory ≤ 2 GB. Results: docs/benchmarks/purchases.md.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import resource
+import shutil
+import time
+from pathlib import Path
+from typing import Any
+
+from bench.harness import WORK, median, run_worker, write
+
+LINES = int(os.environ.get("LEVIERS_BENCH_ACHATS", "1000000"))
+SUPPLIERS = 20_000
+PAIRS = 2
+TARGET_RATIO = 3.0
+TARGET_MB = 2048
+HEADER = (
+    "N° mandat;Date mandat;Fournisseur;SIRET fournisseur;Code postal fournisseur;Montant TTC;"
+    "Compte nature;Service;N° marché;Objet\n"
+)
+
+
+def _dir() -> Path:
+    folder = WORK / "purchases"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _csv() -> Path:
+    return _dir() / f"achats_synthetiques_{LINES}.csv"
+
+
+def _peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _generate() -> None:
+    path = _csv()
+    if path.exists():
+        return
+    rng = random.Random(19)
+    suppliers = [
+        (f"Fournisseur synthétique {i}", f"{100000000 + i * 7:09d}{i % 90000 + 10000:05d}")
+        for i in range(SUPPLIERS)
+    ]
+    services = ["Voirie", "Écoles", "Culture", "Sports", "Moyens généraux", "Espaces verts"]
+    accounts = ["6068", "6064", "611", "6156", "2313", "6232"]
+    with path.open("w", encoding="utf-8") as out:
+        out.write(HEADER)
+        for n in range(LINES):
+            name, siret = suppliers[rng.randrange(SUPPLIERS)]
+            cents = rng.randrange(100, 5_000_000)
+            out.write(
+                f"{n + 1};{rng.randrange(1, 29):02d}/{rng.randrange(1, 13):02d}/2024;{name};{siret};"
+                f"{rng.randrange(1, 96):02d}{rng.randrange(0, 1000):03d};{cents // 100},{cents % 100:02d};"
+                f"{rng.choice(accounts)};{rng.choice(services)};M2024-{n % 500};ligne synthétique {n}\n"
+            )
+
+
+def _worker_leviers() -> dict[str, Any]:
+    from leviers.purchases.store import LocalStore
+
+    folder = _dir() / "store"
+    shutil.rmtree(folder, ignore_errors=True)
+    t0 = time.perf_counter()
+    with LocalStore.beside(folder / "leviers.duckdb") as store:
+        outcome = store.ingest([_csv()], acheteur="224400028")[0]
+    seconds = time.perf_counter() - t0
+    if outcome.errors:
+        raise RuntimeError(outcome.errors[0].message)
+    report = outcome.reports[0]
+    return {
+        "total_s": seconds,
+        "rows": report.loaded,
+        "quarantined": report.quarantined,
+        "peak_rss_mb": _peak_rss_mb(),
+    }
+
+
+def _worker_baseline() -> dict[str, Any]:
+    import duckdb
+
+    con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")
+    t0 = time.perf_counter()
+    con.execute(
+        "CREATE TABLE t AS SELECT * FROM read_csv(?, delim = ';', header = true, all_varchar = true)",
+        [str(_csv())],
+    )
+    seconds = time.perf_counter() - t0
+    rows = con.execute("SELECT count(*) FROM t").fetchone()
+    return {"total_s": seconds, "rows": int(rows[0]) if rows else 0, "peak_rss_mb": _peak_rss_mb()}
+
+
+WORKERS = {"leviers": _worker_leviers, "baseline": _worker_baseline}
+
+
+def main() -> None:
+    _generate()
+    ours, base = [], []
+    for _ in range(PAIRS):
+        ours.append(run_worker("bench.purchases", "leviers"))
+        base.append(run_worker("bench.purchases", "baseline"))
+    t_ours, t_base = median([r["total_s"] for r in ours]), median([r["total_s"] for r in base])
+    peak = max(r["peak_rss_mb"] for r in ours)
+    ratio = t_ours / t_base
+    size = _csv().stat().st_size / 1e6
+    markdown = f"""# Purchases: ingest into the private store vs DuckDB's CSV read
+
+Input: **synthetic** purchase lines ({LINES:,} lines, {size:.0f} MB, 20,000 suppliers; `bench/purchases.py`).
+
+| run | median time | peak memory | rows |
+|---|---|---|---|
+| Leviers `LocalStore.ingest` (checks, keys, quarantine, commit) | {t_ours:.2f} s | {peak:.0f} MB | {ours[0]["rows"]:,} loaded, {ours[0]["quarantined"]} quarantined |
+| DuckDB `read_csv` into a table (baseline) | {t_base:.2f} s | {max(r["peak_rss_mb"] for r in base):.0f} MB | {base[0]["rows"]:,} |
+
+Ratio: **{ratio:.2f}×** (target ≤ {TARGET_RATIO:.0f}×, peak ≤ {TARGET_MB} MB: {"met" if ratio <= TARGET_RATIO and peak <= TARGET_MB else "not met"}).
+Issue #19 asks for 5 M lines: `LEVIERS_BENCH_ACHATS=5000000 python -m bench purchases`.
+"""
+    print(markdown)
+    write("purchases", markdown)
+
+
+if __name__ == "__main__":
+    main()

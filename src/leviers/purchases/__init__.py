@@ -1,0 +1,1 @@
+"""The buyer's own purchase records (private data): reading, private storage, shares on all spending."""
