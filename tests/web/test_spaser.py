@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from leviers.spaser import build_report
 from leviers.warehouse import open_warehouse
 from tests.indicators.conftest import build_hand
 from tests.web.conftest import make_app
@@ -20,12 +23,17 @@ BORDEAUX = "213300635"
 
 
 @pytest.fixture(scope="module")
-def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FastAPI]:
-    base = tmp_path_factory.mktemp("spaser-web")
-    con = open_warehouse(base / "hand.duckdb")
+def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("spaser-web") / "hand.duckdb"
+    con = open_warehouse(path)
     build_hand(con)
     con.close()
-    application = make_app(base / "hand.duckdb", base / "cache")
+    return path
+
+
+@pytest.fixture(scope="module")
+def app(warehouse: Path) -> Iterator[FastAPI]:
+    application = make_app(warehouse, warehouse.parent / "cache")
     yield application
     application.state.store.close()
 
@@ -47,6 +55,22 @@ def test_page_and_json_twin(client: TestClient) -> None:
     assert (social["numerateur"], social["denominateur"], social["suffisant_nombre"]) == (2, 3, False)
     assert body["liens"]["pdf"] == f"/collectivites/{BORDEAUX}/spaser.pdf?annee=2024"
     assert 2024 in body["annees"]
+
+
+@pytest.mark.parametrize(("siren", "year"), [(BORDEAUX, 2024), (BORDEAUX, 2026), ("130025265", 2026)])
+def test_the_page_reads_the_same_report_as_the_command(
+    client: TestClient, warehouse: Path, siren: str, year: int
+) -> None:
+    """The page assembles the report from the serving copy's stored engine rows; the command
+    computes them on the warehouse: one definition, the same report."""
+    con = open_warehouse(warehouse, read_only=True)
+    try:
+        expected = build_report(con, siren, year).to_json()
+    finally:
+        con.close()
+    body = client.get(f"/api/v1/collectivites/{siren}/spaser?annee={year}").json()
+    assert body["obligations"] == json.loads(json.dumps(expected["obligations"]))
+    assert body["axes"] == json.loads(json.dumps(expected["axes"]))
 
 
 def test_default_year_is_the_fullest(client: TestClient) -> None:

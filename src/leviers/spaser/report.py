@@ -143,12 +143,11 @@ def _levers(indicator: str) -> dict[str, Any]:
 
 
 def _obligations(
-    con: duckdb.DuckDBPyConnection, siren: str, year: int, current: dict[str, dict[str, Any]]
+    year: int, current: dict[str, dict[str, Any]], estimate: dict[str, Any] | None
 ) -> list[dict[str, Any]]:
     duties: list[dict[str, Any]] = []
-    estimate = spaser_estimates(con, year, siren=siren, include_below=True).to_pylist()
     if estimate:
-        e = estimate[0]
+        e = estimate
         duties.append(
             {
                 "obligation": "spaser",
@@ -232,25 +231,49 @@ def _obligations(
 def build_report(
     con: duckdb.DuckDBPyConnection, siren: str, year: int, objectives: list[Objective] | None = None
 ) -> SpaserReport:
-    """The report of buyer `siren` (its legal unit: all its services) for `year`."""
-    objectives = objectives or []
+    """The report of buyer `siren` (its legal unit: all its services) for `year`, computed by the
+    indicator engine on the warehouse (`assemble` makes it from rows already computed)."""
     rows = compute(con, by="unite_legale", siren=siren).to_pylist()
+    check_year(siren, year, rows)
+    try:
+        peer_rows = {r["indicator"]: r for r in peers(con, siren, year).to_pylist()}
+    except IndicatorError:
+        peer_rows = {}  # not a collectivité of the reference: no peer group
+    estimate = spaser_estimates(con, year, siren=siren, include_below=True).to_pylist()
+    return assemble(siren, year, rows, peer_rows, estimate[0] if estimate else None, objectives)
+
+
+def check_year(siren: str, year: int, rows: list[dict[str, Any]]) -> None:
+    """NoDataForReport, naming the years there are, when `year` has no contract nor subsidy."""
     years = sorted({int(r["year"]) for r in rows if r["year"] is not None and r["population"]})
     if year not in years:
         found = ", ".join(map(str, years)) if years else "aucune"
         raise NoDataForReport(
             f"aucun marché ni subvention publiés pour le SIREN {siren} en {year} (années disponibles : {found})"
         )
+
+
+def assemble(
+    siren: str,
+    year: int,
+    rows: list[dict[str, Any]],
+    peer_rows: dict[str, dict[str, Any]],
+    estimate: dict[str, Any] | None,
+    objectives: list[Objective] | None = None,
+) -> SpaserReport:
+    """The report from the engine's rows of the buyer (all years: `compute(by="unite_legale")`
+    columns), its peers' positions for `year` by indicator (`peers()` columns) and its SPASER
+    estimate for `year` (`spaser_estimates()` columns) — as the warehouse or the dashboard's
+    serving copy, which stores those same rows, give them."""
+    objectives = objectives or []
+    check_year(siren, year, rows)
+    years = sorted({int(r["year"]) for r in rows if r["year"] is not None and r["population"]})
     name = next((r["label"] for r in rows if r["label"]), siren)
     by_year: dict[int, dict[str, dict[str, Any]]] = {}
     for r in rows:
         if r["year"] is not None:
             by_year.setdefault(int(r["year"]), {})[r["indicator"]] = r
     current = by_year[year]
-    try:
-        peer_rows = {r["indicator"]: r for r in peers(con, siren, year).to_pylist()}
-    except IndicatorError:
-        peer_rows = {}  # not a collectivité of the reference: no peer group
     history = [y for y in years if y <= year][-HISTORY_YEARS:]
     definitions = {i.id: i for i in catalogue().indicators}
     axes = []
@@ -306,5 +329,5 @@ def build_report(
     own = [_declared(o) for o in objectives if o.indicateur is None]
     synthetic = any(bool(r.get("synthetic")) for r in current.values())
     return SpaserReport(
-        siren, name, year, history, axes, _obligations(con, siren, year, current), own, synthetic
+        siren, name, year, history, axes, _obligations(year, current, estimate), own, synthetic
     )
