@@ -6,10 +6,10 @@ from typing import Annotated, Any
 
 from fastapi import Query, Request
 
+from leviers.warehouse.queries.search import BuyerSearch
 from leviers.web.deps import PAGES
 from leviers.web.formatting import number
 from leviers.web.models.search import SearchAnswer
-from leviers.web.queries.search import BuyerSearch
 from leviers.web.render import Page
 from leviers.web.store import Store
 
