@@ -61,18 +61,21 @@ class CountingCursor:
 BY_STATEMENT: dict[str, list[float]] = {}
 
 
-def _app(db: Path, cache: Path) -> tuple[Any, list[float]]:
+def _app(db: Path, cache: Path, tracing: bool = True) -> tuple[Any, list[float]]:
     from leviers.web import deps
     from leviers.web.app import create_app
     from leviers.web.settings import WebSettings
+    from leviers.web.tracing import trace_of
 
     # The serving copy where `leviers serve` with LEVIERS_CACHE_DIR=cache finds it (bench.web.Server).
-    settings = WebSettings(db_path=db, cache_dir=cache / "web", rate_limit_per_minute=None)
+    settings = WebSettings(db_path=db, cache_dir=cache / "web", rate_limit_per_minute=None, tracing=tracing)
     app = create_app(settings)
     counter = [0.0, 0.0]
 
     def counting(request: Request) -> Iterator[Any]:
-        with request.app.state.store.cursor(time_limit=settings.query_time_limit_s) as con:
+        # As leviers.web.deps.cursor: bounded in time, traced when tracing is on.
+        limit = settings.query_time_limit_s
+        with request.app.state.store.cursor(time_limit=limit, trace=trace_of(request)) as con:
             yield CountingCursor(con, counter, BY_STATEMENT)
 
     app.dependency_overrides[deps.cursor] = counting
@@ -279,6 +282,7 @@ def main() -> None:
     parser.add_argument("--json-out", type=Path)
     parser.add_argument("--compare", nargs=2, type=Path)
     parser.add_argument("--statements", action="store_true", help="print the CPU of each statement")
+    parser.add_argument("--no-tracing", action="store_true", help="serve without query tracing (its cost)")
     parser.add_argument("--mixed", action="store_true", help="with --load: also the mixed load of issue 22")
     parser.add_argument("--load", action="store_true", help="load each page kind (wrk/locust) instead")
     parser.add_argument(
@@ -310,7 +314,7 @@ def main() -> None:
         print(f"résultats : {args.report}")
         return
     started = time.perf_counter()
-    app, counter = _app(args.db, args.cache)
+    app, counter = _app(args.db, args.cache, tracing=not args.no_tracing)
     print(f"application prête en {time.perf_counter() - started:.1f} s")
     from fastapi.testclient import TestClient
 

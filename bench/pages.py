@@ -40,7 +40,7 @@ def sample_pages(db: Path, count: int = SAMPLE) -> dict[str, list[str]]:
     """Addresses of `count` contract pages and `count` supplier pages."""
     import duckdb
 
-    from leviers.web.queries.contract import contract_url
+    from leviers.warehouse.queries.contract import contract_url
 
     con = duckdb.connect(str(db), read_only=True)
     try:

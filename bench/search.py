@@ -176,7 +176,7 @@ def in_process(db: Path, cache: Path, typed: list[dict[str, Any]], asked: list[s
     import pyarrow as pa
 
     from leviers.reference.search import search_key
-    from leviers.web.queries.search import BuyerSearch
+    from leviers.warehouse.queries.search import BuyerSearch
     from leviers.web.store import Store
 
     store = Store(db, directory=cache)

@@ -31,7 +31,7 @@ VOCABULARY = frozenset(
         "--lister", "--marches", "--max", "--max-fichiers", "--memoire", "--montant",
         "--montant-annuel", "--moteur", "--nature", "--niveau", "--nouveaux", "--objectifs", "--page-esus", "--pdf",
         "--pages-max", "--par", "--pbf", "--port", "--prive", "--processus", "--propre", "--rafraichir",
-        "--region", "--sauvegarde", "--service-public-risque", "--seuil", "--siren", "--sites",
+        "--region", "--sans-trace", "--sauvegarde", "--service-public-risque", "--seuil", "--siren", "--sites",
         "--sortie", "--source", "--statut", "--taille-max", "--taux-invalides", "--taux-nc", "--tentatives", "--territoire", "--theme",
         "--tous", "--tout", "--ventilation", "--version", "--vitesse",
     }

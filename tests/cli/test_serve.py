@@ -3,6 +3,7 @@ and the address printed only once the server answers."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -102,6 +103,26 @@ def test_the_address_is_printed_once_the_port_answers(warehouse: Path) -> None:
         with urllib.request.urlopen(head, timeout=30) as response:
             assert response.status == 200
             assert response.read() == b""
+        # On this machine: the queries are traced, and `?_trace=1` shows them.
+        with urllib.request.urlopen(address + "/api/v1/contrats?_trace=1", timeout=30) as response:
+            assert response.headers["Server-Timing"].startswith("db;dur=")
+            assert json.loads(response.read())["_trace"]["requetes"] >= 1
+
+
+def test_tracing_can_be_turned_off(warehouse: Path) -> None:
+    with (
+        running_server(warehouse, "--port", str(free_port()), "--sans-trace") as (address, _),
+        urllib.request.urlopen(address + "/api/v1/contrats?_trace=1", timeout=30) as response,
+    ):
+        assert response.headers["Server-Timing"] is None
+        assert "_trace" not in json.loads(response.read())
+
+
+def test_only_loopback_addresses_are_local() -> None:
+    from leviers.web.server import is_loopback
+
+    assert [is_loopback(h) for h in ("127.0.0.1", "::1", "localhost", "127.0.0.2")] == [True] * 4
+    assert [is_loopback(h) for h in ("0.0.0.0", "::", "192.168.1.10", "example.org")] == [False] * 4
 
 
 def test_json_address_line(warehouse: Path) -> None:

@@ -21,7 +21,7 @@ from leviers.ingestion import ingest_paths
 from leviers.paths import PACKAGE_DATA
 from leviers.progress import NoProgress
 from leviers.warehouse import open_warehouse
-from leviers.web.queries.contract import url_key
+from leviers.warehouse.queries.contract import url_key
 from tests.web.browser import (
     ARTIFACTS,
     AXE,

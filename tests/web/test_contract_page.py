@@ -11,32 +11,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from leviers.reference import cpv
-from leviers.web.queries.contract import contract_key, key_hash, supplier_siren, url_key
+from leviers.warehouse.queries.contract import url_key
 
 AIGLUN = "21040001600015|2018231301"
-
-
-def test_url_keys_round_trip_any_identifier() -> None:
-    for key in (AIGLUN, "24290069400173|20242024-12-2*", "21250366800015|2025-L3-Rénov", "1|a/b?c=d&e#f"):
-        cle = url_key(key)
-        assert re.fullmatch(r"[A-Za-z0-9_-]+", cle)
-        assert contract_key(cle) == key
-    assert contract_key("not-a-key") is None  # decodes to bytes without « | »
-    assert contract_key(url_key(AIGLUN) + "A") is None  # a control character: not a key
-
-
-def test_key_hash_is_duckdb_md5_number_lower() -> None:
-    import duckdb
-
-    con = duckdb.connect()
-    for key in (AIGLUN, "24290069400173|20242024-12-2*é"):
-        assert con.execute("SELECT md5_number_lower(?)", [key]).fetchone()[0] == key_hash(key)  # type: ignore[index]
-
-
-def test_supplier_siren_of_published_ids() -> None:
-    assert supplier_siren("34063663800033") == "340636638"
-    assert supplier_siren("340 636 638") == "340636638"
-    assert supplier_siren("FR12345678901") is None
 
 
 def test_contract_page_gives_every_field_by_hand(client: TestClient) -> None:

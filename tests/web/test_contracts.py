@@ -184,43 +184,6 @@ def test_text_filter_on_objects(small: TestClient, objet: str, expected: list[st
     assert body["total"]["contrats"] == len(expected)
 
 
-def test_text_filter_reads_the_word_index_not_the_objects() -> None:
-    from leviers.web.queries.contracts import ContractFilters
-
-    where, params = ContractFilters(objet="entretien des espaces").where()
-    assert "web_object_words" in where
-    assert "objet" not in where.replace("web_object_words", "")
-    assert params == ["entretien", "entretien{", "espaces", "espaces{"]
-    where, params = ContractFilters(titulaire="Dupont & Fils").where()
-    assert where.count("web_supplier_words") == 2
-    where, params = ContractFilters(objet="100 %").where()
-    assert params == ["100", "100{"]  # « % » is punctuation here: the word alone is looked up
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "Maîtrise d'œuvre — Saint-Étienne",
-        "RÉAMÉNAGEMENT DES ABORDS, LOT N°02",
-        "Cœur & Æsthétique: 50% d'économies_(2025)",
-        "  espaces\tverts\r\nlot 3 ",
-        "ÇA Ü ñ ß ø",
-    ],
-)
-def test_index_words_match_the_serving_copy(text: str) -> None:
-    import duckdb
-
-    from leviers.warehouse import search_key
-    from leviers.web.queries.contracts import index_words
-    from leviers.web.store import _word_key
-
-    con = duckdb.connect()
-    search_key.define(con)  # the macro _word_key calls
-    row = con.execute(f"SELECT string_split({_word_key('?')}, ' ')", [text]).fetchone()
-    assert row is not None
-    assert [w for w in row[0] if w] == index_words(text)
-
-
 def test_supplier_name_filter_uses_word_starts(client: TestClient) -> None:
     some = client.get("/api/v1/contrats?annee=2024&par_page=50").json()["contrats"]
     named = next(c for c in some if c["titulaire_noms"] and c["titulaire_noms"][0])

@@ -15,7 +15,8 @@ from tests.web.test_routes import concrete
 
 # Headers that may differ between two answers to the same question (a file export is written anew
 # for each request: its dates and etag change).
-VOLATILE = {"date", "x-ratelimit-remaining", "last-modified", "etag"}
+# Server-Timing: the durations of this request's queries (its presence is compared below).
+VOLATILE = {"date", "x-ratelimit-remaining", "last-modified", "etag", "server-timing"}
 
 
 def _routes() -> list[APIRoute]:
@@ -44,6 +45,7 @@ def test_head_answers_like_get_on_every_get_route(client: TestClient) -> None:
         assert head.content == b"", path
         same = {k: v for k, v in get.headers.items() if k not in VOLATILE}
         assert {k: v for k, v in head.headers.items() if k not in VOLATILE} == same, path
+        assert ("server-timing" in head.headers) == ("server-timing" in get.headers), path
 
 
 def test_head_on_static_files_and_unknown_pages(client: TestClient, real_app: FastAPI) -> None:

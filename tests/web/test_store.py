@@ -76,8 +76,8 @@ def test_child_build_errors_come_back_in_french(tmp_path: Path) -> None:
 
 def test_in_memory_lookups_match_the_queries(real_warehouse: Path, tmp_path: Path) -> None:
     """Identities and SPASER estimates read once into memory give what the per-page query gives."""
+    from leviers.warehouse.queries import collectivite as q
     from leviers.web import indicators as ind
-    from leviers.web.queries import collectivite as q
 
     store = Store(real_warehouse, directory=tmp_path)
     with store.cursor() as con:

@@ -51,6 +51,14 @@ def serve(
     access_log: Annotated[
         bool, typer.Option("--journal-acces", help="Affiche chaque requête reçue.")
     ] = False,
+    no_trace: Annotated[
+        bool,
+        typer.Option(
+            "--sans-trace",
+            help="N'enregistre pas la durée des requêtes de chaque page (en-tête Server-Timing, "
+            "paramètre ?_trace=1 sur cette machine).",
+        ),
+    ] = False,
     processes: Annotated[
         int,
         typer.Option(
@@ -77,7 +85,7 @@ def serve(
     Arrêt : Ctrl+C.
     """
     from leviers.web import WebSettings, create_app
-    from leviers.web.server import bind, prepare_processes, run, run_processes
+    from leviers.web.server import bind, is_loopback, prepare_processes, run, run_processes
 
     if demo and db is not None:
         raise typer.BadParameter("--demo sert son propre entrepôt : ne donnez pas aussi --db.")
@@ -92,6 +100,8 @@ def serve(
             rate_limit_per_minute=rate_limit or None,
             memory_limit=memory_limit,
             threads=threads or None,
+            tracing=not no_trace,
+            hosted=not is_loopback(host),
         )
 
         def ready(address: str) -> None:

@@ -22,6 +22,7 @@ from leviers.web.render import API_PREFIX, Templates
 from leviers.web.security import DropEmptyParams, RateLimit, RequestLimits, SecurityHeaders, TokenBuckets
 from leviers.web.settings import WebSettings
 from leviers.web.store import Store
+from leviers.web.tracing import QueryTracing
 
 STATIC = Path(__file__).resolve().parent / "static"
 
@@ -146,6 +147,8 @@ def create_app(settings: WebSettings, *, progress: Progress | None = None) -> Fa
         return errors.error_response(app, path, status, title, message)
 
     # Outermost first: headers on every response, then limits, then compression.
+    if settings.tracing:  # inside compression: `?_trace=1` rewrites the body before it is compressed
+        app.add_middleware(QueryTracing, slow_ms=settings.slow_query_ms, local=not settings.hosted)
     app.add_middleware(GZipMiddleware, minimum_size=2048, compresslevel=6)
     app.add_middleware(DropEmptyParams)
     app.add_middleware(

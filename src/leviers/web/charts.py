@@ -19,6 +19,7 @@ import duckdb
 
 from leviers.formatting import NNBSP, date_fr, euros, number, percent
 from leviers.indicators.base import MIN_KNOWN_ITEMS, MIN_KNOWN_SHARE
+from leviers.warehouse.trace import execute
 
 SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json"
 # vl-convert bundles Vega-Lite 6.4; the browser gets 6.5 from npm: same major version, same specs.
@@ -299,12 +300,19 @@ def data_dates(con: duckdb.DuckDBPyConnection, siren: str | None) -> str:
     """« Données : … » for a chart's caption: the last notification date among the contracts drawn
     (the buyer's, or all) and the day the DECP files were last loaded."""
     if siren is None:
-        latest = con.execute("SELECT max(date_notification) FROM contracts").fetchone()
-    else:
-        latest = con.execute(
-            "SELECT max(date_notification) FROM contracts WHERE acheteur_siren = ?", [siren]
+        latest = execute(
+            con, "charts.latest_notification", "SELECT max(date_notification) FROM contracts"
         ).fetchone()
-    loaded = con.execute("SELECT max(finished_at) FROM ingestions WHERE dataset = 'decp'").fetchone()
+    else:
+        latest = execute(
+            con,
+            "charts.buyer_latest_notification",
+            "SELECT max(date_notification) FROM contracts WHERE acheteur_siren = ?",
+            [siren],
+        ).fetchone()
+    loaded = execute(
+        con, "charts.decp_loaded", "SELECT max(finished_at) FROM ingestions WHERE dataset = 'decp'"
+    ).fetchone()
     parts = []
     if latest and isinstance(latest[0], dt.date):
         parts.append(f"contrats notifiés jusqu'au {date_fr(latest[0])}")

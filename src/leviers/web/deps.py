@@ -10,14 +10,16 @@ from fastapi import Depends, Request
 
 from leviers.web.render import Pages
 from leviers.web.store import Store
+from leviers.web.tracing import trace_of
 
 PAGES = Pages()
 
 
 def cursor(request: Request) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A warehouse cursor for the duration of one request, its queries bounded in time."""
+    """A warehouse cursor for the duration of one request, its queries bounded in time and recorded
+    in the request's trace (leviers.web.tracing) when tracing is on."""
     limit = getattr(request.app.state.settings, "query_time_limit_s", None)
-    with request.app.state.store.cursor(time_limit=limit) as con:
+    with request.app.state.store.cursor(time_limit=limit, trace=trace_of(request)) as con:
         yield con
 
 

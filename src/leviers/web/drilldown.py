@@ -20,8 +20,8 @@ from urllib.parse import urlencode
 import duckdb
 
 from leviers.reference import cpv
-from leviers.web.queries import contract as contract_q
-from leviers.web.queries import rows as query_rows
+from leviers.warehouse.queries import contract as contract_q
+from leviers.warehouse.queries import rows as query_rows
 
 F2024 = {"format_donnees": "2024"}
 
@@ -137,7 +137,12 @@ def _names(con: duckdb.DuckDBPyConnection, sirens: set[str]) -> dict[str, str]:
     marks = ", ".join("?" for _ in wanted)
     return {
         r["siren"]: r["nom"]
-        for r in query_rows(con, f"SELECT siren, nom FROM web_suppliers WHERE siren IN ({marks})", wanted)
+        for r in query_rows(
+            con,
+            f"SELECT siren, nom FROM web_suppliers WHERE siren IN ({marks})",
+            wanted,
+            name="drilldown.supplier_names",
+        )
         if r["nom"]
     }
 

@@ -10,8 +10,8 @@ from typing import Any
 import duckdb
 
 from leviers.warehouse import search_key
+from leviers.warehouse.queries import rows
 from leviers.warehouse.search_key import search_key_words
-from leviers.web.queries import rows
 
 # Spaces people and spreadsheets put in numbers: ordinary, no-break, narrow no-break, thin.
 _SPACES = re.compile(r"[\s\u00a0\u202f\u2009]+")
@@ -98,4 +98,5 @@ def buyers_by_name(con: duckdb.DuckDBPyConnection, text: str) -> list[dict[str, 
         f"SELECT siren, nom, contrats FROM (SELECT siren, nom, contrats, {keys} FROM web_buyers) "
         f"WHERE {clauses} ORDER BY contrats DESC, siren LIMIT ?",
         [*params, MAX_BUYERS + 1],
+        name="filters.buyers_by_name",
     )

@@ -21,8 +21,8 @@ import pyarrow as pa
 
 from leviers.indicators import catalogue, compute, spaser_estimates
 from leviers.indicators.peers import peer_order, peers_sql
-from leviers.web.queries import KeyedRows
-from leviers.web.queries import rows as query_rows
+from leviers.warehouse.queries import KeyedRows
+from leviers.warehouse.queries import rows as query_rows
 
 LEVELS = ("unite_legale", "departement", "region", "national")
 
@@ -121,7 +121,12 @@ def indicator_rows(con: duckdb.DuckDBPyConnection, level: str, code: str | None)
     if level not in LEVELS:
         raise ValueError(level)
     where = "code IS NULL" if code is None else "code = ?"
-    rows = query_rows(con, f"SELECT * FROM web_ind_{level} WHERE {where}", [] if code is None else [code])
+    rows = query_rows(
+        con,
+        f"SELECT * FROM web_ind_{level} WHERE {where}",
+        [] if code is None else [code],
+        name="indicators.table",
+    )
     return _by_year_in_catalogue_order(rows)
 
 
@@ -152,7 +157,9 @@ def buyer_rows(con: duckdb.DuckDBPyConnection, siren: str, *, with_peers: bool) 
     columns = _VALUE_COLUMNS
     if with_peers:
         columns += ", " + ", ".join(PEER_FIELDS)
-    rows = query_rows(con, f"SELECT {columns} FROM web_ind_buyer WHERE code = ?", [siren])
+    rows = query_rows(
+        con, f"SELECT {columns} FROM web_ind_buyer WHERE code = ?", [siren], name="indicators.buyer"
+    )
     for row in rows:
         peers = {key: row.pop(key) for key in PEER_FIELDS if key in row}
         row["pairs"] = peers if peers.get("peer_group") is not None else None
@@ -169,7 +176,12 @@ def has_peers(con: duckdb.DuckDBPyConnection) -> bool:
 
 def peer_rows(con: duckdb.DuckDBPyConnection, siren: str, year: int) -> dict[str, dict[str, Any]]:
     """A collectivité's position among its peers, by indicator, for one year."""
-    rows = query_rows(con, "SELECT * FROM web_peer_table WHERE code = ? AND year = ?", [siren, year])
+    rows = query_rows(
+        con,
+        "SELECT * FROM web_peer_table WHERE code = ? AND year = ?",
+        [siren, year],
+        name="indicators.peers",
+    )
     return {r["indicator"]: r for r in rows}
 
 
@@ -182,6 +194,7 @@ def peer_table(
         con,
         "SELECT * FROM web_peer_table WHERE indicator = ? AND year = ? AND peer_group = ? AND peer_band = ?",
         [indicator, year, group, band],
+        name="indicators.peer_table",
     )
     for row in rows:
         row["is_target"] = row["code"] == siren
@@ -197,7 +210,9 @@ def _spaser_row(row: dict[str, Any]) -> dict[str, Any]:
 def spaser_index(con: duckdb.DuckDBPyConnection) -> KeyedRows:
     """Every SPASER estimate in memory, keyed by SIREN (a few rows per buyer), read once per server
     process: like the identity, it spares a query on every collectivité page."""
-    return KeyedRows(con, "SELECT * FROM web_spaser ORDER BY siren, year", "siren")
+    return KeyedRows(
+        con, "SELECT * FROM web_spaser ORDER BY siren, year", "siren", name="indicators.spaser_index"
+    )
 
 
 def spaser_rows(
@@ -206,7 +221,9 @@ def spaser_rows(
     if index is not None:
         found = index.get(siren)
     else:
-        found = query_rows(con, "SELECT * FROM web_spaser WHERE siren = ? ORDER BY year", [siren])
+        found = query_rows(
+            con, "SELECT * FROM web_spaser WHERE siren = ? ORDER BY year", [siren], name="indicators.spaser"
+        )
     return [_spaser_row(row) for row in found]
 
 

@@ -28,6 +28,7 @@ from leviers.flows.breakdowns import (
 )
 from leviers.flows.definitions import CAVEATS
 from leviers.indicators.base import RULE_TEXT
+from leviers.warehouse.trace import execute
 from leviers.web import indicators as ind
 
 TOP = 10
@@ -85,7 +86,7 @@ def _breakdowns(
             beneficiaries(con, siren, year, TOP),
             suppliers(con, siren, year, TOP),
         )
-    row = con.execute(_READ_BREAKDOWNS, {"siren": siren, "annee": year}).fetchone()
+    row = execute(con, "money.breakdowns", _READ_BREAKDOWNS, {"siren": siren, "annee": year}).fetchone()
     lists = orjson.loads(row[0]) if row else {}
     return lists.get("familles") or [], lists.get("beneficiaires") or [], lists.get("titulaires") or []
 

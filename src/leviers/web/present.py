@@ -173,7 +173,7 @@ def ess_badge(status: str | None, famille: str | None = None) -> Markup:
 
 
 def contract_url(key: str) -> str:
-    from leviers.web.queries.contract import contract_url as url
+    from leviers.warehouse.queries.contract import contract_url as url
 
     return url(key)
 

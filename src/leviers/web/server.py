@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import errno
 import importlib.util
+import ipaddress
 import logging
 import socket
 import time
@@ -32,6 +33,17 @@ def _has(module: str) -> bool:
 
 def address_of(host: str, port: int) -> str:
     return f"http://{'[' + host + ']' if ':' in host else host}:{port}"
+
+
+def is_loopback(host: str) -> bool:
+    """Whether `host` serves this machine only (127.0.0.1, ::1, localhost): the dashboard is then
+    local, and debugging aids such as `?_trace=1` are offered."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def bind(host: str = "127.0.0.1", port: int = 8000) -> socket.socket:

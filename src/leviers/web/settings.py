@@ -35,3 +35,9 @@ class WebSettings:
     # take from its query to its last byte.
     max_exports: int = 2
     export_time_limit_s: float = 600.0
+    # Record each request's queries (name, duration, rows) and send them in a Server-Timing header
+    # (leviers.web.tracing); a query taking `slow_query_ms` or more is logged by name (None: never).
+    tracing: bool = True
+    slow_query_ms: float | None = 1000.0
+    # Served to other machines (`leviers serve --adresse` beyond loopback): `?_trace=1` is ignored.
+    hosted: bool = False

@@ -32,6 +32,7 @@ from leviers.errors import WarehouseError
 from leviers.paths import cache_dir
 from leviers.progress import NoProgress, Progress
 from leviers.warehouse import SCHEMA_VERSION, search_key, session
+from leviers.warehouse.trace import Trace, traced
 from leviers.web.limits import MemoryFull, QueryTimeout, Watchdog
 
 # Bump when the serving copy's content changes, so older copies are rebuilt.
@@ -101,9 +102,8 @@ def _current_fingerprint(path: Path) -> str | None:
 
 
 # Statements that build the serving copy, in order; each reads the attached warehouse `wh`.
-# Lists are stored once more as text joined with the unit separator (U+001F, never in names): DuckDB
-# reads a list column's values for every row of a block, so pages that show a few rows read text.
-LIST_SEPARATOR = "\x1f"
+# Lists are stored once more as text joined with the unit separator (chr(31),
+# leviers.warehouse.queries.LIST_SEPARATOR).
 
 _BUILD_CONTRACTS = """
 CREATE TABLE contracts AS
@@ -138,7 +138,7 @@ SELECT * FROM wh.contract_suppliers ORDER BY titulaire_siren, titulaire_id, cont
 # sorted by word, so that a word or a word's beginning reads a few blocks instead of every object
 # (DuckDB's full-text extension is not bundled with its Python wheel and cannot be downloaded at
 # run time). Words are those of the search key (leviers.warehouse.search_key), as in
-# leviers.web.queries.contracts.index_words().
+# leviers.warehouse.queries.contracts.index_words().
 def _word_key(column: str) -> str:
     return search_key.sql(column)
 
@@ -165,7 +165,7 @@ ORDER BY w.mot, c.contract_no
 """
 
 # Each index's words and how many contracts have them: a word start is first turned into the
-# words it begins (see leviers.web.queries.contracts._text_filter).
+# words it begins (see leviers.warehouse.queries.contracts._text_filter).
 _BUILD_VOCABULARIES = [
     f"CREATE TABLE {index}_vocabulary AS SELECT mot, count(*) AS contrats FROM {index} GROUP BY mot ORDER BY mot"
     for index in ("web_object_words", "web_supplier_words")
@@ -598,13 +598,16 @@ class Store:
         return table in self.tables
 
     @contextmanager
-    def cursor(self, time_limit: float | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    def cursor(
+        self, time_limit: float | None = None, trace: Trace | None = None
+    ) -> Iterator[duckdb.DuckDBPyConnection]:
         """A connection to the same database for one request, taken from a pool (a DuckDB connection
         serves one request at a time; creating and configuring one costs about half a millisecond).
 
         With `time_limit`, its queries are interrupted after that many seconds in all (QueryTimeout):
         requests get one (leviers.web.deps, leviers.web.exports); start-up work and figures computed
-        once per process (`memo`) run unbounded."""
+        once per process (`memo`) run unbounded. With `trace`, every statement run through it is
+        recorded there (leviers.warehouse.trace): name, duration, rows, interrupted or not."""
         with self._pool_lock:
             con = self._pool.pop() if self._pool else None
         if con is None:
@@ -614,7 +617,11 @@ class Store:
         ticket = None if time_limit is None else self.watchdog.watch(con, time_limit)
         healthy = False
         try:
-            yield con
+            if trace is None:
+                yield con
+            else:
+                trace.lent = True
+                yield traced(con, trace)
             healthy = True
         except duckdb.InterruptException as exc:
             if ticket is not None and self.watchdog.release(ticket):

@@ -9,13 +9,13 @@ import duckdb
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
 
+from leviers.warehouse.queries import KeyedRows
+from leviers.warehouse.queries import collectivite as q
 from leviers.web import charts, money
 from leviers.web import indicators as ind
 from leviers.web.deps import PAGES, Con, StoreDep
 from leviers.web.errors import NotFound
 from leviers.web.models.collectivite import CollectiviteAnswer
-from leviers.web.queries import KeyedRows
-from leviers.web.queries import collectivite as q
 from leviers.web.render import Page, error_responses
 from leviers.web.store import Store
 from leviers.web.views.home import pick_year

@@ -7,10 +7,10 @@ from typing import Annotated, Any
 
 from fastapi import Path
 
+from leviers.warehouse.queries import contract as q
 from leviers.web.deps import PAGES, Con, StoreDep
 from leviers.web.errors import NotFound
 from leviers.web.models.contracts import ContractAnswer
-from leviers.web.queries import contract as q
 from leviers.web.render import Page
 
 ContractKey = Annotated[

@@ -12,13 +12,14 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
 from leviers import __version__
+from leviers.warehouse.queries import contracts as q
+from leviers.warehouse.trace import execute
 from leviers.web import drilldown, exports
 from leviers.web import filters as f
 from leviers.web.definitions import DEFINITIONS
 from leviers.web.deps import PAGES, Con, StoreDep
 from leviers.web.errors import BadRequest
 from leviers.web.models.contracts import ContractsAnswer
-from leviers.web.queries import contracts as q
 from leviers.web.render import API_PREFIX, Page, query_with
 
 router = APIRouter()
@@ -246,7 +247,9 @@ def _buyer_label(con: Con, filters: q.ContractFilters, rows: list[dict[str, Any]
         marks = ", ".join("?" for _ in filters.acheteurs[:6])
         names = [
             r[0] or r[1]
-            for r in con.execute(
+            for r in execute(
+                con,
+                "contracts.buyer_names",
                 f"SELECT nom, siren FROM web_buyers WHERE siren IN ({marks}) ORDER BY contrats DESC",
                 list(filters.acheteurs[:6]),
             ).fetchall()
@@ -264,7 +267,9 @@ def _buyer_name(con: Con, identifier: str, rows: list[dict[str, Any]]) -> str | 
     if rows:
         name = rows[0]["acheteur_nom"]
         return str(name) if name else None
-    found = con.execute("SELECT nom FROM web_buyers WHERE siren = ?", [identifier[:9]]).fetchone()
+    found = execute(
+        con, "contracts.buyer_name", "SELECT nom FROM web_buyers WHERE siren = ?", [identifier[:9]]
+    ).fetchone()
     return str(found[0]) if found and found[0] else None
 
 

@@ -6,12 +6,12 @@ from typing import Annotated, Any
 
 from fastapi import Query
 
+from leviers.warehouse.queries.national import collectivites_covered, national_totals
 from leviers.web import charts, money
 from leviers.web import indicators as ind
 from leviers.web.definitions import DEFINITIONS
 from leviers.web.deps import PAGES, StoreDep
 from leviers.web.models.home import HomeAnswer
-from leviers.web.queries.national import collectivites_covered, national_totals
 from leviers.web.render import Page
 
 # Indicators shown as headline figures, in this order.

@@ -7,9 +7,9 @@ from typing import Annotated, Any
 from fastapi import Query, Request
 
 from leviers.formatting import number
+from leviers.warehouse.queries.search import BuyerSearch
 from leviers.web.deps import PAGES
 from leviers.web.models.search import SearchAnswer
-from leviers.web.queries.search import BuyerSearch
 from leviers.web.render import Page
 from leviers.web.store import Store
 

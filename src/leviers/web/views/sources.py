@@ -10,11 +10,11 @@ from __future__ import annotations
 from pathlib import PurePath
 from typing import Any
 
+from leviers.warehouse.queries.sources import ingestions, quarantine
 from leviers.web.definitions import DEFINITIONS
 from leviers.web.deps import PAGES, StoreDep
 from leviers.web.models.sources import SourcesAnswer
 from leviers.web.provenance import datasets, shipped
-from leviers.web.queries.sources import ingestions, quarantine
 from leviers.web.render import Page
 
 

@@ -16,11 +16,11 @@ from leviers.reports.spaser import html as report_html
 from leviers.spaser.labels import DUTY_STATUS, OBJECTIVE_STATUS, UNITS
 from leviers.spaser.opendata import columns, rows
 from leviers.spaser.report import NoDataForReport, SpaserReport, assemble
+from leviers.warehouse.queries import spaser as q
 from leviers.web.deps import PAGES, Con, StoreDep
 from leviers.web.errors import NotFound
 from leviers.web.limits import Overloaded
 from leviers.web.models.spaser import SpaserAnswer
-from leviers.web.queries import rows as query_rows
 from leviers.web.render import Page, error_responses
 from leviers.web.views.collectivite import Siren, find_identity
 from leviers.web.views.home import pick_year
@@ -34,24 +34,9 @@ Annee = Annotated[
 ]
 
 
-def _stored(con: Any, siren: str) -> list[dict[str, Any]]:
-    """The buyer's engine rows as the serving copy stores them (leviers.web.indicators: the same
-    compute() and peers() output, computed once when the copy is built), all years."""
-    return query_rows(con, "SELECT * FROM web_ind_buyer WHERE code = ?", [siren])
-
-
-def _estimate(con: Any, siren: str, year: int) -> dict[str, Any] | None:
-    found = query_rows(con, "SELECT * FROM web_spaser WHERE siren = ? AND year = ?", [siren, year])
-    if not found:
-        return None
-    row = found[0]
-    row["reasons"] = (row.pop("reasons_texte") or "").split(chr(31)) if row.get("reasons_texte") else []
-    return row
-
-
 def _report(con: Any, store: Any, siren: str, annee: int | None) -> tuple[SpaserReport, list[int]]:
     find_identity(con, store, siren)
-    stored = _stored(con, siren)
+    stored = q.indicator_rows(con, siren)
     years: dict[int, int] = {}
     for r in stored:
         if r["year"] is not None and r["indicator"] in ("contracts", "subsidies") and r["population"]:
@@ -63,7 +48,7 @@ def _report(con: Any, store: Any, siren: str, annee: int | None) -> tuple[Spaser
         )
     peer_rows = {r["indicator"]: r for r in stored if r["year"] == year and r.get("peer_group") is not None}
     try:
-        return assemble(siren, year, stored, peer_rows, _estimate(con, siren, year)), sorted(years)
+        return assemble(siren, year, stored, peer_rows, q.estimate(con, siren, year)), sorted(years)
     except NoDataForReport as exc:
         raise NotFound(exc.message[0].upper() + exc.message[1:] + ".") from exc
 

@@ -13,11 +13,12 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
 from leviers import __version__
+from leviers.warehouse.queries import subsidies as q
+from leviers.warehouse.trace import execute
 from leviers.web import exports
 from leviers.web.deps import PAGES, Con, StoreDep
 from leviers.web.errors import BadRequest
 from leviers.web.models.subsidies import SubsidiesAnswer
-from leviers.web.queries import subsidies as q
 from leviers.web.render import API_PREFIX, Page, query_with
 
 router = APIRouter()
@@ -152,10 +153,15 @@ def subsidies(
 
 
 def _grantor_name(con: Con, identifier: str) -> str | None:
-    found = con.execute(
-        "SELECT any_value(nom_attribuant) FROM subsidy_lines WHERE attribuant_siren = ?", [identifier[:9]]
+    found = execute(
+        con,
+        "subsidies.grantor_published_name",
+        "SELECT any_value(nom_attribuant) FROM subsidy_lines WHERE attribuant_siren = ?",
+        [identifier[:9]],
     ).fetchone()
-    official = con.execute("SELECT nom FROM ref_collectivites WHERE siren = ?", [identifier[:9]]).fetchone()
+    official = execute(
+        con, "subsidies.grantor_name", "SELECT nom FROM ref_collectivites WHERE siren = ?", [identifier[:9]]
+    ).fetchone()
     if official and official[0]:
         return str(official[0])
     return str(found[0]) if found and found[0] else None

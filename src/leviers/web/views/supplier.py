@@ -10,11 +10,11 @@ from typing import Annotated, Any
 from fastapi import Path, Query
 
 from leviers.reference import cpv
+from leviers.warehouse.queries import contract as contract_q
+from leviers.warehouse.queries import supplier as q
 from leviers.web.deps import PAGES, Con, StoreDep
 from leviers.web.errors import NotFound
 from leviers.web.models.supplier import SupplierAnswer
-from leviers.web.queries import contract as contract_q
-from leviers.web.queries import supplier as q
 from leviers.web.render import Page
 
 Siren = Annotated[

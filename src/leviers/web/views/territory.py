@@ -16,6 +16,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from leviers.formatting import euros, number, percent
+from leviers.warehouse.trace import execute
 from leviers.web import geo
 from leviers.web import indicators as ind
 from leviers.web.deps import PAGES, Con, StoreDep
@@ -101,7 +102,7 @@ def _zones(con: duckdb.DuckDBPyConnection, region: str, maille: str) -> list[dic
             "FROM ref_communes WHERE region_code = ? AND siren IS NOT NULL ORDER BY nom"
         )
         params = [region]
-    result = con.execute(sql, params).fetchall()
+    result = execute(con, "territory.members", sql, params).fetchall()
     return [{"code": r[0], "nom": r[1], "insee": r[2], "region": r[3], "page": r[4]} for r in result]
 
 
@@ -112,7 +113,9 @@ def _values(
     if not codes:
         return {}
     placeholders = ", ".join("?" for _ in codes)
-    result = con.execute(
+    result = execute(
+        con,
+        "territory.values",
         f"SELECT * FROM web_ind_{level} WHERE indicator = ? AND year = ? AND code IN ({placeholders})",
         [indicator, year, *codes],
     )
@@ -283,7 +286,9 @@ def _regions(store: Any) -> list[tuple[str, str]]:
     table by département)."""
 
     def compute(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
-        result = con.execute("SELECT code, nom FROM ref_regions WHERE zone <> 'com' ORDER BY nom").fetchall()
+        result = execute(
+            con, "territory.regions", "SELECT code, nom FROM ref_regions WHERE zone <> 'com' ORDER BY nom"
+        ).fetchall()
         return [(r[0], r[1]) for r in result]
 
     regions: list[tuple[str, str]] = store.memo("regions", compute)

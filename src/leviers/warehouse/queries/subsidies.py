@@ -15,9 +15,9 @@ from typing import Any
 import duckdb
 
 from leviers.spreadsheets import Column
+from leviers.warehouse.queries import one, rows
 from leviers.warehouse.search_key import search_key
 from leviers.warehouse.search_key import sql as sql_key
-from leviers.web.queries import one, rows
 
 SORTS: dict[str, tuple[str, list[tuple[str, str]]]] = {
     "montant": (
@@ -139,7 +139,7 @@ TOTALS = """
 
 def count(con: duckdb.DuckDBPyConnection, filters: SubsidyFilters) -> dict[str, Any]:
     where, params = filters.where()
-    found = one(con, f"SELECT {TOTALS} FROM subsidy_lines WHERE {where}", params)
+    found = one(con, f"SELECT {TOTALS} FROM subsidy_lines WHERE {where}", params, name="subsidies.count")
     assert found is not None
     return found
 
@@ -152,6 +152,7 @@ def page(
         con,
         f"SELECT {ROW_COLUMNS} FROM subsidy_lines WHERE {where} ORDER BY {order_by(sort)} LIMIT ? OFFSET ?",
         [*params, limit, offset],
+        name="subsidies.page",
     )
 
 
@@ -162,12 +163,14 @@ def choices(con: duckdb.DuckDBPyConnection) -> dict[str, list[dict[str, Any]]]:
             con,
             "SELECT annee AS valeur, count(*) AS lignes FROM subsidy_lines WHERE annee IS NOT NULL "
             "GROUP BY 1 ORDER BY 1 DESC",
+            name="subsidies.years",
         ),
         "familles": rows(
             con,
             "SELECT l.famille_ess AS valeur, l.libelle, count(s.subsidy_key) AS lignes "
             "FROM ess_family_labels l LEFT JOIN subsidy_lines s USING (famille_ess) GROUP BY ALL "
             "HAVING count(s.subsidy_key) > 0 ORDER BY any_value(l.rang)",
+            name="subsidies.families",
         ),
     }
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import duckdb
 
-from leviers.web.queries import one, rows
+from leviers.warehouse.queries import one, rows
 
 _TOTALS = """
 SELECT count(*)                                        AS contrats,
@@ -21,7 +21,7 @@ FROM contracts
 
 
 def national_totals(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
-    row = one(con, _TOTALS)
+    row = one(con, _TOTALS, name="national.totals")
     assert row is not None
     return row
 
@@ -36,4 +36,5 @@ def collectivites_covered(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]
         GROUP BY collectivite_type, type_libelle
         ORDER BY collectivite_type = 'autre', acheteurs DESC
         """,
+        name="national.collectivites_covered",
     )

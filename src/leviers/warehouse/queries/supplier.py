@@ -14,7 +14,7 @@ from typing import Any
 
 import duckdb
 
-from leviers.web.queries import one, rows
+from leviers.warehouse.queries import one, rows
 
 # French names of the sources of ESS evidence (ess_evidence.source).
 SOURCES = {
@@ -34,7 +34,7 @@ UNKNOWN_STATUS = (
 
 
 def identity(con: duckdb.DuckDBPyConnection, siren: str) -> dict[str, Any] | None:
-    return one(con, "SELECT * FROM web_suppliers WHERE siren = ?", [siren])
+    return one(con, "SELECT * FROM web_suppliers WHERE siren = ?", [siren], name="supplier.identity")
 
 
 def ess(con: duckdb.DuckDBPyConnection, siren: str, tables: set[str]) -> dict[str, Any]:
@@ -47,6 +47,7 @@ def ess(con: duckdb.DuckDBPyConnection, siren: str, tables: set[str]) -> dict[st
             "AS famille_libelle FROM web_ess_status AS s LEFT JOIN ess_families AS f USING (siren) "
             "LEFT JOIN ess_family_labels AS l ON l.famille_ess = f.famille_ess WHERE s.siren = ?",
             [siren],
+            name="supplier.ess_status",
         )
     evidence: list[dict[str, Any]] = []
     if "web_ess_evidence" in tables:
@@ -56,6 +57,7 @@ def ess(con: duckdb.DuckDBPyConnection, siren: str, tables: set[str]) -> dict[st
             "FROM web_ess_evidence AS e LEFT JOIN ingestions AS i USING (ingestion_id) WHERE e.siren = ? "
             "ORDER BY e.source, e.value",
             [siren],
+            name="supplier.ess_evidence",
         )
     for row in evidence:
         row["source_libelle"] = SOURCES.get(row["source"], row["source"])
@@ -123,12 +125,12 @@ LIMIT ?
 
 def contracts(con: duckdb.DuckDBPyConnection, siren: str, *, limit: int, offset: int) -> dict[str, Any]:
     """Totals of the contracts the SIREN holds, one page of them (latest first), its buyers."""
-    totals = one(con, _CONTRACT_TOTALS, [siren])
+    totals = one(con, _CONTRACT_TOTALS, [siren], name="supplier.contract_totals")
     assert totals is not None
     return {
         "total": totals,
-        "lignes": rows(con, _CONTRACT_PAGE, [siren, limit, offset]),
-        "acheteurs": rows(con, _BUYERS, [siren, 50]),
+        "lignes": rows(con, _CONTRACT_PAGE, [siren, limit, offset], name="supplier.contract_page"),
+        "acheteurs": rows(con, _BUYERS, [siren, 50], name="supplier.contract_buyers"),
     }
 
 
@@ -170,7 +172,7 @@ def subsidies(
     file is loaded at all (unknown, not zero)."""
     if "web_beneficiary_subsidies" not in tables:
         return None
-    totals = one(con, _SUBSIDY_TOTALS, [siren])
+    totals = one(con, _SUBSIDY_TOTALS, [siren], name="supplier.subsidy_totals")
     assert totals is not None
     if not totals.pop("any_line"):
         return None
@@ -178,6 +180,10 @@ def subsidies(
     received = totals["lignes"] > 0
     return {
         "total": totals,
-        "lignes": rows(con, _SUBSIDY_LINES, [siren, limit]) if received else [],
-        "attribuants": rows(con, _GRANTORS, [siren, 50]) if received else [],
+        "lignes": rows(con, _SUBSIDY_LINES, [siren, limit], name="supplier.subsidy_lines")
+        if received
+        else [],
+        "attribuants": rows(con, _GRANTORS, [siren, 50], name="supplier.subsidy_grantors")
+        if received
+        else [],
     }

@@ -19,7 +19,7 @@ from typing import Any
 import duckdb
 
 from leviers.reference import cpv
-from leviers.web.queries import one, rows
+from leviers.warehouse.queries import one, rows
 
 URL_KEY = re.compile(r"[A-Za-z0-9_-]{4,700}")
 
@@ -142,6 +142,7 @@ def find(con: duckdb.DuckDBPyConnection, key: str) -> dict[str, Any] | None:
         "SELECT * EXCLUDE (titulaires_ids_texte, titulaires_noms_texte, considerations_sociales_texte, "
         "considerations_environnementales_texte) FROM contracts WHERE acheteur_siren = ? AND contract_key = ?",
         [key[:9], key],
+        name="contract.find",
     )
 
 
@@ -150,6 +151,7 @@ def _detail(con: duckdb.DuckDBPyConnection, table: str, key: str, order: str) ->
         con,
         f"SELECT * EXCLUDE (h) FROM {table} WHERE h = ? AND contract_key = ? ORDER BY {order}",
         [key_hash(key), key],
+        name="contract.detail",
     )
     for row in found:
         del row["contract_key"]
@@ -164,11 +166,19 @@ def _names(con: duckdb.DuckDBPyConnection, sirens: list[str], tables: set[str]) 
     marks = ", ".join("?" for _ in wanted)
     found = {
         r["siren"]: r
-        for r in rows(con, f"SELECT siren, nom FROM web_suppliers WHERE siren IN ({marks})", wanted)
+        for r in rows(
+            con,
+            f"SELECT siren, nom FROM web_suppliers WHERE siren IN ({marks})",
+            wanted,
+            name="contract.supplier_names",
+        )
     }
     if "ess_families" in tables:
         for r in rows(
-            con, f"SELECT siren, status, famille_ess FROM ess_families WHERE siren IN ({marks})", wanted
+            con,
+            f"SELECT siren, status, famille_ess FROM ess_families WHERE siren IN ({marks})",
+            wanted,
+            name="contract.supplier_ess",
         ):
             found.setdefault(r["siren"], {"siren": r["siren"], "nom": None}).update(
                 {"statut_ess": r["status"], "famille_ess": r["famille_ess"]}
@@ -219,6 +229,7 @@ def details(con: duckdb.DuckDBPyConnection, key: str, tables: set[str]) -> dict[
         "FROM contract_detail_sources AS s JOIN ingestions AS i USING (ingestion_id) "
         "WHERE s.h = ? AND s.contract_key = ? ORDER BY s.ingestion_id, s.record_index",
         [key_hash(key), key],
+        name="contract.sources",
     )
     sirens = [
         s for s in (r.get("titulaire_siren") or supplier_siren(r["titulaire_id"]) for r in suppliers) if s
@@ -231,6 +242,7 @@ def details(con: duckdb.DuckDBPyConnection, key: str, tables: set[str]) -> dict[
             con,
             "SELECT classe, motifs, explication, pairs_nombre FROM contract_amount_checks WHERE contract_key = ?",
             [key],
+            name="contract.amount_check",
         )
     label = cpv.describe(row["cpv"])
     for act in subcontracting:

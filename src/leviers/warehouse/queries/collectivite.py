@@ -7,7 +7,7 @@ from typing import Any
 
 import duckdb
 
-from leviers.web.queries import KeyedRows, one, rows
+from leviers.warehouse.queries import KeyedRows, one, rows
 
 BUYER_FIELDS = ("contrats", "montant_total", "premiere_notification", "derniere_notification")
 OFFICIAL_FIELDS = (
@@ -20,7 +20,7 @@ OFFICIAL_FIELDS = (
 def identity_index(con: duckdb.DuckDBPyConnection) -> KeyedRows:
     """web_identity in memory, keyed by SIREN (one row per buyer or collectivité: 43 000 on
     national data), read once per server process: every collectivité page starts with it."""
-    return KeyedRows(con, "SELECT * FROM web_identity", "siren")
+    return KeyedRows(con, "SELECT * FROM web_identity", "siren", name="collectivite.identity_index")
 
 
 def identity(
@@ -31,7 +31,7 @@ def identity(
         found = index.get(siren)
         row = found[0] if found else None
     else:
-        row = one(con, "SELECT * FROM web_identity WHERE siren = ?", [siren])
+        row = one(con, "SELECT * FROM web_identity WHERE siren = ?", [siren], name="collectivite.identity")
     if row is None:
         return None
     buyer = None
@@ -63,4 +63,5 @@ def latest_contracts(con: duckdb.DuckDBPyConnection, siren: str) -> list[dict[st
         ORDER BY date_notification DESC NULLS LAST, contract_key
         """,
         [siren],
+        name="collectivite.latest_contracts",
     )

@@ -13,6 +13,7 @@ from typing import Any
 import duckdb
 
 from leviers.reference.search import SearchEntry, SearchIndex
+from leviers.warehouse.trace import execute
 
 # What a result shows (and the JSON gives), in this order.
 FIELDS = (
@@ -25,13 +26,15 @@ class BuyerSearch:
     """`web_search` in memory: the index, and what each result shows (compact tuples)."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
-        result = con.execute(
+        result = execute(
+            con,
+            "search.index",
             """
             SELECT siren, nom, type, type_libelle, nature, nature_libelle, competences, population,
                    departement_code, departement_nom, departements, contrats, code, codes_postaux,
                    departements_gouvernes, noms_usuels, noms_publies, collectivite
             FROM web_search
-            """
+            """,
         )
         names = [d[0] for d in result.description or []]
         at = {name: i for i, name in enumerate(names)}

@@ -14,9 +14,9 @@ from typing import Any
 import duckdb
 
 from leviers.spreadsheets import Column
+from leviers.warehouse.queries import LIST_SEPARATOR, one, rows
 from leviers.warehouse.search_key import search_key_words
-from leviers.web.queries import one, rows
-from leviers.web.store import LIST_SEPARATOR
+from leviers.warehouse.trace import execute
 
 # Sort keys offered to users → (label, ORDER BY terms); contract_key last so pages never overlap.
 SORTS: dict[str, tuple[str, list[tuple[str, str]]]] = {
@@ -313,8 +313,11 @@ def _text_filter(
 
 def _words_starting(con: duckdb.DuckDBPyConnection, index: str, bounds: list[str]) -> list[str]:
     """The indexed words between `bounds` (from the index's vocabulary, a small table)."""
-    found = con.execute(
-        f"SELECT mot FROM {index}_vocabulary WHERE mot >= ? AND mot < ? LIMIT ?", [*bounds, MAX_EXPANSION + 1]
+    found = execute(
+        con,
+        "contracts.words_starting",
+        f"SELECT mot FROM {index}_vocabulary WHERE mot >= ? AND mot < ? LIMIT ?",
+        [*bounds, MAX_EXPANSION + 1],
     ).fetchall()
     return [row[0] for row in found]
 
@@ -369,11 +372,7 @@ def no_totals() -> dict[str, Any]:
 def count(con: duckdb.DuckDBPyConnection, filters: ContractFilters) -> dict[str, Any]:
     where, params = filters.where(con)
     totals = ", ".join(f"{expr} AS {name}" for name, expr in _TOTALS.items())
-    found = one(
-        con,
-        f"SELECT {totals} FROM {filters.table()} WHERE {where}",
-        params,
-    )
+    found = one(con, f"SELECT {totals} FROM {filters.table()} WHERE {where}", params, name="contracts.count")
     assert found is not None
     return found
 
@@ -388,11 +387,14 @@ def page(
             con,
             f"SELECT {_ROW_COLUMNS} FROM {table} WHERE {where} ORDER BY {order_by(sort)} LIMIT ? OFFSET ?",
             [*params, limit, offset],
+            name="contracts.page",
         )
         return [_split_lists(row) for row in found]
     # Contracts found by words are scattered through the table: DuckDB would read every column of
     # every row to sort them. Sort on the keys first, then read the page's rows only.
-    keys = con.execute(
+    keys = execute(
+        con,
+        "contracts.page_keys",
         f"SELECT contract_no, rowid FROM {table} WHERE {where} ORDER BY {order_by(sort)} LIMIT ? OFFSET ?",
         [*params, limit, offset],
     ).fetchall()
@@ -410,6 +412,7 @@ def page(
         con,
         f"SELECT {_ROW_COLUMNS} FROM {source} WHERE {column} = ANY(?) ORDER BY {order_by(sort)}",
         [values],
+        name="contracts.page_rows",
     )
     return [_split_lists(row) for row in found]
 
@@ -434,6 +437,7 @@ def page_and_count(
         ORDER BY {order_by(sort)} LIMIT ? OFFSET ?
         """,
         [*params, limit, offset],
+        name="contracts.buyer_page",
     )
     if not found:  # past the last page, or nothing selected
         return [], count(con, filters)
@@ -452,16 +456,19 @@ def choices(con: duckdb.DuckDBPyConnection) -> dict[str, list[dict[str, Any]]]:
             con,
             "SELECT year(date_notification) AS valeur, count(*) AS contrats FROM contracts "
             "WHERE date_notification IS NOT NULL GROUP BY 1 ORDER BY 1 DESC",
+            name="contracts.years",
         ),
         "procedures": rows(
             con,
             "SELECT procedure AS valeur, count(*) AS contrats FROM contracts "
             "WHERE procedure IS NOT NULL GROUP BY 1 ORDER BY 2 DESC",
+            name="contracts.procedures",
         ),
         "natures": rows(
             con,
             "SELECT nature AS valeur, count(*) AS contrats FROM contracts "
             "WHERE nature IS NOT NULL GROUP BY 1 ORDER BY 2 DESC",
+            name="contracts.natures",
         ),
     }
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import duckdb
 
-from leviers.web.queries import rows
+from leviers.warehouse.queries import rows
 
 # Licence of each dataset that `leviers ingest` loads (the log records the dataset, not the licence).
 DATASET_LICENCES: dict[str, tuple[str, str]] = {
@@ -27,6 +27,7 @@ def ingestions(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
                duplicates, synthetic AS synthetique, started_at, finished_at, leviers_version
         FROM ingestions ORDER BY ingestion_id
         """,
+        name="sources.ingestions",
     )
     labels = _format_labels()
     for r in found:
@@ -47,6 +48,7 @@ def quarantine(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
         FROM web_quarantine AS q JOIN ingestions AS i USING (ingestion_id)
         ORDER BY q.ingestion_id, q.enregistrements DESC, q.motif
         """,
+        name="sources.quarantine",
     )
 
 
