@@ -17,6 +17,7 @@ from leviers.spaser.labels import DUTY_STATUS, OBJECTIVE_STATUS, UNITS
 from leviers.spaser.opendata import columns, rows
 from leviers.spaser.report import NoDataForReport, SpaserReport, assemble
 from leviers.warehouse.queries import spaser as q
+from leviers.web import indicators as ind
 from leviers.web.deps import PAGES, Con, StoreDep
 from leviers.web.errors import NotFound
 from leviers.web.limits import Overloaded
@@ -34,6 +35,12 @@ Annee = Annotated[
 ]
 
 
+def _estimate(con: Any, store: Any, siren: str, year: int) -> dict[str, Any] | None:
+    """The buyer's SPASER estimate of the year, from the index the collectivité page reads."""
+    found = ind.spaser_rows(con, siren, store.memo("spaser_index", ind.spaser_index))
+    return next((row for row in found if row["year"] == year), None)
+
+
 def _report(con: Any, store: Any, siren: str, annee: int | None) -> tuple[SpaserReport, list[int]]:
     find_identity(con, store, siren)
     stored = q.indicator_rows(con, siren)
@@ -48,7 +55,7 @@ def _report(con: Any, store: Any, siren: str, annee: int | None) -> tuple[Spaser
         )
     peer_rows = {r["indicator"]: r for r in stored if r["year"] == year and r.get("peer_group") is not None}
     try:
-        return assemble(siren, year, stored, peer_rows, q.estimate(con, siren, year)), sorted(years)
+        return assemble(siren, year, stored, peer_rows, _estimate(con, store, siren, year)), sorted(years)
     except NoDataForReport as exc:
         raise NotFound(exc.message[0].upper() + exc.message[1:] + ".") from exc
 
