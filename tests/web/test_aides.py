@@ -106,7 +106,9 @@ def test_scheme_page_money(web: TestClient) -> None:
         "precision": None,
         "source": None,
         "connu": False,
+        "source_no": None,
     }
+    assert body["sources"][figures["taux"]["source_no"] - 1] == figures["taux"]["source"]
     assert body["licence"]
 
 
@@ -114,7 +116,7 @@ def test_scheme_page_by_code_and_html(web: TestClient) -> None:
     by_code = web.get("/api/v1/aides/ami-tiers-lieux").json()
     assert by_code["resume"]["id"] == AMI
     html = web.get(f"/aides/{AMI}").text
-    assert "L'argent versé par ce dispositif" in html
+    assert "L'argent accordé par ce dispositif" in html
     assert "30\u202f000\u202f€" in html
     assert "non précisé par la source" in html
     assert 'href="/couverture"' in html

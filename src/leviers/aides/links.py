@@ -29,6 +29,7 @@ import itertools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 import duckdb
@@ -85,12 +86,13 @@ def stem(word: str) -> str:
     return word[:-1] if len(word) > 3 and word[-1] in "sx" else word
 
 
-def title_words(title: str) -> tuple[list[str], list[str]]:
+def title_words(title: str, folded: str | None = None) -> tuple[list[str], list[str]]:
     """The counted words of a scheme's title (search key, stemmed, generic words and numbers left
-    out) and, among them, its acronyms (AMPLI, PTCE: written in capitals in the title)."""
-    acronyms = {stem(search_key(a)) for a in _ACRONYM.findall(title)} - GENERIC
+    out) and, among them, its acronyms (AMPLI, PTCE: written in capitals in the title).
+    `folded`: the title's search key, when the caller has it."""
+    acronyms = {stem(a.lower()) for a in _ACRONYM.findall(title)} - GENERIC
     words: list[str] = []
-    for word in search_key(title).split():
+    for word in (search_key(title) if folded is None else folded).split():
         if word in GENERIC or _NUMBER.match(word) or (len(word) < 3 and word not in acronyms):
             continue
         stemmed = stem(word)
@@ -127,119 +129,128 @@ class Keys:
     sigles: list[str]
 
 
+@cache
+def _fold_word(token: str) -> str:
+    """A word's search key (titles share most of their words: each is folded once)."""
+    return token if token.isascii() and token.isalnum() else search_key(token)
+
+
+def _fold_title(title: str) -> str:
+    """search_key(title), word by word."""
+    return " ".join(" ".join(_fold_word(t) for t in _SEPARATORS.split(title.lower()) if t).split())
+
+
 def keys(scheme: Scheme) -> Keys:
-    words, acronyms = title_words(scheme.titre)
-    return Keys(scheme.id, search_key(scheme.titre), porteur_sirens(scheme), words, acronyms)
+    folded = _fold_title(scheme.titre)
+    words, acronyms = title_words(scheme.titre, folded)
+    return Keys(scheme.id, folded, porteur_sirens(scheme), words, acronyms)
+
+
+def variants(word: str, written: Iterable[str] = ()) -> set[str]:
+    """The forms of a counted word an objet's token may take: as written in the title (lower case,
+    accents kept) or without accents, each alone or with a final « s » or « x »."""
+    forms = {word, *written}
+    return {f"{form}{end}" for form in forms for end in ("", "s", "x")}
+
+
+def _written_forms(title: str) -> dict[str, set[str]]:
+    """The title's words in lower case as written (accents kept), by their counted form."""
+    found: dict[str, set[str]] = {}
+    for token in _SEPARATORS.split(title.lower()):
+        if token:
+            key = _fold_word(token).replace(" ", "")
+            found.setdefault(stem(key), set()).add(token[:-1] if key != stem(key) else token)
+    return found
+
+
+_SEPARATORS = re.compile(r"[\s'’,.;:()/\"!?«»–—-]+")
+# The same separators for DuckDB (RE2): the objet is cut into words on them.
+SEPARATORS_SQL = "[\\s'’,.;:()/\"!?«»–—-]+"
 
 
 def _arrow_tables(schemes: Iterable[Scheme]) -> tuple[Any, Any]:
     import pyarrow as pa
 
-    ids: dict[str, list[Any]] = {"cle": [], "dispositif_id": [], "porteur_siren": [], "par": []}
-    words: dict[str, list[Any]] = {"porteur_siren": [], "dispositif_id": [], "mot": [], "sigle": [], "n": []}
+    id_rows: list[tuple[str, str, str | None, str]] = []
+    word_rows: list[tuple[str, str, str, str, bool, int]] = []
     for scheme in schemes:
         k = keys(scheme)
         if not k.id:
             continue
-        ids["cle"].append(k.id.lower())
-        ids["dispositif_id"].append(k.id)
-        ids["porteur_siren"].append(None)
-        ids["par"].append("id")
+        id_rows.append((k.id.lower(), k.id, None, "id"))
+        written = _written_forms(scheme.titre)
+        forms = [(word, sorted(variants(word, written.get(word, ()))), word in k.sigles) for word in k.mots]
+        count = len(k.mots)
         for siren in k.porteurs:
             if k.titre_cle:
-                ids["cle"].append(k.titre_cle)
-                ids["dispositif_id"].append(k.id)
-                ids["porteur_siren"].append(siren)
-                ids["par"].append("titre")
-            for word in k.mots:
-                words["porteur_siren"].append(siren)
-                words["dispositif_id"].append(k.id)
-                words["mot"].append(word)
-                words["sigle"].append(word in k.sigles)
-                words["n"].append(len(k.mots))
+                id_rows.append((k.titre_cle, k.id, siren, "titre"))
+            word_rows += [
+                (siren, k.id, form, word, sigle, count) for word, listed, sigle in forms for form in listed
+            ]
+    id_columns = list(zip(*id_rows, strict=True)) or [(), (), (), ()]
+    word_columns = list(zip(*word_rows, strict=True)) or [(), (), (), (), (), ()]
     id_table = pa.table(
         {
-            "cle": pa.array(ids["cle"], pa.string()),
-            "dispositif_id": pa.array(ids["dispositif_id"], pa.string()),
-            "porteur_siren": pa.array(ids["porteur_siren"], pa.string()),
-            "par": pa.array(ids["par"], pa.string()),
+            "cle": pa.array(id_columns[0], pa.string()),
+            "dispositif_id": pa.array(id_columns[1], pa.string()),
+            "porteur_siren": pa.array(id_columns[2], pa.string()),
+            "par": pa.array(id_columns[3], pa.string()),
         }
     )
     word_table = pa.table(
         {
-            "porteur_siren": pa.array(words["porteur_siren"], pa.string()),
-            "dispositif_id": pa.array(words["dispositif_id"], pa.string()),
-            "mot": pa.array(words["mot"], pa.string()),
-            "sigle": pa.array(words["sigle"], pa.bool_()),
-            "n": pa.array(words["n"], pa.int32()),
+            "porteur_siren": pa.array(word_columns[0], pa.string()),
+            "dispositif_id": pa.array(word_columns[1], pa.string()),
+            "forme": pa.array(word_columns[2], pa.string()),
+            "mot": pa.array(word_columns[3], pa.string()),
+            "sigle": pa.array(word_columns[4], pa.bool_()),
+            "n": pa.array(word_columns[5], pa.int32()),
         }
     )
     return id_table, word_table
 
 
-# `{ids}`, `{words}`: the registered scheme tables; `{subsidies}`: the lines (subsidy_key,
-# attribuant_siren, objet, dispositif_aide). The objet's words are compared stemmed as title_words
-# does (a final s or x dropped from words of more than three letters).
-LINK_SQL = """
-WITH named AS (
-    SELECT s.subsidy_key, i.dispositif_id
-    FROM {subsidies} AS s JOIN {ids} AS i ON i.par = 'id' AND i.cle = lower(trim(s.dispositif_aide))
-    WHERE s.dispositif_aide IS NOT NULL
-    UNION
-    SELECT s.subsidy_key, i.dispositif_id
-    FROM {subsidies} AS s
-    JOIN {ids} AS i ON i.par = 'titre' AND i.porteur_siren = s.attribuant_siren
-                   AND i.cle = lv_search_key(s.dispositif_aide)
-    WHERE s.dispositif_aide IS NOT NULL
+# The grantor and objet rule over `{candidates}` (subsidy_key, attribuant_siren, objet) and the
+# registered `{words}`. The objet is cut into words in lower case on spaces and punctuation; a word
+# matches a form of a title's counted word (`variants`), so that the lines, by far the larger side,
+# need no other work than that cut (accents and plurals are handled on the titles' side).
+OBJET_SQL = """
+WITH tokens AS (
+    SELECT subsidy_key, attribuant_siren, unnest(string_split_regex(lower(objet), '{separators}')) AS forme
+    FROM {candidates}
 ),
-certain AS (
-    SELECT subsidy_key, any_value(dispositif_id) AS dispositif_id
-    FROM named GROUP BY subsidy_key HAVING count(DISTINCT dispositif_id) = 1
-),
-candidates AS (
-    SELECT s.subsidy_key, s.attribuant_siren, s.objet
-    FROM {subsidies} AS s
-    WHERE s.objet IS NOT NULL
-      AND s.attribuant_siren IN (SELECT porteur_siren FROM {words})
-      AND s.subsidy_key NOT IN (SELECT subsidy_key FROM named)
-),
-tokens AS (
-    SELECT DISTINCT subsidy_key, attribuant_siren,
-           regexp_replace(unnest(string_split(lv_search_key(objet), ' ')), '^(.{{3,}})[sx]$', '\\1') AS mot
-    FROM candidates
-),
-hits AS (
-    SELECT t.subsidy_key, w.dispositif_id, count(*) AS trouves, any_value(w.n) AS n,
-           bool_or(w.sigle) AS sigle, list(w.mot ORDER BY w.mot) AS mots
-    FROM tokens AS t JOIN {words} AS w ON w.porteur_siren = t.attribuant_siren AND w.mot = t.mot
-    GROUP BY t.subsidy_key, w.dispositif_id
+found AS (
+    SELECT DISTINCT t.subsidy_key, w.dispositif_id, w.mot, w.sigle, w.n
+    FROM tokens AS t JOIN {words} AS w ON w.porteur_siren = t.attribuant_siren AND w.forme = t.forme
 ),
 graded AS (
-    SELECT *,
-           CASE WHEN sigle OR (n >= 2 AND trouves = n) THEN 'probable'
-                WHEN trouves >= 2 OR n = 1 THEN 'possible' END AS confiance,
-           trouves / n AS part
-    FROM hits
+    SELECT subsidy_key, dispositif_id, count(*) AS trouves, any_value(n) AS n, bool_or(sigle) AS sigle,
+           list(mot) AS mots
+    FROM found GROUP BY subsidy_key, dispositif_id
 ),
+-- A rank for each (line, scheme): probable above possible, then the share of the title's words
+-- found, then how many; none when the rules give no confidence.
+scored AS (
+    SELECT *,
+           CASE WHEN sigle OR (n >= 2 AND trouves = n) THEN 2 ELSE 1 END * 1000000
+           + (1000 * trouves // n) * 100 + least(trouves, 99) AS rang
+    FROM graded
+    WHERE sigle OR trouves >= 2 OR n = 1
+),
+-- The best scheme of each line, when one alone has the best rank (the smallest and the largest id
+-- among the best are the same).
 best AS (
-    SELECT * FROM graded
-    WHERE confiance IS NOT NULL
-    QUALIFY rank() OVER (
-        PARTITION BY subsidy_key ORDER BY confiance = 'probable' DESC, part DESC, trouves DESC
-    ) = 1
+    SELECT subsidy_key, max(rang) AS rang,
+           arg_max(dispositif_id, (rang, dispositif_id)) AS dispositif_id,
+           arg_min(dispositif_id, (-rang, dispositif_id)) AS premier,
+           arg_max(mots, (rang, dispositif_id)) AS mots, arg_max(n, (rang, dispositif_id)) AS n
+    FROM scored GROUP BY subsidy_key
 )
-SELECT subsidy_key, dispositif_id, 'certaine' AS confiance, 'dispositif_aide' AS methode,
-       NULL::VARCHAR[] AS mots_trouves, NULL::INTEGER AS mots_titre
-FROM certain
-UNION ALL
-SELECT subsidy_key, dispositif_id, confiance, 'attribuant_objet', mots, n::INTEGER
+SELECT subsidy_key, dispositif_id, CASE WHEN rang >= 2000000 THEN 'probable' ELSE 'possible' END,
+       'attribuant_objet', list_sort(mots), n::INTEGER
 FROM best
-QUALIFY count(*) OVER (PARTITION BY subsidy_key) = 1
+WHERE dispositif_id = premier
 """
-
-
-def link_sql(subsidies: str, ids: str, words: str) -> str:
-    return LINK_SQL.format(subsidies=subsidies, ids=ids, words=words)
 
 
 def build(
@@ -251,22 +262,83 @@ def build(
 ) -> int:
     """(Re)write `table` with the links of every line of `subsidies` to `schemes`; returns how many.
 
-    `subsidies` and `table` are names from the callers (never from input). The connection must
-    know the search-key macro (leviers.warehouse.search_key.define)."""
+    Three passes, each skipped when it has nothing to do: the lines publishing a scheme's id as the
+    catalogue writes it (one join, as cheap as any); the other published values, taken once each
+    (an id in other capitals or with spaces, a scheme's title); the grantor and objet rule, on the
+    lines granted by a porteur that name no scheme. `subsidies` and `table` are names from the
+    callers (never from input); the connection must know the search-key macro
+    (leviers.warehouse.search_key.define)."""
     id_table, word_table = _arrow_tables(schemes)
     suffix = next(_views)
     ids, words = f"lv_link_ids_{suffix}", f"lv_link_words_{suffix}"
+    values, named = f"lv_link_values_{suffix}", f"lv_link_named_{suffix}"
     con.register(ids, id_table)
     con.register(words, word_table)
+    certain = "'certaine', 'dispositif_aide', NULL::VARCHAR[], NULL::INTEGER"
     try:
         con.execute(f"DROP TABLE IF EXISTS {table}")
         con.execute(DDL.replace(f"EXISTS {TABLE}", f"EXISTS {table}"))
         con.execute(
-            f"INSERT INTO {table} SELECT * FROM ({link_sql(subsidies, ids, words)}) ORDER BY dispositif_id, subsidy_key"
+            f"INSERT INTO {table} SELECT s.subsidy_key, i.dispositif_id, {certain} "
+            f"FROM {subsidies} AS s JOIN {ids} AS i ON i.par = 'id' AND i.cle = s.dispositif_aide"
         )
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {values} AS SELECT DISTINCT attribuant_siren, dispositif_aide "
+            f"FROM {subsidies} WHERE dispositif_aide IS NOT NULL "
+            f"AND dispositif_aide NOT IN (SELECT cle FROM {ids} WHERE par = 'id')"
+        )
+        other = _count(con, values)
+        if other:
+            # A value naming two schemes (the same title twice among its porteur's) names none.
+            con.execute(
+                f"""CREATE OR REPLACE TEMP TABLE {named} AS
+                SELECT attribuant_siren, dispositif_aide, any_value(dispositif_id) AS dispositif_id
+                FROM (
+                    SELECT v.*, i.dispositif_id FROM {values} AS v
+                    JOIN {ids} AS i ON i.par = 'id' AND i.cle = lower(trim(v.dispositif_aide))
+                    UNION
+                    SELECT v.*, i.dispositif_id FROM {values} AS v
+                    JOIN {ids} AS i ON i.par = 'titre' AND i.porteur_siren = v.attribuant_siren
+                                   AND i.cle = lv_search_key(v.dispositif_aide)
+                )
+                GROUP BY attribuant_siren, dispositif_aide HAVING count(DISTINCT dispositif_id) = 1"""
+            )
+            if _count(con, named):
+                con.execute(
+                    f"INSERT INTO {table} SELECT s.subsidy_key, n.dispositif_id, {certain} "
+                    f"FROM {subsidies} AS s JOIN {named} AS n USING (attribuant_siren, dispositif_aide)"
+                )
+                con.execute(
+                    f"DELETE FROM {values} WHERE (attribuant_siren, dispositif_aide) IN "
+                    f"(SELECT (attribuant_siren, dispositif_aide) FROM {named})"
+                )
+                other = _count(con, values)
+        if word_table.num_rows:
+            unnamed = (
+                f" OR (attribuant_siren, dispositif_aide) IN (SELECT (attribuant_siren, dispositif_aide) FROM {values})"
+                if other
+                else ""
+            )
+            candidates = (
+                f"(SELECT subsidy_key, attribuant_siren, objet FROM {subsidies} "
+                f"WHERE objet IS NOT NULL AND attribuant_siren IN (SELECT porteur_siren FROM {words}) "
+                f"AND (dispositif_aide IS NULL{unnamed}))"
+            )
+            con.execute(
+                f"INSERT INTO {table} "
+                + OBJET_SQL.format(
+                    candidates=candidates, words=words, separators=SEPARATORS_SQL.replace("'", "''")
+                )
+            )
     finally:
         con.unregister(ids)
         con.unregister(words)
+        con.execute(f"DROP TABLE IF EXISTS {values}")
+        con.execute(f"DROP TABLE IF EXISTS {named}")
+    return _count(con, table)
+
+
+def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
     row = con.execute(f"SELECT count(*) FROM {table}").fetchone()
     return int(row[0]) if row else 0
 

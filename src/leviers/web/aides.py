@@ -13,10 +13,11 @@ from typing import Any
 import orjson
 
 from leviers.aides.catalogue import _fold
-from leviers.aides.regulation import FIGURES, shipped
+from leviers.aides.regulation import DATE_FIGURES, FIGURES, shipped
 from leviers.aides.scheme import Scheme
 from leviers.aides.vocabulary import BENEFICIAIRES, ETAPES, themes
 from leviers.paths import PACKAGE_DATA
+from leviers.web.formatting import date_fr
 
 NOT_GIVEN = "non précisé par la source"
 FIGURE_LABELS = {
@@ -120,15 +121,31 @@ def figures(scheme: Scheme) -> list[dict[str, Any]]:
         figure = scheme.chiffres.get(name)
         if figure is None and name == "date_cloture" and scheme.values.get("date_cloture"):
             value: Any = str(scheme.values["date_cloture"])[:10]
-            rows.append(_figure_row(name, value, value, None, None, scheme.source))
+            rows.append(_figure_row(name, date_fr(value), value, None, None, scheme.source))
             continue
         if figure is None or figure.valeur is None:
             rows.append(_figure_row(name, NOT_GIVEN, None, None, None, None))
             continue
-        rows.append(
-            _figure_row(name, figure.text(), figure.valeur, figure.unite, figure.precision, figure.source)
-        )
+        text = figure.text()
+        if name in DATE_FIGURES:
+            text = date_fr(str(figure.valeur)) + (f" ({figure.precision})" if figure.precision else "")
+        rows.append(_figure_row(name, text, figure.valeur, figure.unite, figure.precision, figure.source))
     return rows
+
+
+def numbered_sources(scheme: Scheme, figure_rows: list[dict[str, Any]]) -> list[str]:
+    """Every source the page cites, once, in order (the scheme's, then its figures' and conditions'):
+    figures and conditions refer to them by number (`source_no`), so that long titles are written once."""
+    listed: list[str] = []
+    for text in [*(scheme.sources or [scheme.source]), *(r["source"] for r in figure_rows)]:
+        if text and text not in listed:
+            listed.append(text)
+    for condition in scheme.conditions:
+        if condition.source and condition.source not in listed:
+            listed.append(condition.source)
+    for row in figure_rows:
+        row["source_no"] = listed.index(row["source"]) + 1 if row["source"] else None
+    return listed
 
 
 def _figure_row(
@@ -143,6 +160,7 @@ def _figure_row(
         "precision": precision,
         "source": source,
         "connu": value is not None,
+        "source_no": None,
     }
 
 

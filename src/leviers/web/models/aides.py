@@ -104,11 +104,13 @@ class FigureRow(Answer):
     precision: str | None
     source: str | None
     connu: bool
+    source_no: int | None = Field(description="Number of its source in `sources` (1-based)")
 
 
 class ConditionRow(Answer):
     texte: str
     source: str | None
+    source_no: int | None = Field(description="Number of its source in `sources` (1-based)")
 
 
 class StatusCell(Answer):
@@ -184,7 +186,7 @@ class DispositifAnswer(Answer):
     chiffres: list[FigureRow]
     conditions: list[ConditionRow]
     eligibilite: list[str]
-    sources: list[str]
+    sources: list[str] = Field(description="Every source the page cites, numbered from 1 in this order")
     licence: str = Field(description="The licence the source states, or « non précisée par la source »")
     date_source: str | None
     argent: MoneyPaid | None = Field(

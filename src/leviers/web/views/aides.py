@@ -49,8 +49,9 @@ AMI_TIERS_LIEUX = "ami-tiers-lieux"
 DEFINITIONS = {
     "lignes": "Une ligne par bénéficiaire d'une subvention publiée (SCDL), rattachée au dispositif selon les "
     "règles de rattachement ; une ligne n'est rattachée qu'à un dispositif au plus.",
-    "montant": "Montant pour le bénéficiaire, hors montants aberrants (écartés et comptés à part) ; une somme "
-    "dont aucun montant n'est connu est « inconnue », jamais 0.",
+    "montant": "Montant accordé au bénéficiaire tel que publié par l'attribuant (données essentielles des "
+    "conventions : un montant attribué, pas un paiement constaté), hors montants aberrants (écartés et comptés "
+    "à part) ; une somme dont aucun montant n'est connu est « inconnue », jamais 0.",
     "territoire": "Celui de l'attribuant (la collectivité qui a accordé la subvention) : la localisation des "
     "bénéficiaires n'est pas dans les données chargées.",
     "statut_ess": "Statut ESS du bénéficiaire d'après SIRENE et les listes ESS chargées ; « inconnu » n'est "
@@ -210,13 +211,13 @@ DispositifKey = Annotated[
     "/aides/{dispositif}",
     name="dispositif",
     model=DispositifAnswer,
-    summary="Un dispositif d'aide : ses conditions, ses chiffres, ses sources et l'argent versé",
+    summary="Un dispositif d'aide : ses conditions, ses chiffres, ses sources et l'argent accordé",
     tags=["pages"],
 )
 def dispositif(dispositif: DispositifKey, con: Con, store: StoreDep) -> Page:
     """Un dispositif : ses champs (schéma dispositif-aide), ses étapes, bénéficiaires et territoire,
     ses taux, plafonds et conditions avec leur source (« non précisé par la source » sinon), sa
-    source, sa date et sa licence ; l'argent versé par les subventions qui lui sont rattachées, par
+    source, sa date et sa licence ; l'argent accordé par les subventions qui lui sont rattachées, par
     année et territoire, aux bénéficiaires de l'ESS, hors ESS ou de statut inconnu, avec la confiance
     de chaque rattachement."""
     schemes = _schemes(store)
@@ -247,15 +248,24 @@ def dispositif(dispositif: DispositifKey, con: Con, store: StoreDep) -> Page:
     eligibility = [
         line.lstrip("• ").strip() for line in (scheme.values.get("eligibilite") or "").splitlines()
     ]
+    figures = present.figures(scheme)
+    sources = present.numbered_sources(scheme, figures)
     data = {
         "dispositif": scheme.to_json(),
         "resume": summary,
-        "chiffres": present.figures(scheme),
-        "conditions": [{"texte": c.texte, "source": c.source} for c in scheme.conditions],
+        "chiffres": figures,
+        "conditions": [
+            {
+                "texte": c.texte,
+                "source": c.source,
+                "source_no": sources.index(c.source) + 1 if c.source else None,
+            }
+            for c in scheme.conditions
+        ],
         "eligibilite": [line for line in eligibility if line],
-        "sources": scheme.sources or [scheme.source],
+        "sources": sources,
         "licence": scheme.licence or "non précisée par la source",
-        "date_source": scheme.date_source.isoformat() if scheme.date_source else None,
+        "date_source": scheme.date_source.date().isoformat() if scheme.date_source else None,
         "argent": money_paid,
         "liens": related,
         "definitions": DEFINITIONS,
