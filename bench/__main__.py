@@ -16,6 +16,7 @@ BENCHMARKS: list[str] = [
     "money",
     "pages",
     "search",
+    "aides_links",
 ]
 
 

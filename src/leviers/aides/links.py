@@ -272,8 +272,16 @@ def build(
     suffix = next(_views)
     ids, words = f"lv_link_ids_{suffix}", f"lv_link_words_{suffix}"
     values, named = f"lv_link_values_{suffix}", f"lv_link_named_{suffix}"
-    con.register(ids, id_table)
-    con.register(words, word_table)
+    # Copied into DuckDB tables: the joins then see their statistics (an Arrow view has none).
+    arrow = f"lv_link_arrow_{suffix}"
+    for name, data in ((ids, id_table), (words, word_table)):
+        con.register(arrow, data)
+        try:
+            con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM {arrow}")
+        finally:
+            con.unregister(arrow)
+    porteurs = f"lv_link_porteurs_{suffix}"
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {porteurs} AS SELECT DISTINCT porteur_siren FROM {words}")
     certain = "'certaine', 'dispositif_aide', NULL::VARCHAR[], NULL::INTEGER"
     try:
         con.execute(f"DROP TABLE IF EXISTS {table}")
@@ -321,7 +329,7 @@ def build(
             )
             candidates = (
                 f"(SELECT subsidy_key, attribuant_siren, objet FROM {subsidies} "
-                f"WHERE objet IS NOT NULL AND attribuant_siren IN (SELECT porteur_siren FROM {words}) "
+                f"WHERE objet IS NOT NULL AND attribuant_siren IN (SELECT porteur_siren FROM {porteurs}) "
                 f"AND (dispositif_aide IS NULL{unnamed}))"
             )
             con.execute(
@@ -331,16 +339,14 @@ def build(
                 )
             )
     finally:
-        con.unregister(ids)
-        con.unregister(words)
-        con.execute(f"DROP TABLE IF EXISTS {values}")
-        con.execute(f"DROP TABLE IF EXISTS {named}")
+        for name in (ids, words, porteurs, values, named):
+            con.execute(f"DROP TABLE IF EXISTS {name}")
     return _count(con, table)
 
 
 def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
-    row = con.execute(f"SELECT count(*) FROM {table}").fetchone()
-    return int(row[0]) if row else 0
+    rows = con.execute(f"SELECT count(*) FROM {table}").fetchall()  # every row: no result left open
+    return int(rows[0][0]) if rows else 0
 
 
 def reason(link: dict[str, Any], porteur: str | None = None) -> str:
