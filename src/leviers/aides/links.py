@@ -210,23 +210,24 @@ def _arrow_tables(schemes: Iterable[Scheme]) -> tuple[Any, Any]:
     return id_table, word_table
 
 
-# The grantor and objet rule over `{candidates}` (subsidy_key, attribuant_siren, objet) and the
+# The grantor and objet rule over `{candidates}` (ligne: the line's rowid in `{subsidies}`, whose
+# integers hash faster than the keys' text; attribuant_siren, objet) and the
 # registered `{words}`. The objet is cut into words in lower case on spaces and punctuation; a word
 # matches a form of a title's counted word (`variants`), so that the lines, by far the larger side,
 # need no other work than that cut (accents and plurals are handled on the titles' side).
 OBJET_SQL = """
 WITH tokens AS (
-    SELECT subsidy_key, attribuant_siren, unnest(string_split_regex(lower(objet), '{separators}')) AS forme
+    SELECT ligne, attribuant_siren, unnest(string_split_regex(lower(objet), '{separators}')) AS forme
     FROM {candidates}
 ),
 found AS (
-    SELECT DISTINCT t.subsidy_key, w.dispositif_id, w.mot, w.sigle, w.n
+    SELECT DISTINCT t.ligne, w.dispositif_id, w.mot, w.sigle, w.n
     FROM tokens AS t JOIN {words} AS w ON w.porteur_siren = t.attribuant_siren AND w.forme = t.forme
 ),
 graded AS (
-    SELECT subsidy_key, dispositif_id, count(*) AS trouves, any_value(n) AS n, bool_or(sigle) AS sigle,
+    SELECT ligne, dispositif_id, count(*) AS trouves, any_value(n) AS n, bool_or(sigle) AS sigle,
            list(mot) AS mots
-    FROM found GROUP BY subsidy_key, dispositif_id
+    FROM found GROUP BY ligne, dispositif_id
 ),
 -- A rank for each (line, scheme): probable above possible, then the share of the title's words
 -- found, then how many; none when the rules give no confidence.
@@ -240,16 +241,16 @@ scored AS (
 -- The best scheme of each line, when one alone has the best rank (the smallest and the largest id
 -- among the best are the same).
 best AS (
-    SELECT subsidy_key, max(rang) AS rang,
+    SELECT ligne, max(rang) AS rang,
            arg_max(dispositif_id, (rang, dispositif_id)) AS dispositif_id,
            arg_min(dispositif_id, (-rang, dispositif_id)) AS premier,
            arg_max(mots, (rang, dispositif_id)) AS mots, arg_max(n, (rang, dispositif_id)) AS n
-    FROM scored GROUP BY subsidy_key
+    FROM scored GROUP BY ligne
 )
-SELECT subsidy_key, dispositif_id, CASE WHEN rang >= 2000000 THEN 'probable' ELSE 'possible' END,
-       'attribuant_objet', list_sort(mots), n::INTEGER
-FROM best
-WHERE dispositif_id = premier
+SELECT s.subsidy_key, b.dispositif_id, CASE WHEN b.rang >= 2000000 THEN 'probable' ELSE 'possible' END,
+       'attribuant_objet', list_sort(b.mots), b.n::INTEGER
+FROM best AS b JOIN {subsidies} AS s ON s.rowid = b.ligne
+WHERE b.dispositif_id = b.premier
 """
 
 
@@ -328,14 +329,17 @@ def build(
                 else ""
             )
             candidates = (
-                f"(SELECT subsidy_key, attribuant_siren, objet FROM {subsidies} "
+                f"(SELECT rowid AS ligne, attribuant_siren, objet FROM {subsidies} "
                 f"WHERE objet IS NOT NULL AND attribuant_siren IN (SELECT porteur_siren FROM {porteurs}) "
                 f"AND (dispositif_aide IS NULL{unnamed}))"
             )
             con.execute(
                 f"INSERT INTO {table} "
                 + OBJET_SQL.format(
-                    candidates=candidates, words=words, separators=SEPARATORS_SQL.replace("'", "''")
+                    candidates=candidates,
+                    words=words,
+                    subsidies=subsidies,
+                    separators=SEPARATORS_SQL.replace("'", "''"),
                 )
             )
     finally:
