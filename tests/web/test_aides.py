@@ -93,7 +93,7 @@ def test_scheme_page_money(web: TestClient) -> None:
         2,
         3,
     )
-    assert body["liens"] == {"couverture": "/couverture"}
+    assert body["liens"] == {"couverture": "/couverture?region=75"}
     figures = {f["nom"]: f for f in body["chiffres"]}
     assert figures["taux"]["valeur"] == 50
     assert figures["taux"]["connu"]
@@ -119,7 +119,7 @@ def test_scheme_page_by_code_and_html(web: TestClient) -> None:
     assert "L'argent accordé par ce dispositif" in html
     assert "30\u202f000\u202f€" in html
     assert "non précisé par la source" in html
-    assert 'href="/couverture"' in html
+    assert 'href="/couverture?region=75"' in html
     assert "Source, date et licence" in html
     ampli = web.get(f"/aides/{AMPLI}").text
     assert "probable" in ampli

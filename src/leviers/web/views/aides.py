@@ -244,7 +244,8 @@ def dispositif(dispositif: DispositifKey, con: Con, store: StoreDep) -> Page:
         }
     related = {}
     if scheme.code == AMI_TIERS_LIEUX:
-        related["couverture"] = "/couverture"
+        regions = [code[4:] for code in scheme.territoires() if code.startswith("REG-")]
+        related["couverture"] = "/couverture" + (f"?region={regions[0]}" if len(regions) == 1 else "")
     eligibility = [
         line.lstrip("• ").strip() for line in (scheme.values.get("eligibilite") or "").splitlines()
     ]
