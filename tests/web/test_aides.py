@@ -86,6 +86,15 @@ def test_scheme_page_money(web: TestClient) -> None:
         (2025, "Région Nouvelle-Aquitaine", 1000.0),
         (2024, "Région Nouvelle-Aquitaine", 30000.0),
     ]
+    lines = money["lignes"]
+    assert [line["confiance"] for line in lines] == ["certaine", "certaine", "certaine", "probable"]
+    assert [line["montant_retenu"] for line in lines[:3]] == [
+        10000.0,
+        1000.0,
+        None,
+    ]  # largest first, unknown last
+    assert "lieu, tier (2 sur 2)" in lines[3]["motif"]
+    assert "« AMI Tiers-Lieux 2025-2028 »" in lines[1]["motif"]  # named by its title
     (porteur,) = money["porteurs"]
     assert (porteur["lignes"], porteur["rattachees"], porteur["autres"], porteur["non_rattachees"]) == (
         9,

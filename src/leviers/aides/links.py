@@ -8,8 +8,8 @@ and the warehouse's schemes), by the first rule that applies:
    (compared in the search key) when the line's grantor is one of the scheme's porteurs;
 2. **grantor and purpose** — the line's grantor (`idAttribuant`'s SIREN) is a porteur of the scheme
    (its SIREN in `porteurs`) and the line's `objet` holds words of the scheme's title, compared in
-   the search key, a final « s » or « x » ignored; the title's generic words (aide, soutien,
-   structures, ESS…, GENERIC below) and numbers are not counted:
+   lower case with or without their accents, a final « s » or « x » ignored; the title's generic
+   words (aide, soutien, structures, ESS…, GENERIC below) and numbers are not counted:
    - **probable**: every counted word of the title (at least two), or an acronym of the title
      (AMPLI, PTCE, CAE), is in the objet;
    - **possible**: at least two of its words are, or the only word of a one-word title is.
@@ -356,7 +356,10 @@ def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
 def reason(link: dict[str, Any], porteur: str | None = None) -> str:
     """Why a line is linked, in French, from its row of the table."""
     if link["methode"] == "dispositif_aide":
-        return "Dispositif nommé par la ligne de subvention (dispositifAide)."
+        published = link.get("dispositif_aide")
+        return "Dispositif nommé par la ligne de subvention (dispositifAide" + (
+            f" : « {published} »)." if published else ")."
+        )
     words = ", ".join(link.get("mots_trouves") or [])
     count = len(link.get("mots_trouves") or [])
     who = f" ({porteur})" if porteur else ""

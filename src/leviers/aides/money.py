@@ -17,7 +17,7 @@ from typing import Any
 
 import duckdb
 
-from leviers.aides.links import CONFIDENCES, TABLE
+from leviers.aides.links import CONFIDENCES, TABLE, reason
 
 STATUSES = {"ESS": "ess", "non ESS": "non_ess", "inconnu": "inconnu"}
 
@@ -147,3 +147,32 @@ def totals(con: duckdb.DuckDBPyConnection, *, links: str = TABLE) -> dict[str, d
     return {
         r[0]: {"lignes": r[1], "montant": r[2], "montant_connu": r[3], "montants_ecartes": r[4]} for r in rows
     }
+
+
+LINES_SHOWN = 50
+
+
+def linked_lines(
+    con: duckdb.DuckDBPyConnection, scheme_id: str, *, links: str = TABLE, limit: int = LINES_SHOWN
+) -> list[dict[str, Any]]:
+    """The lines linked to the scheme, surest links first then largest amounts (at most `limit`),
+    each with why it is linked (links.reason)."""
+    cursor = con.execute(
+        f"""
+        SELECT l.subsidy_key, l.annee, l.attribuant_siren, l.nom_attribuant, l.nom_beneficiaire,
+               l.beneficiaire_siren, l.rna_beneficiaire, l.objet, l.dispositif_aide, l.montant_retenu,
+               l.montant_classe, coalesce(l.statut_ess, 'inconnu') AS statut_ess, l.famille_ess,
+               l.synthetic AS synthetique, k.confiance, k.methode, k.mots_trouves, k.mots_titre
+        FROM {links} AS k JOIN subsidy_lines AS l USING (subsidy_key)
+        WHERE k.dispositif_id = ?
+        ORDER BY list_position(['certaine', 'probable', 'possible'], k.confiance),
+                 l.montant_retenu DESC NULLS LAST, l.subsidy_key
+        LIMIT ?
+        """,
+        [scheme_id, limit],
+    )
+    names = [d[0] for d in cursor.description or []]
+    rows = [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]
+    for row in rows:
+        row["motif"] = reason(row)
+    return rows

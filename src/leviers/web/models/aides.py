@@ -162,8 +162,27 @@ class PorteurCoverage(Record):
     montant_non_rattache: float | None = None
 
 
+class LinkedLine(Record):
+    """A subsidy line linked to the scheme, with the link's confidence and reason (`motif`)."""
+
+    subsidy_key: str
+    annee: int | None = None
+    nom_attribuant: str | None = None
+    nom_beneficiaire: str | None = None
+    objet: str | None = None
+    montant_retenu: float | None = None
+    statut_ess: str | None = None
+    confiance: str
+    methode: str
+    motif: str
+
+
 class MoneyPaid(Answer):
     total: StatusCell
+    lignes: list[LinkedLine] = Field(
+        description="The linked lines, surest first then largest (at most lignes_montrees)"
+    )
+    lignes_montrees: int
     par_statut: dict[str, StatusCell] = Field(description="ess, non_ess, inconnu")
     par_confiance: list[ConfidenceRow]
     par_annee_territoire: list[YearTerritoryRow]

@@ -239,6 +239,8 @@ def dispositif(dispositif: DispositifKey, con: Con, store: StoreDep) -> Page:
             )
         money_paid = {
             **paid,
+            "lignes": money.linked_lines(con, scheme.id),
+            "lignes_montrees": money.LINES_SHOWN,
             "porteurs": coverage,
             "url_subventions": f"/subventions?attribuant={sirens[0]}" if len(sirens) == 1 else None,
         }
