@@ -18,6 +18,7 @@ BENCHMARKS: list[str] = [
     "search",
     "eligibility",
     "purchases",
+    "aides_links",
 ]
 
 

@@ -99,6 +99,14 @@ def urls(client: TestClient) -> list[str]:
         "/api/v1/kit/intro.ess",
         "/api/v1/kit/levier.marche_reserve_ess",
         "/api/v1/kit/action_sociale_sante.epicerie_solidaire",
+        "/api/v1/kit/numerique",  # a policy area: its funding schemes
+        "/api/v1/aides",
+        "/api/v1/aides?etape=difficulte&beneficiaire=association&territoire=33&theme=emploi_insertion",
+        "/api/v1/aides?financeur=200053759&q=tiers-lieu",
+        "/api/v1/aides?territoire=Gironde",  # a bad value (400)
+        "/api/v1/aides/ami-tiers-lieux",
+        "/api/v1/aides/804c3a87-6ca5-58cf-b4ee-299d0dcf4bc0",
+        "/api/v1/collectivites/200053759",  # the Région: the schemes it carries
         "/api/v1/couverture?region=75&seuil=20&nouveaux=3",
         "/api/v1/couverture?region=75&seuil=30&nouveaux=0&cible=90",
         "/api/v1/couverture/carte.geojson?region=75&seuil=20&nouveaux=3",

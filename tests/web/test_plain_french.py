@@ -48,6 +48,8 @@ SEEDS = [
     "/kit",
     "/kit?q=insertion",
     "/kit/intro.ess",
+    "/aides",
+    "/aides?etape=difficulte&territoire=33",
     # errors, in the page's terms
     "/page-absente",
     "/kit/fiche_absente",

@@ -7,7 +7,7 @@ from fastapi.testclient import TestClient
 from leviers.web.deps import PAGES
 
 # Path parameters to use when a page has some.
-EXAMPLES = {"{siren}": "213300635", "{fiche}": "intro.ess"}
+EXAMPLES = {"{siren}": "213300635", "{fiche}": "intro.ess", "{dispositif}": "ami-tiers-lieux"}
 
 
 def concrete(path: str, examples: dict[str, str] = EXAMPLES) -> str:

@@ -62,6 +62,7 @@ NAV = [
     ("home", "Accueil"),
     ("contracts", "Contrats"),
     ("subsidies", "Subventions"),
+    ("aides", "Aides"),
     ("territory_map", "Carte"),
     ("coverage", "Couverture"),
     ("advice", "Conseil"),

@@ -36,7 +36,7 @@ from leviers.warehouse.trace import Trace, traced
 from leviers.web.limits import MemoryFull, QueryTimeout, Watchdog
 
 # Bump when the serving copy's content changes, so older copies are rebuilt.
-SNAPSHOT_VERSION = 24
+SNAPSHOT_VERSION = 25
 
 # Rows per row group of the serving copy (DuckDB's default is 122 880). A page reads a few rows by
 # key from tables sorted by that key; DuckDB skips row groups by their min/max but scans the whole
@@ -365,6 +365,13 @@ _MONEY_STEPS = [
 ]
 
 
+def _build_scheme_links(con: duckdb.DuckDBPyConnection) -> None:
+    from leviers.aides import links
+    from leviers.aides.catalogue import all_schemes
+
+    links.build(con, all_schemes(con))
+
+
 def build_snapshot(
     warehouse: Path,
     target: Path,
@@ -422,6 +429,11 @@ def build_snapshot(
         # The money to the ESS and the amount checks, as tables sorted by collectivité: the engine and
         # the breakdowns (leviers.flows) read them under the names of the warehouse's views.
         steps += [step for name, step in _MONEY_STEPS if name in tables]
+        if "subsidies" in tables:
+            # Subsidy lines linked to schemes (leviers.aides.links): derived like the beneficiaries'
+            # status, so recomputed with the copy after every load (and every Leviers version, which
+            # may ship other regulations).
+            steps.append(_build_scheme_links)
         # The contract and supplier pages' tables (leviers.web.detail_tables).
         from leviers.web.detail_tables import build_steps as detail_steps
 

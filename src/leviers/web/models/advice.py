@@ -6,6 +6,7 @@ from typing import Any
 
 from pydantic import Field
 
+from leviers.web.models.aides import ThemeScheme
 from leviers.web.models.common import Answer, Error, Record
 
 
@@ -118,3 +119,6 @@ class KitEntryAnswer(Answer):
     leviers: list[KitEntry]
     actions: list[KitEntry]
     utilise_par: list[KitEntry] = Field(description="Actions that use this lever")
+    dispositifs: list[ThemeScheme] = Field(
+        default_factory=list, description="Funding schemes of this policy area (a domain's page)"
+    )

@@ -6,6 +6,7 @@ import datetime as dt
 
 from pydantic import Field
 
+from leviers.web.models.aides import FundedScheme
 from leviers.web.models.common import Answer, IndicatorDefinition, IndicatorRow, Record, YearTrend
 from leviers.web.models.money import CollectiviteMoney
 
@@ -96,6 +97,9 @@ class CollectiviteAnswer(Answer):
     url_contrats: str
     graphiques: ChartLinks
     definitions: dict[str, IndicatorDefinition]
+    dispositifs_portes: list[FundedScheme] = Field(
+        default_factory=list, description="Schemes of the catalogue it carries as a porteur"
+    )
 
 
 class PeersWho(Answer):

@@ -18,6 +18,7 @@ from leviers.web.errors import NotFound
 from leviers.web.models.collectivite import CollectiviteAnswer
 from leviers.web.render import Page, error_responses
 from leviers.web.store import Store
+from leviers.web.views.aides import funded_by
 from leviers.web.views.home import pick_year
 
 router = APIRouter()
@@ -112,6 +113,7 @@ def collectivite(
             "parts_par_annee_svg": f"/api/v1/collectivites/{siren}/graphiques/parts-par-annee.svg",
         },
         "definitions": {i: definitions[i] for i in of_year},
+        "dispositifs_portes": funded_by(store, siren),
     }
     context = {
         "groups": _groups(indicators, definitions),

@@ -7,10 +7,11 @@ from typing import Annotated, Literal
 from fastapi import Path, Query
 
 from leviers.kit import NIVEAU_LABELS, UnknownKitEntry, load_kit
-from leviers.web.deps import PAGES
+from leviers.web.deps import PAGES, StoreDep
 from leviers.web.errors import NotFound
 from leviers.web.models.advice import KitAnswer, KitEntryAnswer
 from leviers.web.render import Page
+from leviers.web.views.aides import of_theme
 
 Niveau = Literal["commune", "epci", "departement", "region"]
 
@@ -59,6 +60,7 @@ def kit_entry(
         str,
         Path(pattern=r"^[a-z0-9_.]{1,80}$", description="Identifiant de la fiche, ex. levier.marche_reserve"),
     ],
+    store: StoreDep,
 ) -> Page:
     """Une fiche du kit : son texte, ses références, les niveaux de collectivité concernés, les leviers
     qu'elle mobilise et les actions qui s'y rattachent."""
@@ -78,5 +80,7 @@ def kit_entry(
         if entry.type == "levier"
         else [],
     }
-    data = {"fiche": entry.to_dict(), **related}
+    # A policy area's page lists the funding schemes of that area (the regulations name the kit's areas).
+    schemes = of_theme(store, entry.id) if entry.type == "domaine" else []
+    data = {"fiche": entry.to_dict(), **related, "dispositifs": schemes}
     return Page("kit_entry.html", entry.titre, data, {"active": "advice"})

@@ -1,0 +1,200 @@
+"""Subsidy lines linked to schemes, and the money per scheme, on a hand-computed fixture.
+
+The schemes are the shipped Région Nouvelle-Aquitaine regulation's (porteur SIREN 200053759). The
+lines are written here (synthetic, SCDL 2.1.1 with its dispositifAide column); their beneficiaries
+are three real SIRENs of the SCDL example whose status SIRENE decides as below:
+A 379394224 association (ESS), B 524991205 SAS flagged N (non ESS), C 380335901 no evidence.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from leviers.aides import links, money
+from leviers.aides.catalogue import all_schemes
+from leviers.ess.reference import ensure_reference
+from leviers.warehouse import search_key
+from tests.subsidies.helpers import fresh, load
+
+REGION = "20005375900011"  # Région Nouvelle-Aquitaine's SIRET (SIREN 200053759)
+GIRONDE = "22330001300016"  # Département de la Gironde (not a porteur of these schemes)
+A, B, C = "37939422400016", "52499120500013", "38033590100027"
+AMI = "804c3a87-6ca5-58cf-b4ee-299d0dcf4bc0"  # AMI Tiers-Lieux 2025-2028
+AMPLI = "dec4a47e-303e-5d52-891b-014751f0b811"
+DEVELOPPEMENT = "33b54ac5-4a2a-5a4e-a119-bb89ffeed59a"
+UNKNOWN_ID = "11111111-2222-4333-8444-555555555555"
+
+HEADER = (
+    "nomAttribuant,idAttribuant,dateConvention,referenceDecision,nomBeneficiaire,idBeneficiaire,"
+    "rnaBeneficiaire,objet,montant,nature,conditionsVersement,datesPeriodeVersement,idRAE,notificationUE,"
+    "pourcentageSubvention,dispositifAide"
+)
+
+
+def _line(ref: str, grantor: str, date: str, who: str, objet: str, amount: str, scheme: str = "") -> str:
+    return (
+        f"X,{grantor},{date},{ref},N {ref},{who},,{objet},{amount},aide en numéraire,unique,,,non,1,{scheme}"
+    )
+
+
+LINES = [
+    # 1: the scheme's id published → certaine (AMI), ESS, 2024
+    _line("L1", REGION, "2024-02-01", A, "Fonctionnement", "10000", AMI),
+    # 2: grantor is the porteur, objet holds « tiers » and « lieux » (2 of 2) → probable (AMI), non ESS
+    _line("L2", REGION, "2024-03-01", B, "Création d'un tiers-lieu à Bègles", "20000"),
+    # 3: the acronym AMPLI → probable (AMPLI), status unknown, 2023
+    _line("L3", REGION, "2023-05-01", C, "Programme AMPLI promotion 2023", "5000"),
+    # 4: the only counted word of a one-word title → possible (développement), ESS
+    _line("L4", REGION, "2024-06-01", A, "Aide au développement de l'association", "8000"),
+    # 5: nothing of any title → unlinked
+    _line("L5", REGION, "2024-06-02", A, "Fonctionnement général", "3000"),
+    # 6: the words of the AMI, but the grantor is not its porteur → unlinked
+    _line("L6", GIRONDE, "2024-06-03", A, "Tiers-lieux du Médoc", "4000"),
+    # 7: two schemes fit equally (amorçage + activités; création + activités) → ambiguous, unlinked
+    _line("L7", REGION, "2024-06-04", A, "Activités d'amorçage et de création", "6000"),
+    # 8: the scheme's title published in dispositifAide by its porteur → certaine (AMI), 2025
+    _line("L8", REGION, "2025-01-15", A, "Fonctionnement", "1000", "AMI Tiers-Lieux 2025-2028"),
+    # 9: the scheme's id, amount not published → certaine (AMI), amount unknown
+    _line("L9", REGION, "2025-02-15", C, "Fonctionnement", "", AMI),
+    # 10: an id no catalogue knows, and an objet that fits nothing → unlinked
+    _line("L10", REGION, "2025-03-15", B, "Fonctionnement", "700", UNKNOWN_ID),
+]
+
+
+def write_warehouse(tmp: Path) -> duckdb.DuckDBPyConnection:
+    """The fixture's warehouse at `tmp`/w.duckdb, open (the web tests serve it)."""
+    path = tmp / "conventions-2024.csv"
+    path.write_text("\n".join([HEADER, *LINES]) + "\n", encoding="utf-8")
+    con = fresh(tmp / "w.duckdb")
+    ensure_reference(con)
+    con.execute(
+        """INSERT INTO legal_units (siren, categorie_juridique, economie_sociale_solidaire, first_ingestion_id,
+                                    ingestion_id)
+        VALUES ('524991205', '5710', 'N', 0, 0), ('379394224', '9220', NULL, 0, 0)"""
+    )
+    report = load(con, path)
+    assert report.loaded == len(LINES)
+    return con
+
+
+@pytest.fixture(scope="module")
+def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[duckdb.DuckDBPyConnection]:
+    con = write_warehouse(tmp_path_factory.mktemp("links"))
+    search_key.define(con)
+    links.build(con, all_schemes(con))
+    yield con
+    con.close()
+
+
+def _links(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, str, str]]:
+    rows = con.execute(
+        """SELECT s.reference_decision, k.dispositif_id, k.confiance, k.methode
+        FROM subsidy_scheme_links k JOIN subsidies s USING (subsidy_key)"""
+    ).fetchall()
+    return {r[0]: (r[1], r[2], r[3]) for r in rows}
+
+
+def test_each_line_gets_the_expected_link(warehouse: duckdb.DuckDBPyConnection) -> None:
+    assert _links(warehouse) == {
+        "L1": (AMI, "certaine", "dispositif_aide"),
+        "L2": (AMI, "probable", "attribuant_objet"),
+        "L3": (AMPLI, "probable", "attribuant_objet"),
+        "L4": (DEVELOPPEMENT, "possible", "attribuant_objet"),
+        "L8": (AMI, "certaine", "dispositif_aide"),
+        "L9": (AMI, "certaine", "dispositif_aide"),
+    }
+
+
+def test_the_reason_names_the_words(warehouse: duckdb.DuckDBPyConnection) -> None:
+    row = warehouse.execute(
+        """SELECT k.methode, k.mots_trouves, k.mots_titre FROM subsidy_scheme_links k
+        JOIN subsidies s USING (subsidy_key) WHERE s.reference_decision = 'L2'"""
+    ).fetchone()
+    assert row == ("attribuant_objet", ["lieu", "tier"], 2)
+    text = links.reason({"methode": row[0], "mots_trouves": row[1], "mots_titre": row[2]})
+    assert "lieu, tier (2 sur 2)" in text
+
+
+def test_money_per_scheme_year_territory_and_status(warehouse: duckdb.DuckDBPyConnection) -> None:
+    got = money.paid(warehouse, AMI)
+    # 2024: L1 10 000 (ESS) + L2 20 000 (non ESS); 2025: L8 1 000 (ESS), L9 amount unknown (status unknown)
+    assert got["total"] == {"lignes": 4, "montant": 31000.0, "montant_connu": 3, "montants_ecartes": 0}
+    assert got["par_statut"]["ess"] == {
+        "lignes": 2,
+        "montant": 11000.0,
+        "montant_connu": 2,
+        "montants_ecartes": 0,
+    }
+    assert got["par_statut"]["non_ess"]["montant"] == 20000.0
+    # L9's beneficiary C has no evidence: one line of unknown status whose amount is unknown, not 0
+    assert got["par_statut"]["inconnu"] == {
+        "lignes": 1,
+        "montant": None,
+        "montant_connu": 0,
+        "montants_ecartes": 0,
+    }
+    confidence = {c["confiance"]: (c["lignes"], c["montant"]) for c in got["par_confiance"]}
+    assert confidence == {"certaine": (3, 11000.0), "probable": (1, 20000.0), "possible": (0, None)}
+    cells = {(c["annee"], c["territoire"]): c for c in got["par_annee_territoire"]}
+    assert list(cells) == [(2025, "Région Nouvelle-Aquitaine"), (2024, "Région Nouvelle-Aquitaine")]
+    y2024 = cells[(2024, "Région Nouvelle-Aquitaine")]
+    assert (
+        y2024["montant"],
+        y2024["ess"]["montant"],
+        y2024["non_ess"]["montant"],
+        y2024["inconnu"]["montant"],
+    ) == (
+        30000.0,
+        10000.0,
+        20000.0,
+        None,
+    )
+    assert y2024["confiances"] == ["certaine", "probable"]
+    y2025 = cells[(2025, "Région Nouvelle-Aquitaine")]
+    assert (y2025["lignes"], y2025["montant"], y2025["montant_connu"]) == (2, 1000.0, 1)
+    assert y2025["territoire_code"] == "75"
+
+
+def test_porteur_coverage(warehouse: duckdb.DuckDBPyConnection) -> None:
+    (row,) = money.porteur_lines(warehouse, AMI, ["200053759"])
+    # 9 lines of the Région: 4 to the AMI, 2 to other schemes (L3, L4), 3 to none (L5, L7, L10)
+    assert (row["lignes"], row["rattachees"], row["autres"], row["non_rattachees"]) == (9, 4, 2, 3)
+    assert row["montant_non_rattache"] == 3000 + 6000 + 700
+
+
+def test_totals_per_scheme(warehouse: duckdb.DuckDBPyConnection) -> None:
+    got = money.totals(warehouse)
+    assert got[AMI] == {"lignes": 4, "montant": 31000.0, "montant_connu": 3, "montants_ecartes": 0}
+    assert got[AMPLI]["montant"] == 5000.0
+    assert got[DEVELOPPEMENT]["montant"] == 8000.0
+
+
+def test_rebuilding_changes_nothing(warehouse: duckdb.DuckDBPyConnection) -> None:
+    before = _links(warehouse)
+    links.build(warehouse, all_schemes(warehouse))
+    assert _links(warehouse) == before
+
+
+@pytest.mark.parametrize(
+    ("title", "words", "acronyms"),
+    [
+        ("AMI Tiers-Lieux 2025-2028", ["tier", "lieu"], []),
+        (
+            "Amorçage de projets de l'ESS — programme d'incubation AMPLI",
+            ["amorcage", "incubation", "ampli"],
+            ["ampli"],
+        ),
+        (
+            "Soutien aux coopératives d'activité et d'emploi (CAE)",
+            ["cooperative", "activite", "emploi", "cae"],
+            ["cae"],
+        ),
+        ("Aide au développement des entreprises de l'ESS", ["developpement"], []),
+    ],
+)
+def test_title_words(title: str, words: list[str], acronyms: list[str]) -> None:
+    assert links.title_words(title) == (words, acronyms)
