@@ -45,7 +45,8 @@ def test_catalogue_lists_the_shipped_regulation(web: TestClient) -> None:
 @pytest.mark.parametrize(
     ("query", "expected"),
     [
-        ("etape=difficulte", {"conseil", "difficulte", "soutien-conjoncturel"}),
+        # The development aid is for « tout stade de vie » (its fiche): difficulty included.
+        ("etape=difficulte", {"conseil", "developpement", "difficulte", "soutien-conjoncturel"}),
         ("beneficiaire=tiers_lieu", {"ami-tiers-lieux"}),
         ("q=tiers-lieu", {"ami-tiers-lieux", "financement-participatif"}),
         ("q=incubation%20AMPLI", {"amorcage-ampli", "creation-activites"}),
@@ -69,7 +70,7 @@ def test_catalogue_refuses_a_bad_territory(web: TestClient) -> None:
 
 def test_catalogue_page(web: TestClient) -> None:
     html = web.get("/aides?etape=difficulte").text
-    assert "<strong>3</strong> dispositifs sur 17 au catalogue" in html
+    assert "<strong>4</strong> dispositifs sur 17 au catalogue" in html
     assert f'href="/aides/{AMI}"' not in html
     full = web.get("/aides").text
     assert f'href="/aides/{AMI}"' in full
