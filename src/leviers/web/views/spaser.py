@@ -125,8 +125,9 @@ def spaser_pdf(siren: Siren, con: Con, store: StoreDep, annee: Annee = None) -> 
     responses={200: {"content": {"text/csv": {}}}, **error_responses(by_reference=True)},
 )
 def spaser_csv(siren: Siren, con: Con, store: StoreDep, annee: Annee = None) -> Response:
-    """Une ligne par indicateur de chaque axe, décrite par le schéma Table Schema de Leviers
-    (`leviers/spaser/indicateurs.schema.json`) ; séparateur virgule, UTF-8, nombres à point."""
+    """Une ligne par indicateur de chaque axe (et par objectif), avec sa base : numérateur,
+    dénominateur, inconnus ; colonnes décrites par un schéma Table Schema (Frictionless) livré avec
+    Leviers ; séparateur virgule, UTF-8, nombres à point."""
     report, _ = _report(con, store, siren, annee)
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=columns(), lineterminator="\r\n")
