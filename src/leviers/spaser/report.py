@@ -243,14 +243,15 @@ def build_report(
     return assemble(siren, year, rows, peer_rows, estimate[0] if estimate else None, objectives)
 
 
-def check_year(siren: str, year: int, rows: list[dict[str, Any]]) -> None:
-    """NoDataForReport, naming the years there are, when `year` has no contract nor subsidy."""
+def check_year(siren: str, year: int, rows: list[dict[str, Any]]) -> list[int]:
+    """The years with a contract or a subsidy; NoDataForReport, naming them, when `year` is not one."""
     years = sorted({int(r["year"]) for r in rows if r["year"] is not None and r["population"]})
     if year not in years:
         found = ", ".join(map(str, years)) if years else "aucune"
         raise NoDataForReport(
             f"aucun marché ni subvention publiés pour le SIREN {siren} en {year} (années disponibles : {found})"
         )
+    return years
 
 
 def assemble(
@@ -266,8 +267,7 @@ def assemble(
     estimate for `year` (`spaser_estimates()` columns) — as the warehouse or the dashboard's
     serving copy, which stores those same rows, give them."""
     objectives = objectives or []
-    check_year(siren, year, rows)
-    years = sorted({int(r["year"]) for r in rows if r["year"] is not None and r["population"]})
+    years = check_year(siren, year, rows)
     name = next((r["label"] for r in rows if r["label"]), siren)
     by_year: dict[int, dict[str, dict[str, Any]]] = {}
     for r in rows:

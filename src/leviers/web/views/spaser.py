@@ -18,6 +18,7 @@ from leviers.spaser.opendata import columns, rows
 from leviers.spaser.report import NoDataForReport, SpaserReport, assemble
 from leviers.warehouse.queries import spaser as q
 from leviers.web import indicators as ind
+from leviers.web import money
 from leviers.web.deps import PAGES, Con, StoreDep
 from leviers.web.errors import NotFound
 from leviers.web.limits import Overloaded
@@ -44,10 +45,8 @@ def _estimate(con: Any, store: Any, siren: str, year: int) -> dict[str, Any] | N
 def _report(con: Any, store: Any, siren: str, annee: int | None) -> tuple[SpaserReport, list[int]]:
     find_identity(con, store, siren)
     stored = q.indicator_rows(con, siren)
-    years: dict[int, int] = {}
-    for r in stored:
-        if r["year"] is not None and r["indicator"] in ("contracts", "subsidies") and r["population"]:
-            years[int(r["year"])] = years.get(int(r["year"]), 0) + int(r["population"])
+    # The same count of items per year as the collectivité page (its channels left aside here).
+    years = {y: items for y, (_, items) in money.year_items(stored).items()}
     year = pick_year([{"annee": y, "contrats": n} for y, n in years.items()], annee)
     if year is None:
         raise NotFound(
