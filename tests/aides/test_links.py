@@ -198,3 +198,14 @@ def test_rebuilding_changes_nothing(warehouse: duckdb.DuckDBPyConnection) -> Non
 )
 def test_title_words(title: str, words: list[str], acronyms: list[str]) -> None:
     assert links.title_words(title) == (words, acronyms)
+
+
+def test_a_warehouse_written_before_the_catalogue(tmp_path: Path) -> None:
+    """The national benchmark's warehouse has no aides_dispositifs table: reading the catalogue
+    must not leave a result open, or the links' register() is refused (a serving copy failed so)."""
+    con = write_warehouse(tmp_path)
+    con.execute("DROP TABLE aides_dispositifs")
+    search_key.define(con)
+    assert links.build(con, all_schemes(con)) == 6  # as on the module fixture: lines 1-4, 8 and 9
+    assert _links(con)["L1"] == (AMI, "certaine", "dispositif_aide")
+    con.close()

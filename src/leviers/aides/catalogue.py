@@ -90,10 +90,12 @@ def _from_row(row: tuple[object, ...]) -> Scheme:
 def warehouse_schemes(con: duckdb.DuckDBPyConnection | None) -> list[Scheme]:
     if con is None:
         return []
-    has_table = con.execute(
+    # fetchall, not fetchone: a result left unfinished makes the connection refuse register(),
+    # which the scheme links do next (a serving copy of a warehouse without the catalogue).
+    ((has_table,),) = con.execute(
         "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'aides_dispositifs'"
-    ).fetchone()
-    if not has_table or not has_table[0]:
+    ).fetchall()
+    if not has_table:
         return []  # a warehouse written before the catalogue existed
     return [_from_row(row) for row in con.execute(_SELECT + " ORDER BY titre, id").fetchall()]
 
