@@ -102,13 +102,19 @@ def test_the_collectivite_page_links_to_the_report(client: TestClient, app: Fast
     assert f'href="/collectivites/{BORDEAUX}/spaser?annee=2024"' in page.text
 
 
-def test_a_pdf_at_a_time(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
-    from leviers.web.views import spaser
+def test_the_pdf_takes_an_export_slot(client: TestClient, app: FastAPI) -> None:
+    """A PDF is heavy work: with every export slot taken it is refused, not queued."""
+    from leviers.web.exports import ExportSettings, ExportSlots
 
-    assert spaser._PDF_SLOT.acquire(blocking=False)
+    app.state.export_slots = (ExportSlots(1), ExportSettings(max_running=1))
+    slots = app.state.export_slots[0]
+    assert slots.take()
     try:
         busy = client.get(f"/collectivites/{BORDEAUX}/spaser.pdf?annee=2024")
     finally:
-        spaser._PDF_SLOT.release()
+        slots.give_back()
     assert busy.status_code == 503
     assert "réessayez" in busy.text
+    assert busy.headers["Retry-After"]
+    assert slots.running == 0
+    del app.state.export_slots

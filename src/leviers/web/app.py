@@ -147,7 +147,8 @@ def create_app(settings: WebSettings, *, progress: Progress | None = None) -> Fa
     def render(path: str, status: int, title: str, message: str) -> Any:
         return errors.error_response(app, path, status, title, message)
 
-    # Outermost first: headers on every response, then limits, then compression.
+    # Innermost first: each add_middleware wraps the ones added before it. So compression runs
+    # inside the limits, the limits inside the security headers (on every response, refusals too).
     if settings.tracing:  # inside compression: `?_trace=1` rewrites the body before it is compressed
         app.add_middleware(QueryTracing, slow_ms=settings.slow_query_ms, local=not settings.hosted)
     app.add_middleware(GZipMiddleware, minimum_size=2048, compresslevel=6)

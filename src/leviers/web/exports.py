@@ -26,7 +26,8 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 
@@ -181,13 +182,29 @@ def rate_cost(rows: int, fmt: Format) -> int:
     return 1 + math.ceil(rows / ROWS_PER_TOKEN[fmt])
 
 
-def _busy(running: int) -> HTTPException:
+def _busy(running: int, hint: str = ", ou réduisez la sélection avec des filtres") -> HTTPException:
     return HTTPException(
         503,
-        detail=f"{running} exports sont déjà en cours sur le serveur : réessayez dans {RETRY_AFTER_S} s, "
-        "ou réduisez la sélection avec des filtres.",
+        detail=f"{running} exports sont déjà en cours sur le serveur : réessayez dans {RETRY_AFTER_S} s{hint}.",
         headers={"Retry-After": str(RETRY_AFTER_S)},
     )
+
+
+@contextmanager
+def export_slot(request: Request, tokens: int) -> Iterator[None]:
+    """One of the process's export slots for heavy work that is not a streamed export (a PDF
+    report): the same cap as the exports, so a PDF never runs beside them beyond it, and `tokens`
+    charged to the client's rate-limit budget (one already paid by the request)."""
+    slots, _ = slots_of(request)
+    if not slots.take():
+        raise _busy(slots.running, hint="")
+    try:
+        charge = request.scope.get(SCOPE_CHARGE)
+        if charge is not None and tokens > 1:
+            charge(tokens - 1)
+        yield
+    finally:
+        slots.give_back()
 
 
 class ExportResponse(StreamingResponse):

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import csv
 import io
-import threading
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from leviers.reports.pdf import pdf_bytes
@@ -21,15 +20,16 @@ from leviers.web import indicators as ind
 from leviers.web import money
 from leviers.web.deps import PAGES, Con, StoreDep
 from leviers.web.errors import NotFound
-from leviers.web.limits import Overloaded
+from leviers.web.exports import export_slot
 from leviers.web.models.spaser import SpaserAnswer
 from leviers.web.render import Page, error_responses
 from leviers.web.views.collectivite import Siren, find_identity
 from leviers.web.views.home import pick_year
 
 router = APIRouter()
-# Rendering a PDF takes seconds of CPU: one at a time per process, the others are told to retry.
-_PDF_SLOT = threading.Semaphore(1)
+# Rendering a PDF takes seconds of CPU (about 5 s for 8 pages): it takes one of the exports' slots
+# and costs the client as many rate-limit tokens as an XLSX export of that length.
+PDF_TOKENS = 10
 
 Annee = Annotated[
     int | None, Query(ge=1990, le=2100, description="Année du rapport (par défaut la plus fournie)")
@@ -95,18 +95,12 @@ def spaser_page(siren: Siren, con: Con, store: StoreDep, annee: Annee = None) ->
     response_class=Response,
     responses={200: {"content": {"application/pdf": {}}}, **error_responses(by_reference=True)},
 )
-def spaser_pdf(siren: Siren, con: Con, store: StoreDep, annee: Annee = None) -> Response:
+def spaser_pdf(request: Request, siren: Siren, con: Con, store: StoreDep, annee: Annee = None) -> Response:
     """Le même rapport, mis en page pour l'impression : A4, numéros de page, graphiques vectoriels,
     texte sélectionnable et structure balisée pour les lecteurs d'écran."""
     report, _ = _report(con, store, siren, annee)
-    if not _PDF_SLOT.acquire(blocking=False):
-        raise Overloaded(
-            "Un autre rapport PDF est en cours de préparation : réessayez dans quelques secondes."
-        )
-    try:
+    with export_slot(request, PDF_TOKENS):
         document = pdf_bytes(report_html(report))
-    finally:
-        _PDF_SLOT.release()
     name = f"spaser-{report.siren}-{report.annee}.pdf"
     return Response(
         document,
