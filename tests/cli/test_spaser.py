@@ -57,3 +57,18 @@ def test_errors_are_french_and_exit_1(hand_path: Path, tmp_path: Path) -> None: 
     assert message is not None
     assert "objectifs.csv, ligne 2" in message
     assert "hors de 0 à 100 %" in message
+
+
+def test_fiche_writes_one_page(hand_path: Path, tmp_path: Path) -> None:  # noqa: F811
+    from pypdf import PdfReader
+
+    page, pdf = tmp_path / "f.html", tmp_path / "f.pdf"
+    args = ["spaser", "fiche", "--db", str(hand_path), "--siren", "213300635", "--annee", "2024"]
+    result = runner.invoke(app, [*args, "--html", str(page), "--pdf", str(pdf)])
+    assert result.exit_code == 0
+    assert "2 sur 3" in page.read_text(encoding="utf-8")
+    assert len(PdfReader(pdf).pages) == 1
+    result = runner.invoke(app, args)
+    assert result.exit_code == 1
+    assert isinstance(result.exception, LeviersError)
+    assert "--pdf FICHIER" in result.exception.message

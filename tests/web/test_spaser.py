@@ -89,6 +89,23 @@ def test_pdf_and_csv_downloads(client: TestClient) -> None:
     assert next(r for r in rows if r["indicateur"] == "social")["denominateur"] == "3.0"
 
 
+def test_the_one_page_fiche(client: TestClient) -> None:
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    page = client.get(f"/collectivites/{BORDEAUX}/spaser?annee=2024")
+    assert f'href="/collectivites/{BORDEAUX}/fiche.pdf?annee=2024"' in page.text
+    pdf = client.get(f"/collectivites/{BORDEAUX}/fiche.pdf?annee=2024")
+    assert pdf.status_code == 200
+    assert pdf.headers["content-type"] == "application/pdf"
+    assert f"fiche-{BORDEAUX}-2024.pdf" in pdf.headers["content-disposition"]
+    reader = PdfReader(BytesIO(pdf.content))
+    assert len(reader.pages) == 1
+    assert "2 sur 3" in reader.pages[0].extract_text()
+    assert client.get("/collectivites/999999999/fiche.pdf").status_code == 404
+
+
 def test_unknown_buyer_and_empty_year_are_404_in_french(client: TestClient) -> None:
     missing = client.get("/api/v1/collectivites/999999999/spaser")
     assert missing.status_code == 404

@@ -47,12 +47,12 @@ def _value(unit: str, value: float | None) -> str:
     return percent(value) if unit == "share" else number(value, 1 if unit == "mean" else 0)
 
 
-def _write_document(path: Path, write: Any) -> None:
+def _write_document(path: Path, write: Any, written: str = "Rapport écrit") -> None:
     try:
         write(path)
     except OSError as exc:
         raise LeviersError(f"impossible d'écrire « {path} » : {exc.strerror or exc}.") from exc
-    error_console.print(f"Rapport écrit dans {path}", highlight=False)
+    error_console.print(f"{written} dans {path}", highlight=False)
 
 
 @spaser.command("rapport")
@@ -130,6 +130,52 @@ def rapport(
         write_output(buffer.getvalue(), sortie, len(rows(report)))
         return
     _show(report)
+
+
+@spaser.command("fiche")
+def fiche_command(
+    siren: Annotated[str, typer.Option("--siren", metavar="SIREN", help="SIREN de l'acheteur (9 chiffres).")],
+    annee: Annotated[
+        int, typer.Option("--annee", metavar="ANNÉE", help="Année de la fiche (notification des marchés).")
+    ],
+    html: Annotated[
+        Path | None,
+        typer.Option("--html", metavar="FICHIER", help="Écrire la fiche en page HTML.", show_default=False),
+    ] = None,
+    pdf: Annotated[
+        Path | None,
+        typer.Option(
+            "--pdf",
+            metavar="FICHIER",
+            help="Écrire la fiche en PDF accessible (une page A4).",
+            show_default=False,
+        ),
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """La fiche d'une page d'un acheteur pour une année, tirée de son rapport SPASER : l'argent
+    vers l'ESS et les indicateurs clés avec leur base, les obligations légales, les écarts et leurs
+    leviers. À imprimer ou à joindre à une délibération."""
+    from leviers.reports.fiche import html as render
+    from leviers.spaser import build_report
+    from leviers.spaser.fiche import fiche
+    from leviers.warehouse import open_warehouse
+
+    if html is None and pdf is None:
+        raise LeviersError("indiquez où écrire la fiche : --pdf FICHIER ou --html FICHIER.")
+    if not (len(siren) == 9 and siren.isdigit()):
+        raise LeviersError(f"SIREN « {siren} » invalide : 9 chiffres attendus.")
+    con = open_warehouse(db, read_only=True)
+    try:
+        document = render(fiche(build_report(con, siren, annee, [])))
+    finally:
+        con.close()
+    if html is not None:
+        _write_document(html, lambda p: p.write_text(document, encoding="utf-8"), "Fiche écrite")
+    if pdf is not None:
+        from leviers.reports.pdf import write_pdf
+
+        _write_document(pdf, lambda p: write_pdf(document, p), "Fiche écrite")
 
 
 def _show(report: Any) -> None:

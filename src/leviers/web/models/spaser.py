@@ -54,6 +54,7 @@ class SpaserAxis(Answer):
 class SpaserLinks(Answer):
     collectivite: str
     pdf: str
+    fiche_pdf: str
     donnees_csv: str
 
 

@@ -10,8 +10,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
+from leviers.reports.fiche import html as fiche_html
 from leviers.reports.pdf import pdf_bytes
 from leviers.reports.spaser import html as report_html
+from leviers.spaser.fiche import fiche
 from leviers.spaser.labels import DUTY_STATUS, OBJECTIVE_STATUS, UNITS
 from leviers.spaser.opendata import columns, rows
 from leviers.spaser.report import NoDataForReport, SpaserReport, assemble
@@ -80,6 +82,7 @@ def spaser_page(siren: Siren, con: Con, store: StoreDep, annee: Annee = None) ->
         "liens": {
             "collectivite": f"/collectivites/{siren}?annee={report.annee}",
             "pdf": f"/collectivites/{siren}/spaser.pdf?annee={report.annee}",
+            "fiche_pdf": f"/collectivites/{siren}/fiche.pdf?annee={report.annee}",
             "donnees_csv": f"/collectivites/{siren}/spaser/indicateurs.csv?annee={report.annee}",
         },
     }
@@ -102,6 +105,28 @@ def spaser_pdf(request: Request, siren: Siren, con: Con, store: StoreDep, annee:
     with export_slot(request, PDF_TOKENS):
         document = pdf_bytes(report_html(report))
     name = f"spaser-{report.siren}-{report.annee}.pdf"
+    return Response(
+        document,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@router.get(
+    "/collectivites/{siren}/fiche.pdf",
+    name="fiche_pdf",
+    summary="La fiche d'une page d'un acheteur pour une année, en PDF accessible",
+    tags=["rapports"],
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}}}, **error_responses(by_reference=True)},
+)
+def fiche_pdf(request: Request, siren: Siren, con: Con, store: StoreDep, annee: Annee = None) -> Response:
+    """Une page A4 tirée du rapport SPASER : l'argent vers l'ESS et les indicateurs clés avec leur
+    base, les obligations légales, les écarts et leurs leviers."""
+    report, _ = _report(con, store, siren, annee)
+    with export_slot(request, PDF_TOKENS):
+        document = pdf_bytes(fiche_html(fiche(report)))
+    name = f"fiche-{report.siren}-{report.annee}.pdf"
     return Response(
         document,
         media_type="application/pdf",
