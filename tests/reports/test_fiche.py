@@ -57,3 +57,24 @@ def test_pdf_is_one_tagged_page(document: str) -> None:
         pdf.write_bytes(data)
         subprocess.run(["pdftoppm", "-r", "50", "-png", str(pdf), str(ARTIFACTS / "fiche")], check=True)
         assert (ARTIFACTS / "fiche-1.png").stat().st_size > 0
+
+
+def test_the_fullest_fiche_still_holds_on_one_page(hand_path: Path) -> None:  # noqa: F811
+    """Every headline share quotable, three gaps with their levers, a long name: still one page."""
+    from leviers.warehouse import open_warehouse
+
+    con = open_warehouse(hand_path, read_only=True)
+    try:
+        report = build_report(con, "213300635", 2024)
+    finally:
+        con.close()
+    report.nom = "Communauté d'agglomération du Grand Exemple et des Territoires Associés " * 2
+    missed = {"statut": "non_atteint", "cible": 0.9, "base": "nombre"}
+    for axis in report.axes:
+        for item in axis["indicateurs"]:
+            item.update(valeur_nombre=0.25, suffisant_nombre=True, valeur_montant=0.3, suffisant_montant=True)
+            item["objectifs"] = [missed]
+    made = fiche(report)
+    assert len(made.ecarts) == 3
+    data = pdf_bytes(html(made))
+    assert len(PdfReader(BytesIO(data)).pages) == 1
