@@ -17,6 +17,7 @@ from leviers.indicators.errors import IndicatorError
 from leviers.kit.indicator_levers import indicator_levers
 from leviers.spaser.axes import AXES
 from leviers.spaser.objectives import LOWER_IS_BETTER, Objective
+from leviers.warehouse.derived import materialised
 
 HISTORY_YEARS = 5  # the report year and up to four before it
 PUBLICATION_DUTY = (
@@ -233,13 +234,14 @@ def build_report(
 ) -> SpaserReport:
     """The report of buyer `siren` (its legal unit: all its services) for `year`, computed by the
     indicator engine on the warehouse (`assemble` makes it from rows already computed)."""
-    rows = compute(con, by="unite_legale", siren=siren).to_pylist()
-    check_year(siren, year, rows)
-    try:
-        peer_rows = {r["indicator"]: r for r in peers(con, siren, year).to_pylist()}
-    except IndicatorError:
-        peer_rows = {}  # not a collectivité of the reference: no peer group
-    estimate = spaser_estimates(con, year, siren=siren, include_below=True).to_pylist()
+    with materialised(con):  # the three computations read the amount checks: computed once
+        rows = compute(con, by="unite_legale", siren=siren).to_pylist()
+        check_year(siren, year, rows)
+        try:
+            peer_rows = {r["indicator"]: r for r in peers(con, siren, year).to_pylist()}
+        except IndicatorError:
+            peer_rows = {}  # not a collectivité of the reference: no peer group
+        estimate = spaser_estimates(con, year, siren=siren, include_below=True).to_pylist()
     return assemble(siren, year, rows, peer_rows, estimate[0] if estimate else None, objectives)
 
 
