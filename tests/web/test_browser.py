@@ -188,6 +188,8 @@ PAGE_TYPES = {
     "conseil-contrat": "/conseil/contrat?initiative=organisme&contrepartie_individualisee=non&service_public_risque=non&activite_economique=oui&montant_annuel=150000&aides_trois_ans=450000",
     "conseil-spaser": "/conseil/spaser?achats_annuels=120000000",
     "rapport-spaser": "/collectivites/213300635/spaser",
+    "rapport-spaser-objectifs": "/collectivites/213300635/spaser?indicateur_1=social&cible_1=50+%25&indicateur_2=sme&cible_2=10+%25&base_2=montant",
+    "rapport-spaser-objectif-faux": "/collectivites/213300635/spaser?indicateur_1=social&cible_1=300+%25",
     "conseil-competence": "/conseil/competence?collectivite=commune&action=dernier_commerce_rural",
     "kit": "/kit",
     "kit-fiche": "/kit/intro.ess",

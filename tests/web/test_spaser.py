@@ -106,6 +106,76 @@ def test_the_one_page_fiche(client: TestClient) -> None:
     assert client.get("/collectivites/999999999/fiche.pdf").status_code == 404
 
 
+OBJECTIVES = {
+    "indicateur_1": "social", "cible_1": "50 %", "base_1": "nombre",
+    # the second row's year is given and the first's is not: numbered names keep them apart
+    "indicateur_2": "sme", "cible_2": "0,1", "base_2": "montant", "echeance_2": "2026",
+}  # fmt: skip
+
+
+def test_objectives_typed_in_the_form(client: TestClient) -> None:
+    """Social 2 of 3 known contracts: an objective of 50 % is « non mesurable », never met or
+    missed; the SME share by amount is unknown (no SIRENE category): « inconnu». The CLI's report
+    with the same objectives says the same."""
+    from leviers.spaser.objectives import from_rows
+
+    answer = client.get(f"/api/v1/collectivites/{BORDEAUX}/spaser", params={"annee": "2024", **OBJECTIVES})
+    assert answer.status_code == 200
+    body = answer.json()
+    found = {
+        i["indicateur"]: [(o["cible"], o["base"], o["annee"], o["statut"]) for o in i["objectifs"]]
+        for a in body["axes"]
+        for i in a["indicateurs"]
+        if i["objectifs"]
+    }
+    assert found == {
+        "social": [(0.5, "nombre", None, "non_mesurable")],
+        "sme": [(0.1, "montant", 2026, "inconnu")],
+    }
+    goals = from_rows(
+        [
+            ({"indicateur": "social", "cible": "50 %", "base": "nombre"}, "1"),
+            ({"indicateur": "sme", "cible": "0,1", "base": "montant", "annee": "2026"}, "2"),
+        ]
+    )
+    con = open_warehouse(client.app.state.settings.db_path, read_only=True)  # type: ignore[attr-defined]
+    try:
+        cli = build_report(con, BORDEAUX, 2024, goals).to_json()
+    finally:
+        con.close()
+    assert [i["objectifs"] for a in cli["axes"] for i in a["indicateurs"]] == [
+        i["objectifs"] for a in body["axes"] for i in a["indicateurs"]
+    ]
+    # The PDF, fiche and CSV links carry the objectives; the CSV has them.
+    assert "indicateur_1=social" in body["liens"]["pdf"]
+    assert "echeance_2=2026" in body["liens"]["fiche_pdf"]
+    rows = list(csv.DictReader(io.StringIO(client.get(body["liens"]["donnees_csv"]).text)))
+    social = next(r for r in rows if r["indicateur"] == "social")
+    assert (social["objectif_cible"], social["objectif_statut"]) == ("0.5", "non_mesurable")
+    page = client.get(f"/collectivites/{BORDEAUX}/spaser", params={"annee": "2024", **OBJECTIVES})
+    assert "Votre objectif" in page.text
+    assert 'value="50 %"' in page.text  # the form shows what was typed
+    assert "0 atteint(s), 0 non atteint(s), 1 non mesurable(s) (base insuffisante), 1 inconnu(s)" in page.text
+
+
+def test_a_mistake_in_the_form_is_shown_in_it(client: TestClient) -> None:
+    bad = {"annee": "2024", "indicateur_1": "social", "cible_1": "300 %"}
+    page = client.get(f"/collectivites/{BORDEAUX}/spaser", params=bad)
+    assert page.status_code == 200  # the report is still given, without the objectives
+    assert 'role="alert"' in page.text
+    assert "objectif 1 : cible « 300 % » hors de 0 à 100 %" in page.text
+    assert 'value="300 %"' in page.text
+    assert "Votre objectif" not in page.text
+    twin = client.get(f"/api/v1/collectivites/{BORDEAUX}/spaser", params=bad)
+    assert twin.status_code == 400
+    assert "Objectifs à corriger" in twin.json()["erreur"]["message"]
+    assert client.get(f"/collectivites/{BORDEAUX}/spaser.pdf", params=bad).status_code == 400
+    missing = client.get(
+        f"/collectivites/{BORDEAUX}/spaser", params={"annee": "2024", "indicateur_1": "social"}
+    )
+    assert "cible manquante" in missing.text
+
+
 def test_unknown_buyer_and_empty_year_are_404_in_french(client: TestClient) -> None:
     missing = client.get("/api/v1/collectivites/999999999/spaser")
     assert missing.status_code == 404

@@ -158,6 +158,12 @@ def load_objectives(path: Path) -> list[Objective]:
                     f"{path.name}, objectif {n}", "un objet (axe, indicateur, cible…) est attendu"
                 )
             items.append((item, f"{path.name}, objectif {n}"))
+    return from_rows(items)
+
+
+def from_rows(items: list[tuple[dict[str, Any], str]]) -> list[Objective]:
+    """Objectives from raw rows, each with where it was written (a file's line, a form's row):
+    each one checked as above, and a second objective on the same indicator, base and year refused."""
     objectives = [_objective(raw, where) for raw, where in items]
     seen: set[tuple[str, str, int | None]] = set()
     for objective, (_, where) in zip(objectives, items, strict=True):

@@ -81,6 +81,7 @@
   const addButtons = (root) => {
     for (const table of root.querySelectorAll("table")) {
       if (table.dataset.exportServeur !== undefined || table.dataset.exportReady) continue;
+      if (table.closest("form")) continue; // a form laid out as a table holds inputs, not data
       table.dataset.exportReady = "1";
       const anchor = table.closest(".table-scroll") || table;
       const button = document.createElement("button");
