@@ -42,3 +42,29 @@ def test_amounts_percent_dates() -> None:
     assert f.percent(1 / 7) == f"14,3{N}%"
     assert f.date_fr(dt.date(2024, 12, 1)) == "1er décembre 2024"
     assert f.date_fr("2024-03-12") == "12 mars 2024"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("40 000", 40000.0),
+        ("40\u202f000,50", 40000.5),
+        ("40000.5", 40000.5),
+        ("0,25", 0.25),
+        ("  ", None),
+        (None, None),
+    ],
+)
+def test_typed_number(text: str | None, expected: float | None) -> None:
+    from leviers.formatting import typed_number
+
+    assert typed_number(text) == expected
+
+
+def test_typed_number_refuses_what_is_not_one() -> None:
+    from leviers.formatting import typed_number
+
+    for text in ("12a", "1,2,3", "-5", "€"):
+        with pytest.raises(ValueError):
+            typed_number(text)
+    assert typed_number("-5", signed=True) == -5.0

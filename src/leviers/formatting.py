@@ -6,6 +6,7 @@ Unknown values are never shown as 0: they render as « inconnu » (or the text g
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import ROUND_HALF_UP, Decimal
 
 from markupsafe import Markup, escape
@@ -17,6 +18,23 @@ MONTHS = (
 )  # fmt: skip
 UNKNOWN = "inconnu"
 _EXACT = 2**53  # integers a float holds exactly
+# Spaces people and spreadsheets put in numbers: ordinary, no-break, narrow no-break, thin.
+_TYPED_SPACES = re.compile(r"[\s\u00a0\u202f\u2009]+")
+_TYPED = re.compile(r"\d+(?:[.,]\d+)?")
+_TYPED_SIGNED = re.compile(r"-?\d+(?:[.,]\d+)?")
+
+
+def typed_number(text: str | None, *, signed: bool = False) -> float | None:
+    """A number as people type it in French: « 40 000 », « 40 000,50 », « 0,25 », « 40000.5 »
+    (None when empty). Raises ValueError when the text is not one. Units (%, €) are the callers'."""
+    if text is None:
+        return None
+    compact = _TYPED_SPACES.sub("", text)
+    if not compact:
+        return None
+    if not (_TYPED_SIGNED if signed else _TYPED).fullmatch(compact):
+        raise ValueError(text)
+    return float(compact.replace(",", "."))
 
 
 def _round(value: float, decimals: int) -> Decimal:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -18,6 +17,7 @@ from typing import Any, Literal
 import yaml
 
 from leviers.errors import InputRefused
+from leviers.formatting import typed_number
 from leviers.indicators import catalogue
 from leviers.ingestion.files import decode_text
 from leviers.spaser.axes import AXES, axis_of
@@ -58,20 +58,21 @@ class Objective:
         return {k: getattr(self, k) for k in (*FIELDS, "part")}
 
 
-_NUMBER = re.compile(r"^\s*(-?[0-9][0-9 \u00a0\u202f]*(?:[.,][0-9]+)?)\s*(%?)\s*$")
-
-
 def _number(text: Any, where: str, field: str) -> tuple[float, bool]:
     """(value, is_percent) of « 25 % », « 0,25 », 12000; a fraction when written with %."""
     if isinstance(text, bool):
         raise InputRefused(where, f"{field} « {text} » n'est pas un nombre")
     if isinstance(text, int | float):
         return float(text), False
-    match = _NUMBER.match(str(text))
-    if not match:
+    written = str(text).strip()
+    percent = written.endswith("%")
+    try:
+        value = typed_number(written.removesuffix("%"), signed=True)
+    except ValueError:
+        value = None
+    if value is None:
         raise InputRefused(where, f"{field} « {text} » n'est pas un nombre (exemples : 25 %, 0,25, 12 000)")
-    value = float(re.sub(r"[ \u00a0\u202f]", "", match.group(1)).replace(",", "."))
-    return (value / 100, True) if match.group(2) else (value, False)
+    return (value / 100, True) if percent else (value, False)
 
 
 def _objective(raw: dict[str, Any], where: str) -> Objective:

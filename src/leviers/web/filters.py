@@ -9,13 +9,13 @@ from typing import Any
 
 import duckdb
 
+from leviers.formatting import typed_number
 from leviers.warehouse import search_key
 from leviers.warehouse.queries import rows
 from leviers.warehouse.search_key import search_key_words
 
 # Spaces people and spreadsheets put in numbers: ordinary, no-break, narrow no-break, thin.
 _SPACES = re.compile(r"[\s\u00a0\u202f\u2009]+")
-_NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
 MAX_BUYERS = 50
 
 
@@ -40,12 +40,8 @@ def french_number(text: str | None) -> float | None:
     Raises ValueError when the text is not a number."""
     if text is None:
         return None
-    compact = _SPACES.sub("", text).removesuffix("€").removesuffix("EUR").removesuffix("HT")
-    if not compact:
-        return None
-    if not _NUMBER.fullmatch(compact):
-        raise ValueError(text)
-    return float(compact.replace(",", "."))
+    bare = _SPACES.sub("", text).removesuffix("€").removesuffix("EUR").removesuffix("HT")
+    return typed_number(bare)
 
 
 def amount(errors: FilterErrors, field: str, label: str, text: str | None) -> float | None:
