@@ -65,6 +65,6 @@ def test_typed_number_refuses_what_is_not_one() -> None:
     from leviers.formatting import typed_number
 
     for text in ("12a", "1,2,3", "-5", "€"):
-        with pytest.raises(ValueError):
+        with pytest.raises(ValueError, match=text):
             typed_number(text)
     assert typed_number("-5", signed=True) == -5.0
