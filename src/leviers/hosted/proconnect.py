@@ -208,9 +208,12 @@ class ProConnect:
         data = answer.json()
         return data if isinstance(data, dict) else {}
 
-    def check_id_token(self, id_token: str, *, nonce: str) -> dict[str, Any]:
+    def check_id_token(self, id_token: str, *, nonce: str, now: int | None = None) -> dict[str, Any]:
+        """The id_token's claims once its signature, issuer, audience, expiry and nonce are checked
+        (`now`, seconds since the epoch: the current time when None)."""
         token = self._decode(id_token)
         registry = jwt.JWTClaimsRegistry(
+            now=now,
             leeway=LEEWAY_S,
             iss={"essential": True, "value": self.issuer},
             aud={"essential": True, "value": self.client_id},

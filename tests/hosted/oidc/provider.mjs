@@ -49,11 +49,13 @@ const provider = new Provider(issuer, {
   pkce: { required: () => true },
   ttl: { IdToken: 60, AccessToken: 60, AuthorizationCode: 30, Interaction: 600, Session: 3600, Grant: 3600 },
   interactions: { url: (ctx, interaction) => `/interaction/${interaction.uid}` },
+  // The subject is opaque, as ProConnect's: the e-mail given at login, in hexadecimal.
   async findAccount(ctx, id) {
+    const email = Buffer.from(id, 'hex').toString();
     return {
       accountId: id,
       async claims() {
-        return { sub: `sub-${id}`, email: id, given_name: 'Camille', usual_name: 'Martin', siret: '21330063500017' };
+        return { sub: id, email, given_name: 'Camille', usual_name: 'Martin', siret: '21330063500017' };
       },
     };
   },
@@ -89,7 +91,7 @@ const server = http.createServer(async (req, res) => {
     }
     if (req.method === 'POST' && match[2] === '/login') {
       const form = await readForm(req);
-      const login = form.get('login');
+      const login = Buffer.from(form.get('login') || '').toString('hex');
       return provider.interactionFinished(req, res, { login: { accountId: login } }, { mergeWithLastSubmission: false });
     }
     if (req.method === 'POST' && match[2] === '/abort') {
