@@ -11,10 +11,10 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import os
+import select
 import shutil
 import subprocess
 import tempfile
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -77,34 +77,33 @@ def running(redirect_uri: str, post_logout_uri: str) -> Iterator[Provider]:
     folder = installed()
     port = free_port()
     client = Provider(f"http://127.0.0.1:{port}", "leviers-test", hashlib.sha256(os.urandom(16)).hexdigest())
-    process = subprocess.Popen(
-        [
-            node,
-            "provider.mjs",
-            str(port),
-            client.client_id,
-            client.client_secret,
-            redirect_uri,
-            post_logout_uri,
-        ],
-        cwd=folder,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert process.stdout is not None
-        deadline = time.monotonic() + 30
-        line = process.stdout.readline()
-        if not line.startswith("ready ") or time.monotonic() > deadline:
-            process.kill()
-            _, errors = process.communicate(timeout=5)
-            pytest.fail(f"the test OpenID provider did not start: {line} {errors[-2000:]}")
-        yield client
-    finally:
-        process.terminate()
+    argv = [
+        node,
+        "provider.mjs",
+        str(port),
+        client.client_id,
+        client.client_secret,
+        redirect_uri,
+        post_logout_uri,
+    ]
+    # Its warnings go to a file: a pipe nobody reads could fill up and stop it.
+    with (
+        tempfile.TemporaryFile(mode="w+") as log,
+        subprocess.Popen(argv, cwd=folder, stdout=subprocess.PIPE, stderr=log, text=True) as process,
+    ):
         try:
-            process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+            assert process.stdout is not None
+            ready, _, _ = select.select([process.stdout], [], [], 30)
+            line = process.stdout.readline() if ready else ""
+            if not line.startswith("ready "):
+                process.kill()
+                log.seek(0)
+                pytest.fail(f"the test OpenID provider did not start: {line} {log.read()[-2000:]}")
+            yield client
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()

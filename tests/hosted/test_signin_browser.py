@@ -17,7 +17,7 @@ import uvicorn
 
 from leviers.hosted import tenancy
 from leviers.web import WebSettings, create_app
-from tests.hosted.smtp import Inbox, smtp_server
+from tests.hosted.smtp import Inbox, body_of, smtp_server
 from tests.web.browser import ARTIFACTS, AXE, CHROMIUM_ARGS, WATCH_CSP, chromium_path, free_port, run_axe
 
 pytestmark = pytest.mark.browser
@@ -119,7 +119,7 @@ def test_sign_in_by_link_in_a_browser(site: tuple[str, Inbox], browser: Any, wid
         page.get_by_role("button", name="Recevoir un lien de connexion").click()
         page.get_by_role("heading", name="Vérifiez votre messagerie").wait_for()
         _check(page, f"connexion-envoyee-{width}", errors)
-        body = inbox.messages[-1].get_payload(decode=True).decode()  # type: ignore[union-attr]
+        body = body_of(inbox.messages[-1])
         link = re.search(r"(http://localhost:\d+/connexion/lien/[\w-]+)", body)
         assert link
         page.goto(link.group(1))
