@@ -23,6 +23,8 @@ class SigninSettings:
     session_absolute_s: int = 12 * 3600
     # A sign-in under way (form shown, ProConnect redirection) must end within this time.
     flow_max_age_s: int = 600
+    # The session of a visitor not signed in (it holds the sign-in forms' CSRF token) lasts this long.
+    visitor_session_s: int = 3600
     # E-mail sign-in links are valid this long, once.
     link_ttl_s: int = 15 * 60
     # Sign-in attempts allowed per client address and per e-mail address within the window.

@@ -16,6 +16,9 @@ def attempt(conn: psycopg.Connection, limits: list[tuple[bytes, int]], window_s:
     """Count one attempt under each key; False (nothing counted) when a key has reached its limit."""
     with conn.transaction():
         conn.execute("DELETE FROM signin_attempts WHERE at < now() - make_interval(secs => %s)", [window_s])
+        # Concurrent attempts under one key (several workers) are counted one after the other.
+        for k in sorted(k for k, _ in limits):
+            conn.execute("SELECT pg_advisory_xact_lock(hashtextextended(encode(%s, 'hex'), 0))", [k])
         for k, limit in limits:
             row = conn.execute(
                 "SELECT count(*) FROM signin_attempts WHERE key_hash = %s "

@@ -150,7 +150,7 @@ def _visitor(request: Request, conn: psycopg.Connection) -> tuple[sessions.Sessi
     if found is not None:
         return found, False
     return sessions.create(
-        conn, account_id=None, lifetime_s=_signin(request).settings.flow_max_age_s * 6
+        conn, account_id=None, lifetime_s=_signin(request).settings.visitor_session_s
     ), True
 
 
@@ -170,7 +170,7 @@ def _page(
     response: HTMLResponse = request.app.state.templates.render(request, page)
     response.headers.update(NO_STORE)
     if new_cookie and session is not None:
-        _set_cookie(response, session, _signin(request).settings.flow_max_age_s * 6)
+        _set_cookie(response, session, _signin(request).settings.visitor_session_s)
     return response
 
 
@@ -190,7 +190,7 @@ def _signed_in(
     return response
 
 
-def _too_many(request: Request, session: sessions.Session) -> HTMLResponse:
+def _too_many(request: Request, session: sessions.Session, new: bool) -> HTMLResponse:
     minutes = _signin(request).settings.attempts_window_s // 60
     return _page(
         request,
@@ -198,6 +198,7 @@ def _too_many(request: Request, session: sessions.Session) -> HTMLResponse:
         "Se connecter",
         status=429,
         session=session,
+        new_cookie=new,
         error=f"Trop de tentatives de connexion : réessayez dans {minutes} minutes.",
         **_offers(request),
     )
@@ -261,7 +262,7 @@ def signin_email(
             settings.attempts_window_s,
         )
         if not allowed:
-            return _too_many(request, session)
+            return _too_many(request, session, new)
         token = email_links.issue(conn, address, settings.link_ttl_s)
     if token is not None:  # sent after the answer: the page and its timing are the same either way
         background.add_task(email_links.send, settings, address, token)
@@ -314,7 +315,7 @@ def signin_link_use(request: Request, token: str) -> Response:
             [(throttle.key("adresse", _address(request)), settings.attempts_per_address)],
             settings.attempts_window_s,
         ):
-            return _too_many(request, session)
+            return _too_many(request, session, new)
         account = email_links.consume(conn, token)
         if account is None:
             return _page(
@@ -352,7 +353,7 @@ def proconnect_start(request: Request) -> Response:
             [(throttle.key("adresse", _address(request)), settings.attempts_per_address)],
             settings.attempts_window_s,
         ):
-            return _too_many(request, session)
+            return _too_many(request, session, new)
         try:
             url, flow = signin.proconnect.start()
         except SigninFailed as exc:
@@ -361,7 +362,7 @@ def proconnect_start(request: Request) -> Response:
         sessions.save_data(conn, session)
     response = RedirectResponse(url, status_code=303, headers=NO_STORE)
     if new:
-        _set_cookie(response, session, settings.flow_max_age_s * 6)
+        _set_cookie(response, session, settings.visitor_session_s)
     return response
 
 
