@@ -153,9 +153,8 @@ def create_app(settings: WebSettings, *, progress: Progress | None = None) -> Fa
             app.include_router(extra)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.state.url = RouteURLs(app)
-    if (
-        signin_settings is not None
-    ):  # hosted mode: before the middleware below, so CSRF runs inside the limits
+    # Hosted mode: installed before the middleware below, so its CSRF check runs inside the limits.
+    if signin_settings is not None:
         from leviers.web import signin
 
         signin.install(app, signin_settings)
