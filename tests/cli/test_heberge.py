@@ -68,3 +68,15 @@ def test_a_malformed_address_is_said_in_french() -> None:
     code, out = run("verifier", "--dsn", "postgresql://a@/b?host=/a b")
     assert code == 1
     assert "adresse de base PostgreSQL illisible" in out
+
+
+def test_compte_creates_an_account_once(dsn: str) -> None:  # noqa: F811
+    code, out = run("compte", "Claire@Ville-A.fr", "--nom", "Claire Dupont", "--dsn", dsn, "--json")
+    assert code == 0
+    account = json.loads(out)["compte"]
+    code, out = run("compte", "claire@ville-a.fr", "--dsn", dsn)
+    assert code == 0
+    assert f"Compte n° {account} prêt pour claire@ville-a.fr" in out
+    code, out = run("compte", "pas-une-adresse", "--dsn", dsn)
+    assert code == 1
+    assert "format attendu" in out

@@ -174,3 +174,15 @@ def test_the_makefile_demo_takes_a_port() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert "leviers serve --demo --port 8080" in result.stdout
+
+
+def test_hosted_mode_without_its_settings_is_one_french_line(
+    warehouse: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # LEVIERS_HEBERGE=1 is --heberge; the site's address is missing: said before anything is built.
+    monkeypatch.setenv("LEVIERS_HEBERGE", "1")
+    monkeypatch.delenv("LEVIERS_URL_PUBLIQUE", raising=False)
+    result = run("serve", "--db", str(warehouse), "--port", str(free_port()))
+    assert result.returncode == 1
+    assert "LEVIERS_URL_PUBLIQUE" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from fastapi.testclient import TestClient
 
 from leviers.hosted import migrate
 from leviers.hosted.local_cluster import ROLE, LocalCluster, server_binaries
@@ -58,3 +59,43 @@ def dsn(empty_dsn: str) -> str:
 def conn(dsn: str) -> Iterator[psycopg.Connection]:
     with psycopg.connect(dsn, autocommit=True) as connection:
         yield connection
+
+
+# --- the web app in hosted mode -------------------------------------------------------------------
+
+PUBLIC_URL = "https://testserver"
+
+
+@pytest.fixture(scope="session")
+def empty_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The open-data warehouse of the hosted tests: empty (sign-in does not read it)."""
+    from leviers.warehouse import open_warehouse
+
+    path = tmp_path_factory.mktemp("hosted-warehouse") / "leviers.duckdb"
+    open_warehouse(path).close()
+    return path
+
+
+@pytest.fixture(scope="session")
+def serving_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("hosted-cache")
+
+
+@pytest.fixture
+def hosted_env(dsn: str, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """The environment of a hosted server on the test database (extended by each test's needs)."""
+    env = {"LEVIERS_POSTGRES": dsn, "LEVIERS_URL_PUBLIQUE": PUBLIC_URL}
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    for key in [k for k in os.environ if k.startswith(("LEVIERS_SMTP_", "LEVIERS_PROCONNECT_"))]:
+        monkeypatch.delenv(key)
+    return env
+
+
+def hosted_client(warehouse: Path, cache: Path, **settings: object) -> TestClient:
+    """A browser on the hosted app: https (the session cookie is Secure), redirects not followed."""
+    from leviers.web import WebSettings, create_app
+
+    options: dict[str, object] = {"rate_limit_per_minute": None, "isolated_build": False, "heberge": True}
+    app = create_app(WebSettings(db_path=warehouse, cache_dir=cache, **{**options, **settings}))  # type: ignore[arg-type]
+    return TestClient(app, base_url=PUBLIC_URL, follow_redirects=False)

@@ -10,7 +10,7 @@ from leviers.hosted.database import check_role
 from leviers.hosted.errors import HostedStoreError
 from leviers.hosted.local_cluster import LocalCluster
 
-TABLES = {"workspaces", "accounts", "memberships", "audit_log"}
+TABLES = {"workspaces", "accounts", "memberships", "audit_log", "sessions", "signin_links", "signin_attempts"}
 
 
 def _tables(dsn: str) -> set[str]:
@@ -26,6 +26,17 @@ def test_upgrade_from_empty_reaches_head(empty_dsn: str) -> None:
     assert _tables(empty_dsn) == TABLES
     # Twice changes nothing.
     assert migrate.upgrade(empty_dsn).before == migrate.head()
+
+
+def test_upgrade_from_the_first_revision(empty_dsn: str) -> None:
+    # A store of the previous release (0001, before sign-in) keeps its accounts.
+    migrate.upgrade(empty_dsn, "0001")
+    with psycopg.connect(empty_dsn) as conn:
+        conn.execute("INSERT INTO accounts (email) VALUES ('agent@ville.fr')")
+    assert migrate.upgrade(empty_dsn).after == migrate.head() == "0002"
+    assert _tables(empty_dsn) == TABLES
+    with psycopg.connect(empty_dsn) as conn:
+        assert conn.execute("SELECT email FROM accounts").fetchall() == [("agent@ville.fr",)]
 
 
 def test_down_to_empty_and_up_again(dsn: str) -> None:

@@ -123,5 +123,36 @@ def verifier(dsn: DsnOption = None, json_output: JsonOption = False) -> None:
         )
 
 
+@heberge.command("compte")
+def compte(
+    courriel: Annotated[str, typer.Argument(metavar="COURRIEL", help="Adresse électronique de la personne.")],
+    nom: Annotated[
+        str | None, typer.Option("--nom", metavar="NOM", help="Nom affiché (facultatif).", show_default=False)
+    ] = None,
+    dsn: DsnOption = None,
+    json_output: JsonOption = False,
+) -> None:
+    """Crée le compte d'une personne (ou retrouve celui de cette adresse) : elle pourra se connecter
+    par un lien reçu par courriel. Les agents publics n'en ont pas besoin : ProConnect crée leur
+    compte à la première connexion.
+    """
+    from leviers.hosted.database import check_role, connect, resolve_dsn
+    from leviers.hosted.errors import HostedStoreError
+    from leviers.hosted.tenancy import create_account
+
+    address = courriel.strip().lower()
+    if "@" not in address[1:] or len(address) > 254:
+        raise HostedStoreError(
+            f"adresse électronique « {courriel} » invalide : format attendu nom@domaine.fr."
+        )
+    with connect(resolve_dsn(dsn), autocommit=True) as conn:
+        check_role(conn)
+        account = create_account(conn, address, nom)
+    if json_output:
+        emit_json({"compte": account})
+        return
+    console.print(f"[green]✓[/] Compte n° {account} prêt pour {escape(address)}.", highlight=False)
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(heberge, name="heberge")

@@ -76,6 +76,15 @@ def serve(
             help="Sert l'entrepôt de démonstration après y avoir chargé les données fournies (comme `leviers demo`).",
         ),
     ] = False,
+    heberge: Annotated[
+        bool,
+        typer.Option(
+            "--heberge",
+            envvar="LEVIERS_HEBERGE",
+            help="Mode hébergé : connexion (ProConnect, lien par courriel) et espaces privés dans PostgreSQL "
+            "(LEVIERS_POSTGRES, LEVIERS_URL_PUBLIQUE… : voir docs/hosted.md).",
+        ),
+    ] = False,
     json_output: JsonOption = False,
 ) -> None:
     """Sert le tableau de bord et l'API JSON sur l'entrepôt, ouvert en lecture seule.
@@ -102,6 +111,7 @@ def serve(
             threads=threads or None,
             tracing=not no_trace,
             hosted=not is_loopback(host),
+            heberge=heberge,
         )
 
         def ready(address: str) -> None:

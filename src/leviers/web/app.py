@@ -88,10 +88,20 @@ class RouteURLs:
         return self.known[name]
 
 
+def _signin_settings(settings: WebSettings) -> Any:
+    """Hosted mode's settings, read (and refused when incomplete) before anything is built."""
+    if not settings.heberge:
+        return None
+    from leviers.hosted.settings import SigninSettings
+
+    return SigninSettings.from_environment()
+
+
 def create_app(settings: WebSettings, *, progress: Progress | None = None) -> FastAPI:
     """The dashboard on the warehouse `settings.db_path`, opened read-only."""
     # The checks every command makes (schema version, lock, damaged file), before the serving copy.
     check_warehouse(settings.db_path, progress)
+    signin_settings = _signin_settings(settings)
     _load_views()
     store = Store(
         settings.db_path,
@@ -143,6 +153,11 @@ def create_app(settings: WebSettings, *, progress: Progress | None = None) -> Fa
             app.include_router(extra)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.state.url = RouteURLs(app)
+    # Hosted mode: installed before the middleware below, so its CSRF check runs inside the limits.
+    if signin_settings is not None:
+        from leviers.web import signin
+
+        signin.install(app, signin_settings)
 
     def render(path: str, status: int, title: str, message: str) -> Any:
         return errors.error_response(app, path, status, title, message)

@@ -41,3 +41,7 @@ class WebSettings:
     slow_query_ms: float | None = 1000.0
     # Served to other machines (`leviers serve --adresse` beyond loopback): `?_trace=1` is ignored.
     hosted: bool = False
+    # Hosted mode (`leviers serve --heberge`, LEVIERS_HEBERGE=1): sign-in, sessions and private
+    # workspaces in PostgreSQL, configured by the environment (leviers.hosted.settings). Off: the
+    # local mode, which never touches PostgreSQL.
+    heberge: bool = False
