@@ -149,13 +149,17 @@ def measure(client: Any, counter: list[float], paths: list[str], rounds: int = 2
 
 
 def twins(client: Any, paths: dict[str, list[str]], per_kind: int) -> dict[str, Any]:
-    """The JSON twin of each sampled page (HTML path under /api/v1)."""
+    """The JSON twin of each sampled page (HTML path under /api/v1), and the page's HTML itself
+    (under its own path), so that a change of rendering can be checked byte for byte."""
     found: dict[str, Any] = {}
     for items in paths.values():
         for path in items[:per_kind]:
             api = path if path.startswith("/api/") else "/api/v1" + path
             response = client.get(api)
             found[api] = {"status": response.status_code, "body": response.json()}
+            if api != path:
+                page = client.get(path)
+                found[path] = {"status": page.status_code, "html": page.text}
     return found
 
 

@@ -19,6 +19,7 @@ import duckdb
 
 from leviers.reference import cpv
 from leviers.warehouse import session
+from leviers.warehouse.queries import supplier
 
 # SQL of the key's hash, for the build and for the pages.
 KEY_HASH = "md5_number_lower({})"
@@ -62,7 +63,8 @@ def _by_contract(name: str, source: str, order: str) -> str:
 
 
 # One row per SIREN seen as a supplier or a subsidy beneficiary: its name (SIRENE's, else the one
-# most often published) and its legal unit when SIRENE is loaded.
+# most often published), its legal unit when SIRENE is loaded, and the supplier page's stored
+# summary (leviers.warehouse.queries.supplier.summary_steps).
 def _build_suppliers(has_units: bool, has_subsidies: bool) -> str:
     beneficiaries = (
         "UNION ALL SELECT beneficiaire_siren, nom_beneficiaire FROM wh.subsidy_lines "
@@ -91,6 +93,12 @@ def _build_suppliers(has_units: bool, has_subsidies: bool) -> str:
            NULL::VARCHAR AS activite_principale, NULL::VARCHAR AS tranche_effectifs,
            NULL::VARCHAR AS identifiant_association, false AS dans_sirene"""
     )
+    subsidy_summary = (
+        "LEFT JOIN web_supplier_summary_subsidies AS ss ON ss.siren = n.siren"
+        if has_subsidies
+        else "LEFT JOIN (SELECT NULL::VARCHAR AS siren, NULL::VARCHAR AS total, NULL::VARCHAR AS attribuants) "
+        "AS ss ON false"
+    )
     return f"""
 CREATE TABLE web_suppliers AS
 WITH published AS (
@@ -102,9 +110,13 @@ WITH published AS (
     FROM (SELECT siren, nom, count(*) AS n FROM published GROUP BY ALL)
     GROUP BY siren
 )
-SELECT n.siren, coalesce(u.denomination, n.nom_publie) AS nom, n.nom_publie, {unit_columns}
+SELECT n.siren, coalesce(u.denomination, n.nom_publie) AS nom, n.nom_publie, {unit_columns},
+       sc.total AS contrats_total, sc.acheteurs AS contrats_acheteurs,
+       ss.total AS subventions_total, ss.attribuants AS subventions_attribuants
 FROM names AS n
 {units}
+LEFT JOIN web_supplier_summary_contracts AS sc ON sc.siren = n.siren
+{subsidy_summary}
 ORDER BY n.siren
 """
 
@@ -147,8 +159,6 @@ def build_steps(wh_tables: set[str]) -> list[str | Callable[[duckdb.DuckDBPyConn
         _by_contract("contract_detail_modifications", "contract_modifications", "modification_id"),
         _by_contract("contract_detail_subcontracting", "subcontracting_acts", "acte_id"),
         _by_contract("contract_detail_sources", "contract_sources", "ingestion_id, record_index"),
-        _build_suppliers(has_units, has_subsidies),
-        "CREATE INDEX web_suppliers_siren ON web_suppliers (siren)",
     ]
     if "contract_amount_checks" in wh_tables:
         steps.append(_BUILD_SUPPLIER_CONTRACTS)
@@ -164,6 +174,14 @@ def build_steps(wh_tables: set[str]) -> list[str | Callable[[duckdb.DuckDBPyConn
             "CREATE TABLE web_beneficiary_subsidies AS SELECT * FROM wh.subsidy_lines "
             "WHERE beneficiaire_siren IS NOT NULL ORDER BY beneficiaire_siren, annee DESC NULLS LAST, subsidy_key"
         )
+    steps += [
+        *supplier.summary_steps(has_subsidies),
+        _build_suppliers(has_units, has_subsidies),
+        "CREATE INDEX web_suppliers_siren ON web_suppliers (siren)",
+        "DROP TABLE web_supplier_summary_contracts",
+    ]
+    if has_subsidies:
+        steps.append("DROP TABLE web_supplier_summary_subsidies")
     if "ess_status" in wh_tables:
         steps.append("CREATE TABLE web_ess_status AS SELECT * FROM wh.ess_status ORDER BY siren")
     if "ess_evidence" in wh_tables:
