@@ -1,18 +1,20 @@
 """Tables of the serving copy behind the contract and supplier pages (see leviers.web.store).
 
 The warehouse keeps a contract's suppliers, modifications, subcontracting acts and source records
-in load order, so reading those of one contract would scan each table. Here they are copied sorted
-by `h`, a 64-bit number computed from the contract key (the low half of its MD5: the same in every
-DuckDB version); a page asks for `h = ? AND contract_key = ?`, and DuckDB's per-segment min/max on
-an integer skips everything but a few thousand rows. The supplier page reads its contracts,
-subsidies and ESS evidence from copies sorted by SIREN; `web_suppliers` gives one row per SIREN
-seen as supplier or beneficiary (name and legal unit), and `web_cpv` the French CPV labels.
+in load order, so reading those of one contract would scan each table. Here they are gathered in
+one row per contract (`contract_details`), sorted by `h`, a 64-bit number computed from the
+contract key (the low half of its MD5: the same in every DuckDB version); a page asks for
+`h = ? AND contract_key = ?`, and DuckDB's per-segment min/max on an integer skips everything but a
+few thousand rows. The supplier page reads its contracts, subsidies and ESS evidence from copies
+sorted by SIREN; `web_suppliers` gives one row per SIREN seen as supplier or beneficiary (name,
+legal unit and the page's stored totals), and `web_cpv` the French CPV labels.
 """
 
 from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import duckdb
@@ -57,9 +59,55 @@ def spill_to_disk(con: duckdb.DuckDBPyConnection) -> None:
     session.apply(con, preserve_insertion_order=False)
 
 
-def _by_contract(name: str, source: str, order: str) -> str:
-    # Sorted by the hash alone (collisions are harmless: pages also compare the key itself).
-    return f"CREATE TABLE {name} AS SELECT {KEY_HASH.format('contract_key')} AS h, * FROM wh.{source} ORDER BY h, {order}"
+# What the contract page lists under a contract, from each warehouse table: (name in the page's
+# data, table, order of its rows). A source lists its ingestion and record only: the page finds the
+# file's details in the ingestions table it keeps in memory.
+CONTRACT_LISTS = (
+    ("titulaires", "contract_suppliers", "modification_id, position"),
+    ("modifications", "contract_modifications", "modification_id"),
+    ("sous_traitance", "subcontracting_acts", "date_notification NULLS LAST, acte_id"),
+    ("sources", "contract_sources", "ingestion_id, record_index"),
+)
+AMOUNT_CHECK_COLUMNS = ("classe", "motifs", "explication", "pairs_nombre")
+
+
+def _columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
+    found = con.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_catalog = 'wh' AND table_name = ? "
+        "ORDER BY ordinal_position",
+        [table],
+    ).fetchall()
+    return [row[0] for row in found if row[0] != "contract_key"]
+
+
+def build_contract_details(con: duckdb.DuckDBPyConnection, with_checks: bool) -> None:
+    """contract_details: one row per contract with its suppliers, modifications, subcontracting
+    acts, source records and amount check, each a JSON text (the rows of the warehouse's tables,
+    every column but the key, in the page's order), sorted by `h`: the page reads one row instead of
+    looking up five tables. JSON because DuckDB stores a list of structs as one column per field,
+    which costs more to read than the text costs to parse."""
+    parts, joins = [], []
+    for name, table, order in CONTRACT_LISTS:
+        fields = ", ".join(f"'{c}': {c}" for c in _columns(con, table))
+        parts.append(
+            f"{name} AS (SELECT contract_key, to_json(list({{{fields}}} ORDER BY {order})) AS {name} "
+            f"FROM wh.{table} GROUP BY contract_key)"
+        )
+        joins.append(f"LEFT JOIN {name} USING (contract_key)")
+    checks = "NULL::VARCHAR AS controle"
+    if with_checks:
+        fields = ", ".join(f"'{c}': {c}" for c in AMOUNT_CHECK_COLUMNS)
+        parts.append(
+            f"checks AS (SELECT contract_key, to_json({{{fields}}}) AS controle FROM contract_amount_checks)"
+        )
+        joins.append("LEFT JOIN checks USING (contract_key)")
+        checks = "checks.controle"
+    names = ", ".join(f"{name}.{name}" for name, _, _ in CONTRACT_LISTS)
+    con.execute(
+        f"CREATE TABLE contract_details AS WITH {', '.join(parts)} "
+        f"SELECT {KEY_HASH.format('c.contract_key')} AS h, c.contract_key, {names}, {checks} "
+        f"FROM (SELECT contract_key FROM contracts) AS c {' '.join(joins)} ORDER BY h"
+    )
 
 
 # One row per SIREN seen as a supplier or a subsidy beneficiary: its name (SIRENE's, else the one
@@ -155,10 +203,7 @@ def build_steps(wh_tables: set[str]) -> list[str | Callable[[duckdb.DuckDBPyConn
     steps: list[str | Callable[[duckdb.DuckDBPyConnection], None]] = [
         spill_to_disk,
         build_cpv,
-        _by_contract("contract_detail_suppliers", "contract_suppliers", "modification_id, position"),
-        _by_contract("contract_detail_modifications", "contract_modifications", "modification_id"),
-        _by_contract("contract_detail_subcontracting", "subcontracting_acts", "acte_id"),
-        _by_contract("contract_detail_sources", "contract_sources", "ingestion_id, record_index"),
+        partial(build_contract_details, with_checks="contract_amount_checks" in wh_tables),
     ]
     if "contract_amount_checks" in wh_tables:
         steps.append(_BUILD_SUPPLIER_CONTRACTS)
