@@ -69,6 +69,9 @@ CONTRACT_LISTS = (
     ("sources", "contract_sources", "ingestion_id, record_index"),
 )
 AMOUNT_CHECK_COLUMNS = ("classe", "motifs", "explication", "pairs_nombre")
+# The contracts are gathered in this many ranges of `h`, one statement each, so that the lists
+# being built fit in the build's memory limit (national tables hold millions of rows).
+PARTS = 16
 
 
 def _columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
@@ -80,34 +83,56 @@ def _columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
     return [row[0] for row in found if row[0] != "contract_key"]
 
 
+def _by_contract(name: str, source: str) -> str:
+    return (
+        f"CREATE TABLE {name} AS SELECT {KEY_HASH.format('contract_key')} AS h, * FROM wh.{source} ORDER BY h"
+    )
+
+
 def build_contract_details(con: duckdb.DuckDBPyConnection, with_checks: bool) -> None:
     """contract_details: one row per contract with its suppliers, modifications, subcontracting
     acts, source records and amount check, each a JSON text (the rows of the warehouse's tables,
     every column but the key, in the page's order), sorted by `h`: the page reads one row instead of
     looking up five tables. JSON because DuckDB stores a list of structs as one column per field,
     which costs more to read than the text costs to parse."""
-    parts, joins = [], []
+    # Staging tables sorted by `h` (dropped at the end): each range below reads only its blocks.
+    con.execute(
+        f"CREATE TABLE detail_keys AS SELECT {KEY_HASH.format('contract_key')} AS h, contract_key "
+        "FROM contracts ORDER BY h"
+    )
+    parts, joins, staged = [], [], []
     for name, table, order in CONTRACT_LISTS:
+        staging = f"detail_{name}"
+        con.execute(_by_contract(staging, table))
+        staged.append(staging)
         fields = ", ".join(f"'{c}': {c}" for c in _columns(con, table))
         parts.append(
-            f"{name} AS (SELECT contract_key, to_json(list({{{fields}}} ORDER BY {order})) AS {name} "
-            f"FROM wh.{table} GROUP BY contract_key)"
+            f"{name} AS (SELECT contract_key, '[' || string_agg(to_json({{{fields}}}), ',' ORDER BY {order}) "
+            f"|| ']' AS {name} FROM {staging} WHERE h BETWEEN $lo AND $hi GROUP BY contract_key)"
         )
         joins.append(f"LEFT JOIN {name} USING (contract_key)")
     checks = "NULL::VARCHAR AS controle"
     if with_checks:
-        fields = ", ".join(f"'{c}': {c}" for c in AMOUNT_CHECK_COLUMNS)
+        fields = ", ".join(f"'{c}': k.{c}" for c in AMOUNT_CHECK_COLUMNS)
         parts.append(
-            f"checks AS (SELECT contract_key, to_json({{{fields}}}) AS controle FROM contract_amount_checks)"
+            f"checks AS (SELECT k.contract_key, to_json({{{fields}}}) AS controle FROM contract_amount_checks AS k "
+            "SEMI JOIN (SELECT contract_key FROM detail_keys WHERE h BETWEEN $lo AND $hi) USING (contract_key))"
         )
         joins.append("LEFT JOIN checks USING (contract_key)")
         checks = "checks.controle"
     names = ", ".join(f"{name}.{name}" for name, _, _ in CONTRACT_LISTS)
-    con.execute(
-        f"CREATE TABLE contract_details AS WITH {', '.join(parts)} "
-        f"SELECT {KEY_HASH.format('c.contract_key')} AS h, c.contract_key, {names}, {checks} "
-        f"FROM (SELECT contract_key FROM contracts) AS c {' '.join(joins)} ORDER BY h"
+    select = (
+        f"WITH {', '.join(parts)} SELECT c.h, c.contract_key, {names}, {checks} "
+        f"FROM (SELECT h, contract_key FROM detail_keys WHERE h BETWEEN $lo AND $hi) AS c {' '.join(joins)} "
+        "ORDER BY c.h"
     )
+    con.execute(f"CREATE TABLE contract_details AS {select.replace('$lo', '1').replace('$hi', '0')}")
+    span = 2**64 // PARTS
+    for part in range(PARTS):
+        lo, hi = part * span, (2**64 - 1 if part == PARTS - 1 else (part + 1) * span - 1)
+        con.execute(f"INSERT INTO contract_details {select}", {"lo": lo, "hi": hi})
+    for staging in ["detail_keys", *staged]:
+        con.execute(f"DROP TABLE {staging}")
 
 
 # One row per SIREN seen as a supplier or a subsidy beneficiary: its name (SIRENE's, else the one
