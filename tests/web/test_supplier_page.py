@@ -129,3 +129,53 @@ def test_supplier_page_in_chromium(flows_db: Path, tmp_path: Path) -> None:  # n
         axe_at_widths(app, [f"/titulaires/{E1}", f"/titulaires/{E1}?page=2"], "titulaire")
     finally:
         app.state.store.close()
+
+
+def test_stored_summary_equals_each_sirens_own_rows(money: TestClient, inclusion: TestClient) -> None:
+    """The serving copy stores every SIREN's totals, buyers and grantors (summary_steps, grouped by
+    SIREN); the same select lists over one SIREN's rows give the same answer, for every SIREN."""
+    from leviers.warehouse.queries import supplier as q
+
+    for client in (money, inclusion):
+        with client.app.state.store.cursor() as con:  # type: ignore[attr-defined]
+            sirens = [r[0] for r in con.execute("SELECT siren FROM web_suppliers ORDER BY siren").fetchall()]
+            assert sirens
+            subsidies = "web_beneficiary_subsidies" in client.app.state.store.tables  # type: ignore[attr-defined]
+            for siren in sirens:
+                found = q.identity(con, siren)
+                assert found is not None
+                stored = q.contracts(con, siren, found[1], limit=1, offset=0)
+                live = q.one(
+                    con,
+                    f"SELECT {q._CONTRACT_TOTALS} FROM web_supplier_contracts WHERE siren = ?",
+                    [siren],
+                    name="t",
+                )
+                assert stored["total"] == live, siren
+                buyers = q.rows(
+                    con,
+                    f"SELECT {q._BUYERS} FROM web_supplier_contracts WHERE siren = ? GROUP BY acheteur_siren "
+                    f"ORDER BY {q._BUYERS_ORDER} LIMIT {q.SHOWN}",
+                    [siren],
+                    name="t",
+                )
+                assert stored["acheteurs"] == buyers, siren
+                if not subsidies:
+                    continue
+                received = q.subsidies(con, siren, found[1], loaded=True)
+                assert received is not None
+                live = q.one(
+                    con,
+                    f"SELECT {q._SUBSIDY_TOTALS} FROM web_beneficiary_subsidies WHERE beneficiaire_siren = ?",
+                    [siren],
+                    name="t",
+                )
+                assert received["total"] == live, siren
+                grantors = q.rows(
+                    con,
+                    f"SELECT {q._GRANTORS} FROM {q._GRANTORS_FROM} WHERE beneficiaire_siren = ? "
+                    f"GROUP BY attribuant_siren ORDER BY {q._GRANTORS_ORDER} LIMIT {q.SHOWN}",
+                    [siren],
+                    name="t",
+                )
+                assert received["attribuants"] == grantors, siren

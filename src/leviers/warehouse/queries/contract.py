@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import base64
 import binascii
+import datetime as dt
 import hashlib
 import re
 from pathlib import PurePath
 from typing import Any
 
 import duckdb
+import orjson
 
 from leviers.reference import cpv
 from leviers.warehouse.queries import one, rows
@@ -146,16 +148,40 @@ def find(con: duckdb.DuckDBPyConnection, key: str) -> dict[str, Any] | None:
     )
 
 
-def _detail(con: duckdb.DuckDBPyConnection, table: str, key: str, order: str) -> list[dict[str, Any]]:
+# The columns of the lists of `contract_details` (leviers.web.detail_tables) that are dates: JSON
+# writes them as ISO text.
+_DATES = ("date_notification", "date_publication")
+
+
+def _stored(con: duckdb.DuckDBPyConnection, key: str) -> dict[str, Any]:
+    """The contract's stored lists (suppliers, modifications, subcontracting acts, source records)
+    and amount check, from its one row of contract_details; empty lists when it has none."""
+    found = one(
+        con,
+        "SELECT * EXCLUDE (h, contract_key) FROM contract_details WHERE h = ? AND contract_key = ?",
+        [key_hash(key), key],
+        name="contract.details",
+    )
+    stored: dict[str, Any] = {}
+    for name in ("titulaires", "modifications", "sous_traitance", "sources"):
+        listed = orjson.loads(found[name]) if found and found[name] else []
+        for row in listed:
+            for column in _DATES:
+                if row.get(column) is not None:
+                    row[column] = dt.date.fromisoformat(row[column])
+        stored[name] = listed
+    stored["controle"] = orjson.loads(found["controle"]) if found and found["controle"] else None
+    return stored
+
+
+def ingestions(con: duckdb.DuckDBPyConnection) -> dict[int, dict[str, Any]]:
+    """The loaded files by ingestion id (a few hundred rows: kept in memory by the server)."""
     found = rows(
         con,
-        f"SELECT * EXCLUDE (h) FROM {table} WHERE h = ? AND contract_key = ? ORDER BY {order}",
-        [key_hash(key), key],
-        name="contract.detail",
+        "SELECT ingestion_id, path, format, dataset, started_at, sha256, synthetic FROM ingestions",
+        name="contract.ingestions",
     )
-    for row in found:
-        del row["contract_key"]
-    return found
+    return {row["ingestion_id"]: row for row in found}
 
 
 def _names(con: duckdb.DuckDBPyConnection, sirens: list[str], tables: set[str]) -> dict[str, dict[str, Any]]:
@@ -213,37 +239,28 @@ def _source(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def details(con: duckdb.DuckDBPyConnection, key: str, tables: set[str]) -> dict[str, Any] | None:
-    """Everything the contract page shows, or None when no contract has this key."""
+def details(
+    con: duckdb.DuckDBPyConnection, key: str, tables: set[str], ingested: dict[int, dict[str, Any]]
+) -> dict[str, Any] | None:
+    """Everything the contract page shows, or None when no contract has this key; `ingested` is
+    `ingestions()`."""
     row = find(con, key)
     if row is None:
         return None
-    suppliers = _detail(con, "contract_detail_suppliers", key, "modification_id, position")
-    modifications = _detail(con, "contract_detail_modifications", key, "modification_id")
-    subcontracting = _detail(
-        con, "contract_detail_subcontracting", key, "date_notification NULLS LAST, acte_id"
-    )
-    sources = rows(
-        con,
-        "SELECT s.ingestion_id, s.record_index, i.path, i.format, i.dataset, i.started_at, i.sha256, i.synthetic "
-        "FROM contract_detail_sources AS s JOIN ingestions AS i USING (ingestion_id) "
-        "WHERE s.h = ? AND s.contract_key = ? ORDER BY s.ingestion_id, s.record_index",
-        [key_hash(key), key],
-        name="contract.sources",
-    )
+    stored = _stored(con, key)
+    suppliers, modifications = stored["titulaires"], stored["modifications"]
+    subcontracting = stored["sous_traitance"]
+    sources = [
+        {**ingested[r["ingestion_id"]], "record_index": r["record_index"]}
+        for r in stored["sources"]
+        if r["ingestion_id"] in ingested
+    ]
     sirens = [
         s for s in (r.get("titulaire_siren") or supplier_siren(r["titulaire_id"]) for r in suppliers) if s
     ]
     sirens += [s for s in (supplier_siren(r.get("sous_traitant_id")) for r in subcontracting) if s]
     names = _names(con, sirens, tables)
-    check = None
-    if "contract_amount_checks" in tables:
-        check = one(
-            con,
-            "SELECT classe, motifs, explication, pairs_nombre FROM contract_amount_checks WHERE contract_key = ?",
-            [key],
-            name="contract.amount_check",
-        )
+    check = stored["controle"]
     label = cpv.describe(row["cpv"])
     for act in subcontracting:
         siren = supplier_siren(act.get("sous_traitant_id"))

@@ -9,10 +9,12 @@ so « sa part » adds up across suppliers to the contracts' amounts.
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import PurePath
 from typing import Any
 
 import duckdb
+import orjson
 
 from leviers.warehouse.queries import one, rows
 
@@ -33,8 +35,15 @@ UNKNOWN_STATUS = (
 )
 
 
-def identity(con: duckdb.DuckDBPyConnection, siren: str) -> dict[str, Any] | None:
-    return one(con, "SELECT * FROM web_suppliers WHERE siren = ?", [siren], name="supplier.identity")
+SUMMARY = ("contrats_total", "contrats_acheteurs", "subventions_total", "subventions_attribuants")
+
+
+def identity(con: duckdb.DuckDBPyConnection, siren: str) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    """(who the SIREN is, its stored summary: the JSON texts of `summary_steps`), or None."""
+    found = one(con, "SELECT * FROM web_suppliers WHERE siren = ?", [siren], name="supplier.identity")
+    if found is None:
+        return None
+    return found, {name: found.pop(name) for name in SUMMARY}
 
 
 def ess(con: duckdb.DuckDBPyConnection, siren: str, tables: set[str]) -> dict[str, Any]:
@@ -89,19 +98,24 @@ def ess(con: duckdb.DuckDBPyConnection, siren: str, tables: set[str]) -> dict[st
     }
 
 
+# Each figure of the page is written once, below, as a select list over the rows of one SIREN:
+# the serving copy stores it for every SIREN (`summary_steps`, grouped by SIREN, in `web_suppliers`),
+# and the page reads that one row instead of grouping the SIREN's contracts and subsidy lines on
+# every request. A buyer's or grantor's name is the one of its latest row, so that the grouped
+# and the stored answers are the same.
 _CONTRACT_TOTALS = """
-SELECT count(*) AS contrats,
-       count(*) FILTER (WHERE initial) AS contrats_initiaux,
-       count(*) FILTER (WHERE NOT initial) AS contrats_par_modification,
-       sum(montant) FILTER (WHERE initial AND coalesce(montant_classe, '') <> 'aberrant') AS montant_contrats,
-       sum(montant * part) FILTER (WHERE initial AND coalesce(montant_classe, '') <> 'aberrant') AS montant_part,
-       count(*) FILTER (WHERE initial AND montant_classe = 'aberrant') AS montants_ecartes,
-       count(*) FILTER (WHERE initial AND montant IS NULL) AS montants_inconnus,
-       count(DISTINCT acheteur_siren) AS acheteurs,
-       min(date_notification) AS premiere_notification, max(date_notification) AS derniere_notification,
-       count(*) FILTER (WHERE synthetique) AS contrats_synthetiques
-FROM web_supplier_contracts WHERE siren = ?
+count(*) AS contrats,
+count(*) FILTER (WHERE initial) AS contrats_initiaux,
+count(*) FILTER (WHERE NOT initial) AS contrats_par_modification,
+sum(montant) FILTER (WHERE initial AND coalesce(montant_classe, '') <> 'aberrant') AS montant_contrats,
+sum(montant * part) FILTER (WHERE initial AND coalesce(montant_classe, '') <> 'aberrant') AS montant_part,
+count(*) FILTER (WHERE initial AND montant_classe = 'aberrant') AS montants_ecartes,
+count(*) FILTER (WHERE initial AND montant IS NULL) AS montants_inconnus,
+count(DISTINCT acheteur_siren) AS acheteurs,
+min(date_notification) AS premiere_notification, max(date_notification) AS derniere_notification,
+count(*) FILTER (WHERE synthetique) AS contrats_synthetiques
 """
+_CONTRACT_DATES = ("premiere_notification", "derniere_notification")
 
 _CONTRACT_PAGE = """
 SELECT contract_key, id, objet, cpv, procedure, nature, montant, part, montant_classe, date_notification,
@@ -111,36 +125,25 @@ ORDER BY date_notification DESC NULLS LAST, contract_key
 LIMIT ? OFFSET ?
 """
 
+# Buyers and grantors shown on the page, the most frequent first.
+SHOWN = 50
+
 _BUYERS = """
-SELECT acheteur_siren AS siren, any_value(acheteur_nom) AS nom, count(*) AS contrats,
-       sum(montant * part) FILTER (WHERE initial AND coalesce(montant_classe, '') <> 'aberrant') AS montant_part,
-       count(*) FILTER (WHERE initial AND montant_classe = 'aberrant') AS montants_ecartes,
-       min(annee) AS premiere_annee, max(annee) AS derniere_annee
-FROM web_supplier_contracts WHERE siren = ?
-GROUP BY acheteur_siren
-ORDER BY contrats DESC, montant_part DESC NULLS LAST, siren
-LIMIT ?
+acheteur_siren AS siren,
+any_value(acheteur_nom ORDER BY date_notification DESC NULLS LAST, contract_key) AS nom,
+count(*) AS contrats,
+sum(montant * part) FILTER (WHERE initial AND coalesce(montant_classe, '') <> 'aberrant') AS montant_part,
+count(*) FILTER (WHERE initial AND montant_classe = 'aberrant') AS montants_ecartes,
+min(annee) AS premiere_annee, max(annee) AS derniere_annee
 """
-
-
-def contracts(con: duckdb.DuckDBPyConnection, siren: str, *, limit: int, offset: int) -> dict[str, Any]:
-    """Totals of the contracts the SIREN holds, one page of them (latest first), its buyers."""
-    totals = one(con, _CONTRACT_TOTALS, [siren], name="supplier.contract_totals")
-    assert totals is not None
-    return {
-        "total": totals,
-        "lignes": rows(con, _CONTRACT_PAGE, [siren, limit, offset], name="supplier.contract_page"),
-        "acheteurs": rows(con, _BUYERS, [siren, 50], name="supplier.contract_buyers"),
-    }
-
+_BUYERS_ORDER = "contrats DESC, montant_part DESC NULLS LAST, siren"
 
 _SUBSIDY_TOTALS = """
-SELECT EXISTS (SELECT 1 FROM subsidy_lines) AS any_line, count(*) AS lignes, sum(montant_retenu) AS montant,
-       count(*) FILTER (WHERE montant_classe = 'aberrant') AS montants_ecartes,
-       count(*) FILTER (WHERE montant_beneficiaire IS NULL) AS montants_inconnus,
-       count(DISTINCT attribuant_siren) AS attribuants,
-       count(*) FILTER (WHERE synthetic) AS lignes_synthetiques
-FROM web_beneficiary_subsidies WHERE beneficiaire_siren = ?
+count(*) AS lignes, sum(montant_retenu) AS montant,
+count(*) FILTER (WHERE montant_classe = 'aberrant') AS montants_ecartes,
+count(*) FILTER (WHERE montant_beneficiaire IS NULL) AS montants_inconnus,
+count(DISTINCT attribuant_siren) AS attribuants,
+count(*) FILTER (WHERE synthetic) AS lignes_synthetiques
 """
 
 _SUBSIDY_LINES = """
@@ -152,38 +155,142 @@ LIMIT ?
 """
 
 _GRANTORS = """
-SELECT attribuant_siren AS siren, coalesce(any_value(b.nom), any_value(s.nom_attribuant)) AS nom,
-       count(*) AS lignes, sum(montant_retenu) AS montant,
-       count(*) FILTER (WHERE montant_classe = 'aberrant') AS montants_ecartes,
-       min(annee) AS premiere_annee, max(annee) AS derniere_annee
-FROM web_beneficiary_subsidies AS s
-LEFT JOIN web_buyers AS b ON b.siren = s.attribuant_siren
-WHERE beneficiaire_siren = ?
-GROUP BY attribuant_siren
-ORDER BY montant DESC NULLS LAST, lignes DESC, siren
-LIMIT ?
+attribuant_siren AS siren,
+coalesce(any_value(b.nom), any_value(s.nom_attribuant ORDER BY s.annee DESC NULLS LAST, s.subsidy_key)) AS nom,
+count(*) AS lignes, sum(montant_retenu) AS montant,
+count(*) FILTER (WHERE montant_classe = 'aberrant') AS montants_ecartes,
+min(annee) AS premiere_annee, max(annee) AS derniere_annee
 """
+_GRANTORS_FROM = "web_beneficiary_subsidies AS s LEFT JOIN web_buyers AS b ON b.siren = s.attribuant_siren"
+_GRANTORS_ORDER = "montant DESC NULLS LAST, lignes DESC, siren"
+
+
+def summary_steps(has_subsidies: bool) -> list[str]:
+    """The serving copy's tables of every SIREN's totals, buyers, subsidy totals and grantors, each
+    one JSON text per SIREN (read by `contracts` and `subsidies` through web_suppliers): the select
+    lists above, grouped by SIREN. A SIREN's lists keep its first SHOWN rows, in the page's order."""
+    steps = [
+        f"""
+CREATE TABLE web_supplier_summary_contracts AS
+WITH totals AS (
+    SELECT siren, to_json({{{_struct_of(_CONTRACT_TOTALS)}}}) AS total
+    FROM (SELECT siren, {_CONTRACT_TOTALS} FROM web_supplier_contracts GROUP BY siren)
+), buyers AS (
+    SELECT titulaire AS siren, to_json(list({{{_struct_of(_BUYERS)}}} ORDER BY {_BUYERS_ORDER})) AS acheteurs
+    FROM (
+        SELECT * FROM (
+            SELECT siren AS titulaire, {_BUYERS}
+            FROM web_supplier_contracts GROUP BY titulaire, acheteur_siren
+        )
+        QUALIFY row_number() OVER (PARTITION BY titulaire ORDER BY {_BUYERS_ORDER}) <= {SHOWN}
+    ) AS b
+    GROUP BY titulaire
+)
+SELECT siren, totals.total, buyers.acheteurs FROM totals JOIN buyers USING (siren)
+"""
+    ]
+    if has_subsidies:
+        steps.append(
+            f"""
+CREATE TABLE web_supplier_summary_subsidies AS
+WITH totals AS (
+    SELECT beneficiaire_siren AS siren, to_json({{{_struct_of(_SUBSIDY_TOTALS)}}}) AS total
+    FROM (
+        SELECT beneficiaire_siren, {_SUBSIDY_TOTALS}
+        FROM web_beneficiary_subsidies GROUP BY beneficiaire_siren
+    )
+), grantors AS (
+    SELECT beneficiaire AS siren, to_json(list({{{_struct_of(_GRANTORS)}}} ORDER BY {_GRANTORS_ORDER})) AS attribuants
+    FROM (
+        SELECT * FROM (
+            SELECT s.beneficiaire_siren AS beneficiaire, {_GRANTORS}
+            FROM {_GRANTORS_FROM} GROUP BY beneficiaire, attribuant_siren
+        )
+        QUALIFY row_number() OVER (PARTITION BY beneficiaire ORDER BY {_GRANTORS_ORDER}) <= {SHOWN}
+    ) AS g
+    GROUP BY beneficiaire
+)
+SELECT siren, totals.total, grantors.attribuants FROM totals JOIN grantors USING (siren)
+"""
+        )
+    return steps
+
+
+def _struct_of(select_list: str) -> str:
+    """`'name': name, ...` of a select list's aliases (struct fields in the list's order)."""
+    names = [part.rsplit(" AS ", 1)[1].strip() for part in _split(select_list)]
+    return ", ".join(f"'{name}': {name}" for name in names)
+
+
+def _split(select_list: str) -> list[str]:
+    """The items of a select list (commas inside parentheses belong to their item)."""
+    items, depth, current = [], 0, ""
+    for char in select_list:
+        depth += char == "("
+        depth -= char == ")"
+        if char == "," and depth == 0:
+            items.append(current)
+            current = ""
+        else:
+            current += char
+    items.append(current)
+    return [item.strip() for item in items if item.strip()]
+
+
+def contracts(
+    con: duckdb.DuckDBPyConnection, siren: str, summary: dict[str, Any], *, limit: int, offset: int
+) -> dict[str, Any]:
+    """Totals of the contracts the SIREN holds, one page of them (latest first), its buyers;
+    `summary` is the SIREN's stored summary (`identity`)."""
+    if summary["contrats_total"] is None:  # no contract: the totals of no row
+        totals, buyers = _no_row(con, _CONTRACT_TOTALS, "web_supplier_contracts"), []
+    else:
+        totals, buyers = orjson.loads(summary["contrats_total"]), orjson.loads(summary["contrats_acheteurs"])
+        for name in _CONTRACT_DATES:
+            if totals[name] is not None:
+                totals[name] = dt.date.fromisoformat(totals[name])
+    return {
+        "total": totals,
+        "lignes": rows(con, _CONTRACT_PAGE, [siren, limit, offset], name="supplier.contract_page"),
+        "acheteurs": buyers,
+    }
+
+
+_NO_ROW: dict[str, dict[str, Any]] = {}
+
+
+def _no_row(con: duckdb.DuckDBPyConnection, select_list: str, table: str) -> dict[str, Any]:
+    """The select list over no row (counts 0, sums unknown): the same for every warehouse."""
+    if select_list not in _NO_ROW:
+        found = one(con, f"SELECT {select_list} FROM {table} WHERE false", name="supplier.no_row")
+        assert found is not None
+        _NO_ROW[select_list] = found
+    return dict(_NO_ROW[select_list])
+
+
+def any_subsidy_line(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether any subsidy file is loaded (else a SIREN's subsidies are unknown, not zero)."""
+    found = one(
+        con, "SELECT EXISTS (SELECT 1 FROM subsidy_lines) AS any_line", name="supplier.any_subsidy_line"
+    )
+    return bool(found and found["any_line"])
 
 
 def subsidies(
-    con: duckdb.DuckDBPyConnection, siren: str, tables: set[str], *, limit: int = 50
+    con: duckdb.DuckDBPyConnection, siren: str, summary: dict[str, Any], *, loaded: bool, limit: int = 50
 ) -> dict[str, Any] | None:
     """Subsidy lines the SIREN receives (latest first), totals and grantors; None when no subsidy
-    file is loaded at all (unknown, not zero)."""
-    if "web_beneficiary_subsidies" not in tables:
+    file is loaded at all (`loaded`: `any_subsidy_line`; unknown, not zero)."""
+    if not loaded:
         return None
-    totals = one(con, _SUBSIDY_TOTALS, [siren], name="supplier.subsidy_totals")
-    assert totals is not None
-    if not totals.pop("any_line"):
-        return None
-    # Most suppliers receive no subsidy: their lines and grantors are known empty without a look-up.
-    received = totals["lignes"] > 0
+    if summary["subventions_total"] is None:  # most suppliers receive none: known empty, no look-up
+        return {
+            "total": _no_row(con, _SUBSIDY_TOTALS, "web_beneficiary_subsidies"),
+            "lignes": [],
+            "attribuants": [],
+        }
     return {
-        "total": totals,
-        "lignes": rows(con, _SUBSIDY_LINES, [siren, limit], name="supplier.subsidy_lines")
-        if received
-        else [],
-        "attribuants": rows(con, _GRANTORS, [siren, 50], name="supplier.subsidy_grantors")
-        if received
-        else [],
+        "total": orjson.loads(summary["subventions_total"]),
+        "lignes": rows(con, _SUBSIDY_LINES, [siren, limit], name="supplier.subsidy_lines"),
+        "attribuants": orjson.loads(summary["subventions_attribuants"]),
     }

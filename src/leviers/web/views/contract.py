@@ -50,7 +50,9 @@ def contract(cle: ContractKey, con: Con, store: StoreDep) -> Page:
     suspect, aberrant et pourquoi), considérations connues ou non et pourquoi, données synthétiques.
     La clé d'adresse est « SIRET de l'acheteur|identifiant » encodé en base64url sans remplissage."""
     key = q.contract_key(cle)
-    found = q.details(con, key, store.tables) if key else None
+    found = (
+        q.details(con, key, store.tables, store.memo("contract_ingestions", q.ingestions)) if key else None
+    )
     if found is None:
         raise NotFound(
             "Aucun contrat ne correspond à cette adresse : elle a peut-être été tronquée. Retrouvez le contrat "

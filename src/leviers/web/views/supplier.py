@@ -42,13 +42,14 @@ def supplier(
     50 par page, les plus récents d'abord) ; les subventions reçues ; ses acheteurs et attribuants.
     Montants : un montant aberrant est écarté des sommes et compté à part ; « sa part » partage le
     montant d'un marché à parts égales entre ses titulaires initiaux."""
-    who = q.identity(con, siren)
-    if who is None:
+    found_identity = q.identity(con, siren)
+    if found_identity is None:
         raise NotFound(
             f"Le SIREN {siren} n'est titulaire d'aucun contrat ni bénéficiaire d'aucune subvention chargés "
             "dans l'entrepôt : vérifiez le numéro, ou cherchez le titulaire par son nom dans l'explorateur des contrats."
         )
-    found = q.contracts(con, siren, limit=PER_PAGE, offset=(page - 1) * PER_PAGE)
+    who, summary = found_identity
+    found = q.contracts(con, siren, summary, limit=PER_PAGE, offset=(page - 1) * PER_PAGE)
     for row in found["lignes"]:
         row["url"] = contract_q.contract_url(row["contract_key"])
         row["cpv_libelle"] = cpv.label(row["cpv"])
@@ -56,7 +57,8 @@ def supplier(
     for buyer in found["acheteurs"]:
         buyer["url"] = f"/collectivites/{buyer['siren']}"
         buyer["url_contrats"] = f"/contrats?acheteur={buyer['siren']}&titulaire={siren}"
-    subsidies = q.subsidies(con, siren, store.tables)
+    loaded = store.has("web_beneficiary_subsidies") and store.memo("any_subsidy_line", q.any_subsidy_line)
+    subsidies = q.subsidies(con, siren, summary, loaded=loaded)
     if subsidies is not None:
         for grantor in subsidies["attribuants"]:
             grantor["url"] = f"/collectivites/{grantor['siren']}" if grantor["siren"] else None
