@@ -72,3 +72,6 @@ def test_fiche_writes_one_page(hand_path: Path, tmp_path: Path) -> None:  # noqa
     assert result.exit_code == 1
     assert isinstance(result.exception, LeviersError)
     assert "--pdf FICHIER" in result.exception.message
+    result = runner.invoke(app, [*args, "--json"])
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["siren"] == "213300635"

@@ -152,24 +152,30 @@ def fiche_command(
         ),
     ] = None,
     db: DbOption = None,
+    json_output: JsonOption = False,
 ) -> None:
     """La fiche d'une page d'un acheteur pour une année, tirée de son rapport SPASER : l'argent
     vers l'ESS et les indicateurs clés avec leur base, les obligations légales, les écarts et leurs
-    leviers. À imprimer ou à joindre à une délibération."""
+    leviers. À imprimer ou à joindre à une délibération ; --json en donne les données."""
     from leviers.reports.fiche import html as render
     from leviers.spaser import build_report
     from leviers.spaser.fiche import fiche
     from leviers.warehouse import open_warehouse
 
-    if html is None and pdf is None:
-        raise LeviersError("indiquez où écrire la fiche : --pdf FICHIER ou --html FICHIER.")
+    if html is None and pdf is None and not json_output:
+        raise LeviersError("indiquez où écrire la fiche : --pdf FICHIER ou --html FICHIER (ou --json).")
     if not (len(siren) == 9 and siren.isdigit()):
         raise LeviersError(f"SIREN « {siren} » invalide : 9 chiffres attendus.")
     con = open_warehouse(db, read_only=True)
     try:
-        document = render(fiche(build_report(con, siren, annee, [])))
+        made = fiche(build_report(con, siren, annee, []))
     finally:
         con.close()
+    if json_output:
+        write_output(json.dumps(made.to_json(), ensure_ascii=False, indent=2) + "\n", None, 1)
+    if html is None and pdf is None:
+        return
+    document = render(made)
     if html is not None:
         _write_document(html, lambda p: p.write_text(document, encoding="utf-8"), "Fiche écrite")
     if pdf is not None:
