@@ -61,9 +61,9 @@ FIELDS = {
 
 # The core's sentences name the command line's options; on the web they name the form's fields.
 _OPTION_WORDS = [
-    (re.compile(r"\(?option --etape\)?"), "(champ « Étape de la vie de la structure »)"),
-    (re.compile(r"\(?option --besoin\)?"), "(champ « Besoin à financer »)"),
-    (re.compile(r"\(?option --theme\)?"), "(champ « Politique publique »)"),
+    (re.compile(r"option --etape"), "champ « Étape de la vie de la structure »"),
+    (re.compile(r"option --besoin"), "champ « Besoin à financer »"),
+    (re.compile(r"option --theme"), "champ « Politique publique »"),
     (re.compile(r"\(--commune\)"), "(champ « Commune du siège »)"),
     (re.compile(r"--forme-juridique"), "le champ « Forme juridique »"),
     (re.compile(r"--statut"), "le champ « Types de structure »"),
@@ -368,7 +368,7 @@ def financer(
                 "déclarés.",
             )
     context = {
-        "active": "aides",
+        "active": "financer",
         "form": form,
         "errors": errors.messages,
         "err": {e["parametre"]: e for e in errors.messages},
