@@ -20,11 +20,13 @@ from leviers.aides.profile import (
     DECLARED_ONLY,
     Declaration,
     Profile,
+    Sources,
     category,
     communes,
     declared,
     departements,
     from_warehouse,
+    sources,
     valid_siren,
 )
 from leviers.aides.vocabulary import BENEFICIAIRES, BESOINS, ETAPES, themes
@@ -39,7 +41,7 @@ from leviers.web.views.aides import Beneficiaire, Etape, _paid_summary, _schemes
 
 Besoin = Literal["conseil", "recrutement", "investissement", "tresorerie", "cooperation"]
 PATH = "/financer"
-PER_GROUP = 50
+PER_GROUP = 20
 MAX_PER_GROUP = 200
 MAX_KINDS = len(BENEFICIAIRES)
 
@@ -105,6 +107,8 @@ DEFINITIONS = {
 
 
 def web_words(text: str) -> str:
+    if "--" not in text:  # most sentences name no option: no pattern to try
+        return text
     for pattern, words in _OPTION_WORDS:
         text = pattern.sub(words, text)
     return text
@@ -114,6 +118,13 @@ def _catalogue(store: Store) -> Catalogue:
     """The /aides catalogue compiled once per serving copy (the rules' columns)."""
     schemes = _schemes(store)
     return store.memo("aides_eligibility_catalogue", lambda _con: compile_catalogue(schemes))
+
+
+def _sources(store: Store) -> Sources:
+    """Where the profile is read, found once per serving copy: its materialised ESS status
+    (`web_ess_status`, leviers.web.detail_tables) rather than the warehouse's view, recomputed
+    for every look-up."""
+    return store.memo("aides_profile_sources", lambda con: sources(con, {"ess_status": "web_ess_status"}))
 
 
 def _read(
@@ -315,7 +326,7 @@ def financer(
     profile: Profile | None = None
     status = 200
     if not errors and asked:
-        profile = from_warehouse(con, number, said) if number else declared(said)
+        profile = from_warehouse(con, number, said, found=_sources(store)) if number else declared(said)
         if number and not profile.trouve and not (forme or commune_code or dep_code or kinds):
             message = (
                 f"Le SIREN {number} n'est connu d'aucune source chargée dans l'entrepôt (répertoire SIRENE, "
