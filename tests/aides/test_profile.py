@@ -145,3 +145,21 @@ def test_a_declared_kind_does_not_override_the_register(warehouse: Path) -> None
     assert p.kinds()["association"][0] is False
     assert p.kinds()["association"][1].endswith("déclaré par la structure, mais contredit par cette source")
     assert p.kinds()["cae"] == (True, "déclaré par la structure")
+
+
+def test_sources_read_once_give_the_same_profiles(warehouse: Path) -> None:
+    """A server finds the relations once (`sources`) and may read a materialised copy of the ESS
+    status view: the profiles are those read with the view."""
+    from leviers.aides.profile import sources
+
+    con = open_warehouse(warehouse, read_only=True)
+    try:
+        con.execute("CREATE TEMP TABLE copy_ess_status AS SELECT * FROM ess_status")
+        found = sources(con, {"ess_status": "copy_ess_status"})
+        assert found.ess_status == "copy_ess_status"
+        assert found.lists_loaded == {"esus", "siae"}
+        for siren in (ASSO, SAS_ESUS, SARL_EI, UNKNOWN):
+            said = Declaration(date=DAY)
+            assert from_warehouse(con, siren, said, found=found) == from_warehouse(con, siren, said)
+    finally:
+        con.close()

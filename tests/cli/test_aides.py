@@ -199,3 +199,33 @@ def test_eligibility_refuses_bad_values_with_the_expected_ones(db_path: Path) ->
         )
         assert result.exit_code == 1, args
         assert hint in result.output, (args, result.output)
+
+
+def test_one_scheme_shows_the_money_paid_through_it(tmp_path: Path) -> None:
+    """The warehouse of tests/aides/test_links.py (figures computed by hand there)."""
+    from tests.aides.test_links import AMI, write_warehouse
+
+    write_warehouse(tmp_path).close()
+    db = str(tmp_path / "w.duckdb")
+    code, out, _ = run("dispositif", "ami-tiers-lieux", "--db", db, "--json")
+    assert code == 0
+    (scheme,) = json.loads(out)
+    money = scheme["argent"]
+    assert scheme["id"] == AMI
+    assert money["total"] == {"lignes": 4, "montant": 31000.0, "montant_connu": 3, "montants_ecartes": 0}
+    by_year = {r["annee"]: r for r in money["par_annee_territoire"]}
+    assert by_year[2024]["ess"]["montant"] == 10000.0
+    assert by_year[2024]["non_ess"]["montant"] == 20000.0
+    assert by_year[2025]["inconnu"] == {
+        "lignes": 1,
+        "montant": None,
+        "montant_connu": 0,
+        "montants_ecartes": 0,
+    }
+    code, out, _ = run("dispositif", "ami-tiers-lieux", "--db", db)
+    assert code == 0
+    text = " ".join(out.split())
+    assert "Argent accordé (subventions rattachées) : 31 000 € · 4 lignes (dont 1 sans montant)" in text
+    assert "20 000 € · 1 ligne" in text
+    code, out, _ = run("dispositif", "ptce", "--db", db)
+    assert "aucune subvention chargée n'est rattachée à ce dispositif" in " ".join(out.split())

@@ -107,6 +107,10 @@ def urls(client: TestClient) -> list[str]:
         "/api/v1/aides/ami-tiers-lieux",
         "/api/v1/aides/804c3a87-6ca5-58cf-b4ee-299d0dcf4bc0",
         "/api/v1/collectivites/200053759",  # the Région: the schemes it carries
+        "/api/v1/financer",
+        "/api/v1/financer?siren=213300635&etape=creation&besoin=conseil&theme=emploi_insertion&statut=cae",
+        "/api/v1/financer?forme_juridique=9220&commune=33063&par_groupe=2",
+        "/api/v1/financer?siren=123",  # a bad value (400)
         "/api/v1/couverture?region=75&seuil=20&nouveaux=3",
         "/api/v1/couverture?region=75&seuil=30&nouveaux=0&cible=90",
         "/api/v1/couverture/carte.geojson?region=75&seuil=20&nouveaux=3",

@@ -409,6 +409,32 @@ class Eligibility:
             self._verdicts = [self.verdict(int(i)) for i in self._order]
         return self._verdicts
 
+    def by_status(self, limit: int | None = None) -> dict[str, list[Verdict]]:
+        """The verdicts of each status, in the list's order (the first `limit` of each): the
+        order sorts by severity first, so each status is one slice of it."""
+        found: dict[str, list[Verdict]] = {}
+        start = 0
+        for status, count in self.counts().items():
+            end = start + count if limit is None else start + min(count, limit)
+            found[status] = [self.verdict(int(i)) for i in self._order[start:end]]
+            start += count
+        return found
+
+    def undecided(self, status: str = A_VERIFIER) -> dict[str, int]:
+        """Per rule, how many schemes of `status` it leaves undecided (« inconnu »), counted on the
+        columns without building the verdicts."""
+        wanted = self._severity == _STATUS_OF.index(status)
+        found: dict[str, int] = {}
+        for number, (rule, _) in enumerate(RULE_KEYS):
+            answers = self._answers[number]
+            unknown = np.fromiter(
+                (r is not None and r.resultat == INCONNU for r in answers), dtype=bool, count=len(answers)
+            )
+            count = int(np.count_nonzero(unknown[self._catalogue.index[number]] & wanted))
+            if count:
+                found[rule] = count
+        return found
+
     def counts(self) -> dict[str, int]:
         found = np.bincount(self._severity, minlength=3)
         return {status: int(found[number]) for number, status in enumerate(_STATUS_OF)}

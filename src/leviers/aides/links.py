@@ -260,6 +260,7 @@ def build(
     *,
     subsidies: str = "subsidies",
     table: str = TABLE,
+    temporary: bool = False,
 ) -> int:
     """(Re)write `table` with the links of every line of `subsidies` to `schemes`; returns how many.
 
@@ -268,7 +269,8 @@ def build(
     (an id in other capitals or with spaces, a scheme's title); the grantor and objet rule, on the
     lines granted by a porteur that name no scheme. `subsidies` and `table` are names from the
     callers (never from input); the connection must know the search-key macro
-    (leviers.warehouse.search_key.define)."""
+    (leviers.warehouse.search_key.define). `temporary`: `table` is a temporary table (a read-only
+    warehouse, leviers.aides.scheme_money)."""
     id_table, word_table = _arrow_tables(schemes)
     suffix = next(_views)
     ids, words = f"lv_link_ids_{suffix}", f"lv_link_words_{suffix}"
@@ -286,7 +288,8 @@ def build(
     certain = "'certaine', 'dispositif_aide', NULL::VARCHAR[], NULL::INTEGER"
     try:
         con.execute(f"DROP TABLE IF EXISTS {table}")
-        con.execute(DDL.replace(f"EXISTS {TABLE}", f"EXISTS {table}"))
+        ddl = DDL.replace(f"EXISTS {TABLE}", f"EXISTS {table}")
+        con.execute(ddl.replace("CREATE TABLE", "CREATE TEMP TABLE", 1) if temporary else ddl)
         con.execute(
             f"INSERT INTO {table} SELECT s.subsidy_key, i.dispositif_id, {certain} "
             f"FROM {subsidies} AS s JOIN {ids} AS i ON i.par = 'id' AND i.cle = s.dispositif_aide"

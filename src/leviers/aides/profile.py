@@ -226,21 +226,62 @@ def territory_fact(commune: str | None, departement: str | None, source: str) ->
 # --- building a profile --------------------------------------------------------------------------
 
 
-def _table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
-    row = con.execute(
-        "SELECT count(*) FROM duckdb_tables() WHERE table_name = ? UNION ALL "
-        "SELECT count(*) FROM duckdb_views() WHERE view_name = ?",
-        [name, name],
-    ).fetchall()
-    return any(count for (count,) in row)
-
-
 def _one(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> dict[str, Any] | None:
     cursor = con.execute(sql, params)
     row = cursor.fetchone()
     if row is None:
         return None
     return dict(zip([d[0] for d in cursor.description], row, strict=True))
+
+
+@dataclass(frozen=True)
+class Sources:
+    """Where `from_warehouse` reads each fact: the relation's name, None when absent. Found with one
+    query by `sources(con)`; a server reads them once (the web's serving copy materialises the ESS
+    status view as `web_ess_status`: the same rows, read by SIREN without recomputing the view)."""
+
+    legal_units: str | None = None
+    ess_status: str | None = None
+    ess_list_summary: str | None = None
+    lists_loaded: frozenset[str] = frozenset()  # sources of ess_list_entries (esus, siae…)
+    ref_collectivites: str | None = None
+
+
+_RELATIONS = ("legal_units", "ess_status", "ess_list_summary", "ess_list_entries", "ref_collectivites")
+
+
+def sources(con: duckdb.DuckDBPyConnection, renamed: dict[str, str] | None = None) -> Sources:
+    """The relations present on `con` (one query), `renamed` giving another relation holding the
+    same rows (ess_status → web_ess_status), used when present."""
+    renamed = renamed or {}
+    wanted = [*_RELATIONS, *renamed.values()]
+    present = {
+        name
+        for (name,) in con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE list_contains(?, table_name) UNION "
+            "SELECT view_name FROM duckdb_views() WHERE list_contains(?, view_name)",
+            [wanted, wanted],
+        ).fetchall()
+    }
+
+    def pick(name: str) -> str | None:
+        other = renamed.get(name)
+        if other is not None and other in present:
+            return other
+        return name if name in present else None
+
+    loaded: frozenset[str] = frozenset()
+    if "ess_list_entries" in present:
+        loaded = frozenset(
+            s for (s,) in con.execute("SELECT DISTINCT source FROM ess_list_entries").fetchall()
+        )
+    return Sources(
+        legal_units=pick("legal_units"),
+        ess_status=pick("ess_status"),
+        ess_list_summary=pick("ess_list_summary"),
+        lists_loaded=loaded,
+        ref_collectivites=pick("ref_collectivites"),
+    )
 
 
 @dataclass(frozen=True)
@@ -332,37 +373,44 @@ def declared(said: Declaration) -> Profile:
 
 
 def from_warehouse(
-    con: duckdb.DuckDBPyConnection | None, siren: str, said: Declaration | None = None
+    con: duckdb.DuckDBPyConnection | None,
+    siren: str,
+    said: Declaration | None = None,
+    *,
+    found: Sources | None = None,
 ) -> Profile:
-    """The profile of `siren`: what the warehouse knows, then what the organisation declares."""
+    """The profile of `siren`: what the warehouse knows, then what the organisation declares.
+    `found`: where to read (`sources(con)`, computed here when not given)."""
     said = said or Declaration()
     today = said.date or date.today()
     if con is None:
         profile = _empty(siren, "pas d'entrepôt : rien n'est connu de ce SIREN", today)
         _declared_facts(profile, said)
         return profile
+    read = found if found is not None else sources(con)
     unit = None
-    if _table_exists(con, "legal_units"):
+    if read.legal_units is not None:
         unit = _one(
             con,
-            "SELECT lu.*, i.path AS fichier, i.started_at AS charge_le FROM legal_units AS lu "
+            f"SELECT lu.*, i.path AS fichier, i.started_at AS charge_le FROM {read.legal_units} AS lu "
             "LEFT JOIN ingestions AS i USING (ingestion_id) WHERE lu.siren = ?",
             [siren],
         )
     status = None
-    if _table_exists(con, "ess_status"):
-        status = _one(con, "SELECT status, rule, reason FROM ess_status WHERE siren = ?", [siren])
+    if read.ess_status is not None:
+        status = _one(con, f"SELECT status, rule, reason FROM {read.ess_status} WHERE siren = ?", [siren])
     lists = None
-    lists_loaded: set[str] = set()
-    if _table_exists(con, "ess_list_summary"):
-        lists = _one(con, "SELECT esus, siae, siae_kinds FROM ess_list_summary WHERE siren = ?", [siren])
-        lists_loaded = {s for (s,) in con.execute("SELECT DISTINCT source FROM ess_list_entries").fetchall()}
+    lists_loaded = set(read.lists_loaded)
+    if read.ess_list_summary is not None and read.lists_loaded:  # no list loaded: nobody is listed
+        lists = _one(
+            con, f"SELECT esus, siae, siae_kinds FROM {read.ess_list_summary} WHERE siren = ?", [siren]
+        )
     reference = None
-    if _table_exists(con, "ref_collectivites"):
+    if read.ref_collectivites is not None:
         reference = _one(
             con,
-            "SELECT type, nature_libelle, code, nom, departement_code, region_code FROM ref_collectivites "
-            "WHERE siren = ?",
+            "SELECT type, nature_libelle, code, nom, departement_code, region_code "
+            f"FROM {read.ref_collectivites} WHERE siren = ?",
             [siren],
         )
     why = "SIREN absent du stock SIRENE chargé" if unit is None else SIRENE

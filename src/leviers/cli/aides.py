@@ -16,7 +16,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from leviers.aides import writer
+from leviers.aides import scheme_money, writer
 from leviers.aides.catalogue import Filters, all_schemes, find, search, territory_code
 from leviers.aides.eligibility import A_VERIFIER, ELIGIBLE, NON_ELIGIBLE, REGLES, STATUTS, Verdict, match
 from leviers.aides.profile import (
@@ -45,6 +45,7 @@ from leviers.cli.output import (
     json_text,
     write_output,
 )
+from leviers.formatting import euros
 from leviers.paths import default_db_path
 
 aides = typer.Typer(
@@ -188,8 +189,15 @@ def dispositif(
 ) -> None:
     """Affiche un dispositif : bénéficiaires, étapes, territoire, taux, plafond, conditions et sources."""
     fmt = TableFormat.json if json_output else fmt
-    schemes = _schemes(db)
-    scheme = find(schemes, identifiant)
+    con = _connection(db)
+    try:
+        schemes = all_schemes(con)
+        scheme = find(schemes, identifiant)
+        # The money paid through it, linked as the web's serving copy links it (scheme_money).
+        paid = scheme_money.paid(con, schemes, scheme) if con is not None and scheme is not None else None
+    finally:
+        if con is not None:
+            con.close()
     if scheme is None:
         near = [s for s in schemes if identifiant.lower() in (s.titre + " " + (s.code or "")).lower()]
         hint = (
@@ -229,7 +237,82 @@ def dispositif(
         for label, text in lines:
             if text:
                 table.add_row(label, text if label == "Condition" else escape(text))
+    if fmt is TableFormat.json:
+        write_output(json_text([{**scheme.to_json(), "argent": paid}]), sortie, 1)
+        return
     _output([scheme], fmt, sortie, table)
+    if fmt is TableFormat.table:
+        _print_money(paid)
+
+
+def _cell_text(cell: dict[str, object]) -> str:
+    """A sum of lines as the scheme page writes it: amount (unknown when no amount is known) and lines."""
+    lines = int(cell["lignes"])  # type: ignore[call-overload]
+    if not lines:
+        return "—"
+    amount = cell["montant"]
+    text = f"{euros(amount if isinstance(amount, int | float) else None)} · {lines} ligne{'s' if lines > 1 else ''}"
+    unknown = lines - int(cell["montant_connu"])  # type: ignore[call-overload]
+    if unknown:
+        text += f" (dont {unknown} sans montant)"
+    return text
+
+
+def _print_money(paid: dict[str, object] | None) -> None:
+    """The money paid through the scheme per year and territory, by ESS status (the scheme page's table)."""
+    if paid is None:
+        console.print(
+            "[dim]Argent accordé : aucune subvention dans l'entrepôt (chargez des conventions SCDL avec "
+            "`leviers ingest`).[/]",
+            highlight=False,
+        )
+        return
+    total = paid["total"]
+    assert isinstance(total, dict)
+    if not total["lignes"]:
+        console.print(
+            "Argent accordé : aucune subvention chargée n'est rattachée à ce dispositif.", highlight=False
+        )
+        return
+    table = Table(
+        title=f"Argent accordé (subventions rattachées) : {_cell_text(total)}",
+        title_justify="left",
+        caption="Montants accordés publiés par l'attribuant (conventions SCDL), hors montants aberrants ; "
+        "territoire : celui de l'attribuant ; statut ESS du bénéficiaire.",
+        caption_justify="left",
+    )
+    for column in (
+        "Année",
+        "Attribuant (territoire)",
+        "Total",
+        "ESS",
+        "Hors ESS",
+        "Statut inconnu",
+        "Confiance",
+    ):
+        table.add_column(column)
+    rows = paid["par_annee_territoire"]
+    assert isinstance(rows, list)
+    for row in rows:
+        table.add_row(
+            str(row["annee"] or "année inconnue"),
+            escape(str(row["territoire"] or row["attribuant_siren"] or "inconnu")),
+            _cell_text(row),
+            _cell_text(row["ess"]),
+            _cell_text(row["non_ess"]),
+            _cell_text(row["inconnu"]),
+            ", ".join(row["confiances"]),
+        )
+    if paid.get("synthetique"):
+        console.print("[bold]Données synthétiques[/] parmi ces lignes.", highlight=False)
+    console.print(table)
+    confidences = paid["par_confiance"]
+    assert isinstance(confidences, list)
+    for row in confidences:
+        if row["lignes"]:
+            console.print(
+                f"  {row['confiance']} : {_cell_text(row)} — {escape(row['definition'])}", highlight=False
+            )
 
 
 def _hint(schemes: list[Scheme], filters: Filters) -> str:

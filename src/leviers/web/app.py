@@ -63,6 +63,7 @@ NAV = [
     ("contracts", "Contrats"),
     ("subsidies", "Subventions"),
     ("aides", "Aides"),
+    ("financer", "Financer"),
     ("territory_map", "Carte"),
     ("coverage", "Couverture"),
     ("advice", "Conseil"),
