@@ -268,7 +268,7 @@ def _show_purchases(achats: dict[str, Any], year: int) -> None:
         if item["denominateur"] is None:
             base_text = "—"
         else:
-            base_text = f"{number(item['numerateur'])} sur {number(item['denominateur'])} connus, {number(item['inconnus'])} inconnus"
+            base_text = f"{number(item['numerateur'])} sur {number(item['denominateur'])} connus, {number(item['inconnus'])} inconnu(s)"
             if not item["suffisant_nombre"]:
                 base_text += " (insuffisante)"
         decp = _value("share", item["decp_valeur_nombre"]) if item["decp_indicateur"] else "—"
