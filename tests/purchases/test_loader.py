@@ -120,3 +120,22 @@ def test_irregular_row_late_in_the_file_is_read_by_rows(
         1,
     )
     assert progress.steps[-1] == ("Contrôle des achats", 12, "lignes")
+
+
+def test_blank_lines_at_the_end_keep_the_streamed_read(
+    store: LocalStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from leviers.purchases import readers
+
+    def no_fallback(*_: object) -> None:
+        raise AssertionError("read row by row")
+
+    monkeypatch.setattr(readers, "read_csv_by_rows", no_fallback)
+    for name, ending in (("lf.csv", "\n"), ("crlf.csv", "\r\n")):
+        file = tmp_path / name
+        text = HEADER + "".join(_lines(7)) + "\n\n"
+        file.write_bytes(text.replace("\n", ending).encode("utf-8"))
+        report = store.ingest([file], acheteur=BUYER)[0].reports[0]
+        assert (report.records, report.loaded + report.duplicates) == (7, 7), name
+    empty = _write(tmp_path / "f.csv", [])
+    assert store.ingest([empty], acheteur=BUYER)[0].reports[0].records == 0

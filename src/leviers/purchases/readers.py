@@ -145,13 +145,19 @@ def _head_text(head: bytes) -> str:
 
 
 def _line_count(path: Path) -> int:
+    """Lines of the file, blank lines at its end left out: DuckDB's reader gives them no row and
+    they move no line number (a common export habit, which must not send a large file to the
+    row-by-row reader)."""
     lines = 0
     last = b"\n"
+    tail = b""
     with path.open("rb") as handle:
         while chunk := handle.read(16 * 1024 * 1024):
             lines += chunk.count(b"\n")
             last = chunk[-1:]
-    return lines + (0 if last == b"\n" else 1)
+            tail = (tail + chunk)[-HEAD_BYTES:]
+    blank_ends = tail[len(tail.rstrip(b"\r\n")) :].count(b"\n")
+    return lines + (0 if last == b"\n" else 1) - max(0, blank_ends - 1)
 
 
 def _duckdb_source(path: Path, header_line: int, width: int, separator: str) -> str:
