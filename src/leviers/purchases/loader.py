@@ -35,8 +35,7 @@ NO_BUYER = (
 
 
 # Unknown tokens of the subsidy files (`sub_null`), with their accented spellings: compared in lower
-# case without strip_accents, which costs more than the rest of the cleaning on millions of cells
-# (strlen, in bytes, is a bound of the length that costs nothing).
+# case without strip_accents, which costs more than the rest of the cleaning on millions of cells.
 _TOKENS = sorted(set(normalise.NULL_TOKENS) | {"néant", "non renseigné", "nc", "mq", "cdl"})
 _LONGEST = max(len(t) for t in _TOKENS)
 # Where a record is, at the start of its quarantine reason: « ligne 12 : » or « feuille « 2024 », ligne 12 : ».
@@ -47,7 +46,7 @@ WHERE_MACRO = rf"""
 CREATE OR REPLACE TEMP MACRO pur_where(feuille, ligne) AS
     CASE WHEN feuille IS NULL THEN 'ligne ' || ligne ELSE 'feuille « ' || feuille || ' », ligne ' || ligne END || ' : ';
 CREATE OR REPLACE TEMP MACRO pur_trimmed(t) AS
-    CASE WHEN t = '' OR (strlen(t) <= {4 * _LONGEST} AND lower(t) IN ({", ".join("'" + t.replace("'", "''") + "'" for t in _TOKENS)}))
+    CASE WHEN t = '' OR (length(t) <= {_LONGEST} AND lower(t) IN ({", ".join("'" + t.replace("'", "''") + "'" for t in _TOKENS)}))
          THEN NULL ELSE t END;
 -- trim() only where it can change something (a space at an end, or a non-ASCII character: trim
 -- removes every Unicode space separator): it costs more than the rest of the cleaning otherwise.

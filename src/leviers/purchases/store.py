@@ -21,6 +21,7 @@ import pyarrow as pa
 from leviers.errors import WarehouseError
 from leviers.ingestion.load import FileOutcome, PrivateOptions, ingest_paths, siren_hint
 from leviers.progress import Progress
+from leviers.warehouse import session
 from leviers.warehouse.connection import SCHEMA_DIR
 
 SCHEMA = (SCHEMA_DIR / "10_ingestion.sql", Path(__file__).resolve().parent / "schema.sql")
@@ -99,7 +100,7 @@ class LocalStore:
         # A large file's cleaned records wait in a temporary table until its transaction ends:
         # past this, DuckDB moves them to its temporary folder beside the store (`….prive.duckdb.tmp`,
         # removed when the store is closed) instead of growing the process.
-        self.con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
+        session.apply(self.con, memory_limit=MEMORY_LIMIT)
 
     @classmethod
     def beside(cls, warehouse: Path, *, read_only: bool = False) -> LocalStore:
