@@ -30,8 +30,8 @@ VOCABULARY = frozenset(
         "--jeton", "--journal-acces", "--json", "--limite", "--limite-requetes", "--limite-temps", "--liste",
         "--lister", "--marches", "--max", "--max-fichiers", "--memoire", "--montant",
         "--montant-annuel", "--moteur", "--nature", "--niveau", "--nouveaux", "--objectifs", "--page-esus", "--pdf",
-        "--pages-max", "--par", "--pbf", "--port", "--prive", "--processus", "--propre", "--rafraichir",
-        "--region", "--sans-trace", "--sauvegarde", "--service-public-risque", "--seuil", "--siren", "--sites",
+        "--pages-max", "--par", "--pbf", "--port", "--prive", "--processus", "--propre", "--publier-achats", "--rafraichir",
+        "--region", "--sans-achats", "--sans-trace", "--sauvegarde", "--service-public-risque", "--seuil", "--siren", "--sites",
         "--sortie", "--source", "--statut", "--taille-max", "--taux-invalides", "--taux-nc", "--tentatives", "--territoire", "--theme",
         "--tous", "--tout", "--ventilation", "--version", "--vitesse",
     }

@@ -83,6 +83,23 @@ def rapport(
             show_default=False,
         ),
     ] = None,
+    sans_achats: Annotated[
+        bool,
+        typer.Option(
+            "--sans-achats",
+            help="Ne pas lire vos achats (espace privé) : le rapport ne montre que les données ouvertes.",
+        ),
+    ] = False,
+    publier_achats: Annotated[
+        bool,
+        typer.Option(
+            "--publier-achats",
+            help=(
+                "Inclure dans les données ouvertes (--format csv ou json) les parts calculées sur vos achats "
+                "et vos objectifs sur ces parts (données privées : à ne choisir que pour les publier)."
+            ),
+        ),
+    ] = False,
     format: Annotated[TableFormat, typer.Option(*FORMAT_NAMES, help=FORMAT_HELP)] = TableFormat.table,
     sortie: SortieOption = None,
     db: DbOption = None,
@@ -92,21 +109,47 @@ def rapport(
     économique, éthique), chaque indicateur avec sa base, son évolution, la cible du PNAD, les pairs
     et vos objectifs ; les obligations légales ; les leviers pour combler les écarts.
 
+    Si l'espace privé (`leviers ingest --prive`) contient vos achats de l'année, le rapport montre
+    aussi les parts de toute votre dépense (ESS, insertion, handicap, PME, local) à côté des chiffres
+    des données ouvertes, et mesure vos objectifs sur ces parts (achats_ess, achats_pme…). Ces
+    chiffres privés ne vont dans les données ouvertes qu'avec --publier-achats.
+
     À l'écran, un résumé ; --format csv ou json donne les indicateurs en données ouvertes (schéma
     documenté) ; --html et --pdf écrivent le rapport complet.
     """
+    from leviers.paths import default_db_path
     from leviers.spaser import build_report, load_objectives
-    from leviers.spaser.opendata import columns, rows
+    from leviers.spaser import purchases as own_purchases
+    from leviers.spaser.opendata import columns
+    from leviers.spaser.opendata import rows as opendata_rows
     from leviers.warehouse import open_warehouse
 
     if not (len(siren) == 9 and siren.isdigit()):
         raise LeviersError(f"SIREN « {siren} » invalide : 9 chiffres attendus.")
+    if sans_achats and publier_achats:
+        raise LeviersError("--sans-achats et --publier-achats s'excluent : choisissez l'une ou l'autre.")
     goals = load_objectives(objectifs) if objectifs is not None else []
-    con = open_warehouse(db, read_only=True)
+    warehouse = Path(db) if db is not None else default_db_path()
+    con = open_warehouse(warehouse, read_only=True)
     try:
-        report = build_report(con, siren, annee, goals)
+        achats = None
+        if not sans_achats:
+            shares, reason = own_purchases.load(con, warehouse, siren, annee)
+            on_purchases = any(g.indicateur in own_purchases.INDICATORS for g in goals)
+            if shares is not None or publier_achats or on_purchases:
+                achats = own_purchases.section(shares, reason)
+        report = build_report(con, siren, annee, goals, achats)
     finally:
         con.close()
+    if publier_achats and not (report.achats and report.achats["disponible"]):
+        raise LeviersError(
+            f"--publier-achats : pas de parts à publier pour {siren} en {annee} — "
+            + ((report.achats or {}).get("raison") or "achats non lus")
+        )
+
+    def rows(r: Any) -> list[dict[str, Any]]:
+        return opendata_rows(r, publish_purchases=publier_achats)
+
     if html is not None or pdf is not None:
         from leviers.reports.spaser import html as render
 
@@ -234,6 +277,8 @@ def _show(report: Any) -> None:
                 escape(item["libelle"]), _value(item["unite"], item["valeur_nombre"]), base, target, goals
             )
         console.print(table)
+    if report.achats:
+        _show_purchases(report.achats, report.annee)
     counts = report.summary()
     if sum(counts.values()):
         console.print(
@@ -245,6 +290,55 @@ def _show(report: Any) -> None:
         "Rapport complet : --html FICHIER ou --pdf FICHIER ; données ouvertes : --format csv.",
         highlight=False,
     )
+
+
+def _show_purchases(achats: dict[str, Any], year: int) -> None:
+    """The shares of the buyer's whole spending beside the DECP figures (private: on screen only)."""
+    if not achats["disponible"]:
+        console.print(
+            f"Parts de toute la dépense inconnues : {escape(achats['raison'] or '')}.", highlight=False
+        )
+    else:
+        base = achats["base_montant"].upper()
+        console.print(
+            f"[bold]Vos achats {year}[/] (données privées) : {number(achats['lignes'])} lignes, "
+            f"{number(achats['fournisseurs'])} fournisseurs, {euros(achats['montant'])} {base} ; "
+            f"marchés publiés (DECP) : {number(achats['decp_marches']) if achats['decp_marches'] is not None else 'aucun'}.",
+            highlight=False,
+        )
+    table = Table(title="Données ouvertes et dépense réelle")
+    for name, justify in (
+        ("Indicateur", "left"),
+        ("Dépense (fournisseurs)", "right"),
+        ("Dépense (montant)", "right"),
+        ("Base", "left"),
+        ("DECP (nombre)", "right"),
+        ("Objectif", "left"),
+    ):
+        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+    for item in achats["indicateurs"]:
+        if item["denominateur"] is None:
+            base_text = "—"
+        else:
+            base_text = f"{number(item['numerateur'])} sur {number(item['denominateur'])} connus, {number(item['inconnus'])} inconnu(s)"
+            if not item["suffisant_nombre"]:
+                base_text += " (insuffisante)"
+        decp = _value("share", item["decp_valeur_nombre"]) if item["decp_indicateur"] else "—"
+        goals = (
+            "; ".join(
+                f"{percent(o['cible'])} : {OBJECTIVE_STATUS[o['statut']].lower()}" for o in item["objectifs"]
+            )
+            or "—"
+        )
+        table.add_row(
+            escape(item["libelle"]),
+            _value("share", item["valeur_nombre"]),
+            _value("share", item["valeur_montant"]),
+            base_text,
+            decp,
+            goals,
+        )
+    console.print(table)
 
 
 def register(app: typer.Typer) -> None:

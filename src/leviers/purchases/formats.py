@@ -29,7 +29,7 @@ class PurchaseCsv(FormatFlags):
         return readers.sniff_csv(sample.head)
 
     def load(self, ctx: LoadContext) -> LoadCounts:
-        return loader.load(ctx, readers.read_csv(ctx.con, ctx.path, ctx.display_path), self.id)
+        return loader.load(ctx, readers.read_csv(ctx.path, ctx.display_path), self.id)
 
 
 class PurchaseSpreadsheet(FormatFlags):

@@ -7,6 +7,12 @@ total lines: one definition of each). What is refused and why: docs/purchases.md
 
 from __future__ import annotations
 
+import itertools
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+
 from leviers.errors import InputRefused
 from leviers.ingestion import scratch
 from leviers.ingestion.registry import LoadContext, LoadCounts
@@ -14,6 +20,10 @@ from leviers.purchases.headers import DATE_KIND, HeaderMap
 from leviers.purchases.readers import Staged
 from leviers.subsidies import normalise
 
+# DuckDB's CSV reader hands record batches of this size; they are cleaned STAGE_ROWS at a time
+# (DuckDB scans an Arrow table one batch per thread): the memory of the file read is bounded.
+ARROW_BATCH_ROWS = 16_384
+STAGE_ROWS = 16 * ARROW_BATCH_ROWS
 AMBIGUOUS_AMOUNT = (
     "la colonne de montant « {name} » ne dit pas si le montant est HT ou TTC, et Leviers ne le devine "
     "pas : précisez-le avec --montant ht ou --montant ttc (ou renommez la colonne « Montant HT » / « Montant TTC »)"
@@ -38,7 +48,11 @@ CREATE OR REPLACE TEMP MACRO pur_where(feuille, ligne) AS
 CREATE OR REPLACE TEMP MACRO pur_trimmed(t) AS
     CASE WHEN t = '' OR (length(t) <= {_LONGEST} AND lower(t) IN ({", ".join("'" + t.replace("'", "''") + "'" for t in _TOKENS)}))
          THEN NULL ELSE t END;
-CREATE OR REPLACE TEMP MACRO pur_text(c) AS pur_trimmed(trim(c));
+-- trim() only where it can change something (a space at an end, or a non-ASCII character: trim
+-- removes every Unicode space separator): it costs more than the rest of the cleaning otherwise.
+CREATE OR REPLACE TEMP MACRO pur_trim(c) AS
+    CASE WHEN prefix(c, ' ') OR suffix(c, ' ') OR strlen(c) <> length(c) THEN trim(c) ELSE c END;
+CREATE OR REPLACE TEMP MACRO pur_text(c) AS pur_trimmed(pur_trim(c));
 CREATE OR REPLACE TEMP MACRO pur_amount(t) AS
     CASE WHEN t IS NULL THEN NULL
          WHEN ascii(t) BETWEEN 48 AND 57 AND NOT contains(t, '.') AND NOT contains(t, ' ')
@@ -59,7 +73,8 @@ CHECKS = [
     ("read_error IS NOT NULL", "NULL", "read_error"),
     ("fournisseur_nom IS NULL AND fid IS NULL", "'fournisseur'", "'fournisseur : ni nom ni SIRET'"),
     (
-        "fid IS NULL AND sub_total_line(fournisseur_nom)",
+        # CASE, not AND: the total-line pattern is costly, and only lines without identifier need it.
+        "CASE WHEN fid IS NULL THEN sub_total_line(fournisseur_nom) END",
         "'fournisseur'",
         "'ligne de total (« ' || left(fournisseur_nom, 80) || ' ») : somme d''autres lignes, qui compterait leur montant deux fois'",
     ),
@@ -154,29 +169,25 @@ def _labels(names: tuple[str, ...]) -> list[str]:
     return out
 
 
-def load(ctx: LoadContext, staged: Staged, format_id: str) -> LoadCounts:
-    header = staged.header
-    display = ctx.display_path
-    ht_field, ttc_field, amount_source, notes = _amounts(header, ctx.montant_base, display)
-    buyer_column = "acheteur_id" in header.fields
-    if not buyer_column and ctx.acheteur is None:
-        raise InputRefused(display, NO_BUYER)
-    date_field = header.date_field
-    con = ctx.con
-    con.execute(normalise.MACROS + WHERE_MACRO)
-    work = scratch.Scratch(con)
-    work.put_arrow("pur_staged", staged.table)
-    records = staged.table.num_rows
-    if records == 0:
-        return LoadCounts(0, 0, 0, 0, notes=notes + staged.notes)
+def _stage_sql(
+    header: HeaderMap, staged: Staged, ctx: LoadContext, source: str
+) -> tuple[str, dict[str, object]]:
+    """The one query that cleans, types and checks the records of `source` (a scratch table in
+    the staged layout: a batch of DuckDB's CSV reader, or a whole workbook) for the temporary
+    table `pur_clean`: per record, whether it is refused and why (with its cells as read), its
+    warning, and the purchase line it gives (key included).
 
-    # Three steps, each materialised: the SQL macros expand inline, and a macro that reads its
-    # argument several times (amounts, dates) would otherwise clean the same cell several times.
-    numbers = {
-        "ht_nombre": _numeric(header, ht_field) if ht_field else "false",
-        "ttc_nombre": _numeric(header, ttc_field) if ttc_field else "false",
-        "fid_nombre": _numeric(header, "fournisseur_id"),
-    }
+    Its steps are nested projections, so that each column is computed once per row (a macro that
+    reads its argument several times reads a column, not the cleaning of a cell), in one pipeline
+    that DuckDB runs in parallel over the file without holding it: only the result is kept."""
+    ht_field, ttc_field, _, _ = _amounts(header, ctx.montant_base, ctx.display_path)
+    date_field = header.date_field
+    width = len(header.names)
+    raw_cells = ", ".join(f"c{i}" for i in range(width))
+
+    def numeric(field: str) -> str:
+        return _numeric(header, field) if staged.has_numbers and field else "false"
+
     texts = {
         "fournisseur_nom": _column(header, "fournisseur_nom"),
         "fournisseur_id_publie": _column(header, "fournisseur_id"),
@@ -186,79 +197,194 @@ def load(ctx: LoadContext, staged: Staged, format_id: str) -> LoadCounts:
         "exercice_texte": _column(header, "exercice"),
         "acheteur_texte": _column(header, "acheteur_id"),
         **{f: _column(header, f) for f in TEXT_FIELDS},
+        "ht_nombre": numeric(ht_field),
+        "ttc_nombre": numeric(ttc_field),
+        "fid_nombre": numeric("fournisseur_id"),
     }
-    work.put(
-        "pur_text",
-        "SELECT record_index, ligne, feuille, read_error, "
-        + ", ".join(f"{sql} AS {name}" for name, sql in {**texts, **numbers}.items())
-        + " FROM pur_staged",
+    text_step = (
+        f"SELECT record_index, ligne, feuille, read_error, {raw_cells}, "
+        + ", ".join(f"{sql} AS {name}" for name, sql in texts.items())
+        + f" FROM {source}"
     )
-    date_kind = DATE_KIND[date_field] if date_field else None
-    option = ctx.acheteur
-    # One statement, its steps as CTEs (each column computed once per row), materialised once.
-    work.put(
-        "pur_clean",
-        """
-        WITH typed AS (
-            SELECT * EXCLUDE (ht_nombre, ttc_nombre, exercice_texte),
-                pur_ident(fournisseur_id_publie) AS fid,
-                pur_ident(acheteur_texte) AS aid,
-                CASE WHEN ht_nombre THEN try_cast(ht_texte AS DOUBLE) ELSE pur_amount(ht_texte) END AS ht,
-                CASE WHEN ttc_nombre THEN try_cast(ttc_texte AS DOUBLE) ELSE pur_amount(ttc_texte) END AS ttc,
-                pur_date(date_texte) AS date_achat,
-                coalesce(sub_year_only(exercice_texte), try_cast(year(sub_date(exercice_texte)) AS INTEGER)) AS exercice
-            FROM pur_text
-        ), ids AS (
-            SELECT *,
-                CASE WHEN regexp_full_match(fid, '[0-9]{14}') THEN fid
-                     WHEN fid_nombre AND regexp_full_match(fid, '[0-9]{13}') THEN '0' || fid END AS siret,
-                CASE WHEN regexp_full_match(fid, '[0-9]{9}') THEN fid
-                     WHEN fid_nombre AND regexp_full_match(fid, '[0-9]{8}') THEN '0' || fid END AS siren_seul,
-                CASE WHEN regexp_full_match(aid, '[0-9]{14}|[0-9]{9}') THEN left(aid, 9) END AS acheteur_lu
-            FROM typed
-        ), keyed AS (
-            SELECT * EXCLUDE (fid_nombre, aid),
-                coalesce(left(siret, 9), siren_seul) AS fournisseur_siren,
-                CASE WHEN acheteur_texte IS NULL THEN $option ELSE acheteur_lu END AS acheteur_siren,
-                coalesce(year(date_achat)::INTEGER, exercice) AS annee
-            FROM ids
-        )
-        SELECT *, (BAD) AS bad FROM keyed
-        """.replace("BAD", BAD),
-        {"option": option},
-    )
-    work.release("pur_text")
-    ctx.begin()  # the first write to the store's tables: everything below is in the file's transaction
+    typed_step = f"""
+        SELECT * EXCLUDE (ht_nombre, ttc_nombre, exercice_texte),
+            pur_ident(fournisseur_id_publie) AS fid,
+            pur_ident(acheteur_texte) AS aid,
+            CASE WHEN ht_nombre THEN try_cast(ht_texte AS DOUBLE) ELSE pur_amount(ht_texte) END AS ht,
+            CASE WHEN ttc_nombre THEN try_cast(ttc_texte AS DOUBLE) ELSE pur_amount(ttc_texte) END AS ttc,
+            pur_date(date_texte) AS date_achat,
+            coalesce(sub_year_only(exercice_texte), try_cast(year(sub_date(exercice_texte)) AS INTEGER)) AS exercice
+        FROM ({text_step})"""
+    ids_step = f"""
+        SELECT *,
+            CASE WHEN regexp_full_match(fid, '[0-9]{{14}}') THEN fid
+                 WHEN fid_nombre AND regexp_full_match(fid, '[0-9]{{13}}') THEN '0' || fid END AS siret,
+            CASE WHEN regexp_full_match(fid, '[0-9]{{9}}') THEN fid
+                 WHEN fid_nombre AND regexp_full_match(fid, '[0-9]{{8}}') THEN '0' || fid END AS siren_seul,
+            CASE WHEN regexp_full_match(aid, '[0-9]{{14}}|[0-9]{{9}}') THEN left(aid, 9) END AS acheteur_lu
+        FROM ({typed_step})"""
+    keyed_step = f"""
+        SELECT * EXCLUDE (fid_nombre, aid),
+            coalesce(left(siret, 9), siren_seul) AS fournisseur_siren,
+            CASE WHEN acheteur_texte IS NULL THEN $option ELSE acheteur_lu END AS acheteur_siren,
+            coalesce(year(date_achat)::INTEGER, exercice) AS annee
+        FROM ({ids_step})"""
+    checked_step = f"SELECT *, ({BAD}) AS bad FROM ({keyed_step})"
     labels = _labels(header.names)
     raw = (
-        "json_object('feuille', s.feuille, 'ligne', s.ligne, "
-        + ", ".join(f"?, s.c{i}" for i in range(len(header.names)))
+        "json_object('feuille', feuille, 'ligne', ligne, "
+        + ", ".join(f"$label{i}, c{i}" for i in range(width))
         + ")"
     )
-    work.execute(
+    buyer_source = "'fichier'" if "acheteur_id" in header.fields else "'option'"
+    sql = f"""
+        SELECT record_index, feuille, bad,
+            CASE WHEN bad THEN {VIOLATIONS} END AS violations,
+            CASE WHEN bad THEN {raw} END AS raw,
+            CASE WHEN NOT bad AND fid IS NOT NULL AND siret IS NULL AND siren_seul IS NULL THEN
+                pur_where(feuille, ligne) || 'identifiant du fournisseur « ' || left(fournisseur_id_publie, 80)
+                || ' » : ni SIRET (14 chiffres) ni SIREN (9 chiffres) ; fournisseur chargé, statut inconnu'
+            END AS warning,
+            CASE WHEN NOT bad THEN md5_number(concat_ws('|', acheteur_siren,
+                coalesce(siret, siren_seul, fournisseur_id_publie, ''), coalesce(lower(fournisseur_nom), ''),
+                coalesce(round(ht, 2)::VARCHAR, ''), coalesce(round(ttc, 2)::VARCHAR, ''),
+                coalesce(date_achat::VARCHAR, ''), annee::VARCHAR, coalesce(compte, ''), coalesce(categorie, ''),
+                coalesce(entite, ''), coalesce(reference_contrat, ''), coalesce(numero_piece, ''),
+                coalesce(objet, ''))) END AS purchase_key,
+            acheteur_siren, coalesce(acheteur_texte, $option) AS acheteur_id, acheteur_nom,
+            CASE WHEN acheteur_lu IS NOT NULL THEN {buyer_source} ELSE 'option' END AS acheteur_source,
+            fournisseur_nom, fournisseur_id_publie, siret AS fournisseur_siret, fournisseur_siren,
+            code_postal,
+            CASE WHEN regexp_full_match(code_postal, '[0-9]{{5}}') THEN
+                CASE WHEN left(code_postal, 2) = '20' THEN CASE WHEN code_postal < '20200' THEN '2A' ELSE '2B' END
+                     WHEN left(code_postal, 2) = '97' THEN left(code_postal, 3)
+                     ELSE left(code_postal, 2) END END AS departement_code,
+            round(ht, 2)::DECIMAL(18, 2) AS montant_ht, round(ttc, 2)::DECIMAL(18, 2) AS montant_ttc,
+            date_achat, annee, exercice, compte, categorie, entite, reference_contrat, numero_piece, objet
+        FROM ({checked_step})
+        """
+    parameters: dict[str, object] = {"option": ctx.acheteur}
+    parameters.update({f"label{i}": label for i, label in enumerate(labels)})
+    return sql, parameters
+
+
+def _stage(ctx: LoadContext, work: scratch.Scratch, staged: Staged) -> int | None:
+    """Clean every record into `pur_clean`, inside the file's transaction; the number of records,
+    or None when DuckDB's CSV reader could not be trusted with this file (the caller then reads it
+    row by row)."""
+    sql, parameters = _stage_sql(staged.header, staged, ctx, "pur_batch")
+    ctx.begin()
+    if staged.table is not None:
+        ctx.progress.start("Contrôle des achats", staged.table.num_rows, unit="lignes")
+        work.put_arrow("pur_batch", staged.table)
+        work.execute(f"CREATE TEMP TABLE pur_clean AS {sql}", parameters)
+        work.release("pur_batch")
+        ctx.progress.advance(staged.table.num_rows)
+        ctx.progress.finish()
+        return int(staged.table.num_rows)
+    try:
+        count = _stage_stream(ctx, work, staged, sql, parameters)
+    except (duckdb.Error, pa.ArrowException):
+        ctx.rollback()  # the temporary table goes with the transaction
+        return None
+    finally:
+        work.release("pur_batch")
+    if count != staged.expected_rows:
+        ctx.rollback()
+        return None
+    return count
+
+
+def _stage_stream(
+    ctx: LoadContext, work: scratch.Scratch, staged: Staged, sql: str, parameters: dict[str, object]
+) -> int:
+    """A regular CSV read by DuckDB in batches (it reads ahead in parallel, in file order), each
+    batch numbered and cleaned by the same query: the file is never held whole."""
+    assert staged.source is not None
+    width = len(staged.header.names)
+    ctx.progress.start("Lecture des achats", staged.expected_rows, unit="lignes")
+    reader_con = ctx.con.cursor()  # the reading statement stays open while the batches are cleaned
+    count = 0
+    try:
+        stream = reader_con.sql(f"SELECT * FROM {staged.source}").to_arrow_reader(ARROW_BATCH_ROWS)
+        batches: list[pa.RecordBatch] = []
+        pending = 0
+        for batch in itertools.chain(stream, [None]):
+            if batch is not None:
+                batches.append(batch)
+                pending += batch.num_rows
+                if pending < STAGE_ROWS:
+                    continue
+            if not pending:
+                break
+            work.put_arrow(
+                "pur_batch", _numbered(pa.Table.from_batches(batches), count, staged.first_line, width)
+            )
+            verb = "CREATE TEMP TABLE pur_clean AS " if count == 0 else "INSERT INTO pur_clean "
+            work.execute(verb + sql, parameters)
+            count += pending
+            ctx.progress.advance(pending)
+            batches, pending = [], 0
+    finally:
+        reader_con.close()
+    if count == 0:
+        work.put_arrow("pur_batch", _numbered(None, 0, staged.first_line, width))
+        work.execute(f"CREATE TEMP TABLE pur_clean AS {sql}", parameters)
+    ctx.progress.finish()
+    return count
+
+
+def _numbered(table: pa.Table | None, start: int, first_line: int, width: int) -> pa.Table:
+    """A batch of the CSV reader in the staged layout: its records numbered from `start`."""
+    n = 0 if table is None else table.num_rows
+    index = np.arange(start, start + n, dtype=np.int64)
+    columns: dict[str, pa.Array | pa.ChunkedArray] = {
+        "record_index": pa.array(index),
+        "ligne": pa.array(index + first_line),
+        "feuille": pa.nulls(n, pa.string()),
+        "read_error": pa.nulls(n, pa.string()),
+        "nombres": pa.nulls(n, pa.list_(pa.int32())),
+    }
+    for i in range(width):
+        columns[f"c{i}"] = pa.array([], pa.string()) if table is None else table.column(i)
+    return pa.table(columns)
+
+
+def load(ctx: LoadContext, staged: Staged, format_id: str) -> LoadCounts:
+    del format_id
+    header = staged.header
+    display = ctx.display_path
+    _, _, amount_source, notes = _amounts(header, ctx.montant_base, display)
+    if "acheteur_id" not in header.fields and ctx.acheteur is None:
+        raise InputRefused(display, NO_BUYER)
+    date_kind = DATE_KIND[header.date_field] if header.date_field else None
+    con = ctx.con
+    con.execute(normalise.MACROS + WHERE_MACRO)
+    work = scratch.Scratch(con)
+    records = _stage(ctx, work, staged)
+    if records is None:
+        assert staged.fallback is not None
+        staged = staged.fallback()
+        records = _stage(ctx, work, staged)
+        assert records is not None
+    # Everything below reads the cleaned records, in the file's transaction (ctx.begin above).
+    con.execute(
         f"""
         INSERT INTO quarantine
-        SELECT {int(ctx.ingestion_id)}, c.record_index, c.fournisseur_id_publie, v.field, v.reason, {raw}
-        FROM (SELECT record_index, fournisseur_id_publie, unnest(VIOLATIONS) AS v FROM pur_clean WHERE bad) AS c
-        JOIN pur_staged AS s USING (record_index)
-        """.replace("VIOLATIONS", VIOLATIONS),
-        labels,
-    )
-    work.release("pur_staged")
-    quarantined = int(work.execute("SELECT count(*) FROM pur_clean WHERE bad").fetchone()[0])  # type: ignore[index]
-    # Unreadable supplier identifiers: loaded, supplier of unknown status, with a warning.
-    work.execute(
-        f"""
-        INSERT INTO record_warnings
-        SELECT {int(ctx.ingestion_id)}, record_index, fournisseur_id_publie, 'fournisseur_id',
-            pur_where(feuille, ligne) || 'identifiant du fournisseur « ' || left(fournisseur_id_publie, 80)
-            || ' » : ni SIRET (14 chiffres) ni SIREN (9 chiffres) ; fournisseur chargé, statut inconnu',
-            fournisseur_id_publie
-        FROM pur_clean
-        WHERE NOT bad AND fid IS NOT NULL AND siret IS NULL AND siren_seul IS NULL
+        SELECT {int(ctx.ingestion_id)}, record_index, fournisseur_id_publie, v.field, v.reason, raw
+        FROM (SELECT record_index, fournisseur_id_publie, raw, unnest(violations) AS v FROM pur_clean WHERE bad)
         """
     )
-    buyer_source = "'fichier'" if buyer_column else "'option'"
+    quarantined = int(con.execute("SELECT count(*) FROM pur_clean WHERE bad").fetchone()[0])  # type: ignore[index]
+    # Unreadable supplier identifiers: loaded, supplier of unknown status, with a warning.
+    con.execute(
+        f"""
+        INSERT INTO record_warnings
+        SELECT {int(ctx.ingestion_id)}, record_index, fournisseur_id_publie, 'fournisseur_id', warning,
+            fournisseur_id_publie
+        FROM pur_clean WHERE warning IS NOT NULL
+        """
+    )
     kept = records - quarantined
     # The same line on two sheets (a sheet per year beside a sheet of all years) has the same key:
     # one purchase, the second a duplicate. A CSV has one sheet: its keys are distinct already.
@@ -268,45 +394,38 @@ def load(ctx: LoadContext, staged: Staged, format_id: str) -> LoadCounts:
         else ""
     )
     before = int(con.execute("SELECT count(*) FROM purchase_lines").fetchone()[0])  # type: ignore[index]
-    work.execute(
+    con.execute(
         f"""
         INSERT INTO purchase_lines
-        WITH hashed AS (
-            SELECT *, md5_number(concat_ws('|', acheteur_siren, coalesce(siret, siren_seul, fournisseur_id_publie, ''),
-                       coalesce(lower(fournisseur_nom), ''), coalesce(round(ht, 2)::VARCHAR, ''),
-                       coalesce(round(ttc, 2)::VARCHAR, ''), coalesce(date_achat::VARCHAR, ''), annee::VARCHAR,
-                       coalesce(compte, ''), coalesce(categorie, ''), coalesce(entite, ''),
-                       coalesce(reference_contrat, ''), coalesce(numero_piece, ''), coalesce(objet, ''))) AS purchase_key
-            FROM pur_clean WHERE NOT bad
+        WITH good AS NOT MATERIALIZED (
+            SELECT * EXCLUDE (bad, violations, raw, warning) FROM pur_clean WHERE NOT bad
         ), repeated AS (
             -- Identical lines of one sheet are numbered; the (many) others are the first of their key,
             -- which spares a sort of every line.
-            SELECT purchase_key, feuille FROM hashed GROUP BY ALL HAVING count(*) > 1
+            SELECT purchase_key, feuille FROM good GROUP BY ALL HAVING count(*) > 1
         ), numbered AS (
-            SELECT h.*, 1 AS occurrence FROM hashed AS h
-            ANTI JOIN repeated AS r ON r.purchase_key = h.purchase_key AND r.feuille IS NOT DISTINCT FROM h.feuille
+            SELECT g.*, 1 AS occurrence FROM good AS g
+            ANTI JOIN repeated AS r ON r.purchase_key = g.purchase_key AND r.feuille IS NOT DISTINCT FROM g.feuille
             UNION ALL
-            SELECT h.*, row_number() OVER (PARTITION BY h.purchase_key, h.feuille ORDER BY h.record_index) AS occurrence
-            FROM hashed AS h
-            SEMI JOIN repeated AS r ON r.purchase_key = h.purchase_key AND r.feuille IS NOT DISTINCT FROM h.feuille
+            SELECT g.*, row_number() OVER (PARTITION BY g.purchase_key, g.feuille ORDER BY g.record_index) AS occurrence
+            FROM good AS g
+            SEMI JOIN repeated AS r ON r.purchase_key = g.purchase_key AND r.feuille IS NOT DISTINCT FROM g.feuille
+        ), siret_keys AS (
+            -- The check digit once per SIRET (a supplier has many lines; the check costs).
+            SELECT siret, sub_siret_ok(siret) AS ok
+            FROM (SELECT DISTINCT fournisseur_siret AS siret FROM good WHERE fournisseur_siret IS NOT NULL)
         ), k AS (
             SELECT purchase_key, occurrence::INTEGER AS occurrence,
-                acheteur_siren, coalesce(acheteur_texte, $option) AS acheteur_id, acheteur_nom,
-                CASE WHEN acheteur_lu IS NOT NULL THEN {buyer_source} ELSE 'option' END AS acheteur_source,
-                fournisseur_nom, fournisseur_id_publie, siret AS fournisseur_siret, fournisseur_siren,
-                CASE WHEN siret IS NOT NULL THEN sub_siret_ok(siret)
-                     WHEN siren_seul IS NOT NULL THEN sub_luhn9(siren_seul) END AS fournisseur_cle_ok,
-                code_postal,
-                CASE WHEN regexp_full_match(code_postal, '[0-9]{{5}}') THEN
-                    CASE WHEN left(code_postal, 2) = '20' THEN CASE WHEN code_postal < '20200' THEN '2A' ELSE '2B' END
-                         WHEN left(code_postal, 2) = '97' THEN left(code_postal, 3)
-                         ELSE left(code_postal, 2) END END AS departement_code,
-                round(ht, 2)::DECIMAL(18, 2) AS montant_ht, round(ttc, 2)::DECIMAL(18, 2) AS montant_ttc,
+                acheteur_siren, acheteur_id, acheteur_nom, acheteur_source,
+                fournisseur_nom, fournisseur_id_publie, fournisseur_siret, fournisseur_siren,
+                CASE WHEN fournisseur_siret IS NOT NULL THEN s.ok
+                     WHEN fournisseur_siren IS NOT NULL THEN sub_luhn9(fournisseur_siren) END AS fournisseur_cle_ok,
+                code_postal, departement_code, montant_ht, montant_ttc,
                 '{amount_source}' AS montant_source, date_achat,
                 CASE WHEN date_achat IS NOT NULL THEN $date_kind END AS date_type, annee, exercice,
                 compte, categorie, entite, reference_contrat, numero_piece, objet,
                 {int(ctx.ingestion_id)}::BIGINT AS ingestion_id, record_index
-            FROM numbered
+            FROM numbered LEFT JOIN siret_keys AS s ON s.siret = numbered.fournisseur_siret
         )
         SELECT * FROM k
         WHERE NOT EXISTS (
@@ -314,8 +433,9 @@ def load(ctx: LoadContext, staged: Staged, format_id: str) -> LoadCounts:
         )
         {first_only}
         """,
-        {"option": option, "date_kind": date_kind},
+        {"date_kind": date_kind},
     )
     loaded = int(con.execute("SELECT count(*) FROM purchase_lines").fetchone()[0]) - before  # type: ignore[index]
-    work.release_all()
+    # Dropped inside the transaction, the table's memory is given back at commit (or rollback).
+    con.execute("DROP TABLE pur_clean")
     return LoadCounts(records, loaded, quarantined, kept - loaded, notes=notes + staged.notes)

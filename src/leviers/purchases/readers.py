@@ -9,23 +9,23 @@ only: an amount there is that number, a SIRET there lost its leading zero).
 The subsidy files' readers do the hard parts: decoding (`subsidies.text.decode`: UTF-8, cp1252,
 mixtures, UTF-16), CSV rows (`subsidies.readers`), workbooks by their content and cells as a CSV
 export shows them (`subsidies.spreadsheets`). A regular UTF-8 CSV (every row one line, no row
-wider than the header) is read by DuckDB's CSV reader instead, which is many times faster on the
-millions of lines of a large buyer's year; anything else takes the row-by-row path.
+wider than the header) is not staged at all: the loader reads it with DuckDB's CSV reader straight
+into its cleaning statement (`Staged.source`), which streams the file and is many times faster on
+the millions of lines of a large buyer's year. Anything else takes the row-by-row path, which the
+loader also takes (`Staged.fallback`) when DuckDB's reader meets an irregular row.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import numpy as np
 import pyarrow as pa
 
 from leviers.errors import InputRefused
-from leviers.ingestion import scratch
 from leviers.purchases.headers import HEADER_SEARCH_ROWS, HeaderMap, find_header, map_header
 from leviers.subsidies import readers as subsidy_readers
 from leviers.subsidies import spreadsheets, text
@@ -41,12 +41,23 @@ NO_HEADER = (
 
 @dataclass
 class Staged:
+    """A file's records in the staged layout: an Arrow table (`table`), or — a regular UTF-8 CSV —
+        the SQL of DuckDB's CSV reader giving its text columns (`source`, read by batches, numbered
+    from `first_line`), with the number of rows it
+        must give (`expected_rows`) and the row-by-row reading to use instead (`fallback`) when it
+        fails or gives another number (a quoted line break, a blank line: line numbers then wrong)."""
+
     header: HeaderMap
-    table: pa.Table
+    table: pa.Table | None
     kind: str  # csv | xlsx | xls | ods
     encoding: str | None = None
     separator: str | None = None
     notes: list[str] = field(default_factory=list)
+    source: str | None = None
+    expected_rows: int | None = None
+    fallback: Callable[[], Staged] | None = None
+    first_line: int = 0  # line of the first record read by `source`
+    has_numbers: bool = True  # `nombres` may hold positions (workbooks)
 
 
 # --- recognition ------------------------------------------------------------------------------
@@ -90,23 +101,38 @@ def sniff_workbook(path: Path, head: bytes, suffix: str) -> bool:
 # --- CSV ----------------------------------------------------------------------------------------
 
 
-def read_csv(con: duckdb.DuckDBPyConnection, path: Path, display: str) -> Staged:
+def read_csv(path: Path, display: str) -> Staged:
     # The header is found in the first bytes; a UTF-8 file is then read by DuckDB (which refuses
     # invalid UTF-8 further on: the file is then decoded whole and read row by row).
     with path.open("rb") as handle:
         head = handle.read(HEAD_BYTES)
     located = _locate_csv(_head_text(head)) if head else None
     if located is not None and not head.startswith((BOM, b"\xff\xfe", b"\xfe\xff")):
-        position, line, header, separator = located
+        _, line, header, separator = located
         if text.decode(head, partial=True).encoding == "utf-8":
-            table = _duckdb_csv(con, path, line, len(header.names), separator)
-            if table is not None:
-                return Staged(header, table, "csv", "utf-8", separator)
+            return Staged(
+                header,
+                None,
+                "csv",
+                "utf-8",
+                separator,
+                source=_duckdb_source(path, line, len(header.names), separator),
+                first_line=line + 1,
+                expected_rows=_line_count(path) - line,
+                fallback=lambda: read_csv_by_rows(path, display),
+                has_numbers=False,
+            )
+    return read_csv_by_rows(path, display)
+
+
+def read_csv_by_rows(path: Path, display: str) -> Staged:
+    """The whole file decoded (any encoding) and split row by row: exact line numbers, and a row
+    wider than the header said as such."""
     decoded = text.decode(path.read_bytes())
     located = _locate_csv(decoded.text)
     if located is None:
         raise InputRefused(display, NO_HEADER)
-    position, line, header, separator = located
+    position, _, header, separator = located
     table = _python_csv(decoded.text, separator, position, len(header.names))
     return Staged(header, table, "csv", decoded.encoding, separator)
 
@@ -119,42 +145,30 @@ def _head_text(head: bytes) -> str:
 
 
 def _line_count(path: Path) -> int:
+    """Lines of the file, blank lines at its end left out: DuckDB's reader gives them no row and
+    they move no line number (a common export habit, which must not send a large file to the
+    row-by-row reader)."""
     lines = 0
     last = b"\n"
+    tail = b""
     with path.open("rb") as handle:
         while chunk := handle.read(16 * 1024 * 1024):
             lines += chunk.count(b"\n")
             last = chunk[-1:]
-    return lines + (0 if last == b"\n" else 1)
+            tail = (tail + chunk)[-HEAD_BYTES:]
+    blank_ends = tail[len(tail.rstrip(b"\r\n")) :].count(b"\n")
+    return lines + (0 if last == b"\n" else 1) - max(0, blank_ends - 1)
 
 
-def _duckdb_csv(
-    con: duckdb.DuckDBPyConnection, path: Path, header_line: int, width: int, separator: str
-) -> pa.Table | None:
-    """The rows below the header read by DuckDB, or None when line numbers could not be trusted
-    (a quoted line break, a blank line), a row is wider than the header or a byte is not UTF-8:
-    the row-by-row reader then reads the file and says which row is at fault."""
-    expected = _line_count(path) - header_line
-    columns = {f"c{i}": "VARCHAR" for i in range(width)}
-    try:
-        table = scratch.Scratch(con).put(
-            "staged",
-            "SELECT * FROM read_csv("
-            + _literal(str(path))
-            + ", delim="
-            + _literal(separator)
-            + ", quote='\"', escape='\"', header=false, auto_detect=false, strict_mode=true, "
-            + f"null_padding=true, skip={int(header_line)}, columns={{"
-            + ", ".join(f"'{name}': 'VARCHAR'" for name in columns)
-            + "})",
-        )
-    except duckdb.Error:
-        return None
-    if table.num_rows != expected:
-        return None
-    n = table.num_rows
-    first = header_line + 1
-    return _with_positions(table, np.arange(first, first + n, dtype=np.int64), None, [None] * n, None)
+def _duckdb_source(path: Path, header_line: int, width: int, separator: str) -> str:
+    """DuckDB's CSV reader over the rows below the header (columns c0, c1…, as text). Strict: a
+    row wider than the header or a byte that is not UTF-8 fails the statement, and the loader
+    then reads the file row by row, which says which row is at fault."""
+    columns = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(width))
+    return (
+        f"read_csv({_literal(str(path))}, delim={_literal(separator)}, quote='\"', escape='\"', header=false, "
+        f"auto_detect=false, strict_mode=true, null_padding=true, skip={int(header_line)}, columns={{{columns}}})"
+    )
 
 
 def _literal(value: str) -> str:

@@ -21,12 +21,14 @@ import pyarrow as pa
 from leviers.errors import WarehouseError
 from leviers.ingestion.load import FileOutcome, PrivateOptions, ingest_paths, siren_hint
 from leviers.progress import Progress
+from leviers.warehouse import session
 from leviers.warehouse.connection import SCHEMA_DIR
 
 SCHEMA = (SCHEMA_DIR / "10_ingestion.sql", Path(__file__).resolve().parent / "schema.sql")
 KIND = "leviers-prive"
 STORE_VERSION = "1"
 MONTANT_BASES = ("ht", "ttc")
+MEMORY_LIMIT = "1GB"
 
 # The columns of purchase_lines the shares read (and a hosted store must give).
 LINE_COLUMNS = (
@@ -95,6 +97,10 @@ class LocalStore:
         if not read_only:
             self._apply_schema()
         self._check()
+        # A large file's cleaned records wait in a temporary table until its transaction ends:
+        # past this, DuckDB moves them to its temporary folder beside the store (`….prive.duckdb.tmp`,
+        # removed when the store is closed) instead of growing the process.
+        session.apply(self.con, memory_limit=MEMORY_LIMIT)
 
     @classmethod
     def beside(cls, warehouse: Path, *, read_only: bool = False) -> LocalStore:

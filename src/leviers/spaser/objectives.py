@@ -1,7 +1,9 @@
 """A buyer's own SPASER objectives, read from a YAML or CSV file (docs/spaser.md).
 
-An objective targets an indicator of the catalogue (measured from open data) or one of the buyer's
-own (a `code` and `libelle`, with the value the buyer measured: `valeur_declaree`). Targets are
+An objective targets an indicator of the catalogue (measured from open data), a share of the
+buyer's whole spending (`achats_ess`, `achats_pme`…: measured from its own purchases,
+leviers.spaser.purchases) or one of the buyer's own (a `code` and `libelle`, with the value the
+buyer measured: `valeur_declaree`). Targets are
 written as the buyer writes them: « 25 % », « 0,25 », « 12 000 ». A bad line is refused with the
 file, the line and the cause: a report must never rest on an objective misread.
 """
@@ -20,6 +22,7 @@ from leviers.errors import InputRefused
 from leviers.formatting import typed_number
 from leviers.indicators import catalogue
 from leviers.ingestion.files import decode_text
+from leviers.spaser import purchases
 from leviers.spaser.axes import AXES, axis_of
 
 Base = Literal["nombre", "montant"]
@@ -83,13 +86,18 @@ def _objective(raw: dict[str, Any], where: str) -> Objective:
         )
     indicators = {i.id: i for i in catalogue().indicators}
     indicator = (str(raw.get("indicateur") or "").strip()) or None
-    if indicator is not None and indicator not in indicators:
+    on_purchases = indicator in purchases.INDICATORS
+    if indicator is not None and indicator not in indicators and not on_purchases:
         raise InputRefused(
             where,
-            f"indicateur « {indicator} » inconnu du catalogue (voir leviers indicateurs catalogue) ; "
+            f"indicateur « {indicator} » inconnu du catalogue (voir leviers indicateurs catalogue) ni des "
+            f"achats ({', '.join(purchases.INDICATORS)}) ; "
             "pour un indicateur à vous, donnez code, libelle et valeur_declaree",
         )
-    axis = str(raw.get("axe") or (axis_of(indicator) if indicator else "") or "").strip()
+    default_axis = ""
+    if indicator is not None:
+        default_axis = purchases.INDICATORS[indicator].axe if on_purchases else axis_of(indicator) or ""
+    axis = str(raw.get("axe") or default_axis).strip()
     if axis not in AXES:
         raise InputRefused(where, f"axe « {axis} » inconnu (possibles : {', '.join(AXES)})")
     code = indicator or str(raw.get("code") or "").strip()
@@ -99,7 +107,7 @@ def _objective(raw: dict[str, Any], where: str) -> Objective:
     if raw.get("cible") in (None, ""):
         raise InputRefused(where, "cible manquante")
     target, percent = _number(raw["cible"], where, "cible")
-    share = percent or (indicator is not None and indicators[indicator].unit == "share")
+    share = percent or on_purchases or (indicator is not None and indicators[indicator].unit == "share")
     if share and not 0 <= target <= 1:
         raise InputRefused(where, f"cible « {raw['cible']} » hors de 0 à 100 % (écrivez 25 % ou 0,25)")
     declared = None

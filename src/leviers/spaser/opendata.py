@@ -23,9 +23,13 @@ def columns() -> list[str]:
     return [f["name"] for f in schema()["fields"]]
 
 
-def rows(report: SpaserReport) -> list[dict[str, Any]]:
+def rows(report: SpaserReport, *, publish_purchases: bool = False) -> list[dict[str, Any]]:
     """One row per indicator of each axis (with the buyer's objective on it, if any: one row per
-    objective), then one per objective measured by the buyer; values as in the report."""
+    objective), then one per objective measured by the buyer; values as in the report.
+
+    The shares of the buyer's own purchases (private) and the objectives set on them (whose gap
+    would give the share away) are rows only when `publish_purchases` says the buyer publishes
+    them (`leviers spaser rapport --publier-achats`)."""
     out: list[dict[str, Any]] = []
     base = {
         "siren": report.siren,
@@ -74,6 +78,34 @@ def rows(report: SpaserReport) -> list[dict[str, Any]]:
             "valeur_nombre": objective["valeur"],
             **_objective(objective),
         })  # fmt: skip
+    achats = report.achats
+    if publish_purchases and achats is not None and achats["disponible"]:
+        for item in achats["indicateurs"]:
+            measured = {
+                **base,
+                "axe": item["axe"],
+                "indicateur": item["indicateur"],
+                "libelle": item["libelle"],
+                "unite": "share",
+                "source": "achats_de_l_acheteur",
+                **{
+                    k: item[k]
+                    for k in (
+                        "valeur_nombre",
+                        "valeur_montant",
+                        "numerateur",
+                        "denominateur",
+                        "inconnus",
+                        "montant_numerateur",
+                        "montant_denominateur",
+                        "montant_inconnu",
+                        "suffisant_nombre",
+                        "suffisant_montant",
+                    )
+                },
+            }
+            for objective in item["objectifs"] or [None]:
+                out.append({**measured, **_objective(objective)})
     names = columns()
     return [{name: row.get(name) for name in names} for row in out]
 

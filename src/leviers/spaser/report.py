@@ -1,7 +1,8 @@
 """Assemble the SPASER report of a buyer for a year from the warehouse: one core function, data
 only (`build_report`), rendered by the faces. Every figure comes from the indicator engine
 (leviers.indicators.compute, the same numbers as `leviers indicateurs` and the dashboard), with its
-counts; a share on an insufficient base is never a verdict (« non mesurable »)."""
+counts; a share on an insufficient base is never a verdict (« non mesurable »). The buyer's own
+purchases (private: leviers.spaser.purchases) come in only when its caller gives them."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from leviers.errors import LeviersError
 from leviers.indicators import catalogue, compute, peers, spaser_estimates
 from leviers.indicators.errors import IndicatorError
 from leviers.kit.indicator_levers import indicator_levers
+from leviers.spaser import purchases
 from leviers.spaser.axes import AXES
 from leviers.spaser.objectives import LOWER_IS_BETTER, Objective
 from leviers.warehouse.derived import materialised
@@ -42,6 +44,9 @@ class SpaserReport:
     objectifs_propres: list[dict[str, Any]]
     synthetique: bool
     genere_le: str = field(default_factory=lambda: datetime.date.today().isoformat())
+    # The shares of the buyer's whole spending (private: leviers.spaser.purchases.section), None
+    # when not given (the dashboard never gives them).
+    achats: dict[str, Any] | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -54,6 +59,8 @@ class SpaserReport:
             "obligations": self.obligations,
             "axes": self.axes,
             "objectifs_propres": self.objectifs_propres,
+            # Only when given (the command line): the dashboard's JSON twin keeps its keys.
+            **({"achats": self.achats} if self.achats is not None else {}),
         }
 
     def summary(self) -> dict[str, int]:
@@ -65,6 +72,9 @@ class SpaserReport:
                     counts[objective["statut"]] += 1
         for objective in self.objectifs_propres:
             counts[objective["statut"]] += 1
+        for item in (self.achats or {}).get("indicateurs", []):
+            for objective in item["objectifs"]:
+                counts[objective["statut"]] += 1
         return counts
 
 
@@ -230,10 +240,15 @@ def _obligations(
 
 
 def build_report(
-    con: duckdb.DuckDBPyConnection, siren: str, year: int, objectives: list[Objective] | None = None
+    con: duckdb.DuckDBPyConnection,
+    siren: str,
+    year: int,
+    objectives: list[Objective] | None = None,
+    achats: dict[str, Any] | None = None,
 ) -> SpaserReport:
     """The report of buyer `siren` (its legal unit: all its services) for `year`, computed by the
-    indicator engine on the warehouse (`assemble` makes it from rows already computed)."""
+    indicator engine on the warehouse (`assemble` makes it from rows already computed); `achats`:
+    the section of the buyer's own purchases (leviers.spaser.purchases.section), private."""
     with materialised(con):  # the three computations read the amount checks: computed once
         rows = compute(con, by="unite_legale", siren=siren).to_pylist()
         check_year(siren, year, rows)
@@ -242,7 +257,7 @@ def build_report(
         except IndicatorError:
             peer_rows = {}  # not a collectivité of the reference: no peer group
         estimate = spaser_estimates(con, year, siren=siren, include_below=True).to_pylist()
-    return assemble(siren, year, rows, peer_rows, estimate[0] if estimate else None, objectives)
+    return assemble(siren, year, rows, peer_rows, estimate[0] if estimate else None, objectives, achats)
 
 
 def check_year(siren: str, year: int, rows: list[dict[str, Any]]) -> list[int]:
@@ -263,6 +278,7 @@ def assemble(
     peer_rows: dict[str, dict[str, Any]],
     estimate: dict[str, Any] | None,
     objectives: list[Objective] | None = None,
+    achats: dict[str, Any] | None = None,
 ) -> SpaserReport:
     """The report from the engine's rows of the buyer (all years: `compute(by="unite_legale")`
     columns), its peers' positions for `year` by indicator (`peers()` columns) and its SPASER
@@ -331,5 +347,34 @@ def assemble(
     own = [_declared(o) for o in objectives if o.indicateur is None]
     synthetic = any(bool(r.get("synthetic")) for r in current.values())
     return SpaserReport(
-        siren, name, year, history, axes, _obligations(year, current, estimate), own, synthetic
+        siren,
+        name,
+        year,
+        history,
+        axes,
+        _obligations(year, current, estimate),
+        own,
+        synthetic,
+        achats=_purchase_objectives(achats, objectives),
     )
+
+
+def _purchase_objectives(achats: dict[str, Any] | None, objectives: list[Objective]) -> dict[str, Any] | None:
+    """The purchase section with the objectives on its indicators measured from it (unknown when
+    the buyer's purchases were not given: the section then says so)."""
+    goals = [o for o in objectives if o.indicateur in purchases.INDICATORS]
+    if achats is None:
+        if not goals:
+            return None
+        achats = purchases.section(None, "achats de l'acheteur non fournis (espace privé absent ou non lu)")
+    items = []
+    for item in achats["indicateurs"]:
+        row = {
+            "value_count": item["valeur_nombre"],
+            "value_amount": item["valeur_montant"],
+            "sufficient_count": item["suffisant_nombre"],
+            "sufficient_amount": item["suffisant_montant"],
+        }
+        measured = [_measured(row, o) for o in goals if o.indicateur == item["indicateur"]]
+        items.append({**item, "objectifs": measured})
+    return {**achats, "indicateurs": items}

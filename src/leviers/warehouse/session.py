@@ -51,7 +51,8 @@ _LIST = [
         "memory_limit",
         "GLOBAL",
         "DuckDB's buffer budget: a national DECP or SIRENE file must load on a laptop (spilling beyond); "
-        "the web server's share of its --memoire budget; 128 MB for a workbook export worker",
+        "the web server's share of its --memoire budget; 128 MB for a workbook export worker; 1 GB for "
+        "the private store (a large purchase file's cleaned records spill beyond)",
         rounded=True,
     ),
     Setting(
