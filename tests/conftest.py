@@ -103,3 +103,20 @@ def macros_con() -> Iterator[duckdb.DuckDBPyConnection]:
     connection.execute(MACROS)
     yield connection
     connection.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    """Debian's Chromium, headless, for one test module (the end-to-end tests; helpers in
+    tests/web/browser.py). A module may define its own `browser` (a provider-side HTTP client)."""
+    from tests.web.browser import CHROMIUM_ARGS, chromium_path
+
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    if not Path(chromium_path()).exists():
+        pytest.fail(
+            f"Chromium introuvable à {chromium_path()} : apt-get install chromium (ou LEVIERS_CHROMIUM)"
+        )
+    with playwright_api.sync_playwright() as p:
+        found = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        yield found
+        found.close()

@@ -18,7 +18,7 @@ import uvicorn
 from leviers.hosted import tenancy
 from leviers.web import WebSettings, create_app
 from tests.hosted.smtp import Inbox, body_of, smtp_server
-from tests.web.browser import ARTIFACTS, AXE, CHROMIUM_ARGS, WATCH_CSP, chromium_path, free_port, run_axe
+from tests.web.browser import ARTIFACTS, AXE, WATCH_CSP, free_port, run_axe
 
 pytestmark = pytest.mark.browser
 playwright_api = pytest.importorskip("playwright.sync_api")
@@ -79,18 +79,6 @@ def site(
         finally:
             server.should_exit = True
             thread.join(timeout=10)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not Path(chromium_path()).exists():
-        pytest.fail(
-            f"Chromium introuvable à {chromium_path()} : apt-get install chromium (ou LEVIERS_CHROMIUM)"
-        )
-    with playwright_api.sync_playwright() as p:
-        found = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
-        yield found
-        found.close()
 
 
 def _check(page: Any, name: str, errors: list[str]) -> None:

@@ -25,9 +25,7 @@ from leviers.warehouse.queries.contract import url_key
 from tests.web.browser import (
     ARTIFACTS,
     AXE,
-    CHROMIUM_ARGS,
     WATCH_CSP,
-    chromium_path,
     describe,
     live_server,
     run_axe,
@@ -71,18 +69,6 @@ def browser_app(real_warehouse: Path, tmp_path_factory: pytest.TempPathFactory) 
 def base_url(browser_app: FastAPI) -> Iterator[str]:
     with live_server(browser_app) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not Path(chromium_path()).exists():
-        pytest.fail(
-            f"Chromium introuvable à {chromium_path()} : apt-get install chromium (ou LEVIERS_CHROMIUM)"
-        )
-    with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 class Watched:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,9 +13,7 @@ import pytest
 from tests.aides.test_links import AMI, write_warehouse
 from tests.web.browser import (
     ARTIFACTS,
-    CHROMIUM_ARGS,
     WATCH_CSP,
-    chromium_path,
     describe,
     live_server,
     run_axe,
@@ -38,18 +35,6 @@ def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             yield url
     finally:
         app.state.store.close()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not Path(chromium_path()).exists():
-        pytest.fail(
-            f"Chromium introuvable à {chromium_path()} : apt-get install chromium (ou LEVIERS_CHROMIUM)"
-        )
-    with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 def _check(page: Any, width: int, name: str) -> None:

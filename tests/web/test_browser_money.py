@@ -17,9 +17,7 @@ from tests.flows.test_compute import A, flows_db  # noqa: F401  (fixture)
 from tests.web.browser import (
     ARTIFACTS,
     AXE,
-    CHROMIUM_ARGS,
     WATCH_CSP,
-    chromium_path,
     describe,
     live_server,
     run_axe,
@@ -39,18 +37,6 @@ def base_url(flows_db: Path, tmp_path: Path) -> Iterator[str]:  # noqa: F811
             yield url
     finally:
         app.state.store.close()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not Path(chromium_path()).exists():
-        pytest.fail(
-            f"Chromium introuvable à {chromium_path()} : apt-get install chromium (ou LEVIERS_CHROMIUM)"
-        )
-    with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.mark.parametrize("width", [1366, 390])

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,9 +16,7 @@ from fastapi import FastAPI
 from tests.web.browser import (
     ARTIFACTS,
     AXE,
-    CHROMIUM_ARGS,
     WATCH_CSP,
-    chromium_path,
     describe,
     live_server,
     run_axe,
@@ -37,18 +34,6 @@ BORDEAUX = "213300635"
 def base_url(real_app: FastAPI) -> Iterator[str]:
     with live_server(real_app) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not Path(chromium_path()).exists():
-        pytest.fail(
-            f"Chromium introuvable à {chromium_path()} : apt-get install chromium (ou LEVIERS_CHROMIUM)"
-        )
-    with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

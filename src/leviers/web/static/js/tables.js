@@ -1,6 +1,7 @@
 // Leviers — every table of every page can be downloaded as a CSV for a French spreadsheet
 // (semicolon, decimal comma, UTF-8 with BOM), built in the browser from the table as shown.
 // Explorer tables carry `data-export-serveur`: their full selection is exported by the server.
+// Tables with `data-sans-export` (a signed-in visitor's own list) get no button.
 "use strict";
 (() => {
   // « 261 517 € », « 45,2 % », « -3,6 » → a number with a decimal comma, and its unit.
@@ -82,6 +83,7 @@
     for (const table of root.querySelectorAll("table")) {
       if (table.dataset.exportServeur !== undefined || table.dataset.exportReady) continue;
       if (table.closest("form")) continue; // a form laid out as a table holds inputs, not data
+      if (table.dataset.sansExport !== undefined) continue; // a list of the visitor's own things
       table.dataset.exportReady = "1";
       const anchor = table.closest(".table-scroll") || table;
       const button = document.createElement("button");
