@@ -71,4 +71,8 @@ class SpaserAnswer(Answer):
     objectifs_propres: list[Record] = Field(
         description="Objectives measured by the buyer (none on the public page)"
     )
+    resume_objectifs: dict[str, int] = Field(
+        description="How many of the objectives given in the address are met (atteint), missed "
+        "(non_atteint), unmeasurable on an insufficient base (non_mesurable) or unknown (inconnu)"
+    )
     liens: SpaserLinks
