@@ -14,7 +14,7 @@ import pytest
 
 from tests.flows.test_compute import A, flows_db  # noqa: F401  (fixture)
 from tests.web.browser import WATCH_CSP
-from tests.web.test_browser_money import base_url, browser  # noqa: F401  (fixtures)
+from tests.web.test_browser_money import base_url  # noqa: F401  (fixture; `browser` is tests/conftest.py's)
 
 pytestmark = pytest.mark.browser
 
