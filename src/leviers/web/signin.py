@@ -277,6 +277,20 @@ def signin_email(
     )
 
 
+def _used_link(request: Request, session: sessions.Session, new: bool) -> Response:
+    """410: the link is expired, used or unknown (the same page whichever it is)."""
+    return _page(
+        request,
+        "signin_link.html",
+        "Lien de connexion",
+        status=410,
+        session=session,
+        new_cookie=new,
+        valid=False,
+        token="",
+    )
+
+
 @router.get("/connexion/lien/{token}", name="signin_link", response_class=HTMLResponse)
 def signin_link(request: Request, token: str) -> Response:
     # Opening the link does not sign in: mail scanners open links too. The page's button does.
@@ -284,16 +298,7 @@ def signin_link(request: Request, token: str) -> Response:
         session, new = _visitor(request, conn)
         valid = email_links.is_valid(conn, token)
     if not valid:
-        return _page(
-            request,
-            "signin_link.html",
-            "Lien de connexion",
-            status=410,
-            session=session,
-            new_cookie=new,
-            valid=False,
-            token="",
-        )
+        return _used_link(request, session, new)
     return _page(
         request,
         "signin_link.html",
@@ -318,16 +323,7 @@ def signin_link_use(request: Request, token: str) -> Response:
             return _too_many(request, session, new)
         account = email_links.consume(conn, token)
         if account is None:
-            return _page(
-                request,
-                "signin_link.html",
-                "Lien de connexion",
-                status=410,
-                session=session,
-                new_cookie=new,
-                valid=False,
-                token="",
-            )
+            return _used_link(request, session, new)
         return _signed_in(request, conn, session, account)
 
 
