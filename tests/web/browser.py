@@ -86,3 +86,36 @@ def describe(violations: list[dict[str, Any]]) -> str:
         targets = [n["target"] for n in v["nodes"][:5]]
         lines.append(f"{v['id']} ({v['impact']}): {v['help']} — {targets}")
     return "\n".join(lines)
+
+
+@contextmanager
+def serve_app(app: FastAPI) -> Iterator[str]:
+    """A live server over a test app, closing the app's warehouse store afterwards."""
+    try:
+        with live_server(app) as url:
+            yield url
+    finally:
+        app.state.store.close()
+
+
+@contextmanager
+def watched_page(browser: Any, width: int, **options: Any) -> Iterator[tuple[Any, list[str]]]:
+    """A French page at `width` px whose console errors (CSP violations included) are collected."""
+    context = browser.new_context(locale="fr-FR", viewport={"width": width, "height": 900}, **options)
+    context.add_init_script(WATCH_CSP)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    try:
+        yield page, errors
+    finally:
+        context.close()
+
+
+def check_page(page: Any, width: int, name: str) -> None:
+    """Screenshot kept as an artifact, axe-core clean, no horizontal overflow at `width`."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}-{width}.png"), full_page=True)
+    violations = run_axe(page)
+    assert not violations, describe(violations)
+    assert page.evaluate("document.documentElement.scrollWidth") <= width

@@ -11,13 +11,7 @@ from typing import Any
 import pytest
 
 from tests.aides.test_links import AMI, write_warehouse
-from tests.web.browser import (
-    ARTIFACTS,
-    WATCH_CSP,
-    describe,
-    live_server,
-    run_axe,
-)
+from tests.web.browser import check_page, serve_app, watched_page
 from tests.web.conftest import make_app
 
 pytestmark = pytest.mark.browser
@@ -30,32 +24,16 @@ def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     tmp = tmp_path_factory.mktemp("aides-browser")
     write_warehouse(tmp).close()
     app = make_app(tmp / "w.duckdb", tmp / "cache")
-    try:
-        with live_server(app) as url:
-            yield url
-    finally:
-        app.state.store.close()
-
-
-def _check(page: Any, width: int, name: str) -> None:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}-{width}.png"), full_page=True)
-    violations = run_axe(page)
-    assert not violations, describe(violations)
-    assert page.evaluate("document.documentElement.scrollWidth") <= width  # no horizontal overflow
+    with serve_app(app) as url:
+        yield url
 
 
 @pytest.mark.parametrize("width", [1366, 390])
 def test_catalogue_to_a_scheme_page(browser: Any, base_url: str, width: int) -> None:
-    context = browser.new_context(locale="fr-FR", viewport={"width": width, "height": 900})
-    context.add_init_script(WATCH_CSP)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    try:
+    with watched_page(browser, width) as (page, errors):
         page.goto(f"{base_url}/aides")
         assert page.locator(".summary strong").inner_text() == "17"
-        _check(page, width, "aides")
+        check_page(page, width, "aides")
         page.get_by_label("Bénéficiaire").select_option("tiers_lieu")
         page.get_by_role("button", name="Appliquer les filtres").click()
         page.wait_for_url(re.compile(r"beneficiaire=tiers_lieu"))
@@ -67,12 +45,10 @@ def test_catalogue_to_a_scheme_page(browser: Any, base_url: str, width: int) -> 
         assert "certaine" in money.inner_text()
         assert "probable" in money.inner_text()
         assert "non précisé par la source" in page.locator("section[aria-labelledby='chiffres']").inner_text()
-        _check(page, width, "dispositif")
+        check_page(page, width, "dispositif")
         page.get_by_role("link", name="Région Nouvelle-Aquitaine").first.click()
         page.wait_for_url(re.compile(r"/collectivites/200053759"))
         carried = page.locator("section[aria-labelledby='dispositifs']")
         assert "AMI Tiers-Lieux 2025-2028" in carried.inner_text()
-        _check(page, width, "collectivite-dispositifs")
+        check_page(page, width, "collectivite-dispositifs")
         assert not errors, errors
-    finally:
-        context.close()

@@ -12,13 +12,7 @@ from typing import Any
 import pytest
 
 from tests.aides.test_links import DEVELOPPEMENT, write_warehouse
-from tests.web.browser import (
-    ARTIFACTS,
-    WATCH_CSP,
-    describe,
-    live_server,
-    run_axe,
-)
+from tests.web.browser import check_page, serve_app, watched_page
 from tests.web.conftest import make_app
 
 pytestmark = pytest.mark.browser
@@ -31,33 +25,17 @@ def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     tmp = tmp_path_factory.mktemp("financer-browser")
     write_warehouse(tmp).close()
     app = make_app(tmp / "w.duckdb", tmp / "cache")
-    try:
-        with live_server(app) as url:
-            yield url
-    finally:
-        app.state.store.close()
-
-
-def _check(page: Any, width: int, name: str) -> None:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}-{width}.png"), full_page=True)
-    violations = run_axe(page)
-    assert not violations, describe(violations)
-    assert page.evaluate("document.documentElement.scrollWidth") <= width  # no horizontal overflow
+    with serve_app(app) as url:
+        yield url
 
 
 @pytest.mark.parametrize("width", [1366, 390])
 def test_profile_to_schemes_to_a_scheme_page(browser: Any, base_url: str, width: int) -> None:
-    context = browser.new_context(locale="fr-FR", viewport={"width": width, "height": 900})
-    context.add_init_script(WATCH_CSP)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    try:
+    with watched_page(browser, width) as (page, errors):
         page.goto(f"{base_url}/aides")
         page.get_by_role("link", name="Financer une structure de l'ESS").first.click()
         page.wait_for_url(re.compile(r"/financer$"))
-        _check(page, width, "financer-formulaire")
+        check_page(page, width, "financer-formulaire")
         # A SIREN with a valid check digit that no loaded source knows: a message on the field.
         page.get_by_label("SIREN de la structure").fill("552 100 554")
         page.get_by_label("Étape de la vie de la structure").select_option("creation")
@@ -69,7 +47,7 @@ def test_profile_to_schemes_to_a_scheme_page(browser: Any, base_url: str, width:
         assert siren.get_attribute("aria-invalid") == "true"
         assert "n'est connu d'aucune source" in page.locator("#f-siren-erreur").inner_text()
         assert page.get_by_label("Étape de la vie de la structure").input_value() == "creation"
-        _check(page, width, "financer-erreur")
+        check_page(page, width, "financer-erreur")
         # The page itself answers 404 (the SIREN is not found): the only console error expected.
         assert all("status of 404" in e for e in errors), errors
         errors.clear()
@@ -89,13 +67,11 @@ def test_profile_to_schemes_to_a_scheme_page(browser: Any, base_url: str, width:
         assert "Aide au développement" in eligible.inner_text()
         eligible.locator("summary").first.click()
         assert "Source :" in eligible.locator(".reasons").first.inner_text()
-        _check(page, width, "financer-resultats")
+        check_page(page, width, "financer-resultats")
         eligible.get_by_role("link", name=re.compile(r"^Argent accordé par « Aide au développement")).click()
         page.wait_for_url(re.compile(rf"/aides/{DEVELOPPEMENT}#argent$"))
         money = page.locator("section[aria-labelledby='argent']")
         assert "8\u202f000\u202f€" in money.inner_text()
         assert "possible" in money.inner_text()
-        _check(page, width, "financer-dispositif")
+        check_page(page, width, "financer-dispositif")
         assert not errors, errors
-    finally:
-        context.close()

@@ -14,14 +14,7 @@ from typing import Any
 import pytest
 
 from tests.flows.test_compute import A, flows_db  # noqa: F401  (fixture)
-from tests.web.browser import (
-    ARTIFACTS,
-    AXE,
-    WATCH_CSP,
-    describe,
-    live_server,
-    run_axe,
-)
+from tests.web.browser import AXE, check_page, serve_app, watched_page
 from tests.web.conftest import make_app
 
 pytestmark = pytest.mark.browser
@@ -32,31 +25,18 @@ playwright_api = pytest.importorskip("playwright.sync_api")
 @pytest.fixture
 def base_url(flows_db: Path, tmp_path: Path) -> Iterator[str]:  # noqa: F811
     app = make_app(flows_db, tmp_path / "cache")
-    try:
-        with live_server(app) as url:
-            yield url
-    finally:
-        app.state.store.close()
+    with serve_app(app) as url:
+        yield url
 
 
 @pytest.mark.parametrize("width", [1366, 390])
 def test_from_the_ess_section_to_the_subsidies(browser: Any, base_url: str, width: int) -> None:
-    context = browser.new_context(
-        accept_downloads=True, locale="fr-FR", viewport={"width": width, "height": 900}
-    )
-    context.add_init_script(WATCH_CSP)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    try:
+    with watched_page(browser, width, accept_downloads=True) as (page, errors):
         page.goto(f"{base_url}/collectivites/{A}?annee=2023")
         section = page.locator("section[aria-labelledby='argent-ess']")
         assert "L'argent public vers l'ESS en 2023" in section.locator("h2").inner_text()
         assert "échantillon insuffisant" in section.inner_text()
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(ARTIFACTS / f"argent-ess-{width}.png"), full_page=True)
-        assert not run_axe(page), describe(run_axe(page))
-        assert page.evaluate("document.documentElement.scrollWidth") <= width  # no horizontal overflow
+        check_page(page, width, "argent-ess")
         section.get_by_role("link", name=re.compile("6 lignes d'attribution")).click()
         page.wait_for_url(re.compile(rf"/subventions\?attribuant={A}&annee=2023"))
         assert page.locator(".summary strong").inner_text() == "6"
@@ -64,9 +44,7 @@ def test_from_the_ess_section_to_the_subsidies(browser: Any, base_url: str, widt
         page.get_by_role("button", name="Appliquer les filtres").click()
         page.wait_for_url(re.compile(r"statut=ESS"))
         page.locator(".summary strong", has_text="4").wait_for()
-        page.screenshot(path=str(ARTIFACTS / f"subventions-{width}.png"), full_page=True)
-        violations = run_axe(page)
-        assert not violations, describe(violations)
+        check_page(page, width, "subventions")
         with page.expect_download() as download_info:
             page.get_by_role("link", name="CSV", exact=True).click()
         exported = Path(download_info.value.path()).read_text(encoding="utf-8-sig")
@@ -74,6 +52,4 @@ def test_from_the_ess_section_to_the_subsidies(browser: Any, base_url: str, widt
         assert len(lines) == 4
         assert {line["statut_ess"] for line in lines} == {"ESS"}
         assert not errors, errors
-    finally:
-        context.close()
     assert AXE.exists()
