@@ -124,3 +124,45 @@ def test_sign_in_by_link_in_a_browser(site: tuple[str, Inbox], browser: Any, wid
         assert page.url.endswith("/connexion")
     finally:
         context.close()
+
+
+def _sign_in(page: Any, base: str, inbox: Inbox) -> None:
+    page.goto(base + "/connexion")
+    page.get_by_label("Adresse électronique").fill(AGENT)
+    page.get_by_role("button", name="Recevoir un lien de connexion").click()
+    page.get_by_role("heading", name="Vérifiez votre messagerie").wait_for()
+    link = re.search(r"(http://localhost:\d+/connexion/lien/[\w-]+)", body_of(inbox.messages[-1]))
+    assert link
+    page.goto(link.group(1))
+    page.get_by_role("button", name="Me connecter").click()
+    page.get_by_role("heading", name="Mon espace").wait_for()
+
+
+@pytest.mark.parametrize("width", [1366, 390])
+def test_privacy_page_and_deleting_one_s_account(site: tuple[str, Inbox], browser: Any, width: int) -> None:
+    base, inbox = site
+    context = browser.new_context(locale="fr-FR", viewport={"width": width, "height": 900})
+    context.add_init_script(WATCH_CSP)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    try:
+        page.goto(base + "/")
+        page.get_by_role("link", name="Données personnelles et confidentialité").click()
+        page.get_by_role("heading", name="Ce que nous conservons sur vous").wait_for()
+        _check(page, f"confidentialite-{width}", errors)
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        _sign_in(page, base, inbox)
+        page.get_by_role("link", name="Supprimer mon compte").click()
+        page.get_by_role("heading", name="Supprimer mon compte").wait_for()
+        _check(page, f"supprimer-compte-{width}", errors)
+        page.get_by_label("Pour confirmer, saisissez l'adresse électronique de votre compte").fill(AGENT)
+        page.get_by_role("button", name="Supprimer définitivement mon compte").click()
+        # The only administrator of workspaces without other members: the deletion goes through.
+        page.get_by_role("heading", name="Votre compte est supprimé").wait_for()
+        _check(page, f"compte-supprime-{width}", errors)
+        page.goto(base + "/mon-espace")
+        assert page.url.endswith("/connexion")
+    finally:
+        context.close()

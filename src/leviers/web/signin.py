@@ -56,9 +56,13 @@ def install(app: FastAPI, settings: SigninSettings) -> None:
         raise HostedStoreError(
             "mode hébergé : la base PostgreSQL n'est pas à jour : lancez leviers heberge migrer."
         )
+    from leviers.web import personal_data  # imports this module's helpers
+
     app.state.signin = Signin(settings)
     app.include_router(router)
+    app.include_router(personal_data.router)
     app.state.site_info["nav"] = [*app.state.site_info["nav"], ("my_space", "Mon espace")]
+    app.state.site_info["privacy"] = True
 
     def render(path: str, status: int, title: str, message: str) -> Response:
         from leviers.web.errors import error_response
