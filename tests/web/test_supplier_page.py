@@ -144,6 +144,7 @@ def test_stored_summary_equals_each_sirens_own_rows(money: TestClient, inclusion
             sirens = [r[0] for r in con.execute("SELECT siren FROM web_suppliers ORDER BY siren").fetchall()]
             assert sirens
             subsidies = "web_beneficiary_subsidies" in client.app.state.store.tables  # type: ignore[attr-defined]
+            ingestions = contract_q.ingestions(con)
             for siren in sirens:
                 found = q.identity(con, siren)
                 assert found is not None
@@ -168,7 +169,6 @@ def test_stored_summary_equals_each_sirens_own_rows(money: TestClient, inclusion
                 first = q.contracts(con, siren, found[1], limit=q.PAGE_SIZE, offset=0)["lignes"]
                 read = q.rows(con, q._CONTRACT_PAGE, [siren, q.PAGE_SIZE, 0], name="t")
                 assert first == read, siren
-                ingestions = contract_q.ingestions(con)
                 assert q.stored_ess(found[1], ingestions) == q.ess(con, siren, tables), siren
                 if not subsidies:
                     continue
