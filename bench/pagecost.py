@@ -27,7 +27,7 @@ import re
 import statistics
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -74,7 +74,7 @@ def _app(db: Path, cache: Path, tracing: bool = True) -> tuple[Any, list[float]]
     app = create_app(settings)
     counter = [0.0, 0.0]
 
-    def counting(request: Request) -> Iterator[Any]:
+    async def counting(request: Request) -> AsyncIterator[Any]:
         # As leviers.web.deps.cursor: bounded in time, traced when tracing is on.
         limit = settings.query_time_limit_s
         with request.app.state.store.cursor(time_limit=limit, trace=trace_of(request)) as con:

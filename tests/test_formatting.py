@@ -20,6 +20,14 @@ N = "\u202f"
         (1234567.891, 2, f"1{N}234{N}567,89"),
         (-1500.5, 1, f"-1{N}500,5"),
         (0.125, 2, "0,13"),  # half up, not banker's rounding
+        # Whole floats take the integer path: the same text as the decimal rounding gives.
+        (5.0, 0, "5"),
+        (-0.0, 0, "0"),
+        (-3.0, 0, "-3"),
+        (1234567.0, 0, f"1{N}234{N}567"),
+        (1e20, 0, f"100{N}000{N}000{N}000{N}000{N}000{N}000"),  # beyond 2**53: decimal path
+        (2.5, 0, "3"),
+        (5.0, 2, "5,00"),
     ],
 )
 def test_number(value: float, decimals: int, text: str) -> None:

@@ -37,8 +37,11 @@ def typed_number(text: str | None, *, signed: bool = False) -> float | None:
     return float(compact.replace(",", "."))
 
 
+_QUANTA = {decimals: Decimal(1).scaleb(-decimals) for decimals in range(4)}
+
+
 def _round(value: float, decimals: int) -> Decimal:
-    quantum = Decimal(1).scaleb(-decimals)
+    quantum = _QUANTA.get(decimals) or Decimal(1).scaleb(-decimals)
     return Decimal(repr(float(value))).quantize(quantum, rounding=ROUND_HALF_UP)
 
 
@@ -50,6 +53,9 @@ def number(value: float | int | None, decimals: int = 0, unknown: str = UNKNOWN)
     # 2**53, where float() would round them too), the others are grouped by format().
     if type(value) is int and decimals == 0 and -_EXACT < value < _EXACT:
         return f"{value:,}".replace(",", NNBSP)
+    # A whole float (counts and amounts read as doubles) is its integer, exactly, below 2**53.
+    if type(value) is float and decimals == 0 and -_EXACT < value < _EXACT and value.is_integer():
+        return f"{int(value):,}".replace(",", NNBSP)
     rounded = _round(value, decimals)
     text = f"{abs(rounded):,.{decimals}f}".replace(",", NNBSP).replace(".", ",")
     return "-" + text if rounded < 0 else text

@@ -133,14 +133,41 @@ def test_supplier_page_in_chromium(flows_db: Path, tmp_path: Path) -> None:  # n
 
 def test_stored_summary_equals_each_sirens_own_rows(money: TestClient, inclusion: TestClient) -> None:
     """The serving copy stores every SIREN's totals, buyers and grantors (summary_steps, grouped by
-    SIREN); the same select lists over one SIREN's rows give the same answer, for every SIREN."""
+    SIREN), its first page of contracts and its ESS status and evidence (ess_steps); the same
+    select lists over one SIREN's rows give the same answer, for every SIREN."""
+    from leviers.warehouse.queries import contract as contract_q
     from leviers.warehouse.queries import supplier as q
 
     for client in (money, inclusion):
+        tables = client.app.state.store.tables  # type: ignore[attr-defined]
         with client.app.state.store.cursor() as con:  # type: ignore[attr-defined]
             sirens = [r[0] for r in con.execute("SELECT siren FROM web_suppliers ORDER BY siren").fetchall()]
             assert sirens
             subsidies = "web_beneficiary_subsidies" in client.app.state.store.tables  # type: ignore[attr-defined]
+            ingestions = contract_q.ingestions(con)
+            ess_tables = [t for t in ("web_ess_status", "web_ess_evidence") if t in tables]
+            named = (
+                {
+                    r[0]
+                    for r in con.execute(
+                        "SELECT siren FROM web_suppliers WHERE siren IN ("
+                        + " UNION ".join(f"SELECT siren FROM {t}" for t in ess_tables)
+                        + ")"
+                    ).fetchall()
+                }
+                if ess_tables
+                else set()
+            )
+            stored_named = {
+                r[0]
+                for r in con.execute(
+                    "SELECT siren FROM web_suppliers WHERE ess_statut IS NOT NULL OR ess_preuves IS NOT NULL"
+                ).fetchall()
+            }
+            assert stored_named == named
+            assert client is not inclusion or DSL in named  # the check is not vacuous
+            unknown = q.ess(con, "000000000", tables)
+            assert (unknown["statut"], unknown["preuves"]) == ("inconnu", [])
             for siren in sirens:
                 found = q.identity(con, siren)
                 assert found is not None
@@ -160,6 +187,16 @@ def test_stored_summary_equals_each_sirens_own_rows(money: TestClient, inclusion
                     name="t",
                 )
                 assert stored["acheteurs"] == buyers, siren
+                # The first page of contracts, and the ESS status with its evidence, as each SIREN's
+                # own look-ups give them (the ESS look-ups for the SIRENs a source names; the
+                # others are checked unknown on both sides, above and here).
+                first = q.contracts(con, siren, found[1], limit=q.PAGE_SIZE, offset=0)["lignes"]
+                read = q.rows(con, q._CONTRACT_PAGE, [siren, q.PAGE_SIZE, 0], name="t")
+                assert first == read, siren
+                if siren in named:  # in the real SIAE list's warehouse: D.S.L among others
+                    assert q.stored_ess(found[1], ingestions) == q.ess(con, siren, tables), siren
+                else:
+                    assert q.stored_ess(found[1], ingestions) == unknown, siren
                 if not subsidies:
                     continue
                 received = q.subsidies(con, siren, found[1], loaded=True)

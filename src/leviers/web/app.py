@@ -167,7 +167,9 @@ def create_app(settings: WebSettings, *, progress: Progress | None = None) -> Fa
     # inside the limits, the limits inside the security headers (on every response, refusals too).
     if settings.tracing:  # inside compression: `?_trace=1` rewrites the body before it is compressed
         app.add_middleware(QueryTracing, slow_ms=settings.slow_query_ms, local=not settings.hosted)
-    app.add_middleware(GZipMiddleware, minimum_size=2048, compresslevel=6)
+    # Level 1: a collectivité page (70 KiB of HTML) compresses in 0.9 ms instead of 2 ms at level 6,
+    # to 14 KiB instead of 12 KiB.
+    app.add_middleware(GZipMiddleware, minimum_size=2048, compresslevel=1)
     app.add_middleware(DropEmptyParams)
     app.add_middleware(
         RequestLimits,

@@ -185,11 +185,14 @@ WITH published AS (
 )
 SELECT n.siren, coalesce(u.denomination, n.nom_publie) AS nom, n.nom_publie, {unit_columns},
        sc.total AS contrats_total, sc.acheteurs AS contrats_acheteurs,
-       ss.total AS subventions_total, ss.attribuants AS subventions_attribuants
+       sc.premiere_page AS contrats_premiere_page,
+       ss.total AS subventions_total, ss.attribuants AS subventions_attribuants,
+       se.ess_statut, se.ess_preuves
 FROM names AS n
 {units}
 LEFT JOIN web_supplier_summary_contracts AS sc ON sc.siren = n.siren
 {subsidy_summary}
+LEFT JOIN web_supplier_ess AS se ON se.siren = n.siren
 ORDER BY n.siren
 """
 
@@ -244,18 +247,21 @@ def build_steps(wh_tables: set[str]) -> list[str | Callable[[duckdb.DuckDBPyConn
             "CREATE TABLE web_beneficiary_subsidies AS SELECT * FROM wh.subsidy_lines "
             "WHERE beneficiaire_siren IS NOT NULL ORDER BY beneficiaire_siren, annee DESC NULLS LAST, subsidy_key"
         )
-    steps += [
-        *supplier.summary_steps(has_subsidies),
-        _build_suppliers(has_units, has_subsidies),
-        "CREATE INDEX web_suppliers_siren ON web_suppliers (siren)",
-        "DROP TABLE web_supplier_summary_contracts",
-    ]
-    if has_subsidies:
-        steps.append("DROP TABLE web_supplier_summary_subsidies")
+    # The ESS status tables first: the supplier rows store each SIREN's status and evidence.
     if "ess_status" in wh_tables:
         steps.append("CREATE TABLE web_ess_status AS SELECT * FROM wh.ess_status ORDER BY siren")
     if "ess_evidence" in wh_tables:
         steps.append(
             "CREATE TABLE web_ess_evidence AS SELECT * FROM wh.ess_evidence ORDER BY siren, source, value"
         )
+    steps += [
+        *supplier.summary_steps(has_subsidies),
+        *supplier.ess_steps("ess_status" in wh_tables, "ess_evidence" in wh_tables),
+        _build_suppliers(has_units, has_subsidies),
+        "CREATE INDEX web_suppliers_siren ON web_suppliers (siren)",
+        "DROP TABLE web_supplier_summary_contracts",
+        "DROP TABLE web_supplier_ess",
+    ]
+    if has_subsidies:
+        steps.append("DROP TABLE web_supplier_summary_subsidies")
     return steps

@@ -13,7 +13,7 @@ the contract's page).
 
 from __future__ import annotations
 
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 from urllib.parse import urlencode
 
@@ -116,6 +116,12 @@ def _encoded_links() -> dict[str, dict[str, str]]:
     }
 
 
+@lru_cache(maxsize=64)
+def _buyer_url(siren: str, year: int | None) -> str:
+    """contracts_url(siren, year, {}): the same for every count of a page (some forty a page)."""
+    return contracts_url(siren, year, {})
+
+
 def indicator_links(row: dict[str, Any], siren: str, year: int | None) -> dict[str, str]:
     """Part → address of the contracts behind it, for the parts of `row` that are whole counts:
     contracts_url(siren, year, filters), the buyer and year encoded once for all the parts."""
@@ -125,7 +131,7 @@ def indicator_links(row: dict[str, Any], siren: str, year: int | None) -> dict[s
         value = row.get(PARTS[part])
         if value is None or not float(value).is_integer():
             continue
-        base = base or contracts_url(siren, year, {})
+        base = base or _buyer_url(siren, year)
         found[part] = f"{base}&{filters}" if filters else base
     return found
 

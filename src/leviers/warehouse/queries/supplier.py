@@ -35,7 +35,15 @@ UNKNOWN_STATUS = (
 )
 
 
-SUMMARY = ("contrats_total", "contrats_acheteurs", "subventions_total", "subventions_attribuants")
+SUMMARY = (
+    "contrats_total",
+    "contrats_acheteurs",
+    "contrats_premiere_page",
+    "subventions_total",
+    "subventions_attribuants",
+    "ess_statut",
+    "ess_preuves",
+)
 
 
 def identity(con: duckdb.DuckDBPyConnection, siren: str) -> tuple[dict[str, Any], dict[str, Any]] | None:
@@ -46,15 +54,31 @@ def identity(con: duckdb.DuckDBPyConnection, siren: str) -> tuple[dict[str, Any]
     return found, {name: found.pop(name) for name in SUMMARY}
 
 
+# The ESS status of a SIREN and the evidence of each source, as select lists over the copy's tables:
+# `ess` reads them for one SIREN; the serving copy stores them per SIREN in `web_suppliers`
+# (`ess_steps`, the same lists grouped by SIREN), which `stored_ess` reads with the identity row.
+_ESS_STATUS = (
+    "s.status, s.rule, s.reason, s.sources, s.contradicted_by, s.famille, f.famille_ess, "
+    "l.libelle AS famille_libelle"
+)
+_ESS_STATUS_FROM = (
+    "web_ess_status AS s LEFT JOIN ess_families AS f USING (siren) "
+    "LEFT JOIN ess_family_labels AS l ON l.famille_ess = f.famille_ess"
+)
+_ESS_EVIDENCE = "e.source, e.value, e.indication, e.detail, e.regle, e.reference"
+_ESS_EVIDENCE_ORDER = "e.source, e.value"
+# The file an evidence row came from: the copy stores its ingestion id, the server keeps the
+# ingestions in memory (leviers.warehouse.queries.contract.ingestions).
+_INGESTION = ("path", "started_at")
+
+
 def ess(con: duckdb.DuckDBPyConnection, siren: str, tables: set[str]) -> dict[str, Any]:
     """The ESS status of the SIREN with its rule and reason, and what each source said."""
     status = None
     if "web_ess_status" in tables:
         status = one(
             con,
-            "SELECT s.status, s.rule, s.reason, s.sources, s.contradicted_by, s.famille, f.famille_ess, l.libelle "
-            "AS famille_libelle FROM web_ess_status AS s LEFT JOIN ess_families AS f USING (siren) "
-            "LEFT JOIN ess_family_labels AS l ON l.famille_ess = f.famille_ess WHERE s.siren = ?",
+            f"SELECT {_ESS_STATUS} FROM {_ESS_STATUS_FROM} WHERE s.siren = ?",
             [siren],
             name="supplier.ess_status",
         )
@@ -62,12 +86,50 @@ def ess(con: duckdb.DuckDBPyConnection, siren: str, tables: set[str]) -> dict[st
     if "web_ess_evidence" in tables:
         evidence = rows(
             con,
-            "SELECT e.source, e.value, e.indication, e.detail, e.regle, e.reference, i.path, i.started_at "
+            f"SELECT {_ESS_EVIDENCE}, i.path, i.started_at "
             "FROM web_ess_evidence AS e LEFT JOIN ingestions AS i USING (ingestion_id) WHERE e.siren = ? "
-            "ORDER BY e.source, e.value",
+            f"ORDER BY {_ESS_EVIDENCE_ORDER}",
             [siren],
             name="supplier.ess_evidence",
         )
+    return _ess_answer(status, evidence)
+
+
+def stored_ess(summary: dict[str, Any], ingestions: dict[int, dict[str, Any]]) -> dict[str, Any]:
+    """`ess` from the SIREN's stored row (`identity`'s summary; `ingestions`: the loaded files by
+    id, leviers.warehouse.queries.contract.ingestions): no look-up."""
+    status = orjson.loads(summary["ess_statut"]) if summary["ess_statut"] else None
+    evidence = orjson.loads(summary["ess_preuves"]) if summary["ess_preuves"] else []
+    for row in evidence:
+        loaded = ingestions.get(row.pop("ingestion_id")) or {}
+        for name in _INGESTION:
+            row[name] = loaded.get(name)
+    return _ess_answer(status, evidence)
+
+
+def ess_steps(has_status: bool, has_evidence: bool) -> list[str]:
+    """The serving copy's table of every SIREN's ESS status and evidence, as JSON texts (joined to
+    `web_suppliers`): the select lists of `ess`, grouped by SIREN, the evidence in `ess`'s order."""
+    status = (
+        f"SELECT s.siren, to_json({{{_struct_of(_ESS_STATUS, qualified=True)}}}) AS ess_statut "
+        f"FROM {_ESS_STATUS_FROM}"
+        if has_status
+        else "SELECT NULL::VARCHAR AS siren, NULL::VARCHAR AS ess_statut WHERE false"
+    )
+    evidence = (
+        f"SELECT e.siren, to_json(list({{{_struct_of(_ESS_EVIDENCE, qualified=True)}, "
+        f"'ingestion_id': e.ingestion_id}} ORDER BY {_ESS_EVIDENCE_ORDER})) AS ess_preuves "
+        "FROM web_ess_evidence AS e GROUP BY e.siren"
+        if has_evidence
+        else "SELECT NULL::VARCHAR AS siren, NULL::VARCHAR AS ess_preuves WHERE false"
+    )
+    return [
+        f"CREATE TABLE web_supplier_ess AS SELECT siren, st.ess_statut, ev.ess_preuves "
+        f"FROM ({status}) AS st FULL JOIN ({evidence}) AS ev USING (siren)"
+    ]
+
+
+def _ess_answer(status: dict[str, Any] | None, evidence: list[dict[str, Any]]) -> dict[str, Any]:
     for row in evidence:
         row["source_libelle"] = SOURCES.get(row["source"], row["source"])
         path = row.pop("path")
@@ -117,11 +179,19 @@ count(*) FILTER (WHERE synthetique) AS contrats_synthetiques
 """
 _CONTRACT_DATES = ("premiere_notification", "derniere_notification")
 
-_CONTRACT_PAGE = """
-SELECT contract_key, id, objet, cpv, procedure, nature, montant, part, montant_classe, date_notification,
-       annee, acheteur_siren, acheteur_nom, initial, premiere_modification, synthetique
+# One page of the contracts a SIREN holds, latest first; the first page of every SIREN is stored
+# with its summary (`summary_steps`: the same columns and order), the others are read.
+PAGE_SIZE = 50
+_CONTRACT_COLUMNS = (
+    "contract_key", "id", "objet", "cpv", "procedure", "nature", "montant", "part", "montant_classe",
+    "date_notification", "annee", "acheteur_siren", "acheteur_nom", "initial", "premiere_modification",
+    "synthetique",
+)  # fmt: skip
+_CONTRACT_ORDER = "date_notification DESC NULLS LAST, contract_key"
+_CONTRACT_PAGE = f"""
+SELECT {", ".join(_CONTRACT_COLUMNS)}
 FROM web_supplier_contracts WHERE siren = ?
-ORDER BY date_notification DESC NULLS LAST, contract_key
+ORDER BY {_CONTRACT_ORDER}
 LIMIT ? OFFSET ?
 """
 
@@ -185,8 +255,17 @@ WITH totals AS (
         QUALIFY row_number() OVER (PARTITION BY titulaire ORDER BY {_BUYERS_ORDER}) <= {SHOWN}
     ) AS b
     GROUP BY titulaire
+), first_page AS (
+    SELECT siren, to_json(list({{{", ".join(f"'{c}': {c}" for c in _CONTRACT_COLUMNS)}}} ORDER BY {_CONTRACT_ORDER}))
+           AS premiere_page
+    FROM (
+        SELECT * FROM web_supplier_contracts
+        QUALIFY row_number() OVER (PARTITION BY siren ORDER BY {_CONTRACT_ORDER}) <= {PAGE_SIZE}
+    )
+    GROUP BY siren
 )
-SELECT siren, totals.total, buyers.acheteurs FROM totals JOIN buyers USING (siren)
+SELECT siren, totals.total, buyers.acheteurs, first_page.premiere_page
+FROM totals JOIN buyers USING (siren) JOIN first_page USING (siren)
 """
     ]
     if has_subsidies:
@@ -216,10 +295,17 @@ SELECT siren, totals.total, grantors.attribuants FROM totals JOIN grantors USING
     return steps
 
 
-def _struct_of(select_list: str) -> str:
-    """`'name': name, ...` of a select list's aliases (struct fields in the list's order)."""
-    names = [part.rsplit(" AS ", 1)[1].strip() for part in _split(select_list)]
-    return ", ".join(f"'{name}': {name}" for name in names)
+def _struct_of(select_list: str, *, qualified: bool = False) -> str:
+    """`'name': name, ...` of a select list's aliases (struct fields in the list's order); with
+    `qualified`, items are `alias.column [AS name]` and keep their expression."""
+    if not qualified:
+        names = [part.rsplit(" AS ", 1)[1].strip() for part in _split(select_list)]
+        return ", ".join(f"'{name}': {name}" for name in names)
+    fields = []
+    for part in _split(select_list):
+        expression, _, alias = part.partition(" AS ")
+        fields.append(f"'{(alias or expression.rsplit('.', 1)[1]).strip()}': {expression.strip()}")
+    return ", ".join(fields)
 
 
 def _split(select_list: str) -> list[str]:
@@ -249,11 +335,16 @@ def contracts(
         for name in _CONTRACT_DATES:
             if totals[name] is not None:
                 totals[name] = dt.date.fromisoformat(totals[name])
-    return {
-        "total": totals,
-        "lignes": rows(con, _CONTRACT_PAGE, [siren, limit, offset], name="supplier.contract_page"),
-        "acheteurs": buyers,
-    }
+    if summary["contrats_total"] is None:
+        lines: list[dict[str, Any]] = []
+    elif offset == 0 and limit == PAGE_SIZE and summary.get("contrats_premiere_page"):
+        lines = orjson.loads(summary["contrats_premiere_page"])
+        for line in lines:
+            if line["date_notification"] is not None:
+                line["date_notification"] = dt.date.fromisoformat(line["date_notification"])
+    else:
+        lines = rows(con, _CONTRACT_PAGE, [siren, limit, offset], name="supplier.contract_page")
+    return {"total": totals, "lignes": lines, "acheteurs": buyers}
 
 
 _NO_ROW: dict[str, dict[str, Any]] = {}

@@ -276,11 +276,31 @@ def dispositif(dispositif: DispositifKey, con: Con, store: StoreDep) -> Page:
     return Page("dispositif.html", scheme.titre, data, {"active": "aides"})
 
 
+def _carried(store: Store) -> dict[str, list[tuple[Scheme, list[dict[str, Any]]]]]:
+    """SIREN → the schemes it carries as a porteur, in catalogue order, with its porteur entries:
+    read once per server (every collectivité page asks, and parsing every scheme's porteurs on
+    each page cost it about a millisecond)."""
+
+    schemes = _schemes(store)  # before: memo() holds its lock while it computes
+
+    def index(_: duckdb.DuckDBPyConnection) -> dict[str, list[tuple[Scheme, list[dict[str, Any]]]]]:
+        found: dict[str, list[tuple[Scheme, list[dict[str, Any]]]]] = {}
+        for scheme in schemes:
+            by_siren: dict[str, list[dict[str, Any]]] = {}
+            for porteur in present.porteurs(scheme):
+                if porteur["siren"]:
+                    by_siren.setdefault(porteur["siren"], []).append(porteur)
+            for siren, mine in by_siren.items():
+                found.setdefault(siren, []).append((scheme, mine))
+        return found
+
+    return store.memo("aides_carried", index)
+
+
 def funded_by(store: Store, siren: str) -> list[dict[str, Any]]:
     """The schemes `siren` carries as a porteur (the collectivité page's list)."""
     found = []
-    for scheme in _schemes(store):
-        mine = [p for p in present.porteurs(scheme) if p["siren"] == siren]
+    for scheme, mine in _carried(store).get(siren, ()):
         if mine:
             found.append(
                 {

@@ -20,7 +20,7 @@ from leviers.web.render import Page
 Siren = Annotated[
     str, Path(pattern=r"^\d{9}$", description="SIREN du titulaire ou du bénéficiaire (9 chiffres)")
 ]
-PER_PAGE = 50
+PER_PAGE = q.PAGE_SIZE
 
 
 @PAGES.page(
@@ -68,7 +68,7 @@ def supplier(
         "siren": siren,
         "identite": who,
         "nom": who["nom"] or f"SIREN {siren}",
-        "statut_ess": q.ess(con, siren, store.tables),
+        "statut_ess": q.stored_ess(summary, store.memo("contract_ingestions", contract_q.ingestions)),
         "contrats": {**found, "page": page, "pages": pages, "par_page": PER_PAGE},
         "subventions": subsidies,
         "liens": {
