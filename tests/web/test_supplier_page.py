@@ -168,7 +168,10 @@ def test_stored_summary_equals_each_sirens_own_rows(money: TestClient, inclusion
             assert client is not inclusion or DSL in named  # the check is not vacuous
             unknown = q.ess(con, "000000000", tables)
             assert (unknown["statut"], unknown["preuves"]) == ("inconnu", [])
-            for siren in sirens:
+            # Every SIREN a source names, and one in ten of the others (thousands of SIRENs × seven
+            # look-ups took minutes; the stored rows come from one grouped statement, so a sample
+            # spread over the sorted SIRENs finds a wrong grouping as well as all of them would).
+            for siren in sorted(named | set(sirens[::10])):
                 found = q.identity(con, siren)
                 assert found is not None
                 stored = q.contracts(con, siren, found[1], limit=1, offset=0)
