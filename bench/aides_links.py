@@ -202,7 +202,7 @@ def orjson_siren(scheme: object) -> str:
     return str(orjson.loads(scheme.values["porteurs"])[0]["siren"])  # type: ignore[attr-defined]
 
 
-def _lines(con: object, schemes: list[object], porteurs: int, ids: int) -> None:
+def _lines(con: object, schemes: list[object], porteurs: int, ids: int, n: int = LINES) -> None:
     import pyarrow as pa
 
     synthetic = schemes[-SCHEMES:]
@@ -222,7 +222,7 @@ def _lines(con: object, schemes: list[object], porteurs: int, ids: int) -> None:
     con.unregister("bench_scheme_arrow")  # type: ignore[attr-defined]
     fillers = "[" + ", ".join("'" + w.replace("'", "''") + "'" for w in FILLERS) + "]"
     con.execute(  # type: ignore[attr-defined]
-        LINES_SQL.format(n=LINES, porteurs=porteurs, ids=ids, schemes=SCHEMES, fillers=fillers)
+        LINES_SQL.format(n=n, porteurs=porteurs, ids=ids, schemes=SCHEMES, fillers=fillers)
     )
 
 
