@@ -330,3 +330,47 @@ def test_the_same_links_on_the_benchmark_lines() -> None:
 
 def test_the_same_links_on_real_files(tmp_path: Path) -> None:
     assert real_digest(tmp_path) == ({"probable": 122, "possible": 137}, "fcbd82af36f6146d")
+
+
+def test_a_title_of_more_than_62_counted_words() -> None:
+    """The words found are carried as a mask of their places in the title, or, past 62 counted
+    words, as a list: both give the same links."""
+    import string
+
+    import orjson
+
+    from leviers.aides.schema import scheme_uuid
+    from leviers.aides.scheme import Scheme
+
+    words = [f"mot{a}{b}" for a in string.ascii_lowercase[:3] for b in string.ascii_lowercase][:70]
+    porteurs = orjson.dumps([{"siren": "200053759"}]).decode()
+    schemes = [
+        Scheme(
+            values={
+                "id": scheme_uuid(f"https://leviers.invalid/test/long/{size}"),
+                "titre": " ".join(words[:size]),
+                "porteurs": porteurs,
+            },
+            origine="dispositif-aide",
+            source="synthétique",
+            licence=None,
+            date_source=None,
+        )  # fmt: skip
+        for size in (70, 3)
+    ]
+    con = duckdb.connect()
+    search_key.define(con)
+    con.execute(
+        """CREATE TABLE subsidies AS SELECT * FROM (VALUES
+        ('a', '200053759', 'Pour motaa, motbz et motcr', NULL),
+        ('b', '200053759', 'motaa motab motac', NULL)) AS t(subsidy_key, attribuant_siren, objet, dispositif_aide)"""
+    )
+    assert links.build(con, schemes) == 2
+    rows = con.execute(
+        "SELECT subsidy_key, dispositif_id, confiance, mots_trouves, mots_titre FROM subsidy_scheme_links ORDER BY 1"
+    ).fetchall()
+    assert rows == [
+        # 68 counted: « motas » and « motax » are both « mota », « motbs » and « motbx » « motb »
+        ("a", schemes[0].id, "possible", ["motaa", "motbz", "motcr"], 68),
+        ("b", schemes[1].id, "probable", ["motaa", "motab", "motac"], 3),
+    ]
