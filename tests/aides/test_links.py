@@ -355,7 +355,7 @@ def test_a_title_of_more_than_62_counted_words() -> None:
             source="synthétique",
             licence=None,
             date_source=None,
-        )  # fmt: skip
+        )
         for size in (70, 3)
     ]
     con = duckdb.connect()
