@@ -356,19 +356,28 @@ class Verdict:
             "sources": list(found["sources"]),
         }
 
-    def build_dict(self) -> dict[str, Any]:
+    def build_dict(self, fresh: bool = False) -> dict[str, Any]:
+        """The verdict's JSON from what its scheme says once (`_static`). `fresh`: every list and
+        dictionary its own (else the reasons' dictionaries are shared: `to_dict` copies them)."""
         static = _static(self.compiled)
         sources: dict[str, str | None] = static["sources_regles"]
-        raisons = [_reason_dict(r, sources[r.regle]) for r in self.raisons]
+        if fresh:
+            raisons = [r.to_dict(sources[r.regle]) for r in self.raisons]
+            proofs = [dict(p) for p in static["a_prouver"]]
+            figures = {**static["chiffres"], "sources": list(static["chiffres"]["sources"])}
+        else:
+            raisons = [_reason_dict(r, sources[r.regle]) for r in self.raisons]
+            proofs = list(static["a_prouver"])
+            figures = static["chiffres"]
         return {
             **static["champs"],
             "statut": self.statut,
             "statut_libelle": STATUTS[self.statut],
             "theme_correspond": self.theme,
             "raisons": raisons,
-            "a_prouver": list(static["a_prouver"]),
+            "a_prouver": proofs,
             "explication": self._explication([r["texte"] for r in raisons], static),
-            **static["chiffres"],
+            **figures,
         }
 
 
@@ -518,10 +527,16 @@ class Eligibility:
     def to_dict(self, limit: int | None = None) -> dict[str, Any]:
         """The answer as JSON: the profile, the counts, and the verdicts (the first `limit`)."""
         order = self._order if limit is None else self._order[:limit]
+        # A page's verdicts are kept (`_verdict_dict`); all of them would only push the others out.
         return {
             "profil": self.profil.to_dict(),
             "compte": self.counts(),
-            "dispositifs": [self.verdict(int(i)).to_dict() for i in order],
+            "dispositifs": [
+                self.verdict(int(i)).to_dict()
+                if limit is not None
+                else self.verdict(int(i)).build_dict(fresh=True)
+                for i in order
+            ],
             "avertissements": self.profil.avertissements,
         }
 
