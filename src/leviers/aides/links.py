@@ -228,11 +228,11 @@ WITH tokens AS (
     FROM {candidates}
 ),
 found AS (
-    SELECT DISTINCT t.ligne * {count} + w.entree // {span} AS paire, w.entree % {span} AS place
+    SELECT {distinct} t.ligne * {count} + w.entree // {span} AS paire, w.entree % {span} AS place
     FROM tokens AS t JOIN {words} AS w ON w.porteur_siren = t.attribuant_siren AND w.forme = t.forme
 ),
 graded AS (
-    SELECT paire, count(*) AS trouves, max(place % 2) = 1 AS sigle, {places} AS places
+    SELECT paire, {trouves} AS trouves, max(place % 2) = 1 AS sigle, {places} AS places
     FROM found GROUP BY paire
 ),
 -- A rank for each (line, scheme): probable above possible, then the share of the title's words
@@ -257,10 +257,17 @@ SELECT s.subsidy_key, k.dispositif_id,
 FROM best AS b JOIN {schemes} AS k ON k.num = b.haut % {count} JOIN {subsidies} AS s ON s.rowid = b.ligne
 WHERE b.haut % {count} = {count} - 1 - b.bas % {count}
 """
-# The words found as a mask of their places (titles of up to 62 counted words), else as a list.
+# The words found as a mask of their places (titles of up to 62 counted words): a word found twice
+# sets its bit twice, so the words found are the mask's bits and no DISTINCT is needed; else as a
+# list of the distinct places. (distinct, trouves, places, whether a word is found at place i)
 PLACES_SQL = {
-    True: ("bit_or(1::BIGINT << (place // 2))", "(b.places >> (i - 1)) & 1 = 1"),
-    False: ("list(place // 2)", "list_contains(b.places, i - 1)"),
+    True: (
+        "",
+        "bit_count(bit_or(1::BIGINT << (place // 2)))::BIGINT",
+        "bit_or(1::BIGINT << (place // 2))",
+        "(b.places >> (i - 1)) & 1 = 1",
+    ),
+    False: ("DISTINCT", "count(*)", "list(place // 2)", "list_contains(b.places, i - 1)"),
 }
 
 
@@ -408,7 +415,7 @@ def _objet(
         f"WHERE objet IS NOT NULL AND attribuant_siren IN (SELECT porteur_siren FROM {porteurs}) "
         f"AND (dispositif_aide IS NULL{unnamed}))"
     )
-    places, found_at = PLACES_SQL[span // 2 <= 62]
+    distinct, trouves, places, found_at = PLACES_SQL[span // 2 <= 62]
     con.execute(
         OBJET_SQL.format(
             candidates=candidates,
@@ -418,6 +425,8 @@ def _objet(
             subsidies=subsidies,
             span=span,
             count=count,
+            distinct=distinct,
+            trouves=trouves,
             places=places,
             found_at=found_at,
             separators=SEPARATORS_SQL.replace("'", "''"),
