@@ -126,17 +126,6 @@ def _porteurs(text: str) -> tuple[str, ...]:
 _SIREN = re.compile(r"\d{9}")
 
 
-@dataclass(frozen=True)
-class Keys:
-    """What the rules compare of a scheme."""
-
-    id: str
-    titre_cle: str
-    porteurs: list[str]
-    mots: list[str]
-    sigles: list[str]
-
-
 @cache
 def _fold_word(token: str) -> str:
     """A word's search key (titles share most of their words: each is folded once)."""
@@ -167,13 +156,6 @@ def title(text: str) -> Title:
     return Title(
         folded, tuple((w, w in acronyms, tuple(sorted(variants(w, written.get(w, ()))))) for w in words)
     )
-
-
-def keys(scheme: Scheme) -> Keys:
-    prepared = title(scheme.titre)
-    words = [w for w, _, _ in prepared.mots]
-    acronyms = [w for w, sigle, _ in prepared.mots if sigle]
-    return Keys(scheme.id, prepared.cle, porteur_sirens(scheme), words, acronyms)
 
 
 def variants(word: str, written: Iterable[str] = ()) -> set[str]:
