@@ -374,3 +374,28 @@ def test_a_title_of_more_than_62_counted_words() -> None:
         ("a", schemes[0].id, "possible", ["motaa", "motbz", "motcr"], 68),
         ("b", schemes[1].id, "probable", ["motaa", "motab", "motac"], 3),
     ]
+
+
+def test_an_empty_catalogue_and_schemes_without_porteurs() -> None:
+    """No scheme: no link; a scheme no grantor carries: only its published id links a line."""
+    from leviers.aides.scheme import Scheme
+
+    con = duckdb.connect()
+    search_key.define(con)
+    con.execute(
+        """CREATE TABLE subsidies AS SELECT * FROM (VALUES
+        ('a', '200053759', 'Pour le réemploi', 'x-1'), ('b', '200053759', 'Réemploi', NULL))
+        AS t(subsidy_key, attribuant_siren, objet, dispositif_aide)"""
+    )
+    assert links.build(con, []) == 0
+    scheme = Scheme(
+        values={"id": "x-1", "titre": "Aide au réemploi"},
+        origine="dispositif-aide",
+        source="synthétique",
+        licence=None,
+        date_source=None,
+    )
+    assert links.build(con, [scheme]) == 1
+    assert con.execute("SELECT subsidy_key, confiance FROM subsidy_scheme_links").fetchall() == [
+        ("a", "certaine")
+    ]

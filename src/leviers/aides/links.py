@@ -181,12 +181,14 @@ SEPARATORS_SQL = "[\\s'’,.;:()/\"!?«»–—-]+"
 
 
 def _table(con: duckdb.DuckDBPyConnection, name: str, columns: Any) -> None:
-    """A temporary DuckDB table from columns or an Arrow table (the joins then see its statistics,
-    which an Arrow view has not)."""
+    """A temporary DuckDB table from text columns or an Arrow table (the joins then see its
+    statistics, which an Arrow view has not)."""
     import pyarrow as pa
 
     arrow = f"{name}_arrow"
-    con.register(arrow, columns if isinstance(columns, pa.Table) else pa.table(columns))
+    if not isinstance(columns, pa.Table):  # text columns, typed so even when empty
+        columns = pa.table({name: pa.array(values, pa.string()) for name, values in columns.items()})
+    con.register(arrow, columns)
     try:
         con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM {arrow}")
     finally:
