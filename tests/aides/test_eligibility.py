@@ -334,3 +334,21 @@ def test_a_catalogue_scheme_is_of_a_kit_theme_when_its_words_say_so() -> None:
     profile = declared(Declaration(categorie_juridique="9220", commune="33063", theme="numerique"))
     result = match(profile, [other, digital])
     assert [(v.scheme.id[-2:], v.theme) for v in result.verdicts] == [("90", "oui"), ("91", "non")]
+
+
+def test_answers_kept_between_organisations_are_the_answers_computed_afresh() -> None:
+    """A catalogue keeps each rule's answers per the facts the rule reads, and the verdicts' JSON
+    per scheme and reasons: organisations sharing some facts (stage, need, date…) and not others
+    get, from one catalogue, exactly what a catalogue compiled for each alone gives them."""
+    from bench.eligibility import synthetic_catalogue, synthetic_profiles
+
+    schemes = synthetic_catalogue(300, seed=7)
+    shared = compile_schemes(schemes)
+    profiles = synthetic_profiles(30, seed=7)
+    for profile in [*profiles, *profiles[:10]]:  # the first ten twice: all from what is kept
+        kept = match(profile, shared)
+        fresh = match(profile, compile_schemes(schemes))
+        assert kept.to_dict() == fresh.to_dict()
+        assert kept.undecided() == fresh.undecided()
+        assert kept.counts() == fresh.counts()
+    assert len(shared.answers) < 10 * len(profiles)  # facts shared: fewer answers than rules read

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
@@ -209,3 +210,192 @@ def test_a_warehouse_written_before_the_catalogue(tmp_path: Path) -> None:
     assert links.build(con, all_schemes(con)) == 6  # as on the module fixture: lines 1-4, 8 and 9
     assert _links(con)["L1"] == (AMI, "certaine", "dispositif_aide")
     con.close()
+
+
+# -- the same links as the rules gave before the set-based rewrite (issue 18's performance work) ----
+#
+# Digests of every link (line, scheme, confidence, method, words found, words counted) computed with
+# the previous implementation of `links.build` (commit 11e258b) on two sets of lines: the benchmark's
+# synthetic lines (bench/aides_links.py, 30,000 per scenario) and the real files of
+# tests/fixtures/subventions (those with objets) against schemes whose titles are made of the
+# words of their grantors' real objets (written below, synthetic schemes).
+
+
+def link_rows(con: duckdb.DuckDBPyConnection, table: str) -> tuple[dict[str, int], str]:
+    """Links per confidence, and a digest of every link."""
+    import hashlib
+
+    rows = con.execute(
+        f"""SELECT subsidy_key, dispositif_id, confiance, methode, mots_trouves, mots_titre FROM {table}
+        ORDER BY ALL"""
+    ).fetchall()
+    counts: dict[str, int] = {}
+    for row in rows:
+        counts[row[2]] = counts.get(row[2], 0) + 1
+    return counts, hashlib.sha256(repr(rows).encode()).hexdigest()[:16]
+
+
+def synthetic_digests(lines: int = 30_000) -> dict[str, tuple[dict[str, int], str]]:
+    import random
+
+    from bench import aides_links as bench
+
+    con = duckdb.connect()
+    search_key.define(con)
+    schemes, _ = bench._schemes(random.Random(bench.SEED))
+    found = {}
+    for name, (_, porteurs, ids) in bench.SCENARIOS.items():
+        bench._lines(con, schemes, porteurs, ids, n=lines)
+        links.build(con, schemes, subsidies="bench_subsidies", table="bench_links")  # type: ignore[arg-type]
+        found[name] = link_rows(con, "bench_links")
+    con.close()
+    return found
+
+
+REAL_FILES = [
+    "pays-de-la-loire-2019/224900019_conventions-de-subventions-du-departement-de-maine-et-loire.csv",
+    "pays-de-la-loire-2019/85-Vendee_2018_Publication_données_Open_data_Subventions_Conventions.csv",
+    "scdl-examples-2018/SCDL_COM_Poitiers_citoyennete-subventions-directes-attribuees-aux-associations-2017-ville-de-poiti.csv",
+    "scdl-examples-2018/DEP_Somme_TB_20180302_DONNEES_CONVENTIONS.csv",
+    "scdl-examples-2018/DEP_Nièvre_CD58_SUBVENTIONS_2016_LISTE.csv",
+    "scdl-examples-2018/DEP_Lot_Subventions_2017_DONNEES.xlsx_pour_exemple.csv",
+]
+
+
+def real_schemes(con: duckdb.DuckDBPyConnection) -> list[Any]:
+    """The shipped schemes, and for each grantor of the warehouse's lines **synthetic** schemes
+    (porteur: the grantor) titled with the words of its lines' objets, as written (accents,
+    capitals), one to three words each, and some titles twice (ambiguous lines)."""
+    import re
+    from collections import Counter
+
+    import orjson
+
+    from leviers.aides.catalogue import all_schemes
+    from leviers.aides.schema import scheme_uuid
+    from leviers.aides.scheme import Scheme
+
+    schemes = list(all_schemes(con))
+    rows = con.execute(
+        "SELECT attribuant_siren, objet FROM subsidies WHERE objet IS NOT NULL ORDER BY attribuant_siren, objet"
+    ).fetchall()
+    words: dict[str, Counter[str]] = {}
+    for siren, objet in rows:
+        words.setdefault(siren, Counter()).update(re.findall(r"[^\W\d_]{3,}", objet))
+    for siren, counter in sorted(words.items()):
+        top = [w for w, _ in sorted(counter.items(), key=lambda item: (-item[1], item[0]))[:60]]
+        porteurs = orjson.dumps([{"nom": "Synthétique", "siren": siren}]).decode()
+        for number in range(len(top)):
+            title = " et ".join(top[number : number + 1 + number % 3])
+            for copy in range(2 if number % 11 == 0 else 1):
+                schemes.append(
+                    Scheme(
+                        values={
+                            "id": scheme_uuid(f"https://leviers.invalid/test/{siren}/{number}/{copy}"),
+                            "titre": f"Aide {title}",
+                            "porteurs": porteurs,
+                        },
+                        origine="dispositif-aide",
+                        source="synthétique",
+                        licence=None,
+                        date_source=None,
+                    )
+                )
+    return schemes
+
+
+def real_digest(tmp: Path | None = None) -> tuple[dict[str, int], str]:
+    import tempfile
+
+    from tests.subsidies.helpers import FIXTURES
+
+    with tempfile.TemporaryDirectory() as folder:
+        con = fresh(Path(tmp or folder) / "w.duckdb")
+        for name in REAL_FILES:
+            load(con, FIXTURES / name)
+        search_key.define(con)
+        links.build(con, real_schemes(con))
+        found = link_rows(con, links.TABLE)
+        con.close()
+    return found
+
+
+def test_the_same_links_on_the_benchmark_lines() -> None:
+    assert synthetic_digests() == {
+        "ids": ({"certaine": 30000}, "fe87fc201dfeefa8"),
+        "mixte": ({"certaine": 5940, "probable": 636, "possible": 788}, "e825d512fb87d9f3"),
+        "pire": ({"possible": 7639, "certaine": 5940, "probable": 6977}, "5aec59dc2391c015"),
+    }
+
+
+def test_the_same_links_on_real_files(tmp_path: Path) -> None:
+    assert real_digest(tmp_path) == ({"probable": 122, "possible": 137}, "fcbd82af36f6146d")
+
+
+def test_a_title_of_more_than_62_counted_words() -> None:
+    """The words found are carried as a mask of their places in the title, or, past 62 counted
+    words, as a list: both give the same links."""
+    import string
+
+    import orjson
+
+    from leviers.aides.schema import scheme_uuid
+    from leviers.aides.scheme import Scheme
+
+    words = [f"mot{a}{b}" for a in string.ascii_lowercase[:3] for b in string.ascii_lowercase][:70]
+    porteurs = orjson.dumps([{"siren": "200053759"}]).decode()
+    schemes = [
+        Scheme(
+            values={
+                "id": scheme_uuid(f"https://leviers.invalid/test/long/{size}"),
+                "titre": " ".join(words[:size]),
+                "porteurs": porteurs,
+            },
+            origine="dispositif-aide",
+            source="synthétique",
+            licence=None,
+            date_source=None,
+        )
+        for size in (70, 3)
+    ]
+    con = duckdb.connect()
+    search_key.define(con)
+    con.execute(
+        """CREATE TABLE subsidies AS SELECT * FROM (VALUES
+        ('a', '200053759', 'Pour motaa, motbz et motcr', NULL),
+        ('b', '200053759', 'motaa motab motac', NULL)) AS t(subsidy_key, attribuant_siren, objet, dispositif_aide)"""
+    )
+    assert links.build(con, schemes) == 2
+    rows = con.execute(
+        "SELECT subsidy_key, dispositif_id, confiance, mots_trouves, mots_titre FROM subsidy_scheme_links ORDER BY 1"
+    ).fetchall()
+    assert rows == [
+        # 68 counted: « motas » and « motax » are both « mota », « motbs » and « motbx » « motb »
+        ("a", schemes[0].id, "possible", ["motaa", "motbz", "motcr"], 68),
+        ("b", schemes[1].id, "probable", ["motaa", "motab", "motac"], 3),
+    ]
+
+
+def test_an_empty_catalogue_and_schemes_without_porteurs() -> None:
+    """No scheme: no link; a scheme no grantor carries: only its published id links a line."""
+    from leviers.aides.scheme import Scheme
+
+    con = duckdb.connect()
+    search_key.define(con)
+    con.execute(
+        """CREATE TABLE subsidies AS SELECT * FROM (VALUES
+        ('a', '200053759', 'Pour le réemploi', 'x-1'), ('b', '200053759', 'Réemploi', NULL))
+        AS t(subsidy_key, attribuant_siren, objet, dispositif_aide)"""
+    )
+    assert links.build(con, []) == 0
+    scheme = Scheme(
+        values={"id": "x-1", "titre": "Aide au réemploi"},
+        origine="dispositif-aide",
+        source="synthétique",
+        licence=None,
+        date_source=None,
+    )
+    assert links.build(con, [scheme]) == 1
+    assert con.execute("SELECT subsidy_key, confiance FROM subsidy_scheme_links").fetchall() == [
+        ("a", "certaine")
+    ]

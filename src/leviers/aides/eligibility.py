@@ -29,6 +29,7 @@ verdicts and their explanations are built when read.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -125,9 +126,10 @@ def _reason(rule: str, result: str, expected: str, fact: str) -> Raison:
     return Raison(rule, result, expected, fact)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Compiled:
-    """A scheme's rules as tuples and sets, read once."""
+    """A scheme's rules as tuples and sets, read once (compared and hashed by identity: a key of
+    the verdicts' cache)."""
 
     scheme: Scheme
     regulated: bool
@@ -209,6 +211,9 @@ RULE_KEYS: tuple[tuple[str, Any], ...] = (
 )
 
 
+ANSWERS_KEPT = 2048  # (rule, facts) answers a catalogue keeps: 5 KB each for 5,000 schemes
+
+
 class Catalogue:
     """Schemes compiled once, by columns: for each rule, the distinct values the catalogue holds
     and, per scheme, the number of its value. A match reads each distinct value once, then
@@ -227,6 +232,8 @@ class Catalogue:
             )
             self.keys.append(list(numbers))
             self.index.append(column)
+        # Per scheme, its value's number for each rule (Python integers: a verdict reads a row).
+        self.rows: list[tuple[int, ...]] = list(zip(*(column.tolist() for column in self.index), strict=True))
         # The theme sorts the list: per kit area, which schemes have it; and which have none.
         # A regulation names the kit's areas; another catalogue has its own themes, so an area is
         # found as `leviers aides chercher --theme` finds it (its title in the themes, title or
@@ -247,8 +254,19 @@ class Catalogue:
             for area in found:
                 self.by_theme[area][number] = True
 
+        # Each rule's answers, per the facts of the profile the rule reads (`_Rules.facts`): the
+        # answer to each distinct value and the level of each scheme. Bounded: the oldest go first.
+        self.answers: dict[tuple[str, Any], tuple[tuple[Raison | None, ...], np.ndarray]] = {}
+
     def __len__(self) -> int:
         return len(self.compiled)
+
+    def remember(self, key: tuple[str, Any], found: tuple[tuple[Raison | None, ...], np.ndarray]) -> None:
+        if len(self.answers) >= ANSWERS_KEPT:
+            # The oldest goes; another request's thread may have made room at the same time.
+            with contextlib.suppress(KeyError, RuntimeError, StopIteration):
+                del self.answers[next(iter(self.answers))]
+        self.answers[key] = found
 
 
 def compile_schemes(schemes: Iterable[Scheme | Compiled]) -> Catalogue:
@@ -257,6 +275,11 @@ def compile_schemes(schemes: Iterable[Scheme | Compiled]) -> Catalogue:
 
 
 # --- the verdict -----------------------------------------------------------------------------------
+
+
+# The key of a regulation's source for a rule (sources_regles), where it is named after the rule.
+_SOURCE_KEYS = {"beneficiaires": "beneficiaires", "etape": "etapes", "besoin": "besoins",
+                "territoire": "territoire", "categorie_taille": "categories_taille"}  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -279,8 +302,7 @@ class Verdict:
             figure = scheme.chiffres.get("date_cloture")
             return figure.source if figure is not None and figure.source else scheme.source
         if self.compiled.regulated:
-            key = {"beneficiaires": "beneficiaires", "etape": "etapes", "besoin": "besoins",
-                   "territoire": "territoire", "categorie_taille": "categories_taille"}.get(raison.regle)  # fmt: skip
+            key = _SOURCE_KEYS.get(raison.regle)
             if key is None and raison.regle == "effectif":
                 key = (
                     "effectif_maximal" if "effectif_maximal" in scheme.sources_regles else "effectif_minimal"
@@ -296,37 +318,26 @@ class Verdict:
 
     def a_prouver(self) -> list[dict[str, str | None]]:
         """What the organisation still has to prove: conditions no data can check."""
-        scheme = self.scheme
-        if scheme.conditions:
-            return [{"texte": c.texte, "source": c.source} for c in scheme.conditions]
-        if not self.compiled.regulated and scheme.values.get("eligibilite"):
-            text = " ".join(str(scheme.values["eligibilite"]).split())
-            return [{"texte": text, "source": scheme.values.get("url_source") or scheme.source}]
-        return []
+        return [dict(p) for p in _proofs(self.compiled)]
 
     def explication(self) -> list[str]:
         """French sentences, as the legal advisor answers: the verdict, then each rule read."""
-        scheme = self.scheme
-        counts = {r: sum(1 for x in self.raisons if x.resultat == r) for r in (OUI, NON, INCONNU)}
+        return self._explication([r.texte for r in self.raisons], _static(self.compiled))
+
+    def _explication(self, texts: list[str], static: dict[str, Any]) -> list[str]:
+        title = static["titre"]
         if self.statut == NON_ELIGIBLE:
-            head = (
-                f"Non éligible à « {scheme.titre} » : {counts[NON]} règle(s) contredite(s) par un fait connu."
-            )
+            contradicted = sum(1 for x in self.raisons if x.resultat == NON)
+            head = f"Non éligible à « {title} » : {contradicted} règle(s) contredite(s) par un fait connu."
         elif self.statut == A_VERIFIER:
-            head = (f"Éligibilité à « {scheme.titre} » à vérifier : aucune règle n'est contredite, "
-                    f"{counts[INCONNU]} ne peu(ven)t être tranchée(s) avec les données.")  # fmt: skip
+            undecided = sum(1 for x in self.raisons if x.resultat == INCONNU)
+            head = (f"Éligibilité à « {title} » à vérifier : aucune règle n'est contredite, "
+                    f"{undecided} ne peu(ven)t être tranchée(s) avec les données.")  # fmt: skip
         else:
-            head = (
-                f"Éligible à « {scheme.titre} » sur toutes les règles que les données permettent de vérifier."
-            )
-        lines = [head, *(r.texte for r in self.raisons)]
-        proofs = self.a_prouver()
-        if proofs:
-            lines.append(
-                "Reste à prouver par la structure : "
-                + " ; ".join((p["texte"] or "").rstrip(" .") for p in proofs)
-                + "."
-            )
+            head = f"Éligible à « {title} » sur toutes les règles que les données permettent de vérifier."
+        lines = [head, *texts]
+        if static["reste_a_prouver"]:
+            lines.append(static["reste_a_prouver"])
         if self.theme == NON and self.compiled.themes:
             lines.append(
                 "Thème : le dispositif ne relève pas du domaine déclaré (pas un critère d'éligibilité)."
@@ -334,24 +345,95 @@ class Verdict:
         return lines
 
     def to_dict(self) -> dict[str, Any]:
-        scheme = self.scheme
+        """The verdict as JSON; a fresh copy (the web rewords its sentences in place) of the one
+        built once for the same scheme, status, reasons and theme (`_verdict_dict`)."""
+        found = _verdict_dict(self.compiled, self.statut, self.raisons, self.theme)
         return {
-            "id": scheme.id,
-            "code": scheme.code,
-            "titre": scheme.titre,
-            "origine": scheme.origine,
+            **found,
+            "raisons": [dict(r) for r in found["raisons"]],
+            "a_prouver": [dict(p) for p in found["a_prouver"]],
+            "explication": list(found["explication"]),
+            "sources": list(found["sources"]),
+        }
+
+    def build_dict(self, fresh: bool = False) -> dict[str, Any]:
+        """The verdict's JSON from what its scheme says once (`_static`). `fresh`: every list and
+        dictionary its own (else the reasons' dictionaries are shared: `to_dict` copies them)."""
+        static = _static(self.compiled)
+        sources: dict[str, str | None] = static["sources_regles"]
+        if fresh:
+            raisons = [r.to_dict(sources[r.regle]) for r in self.raisons]
+            proofs = [dict(p) for p in static["a_prouver"]]
+            figures = {**static["chiffres"], "sources": list(static["chiffres"]["sources"])}
+        else:
+            raisons = [_reason_dict(r, sources[r.regle]) for r in self.raisons]
+            proofs = list(static["a_prouver"])
+            figures = static["chiffres"]
+        return {
+            **static["champs"],
             "statut": self.statut,
             "statut_libelle": STATUTS[self.statut],
             "theme_correspond": self.theme,
-            "raisons": [r.to_dict(self.source(r)) for r in self.raisons],
-            "a_prouver": self.a_prouver(),
-            "explication": self.explication(),
+            "raisons": raisons,
+            "a_prouver": proofs,
+            "explication": self._explication([r["texte"] for r in raisons], static),
+            **figures,
+        }
+
+
+@lru_cache(maxsize=16384)
+def _static(compiled: Compiled) -> dict[str, Any]:
+    """What a verdict's JSON says of its scheme whatever the profile, read once per scheme: its
+    fields, the source of each rule, what is left to prove and its sentence."""
+    scheme = compiled.scheme
+    verdict = Verdict(compiled, ELIGIBLE, (), None)
+    proofs = _proofs(compiled)
+    return {
+        "titre": scheme.titre,
+        "champs": {"id": scheme.id, "code": scheme.code, "titre": scheme.titre, "origine": scheme.origine},
+        "chiffres": {
             "taux": scheme.chiffres["taux"].text() if "taux" in scheme.chiffres else UNKNOWN,
             "plafond": scheme.chiffres["plafond"].text() if "plafond" in scheme.chiffres else UNKNOWN,
             "url_source": scheme.values.get("url_source"),
             "sources": scheme.sources or [scheme.source],
             "licence": scheme.licence,
-        }
+        },
+        "sources_regles": {rule: verdict.source(Raison(rule, OUI, "", "")) for rule in REGLES},
+        "a_prouver": proofs,
+        "reste_a_prouver": "Reste à prouver par la structure : "
+        + " ; ".join((p["texte"] or "").rstrip(" .") for p in proofs)
+        + "."
+        if proofs
+        else None,
+    }
+
+
+@lru_cache(maxsize=16384)
+def _reason_dict(raison: Raison, source: str | None) -> dict[str, Any]:
+    """Raison.to_dict, built once per reason and source (a reason is shared by the schemes of the
+    same value): read-only, Verdict.to_dict copies it."""
+    return raison.to_dict(source)
+
+
+@lru_cache(maxsize=16384)
+def _proofs(compiled: Compiled) -> tuple[dict[str, str | None], ...]:
+    """Verdict.a_prouver of a scheme, read once."""
+    scheme = compiled.scheme
+    if scheme.conditions:
+        return tuple({"texte": c.texte, "source": c.source} for c in scheme.conditions)
+    if not compiled.regulated and scheme.values.get("eligibilite"):
+        text = " ".join(str(scheme.values["eligibilite"]).split())
+        return ({"texte": text, "source": scheme.values.get("url_source") or scheme.source},)
+    return ()
+
+
+# Verdicts' JSON, per scheme (by identity), status, reasons and theme: organisations sharing
+# facts get the same verdicts for most schemes (the closed calls, the other territories…).
+@lru_cache(maxsize=4096)
+def _verdict_dict(
+    compiled: Compiled, statut: str, raisons: tuple[Raison, ...], theme: str | None
+) -> dict[str, Any]:
+    return Verdict(compiled, statut, raisons, theme).build_dict()
 
 
 _STATUS_OF = (ELIGIBLE, A_VERIFIER, NON_ELIGIBLE)  # by severity
@@ -367,13 +449,16 @@ class Eligibility:
         self,
         profil: Profile,
         catalogue: Catalogue,
-        answers: list[list[Raison | None]],
+        answers: list[tuple[Raison | None, ...]],
         severity: np.ndarray,
         order: np.ndarray,
+        levels: list[np.ndarray] | None = None,
     ) -> None:
         self.profil = profil
         self._catalogue = catalogue
         self._answers = answers
+        # Per rule, each scheme's level (0 oui or nothing to say, 1 inconnu, 2 non), when known.
+        self._levels = levels
         self._severity = severity
         self._order = order
         self._verdicts: list[Verdict] | None = None
@@ -391,15 +476,11 @@ class Eligibility:
     def verdict(self, position: int) -> Verdict:
         """The scheme of the catalogue at `position` (its order in the catalogue)."""
         catalogue = self._catalogue
-        reasons = []
-        for rule, answers in enumerate(self._answers):
-            reason = answers[catalogue.index[rule][position]]
-            if reason is not None:
-                reasons.append(reason)
+        found = [answers[n] for answers, n in zip(self._answers, catalogue.rows[position], strict=True)]
         return Verdict(
             catalogue.compiled[position],
             _STATUS_OF[self._severity[position]],
-            tuple(reasons),
+            tuple(r for r in found if r is not None),
             self._theme(position),
         )
 
@@ -426,11 +507,15 @@ class Eligibility:
         wanted = self._severity == _STATUS_OF.index(status)
         found: dict[str, int] = {}
         for number, (rule, _) in enumerate(RULE_KEYS):
-            answers = self._answers[number]
-            unknown = np.fromiter(
-                (r is not None and r.resultat == INCONNU for r in answers), dtype=bool, count=len(answers)
-            )
-            count = int(np.count_nonzero(unknown[self._catalogue.index[number]] & wanted))
+            if self._levels is not None:
+                undecided = self._levels[number] == _SEVERITY[INCONNU]
+            else:
+                answers = self._answers[number]
+                unknown = np.fromiter(
+                    (r is not None and r.resultat == INCONNU for r in answers), dtype=bool, count=len(answers)
+                )
+                undecided = unknown[self._catalogue.index[number]]
+            count = int(np.count_nonzero(undecided & wanted))
             if count:
                 found[rule] = count
         return found
@@ -442,10 +527,16 @@ class Eligibility:
     def to_dict(self, limit: int | None = None) -> dict[str, Any]:
         """The answer as JSON: the profile, the counts, and the verdicts (the first `limit`)."""
         order = self._order if limit is None else self._order[:limit]
+        # A page's verdicts are kept (`_verdict_dict`); all of them would only push the others out.
         return {
             "profil": self.profil.to_dict(),
             "compte": self.counts(),
-            "dispositifs": [self.verdict(int(i)).to_dict() for i in order],
+            "dispositifs": [
+                self.verdict(int(i)).to_dict()
+                if limit is not None
+                else self.verdict(int(i)).build_dict(fresh=True)
+                for i in order
+            ],
             "avertissements": self.profil.avertissements,
         }
 
@@ -503,6 +594,23 @@ class _Rules:
         }  # fmt: skip
         day = f"{profile.date:%d/%m/%Y}"
         self.closed_text, self.open_text = f"clos à la date du {day}", f"ouvert à la date du {day}"
+
+    def facts(self) -> dict[str, Any]:
+        """What each rule's method reads of the profile: two profiles alike on it get the same
+        answers from the rule (`match` keeps them per catalogue)."""
+        p = self.p
+        return {
+            "beneficiaires": tuple(self.kinds.items()),
+            "cibles": (self.cibles, p.categorie_juridique),
+            "etape": p.etape.valeur,
+            "besoin": p.besoin.valeur,
+            "territoire": p.territoires,
+            "cloture": p.date,
+            "categorie_taille": p.categorie_entreprise,
+            "effectif": p.tranche_effectifs,
+            "anciennete": (p.date_creation, p.date),
+            "forme_juridique": (self.forms, p.categorie_juridique),
+        }
 
     # Each method returns None when the rule has nothing to say (nothing stated, nothing declared).
 
@@ -695,16 +803,24 @@ def match(profile: Profile, schemes: Iterable[Scheme] | Catalogue) -> Eligibilit
         "categorie_taille": rules.taille, "effectif": rules.effectif, "anciennete": rules.anciennete,
         "forme_juridique": rules.forme,
     }  # fmt: skip
-    answers: list[list[Raison | None]] = []
+    answers: list[tuple[Raison | None, ...]] = []
+    levels: list[np.ndarray] = []
     severity = np.zeros(len(catalogue), dtype=np.int8)
+    facts = rules.facts()
     for number, (rule, _) in enumerate(RULE_KEYS):
-        method = methods[rule]
-        found = [None if key is None else method(key) for key in catalogue.keys[number]]
-        answers.append(found)
-        levels = np.fromiter(
-            (0 if r is None else _SEVERITY[r.resultat] for r in found), dtype=np.int8, count=len(found)
-        )
-        np.maximum(severity, levels[catalogue.index[number]], out=severity)
+        key = (rule, facts[rule])
+        known = catalogue.answers.get(key)
+        if known is None:
+            method = methods[rule]
+            found = tuple(None if value is None else method(value) for value in catalogue.keys[number])
+            level = np.fromiter(
+                (0 if r is None else _SEVERITY[r.resultat] for r in found), dtype=np.int8, count=len(found)
+            )
+            known = (found, level[catalogue.index[number]])
+            catalogue.remember(key, known)
+        answers.append(known[0])
+        levels.append(known[1])
+        np.maximum(severity, known[1], out=severity)
     said = profile.theme.valeur
     positions = np.arange(len(catalogue))
     if said is None:
@@ -716,4 +832,4 @@ def match(profile: Profile, schemes: Iterable[Scheme] | Catalogue) -> Eligibilit
         if column is not None:
             rank[column] = 0
         order = np.lexsort((positions, rank, severity))
-    return Eligibility(profile, catalogue, answers, severity, order)
+    return Eligibility(profile, catalogue, answers, severity, order, levels)

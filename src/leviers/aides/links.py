@@ -29,7 +29,7 @@ import itertools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 import duckdb
@@ -103,30 +103,27 @@ def title_words(title: str, folded: str | None = None) -> tuple[list[str], list[
 
 def porteur_sirens(scheme: Scheme) -> list[str]:
     """SIRENs of the scheme's porteurs (financer, instructor…) as published; none when unknown."""
-    text = scheme.values.get("porteurs")
+    return list(_porteurs(scheme.values.get("porteurs") or ""))
+
+
+@lru_cache(maxsize=4096)
+def _porteurs(text: str) -> tuple[str, ...]:
+    """porteur_sirens of a `porteurs` text (a catalogue repeats its grantors' texts: read once each)."""
     if not text:
-        return []
+        return ()
     try:
         porteurs = orjson.loads(text)
     except orjson.JSONDecodeError:
-        return []
+        return ()
     found: list[str] = []
     for porteur in porteurs if isinstance(porteurs, list) else []:
         siren = str(porteur.get("siren") or "").replace(" ", "") if isinstance(porteur, dict) else ""
-        if re.fullmatch(r"\d{9}", siren) and siren not in found:
+        if _SIREN.fullmatch(siren) and siren not in found:
             found.append(siren)
-    return found
+    return tuple(found)
 
 
-@dataclass(frozen=True)
-class Keys:
-    """What the rules compare of a scheme."""
-
-    id: str
-    titre_cle: str
-    porteurs: list[str]
-    mots: list[str]
-    sigles: list[str]
+_SIREN = re.compile(r"\d{9}")
 
 
 @cache
@@ -140,10 +137,25 @@ def _fold_title(title: str) -> str:
     return " ".join(" ".join(_fold_word(t) for t in _SEPARATORS.split(title.lower()) if t).split())
 
 
-def keys(scheme: Scheme) -> Keys:
-    folded = _fold_title(scheme.titre)
-    words, acronyms = title_words(scheme.titre, folded)
-    return Keys(scheme.id, folded, porteur_sirens(scheme), words, acronyms)
+@dataclass(frozen=True)
+class Title:
+    """What the rules compare of a title: its search key and its counted words, each with whether
+    it is an acronym and the forms an objet's word may take (`variants`)."""
+
+    cle: str
+    mots: tuple[tuple[str, bool, tuple[str, ...]], ...]
+
+
+@lru_cache(maxsize=65536)
+def title(text: str) -> Title:
+    """A title's keys, prepared once per title in a process (the web rebuilds the links at each
+    change of the warehouse over the same catalogue)."""
+    folded = _fold_title(text)
+    words, acronyms = title_words(text, folded)
+    written = _written_forms(text)
+    return Title(
+        folded, tuple((w, w in acronyms, tuple(sorted(variants(w, written.get(w, ()))))) for w in words)
+    )
 
 
 def variants(word: str, written: Iterable[str] = ()) -> set[str]:
@@ -168,90 +180,79 @@ _SEPARATORS = re.compile(r"[\s'’,.;:()/\"!?«»–—-]+")
 SEPARATORS_SQL = "[\\s'’,.;:()/\"!?«»–—-]+"
 
 
-def _arrow_tables(schemes: Iterable[Scheme]) -> tuple[Any, Any]:
+def _table(con: duckdb.DuckDBPyConnection, name: str, columns: Any) -> None:
+    """A temporary DuckDB table from text columns or an Arrow table (the joins then see its
+    statistics, which an Arrow view has not)."""
     import pyarrow as pa
 
-    id_rows: list[tuple[str, str, str | None, str]] = []
-    word_rows: list[tuple[str, str, str, str, bool, int]] = []
-    for scheme in schemes:
-        k = keys(scheme)
-        if not k.id:
-            continue
-        id_rows.append((k.id.lower(), k.id, None, "id"))
-        written = _written_forms(scheme.titre)
-        forms = [(word, sorted(variants(word, written.get(word, ()))), word in k.sigles) for word in k.mots]
-        count = len(k.mots)
-        for siren in k.porteurs:
-            if k.titre_cle:
-                id_rows.append((k.titre_cle, k.id, siren, "titre"))
-            word_rows += [
-                (siren, k.id, form, word, sigle, count) for word, listed, sigle in forms for form in listed
-            ]
-    id_columns = list(zip(*id_rows, strict=True)) or [(), (), (), ()]
-    word_columns = list(zip(*word_rows, strict=True)) or [(), (), (), (), (), ()]
-    id_table = pa.table(
-        {
-            "cle": pa.array(id_columns[0], pa.string()),
-            "dispositif_id": pa.array(id_columns[1], pa.string()),
-            "porteur_siren": pa.array(id_columns[2], pa.string()),
-            "par": pa.array(id_columns[3], pa.string()),
-        }
-    )
-    word_table = pa.table(
-        {
-            "porteur_siren": pa.array(word_columns[0], pa.string()),
-            "dispositif_id": pa.array(word_columns[1], pa.string()),
-            "forme": pa.array(word_columns[2], pa.string()),
-            "mot": pa.array(word_columns[3], pa.string()),
-            "sigle": pa.array(word_columns[4], pa.bool_()),
-            "n": pa.array(word_columns[5], pa.int32()),
-        }
-    )
-    return id_table, word_table
+    arrow = f"{name}_arrow"
+    if not isinstance(columns, pa.Table):  # text columns, typed so even when empty
+        columns = pa.table({name: pa.array(values, pa.string()) for name, values in columns.items()})
+    con.register(arrow, columns)
+    try:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM {arrow}")
+    finally:
+        con.unregister(arrow)
 
 
-# The grantor and objet rule over `{candidates}` (ligne: the line's rowid in `{subsidies}`, whose
-# integers hash faster than the keys' text; attribuant_siren, objet) and the
-# registered `{words}`. The objet is cut into words in lower case on spaces and punctuation; a word
-# matches a form of a title's counted word (`variants`), so that the lines, by far the larger side,
-# need no other work than that cut (accents and plurals are handled on the titles' side).
+# The grantor and objet rule, set-based over integers. `{candidates}` (ligne: the line's rowid in
+# `{subsidies}`; attribuant_siren, objet) are cut into words in lower case on spaces and
+# punctuation; a word matches a form of a title's counted word (`variants`) carried by the line's
+# grantor: `{words}` (porteur_siren, forme, entree) where `entree` numbers one counted word of one
+# scheme: scheme number * {span} + 2 * the word's place in the title + 1 when it is an acronym. So
+# the lines, by far the larger side, need no other work than that cut (accents and plurals are
+# handled on the titles' side), and the rule groups and ranks integers: a (line, scheme) pair is
+# ligne * {count} + scheme number, the words found are the bits of a mask (or a list of places for
+# titles of more than 62 counted words). `{schemes}` (num: numbered in the order of their ids,
+# dispositif_id, n: counted words, mots: the counted words by place).
 OBJET_SQL = """
+INSERT INTO {table}
 WITH tokens AS (
     SELECT ligne, attribuant_siren, unnest(string_split_regex(lower(objet), '{separators}')) AS forme
     FROM {candidates}
 ),
 found AS (
-    SELECT DISTINCT t.ligne, w.dispositif_id, w.mot, w.sigle, w.n
+    SELECT {distinct} t.ligne * {count} + w.entree // {span} AS paire, w.entree % {span} AS place
     FROM tokens AS t JOIN {words} AS w ON w.porteur_siren = t.attribuant_siren AND w.forme = t.forme
 ),
 graded AS (
-    SELECT ligne, dispositif_id, count(*) AS trouves, any_value(n) AS n, bool_or(sigle) AS sigle,
-           list(mot) AS mots
-    FROM found GROUP BY ligne, dispositif_id
+    SELECT paire, {trouves} AS trouves, max(place % 2) = 1 AS sigle, {places} AS places
+    FROM found GROUP BY paire
 ),
 -- A rank for each (line, scheme): probable above possible, then the share of the title's words
 -- found, then how many; none when the rules give no confidence.
 scored AS (
-    SELECT *,
-           CASE WHEN sigle OR (n >= 2 AND trouves = n) THEN 2 ELSE 1 END * 1000000
-           + (1000 * trouves // n) * 100 + least(trouves, 99) AS rang
-    FROM graded
-    WHERE sigle OR trouves >= 2 OR n = 1
+    SELECT g.paire // {count} AS ligne, s.num, g.places,
+           CASE WHEN g.sigle OR (s.n >= 2 AND g.trouves = s.n) THEN 2 ELSE 1 END * 1000000
+           + (1000 * g.trouves // s.n) * 100 + least(g.trouves, 99) AS rang
+    FROM graded AS g JOIN {schemes} AS s ON s.num = g.paire % {count}
+    WHERE g.sigle OR g.trouves >= 2 OR s.n = 1
 ),
--- The best scheme of each line, when one alone has the best rank (the smallest and the largest id
--- among the best are the same).
+-- The best scheme of each line, when one alone has the best rank: the best rank with the largest
+-- scheme number and with the smallest are the same.
 best AS (
-    SELECT ligne, max(rang) AS rang,
-           arg_max(dispositif_id, (rang, dispositif_id)) AS dispositif_id,
-           arg_min(dispositif_id, (-rang, dispositif_id)) AS premier,
-           arg_max(mots, (rang, dispositif_id)) AS mots, arg_max(n, (rang, dispositif_id)) AS n
+    SELECT ligne, max(rang * {count} + num) AS haut, max(rang * {count} + ({count} - 1 - num)) AS bas,
+           arg_max(places, rang * {count} + num) AS places
     FROM scored GROUP BY ligne
 )
-SELECT s.subsidy_key, b.dispositif_id, CASE WHEN b.rang >= 2000000 THEN 'probable' ELSE 'possible' END,
-       'attribuant_objet', list_sort(b.mots), b.n::INTEGER
-FROM best AS b JOIN {subsidies} AS s ON s.rowid = b.ligne
-WHERE b.dispositif_id = b.premier
+SELECT s.subsidy_key, k.dispositif_id,
+       CASE WHEN b.haut // {count} >= 2000000 THEN 'probable' ELSE 'possible' END, 'attribuant_objet',
+       list_sort(list_filter(k.mots, lambda m, i: {found_at})), k.n::INTEGER
+FROM best AS b JOIN {schemes} AS k ON k.num = b.haut % {count} JOIN {subsidies} AS s ON s.rowid = b.ligne
+WHERE b.haut % {count} = {count} - 1 - b.bas % {count}
 """
+# The words found as a mask of their places (titles of up to 62 counted words): a word found twice
+# sets its bit twice, so the words found are the mask's bits and no DISTINCT is needed; else as a
+# list of the distinct places. (distinct, trouves, places, whether a word is found at place i)
+PLACES_SQL = {
+    True: (
+        "",
+        "bit_count(bit_or(1::BIGINT << (place // 2)))::BIGINT",
+        "bit_or(1::BIGINT << (place // 2))",
+        "(b.places >> (i - 1)) & 1 = 1",
+    ),
+    False: ("DISTINCT", "count(*)", "list(place // 2)", "list_contains(b.places, i - 1)"),
+}
 
 
 def build(
@@ -267,24 +268,18 @@ def build(
     Three passes, each skipped when it has nothing to do: the lines publishing a scheme's id as the
     catalogue writes it (one join, as cheap as any); the other published values, taken once each
     (an id in other capitals or with spaces, a scheme's title); the grantor and objet rule, on the
-    lines granted by a porteur that name no scheme. `subsidies` and `table` are names from the
-    callers (never from input); the connection must know the search-key macro
-    (leviers.warehouse.search_key.define). `temporary`: `table` is a temporary table (a read-only
-    warehouse, leviers.aides.scheme_money)."""
-    id_table, word_table = _arrow_tables(schemes)
+    lines granted by a porteur that name no scheme. The titles are read (`title`) only when a
+    pass needs them. `subsidies` and `table` are names from the callers (never from input); the
+    connection must know the search-key macro (leviers.warehouse.search_key.define). `temporary`:
+    `table` is a temporary table (a read-only warehouse, leviers.aides.scheme_money)."""
+    listed = [s for s in schemes if s.id]
     suffix = next(_views)
-    ids, words = f"lv_link_ids_{suffix}", f"lv_link_words_{suffix}"
+    ids, words, numbered = f"lv_link_ids_{suffix}", f"lv_link_words_{suffix}", f"lv_link_schemes_{suffix}"
     values, named = f"lv_link_values_{suffix}", f"lv_link_named_{suffix}"
-    # Copied into DuckDB tables: the joins then see their statistics (an Arrow view has none).
-    arrow = f"lv_link_arrow_{suffix}"
-    for name, data in ((ids, id_table), (words, word_table)):
-        con.register(arrow, data)
-        try:
-            con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM {arrow}")
-        finally:
-            con.unregister(arrow)
+    keys_ = [s.id.lower() for s in listed]
+    _table(con, ids, {"cle": keys_, "dispositif_id": [s.id for s in listed]})
     porteurs = f"lv_link_porteurs_{suffix}"
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {porteurs} AS SELECT DISTINCT porteur_siren FROM {words}")
+    _table(con, porteurs, {"porteur_siren": sorted({siren for s in listed for siren in porteur_sirens(s)})})
     certain = "'certaine', 'dispositif_aide', NULL::VARCHAR[], NULL::INTEGER"
     try:
         con.execute(f"DROP TABLE IF EXISTS {table}")
@@ -292,63 +287,196 @@ def build(
         con.execute(ddl.replace("CREATE TABLE", "CREATE TEMP TABLE", 1) if temporary else ddl)
         con.execute(
             f"INSERT INTO {table} SELECT s.subsidy_key, i.dispositif_id, {certain} "
-            f"FROM {subsidies} AS s JOIN {ids} AS i ON i.par = 'id' AND i.cle = s.dispositif_aide"
+            f"FROM {subsidies} AS s JOIN {ids} AS i ON i.cle = s.dispositif_aide"
         )
-        con.execute(
-            f"CREATE OR REPLACE TEMP TABLE {values} AS SELECT DISTINCT attribuant_siren, dispositif_aide "
-            f"FROM {subsidies} WHERE dispositif_aide IS NOT NULL "
-            f"AND dispositif_aide NOT IN (SELECT cle FROM {ids} WHERE par = 'id')"
+        # What is left, in one pass: the lines publishing another value, and the lines a porteur
+        # granted without naming a scheme. With the catalogue's ids distinct, every line publishing
+        # one of them was linked once: the others are the published values less the links.
+        linked = _count(con, table)
+        published = _count(con, f"{subsidies} WHERE dispositif_aide IS NOT NULL")
+        unnamed = _count(
+            con,
+            f"{subsidies} WHERE dispositif_aide IS NULL AND objet IS NOT NULL "
+            f"AND attribuant_siren IN (SELECT porteur_siren FROM {porteurs})",
         )
-        other = _count(con, values)
+        other = 0
+        if published > linked or len(set(keys_)) < len(keys_):
+            con.execute(
+                f"CREATE OR REPLACE TEMP TABLE {values} AS SELECT DISTINCT attribuant_siren, dispositif_aide "
+                f"FROM {subsidies} WHERE dispositif_aide IS NOT NULL "
+                f"AND dispositif_aide NOT IN (SELECT cle FROM {ids})"
+            )
+            other = _count(con, values)
         if other:
-            # A value naming two schemes (the same title twice among its porteur's) names none.
-            con.execute(
-                f"""CREATE OR REPLACE TEMP TABLE {named} AS
-                SELECT attribuant_siren, dispositif_aide, any_value(dispositif_id) AS dispositif_id
-                FROM (
-                    SELECT v.*, i.dispositif_id FROM {values} AS v
-                    JOIN {ids} AS i ON i.par = 'id' AND i.cle = lower(trim(v.dispositif_aide))
-                    UNION
-                    SELECT v.*, i.dispositif_id FROM {values} AS v
-                    JOIN {ids} AS i ON i.par = 'titre' AND i.porteur_siren = v.attribuant_siren
-                                   AND i.cle = lv_search_key(v.dispositif_aide)
-                )
-                GROUP BY attribuant_siren, dispositif_aide HAVING count(DISTINCT dispositif_id) = 1"""
-            )
-            if _count(con, named):
-                con.execute(
-                    f"INSERT INTO {table} SELECT s.subsidy_key, n.dispositif_id, {certain} "
-                    f"FROM {subsidies} AS s JOIN {named} AS n USING (attribuant_siren, dispositif_aide)"
-                )
-                con.execute(
-                    f"DELETE FROM {values} WHERE (attribuant_siren, dispositif_aide) IN "
-                    f"(SELECT (attribuant_siren, dispositif_aide) FROM {named})"
-                )
-                other = _count(con, values)
-        if word_table.num_rows:
-            unnamed = (
-                f" OR (attribuant_siren, dispositif_aide) IN (SELECT (attribuant_siren, dispositif_aide) FROM {values})"
-                if other
-                else ""
-            )
-            candidates = (
-                f"(SELECT rowid AS ligne, attribuant_siren, objet FROM {subsidies} "
-                f"WHERE objet IS NOT NULL AND attribuant_siren IN (SELECT porteur_siren FROM {porteurs}) "
-                f"AND (dispositif_aide IS NULL{unnamed}))"
-            )
-            con.execute(
-                f"INSERT INTO {table} "
-                + OBJET_SQL.format(
-                    candidates=candidates,
-                    words=words,
-                    subsidies=subsidies,
-                    separators=SEPARATORS_SQL.replace("'", "''"),
-                )
-            )
+            other = _named(con, listed, table, subsidies, ids, values, named, certain)
+        if unnamed or other:
+            _objet(con, listed, table, subsidies, values if other else None, porteurs, suffix)
     finally:
-        for name in (ids, words, porteurs, values, named):
+        for name in (ids, words, porteurs, values, named, numbered):
             con.execute(f"DROP TABLE IF EXISTS {name}")
     return _count(con, table)
+
+
+def _named(
+    con: duckdb.DuckDBPyConnection,
+    listed: list[Scheme],
+    table: str,
+    subsidies: str,
+    ids: str,
+    values: str,
+    named: str,
+    certain: str,
+) -> int:
+    """Link the lines whose published value is a scheme's id in other capitals or with spaces, or
+    its title published by one of its porteurs; returns how many published values are left."""
+    titles = f"{named}_titres"
+    rows = [(title(s.titre).cle, s.id, siren) for s in listed for siren in porteur_sirens(s)]
+    rows = [row for row in rows if row[0]]
+    _table(
+        con,
+        titles,
+        {
+            "cle": [r[0] for r in rows],
+            "dispositif_id": [r[1] for r in rows],
+            "porteur_siren": [r[2] for r in rows],
+        },
+    )
+    try:
+        # A value naming two schemes (the same title twice among its porteur's) names none.
+        con.execute(
+            f"""CREATE OR REPLACE TEMP TABLE {named} AS
+            SELECT attribuant_siren, dispositif_aide, any_value(dispositif_id) AS dispositif_id
+            FROM (
+                SELECT v.*, i.dispositif_id FROM {values} AS v
+                JOIN {ids} AS i ON i.cle = lower(trim(v.dispositif_aide))
+                UNION
+                SELECT v.*, i.dispositif_id FROM {values} AS v
+                JOIN {titles} AS i ON i.porteur_siren = v.attribuant_siren
+                               AND i.cle = lv_search_key(v.dispositif_aide)
+            )
+            GROUP BY attribuant_siren, dispositif_aide HAVING count(DISTINCT dispositif_id) = 1"""
+        )
+    finally:
+        con.execute(f"DROP TABLE IF EXISTS {titles}")
+    if not _count(con, named):
+        return _count(con, values)
+    con.execute(
+        f"INSERT INTO {table} SELECT s.subsidy_key, n.dispositif_id, {certain} "
+        f"FROM {subsidies} AS s JOIN {named} AS n USING (attribuant_siren, dispositif_aide)"
+    )
+    con.execute(
+        f"DELETE FROM {values} WHERE (attribuant_siren, dispositif_aide) IN "
+        f"(SELECT (attribuant_siren, dispositif_aide) FROM {named})"
+    )
+    return _count(con, values)
+
+
+def _objet(
+    con: duckdb.DuckDBPyConnection,
+    listed: list[Scheme],
+    table: str,
+    subsidies: str,
+    values: str | None,
+    porteurs: str,
+    suffix: int,
+) -> None:
+    """The grantor and objet rule (OBJET_SQL) on the lines a porteur granted that name no scheme
+    (`values`: the published values no pass linked, when there are some)."""
+    words, numbered = f"lv_link_words_{suffix}", f"lv_link_schemes_{suffix}"
+    prepared = _word_columns(tuple((s.id, s.titre, s.values.get("porteurs") or "") for s in listed))
+    if prepared is None:
+        return
+    span, count, columns = prepared
+    for name, data in zip((numbered, words), columns, strict=True):
+        _table(con, name, data)
+    unnamed = (
+        f" OR (attribuant_siren, dispositif_aide) IN (SELECT (attribuant_siren, dispositif_aide) FROM {values})"
+        if values
+        else ""
+    )
+    candidates = (
+        f"(SELECT rowid AS ligne, attribuant_siren, objet FROM {subsidies} "
+        f"WHERE objet IS NOT NULL AND attribuant_siren IN (SELECT porteur_siren FROM {porteurs}) "
+        f"AND (dispositif_aide IS NULL{unnamed}))"
+    )
+    distinct, trouves, places, found_at = PLACES_SQL[span // 2 <= 62]
+    con.execute(
+        OBJET_SQL.format(
+            candidates=candidates,
+            words=words,
+            schemes=numbered,
+            table=table,
+            subsidies=subsidies,
+            span=span,
+            count=count,
+            distinct=distinct,
+            trouves=trouves,
+            places=places,
+            found_at=found_at,
+            separators=SEPARATORS_SQL.replace("'", "''"),
+        )
+    )
+
+
+@lru_cache(maxsize=4)
+def _word_columns(
+    catalogue: tuple[tuple[str, str, str], ...],
+) -> tuple[int, int, tuple[Any, ...]] | None:
+    """The objet rule's tables of a catalogue (id, title, porteurs text of each scheme), prepared once
+    per catalogue in a process: the span of a scheme's entries, the number of schemes, and the
+    columns of the schemes (num, dispositif_id, n, mots) and of the forms (porteur_siren, forme,
+    entree); None when no title of a porteur has a counted word."""
+    # The schemes numbered in the order of their ids (the rank's tie-break); per scheme, its
+    # counted words, each distinct (word, acronym, count) once, as the rule compares them.
+    number = {identifier: n for n, identifier in enumerate(sorted({c[0] for c in catalogue}))}
+    counted: dict[int, int] = {}
+    per_scheme: dict[int, dict[tuple[str, bool, int], list[tuple[str, tuple[str, ...]]]]] = {}
+    for identifier, text, porteurs in catalogue:
+        sirens = _porteurs(porteurs)
+        if not sirens:
+            continue
+        prepared = title(text)
+        num = number[identifier]
+        count = len(prepared.mots)
+        counted.setdefault(num, count)
+        entries_of = per_scheme.setdefault(num, {})
+        for word, sigle, forms in prepared.mots:
+            entries_of.setdefault((word, sigle, count), []).extend((siren, forms) for siren in sirens)
+    span = 2 * max((len(e) for e in per_scheme.values()), default=1)
+    word_rows: set[tuple[str, str, int]] = set()
+    places: dict[int, list[str]] = {}
+    for num, entries_of in per_scheme.items():
+        places[num] = [word for word, _, _ in entries_of]
+        for position, ((_, sigle, _), carried) in enumerate(entries_of.items()):
+            entree = num * span + 2 * position + int(sigle)
+            word_rows.update((siren, form, entree) for siren, forms in carried for form in forms)
+    if not word_rows:
+        return None
+    import pyarrow as pa
+
+    by_id = {n: identifier for identifier, n in number.items()}
+    rows = sorted(word_rows)
+    return (
+        span,
+        len(number),
+        (
+            pa.table(
+                {
+                    "num": pa.array(list(counted), pa.int64()),
+                    "dispositif_id": pa.array([by_id[n] for n in counted], pa.string()),
+                    "n": pa.array(list(counted.values()), pa.int32()),
+                    "mots": pa.array([places[n] for n in counted], pa.list_(pa.string())),
+                }
+            ),
+            pa.table(
+                {
+                    "porteur_siren": pa.array([r[0] for r in rows], pa.string()),
+                    "forme": pa.array([r[1] for r in rows], pa.string()),
+                    "entree": pa.array([r[2] for r in rows], pa.int64()),
+                }
+            ),
+        ),
+    )
 
 
 def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:

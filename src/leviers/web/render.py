@@ -49,6 +49,8 @@ class Page:
 
 
 def _json_default(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None  # a float subclass (NumPy's): orjson writes the others' NaN as null itself
     if isinstance(value, Decimal):
         return float(value)
     if isinstance(value, (set, frozenset, tuple)):
@@ -58,19 +60,11 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"non sérialisable en JSON : {type(value).__name__}")
 
 
-def _clean(value: Any) -> Any:
-    """NaN and infinities are not JSON: they become null (unknown), never a number."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {k: _clean(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_clean(v) for v in value]
-    return value
-
-
 def json_bytes(payload: Any) -> bytes:
-    return orjson.dumps(_clean(payload), default=_json_default, option=orjson.OPT_NON_STR_KEYS)
+    """NaN and infinities are not JSON: they become null (unknown), never a number. orjson writes
+    them so (the floats of dictionaries, lists and tuples at any depth; float subclasses go through
+    `_json_default`): no walk of the answer before it (it cost 9 ms of a 17 ms page)."""
+    return orjson.dumps(payload, default=_json_default, option=orjson.OPT_NON_STR_KEYS)
 
 
 class JSONBody(JSONResponse):
