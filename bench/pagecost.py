@@ -112,6 +112,7 @@ def sample(db: Path, count: int) -> dict[str, list[str]]:
     out["contrat"] = drawn["contrat"]
     out["titulaire"] = drawn["titulaire"]
     out["contrats_acheteur"] = [f"/contrats?acheteur={s}&annee={years[-1]}" for s in buyers]
+    out["contrats_texte"] = web.text_filter_paths(buyers, years)
     out["recherche"] = [f"/api/v1/recherche?q={q}" for q in ("bord", "lyon", "marseil", "haute-g", "33063")]
     return out
 
@@ -215,6 +216,7 @@ LABELS = {
     "contrat": "Contract page (issue 17)",
     "titulaire": "Supplier page (issue 17)",
     "contrats_acheteur": "Contracts filtered by buyer and year",
+    "contrats_texte": "Contracts with a text filter on objects (alone, with a year or a buyer; issue 22)",
     "recherche": "Search suggestions",
 }
 

@@ -645,6 +645,17 @@ def mixed_load(base: str, pages: dict[str, list[str]], seconds: int = MIXED_SECO
     }
 
 
+def text_filter_paths(buyers: list[str], years: list[int], count: int = 60) -> list[str]:
+    """Contracts explorer addresses with a text filter on objects: alone, with a year, with a buyer."""
+    rng = random.Random(SEED)
+    return [
+        f"/contrats?objet={urllib.parse.quote(rng.choice(TEXT_FILTERS))}"
+        + (f"&annee={rng.choice(years)}" if i % 2 else "")
+        + (f"&acheteur={rng.choice(buyers)}" if i % 3 == 0 else "")
+        for i in range(count)
+    ]
+
+
 def run_mixed(
     db: Path, cache: Path, buyers: list[str], years: list[int], processes: int = 1
 ) -> dict[str, Any]:
@@ -656,16 +667,10 @@ def run_mixed(
     server = Server(db, cache, processes)
     try:
         base = server.base
-        rng = random.Random(SEED)
         pages = {
             "collectivite": [f"/collectivites/{s}" for s in buyers],
             "contrats": [f"/contrats?acheteur={s}&annee={years[-1]}" for s in buyers],
-            "contrats_texte": [
-                f"/contrats?objet={urllib.parse.quote(rng.choice(TEXT_FILTERS))}"
-                + (f"&annee={rng.choice(years)}" if i % 2 else "")
-                + (f"&acheteur={rng.choice(buyers)}" if i % 3 == 0 else "")
-                for i in range(60)
-            ],
+            "contrats_texte": text_filter_paths(buyers, years),
         }
         for paths in pages.values():
             for path in paths[:3]:

@@ -36,7 +36,7 @@ from leviers.warehouse.trace import Trace, traced
 from leviers.web.limits import MemoryFull, QueryTimeout, Watchdog
 
 # Bump when the serving copy's content changes, so older copies are rebuilt.
-SNAPSHOT_VERSION = 28
+SNAPSHOT_VERSION = 29
 
 # Rows per row group of the serving copy (DuckDB's default is 122 880). A page reads a few rows by
 # key from tables sorted by that key; DuckDB skips row groups by their min/max but scans the whole
@@ -203,13 +203,16 @@ ORDER BY p.siren
 
 
 # The same contracts sorted by date: queries across buyers (a year, a procedure…) then read only the
-# blocks of the years asked. Lists are left out (their text columns are kept).
+# blocks of the years asked. Lists are left out (their text columns are kept). Newest first, in the
+# explorer's default order (SORTS["date"]): a page of the latest contracts matching a text filter
+# fills from the first row groups, and DuckDB's top-N then skips every older group by its min/max
+# instead of reading the whole table (125 000 matches: 54 → 12 ms of CPU on the bench copy).
 _BUILD_CONTRACTS_BY_DATE = """
 CREATE TABLE contracts_by_date AS
 SELECT * EXCLUDE (types_prix, techniques, modalites_execution, considerations_sociales,
                   considerations_environnementales)
 FROM contracts
-ORDER BY date_notification, contract_key
+ORDER BY date_notification DESC NULLS LAST, contract_key
 """
 
 

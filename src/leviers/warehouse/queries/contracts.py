@@ -270,6 +270,8 @@ def index_words(text: str) -> list[str]:
 VECTOR_ROWS = 2048  # DuckDB's vector size
 # A word start that begins more index words than this is looked up as a range only.
 MAX_EXPANSION = 256
+# A word start that begins at most this many index words is looked up word by word (a union).
+MAX_UNION = 16
 
 
 def _text_filter(
@@ -298,6 +300,17 @@ def _text_filter(
         known = _words_starting(con, index, bounds) if con is not None else None
         if known is not None and not known:
             clauses.append("false")  # no indexed word starts so: no contract can match
+        elif known is not None and len(known) <= MAX_UNION:
+            # One look-up per word, as a union: DuckDB estimates each `mot = ?` from the index's
+            # statistics, so it hashes the few matching contracts and scans the table against them.
+            # With a range or an IN list it guesses far more rows, and beside another filter (a
+            # year) it hashed the whole year instead (« maint » in 2025: 88 → 19 ms of CPU).
+            clauses.append(
+                "contract_no IN ("
+                + " UNION ALL ".join(f"SELECT contract_no FROM {index} WHERE mot = ?" for _ in known)
+                + ")"
+            )
+            params += known
         elif known is not None and len(known) <= MAX_EXPANSION:
             # The words themselves, not only the range: DuckDB then estimates how many contracts
             # match and reads the index first, instead of hashing every contract.
