@@ -86,7 +86,9 @@ def test_upload_loads_the_file_and_shows_counts_and_reasons(local: TestClient, w
         assert store.con.execute("SELECT count(*) FROM purchase_lines").fetchone() == (2,)
 
 
-def test_refused_file_is_named_with_its_cause_and_loads_nothing(local: TestClient, warehouse: Path) -> None:
+def test_refused_file_is_named_with_its_cause_and_loads_nothing(
+    local: TestClient, warehouse: Path, minef_2022_file: Path
+) -> None:
     token = _token(local)
     # No buyer column and no SIREN given: refused, in French, naming the file.
     answer = _send(local, {"jeton": token})
@@ -96,6 +98,10 @@ def test_refused_file_is_named_with_its_cause_and_loads_nothing(local: TestClien
     assert "précisez son SIREN avec le champ « SIREN de l&#39;acheteur »" in answer.text
     bad_siren = _send(local, {"jeton": token, "acheteur": "123"})
     assert "SIREN de l&#39;acheteur : « 123 » n&#39;est pas un SIREN" in bad_siren.text
+    # Open data (a real DECP extract) is not a purchase file: refused, the private store untouched.
+    decp = _send(local, {"jeton": token}, content=minef_2022_file.read_bytes(), name="decp.csv")
+    assert decp.status_code == 422
+    assert "decp.csv : fichier refusé — ce formulaire ne charge que des fichiers d&#39;achats" in decp.text
     wrong_kind = _send(local, {"jeton": token, "acheteur": BUYER}, name="achats.pdf")
     assert wrong_kind.status_code == 400
     assert "seuls les fichiers CSV, XLSX, XLSM, XLS et ODS sont lus" in wrong_kind.text
@@ -128,7 +134,7 @@ def test_upload_is_bounded_in_size(warehouse: Path, tmp_path: Path) -> None:
         big = CSV + b"".join(b"4;05/02/2024;Papeterie;55210055400013;80,00\n" for _ in range(100))
         answer = _send(client, {"jeton": token, "acheteur": BUYER}, content=big)
         assert answer.status_code == 413
-        assert "leviers ingest --prive" in answer.text
+        assert "en ligne de commande" in answer.text
         # Other forms keep the small bound: the upload's bound is for its own path.
         assert client.post("/conseil/spaser", content=b"x" * 70_000).status_code == 413
     assert not private_path(warehouse).exists()

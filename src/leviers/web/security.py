@@ -157,7 +157,7 @@ class RequestLimits:
             f"Le corps de la requête dépasse {bound} octets : Leviers n'accepte que de petits formulaires."
             if bound == self.max_body
             else f"Le fichier envoyé dépasse {bound // (1024 * 1024)} Mo : chargez un fichier de cette taille "
-            "avec `leviers ingest --prive`."
+            "en ligne de commande, sur ce poste."
         )
         response = self.render(scope.get("path", ""), 413, "Requête trop volumineuse", message)
         await response(scope, receive, send)

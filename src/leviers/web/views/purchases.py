@@ -64,13 +64,13 @@ def refusal(request: Request) -> str | None:
         return (
             "En mode hébergé, le dépôt de fichiers d'achats n'est pas encore ouvert : il se fera dans "
             "l'espace de travail privé de votre organisation. En attendant, chargez vos achats sur votre "
-            "poste avec `leviers ingest --prive`."
+            "poste (tableau de bord local, ou ligne de commande)."
         )
     if settings.hosted:
         return (
             "Ce tableau de bord est servi à d'autres machines : le dépôt de fichiers d'achats, données "
-            "privées, n'y est pas ouvert. Chargez vos achats sur votre poste (`leviers ingest --prive`, "
-            "ou ce formulaire d'un tableau de bord local)."
+            "privées, n'y est pas ouvert. Chargez vos achats sur votre poste (ce formulaire d'un tableau de "
+            "bord local, ou ligne de commande)."
         )
     return None
 
@@ -178,6 +178,8 @@ def _ingest(request: Request, upload: UploadFile, name: str, acheteur: str, mont
 
 # The ingest speaks of the command's options; the form has fields for them.
 _OPTION_WORDS = (
+    ("--prive ne charge que", "ce formulaire ne charge que"),
+    ("chargez-le sans --prive", "chargez-le avec les données ouvertes, en ligne de commande"),
     ("--montant ht ou --montant ttc", "le champ « Une colonne « Montant » sans HT ni TTC se lit comme »"),
     ("--acheteur SIREN", "le champ « SIREN de l'acheteur »"),
     ("--acheteur", "SIREN de l'acheteur"),
