@@ -1,7 +1,8 @@
-"""The streamed read of a regular CSV (leviers.purchases.loader): batches of DuckDB's CSV reader
-give the same lines, line numbers, occurrences, quarantine and counts as the row-by-row reader,
-and a file DuckDB's reader cannot be trusted with is read again by rows, leaving nothing of the
-first attempt. Batch sizes are made tiny here so that a small hand-made file spans many batches.
+"""The streamed read of a regular CSV (leviers.purchases.loader): DuckDB's CSV reader, read in
+parallel and numbered in SQL, gives the same lines, line numbers, occurrences, quarantine and
+counts as the row-by-row reader, and a file DuckDB's reader cannot be trusted with is read again
+by rows, leaving nothing of the first attempt. DuckDB's CSV buffer is made tiny here so that a
+small hand-made file is split across many buffers and threads.
 The files are hand-made (synthetic) in a mandats export layout."""
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from leviers.purchases import loader
+from leviers.purchases import readers
 from leviers.purchases.store import LocalStore
 
 BUYER = "224400028"  # Département de Loire-Atlantique
@@ -25,9 +26,8 @@ def store(tmp_path: Path) -> LocalStore:
 
 
 @pytest.fixture(autouse=True)
-def tiny_batches(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(loader, "ARROW_BATCH_ROWS", 2)
-    monkeypatch.setattr(loader, "STAGE_ROWS", 3)
+def tiny_buffers(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(readers, "CSV_BUFFER_BYTES", 128)
 
 
 class Recorder:
@@ -139,3 +139,16 @@ def test_blank_lines_at_the_end_keep_the_streamed_read(
         assert (report.records, report.loaded + report.duplicates) == (7, 7), name
     empty = _write(tmp_path / "f.csv", [])
     assert store.ingest([empty], acheteur=BUYER)[0].reports[0].records == 0
+
+
+def test_records_numbered_in_file_order_across_buffers(store: LocalStore, tmp_path: Path) -> None:
+    # 3 000 lines over buffers of 128 bytes: DuckDB reads them on every thread; each line's record
+    # number must still be its position in the file (the mandat number here is its line - 1).
+    lines = _lines(3000)
+    lines[1999] = "2000;02/02/2024;Élan Insertion;40483304800022;44000;illisible\n"
+    report = store.ingest([_write(tmp_path / "e.csv", lines)], acheteur=BUYER)[0].reports[0]
+    assert (report.records, report.loaded, report.quarantined) == (3000, 2999, 1)
+    assert _quarantine(store) == ["ligne 2001 : montant TTC : « illisible » n'est pas un montant lisible"]
+    assert store.con.execute(
+        "SELECT count(*) FROM purchase_lines WHERE numero_piece::BIGINT <> record_index + 1"
+    ).fetchone() == (0,)

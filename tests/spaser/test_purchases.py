@@ -241,3 +241,78 @@ def test_the_public_spaser_page_never_shows_them(warehouse: Path) -> None:
             assert body.get("achats") is None
     finally:
         application.state.store.close()
+
+
+def test_shares_by_buying_entity_computed_by_hand(con: duckdb.DuckDBPyConnection, warehouse: Path) -> None:
+    section = _section(con, warehouse)
+    # The file has a « Service » column (buying entity), no category column: no category groups.
+    assert [d["dimension"] for d in section["par_groupe"]] == ["entite"]
+    groups = {g["groupe"]: g for g in section["par_groupe"][0]["groupes"]}
+    assert list(groups) == ["Routes", "Parcs", "Culture"]  # by amount, largest first
+    parts = {name: {p["critere"]: p for p in g["parts"]} for name, g in groups.items()}
+    # Parcs: Chantier Un (ACI, association) 1 000 + 500 €, ESAT Deux (association) 2 000 €.
+    assert (groups["Parcs"]["lignes"], groups["Parcs"]["fournisseurs"], groups["Parcs"]["montant"]) == (
+        3,
+        2,
+        3500.0,
+    )
+    ess = parts["Parcs"]["ess"]
+    assert (ess["numerateur"], ess["denominateur"], ess["inconnus"]) == (2, 2, 0)
+    assert (ess["montant_numerateur"], ess["montant_denominateur"]) == (3500.0, 3500.0)
+    siae, ea = parts["Parcs"]["siae"], parts["Parcs"]["ea_esat"]
+    assert (siae["numerateur"], siae["denominateur"], siae["montant_numerateur"]) == (1, 2, 1500.0)
+    assert (ea["numerateur"], ea["denominateur"], ea["montant_numerateur"]) == (1, 2, 2000.0)
+    # Two known suppliers: under the base rule (10 known), no share is quoted as sufficient.
+    assert (ess["suffisant_nombre"], ess["suffisant_montant"]) == (False, False)
+    # Culture: Asso Trois 300 €, Asso Quatre 200 €: ESS both, neither SIAE nor EA/ESAT.
+    culture = parts["Culture"]
+    assert (culture["ess"]["numerateur"], culture["ess"]["montant_numerateur"]) == (2, 500.0)
+    assert (culture["siae"]["numerateur"], culture["siae"]["denominateur"]) == (0, 2)
+    # Routes: 9 suppliers, 24 000 €; 6 in SIRENE, none ESS; Onze, Douze, Treize unknown (2 500 €).
+    routes = parts["Routes"]
+    assert (groups["Routes"]["lignes"], groups["Routes"]["montant"]) == (9, 24000.0)
+    r_ess = routes["ess"]
+    assert (r_ess["numerateur"], r_ess["denominateur"], r_ess["inconnus"]) == (0, 6, 3)
+    assert (r_ess["montant_numerateur"], r_ess["montant_denominateur"], r_ess["montant_inconnu"]) == (
+        0.0,
+        21500.0,
+        2500.0,
+    )
+    # PME: Cinq, Six, Sept, Huit (7 500 €) of the 6 with a category (Neuf ETI, Dix GE).
+    r_pme = routes["pme"]
+    assert (r_pme["numerateur"], r_pme["denominateur"], r_pme["montant_numerateur"]) == (4, 6, 7500.0)
+    # The groups add up to the whole: lines, amounts, known and unknown suppliers.
+    assert sum(g["lignes"] for g in groups.values()) == section["lignes"] == 14
+    assert sum(g["montant"] for g in groups.values()) == section["montant"] == 28000.0
+    overall = _achat(build_report(con, BORDEAUX, 2024, [], section), "achats_ess")
+    assert sum(p["ess"]["inconnus"] for p in parts.values()) == overall["inconnus"] == 3
+
+
+def test_shares_by_entity_in_the_report_html_and_the_command(
+    con: duckdb.DuckDBPyConnection, warehouse: Path
+) -> None:
+    from leviers.reports.spaser import html as report_html
+
+    report = build_report(con, BORDEAUX, 2024, [], _section(con, warehouse))
+    assert report.to_json()["achats"]["par_groupe"][0]["groupes"][1]["groupe"] == "Parcs"
+    page = report_html(report).replace("\u202f", " ").replace("\xa0", " ")
+    assert "Parts de toute la dépense 2024 par entité acheteuse" in page
+    assert "Parcs — 3 lignes, 2 fournisseurs, 3 500 € TTC" in page
+    assert "1 500 € sur 3 500 € connus" in page  # Parcs' SIAE share by amount
+    assert "0 € sur 21 500 € connus, 2 500 € inconnus" in page  # Routes' ESS share by amount
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    from leviers.reports.pdf import pdf_bytes
+
+    text = " ".join(p.extract_text() for p in PdfReader(BytesIO(pdf_bytes(report_html(report)))).pages)
+    text = text.replace("\u202f", " ").replace("\xa0", " ")
+    assert "par entité acheteuse" in text
+    assert "Parcs — 3 lignes, 2 fournisseurs" in text
+    result = runner.invoke(
+        cli, ["spaser", "rapport", "--siren", BORDEAUX, "--annee", "2024", "--db", str(warehouse)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "Par entité acheteuse" in result.output
+    assert "Parcs" in result.output

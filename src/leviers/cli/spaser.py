@@ -339,6 +339,31 @@ def _show_purchases(achats: dict[str, Any], year: int) -> None:
             goals,
         )
     console.print(table)
+    for dimension in achats.get("par_groupe", []):
+        _show_groups(dimension, achats["base_montant"].upper())
+
+
+def _show_groups(dimension: dict[str, Any], base: str) -> None:
+    """One row per category or buying entity: each criterion's share by suppliers and by amount
+    (the unknown are apart: in the report, with each base)."""
+    criteria = [p["libelle"] for p in dimension["groupes"][0]["parts"]]
+    table = Table(title=f"Par {dimension['libelle'].lower()} (part en fournisseurs / en montant)")
+    table.add_column(dimension["libelle"])
+    table.add_column(f"Lignes, montant {base}", justify="right")
+    for name in criteria:
+        table.add_column(escape(name), justify="right")
+    for group in dimension["groupes"]:
+        table.add_row(
+            escape(group["groupe"]),
+            f"{number(group['lignes'])}, {euros(group['montant'])}",
+            *(
+                f"{_value('share', p['valeur_nombre'])} / {_value('share', p['valeur_montant'])}"
+                + ("" if p["suffisant_nombre"] else " *")
+                for p in group["parts"]
+            ),
+        )
+    console.print(table)
+    console.print("* base insuffisante (trop peu de fournisseurs connus)", highlight=False)
 
 
 def register(app: typer.Typer) -> None:

@@ -7,11 +7,11 @@ total lines: one definition of each). What is refused and why: docs/purchases.md
 
 from __future__ import annotations
 
-import itertools
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import duckdb
-import numpy as np
-import pyarrow as pa
 
 from leviers.errors import InputRefused
 from leviers.ingestion import scratch
@@ -20,10 +20,6 @@ from leviers.purchases.headers import DATE_KIND, HeaderMap
 from leviers.purchases.readers import Staged
 from leviers.subsidies import normalise
 
-# DuckDB's CSV reader hands record batches of this size; they are cleaned STAGE_ROWS at a time
-# (DuckDB scans an Arrow table one batch per thread): the memory of the file read is bounded.
-ARROW_BATCH_ROWS = 16_384
-STAGE_ROWS = 16 * ARROW_BATCH_ROWS
 AMBIGUOUS_AMOUNT = (
     "la colonne de montant « {name} » ne dit pas si le montant est HT ou TTC, et Leviers ne le devine "
     "pas : précisez-le avec --montant ht ou --montant ttc (ou renommez la colonne « Montant HT » / « Montant TTC »)"
@@ -46,7 +42,7 @@ WHERE_MACRO = rf"""
 CREATE OR REPLACE TEMP MACRO pur_where(feuille, ligne) AS
     CASE WHEN feuille IS NULL THEN 'ligne ' || ligne ELSE 'feuille « ' || feuille || ' », ligne ' || ligne END || ' : ';
 CREATE OR REPLACE TEMP MACRO pur_trimmed(t) AS
-    CASE WHEN t = '' OR (length(t) <= {_LONGEST} AND lower(t) IN ({", ".join("'" + t.replace("'", "''") + "'" for t in _TOKENS)}))
+    CASE WHEN t = '' OR (NOT ascii(t) BETWEEN 48 AND 57 AND length(t) <= {_LONGEST} AND lower(t) IN ({", ".join("'" + t.replace("'", "''") + "'" for t in _TOKENS)}))
          THEN NULL ELSE t END;
 -- trim() only where it can change something (a space at an end, or a non-ASCII character: trim
 -- removes every Unicode space separator): it costs more than the rest of the cleaning otherwise.
@@ -284,11 +280,9 @@ def _stage(ctx: LoadContext, work: scratch.Scratch, staged: Staged) -> int | Non
         return int(staged.table.num_rows)
     try:
         count = _stage_stream(ctx, work, staged, sql, parameters)
-    except (duckdb.Error, pa.ArrowException):
+    except duckdb.Error:
         ctx.rollback()  # the temporary table goes with the transaction
         return None
-    finally:
-        work.release("pur_batch")
     if count != staged.expected_rows:
         ctx.rollback()
         return None
@@ -298,56 +292,58 @@ def _stage(ctx: LoadContext, work: scratch.Scratch, staged: Staged) -> int | Non
 def _stage_stream(
     ctx: LoadContext, work: scratch.Scratch, staged: Staged, sql: str, parameters: dict[str, object]
 ) -> int:
-    """A regular CSV read by DuckDB in batches (it reads ahead in parallel, in file order), each
-    batch numbered and cleaned by the same query: the file is never held whole."""
+    """A regular CSV read by DuckDB's CSV reader straight into the cleaning query, in one
+    statement: DuckDB reads ahead in parallel and keeps file order, `row_number() OVER ()` (a
+    streaming window: no sort, nothing held) numbers the records, and only the cleaned result is
+    kept. No batch goes through Python (a batch loop here cost as much as the cleaning itself)."""
     assert staged.source is not None
     width = len(staged.header.names)
+    cells = ", ".join(f"c{i}" for i in range(width))
+    first = int(staged.first_line)
+    source = (
+        f"(SELECT record_index, record_index + {first} AS ligne, NULL::VARCHAR AS feuille, "
+        f"NULL::VARCHAR AS read_error, NULL::INTEGER[] AS nombres, {cells} "
+        f"FROM (SELECT (row_number() OVER () - 1)::BIGINT AS record_index, * FROM {staged.source}))"
+    )
+    del work  # nothing staged in Python
     ctx.progress.start("Lecture des achats", staged.expected_rows, unit="lignes")
-    reader_con = ctx.con.cursor()  # the reading statement stays open while the batches are cleaned
-    count = 0
-    try:
-        stream = reader_con.sql(f"SELECT * FROM {staged.source}").to_arrow_reader(ARROW_BATCH_ROWS)
-        batches: list[pa.RecordBatch] = []
-        pending = 0
-        for batch in itertools.chain(stream, [None]):
-            if batch is not None:
-                batches.append(batch)
-                pending += batch.num_rows
-                if pending < STAGE_ROWS:
-                    continue
-            if not pending:
-                break
-            work.put_arrow(
-                "pur_batch", _numbered(pa.Table.from_batches(batches), count, staged.first_line, width)
-            )
-            verb = "CREATE TEMP TABLE pur_clean AS " if count == 0 else "INSERT INTO pur_clean "
-            work.execute(verb + sql, parameters)
-            count += pending
-            ctx.progress.advance(pending)
-            batches, pending = [], 0
-    finally:
-        reader_con.close()
-    if count == 0:
-        work.put_arrow("pur_batch", _numbered(None, 0, staged.first_line, width))
-        work.execute(f"CREATE TEMP TABLE pur_clean AS {sql}", parameters)
+    with _query_progress(ctx, staged.expected_rows or 0):
+        ctx.con.execute(
+            "CREATE TEMP TABLE pur_clean AS " + sql.replace("FROM pur_batch", f"FROM {source}"), parameters
+        )
     ctx.progress.finish()
-    return count
+    return int(ctx.con.execute("SELECT count(*) FROM pur_clean").fetchone()[0])  # type: ignore[index]
 
 
-def _numbered(table: pa.Table | None, start: int, first_line: int, width: int) -> pa.Table:
-    """A batch of the CSV reader in the staged layout: its records numbered from `start`."""
-    n = 0 if table is None else table.num_rows
-    index = np.arange(start, start + n, dtype=np.int64)
-    columns: dict[str, pa.Array | pa.ChunkedArray] = {
-        "record_index": pa.array(index),
-        "ligne": pa.array(index + first_line),
-        "feuille": pa.nulls(n, pa.string()),
-        "read_error": pa.nulls(n, pa.string()),
-        "nombres": pa.nulls(n, pa.list_(pa.int32())),
-    }
-    for i in range(width):
-        columns[f"c{i}"] = pa.array([], pa.string()) if table is None else table.column(i)
-    return pa.table(columns)
+@contextmanager
+def _query_progress(ctx: LoadContext, total: int) -> Iterator[None]:
+    """Move the progress bar with DuckDB's own progress of the running statement (read from
+    another thread, as DuckDB allows), in lines of the file."""
+    done = threading.Event()
+    shown = 0
+
+    def poll() -> None:
+        nonlocal shown
+        while not done.wait(0.5):
+            try:
+                percent = ctx.con.query_progress()
+            except duckdb.Error:
+                return
+            if percent > 0:
+                target = int(total * min(percent, 100.0) / 100)
+                if target > shown:
+                    ctx.progress.advance(target - shown)
+                    shown = target
+
+    thread = threading.Thread(target=poll, name="progression-achats", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        done.set()
+        thread.join()
+        if total > shown:
+            ctx.progress.advance(total - shown)
 
 
 def load(ctx: LoadContext, staged: Staged, format_id: str) -> LoadCounts:

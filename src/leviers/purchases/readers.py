@@ -31,6 +31,9 @@ from leviers.subsidies import readers as subsidy_readers
 from leviers.subsidies import spreadsheets, text
 
 SEPARATORS = (";", ",", "\t", "|")
+# DuckDB's CSV buffer in bytes (None: its default, tens of MB). Its reader splits a file by buffers
+# across threads; tests set it tiny so that a small file is read by many buffers in parallel.
+CSV_BUFFER_BYTES: int | None = None
 HEAD_BYTES = 64 * 1024
 BOM = b"\xef\xbb\xbf"
 NO_HEADER = (
@@ -165,9 +168,10 @@ def _duckdb_source(path: Path, header_line: int, width: int, separator: str) -> 
     row wider than the header or a byte that is not UTF-8 fails the statement, and the loader
     then reads the file row by row, which says which row is at fault."""
     columns = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(width))
+    buffer = "" if CSV_BUFFER_BYTES is None else f", buffer_size={int(CSV_BUFFER_BYTES)}"
     return (
         f"read_csv({_literal(str(path))}, delim={_literal(separator)}, quote='\"', escape='\"', header=false, "
-        f"auto_detect=false, strict_mode=true, null_padding=true, skip={int(header_line)}, columns={{{columns}}})"
+        f"auto_detect=false, strict_mode=true, null_padding=true, skip={int(header_line)}, columns={{{columns}}}{buffer})"
     )
 
 

@@ -100,7 +100,7 @@ class LocalStore:
         # A large file's cleaned records wait in a temporary table until its transaction ends:
         # past this, DuckDB moves them to its temporary folder beside the store (`….prive.duckdb.tmp`,
         # removed when the store is closed) instead of growing the process.
-        session.apply(self.con, memory_limit=MEMORY_LIMIT)
+        session.apply(self.con, memory_limit=MEMORY_LIMIT, write_buffer_row_group_count=1)
 
     @classmethod
     def beside(cls, warehouse: Path, *, read_only: bool = False) -> LocalStore:

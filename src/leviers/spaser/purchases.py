@@ -17,7 +17,15 @@ from typing import Any
 
 import duckdb
 
-from leviers.purchases.shares import DECP_INDICATORS, Share, Shares, compute_shares
+from leviers.purchases.shares import (
+    CRITERIA,
+    DECP_INDICATORS,
+    DIMENSIONS,
+    NOT_GIVEN,
+    Share,
+    Shares,
+    compute_shares,
+)
 from leviers.purchases.store import LocalStore, PrivateStore, private_path
 
 
@@ -125,6 +133,65 @@ def _figures(share: Share | None) -> dict[str, Any]:
     }
 
 
+# The figures of a group's share (no DECP figure: the DECP have no category or buying entity).
+GROUP_FIGURES = (
+    "valeur_nombre",
+    "valeur_montant",
+    "numerateur",
+    "denominateur",
+    "inconnus",
+    "montant_numerateur",
+    "montant_denominateur",
+    "montant_inconnu",
+    "suffisant_nombre",
+    "suffisant_montant",
+)
+
+
+def by_group(shares: Shares | None) -> list[dict[str, Any]]:
+    """The shares by purchase category and by buying entity (the file's own columns, as
+    published; lines without one are the group « (non renseigné) »): per dimension, each group
+    with its lines, suppliers and amount, and each criterion's figures, unknown apart. A file
+    without the column (every line « (non renseigné) ») gives no group for that dimension."""
+    if shares is None:
+        return []
+    out = []
+    for dimension, label in DIMENSIONS.items():
+        if dimension == "ensemble":
+            continue
+        parts = [p for p in shares.parts if p.dimension == dimension]
+        groups: dict[str, list[Share]] = {}
+        for part in parts:
+            groups.setdefault(part.groupe, []).append(part)
+        if not groups or list(groups) == [NOT_GIVEN]:
+            continue  # the file has no such column
+        out.append(
+            {
+                "dimension": dimension,
+                "libelle": label,
+                "groupes": [
+                    {
+                        "groupe": name,
+                        "lignes": found[0].lignes,
+                        "fournisseurs": found[0].fournisseurs,
+                        "montant": found[0].montant,
+                        "lignes_sans_montant": found[0].lignes_sans_montant,
+                        "parts": [
+                            {
+                                "critere": part.critere,
+                                "libelle": CRITERIA[part.critere],
+                                **{k: v for k, v in _figures(part).items() if k in GROUP_FIGURES},
+                            }
+                            for part in sorted(found, key=lambda p: list(CRITERIA).index(p.critere))
+                        ],
+                    }
+                    for name, found in groups.items()
+                ],
+            }
+        )
+    return out
+
+
 def section(shares: Shares | None, reason: str = "") -> dict[str, Any]:
     """The report's « achats » section: one item per purchase indicator (objectives are attached
     by the report); `disponible` false, with the reason, when the store has no purchases."""
@@ -153,4 +220,5 @@ def section(shares: Shares | None, reason: str = "") -> dict[str, Any]:
             }
             for i in INDICATORS.values()
         ],
+        "par_groupe": by_group(shares),
     }

@@ -80,7 +80,8 @@ _LIST = [
     Setting(
         "write_buffer_row_group_count",
         "GLOBAL",
-        "1 on a warehouse opened for writing: full row groups are compressed while the next batch loads",
+        "1 on a warehouse opened for writing and on the private store: full row groups are compressed "
+        "while the next batch loads",
     ),
     Setting(
         "enable_optimizer",

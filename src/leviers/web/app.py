@@ -70,6 +70,7 @@ NAV = [
     ("method", "Méthode"),
     ("sources", "Sources"),
     ("api_docs", "API"),
+    ("my_purchases", "Mes achats"),  # local mode only (the private store is on this machine)
 ]
 
 
@@ -144,6 +145,8 @@ def create_app(settings: WebSettings, *, progress: Progress | None = None) -> Fa
     app.state.templates = Templates()
     app.state.site_info = _site_info(store)
     registered = {page["name"] for page in PAGES.pages}
+    if not (settings.heberge or settings.hosted):
+        registered.add("my_purchases")
     app.state.site_info["nav"] = [(name, label) for name, label in NAV if name in registered]
     app.state.memo = {}
     errors.install(app)
@@ -176,6 +179,7 @@ def create_app(settings: WebSettings, *, progress: Progress | None = None) -> Fa
         max_body_bytes=settings.max_body_bytes,
         max_query_chars=settings.max_query_chars,
         render=render,
+        uploads={"/mes-achats": settings.max_upload_bytes},
     )
     if settings.rate_limit_per_minute:
         app.add_middleware(

@@ -94,19 +94,30 @@ class BodyTooLarge(Exception):
 
 
 class RequestLimits:
-    """Refuse request bodies above `max_body_bytes` (413) and query strings above `max_query_chars` (414)."""
+    """Refuse request bodies above `max_body_bytes` (413) and query strings above `max_query_chars`
+    (414). The paths of `uploads` (an upload form's POST) take bodies up to their own bound."""
 
-    def __init__(self, app: ASGIApp, *, max_body_bytes: int, max_query_chars: int, render: ErrorRenderer):
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        max_body_bytes: int,
+        max_query_chars: int,
+        render: ErrorRenderer,
+        uploads: dict[str, int] | None = None,
+    ):
         self.app = app
         self.max_body = max_body_bytes
         self.max_query = max_query_chars
         self.render = render
+        self.uploads = uploads or {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         path = scope.get("path", "")
+        bound = self.uploads.get(path, self.max_body) if scope.get("method") == "POST" else self.max_body
         if len(scope.get("query_string", b"")) > self.max_query:
             response = self.render(
                 path,
@@ -121,9 +132,9 @@ class RequestLimits:
                 try:
                     declared = int(value)
                 except ValueError:
-                    declared = self.max_body + 1
-                if declared > self.max_body:
-                    await self._too_large(scope, receive, send)
+                    declared = bound + 1
+                if declared > bound:
+                    await self._too_large(scope, receive, send, bound)
                     return
         received = 0
 
@@ -132,22 +143,23 @@ class RequestLimits:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_body:
+                if received > bound:
                     raise BodyTooLarge
             return message
 
         try:
             await self.app(scope, limited_receive, send)
         except BodyTooLarge:
-            await self._too_large(scope, receive, send)
+            await self._too_large(scope, receive, send, bound)
 
-    async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
-        response = self.render(
-            scope.get("path", ""),
-            413,
-            "Requête trop volumineuse",
-            f"Le corps de la requête dépasse {self.max_body} octets : Leviers n'accepte que de petits formulaires.",
+    async def _too_large(self, scope: Scope, receive: Receive, send: Send, bound: int) -> None:
+        message = (
+            f"Le corps de la requête dépasse {bound} octets : Leviers n'accepte que de petits formulaires."
+            if bound == self.max_body
+            else f"Le fichier envoyé dépasse {bound // (1024 * 1024)} Mo : chargez un fichier de cette taille "
+            "en ligne de commande, sur ce poste."
         )
+        response = self.render(scope.get("path", ""), 413, "Requête trop volumineuse", message)
         await response(scope, receive, send)
 
 

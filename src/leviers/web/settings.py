@@ -14,8 +14,10 @@ class WebSettings:
     # Requests per minute allowed per client address (None: no limit) and the burst allowed.
     rate_limit_per_minute: int | None = 600
     rate_limit_burst: int = 120
-    # Largest request body accepted, in bytes (forms are small; nothing is uploaded).
+    # Largest request body accepted, in bytes (forms are small)…
     max_body_bytes: int = 64 * 1024
+    # …but for a purchase file uploaded to the local private store (« Mes achats », local mode only).
+    max_upload_bytes: int = 100 * 1024 * 1024
     # Longest query string accepted, in characters.
     max_query_chars: int = 4096
     # Memory of the whole server (all its processes, their DuckDB and their export workers); each
