@@ -8,6 +8,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from leviers.spaser import purchases
 from leviers.spaser.report import SpaserReport
 
 SCHEMA_FILE = Path(__file__).resolve().with_name("indicateurs.schema.json")
@@ -88,21 +89,7 @@ def rows(report: SpaserReport, *, publish_purchases: bool = False) -> list[dict[
                 "libelle": item["libelle"],
                 "unite": "share",
                 "source": "achats_de_l_acheteur",
-                **{
-                    k: item[k]
-                    for k in (
-                        "valeur_nombre",
-                        "valeur_montant",
-                        "numerateur",
-                        "denominateur",
-                        "inconnus",
-                        "montant_numerateur",
-                        "montant_denominateur",
-                        "montant_inconnu",
-                        "suffisant_nombre",
-                        "suffisant_montant",
-                    )
-                },
+                **{k: item[k] for k in purchases.FIGURES},
             }
             for objective in item["objectifs"] or [None]:
                 out.append({**measured, **_objective(objective)})

@@ -93,28 +93,33 @@ def from_store(
     return compute_shares(con, store, siren, year), ""
 
 
+# The figures of a purchase share in the report's vocabulary, as the open data publishes them
+# (spaser/opendata); a share by category or buying entity has them only (the DECP have neither).
+FIGURES = (
+    "valeur_nombre",
+    "valeur_montant",
+    "numerateur",
+    "denominateur",
+    "inconnus",
+    "montant_numerateur",
+    "montant_denominateur",
+    "montant_inconnu",
+    "suffisant_nombre",
+    "suffisant_montant",
+)
+# The same buyer and year in the DECP, beside the whole share (what open data shows).
+DECP_FIGURES = (
+    "decp_valeur_nombre",
+    "decp_valeur_montant",
+    "decp_suffisant_nombre",
+    "decp_suffisant_montant",
+)
+
+
 def _figures(share: Share | None) -> dict[str, Any]:
     """A share in the report's vocabulary (the engine's figures: value, numerator, denominator…)."""
     if share is None:
-        return {
-            k: None
-            for k in (
-                "valeur_nombre",
-                "valeur_montant",
-                "numerateur",
-                "denominateur",
-                "inconnus",
-                "montant_numerateur",
-                "montant_denominateur",
-                "montant_inconnu",
-                "suffisant_nombre",
-                "suffisant_montant",
-                "decp_valeur_nombre",
-                "decp_valeur_montant",
-                "decp_suffisant_nombre",
-                "decp_suffisant_montant",
-            )
-        }
+        return dict.fromkeys((*FIGURES, *DECP_FIGURES))
     return {
         "valeur_nombre": share.part_nombre,
         "valeur_montant": share.part_montant,
@@ -131,21 +136,6 @@ def _figures(share: Share | None) -> dict[str, Any]:
         "decp_suffisant_nombre": share.decp_suffisant_nombre,
         "decp_suffisant_montant": share.decp_suffisant_montant,
     }
-
-
-# The figures of a group's share (no DECP figure: the DECP have no category or buying entity).
-GROUP_FIGURES = (
-    "valeur_nombre",
-    "valeur_montant",
-    "numerateur",
-    "denominateur",
-    "inconnus",
-    "montant_numerateur",
-    "montant_denominateur",
-    "montant_inconnu",
-    "suffisant_nombre",
-    "suffisant_montant",
-)
 
 
 def by_group(shares: Shares | None) -> list[dict[str, Any]]:
@@ -180,7 +170,7 @@ def by_group(shares: Shares | None) -> list[dict[str, Any]]:
                             {
                                 "critere": part.critere,
                                 "libelle": CRITERIA[part.critere],
-                                **{k: v for k, v in _figures(part).items() if k in GROUP_FIGURES},
+                                **{k: v for k, v in _figures(part).items() if k in FIGURES},
                             }
                             for part in sorted(found, key=lambda p: list(CRITERIA).index(p.critere))
                         ],
