@@ -95,6 +95,20 @@ def test_the_only_administrator_of_a_workspace_with_members_cannot_leave_it_unma
     assert personal_data.delete_account(conn, people["alice"]).workspaces_left == 1
 
 
+def test_a_refused_deletion_leaves_no_trace_in_the_workspaces_checked_before(
+    conn: psycopg.Connection, people: dict[str, int]
+) -> None:
+    # « Atelier » comes before « Ville A » (by name): its « membre_retire » entry is written before
+    # the refusal in Ville A, and must go with it.
+    atelier = tenancy.create_workspace(
+        conn, kind="reseau", name="Atelier", siren=None, administrator=people["alice"]
+    )
+    with pytest.raises(personal_data.DeletionRefused, match="Ville A"):
+        personal_data.delete_account(conn, people["alice"])
+    with tenancy.workspace_session(conn, account_id=people["alice"], workspace_id=atelier):
+        assert [e["action"] for e in audit.entries(conn)] == ["membre_ajoute"]
+
+
 def test_a_deleted_account_has_nothing_left_to_export(
     conn: psycopg.Connection, people: dict[str, int]
 ) -> None:

@@ -101,33 +101,33 @@ def export(conn: psycopg.Connection, account_id: int) -> dict[str, Any]:
 
 
 def delete_account(conn: psycopg.Connection, account_id: int) -> Deleted:
-    """Delete the account and what is tied to it (sessions, links, memberships), in one transaction
-    per step that cannot leave a half-deleted person: the memberships are logged as left in each
-    workspace's audit log, then the account row goes (its sessions and links by cascade; its audit
-    entries keep their workspace and lose their author)."""
-    memberships = tenancy.memberships(conn, account_id)
-    for workspace_id, _kind, name, role in memberships:
-        if role != "administrateur":
-            continue
-        with tenancy.workspace_session(conn, account_id=account_id, workspace_id=workspace_id):
-            others = conn.execute(
-                "SELECT count(*) FILTER (WHERE role = 'administrateur'), count(*) FROM memberships "
-                "WHERE workspace_id = %s AND account_id <> %s",
-                [workspace_id, account_id],
-            ).fetchone()
-        assert others is not None
-        if others[1] > 0 and others[0] == 0:
-            raise DeletionRefused(
-                f"vous êtes le seul administrateur de l'espace « {name} », qui a d'autres membres : "
-                "nommez d'abord un autre administrateur, puis supprimez votre compte."
-            )
-    email_row = conn.execute("SELECT email FROM accounts WHERE id = %s", [account_id]).fetchone()
-    if email_row is None:
-        raise DeletionRefused("ce compte n'existe pas (il a peut-être déjà été supprimé).")
-    for workspace_id, _kind, _name, _role in memberships:
-        with tenancy.workspace_session(conn, account_id=account_id, workspace_id=workspace_id):
-            audit.record(conn, "membre_retire", {"motif": "suppression du compte"})
+    """Delete the account and what is tied to it (sessions, links, memberships) in one transaction:
+    the checks, the « membre_retire » entry in each workspace's audit log and the deletion commit
+    together or not at all. The account row goes last (its sessions and links by cascade; its audit
+    entries keep their workspace and lose their author).
+
+    `conn` must be in autocommit mode: the workspace sessions inside are savepoints of this one."""
+    if not conn.autocommit:
+        raise ValueError("delete_account needs an autocommit connection")
     with conn.transaction():
+        email_row = conn.execute("SELECT email FROM accounts WHERE id = %s FOR UPDATE", [account_id]).fetchone()
+        if email_row is None:
+            raise DeletionRefused("ce compte n'existe pas (il a peut-être déjà été supprimé).")
+        memberships = tenancy.memberships(conn, account_id)
+        for workspace_id, _kind, name, role in memberships:
+            with tenancy.workspace_session(conn, account_id=account_id, workspace_id=workspace_id):
+                if role == "administrateur":
+                    # FOR UPDATE: an administrator named or removed meanwhile waits for this check.
+                    others = conn.execute(
+                        "SELECT role FROM memberships WHERE workspace_id = %s AND account_id <> %s FOR UPDATE",
+                        [workspace_id, account_id],
+                    ).fetchall()
+                    if others and not any(r[0] == "administrateur" for r in others):
+                        raise DeletionRefused(
+                            f"vous êtes le seul administrateur de l'espace « {name} », qui a d'autres membres : "
+                            "nommez d'abord un autre administrateur, puis supprimez votre compte."
+                        )
+                audit.record(conn, "membre_retire", {"motif": "suppression du compte"})
         closed = conn.execute("DELETE FROM sessions WHERE account_id = %s", [account_id]).rowcount
         conn.execute(
             "DELETE FROM signin_attempts WHERE key_hash = %s", [throttle.key("courriel", str(email_row[0]))]
