@@ -110,7 +110,9 @@ def delete_account(conn: psycopg.Connection, account_id: int) -> Deleted:
     if not conn.autocommit:
         raise ValueError("delete_account needs an autocommit connection")
     with conn.transaction():
-        email_row = conn.execute("SELECT email FROM accounts WHERE id = %s FOR UPDATE", [account_id]).fetchone()
+        email_row = conn.execute(
+            "SELECT email FROM accounts WHERE id = %s FOR UPDATE", [account_id]
+        ).fetchone()
         if email_row is None:
             raise DeletionRefused("ce compte n'existe pas (il a peut-être déjà été supprimé).")
         memberships = tenancy.memberships(conn, account_id)
