@@ -177,14 +177,26 @@ def test_open_data_has_no_private_figure_unless_published(
     assert rows(build_report(con, BORDEAUX, 2024, [goal])) == public
     published = rows(report, publish_purchases=True)
     mine = [r for r in published if r["source"] == "achats_de_l_acheteur"]
-    assert [r["indicateur"] for r in mine] == list(own.INDICATORS)
-    ess = mine[0]
+    whole = [r for r in mine if r["dimension"] == "ensemble"]
+    assert [r["indicateur"] for r in whole] == list(own.INDICATORS)
+    assert mine[: len(whole)] == whole
+    ess = whole[0]
     assert (ess["numerateur"], ess["denominateur"], ess["inconnus"], ess["objectif_statut"]) == (
         4,
         10,
         3,
         "atteint",
     )
+    # Then one row per buying entity and criterion (the file has no category column), without
+    # objective: Parcs' ESS share is 2 of 2 known suppliers, 3 500 of 3 500 € (computed by hand in
+    # test_shares_by_buying_entity_computed_by_hand).
+    groups = [r for r in mine if r["dimension"] == "entite"]
+    assert len(groups) == 3 * len(own.INDICATORS)
+    assert {r["groupe"] for r in groups} == {"Routes", "Parcs", "Culture"}
+    assert all(r["objectif_cible"] is None for r in groups)
+    parcs = next(r for r in groups if (r["groupe"], r["indicateur"]) == ("Parcs", "achats_ess"))
+    assert (parcs["numerateur"], parcs["denominateur"], parcs["montant_numerateur"]) == (2, 2, 3500.0)
+    assert all(r["dimension"] is None and r["groupe"] is None for r in published if r not in mine)
     path = tmp_path / "indicateurs.csv"
     with path.open("w", newline="", encoding="utf-8") as out:
         writer = csv.DictWriter(out, fieldnames=columns())
@@ -215,7 +227,8 @@ def test_command_shows_them_and_publishes_them_only_when_asked(warehouse: Path, 
     found = [
         r for r in csv.DictReader(io.StringIO(published.stdout)) if r["source"] == "achats_de_l_acheteur"
     ]
-    assert len(found) == len(own.INDICATORS)
+    assert len([r for r in found if r["dimension"] == "ensemble"]) == len(own.INDICATORS)
+    assert {r["groupe"] for r in found if r["dimension"] == "entite"} == {"Routes", "Parcs", "Culture"}
     without = runner.invoke(cli, [*base, "--sans-achats"])
     assert "dépense réelle" not in without.output
     refused = runner.invoke(cli, [*base[:-4], "--annee", "2026", "--db", str(warehouse), "--publier-achats"])

@@ -30,7 +30,8 @@ def rows(report: SpaserReport, *, publish_purchases: bool = False) -> list[dict[
 
     The shares of the buyer's own purchases (private) and the objectives set on them (whose gap
     would give the share away) are rows only when `publish_purchases` says the buyer publishes
-    them (`leviers spaser rapport --publier-achats`)."""
+    them (`leviers spaser rapport --publier-achats`): the whole (`dimension` « ensemble »), then
+    each purchase category and buying entity the file names (`dimension`, `groupe`)."""
     out: list[dict[str, Any]] = []
     base = {
         "siren": report.siren,
@@ -89,12 +90,37 @@ def rows(report: SpaserReport, *, publish_purchases: bool = False) -> list[dict[
                 "libelle": item["libelle"],
                 "unite": "share",
                 "source": "achats_de_l_acheteur",
+                "dimension": "ensemble",
                 **{k: item[k] for k in purchases.FIGURES},
             }
             for objective in item["objectifs"] or [None]:
                 out.append({**measured, **_objective(objective)})
+        out.extend(_group_rows(base, achats))
     names = columns()
     return [{name: row.get(name) for name in names} for row in out]
+
+
+def _group_rows(base: dict[str, Any], achats: dict[str, Any]) -> list[dict[str, Any]]:
+    """One row per purchase category or buying entity and criterion, after the whole: the same
+    indicator as the whole's row of that criterion, without objective (objectives are on the whole)."""
+    indicator = {item["critere"]: item for item in achats["indicateurs"]}
+    out = []
+    for dimension in achats["par_groupe"]:
+        for group in dimension["groupes"]:
+            for part in group["parts"]:
+                item = indicator[part["critere"]]
+                out.append({
+                    **base,
+                    "axe": item["axe"],
+                    "indicateur": item["indicateur"],
+                    "libelle": item["libelle"],
+                    "unite": "share",
+                    "source": "achats_de_l_acheteur",
+                    "dimension": dimension["dimension"],
+                    "groupe": group["groupe"],
+                    **{k: part[k] for k in purchases.FIGURES},
+                })  # fmt: skip
+    return out
 
 
 def _objective(objective: dict[str, Any] | None) -> dict[str, Any]:
