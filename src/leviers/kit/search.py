@@ -10,44 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from leviers.kit.model import KitEntry, KitHit
-from leviers.warehouse.search_key import search_key
+from leviers.warehouse.search_key import STOP_WORDS, search_key
 
-STOPWORDS = frozenset(
-    [
-        "a",
-        "au",
-        "aux",
-        "avec",
-        "ce",
-        "ces",
-        "d",
-        "dans",
-        "de",
-        "des",
-        "du",
-        "en",
-        "et",
-        "l",
-        "la",
-        "le",
-        "les",
-        "leur",
-        "leurs",
-        "ou",
-        "par",
-        "pour",
-        "qu",
-        "que",
-        "qui",
-        "sa",
-        "se",
-        "ses",
-        "son",
-        "sur",
-        "un",
-        "une",
-    ]
-)
 WEIGHTS = {"titre": 5.0, "mots_cles": 4.0, "contexte": 2.0, "texte": 1.0}
 EXCERPT_LENGTH = 180
 
@@ -64,7 +28,7 @@ def stem(word: str) -> str:
 
 
 def words(text: str) -> list[str]:
-    return [stem(word) for word in fold(text).split() if word not in STOPWORDS]
+    return [stem(word) for word in fold(text).split() if word not in STOP_WORDS]
 
 
 class SearchIndex:

@@ -35,7 +35,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from leviers.warehouse.search_key import search_key
+from leviers.warehouse.search_key import ARTICLES, search_key
 
 # --------------------------------------------------------------------------- the search key
 
@@ -53,7 +53,6 @@ def search_words(text: str) -> list[str]:
 
 # Articles and prepositions: a query does not need them (« Communauté de communes du Mellois »
 # finds « CC Mellois en Poitou »).
-STOPWORDS = frozenset(["a", "au", "aux", "d", "de", "des", "du", "en", "et", "l", "la", "le", "les"])
 
 
 @dataclass(frozen=True)
@@ -156,7 +155,7 @@ def usual_core(words: Sequence[str], *, open_end: bool = False) -> tuple[list[st
             begun, partial = _begun_phrase(words[i:])
             if begun:
                 kind = kind or partial
-                if n - i == 1 and words[i] not in STOPWORDS:
+                if n - i == 1 and words[i] not in ARTICLES:
                     core.append(words[i])
                 break
         size = 0
@@ -168,7 +167,7 @@ def usual_core(words: Sequence[str], *, open_end: bool = False) -> tuple[list[st
             kind = kind or KINDS[PHRASES[tuple(words[i : i + size])]]
             i += size
             continue
-        if words[i] not in STOPWORDS:
+        if words[i] not in ARTICLES:
             core.append(words[i])
         i += 1
     return core, kind
@@ -245,7 +244,7 @@ def parse_query(text: str, known: Callable[[str], bool] | None = None, *, codes:
     else:
         found = []
     core, kind = usual_core(words, open_end=open_end)
-    if not core and kind is None and open_end and words and words[-1] in STOPWORDS:
+    if not core and kind is None and open_end and words and words[-1] in ARTICLES:
         core = [words[-1]]  # « la| » while typing « La Rochelle »
     return ParsedQuery(" ".join(words), tuple(core), kind, tuple(c.upper() for c in found), open_end)
 
@@ -371,7 +370,7 @@ class SearchIndex:
         self.exact_core = {key: tuple(ids) for key, ids in exact_core.items()}
         # Words looked up by their beginning; articles only whole (« d| » is Saint-Denis being typed,
         # not every name with « de »).
-        self.vocabulary = sorted(w for w in self.postings if w not in STOPWORDS)
+        self.vocabulary = sorted(w for w in self.postings if w not in ARTICLES)
         self.kind_order = kind_order  # entries of each kind, in static order
         self.kind_members = {name: frozenset(ids) for name, ids in kind_order.items()}
         self.not_epci = frozenset(range(len(self.entries))) - epci_like
@@ -408,7 +407,7 @@ class SearchIndex:
 
     def _prefix_union(self, prefix: str) -> frozenset[int]:
         words = self._prefix_range(prefix)
-        if prefix in STOPWORDS and prefix in self.postings:
+        if prefix in ARTICLES and prefix in self.postings:
             words.append(prefix)
         if len(words) == 1:
             return _frozen(self.postings[words[0]])

@@ -27,6 +27,35 @@ from pathlib import Path
 
 import duckdb
 
+# Frequent French words, as search keys. ARTICLES: the articles and prepositions of names (« Saint-
+# Denis-de-la-Réunion », « Lycée des Métiers »), which a name search may skip; STOP_WORDS adds the
+# words of running text (contract objects, kit entries) that say nothing of what is sought. Each
+# search drops them only when the query has other words.
+ARTICLES = frozenset(["a", "au", "aux", "d", "de", "des", "du", "en", "et", "l", "la", "le", "les"])
+STOP_WORDS = ARTICLES | frozenset(
+    [
+        "avec",
+        "ce",
+        "ces",
+        "dans",
+        "leur",
+        "leurs",
+        "ou",
+        "par",
+        "pour",
+        "qu",
+        "que",
+        "qui",
+        "sa",
+        "se",
+        "ses",
+        "son",
+        "sur",
+        "un",
+        "une",
+    ]
+)
+
 # Letters that do not decompose into a base letter and an accent.
 LIGATURES = str.maketrans({"œ": "oe", "æ": "ae", "ß": "ss", "ø": "o", "đ": "d", "ł": "l", "ı": "i"})
 _MARKS = ("Mn", "Mc", "Me")  # combining marks: accents and the like, dropped

@@ -15,7 +15,7 @@ import duckdb
 
 from leviers.spreadsheets import Column
 from leviers.warehouse.queries import LIST_SEPARATOR, one, rows
-from leviers.warehouse.search_key import search_key_words
+from leviers.warehouse.search_key import STOP_WORDS, search_key_words
 from leviers.warehouse.trace import execute
 
 # Sort keys offered to users → (label, ORDER BY terms); contract_key last so pages never overlap.
@@ -236,30 +236,6 @@ class ContractFilters:
 # a prefix is a range of that table, so a text filter reads a few blocks instead of every object.
 MAX_WORDS = 8
 SHORT_WORD = 2  # words this long or shorter are matched whole (a prefix « d » would match too much)
-# Frequent French words dropped from a filter that has other words (kept when it has only them).
-STOP_WORDS = frozenset(
-    [
-        "a",
-        "au",
-        "aux",
-        "d",
-        "dans",
-        "de",
-        "des",
-        "du",
-        "en",
-        "et",
-        "l",
-        "la",
-        "le",
-        "les",
-        "par",
-        "pour",
-        "sur",
-        "un",
-        "une",
-    ]
-)
 
 
 def index_words(text: str) -> list[str]:
