@@ -180,6 +180,17 @@ def test_typer_still_has_the_hooks() -> None:
     ):
         assert hasattr(rich_utils, name), name
     assert rich_utils.rich_format_error is french.show_error
+    assert rich_utils._fix_linebreaks is french._reflow  # type: ignore[attr-defined]
+
+
+def test_help_paragraphs_are_reflowed_but_lists_kept() -> None:
+    # The docstrings wrap at 100 columns; on a wide terminal a paragraph must not break there.
+    result = runner.invoke(app, ["spaser", "rapport", "--help"], terminal_width=220)
+    assert result.exit_code == 0
+    assert "le rapport montre aussi les parts de toute votre dépense" in result.output
+    listing = runner.invoke(app, ["ingest", "--help"], terminal_width=220).output
+    assert any(line.strip().startswith("- DECP format 2024 (JSON") for line in listing.splitlines())
+    assert french._reflow(["a\nb\n- c\n- d\ne", "\bx\ny"], "rich") == "a b\n- c\n- d e\n\nx\ny"
     assert hasattr(formatting.HelpFormatter, "write_usage")
     assert hasattr(TyperGroup, "collect_usage_pieces")
     for cls, method in (

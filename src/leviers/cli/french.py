@@ -49,6 +49,28 @@ USAGE_ERROR_EXIT = 1
 _installed = False
 
 
+_LIST_ITEM = re.compile(r"(?:[-•*]|\d+[.)])\s")
+
+
+def _reflow(paragraphs: list[str], markup_mode: Any) -> str:
+    """Paragraphs joined by blank lines, each on one line but for its list items (« - », « 1. »)
+    and the paragraphs marked `\\b` (kept as written, as Click does)."""
+    del markup_mode
+    out = []
+    for paragraph in paragraphs:
+        if paragraph.startswith("\b"):
+            out.append(paragraph.strip("\b\n"))
+            continue
+        lines: list[str] = []
+        for line in paragraph.splitlines():
+            if lines and not _LIST_ITEM.match(line.lstrip()):
+                lines[-1] = f"{lines[-1].rstrip()} {line.strip()}"
+            else:
+                lines.append(line.strip())
+        out.append("\n".join(lines))
+    return "\n\n".join(out)
+
+
 def install() -> None:
     """Put Typer's and Click's words in French (once per process)."""
     global _installed
@@ -66,6 +88,9 @@ def install() -> None:
     rich_utils.ABORTED_TEXT = "Interrompu."
     rich_utils.RICH_HELP = "Aide : [blue]{command_path} {help_option}[/]"
     rich_utils.rich_format_error = show_error  # type: ignore[assignment]
+    # Typer's rich mode keeps the line breaks of a docstring's later paragraphs, so the help showed
+    # them wherever the source wrapped at 100 columns; the first paragraph it already reflows.
+    rich_utils._fix_linebreaks = _reflow  # type: ignore[attr-defined]
 
     original_help_option = _click.core.Command.get_help_option
 
