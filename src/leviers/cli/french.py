@@ -90,7 +90,7 @@ def install() -> None:
     rich_utils.rich_format_error = show_error  # type: ignore[assignment]
     # Typer's rich mode keeps the line breaks of a docstring's later paragraphs, so the help showed
     # them wherever the source wrapped at 100 columns; the first paragraph it already reflows.
-    rich_utils._fix_linebreaks = _reflow  # type: ignore[attr-defined]
+    rich_utils._fix_linebreaks = _reflow
 
     original_help_option = _click.core.Command.get_help_option
 
