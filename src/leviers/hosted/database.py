@@ -10,10 +10,16 @@ from __future__ import annotations
 import os
 
 import psycopg
+from psycopg_pool import ConnectionPool
 
 from leviers.hosted.errors import HostedStoreError
 
 DSN_ENV = "LEVIERS_POSTGRES"
+# Connections one server process keeps to the store: a request borrows one instead of opening its
+# own (a few milliseconds and a server process each). The web server runs sync routes on up to 40
+# threads; past this many at once, a request waits for a connection (at most POOL_WAIT_S).
+POOL_SIZE = 10
+POOL_WAIT_S = 10.0
 
 
 def resolve_dsn(dsn: str | None) -> str:
@@ -35,6 +41,19 @@ def connect(dsn: str, *, autocommit: bool = False) -> psycopg.Connection:
         raise HostedStoreError(f"base PostgreSQL injoignable ({_first_line(exc)})") from exc
     except psycopg.ProgrammingError as exc:  # a malformed address
         raise HostedStoreError(f"adresse de base PostgreSQL illisible ({_first_line(exc)})") from exc
+
+
+def pool(dsn: str, *, size: int = POOL_SIZE, wait_s: float = POOL_WAIT_S) -> ConnectionPool:
+    """A pool of autocommit connections to the store, not yet open (`open()` starts it)."""
+    return ConnectionPool(
+        dsn,
+        min_size=1,
+        max_size=size,
+        kwargs={"autocommit": True, "connect_timeout": 10},
+        timeout=wait_s,
+        open=False,
+        name="leviers",
+    )
 
 
 def _first_line(exc: Exception) -> str:

@@ -115,7 +115,7 @@ def create_app(settings: WebSettings, *, progress: Progress | None = None) -> Fa
     )
 
     @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(application: FastAPI) -> AsyncIterator[None]:
         # Views may read small tables into memory once (e.g. identities): before the first visitor.
         for module in view_modules():
             warm = getattr(importlib.import_module(module), "warm", None)
@@ -124,6 +124,9 @@ def create_app(settings: WebSettings, *, progress: Progress | None = None) -> Fa
         memory.fit_duckdb(store, settings.memory_limit, settings.max_exports)  # --memoire bounds it all
         yield
         store.close()
+        signin = getattr(application.state, "signin", None)  # hosted mode: its store's connections
+        if signin is not None:
+            signin.close()
 
     app = FastAPI(
         lifespan=lifespan,

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import secrets
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Annotated, Any
@@ -14,9 +15,10 @@ from typing import Annotated, Any
 import psycopg
 from fastapi import APIRouter, BackgroundTasks, FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from psycopg_pool import ConnectionPool, PoolTimeout
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from leviers.hosted import accounts, email_links, migrate, sessions, tenancy, throttle
+from leviers.hosted import accounts, database, email_links, migrate, sessions, tenancy, throttle
 from leviers.hosted.database import check_role, connect
 from leviers.hosted.errors import HostedStoreError
 from leviers.hosted.proconnect import ProConnect, SigninFailed
@@ -40,11 +42,49 @@ class Signin:
     def __init__(self, settings: SigninSettings) -> None:
         self.settings = settings
         self.proconnect = ProConnect(settings) if settings.proconnect_enabled else None
+        self.pool = database.pool(settings.dsn)
+        self._opened = False
+        self._lock = threading.Lock()
 
     @contextmanager
     def connection(self) -> Iterator[psycopg.Connection]:
-        with connect(self.settings.dsn, autocommit=True) as conn:
+        """An autocommit connection of this process's pool (opened on first use, closed with the
+        application), with the French error of an unreachable store."""
+        if not self._opened:
+            with self._lock:
+                if not self._opened:
+                    self.pool.open()
+                    self._opened = True
+        conn = self._borrow()
+        try:
+            ConnectionPool.check_connection(conn)
+        except psycopg.OperationalError:
+            # The server dropped it (a restart, an administrator): probably its siblings too.
+            # The pool's own check waits between attempts; one sweep of the idle ones is enough.
+            self.pool.putconn(conn)
+            self.pool.check()
+            conn = self._borrow()
+        try:
             yield conn
+        finally:
+            self.pool.putconn(conn)  # rolled back if a transaction was left open; dropped if broken
+
+    def _borrow(self) -> psycopg.Connection:
+        try:
+            return self.pool.getconn()
+        except (PoolTimeout, psycopg.OperationalError) as exc:
+            raise HostedStoreError(
+                f"base PostgreSQL injoignable ou saturée (aucune connexion libre en {database.POOL_WAIT_S:.0f} s)"
+            ) from exc
+
+    def close(self) -> None:
+        """Close the connections (the application stops). A closed pool cannot reopen: a fresh
+        one takes its place, opened if the application serves again (as tests do, one app for
+        several clients)."""
+        with self._lock:
+            closed, self.pool = self.pool, database.pool(self.settings.dsn)
+            self._opened = False
+        closed.close()
 
 
 def install(app: FastAPI, settings: SigninSettings) -> None:
@@ -70,6 +110,14 @@ def install(app: FastAPI, settings: SigninSettings) -> None:
         return error_response(app, path, status, title, message)
 
     app.add_middleware(CsrfProtection, render=render)
+
+    async def store_unavailable(request: Request, exc: Exception) -> Response:
+        # The store is down or saturated: the visitor can do nothing but retry (not a 400).
+        response = render(request.url.path, 503, "Service indisponible", str(exc))
+        response.headers["Retry-After"] = "30"
+        return response
+
+    app.add_exception_handler(HostedStoreError, store_unavailable)
 
 
 # --- CSRF -------------------------------------------------------------------------------------
