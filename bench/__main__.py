@@ -20,6 +20,7 @@ BENCHMARKS: list[str] = [
     "purchases",
     "aides_links",
     "spaser_report",
+    "hosted",
 ]
 
 

@@ -261,16 +261,26 @@ def _get(url: str, timeout: float = 600) -> bytes:
 class Server:
     """`leviers serve` in its own process, with the rate limit raised above what the load sends."""
 
-    def __init__(self, db: Path, cache: Path, processes: int = 1) -> None:
-        self.port = _free_port()
+    def __init__(
+        self,
+        db: Path,
+        cache: Path,
+        processes: int = 1,
+        *,
+        port: int | None = None,
+        memory: str = MEMORY_BUDGET,
+        extra_args: tuple[str, ...] = (),
+        env: dict[str, str] | None = None,
+    ) -> None:
+        self.port = port or _free_port()
         self.base = f"http://127.0.0.1:{self.port}"
-        env = {**os.environ, "LEVIERS_CACHE_DIR": str(cache)}
+        environment = {**os.environ, "LEVIERS_CACHE_DIR": str(cache), **(env or {})}
         started = time.perf_counter()
         self.process = subprocess.Popen(
             [sys.executable, "-m", "leviers", "serve", "--db", str(db), "--port", str(self.port),
-             "--limite-requetes", "10000000", "--processus", str(processes), "--memoire", MEMORY_BUDGET,
-             "--json"],
-            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+             "--limite-requetes", "10000000", "--processus", str(processes), "--memoire", memory,
+             "--json", *extra_args],
+            env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         )  # fmt: skip
         deadline = time.monotonic() + 1800
         while True:
@@ -328,10 +338,15 @@ class Server:
 
 WRK_SCRIPT = """
 local paths = {%s}
+local cookies = {%s}
 local counter = 0
 request = function()
   counter = counter + 1
-  return wrk.format("GET", paths[(counter %% #paths) + 1])
+  local path = paths[(counter %% #paths) + 1]
+  if #cookies > 0 then
+    return wrk.format("GET", path, {["Cookie"] = cookies[(counter %% #cookies) + 1]})
+  end
+  return wrk.format("GET", path)
 end
 done = function(summary, latency, requests)
   local e = summary.errors
@@ -342,9 +357,15 @@ end
 """
 
 
-def _wrk(base: str, paths: list[str], clients: int, seconds: int) -> dict[str, Any]:
+def _wrk(
+    base: str, paths: list[str], clients: int, seconds: int, cookies: list[str] | None = None
+) -> dict[str, Any]:
+    """wrk's figures; `cookies`: Cookie headers sent in turn (signed-in visitors)."""
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False, encoding="utf-8") as script:
-        script.write(WRK_SCRIPT % ", ".join(json.dumps(p) for p in paths))
+        script.write(
+            WRK_SCRIPT
+            % (", ".join(json.dumps(p) for p in paths), ", ".join(json.dumps(c) for c in cookies or []))
+        )
     try:
         threads = min(2, clients)
         result = subprocess.run(
@@ -408,9 +429,13 @@ def _locust(base: str, paths: list[str], clients: int, seconds: int) -> dict[str
     }
 
 
-def load(base: str, paths: list[str], clients: int, seconds: int = DURATION_S) -> dict[str, Any]:
+def load(
+    base: str, paths: list[str], clients: int, seconds: int = DURATION_S, cookies: list[str] | None = None
+) -> dict[str, Any]:
     if shutil.which("wrk"):
-        return _wrk(base, paths, clients, seconds)
+        return _wrk(base, paths, clients, seconds, cookies)
+    if cookies:
+        raise SystemExit("les visiteurs connectés se simulent avec wrk (paquet Debian wrk)")
     return _locust(base, paths, clients, seconds)
 
 
