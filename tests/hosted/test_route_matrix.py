@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -19,6 +20,8 @@ from fastapi.testclient import TestClient
 from starlette.routing import Route
 
 from leviers.hosted import tenancy
+from leviers.hosted.purchases import PostgresStore
+from leviers.hosted.spaser import add_objective
 from tests.hosted.smtp import Inbox
 from tests.hosted.test_signin_web import AGENT, agent, client, csrf_of, inbox, sign_in  # noqa: F401
 
@@ -37,6 +40,14 @@ WORKSPACE: dict[tuple[str, str], str] = {
     ("POST", "/espaces/{workspace_id:int}/membres/{account_id:int}/role"): ADMIN,
     ("POST", "/espaces/{workspace_id:int}/membres/{account_id:int}/retrait"): ADMIN,
     ("GET", "/espaces/{workspace_id:int}/journal"): ADMIN,
+    # A collectivité workspace's purchases and SPASER report.
+    ("GET", "/espaces/{workspace_id:int}/achats"): MEMBER,
+    ("POST", "/espaces/{workspace_id:int}/achats"): MEMBER,
+    ("GET", "/espaces/{workspace_id:int}/spaser"): MEMBER,
+    ("POST", "/espaces/{workspace_id:int}/objectifs"): MEMBER,
+    ("POST", "/espaces/{workspace_id:int}/objectifs/{objective_id:int}/suppression"): MEMBER,
+    ("POST", "/espaces/{workspace_id:int}/publication"): ADMIN,
+    ("POST", "/espaces/{workspace_id:int}/depublication"): ADMIN,
     # Site administration: no workspace member, only a site administrator.
     ("GET", "/espaces"): SITE,
     ("POST", "/espaces"): SITE,
@@ -50,7 +61,12 @@ OTHER = "claude@ville-b.fr"
 MEMBER_OF_B = "dominique@ville-b.fr"
 PLAIN = "eden@ville-a.fr"
 # What a stranger's answer must never hold.
-OWNER_MARKS = (AGENT, "Camille Martin", "Ville A", PLAIN)
+OWNER_MARKS = (AGENT, "Camille Martin", "Ville A", PLAIN, "Fournisseur Secret", "achats-ville-a")
+PURCHASES = (
+    "SIRET fournisseur;Fournisseur;Montant TTC;Date mandat\n"
+    "40483304800022;Fournisseur Secret;1 234,00;02/02/2024\n"
+    "55210055400013;Autre;;03/02/2024\n"
+)
 # Form fields a stranger sends (each route reads those it knows).
 FIELDS = {
     "email": OTHER,
@@ -85,18 +101,26 @@ def browser(client: TestClient) -> TestClient:  # noqa: F811
 
 
 def _path(template: str, workspace_id: int, account_id: int) -> str:
-    return template.replace("{workspace_id:int}", str(workspace_id)).replace(
-        "{account_id:int}", str(account_id)
+    # An objective that does not exist: a member allowed there changes nothing either.
+    return (
+        template.replace("{workspace_id:int}", str(workspace_id))
+        .replace("{account_id:int}", str(account_id))
+        .replace("{objective_id:int}", "999999")
     )
 
 
 def _state(conn: psycopg.Connection, owner: int, workspace_id: int) -> tuple[Any, ...]:
-    """What a stranger must not change: the owner workspace's members and log, and the workspaces."""
+    """What a stranger must not change: the owner workspace's members, log, purchases, objectives and
+    publications, and the workspaces."""
     with tenancy.workspace_session(conn, account_id=owner, workspace_id=workspace_id):
         members = conn.execute("SELECT account_id, role FROM memberships ORDER BY account_id").fetchall()
-        log = conn.execute("SELECT count(*) FROM audit_log").fetchone()
+        counts = conn.execute(
+            "SELECT (SELECT count(*) FROM audit_log), (SELECT count(*) FROM purchase_uploads), "
+            "(SELECT count(*) FROM purchase_lines), (SELECT count(*) FROM spaser_objectives), "
+            "(SELECT count(*) FROM spaser_publications WHERE withdrawn_at IS NULL)"
+        ).fetchone()
     workspaces = conn.execute("SELECT id, name FROM workspaces ORDER BY id").fetchall()
-    return members, log, workspaces
+    return members, counts, workspaces
 
 
 def _clean(answer: Any, who: str, method: str, path: str) -> None:
@@ -110,14 +134,24 @@ def test_every_private_route_is_in_the_matrix(client: TestClient) -> None:  # no
 
 
 @pytest.fixture
-def ville_a(conn: psycopg.Connection, agent: int) -> dict[str, int]:  # noqa: F811
-    """The owner: Ville A, administered by the agent, with a plain member."""
+def ville_a(conn: psycopg.Connection, agent: int, tmp_path: Path) -> dict[str, int]:  # noqa: F811
+    """The owner: Ville A, administered by the agent, with a plain member, a purchase file, an
+    objective and a published report."""
     workspace = tenancy.memberships(conn, agent)[0][0]
     plain = tenancy.create_account(conn, PLAIN, "Eden Petit")
+    file = tmp_path / "achats-ville-a.csv"
+    file.write_text(PURCHASES, encoding="utf-8")
     with tenancy.workspace_session(conn, account_id=agent, workspace_id=workspace):
         conn.execute(
             "INSERT INTO memberships (workspace_id, account_id, role) VALUES (%s, %s, 'membre')",
             [workspace, plain],
+        )
+        report = PostgresStore(conn).ingest([file], acheteur="213300635")[0].reports[0]
+        assert (report.loaded, report.quarantined) == (1, 1)
+        add_objective(conn, "achats_ess", "25 %", "nombre", "2026")
+        conn.execute(
+            "INSERT INTO spaser_publications (workspace_id, siren, annee, report) "
+            "VALUES (leviers_workspace(), '213300635', 2024, '{}')"
         )
     return {"workspace": workspace, "agent": agent, "plain": plain}
 

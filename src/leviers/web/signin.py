@@ -56,12 +56,13 @@ def install(app: FastAPI, settings: SigninSettings) -> None:
         raise HostedStoreError(
             "mode hébergé : la base PostgreSQL n'est pas à jour : lancez leviers heberge migrer."
         )
-    from leviers.web import personal_data, workspaces  # import this module's helpers
+    from leviers.web import personal_data, workspace_spaser, workspaces  # import this module's helpers
 
     app.state.signin = Signin(settings)
     app.include_router(router)
     app.include_router(personal_data.router)
     app.include_router(workspaces.router)
+    app.include_router(workspace_spaser.router)
     app.state.site_info["nav"] = [*app.state.site_info["nav"], ("my_space", "Mon espace")]
     app.state.site_info["privacy"] = True
 

@@ -94,6 +94,20 @@ def _workspace_page(
         found = ws.workspace(conn, workspace_id)
         members = ws.members(conn)
     admin = member.role == "administrateur"
+    links = []
+    if found.kind == "collectivite" and found.siren:
+        links = [
+            (
+                request.app.url_path_for("workspace_purchases", workspace_id=found.id),
+                "Achats",
+                "déposer vos fichiers de paiements (CSV, XLSX, ODS)",
+            ),
+            (
+                request.app.url_path_for("workspace_spaser", workspace_id=found.id),
+                "Rapport SPASER",
+                "vos objectifs, le brouillon du rapport, sa publication",
+            ),
+        ]
     return _page(
         request,
         "workspace.html",
@@ -109,6 +123,7 @@ def _workspace_page(
         error=error,
         notice=DONE.get(request.query_params.get("fait", "")) if status == 200 else None,
         email_value=email_value,
+        workspace_links=links,
     )
 
 
