@@ -34,6 +34,7 @@ ACCOUNT = {
 }
 # Routes of one workspace, with who may use them: any member, or its administrators only.
 MEMBER, ADMIN, SITE = "membre", "administrateur", "site"
+NETWORK = "reseau"  # a network's routes: the owner here is a collectivité, so everyone is refused
 WORKSPACE: dict[tuple[str, str], str] = {
     ("GET", "/espaces/{workspace_id:int}"): MEMBER,
     ("POST", "/espaces/{workspace_id:int}/membres"): ADMIN,
@@ -48,6 +49,10 @@ WORKSPACE: dict[tuple[str, str], str] = {
     ("POST", "/espaces/{workspace_id:int}/objectifs/{objective_id:int}/suppression"): MEMBER,
     ("POST", "/espaces/{workspace_id:int}/publication"): ADMIN,
     ("POST", "/espaces/{workspace_id:int}/depublication"): ADMIN,
+    # A network's member collectivités (refused in a collectivité's workspace too).
+    ("GET", "/espaces/{workspace_id:int}/reseau"): NETWORK,
+    ("POST", "/espaces/{workspace_id:int}/reseau/membres"): NETWORK,
+    ("POST", "/espaces/{workspace_id:int}/reseau/membres/{siren}/retrait"): NETWORK,
     # Site administration: no workspace member, only a site administrator.
     ("GET", "/espaces"): SITE,
     ("POST", "/espaces"): SITE,
@@ -106,6 +111,7 @@ def _path(template: str, workspace_id: int, account_id: int) -> str:
         template.replace("{workspace_id:int}", str(workspace_id))
         .replace("{account_id:int}", str(account_id))
         .replace("{objective_id:int}", "999999")
+        .replace("{siren}", "213300635")
     )
 
 

@@ -180,3 +180,65 @@ def published(conn: psycopg.Connection, siren: str) -> list[dict[str, Any]]:
 
 def published_at(found: list[dict[str, Any]]) -> datetime | None:
     return found[0]["published_at"] if found else None
+
+
+# --- a network's member collectivités --------------------------------------------------------------
+
+
+def network_sirens(conn: psycopg.Connection) -> list[str]:
+    """The current network's member collectivités (inside its session)."""
+    return [r[0] for r in conn.execute("SELECT siren FROM network_members ORDER BY siren").fetchall()]
+
+
+def add_network_member(conn: psycopg.Connection, member: tenancy.Membership, siren: str) -> None:
+    require_admin(member)
+    number = "".join(siren.split())
+    if len(number) != 9 or not number.isdigit():
+        raise WorkspaceRefused(f"SIREN « {siren[:20]} » invalide : 9 chiffres attendus.")
+    if not conn.execute(
+        "INSERT INTO network_members (workspace_id, siren) VALUES (leviers_workspace(), %s) ON CONFLICT DO NOTHING",
+        [number],
+    ).rowcount:
+        raise WorkspaceRefused(f"le SIREN {number} est déjà membre du réseau.")
+    audit.record(conn, "membre_ajoute", {"collectivite": number})
+
+
+def remove_network_member(conn: psycopg.Connection, member: tenancy.Membership, siren: str) -> None:
+    require_admin(member)
+    if not conn.execute("DELETE FROM network_members WHERE siren = %s", [siren]).rowcount:
+        raise WorkspaceRefused("cette collectivité n'est plus membre du réseau.")
+    audit.record(conn, "membre_retire", {"collectivite": siren})
+
+
+# The figures of a published report shown side by side on a network's page.
+SIDE_BY_SIDE = ("achats_ess", "achats_siae", "achats_pme", "achats_local_departement")
+OPEN_DATA_SIDE = ("ess_suppliers", "social", "environmental")
+
+
+def network_board(conn: psycopg.Connection) -> list[dict[str, Any]]:
+    """Per member collectivité, its latest *published* report's key figures (never a draft: only
+    publications not withdrawn are read), or nothing when it has published none."""
+    board = []
+    for siren in network_sirens(conn):
+        found = published(conn, siren)
+        row: dict[str, Any] = {
+            "siren": siren,
+            "nom": None,
+            "annee": None,
+            "publie_le": None,
+            "achats": {},
+            "ouvertes": {},
+        }
+        if found:
+            latest = found[0]
+            report = latest["report"]
+            row.update(nom=report.get("nom"), annee=latest["annee"], publie_le=latest["published_at"])
+            for item in (report.get("achats") or {}).get("indicateurs", []):
+                if item.get("indicateur") in SIDE_BY_SIDE:
+                    row["achats"][item["indicateur"]] = item.get("valeur_montant")
+            for axis in report.get("axes", []):
+                for item in axis.get("indicateurs", []):
+                    if item.get("indicateur") in OPEN_DATA_SIDE:
+                        row["ouvertes"][item["indicateur"]] = item.get("valeur_nombre")
+        board.append(row)
+    return board

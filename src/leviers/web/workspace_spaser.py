@@ -34,7 +34,7 @@ from leviers.spaser.report import NoDataForReport
 from leviers.warehouse import open_warehouse
 from leviers.web.signin import NO_STORE, _page, _signin
 from leviers.web.views.purchases import SUFFIXES, safe_name
-from leviers.web.workspaces import guarded, refused, signed_in
+from leviers.web.workspaces import done, guarded, refused, signed_in
 
 router = APIRouter(include_in_schema=False)
 MONTANTS = {"": "selon la colonne du fichier", "ht": "hors taxes (HT)", "ttc": "toutes taxes comprises (TTC)"}
@@ -408,4 +408,105 @@ def published_page(request: Request, siren: str) -> Response:
         objective_status=OBJECTIVE_STATUS,
         duty_status=DUTY_STATUS,
         labels={i: label for _, group in _choices() for i, label in group},
+    )
+
+
+# --- a network: its member collectivités' published figures side by side ----------------------------
+
+
+def _network(conn: psycopg.Connection, workspace_id: int) -> ws.Workspace:
+    found = ws.workspace(conn, workspace_id)
+    if found.kind != "reseau":
+        raise Forbidden("accès refusé : cette page est celle d'un espace de réseau.")
+    return found
+
+
+def _network_page(
+    request: Request,
+    conn: psycopg.Connection,
+    session: Any,
+    workspace_id: int,
+    *,
+    status: int = 200,
+    error: str | None = None,
+    siren_value: str = "",
+) -> Response:
+    with tenancy.workspace_session(conn, account_id=session.account_id, workspace_id=workspace_id) as member:
+        found = _network(conn, workspace_id)
+        board = hosted_spaser.network_board(conn)
+    labels = {i.id: i.libelle for i in PURCHASE_INDICATORS.values()}
+    open_labels = {i.id: i.label for i in catalogue().indicators}
+    notices = {"ajoute": "Collectivité ajoutée au réseau.", "retire": "Collectivité retirée du réseau."}
+    return _page(
+        request,
+        "network.html",
+        f"Réseau — {found.name}",
+        status=status,
+        session=session,
+        workspace=found,
+        admin=member.role == "administrateur",
+        board=board,
+        purchase_columns=[(i, labels[i]) for i in hosted_spaser.SIDE_BY_SIDE],
+        open_columns=[(i, open_labels.get(i, i)) for i in hosted_spaser.OPEN_DATA_SIDE],
+        error=error,
+        notice=notices.get(request.query_params.get("fait", "")) if status == 200 else None,
+        siren_value=siren_value,
+    )
+
+
+@router.get("/espaces/{workspace_id:int}/reseau", name="workspace_network", response_class=HTMLResponse)
+def network_page(request: Request, workspace_id: int) -> Response:
+    def show() -> Response:
+        with signed_in(request) as (conn, session):
+            return _network_page(request, conn, session, workspace_id)
+
+    return guarded(request, show)
+
+
+def _network_change(
+    request: Request, workspace_id: int, change: Any, what: str, siren_value: str = ""
+) -> Response:
+    def run() -> Response:
+        with signed_in(request) as (conn, session):
+            try:
+                with tenancy.workspace_session(
+                    conn, account_id=session.account_id, workspace_id=workspace_id
+                ) as member:
+                    _network(conn, workspace_id)
+                    change(conn, member)
+            except ws.WorkspaceRefused as exc:
+                return _network_page(
+                    request,
+                    conn,
+                    session,
+                    workspace_id,
+                    status=422,
+                    error=exc.message[0].upper() + exc.message[1:],
+                    siren_value=siren_value,
+                )
+            return done(request, "workspace_network", what, workspace_id=workspace_id)
+
+    return guarded(request, run)
+
+
+@router.post("/espaces/{workspace_id:int}/reseau/membres", name="workspace_network_add")
+def network_add(
+    request: Request, workspace_id: int, siren: Annotated[str, Form(max_length=40)] = ""
+) -> Response:
+    return _network_change(
+        request,
+        workspace_id,
+        lambda conn, member: hosted_spaser.add_network_member(conn, member, siren),
+        "ajoute",
+        siren,
+    )
+
+
+@router.post("/espaces/{workspace_id:int}/reseau/membres/{siren}/retrait", name="workspace_network_remove")
+def network_remove(request: Request, workspace_id: int, siren: str) -> Response:
+    return _network_change(
+        request,
+        workspace_id,
+        lambda conn, member: hosted_spaser.remove_network_member(conn, member, siren),
+        "retire",
     )

@@ -108,6 +108,14 @@ def _workspace_page(
                 "vos objectifs, le brouillon du rapport, sa publication",
             ),
         ]
+    if found.kind == "reseau":
+        links = [
+            (
+                request.app.url_path_for("workspace_network", workspace_id=found.id),
+                "Collectivités du réseau",
+                "leurs chiffres publiés côte à côte, et la liste des collectivités membres",
+            )
+        ]
     return _page(
         request,
         "workspace.html",
