@@ -167,3 +167,39 @@ def test_upload_publish_and_see_the_public_page_change(
         _check(page, "espace-journal", errors, width)
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("width", [1366, 390])
+def test_a_network_page_in_a_browser(
+    site: tuple[str, Inbox], browser: Any, width: int, conn: psycopg.Connection
+) -> None:
+    base, inbox = site
+    account = tenancy.create_account(conn, AGENT)
+    network = tenancy.create_workspace(
+        conn, kind="reseau", name="Réseau Sud-Ouest", siren=None, administrator=account
+    )
+    with tenancy.workspace_session(conn, account_id=account, workspace_id=network):
+        conn.execute(
+            "INSERT INTO network_members (workspace_id, siren) VALUES (leviers_workspace(), %s)", [BORDEAUX]
+        )
+    context = browser.new_context(locale="fr-FR", viewport={"width": width, "height": 900})
+    context.add_init_script(WATCH_CSP)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    try:
+        page.goto(base + "/connexion")
+        page.get_by_label("Adresse électronique").fill(AGENT)
+        page.get_by_role("button", name="Recevoir un lien de connexion").click()
+        page.get_by_role("heading", name="Vérifiez votre messagerie").wait_for()
+        link = re.search(r"(http://localhost:\d+/connexion/lien/[\w-]+)", body_of(inbox.messages[-1]))
+        assert link
+        page.goto(link.group(1))
+        page.get_by_role("button", name="Me connecter").click()
+        page.get_by_role("link", name="Réseau Sud-Ouest").click()
+        page.get_by_role("link", name="Collectivités du réseau").click()
+        page.get_by_text("aucun rapport publié").wait_for()
+        _check(page, "reseau", errors, width)
+    finally:
+        context.close()
