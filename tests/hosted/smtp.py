@@ -43,3 +43,16 @@ def smtp_server() -> Iterator[tuple[Inbox, int]]:
         yield inbox, port
     finally:
         controller.stop()
+
+
+def last_message(inbox: Inbox, timeout_s: float = 10.0) -> Any:
+    """The latest message, waiting for it: the sign-in link is sent after the page's answer (a
+    browser can show the page before the message has arrived)."""
+    import time
+
+    deadline = time.monotonic() + timeout_s
+    while not inbox.messages:
+        if time.monotonic() > deadline:
+            raise AssertionError("aucun courriel reçu")
+        time.sleep(0.05)
+    return inbox.messages[-1]

@@ -10,7 +10,20 @@ from leviers.hosted.database import check_role
 from leviers.hosted.errors import HostedStoreError
 from leviers.hosted.local_cluster import LocalCluster
 
-TABLES = {"workspaces", "accounts", "memberships", "audit_log", "sessions", "signin_links", "signin_attempts"}
+TABLES = {
+    "workspaces",
+    "accounts",
+    "memberships",
+    "audit_log",
+    "sessions",
+    "signin_links",
+    "signin_attempts",
+    "purchase_uploads",
+    "purchase_lines",
+    "spaser_objectives",
+    "spaser_publications",
+    "network_members",
+}
 
 
 def _tables(dsn: str) -> set[str]:
@@ -33,10 +46,31 @@ def test_upgrade_from_the_first_revision(empty_dsn: str) -> None:
     migrate.upgrade(empty_dsn, "0001")
     with psycopg.connect(empty_dsn) as conn:
         conn.execute("INSERT INTO accounts (email) VALUES ('agent@ville.fr')")
-    assert migrate.upgrade(empty_dsn).after == migrate.head() == "0002"
+    assert migrate.upgrade(empty_dsn).after == migrate.head() == "0003"
     assert _tables(empty_dsn) == TABLES
     with psycopg.connect(empty_dsn) as conn:
         assert conn.execute("SELECT email FROM accounts").fetchall() == [("agent@ville.fr",)]
+
+
+def test_upgrade_from_the_sign_in_release(empty_dsn: str) -> None:
+    # A store of 0002 (sign-in) keeps its workspaces and members; 0003 adds the workspace data.
+    migrate.upgrade(empty_dsn, "0002")
+    with psycopg.connect(empty_dsn) as conn:
+        conn.execute(
+            "INSERT INTO workspaces (kind, name, siren) VALUES ('collectivite', 'Ville', '213300635')"
+        )
+    assert migrate.upgrade(empty_dsn).before == "0002"
+    assert _tables(empty_dsn) == TABLES
+    with psycopg.connect(empty_dsn) as conn:
+        assert conn.execute("SELECT name FROM workspaces").fetchall() == [("Ville",)]
+    migrate.downgrade(empty_dsn, "0002")
+    assert _tables(empty_dsn) == TABLES - {
+        "purchase_uploads",
+        "purchase_lines",
+        "spaser_objectives",
+        "spaser_publications",
+        "network_members",
+    }
 
 
 def test_down_to_empty_and_up_again(dsn: str) -> None:

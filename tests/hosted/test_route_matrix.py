@@ -1,35 +1,86 @@
 """Every private route of hosted mode, tried by whoever is not its owner: no session, a visitor's
-session (not signed in), and another signed-in account. A new private route fails
+session (not signed in), another signed-in account, a member of another workspace, and — where an
+administrator is needed — a plain member of the owner's workspace. A new private route fails
 `test_every_private_route_is_in_the_matrix` until it is added here with what a stranger gets.
 
-Workspace routes (uploads, objectives, publication) will join the matrix with a fourth stranger:
-a member of another workspace (the isolation itself is PostgreSQL's: test_isolation.py)."""
+Each refusal must carry nothing of the owner (its e-mail, name, workspace name, file contents), and
+change nothing: the owner's members, audit log and private rows are compared before and after.
+The isolation itself is PostgreSQL's (test_isolation.py)."""
 
 from __future__ import annotations
 
 import html
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import psycopg
+import pytest
 from fastapi.testclient import TestClient
 from starlette.routing import Route
 
 from leviers.hosted import tenancy
+from leviers.hosted.purchases import PostgresStore
+from leviers.hosted.spaser import add_objective
 from tests.hosted.smtp import Inbox
 from tests.hosted.test_signin_web import AGENT, agent, client, csrf_of, inbox, sign_in  # noqa: F401
 
-# (method, path) of every route that shows or changes one account's data.
-PRIVATE = {
+# (method, path) of every route that shows or changes one account's own data.
+ACCOUNT = {
     ("GET", "/mon-espace"),
     ("GET", "/mon-espace/mes-donnees.json"),
     ("GET", "/mon-espace/supprimer"),
     ("POST", "/mon-espace/supprimer"),
 }
+# Routes of one workspace, with who may use them: any member, or its administrators only.
+MEMBER, ADMIN, SITE = "membre", "administrateur", "site"
+NETWORK = "reseau"  # a network's routes: the owner here is a collectivité, so everyone is refused
+WORKSPACE: dict[tuple[str, str], str] = {
+    ("GET", "/espaces/{workspace_id:int}"): MEMBER,
+    ("POST", "/espaces/{workspace_id:int}/membres"): ADMIN,
+    ("POST", "/espaces/{workspace_id:int}/membres/{account_id:int}/role"): ADMIN,
+    ("POST", "/espaces/{workspace_id:int}/membres/{account_id:int}/retrait"): ADMIN,
+    ("GET", "/espaces/{workspace_id:int}/journal"): ADMIN,
+    # A collectivité workspace's purchases and SPASER report.
+    ("GET", "/espaces/{workspace_id:int}/achats"): MEMBER,
+    ("POST", "/espaces/{workspace_id:int}/achats"): MEMBER,
+    ("GET", "/espaces/{workspace_id:int}/spaser"): MEMBER,
+    ("POST", "/espaces/{workspace_id:int}/objectifs"): MEMBER,
+    ("POST", "/espaces/{workspace_id:int}/objectifs/{objective_id:int}/suppression"): MEMBER,
+    ("POST", "/espaces/{workspace_id:int}/publication"): ADMIN,
+    ("POST", "/espaces/{workspace_id:int}/depublication"): ADMIN,
+    # A network's member collectivités (refused in a collectivité's workspace too).
+    ("GET", "/espaces/{workspace_id:int}/reseau"): NETWORK,
+    ("POST", "/espaces/{workspace_id:int}/reseau/membres"): NETWORK,
+    ("POST", "/espaces/{workspace_id:int}/reseau/membres/{siren}/retrait"): NETWORK,
+    # Site administration: no workspace member, only a site administrator.
+    ("GET", "/espaces"): SITE,
+    ("POST", "/espaces"): SITE,
+    ("POST", "/espaces/{workspace_id:int}/administrateur"): SITE,
+}
+PRIVATE = ACCOUNT | set(WORKSPACE)
 # Under the private prefixes but holding nothing of anyone: the page after a deletion.
 NOT_PRIVATE = {("GET", "/mon-espace/compte-supprime")}
 PRIVATE_PREFIXES = ("/mon-espace", "/espaces")
 OTHER = "claude@ville-b.fr"
+MEMBER_OF_B = "dominique@ville-b.fr"
+PLAIN = "eden@ville-a.fr"
+# What a stranger's answer must never hold.
+OWNER_MARKS = (AGENT, "Camille Martin", "Ville A", PLAIN, "Fournisseur Secret", "achats-ville-a")
+PURCHASES = (
+    "SIRET fournisseur;Fournisseur;Montant TTC;Date mandat\n"
+    "40483304800022;Fournisseur Secret;1 234,00;02/02/2024\n"
+    "55210055400013;Autre;;03/02/2024\n"
+)
+# Form fields a stranger sends (each route reads those it knows).
+FIELDS = {
+    "email": OTHER,
+    "role": "administrateur",
+    "kind": "collectivite",
+    "name": "Espace pirate",
+    "siren": "200000172",
+    "confirmation": AGENT,
+}
 
 
 def _walk(routes: list[Any]) -> Iterator[Route]:
@@ -49,24 +100,138 @@ def _routes(browser: TestClient) -> set[tuple[str, str]]:
     return found
 
 
+def browser(client: TestClient) -> TestClient:  # noqa: F811
+    """Another browser on the same app (its own cookies)."""
+    return TestClient(client.app, base_url="https://testserver", follow_redirects=False)
+
+
+def _path(template: str, workspace_id: int, account_id: int) -> str:
+    # An objective that does not exist: a member allowed there changes nothing either.
+    return (
+        template.replace("{workspace_id:int}", str(workspace_id))
+        .replace("{account_id:int}", str(account_id))
+        .replace("{objective_id:int}", "999999")
+        .replace("{siren}", "213300635")
+    )
+
+
+def _state(conn: psycopg.Connection, owner: int, workspace_id: int) -> tuple[Any, ...]:
+    """What a stranger must not change: the owner workspace's members, log, purchases, objectives and
+    publications, and the workspaces."""
+    with tenancy.workspace_session(conn, account_id=owner, workspace_id=workspace_id):
+        members = conn.execute("SELECT account_id, role FROM memberships ORDER BY account_id").fetchall()
+        counts = conn.execute(
+            "SELECT (SELECT count(*) FROM audit_log), (SELECT count(*) FROM purchase_uploads), "
+            "(SELECT count(*) FROM purchase_lines), (SELECT count(*) FROM spaser_objectives), "
+            "(SELECT count(*) FROM spaser_publications WHERE withdrawn_at IS NULL)"
+        ).fetchone()
+    workspaces = conn.execute("SELECT id, name FROM workspaces ORDER BY id").fetchall()
+    return members, counts, workspaces
+
+
+def _clean(answer: Any, who: str, method: str, path: str) -> None:
+    text = html.unescape(answer.text)
+    for mark in OWNER_MARKS:
+        assert mark not in text, (who, method, path, mark)
+
+
 def test_every_private_route_is_in_the_matrix(client: TestClient) -> None:  # noqa: F811
     assert _routes(client) == PRIVATE | NOT_PRIVATE
 
 
-def test_no_session_and_a_visitor_session_are_refused_everywhere(client: TestClient) -> None:  # noqa: F811
+@pytest.fixture
+def ville_a(conn: psycopg.Connection, agent: int, tmp_path: Path) -> dict[str, int]:  # noqa: F811
+    """The owner: Ville A, administered by the agent, with a plain member, a purchase file, an
+    objective and a published report."""
+    workspace = tenancy.memberships(conn, agent)[0][0]
+    plain = tenancy.create_account(conn, PLAIN, "Eden Petit")
+    file = tmp_path / "achats-ville-a.csv"
+    file.write_text(PURCHASES, encoding="utf-8")
+    with tenancy.workspace_session(conn, account_id=agent, workspace_id=workspace):
+        conn.execute(
+            "INSERT INTO memberships (workspace_id, account_id, role) VALUES (%s, %s, 'membre')",
+            [workspace, plain],
+        )
+        report = PostgresStore(conn).ingest([file], acheteur="213300635")[0].reports[0]
+        assert (report.loaded, report.quarantined) == (1, 1)
+        add_objective(conn, "achats_ess", "25 %", "nombre", "2026")
+        conn.execute(
+            "INSERT INTO spaser_publications (workspace_id, siren, annee, report) "
+            "VALUES (leviers_workspace(), '213300635', 2024, '{}')"
+        )
+    return {"workspace": workspace, "agent": agent, "plain": plain}
+
+
+def test_no_session_and_a_visitor_session_are_refused_everywhere(
+    client: TestClient,  # noqa: F811
+    conn: psycopg.Connection,
+    ville_a: dict[str, int],
+) -> None:
+    before = _state(conn, ville_a["agent"], ville_a["workspace"])
     with TestClient(client.app, base_url="https://testserver", follow_redirects=False) as stranger:
-        for method, path in sorted(PRIVATE):
-            answer = stranger.request(method, path)
+        for method, template in sorted(PRIVATE):
+            path = _path(template, ville_a["workspace"], ville_a["plain"])
+            answer = stranger.request(method, path, data=FIELDS if method == "POST" else None)
             expected = 303 if method == "GET" else 403  # an unsafe request without CSRF token
             assert answer.status_code == expected, (method, path)
             if method == "GET":
                 assert answer.headers["location"] == "/connexion"
-            assert AGENT not in answer.text
+            _clean(answer, "personne", method, path)
         # A visitor: a session (from the sign-in page) and its valid CSRF token, but no account.
         token = csrf_of(stranger.get("/connexion").text)
-        for method, path in sorted(PRIVATE):
-            answer = stranger.request(method, path, data={"csrf": token, "confirmation": AGENT})
+        for method, template in sorted(PRIVATE):
+            path = _path(template, ville_a["workspace"], ville_a["plain"])
+            answer = stranger.request(method, path, data={**FIELDS, "csrf": token})
             assert (answer.status_code, answer.headers.get("location")) == (303, "/connexion"), (method, path)
+    assert _state(conn, ville_a["agent"], ville_a["workspace"]) == before
+
+
+def _try_workspace_routes(
+    browser: TestClient, who: str, ville_a: dict[str, int], allowed: set[str]
+) -> dict[tuple[str, str], Any]:
+    """Every workspace route as `who`: refused (403, nothing of the owner) unless its level is allowed."""
+    token = csrf_of(browser.get("/mon-espace").text)
+    answers = {}
+    for (method, template), level in sorted(WORKSPACE.items()):
+        path = _path(template, ville_a["workspace"], ville_a["plain"])
+        answer = browser.request(method, path, data={**FIELDS, "csrf": token} if method == "POST" else None)
+        answers[(method, template)] = answer
+        if level in allowed:
+            continue
+        assert answer.status_code == 403, (who, method, path, answer.status_code)
+        assert answer.headers.get("cache-control") == "no-store", (who, method, path)
+        _clean(answer, who, method, path)
+    return answers
+
+
+def test_other_accounts_and_members_of_other_workspaces_are_refused(
+    client: TestClient,  # noqa: F811
+    inbox: Inbox,  # noqa: F811
+    conn: psycopg.Connection,
+    ville_a: dict[str, int],
+) -> None:
+    tenancy.create_account(conn, OTHER, "Claude Durand")
+    member_b = tenancy.create_account(conn, MEMBER_OF_B, "Dominique Roy")
+    tenancy.create_workspace(
+        conn, kind="collectivite", name="Ville B", siren="200000172", administrator=member_b
+    )
+    before = _state(conn, ville_a["agent"], ville_a["workspace"])
+    # Each in its own browser (not a `with` block: leaving one would stop the shared app).
+    stranger = browser(client)
+    sign_in(stranger, inbox, OTHER)
+    _try_workspace_routes(stranger, "autre compte", ville_a, allowed=set())
+    admin_of_b = browser(client)
+    sign_in(admin_of_b, inbox, MEMBER_OF_B)
+    _try_workspace_routes(admin_of_b, "administrateur d'un autre espace", ville_a, allowed=set())
+    plain = browser(client)
+    sign_in(plain, inbox, PLAIN)
+    answers = _try_workspace_routes(plain, "simple membre", ville_a, allowed={MEMBER})
+    # What a plain member may see, it sees; the administrators' forms are not on it.
+    page = answers[("GET", "/espaces/{workspace_id:int}")]
+    assert page.status_code == 200
+    assert "Ville A" in page.text
+    assert "Ajouter à l'espace" not in page.text
+    assert _state(conn, ville_a["agent"], ville_a["workspace"]) == before
 
 
 def test_another_account_sees_and_deletes_only_its_own(
@@ -80,7 +245,7 @@ def test_another_account_sees_and_deletes_only_its_own(
     sign_in(client, inbox)  # the agent of Ville A, in its own browser
     with TestClient(client.app, base_url="https://testserver", follow_redirects=False) as stranger:
         sign_in(stranger, inbox, OTHER)
-        pages = {path: stranger.get(path) for method, path in PRIVATE if method == "GET"}
+        pages = {path: stranger.get(path) for method, path in ACCOUNT if method == "GET"}
         for path, answer in pages.items():
             assert answer.status_code == 200, path
             text = html.unescape(answer.text)

@@ -17,7 +17,7 @@ import uvicorn
 
 from leviers.hosted import tenancy
 from leviers.web import WebSettings, create_app
-from tests.hosted.smtp import Inbox, body_of, smtp_server
+from tests.hosted.smtp import Inbox, body_of, last_message, smtp_server
 from tests.web.browser import ARTIFACTS, AXE, WATCH_CSP, free_port, run_axe
 
 pytestmark = pytest.mark.browser
@@ -107,7 +107,7 @@ def test_sign_in_by_link_in_a_browser(site: tuple[str, Inbox], browser: Any, wid
         page.get_by_role("button", name="Recevoir un lien de connexion").click()
         page.get_by_role("heading", name="Vérifiez votre messagerie").wait_for()
         _check(page, f"connexion-envoyee-{width}", errors)
-        body = body_of(inbox.messages[-1])
+        body = body_of(last_message(inbox))
         link = re.search(r"(http://localhost:\d+/connexion/lien/[\w-]+)", body)
         assert link
         page.goto(link.group(1))
@@ -131,7 +131,7 @@ def _sign_in(page: Any, base: str, inbox: Inbox) -> None:
     page.get_by_label("Adresse électronique").fill(AGENT)
     page.get_by_role("button", name="Recevoir un lien de connexion").click()
     page.get_by_role("heading", name="Vérifiez votre messagerie").wait_for()
-    link = re.search(r"(http://localhost:\d+/connexion/lien/[\w-]+)", body_of(inbox.messages[-1]))
+    link = re.search(r"(http://localhost:\d+/connexion/lien/[\w-]+)", body_of(last_message(inbox)))
     assert link
     page.goto(link.group(1))
     page.get_by_role("button", name="Me connecter").click()

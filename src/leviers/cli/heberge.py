@@ -154,5 +154,90 @@ def compte(
     console.print(f"[green]✓[/] Compte n° {account} prêt pour {escape(address)}.", highlight=False)
 
 
+@heberge.command("espace")
+def espace(
+    type_: Annotated[
+        str,
+        typer.Argument(
+            metavar="TYPE",
+            help="Type d'espace : collectivite, reseau ou organisation_ess.",
+            show_default=False,
+        ),
+    ],
+    nom: Annotated[str, typer.Argument(metavar="NOM", help="Nom de l'espace (public).")],
+    administrateur: Annotated[
+        str,
+        typer.Option(
+            "--administrateur",
+            metavar="COURRIEL",
+            help="Adresse du premier administrateur de l'espace (compte créé au besoin).",
+            show_default=False,
+        ),
+    ],
+    siren: Annotated[
+        str | None,
+        typer.Option(
+            "--siren",
+            metavar="SIREN",
+            help="SIREN de l'organisation (obligatoire pour une collectivité).",
+            show_default=False,
+        ),
+    ] = None,
+    dsn: DsnOption = None,
+    json_output: JsonOption = False,
+) -> None:
+    """Crée un espace de travail (collectivité, réseau ou organisation de l'ESS) et nomme son
+    premier administrateur, qui pourra ensuite y ajouter les autres membres depuis le site."""
+    from leviers.hosted.database import check_role, connect, resolve_dsn
+    from leviers.hosted.workspaces import create
+
+    address = _address(administrateur)
+    with connect(resolve_dsn(dsn), autocommit=True) as conn:
+        check_role(conn)
+        workspace = create(conn, kind=type_, name=nom, siren=siren, administrator_email=address)
+    if json_output:
+        emit_json({"espace": workspace})
+        return
+    console.print(
+        f"[green]✓[/] Espace n° {workspace} « {escape(' '.join(nom.split()))} » créé ; administrateur : "
+        f"{escape(address)}.",
+        highlight=False,
+    )
+
+
+@heberge.command("admin")
+def admin(
+    courriel: Annotated[str, typer.Argument(metavar="COURRIEL", help="Adresse électronique de la personne.")],
+    retirer: Annotated[
+        bool, typer.Option("--retirer", help="Retire le rôle d'administrateur du site au lieu de le donner.")
+    ] = False,
+    dsn: DsnOption = None,
+    json_output: JsonOption = False,
+) -> None:
+    """Fait d'un compte (créé au besoin) un administrateur du site : il crée les espaces de travail
+    et nomme leurs administrateurs depuis la page « Administration du site »."""
+    from leviers.hosted.database import check_role, connect, resolve_dsn
+    from leviers.hosted.workspaces import set_site_admin
+
+    address = _address(courriel)
+    with connect(resolve_dsn(dsn), autocommit=True) as conn:
+        check_role(conn)
+        account = set_site_admin(conn, address, not retirer)
+    if json_output:
+        emit_json({"compte": account, "administrateur_site": not retirer})
+        return
+    said = "n'est plus" if retirer else "est maintenant"
+    console.print(f"[green]✓[/] {escape(address)} {said} administrateur du site.", highlight=False)
+
+
+def _address(given: str) -> str:
+    from leviers.hosted.errors import HostedStoreError
+
+    address = given.strip().lower()
+    if "@" not in address[1:] or len(address) > 254 or any(c.isspace() for c in address):
+        raise HostedStoreError(f"adresse électronique « {given} » invalide : format attendu nom@domaine.fr.")
+    return address
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(heberge, name="heberge")

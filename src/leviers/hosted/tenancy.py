@@ -57,6 +57,25 @@ def workspace_session(
 
 
 @contextmanager
+def site_admin_session(conn: psycopg.Connection, *, account_id: int, workspace_id: int) -> Iterator[None]:
+    """One transaction in `workspace_id` as a site administrator (who need not be a member): to name
+    a workspace's administrators. Forbidden when the account is not a site administrator."""
+    if not conn.autocommit:
+        raise ValueError("site_admin_session needs an autocommit connection")
+    with conn.transaction():
+        row = conn.execute(
+            "SELECT a.site_admin, EXISTS (SELECT 1 FROM workspaces WHERE id = %s) FROM accounts AS a WHERE a.id = %s",
+            [workspace_id, account_id],
+        ).fetchone()
+        if row is None or not row[0]:
+            raise Forbidden("accès refusé : réservé aux administrateurs du site.")
+        if not row[1]:
+            raise Forbidden("accès refusé : cet espace de travail n'existe pas.")
+        _enter(conn, account_id, workspace_id)
+        yield
+
+
+@contextmanager
 def account_session(conn: psycopg.Connection, *, account_id: int) -> Iterator[None]:
     """One transaction as `account_id` outside any workspace: it sees its own memberships only."""
     if not conn.autocommit:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -182,7 +183,11 @@ def create_app(settings: WebSettings, *, progress: Progress | None = None) -> Fa
         max_body_bytes=settings.max_body_bytes,
         max_query_chars=settings.max_query_chars,
         render=render,
-        uploads={"/mes-achats": settings.max_upload_bytes},
+        uploads={
+            "/mes-achats": settings.max_upload_bytes,
+            # Hosted mode: a collectivité workspace's purchase files (web/workspace_spaser.py).
+            re.compile(r"/espaces/[0-9]+/achats"): settings.max_upload_bytes,
+        },
     )
     if settings.rate_limit_per_minute:
         app.add_middleware(

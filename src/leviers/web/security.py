@@ -7,6 +7,7 @@ untouched and each request costs a few dictionary look-ups.
 from __future__ import annotations
 
 import math
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -95,7 +96,8 @@ class BodyTooLarge(Exception):
 
 class RequestLimits:
     """Refuse request bodies above `max_body_bytes` (413) and query strings above `max_query_chars`
-    (414). The paths of `uploads` (an upload form's POST) take bodies up to their own bound."""
+    (414). The paths of `uploads` (an upload form's POST: an exact path, or a regular expression
+    given as a compiled pattern) take bodies up to their own bound."""
 
     def __init__(
         self,
@@ -104,20 +106,27 @@ class RequestLimits:
         max_body_bytes: int,
         max_query_chars: int,
         render: ErrorRenderer,
-        uploads: dict[str, int] | None = None,
+        uploads: dict[str | re.Pattern[str], int] | None = None,
     ):
         self.app = app
         self.max_body = max_body_bytes
         self.max_query = max_query_chars
         self.render = render
-        self.uploads = uploads or {}
+        given = uploads or {}
+        self.uploads = {k: v for k, v in given.items() if isinstance(k, str)}
+        self.upload_patterns = [(k, v) for k, v in given.items() if not isinstance(k, str)]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         path = scope.get("path", "")
-        bound = self.uploads.get(path, self.max_body) if scope.get("method") == "POST" else self.max_body
+        bound = self.max_body
+        if scope.get("method") == "POST":
+            bound = self.uploads.get(path, self.max_body)
+            for pattern, limit in self.upload_patterns:
+                if pattern.fullmatch(path):
+                    bound = limit
         if len(scope.get("query_string", b"")) > self.max_query:
             response = self.render(
                 path,

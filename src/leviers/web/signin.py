@@ -96,11 +96,13 @@ def install(app: FastAPI, settings: SigninSettings) -> None:
         raise HostedStoreError(
             "mode hébergé : la base PostgreSQL n'est pas à jour : lancez leviers heberge migrer."
         )
-    from leviers.web import personal_data  # imports this module's helpers
+    from leviers.web import personal_data, workspace_spaser, workspaces  # import this module's helpers
 
     app.state.signin = Signin(settings)
     app.include_router(router)
     app.include_router(personal_data.router)
+    app.include_router(workspaces.router)
+    app.include_router(workspace_spaser.router)
     app.state.site_info["nav"] = [*app.state.site_info["nav"], ("my_space", "Mon espace")]
     app.state.site_info["privacy"] = True
 
@@ -462,6 +464,9 @@ def my_space(request: Request) -> Response:
             return RedirectResponse(request.app.url_path_for("signin"), status_code=303, headers=NO_STORE)
         name, email = accounts.display_name(conn, session.account_id)
         workspaces = tenancy.memberships(conn, session.account_id)
+        site_admin = bool(
+            conn.execute("SELECT site_admin FROM accounts WHERE id = %s", [session.account_id]).fetchone()[0]  # type: ignore[index]
+        )
     kinds = {"collectivite": "Collectivité", "reseau": "Réseau", "organisation_ess": "Organisation de l'ESS"}
     roles = {"membre": "membre", "administrateur": "administrateur"}
     return _page(
@@ -473,6 +478,7 @@ def my_space(request: Request) -> Response:
         email=email,
         workspaces=[{"id": w[0], "kind": kinds[w[1]], "name": w[2], "role": roles[w[3]]} for w in workspaces],
         proconnect_session="proconnect_id_token" in session.data,
+        site_admin=site_admin,
     )
 
 
