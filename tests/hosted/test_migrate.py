@@ -10,7 +10,8 @@ from leviers.hosted.database import check_role
 from leviers.hosted.errors import HostedStoreError
 from leviers.hosted.local_cluster import LocalCluster
 
-TABLES = {"workspaces", "accounts", "memberships", "audit_log", "sessions", "signin_links", "signin_attempts"}
+TABLES = {"workspaces", "accounts", "memberships", "audit_log", "sessions", "signin_links", "signin_attempts",
+          "needs", "needs_public"}
 
 
 def _tables(dsn: str) -> set[str]:
@@ -33,7 +34,7 @@ def test_upgrade_from_the_first_revision(empty_dsn: str) -> None:
     migrate.upgrade(empty_dsn, "0001")
     with psycopg.connect(empty_dsn) as conn:
         conn.execute("INSERT INTO accounts (email) VALUES ('agent@ville.fr')")
-    assert migrate.upgrade(empty_dsn).after == migrate.head() == "0002"
+    assert migrate.upgrade(empty_dsn).after == migrate.head() == "0004"
     assert _tables(empty_dsn) == TABLES
     with psycopg.connect(empty_dsn) as conn:
         assert conn.execute("SELECT email FROM accounts").fetchall() == [("agent@ville.fr",)]
