@@ -37,7 +37,7 @@ def test_every_table_with_workspace_data_is_isolated(conn: psycopg.Connection) -
         "WHERE n.nspname = 'public' AND c.relkind = 'r' AND EXISTS (SELECT 1 FROM information_schema.columns i "
         "WHERE i.table_schema = 'public' AND i.table_name = c.relname AND i.column_name = 'workspace_id')"
     ).fetchall()
-    assert {r[0] for r in rows} == {"memberships", "audit_log"}
+    assert {r[0] for r in rows} == {"memberships", "audit_log", "needs"}
     assert all(r[1] and r[2] and r[3] for r in rows), rows
 
 

@@ -41,7 +41,9 @@ BEGIN
         EXECUTE format('ALTER TABLE audit_log DROP CONSTRAINT %I', found.conname);
     END LOOP;
     allowed := ARRAY(SELECT DISTINCT a FROM unnest(SELECTION) AS a ORDER BY a);
-    EXECUTE format('ALTER TABLE audit_log ADD CONSTRAINT audit_log_action_check CHECK (action = ANY (%L::text[]))', allowed);
+    -- Written as IN ('a', 'b', …), which PostgreSQL shows as ARRAY['a'::text, …]: readable again above.
+    EXECUTE format('ALTER TABLE audit_log ADD CONSTRAINT audit_log_action_check CHECK (action IN (%s))',
+                   (SELECT string_agg(quote_literal(a), ', ') FROM unnest(allowed) AS a));
 END
 $$;
 """
@@ -60,7 +62,7 @@ CREATE TABLE needs (
     -- and région), codes of the COG as the shipped reference data give them.
     region text NOT NULL CHECK (region ~ '^[0-9]{2}$'),
     departement text CHECK (departement ~ '^([0-9]{2,3}|2A|2B)$'),
-    commune text CHECK (commune ~ '^[0-9][0-9AB][0-9]{3}$' AND departement IS NOT NULL),
+    commune text CHECK (commune IS NULL OR (commune ~ '^[0-9][0-9AB][0-9]{3}$' AND departement IS NOT NULL)),
     theme text NOT NULL CHECK (theme ~ '^[a-z0-9_-]{1,60}$'),
     stage text NOT NULL CHECK (stage IN ('amorcage', 'creation', 'developpement', 'consolidation', 'difficulte')),
     usage text CHECK (usage IN ('conseil', 'recrutement', 'investissement', 'tresorerie', 'cooperation')),
