@@ -139,7 +139,7 @@ def test_declare_change_delete_and_the_public_pages(
             "stage": "developpement",
             "commune": "33063",
             "visibility": "detail",
-        },  # fmt: skip
+        },
     )
     assert (changed.status_code, changed.headers["location"]) == (
         303,
@@ -186,8 +186,10 @@ def test_only_in_an_ess_organisation_workspace(
 
 
 def test_the_collectivite_count(
-    organisation: dict[str, int], conn: psycopg.Connection, client: TestClient
-) -> None:  # noqa: F811
+    organisation: dict[str, int],
+    conn: psycopg.Connection,
+    client: TestClient,  # noqa: F811
+) -> None:
     from leviers.hosted import needs as store
     from leviers.web.needs import territory_needs
 
