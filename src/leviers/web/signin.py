@@ -64,7 +64,12 @@ def install(app: FastAPI, settings: SigninSettings) -> None:
     app.include_router(needs.router)
     nav = app.state.site_info["nav"]
     at = next((i + 1 for i, (name, _) in enumerate(nav) if name == "financer"), len(nav))
-    app.state.site_info["nav"] = [*nav[:at], ("needs_public", "Besoins"), *nav[at:], ("my_space", "Mon espace")]
+    app.state.site_info["nav"] = [
+        *nav[:at],
+        ("needs_public", "Besoins"),
+        *nav[at:],
+        ("my_space", "Mon espace"),
+    ]
     # The collectivité page shows the public needs on its territory (collectivite.html).
     app.state.templates.env.globals["territory_needs"] = needs.territory_needs
     app.state.site_info["privacy"] = True
