@@ -10,8 +10,17 @@ from leviers.hosted.database import check_role
 from leviers.hosted.errors import HostedStoreError
 from leviers.hosted.local_cluster import LocalCluster
 
-TABLES = {"workspaces", "accounts", "memberships", "audit_log", "sessions", "signin_links", "signin_attempts",
-          "needs", "needs_public"}
+TABLES = {
+    "workspaces",
+    "accounts",
+    "memberships",
+    "audit_log",
+    "sessions",
+    "signin_links",
+    "signin_attempts",
+    "needs",
+    "needs_public",
+}
 
 
 def _tables(dsn: str) -> set[str]:
