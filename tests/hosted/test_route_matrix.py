@@ -2,8 +2,9 @@
 session (not signed in), and another signed-in account. A new private route fails
 `test_every_private_route_is_in_the_matrix` until it is added here with what a stranger gets.
 
-Workspace routes (uploads, objectives, publication) will join the matrix with a fourth stranger:
-a member of another workspace (the isolation itself is PostgreSQL's: test_isolation.py)."""
+Workspace routes (`/espaces/{workspace_id}/…`) are tried with the ids of a real workspace and of a
+real need, and also by a fourth stranger: a member of another workspace, with a valid session and
+CSRF token (the isolation itself is PostgreSQL's: test_isolation.py)."""
 
 from __future__ import annotations
 
@@ -12,10 +13,11 @@ from collections.abc import Iterator
 from typing import Any
 
 import psycopg
+import pytest
 from fastapi.testclient import TestClient
 from starlette.routing import Route
 
-from leviers.hosted import tenancy
+from leviers.hosted import needs, tenancy
 from tests.hosted.smtp import Inbox
 from tests.hosted.test_signin_web import AGENT, agent, client, csrf_of, inbox, sign_in  # noqa: F401
 
@@ -25,11 +27,47 @@ PRIVATE = {
     ("GET", "/mon-espace/mes-donnees.json"),
     ("GET", "/mon-espace/supprimer"),
     ("POST", "/mon-espace/supprimer"),
+    # The needs of an ESS organisation (leviers.web.needs).
+    ("GET", "/espaces/{workspace_id}/besoins"),
+    ("POST", "/espaces/{workspace_id}/besoins"),
+    ("GET", "/espaces/{workspace_id}/besoins/{need_id}"),
+    ("POST", "/espaces/{workspace_id}/besoins/{need_id}"),
+    ("POST", "/espaces/{workspace_id}/besoins/{need_id}/supprimer"),
 }
 # Under the private prefixes but holding nothing of anyone: the page after a deletion.
 NOT_PRIVATE = {("GET", "/mon-espace/compte-supprime")}
 PRIVATE_PREFIXES = ("/mon-espace", "/espaces")
 OTHER = "claude@ville-b.fr"
+SECRET_NEED = "Besoin privé de l'association A"
+
+
+@pytest.fixture
+def ess_need(conn: psycopg.Connection) -> dict[str, int]:
+    """An ESS organisation's workspace with one private need: the ids the workspace routes take."""
+    owner = tenancy.create_account(conn, "presidente@asso-a.fr")
+    workspace = tenancy.create_workspace(
+        conn, kind="organisation_ess", name="Association A", siren=None, administrator=owner
+    )
+    with tenancy.workspace_session(conn, account_id=owner, workspace_id=workspace):
+        need = needs.create(
+            conn,
+            needs.validate(
+                {
+                    "purpose": SECRET_NEED,
+                    "form": "pret",
+                    "horizon": "1_3_ans",
+                    "theme": "dechets",
+                    "stage": "creation",
+                    "region": "75",
+                    "visibility": "prive",
+                }
+            ),
+        )
+    return {"workspace_id": workspace, "need_id": need}
+
+
+def _concrete(path: str, ids: dict[str, int]) -> str:
+    return path.format(**ids) if "{" in path else path
 
 
 def _walk(routes: list[Any]) -> Iterator[Route]:
@@ -53,9 +91,13 @@ def test_every_private_route_is_in_the_matrix(client: TestClient) -> None:  # no
     assert _routes(client) == PRIVATE | NOT_PRIVATE
 
 
-def test_no_session_and_a_visitor_session_are_refused_everywhere(client: TestClient) -> None:  # noqa: F811
+def test_no_session_and_a_visitor_session_are_refused_everywhere(
+    client: TestClient,  # noqa: F811
+    ess_need: dict[str, int],
+) -> None:
     with TestClient(client.app, base_url="https://testserver", follow_redirects=False) as stranger:
-        for method, path in sorted(PRIVATE):
+        for method, route in sorted(PRIVATE):
+            path = _concrete(route, ess_need)
             answer = stranger.request(method, path)
             expected = 303 if method == "GET" else 403  # an unsafe request without CSRF token
             assert answer.status_code == expected, (method, path)
@@ -64,7 +106,8 @@ def test_no_session_and_a_visitor_session_are_refused_everywhere(client: TestCli
             assert AGENT not in answer.text
         # A visitor: a session (from the sign-in page) and its valid CSRF token, but no account.
         token = csrf_of(stranger.get("/connexion").text)
-        for method, path in sorted(PRIVATE):
+        for method, route in sorted(PRIVATE):
+            path = _concrete(route, ess_need)
             answer = stranger.request(method, path, data={"csrf": token, "confirmation": AGENT})
             assert (answer.status_code, answer.headers.get("location")) == (303, "/connexion"), (method, path)
 
@@ -80,7 +123,7 @@ def test_another_account_sees_and_deletes_only_its_own(
     sign_in(client, inbox)  # the agent of Ville A, in its own browser
     with TestClient(client.app, base_url="https://testserver", follow_redirects=False) as stranger:
         sign_in(stranger, inbox, OTHER)
-        pages = {path: stranger.get(path) for method, path in PRIVATE if method == "GET"}
+        pages = {path: stranger.get(path) for method, path in PRIVATE if method == "GET" and "{" not in path}
         for path, answer in pages.items():
             assert answer.status_code == 200, path
             text = html.unescape(answer.text)
@@ -102,3 +145,36 @@ def test_another_account_sees_and_deletes_only_its_own(
             == 403
         )
     assert client.get("/mon-espace").status_code == 200
+
+
+def test_a_member_of_another_workspace_is_refused(
+    client: TestClient,  # noqa: F811
+    inbox: Inbox,  # noqa: F811
+    ess_need: dict[str, int],
+    conn: psycopg.Connection,
+) -> None:
+    """A member of another ESS organisation, signed in with a valid CSRF token, reaches none of
+    the workspace routes of Association A; its own workspace does not open A's need either."""
+    other = tenancy.create_account(conn, OTHER)
+    own = tenancy.create_workspace(
+        conn, kind="organisation_ess", name="Association B", siren=None, administrator=other
+    )
+    sign_in(client, inbox, OTHER)
+    token = csrf_of(client.get("/mon-espace").text)
+    form = {"csrf": token, "purpose": "Écrasé", "form": "pret", "horizon": "1_3_ans", "theme": "dechets",
+            "stage": "creation", "region": "84", "visibility": "detail"}  # fmt: skip
+    for method, route in sorted(PRIVATE):
+        if "{" not in route:
+            continue
+        answer = client.request(method, _concrete(route, ess_need), data=form)
+        assert answer.status_code == 403, (method, route)
+        assert SECRET_NEED not in html.unescape(answer.text)
+    # A's need id under B's own workspace: row-level security hides it.
+    crossed = {**ess_need, "workspace_id": own}
+    for method, route in sorted(PRIVATE):
+        if "{need_id}" in route:
+            answer = client.request(method, _concrete(route, crossed), data=form)
+            assert answer.status_code == 404, (method, route)
+            assert SECRET_NEED not in html.unescape(answer.text)
+    assert SECRET_NEED not in html.unescape(client.get(f"/espaces/{own}/besoins").text)
+    assert conn.execute("SELECT count(*) FROM needs_public").fetchone() == (0,)
