@@ -19,6 +19,7 @@ BENCHMARKS: list[str] = [
     "eligibility",
     "purchases",
     "aides_links",
+    "needs",
 ]
 
 

@@ -596,7 +596,11 @@ def needs_map(maille: str, region: str | None, rows: list[dict[str, Any]]) -> Ma
         return Markup("")
     counts = {row["code"]: row for row in rows}
     top = max((row["besoins"] for row in rows), default=0)
-    bounds = [math.ceil(top * k / len(PALETTE)) for k in range(1, len(PALETTE) + 1)] if top else []
+    classes = len(PALETTE)
+
+    def shade(n: int) -> str:  # class of n among five equal ranges of 1..top: the top is darkest
+        return "#ffffff" if n == 0 else PALETTE[min(classes - 1, math.ceil(n * classes / top) - 1)]
+
     parts = [
         f'<svg class="needs-map" viewBox="0 0 {WIDTH} {height}" role="img" aria-labelledby="carte-besoins-titre" '
         f'xmlns="http://www.w3.org/2000/svg"><title id="carte-besoins-titre">Carte des besoins publics par '
@@ -606,7 +610,7 @@ def needs_map(maille: str, region: str | None, rows: list[dict[str, Any]]) -> Ma
     for code, path in shapes:
         row = counts.get(code)
         n = row["besoins"] if row else 0
-        colour = "#ffffff" if n == 0 else PALETTE[next(i for i, b in enumerate(bounds) if n <= b)]
+        colour = shade(n)
         raw = names.get(code, code)
         name = raw[0] if isinstance(raw, tuple) else raw
         label = f"{name} : {n} besoin{'s' if n > 1 else ''}"
@@ -624,11 +628,12 @@ def needs_map(maille: str, region: str | None, rows: list[dict[str, Any]]) -> Ma
 
     legend = [f'<ul class="needs-map-legend" aria-hidden="true"><li>{swatch("#ffffff")} aucun</li>']
     low = 1
-    for bound, colour in zip(bounds, PALETTE, strict=False):
-        if bound >= low:
-            span = f"{low} à {bound}" if bound > low else f"{low}"
+    for index, colour in enumerate(PALETTE):
+        high = top * (index + 1) // classes
+        if high >= low:
+            span = f"{low} à {high}" if high > low else f"{low}"
             legend.append(f"<li>{swatch(colour)} {span}</li>")
-            low = bound + 1
+            low = high + 1
     legend.append("</ul>")
     return Markup("".join(parts) + "".join(legend))
 
