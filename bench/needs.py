@@ -25,6 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 from pathlib import Path
 from typing import Any
 
@@ -127,6 +128,9 @@ class HostedServer:
             try:
                 _get(self.base + "/besoins", timeout=5)
                 break
+            except urllib.error.HTTPError as exc:  # up, but the page fails: no use waiting
+                self.stop()
+                raise SystemExit(f"/besoins répond {exc.code} : voir {WORK / 'serveur.log'}") from exc
             except OSError:
                 if time.monotonic() > deadline:
                     raise SystemExit("le serveur n'a pas démarré en 10 minutes") from None

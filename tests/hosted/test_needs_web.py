@@ -196,7 +196,7 @@ def test_the_collectivite_count(
     with tenancy.workspace_session(
         conn, account_id=organisation["account"], workspace_id=organisation["workspace"]
     ):
-        store.create(conn, store.validate({"purpose": "Atelier", "amount": "1000", "form": "pret", "horizon": "1_3_ans",
+        store.create(conn, store.validate({"purpose": "Atelier", "amount": "2500000", "form": "pret", "horizon": "1_3_ans",
                                            "theme": "dechets", "stage": "creation", "visibility": "agrege",
                                            "commune": "33063"}))  # fmt: skip
 
@@ -218,3 +218,7 @@ def test_the_collectivite_count(
     assert (region["besoins"], region["url"]) == (1, "/besoins?region=75")
     assert territory_needs(Request(), None, "x") is None  # type: ignore[arg-type]
     assert re.fullmatch(r"\d{4}-\d\d-\d\d", bordeaux["date"])
+    # Millions are written in M€ on the public page (the store's exact decimals become floats there).
+    page = client.get("/besoins")
+    assert page.status_code == 200
+    assert "2,5\u202fM€" in page.text

@@ -19,6 +19,7 @@ import math
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
+from decimal import Decimal
 from functools import cache
 from typing import Any
 
@@ -194,7 +195,7 @@ def _form_values(need: dict[str, Any] | None) -> dict[str, str]:
         return {"visibility": "prive"}
     values = {k: ("" if need.get(k) is None else str(need[k])) for k in needs.FIELDS}
     if need.get("amount") is not None:
-        values["amount"] = format(need["amount"].normalize(), "f")
+        values["amount"] = format(Decimal(need["amount"]).normalize(), "f")
     return values
 
 
@@ -215,6 +216,7 @@ def _own_page(
     for row in rows:
         needs.labels(row)
         row["correspondances"] = _matches(request, profile, workspace["siren"], row)
+        _floats(row)
     title = f"Besoins de financement — {workspace['name']}"
     return _page(
         request,
@@ -394,8 +396,20 @@ def _public(request: Request) -> Iterator[psycopg.Connection]:
         yield conn
 
 
+def _floats(row: dict[str, Any]) -> dict[str, Any]:
+    """Amounts as floats for the pages' filters (the store keeps exact decimals, the CSVs write them)."""
+    for key in ("montant", "amount"):
+        if isinstance(row.get(key), Decimal):
+            row[key] = float(row[key])
+    return row
+
+
 def public_data(conn: psycopg.Connection, filters: needs.Filters) -> dict[str, Any]:
     found = needs.aggregates(conn, filters)
+    _floats(found["total"])
+    for dimension in ("territoire", "theme", "etape", "forme"):
+        for row in found[dimension]:
+            _floats(row)
     return {
         "filtres": filters.query(),
         "total": found["total"],
@@ -416,7 +430,7 @@ def _public_need(row: dict[str, Any]) -> dict[str, Any]:
         "organisation": row["organisation"],
         "siren": row["siren"],
         "objet": row["purpose"],
-        "montant": row["amount"],
+        "montant": float(row["amount"]) if row["amount"] is not None else None,
         "forme": row["form"],
         "forme_libelle": row["forme_libelle"],
         "horizon": row["horizon"],
@@ -654,7 +668,7 @@ def territory_needs(request: Request, reference: dict[str, Any] | None, siren: s
         departement = None
     try:
         with _public(request) as conn:
-            found = needs.count_on(conn, region=region, departement=departement, commune=commune)
+            found = _floats(needs.count_on(conn, region=region, departement=departement, commune=commune))
     except psycopg.Error:
         return None
     query = {"departement": departement} if departement else ({"region": region} if region else {})
