@@ -226,7 +226,7 @@ def write_report(
         f"{counts['detail']:,} public in detail, {counts['prive']:,} private ({public:,} rows in `needs_public`). "
         f"Generated in {generation_s:.1f} s through `leviers.hosted.needs.create` (RLS, trigger, audit). "
         f"Page size {size / 1024:.0f} KiB (HTML: figures, a map of 12 départements, four tables, the "
-        "200 newest detailed needs). Load on loopback for "
+        "50 newest detailed needs). Load on loopback for "
         f"{SECONDS} s each; target p95 ≤ {TARGET_P95_MS:.0f} ms.",
         "",
         "| load | clients | requests | req/s | errors | p50 ms | p95 ms | p99 ms | max ms | target |",

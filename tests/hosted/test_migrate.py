@@ -20,6 +20,7 @@ TABLES = {
     "signin_attempts",
     "needs",
     "needs_public",
+    "needs_public_version",
 }
 
 

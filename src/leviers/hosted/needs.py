@@ -59,8 +59,9 @@ FIELDS: dict[str, str] = {
     "visibility": "Visibilité",
 }
 MAX_AMOUNT = Decimal("999999999999")
-# Public listings of detailed needs are bounded; the aggregates cover every need.
-DETAIL_LIMIT = 200
+# Public listings of detailed needs are bounded (the detail CSV has them all); the aggregates
+# cover every need.
+DETAIL_LIMIT = 50
 
 
 @dataclass(frozen=True)
@@ -405,6 +406,12 @@ def table_rows(conn: psycopg.Connection, filters: Filters) -> list[dict[str, Any
         params,
     )
     return _rows(cur)
+
+
+def public_version(conn: psycopg.Connection) -> int:
+    """A number that changes whenever the public needs do (kept by the trigger needs_publish)."""
+    row = conn.execute("SELECT version FROM needs_public_version").fetchone()
+    return int(row[0]) if row else 0
 
 
 def count_on(

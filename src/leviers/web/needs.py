@@ -16,6 +16,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -448,6 +449,26 @@ def _public_need(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+_computed: dict[needs.Filters, tuple[int, dict[str, Any]]] = {}
+_computed_lock = threading.Lock()
+MAX_COMPUTED = 512
+
+
+def cached_public_data(conn: psycopg.Connection, filters: needs.Filters) -> dict[str, Any]:
+    """public_data, kept per filter until the public needs change (needs_public_version): the
+    version is read first, so what is kept is never older than the version it is kept under."""
+    version = needs.public_version(conn)
+    found = _computed.get(filters)
+    if found is not None and found[0] == version:
+        return found[1]
+    data = public_data(conn, filters)
+    with _computed_lock:
+        if len(_computed) >= MAX_COMPUTED:
+            _computed.clear()
+        _computed[filters] = (version, data)
+    return data
+
+
 def _filters_or_error(request: Request) -> needs.Filters | Response:
     try:
         return read_filters(dict(request.query_params))
@@ -461,7 +482,7 @@ def needs_public(request: Request) -> Response:
     if isinstance(filters, Response):
         return filters
     with _public(request) as conn:
-        data = public_data(conn, filters)
+        data = cached_public_data(conn, filters)
     query = filters.query()
     from urllib.parse import urlencode
 
@@ -487,7 +508,7 @@ def api_needs_public(request: Request) -> Response:
     if isinstance(filters, Response):
         return filters
     with _public(request) as conn:
-        data = public_data(conn, filters)
+        data = cached_public_data(conn, filters)
     return JSONBody(data)
 
 

@@ -105,9 +105,21 @@ CREATE INDEX needs_public_departement ON needs_public (departement);
 CREATE INDEX needs_public_commune ON needs_public (commune) WHERE commune IS NOT NULL;
 COMMENT ON TABLE needs_public IS 'The public part of needs, written by the trigger needs_publish only';
 
+-- One number that changes whenever needs_public does: the public pages keep their figures per
+-- filter and this number, and recompute them only when it moved.
+CREATE TABLE needs_public_version (
+    single boolean PRIMARY KEY DEFAULT true CHECK (single),
+    version bigint NOT NULL
+);
+INSERT INTO needs_public_version (single, version) VALUES (true, 0);
+
 -- Runs as the writer, inside its workspace session: it reads the row written, never another's.
 CREATE FUNCTION needs_publish() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+    IF TG_OP = 'INSERT' AND NEW.visibility = 'prive' THEN
+        RETURN NULL;  -- nothing public changes
+    END IF;
+    UPDATE needs_public_version SET version = version + 1;
     IF TG_OP IN ('UPDATE', 'DELETE') THEN
         DELETE FROM needs_public WHERE need_id = OLD.id;
     END IF;
@@ -129,6 +141,7 @@ CREATE TRIGGER needs_publish AFTER INSERT OR UPDATE OR DELETE ON needs
 
 DOWNGRADE = r"""
 DROP TABLE needs_public;
+DROP TABLE needs_public_version;
 DROP TABLE needs;
 DROP FUNCTION needs_publish();
 """
