@@ -450,22 +450,26 @@ def _public_need(row: dict[str, Any]) -> dict[str, Any]:
 
 
 _computed: dict[needs.Filters, tuple[int, dict[str, Any]]] = {}
+_rendered: dict[needs.Filters, tuple[int, bytes]] = {}
 _computed_lock = threading.Lock()
 MAX_COMPUTED = 512
 
 
-def cached_public_data(conn: psycopg.Connection, filters: needs.Filters) -> dict[str, Any]:
-    """public_data, kept per filter until the public needs change (needs_public_version): the
-    version is read first, so what is kept is never older than the version it is kept under."""
-    version = needs.public_version(conn)
+def _keep(store: dict[needs.Filters, Any], filters: needs.Filters, value: Any) -> None:
+    with _computed_lock:
+        if len(store) >= MAX_COMPUTED:
+            store.clear()
+        store[filters] = value
+
+
+def cached_public_data(conn: psycopg.Connection, filters: needs.Filters, version: int) -> dict[str, Any]:
+    """public_data, kept per filter until the public needs change (`version`, read before by
+    needs.public_version: what is kept is never older than the version it is kept under)."""
     found = _computed.get(filters)
     if found is not None and found[0] == version:
         return found[1]
     data = public_data(conn, filters)
-    with _computed_lock:
-        if len(_computed) >= MAX_COMPUTED:
-            _computed.clear()
-        _computed[filters] = (version, data)
+    _keep(_computed, filters, (version, data))
     return data
 
 
@@ -482,12 +486,17 @@ def needs_public(request: Request) -> Response:
     if isinstance(filters, Response):
         return filters
     with _public(request) as conn:
-        data = cached_public_data(conn, filters)
+        version = needs.public_version(conn)
+        # The page is the same for every visitor (no session, no form token): kept rendered too.
+        kept = _rendered.get(filters)
+        if kept is not None and kept[0] == version:
+            return HTMLResponse(kept[1], headers=NO_STORE)
+        data = cached_public_data(conn, filters, version)
     query = filters.query()
     from urllib.parse import urlencode
 
     suffix = ("?" + urlencode(query)) if query else ""
-    return _page(
+    response = _page(
         request,
         "needs_public.html",
         "Les besoins des organisations de l'ESS",
@@ -500,6 +509,8 @@ def needs_public(request: Request) -> Response:
         detail_csv_url="/besoins/detail.csv" + suffix,
         json_url="/api/v1/besoins" + suffix,
     )
+    _keep(_rendered, filters, (version, bytes(response.body)))
+    return response
 
 
 @router.get("/api/v1/besoins", name="api_needs_public")
@@ -508,7 +519,7 @@ def api_needs_public(request: Request) -> Response:
     if isinstance(filters, Response):
         return filters
     with _public(request) as conn:
-        data = cached_public_data(conn, filters)
+        data = cached_public_data(conn, filters, needs.public_version(conn))
     return JSONBody(data)
 
 
