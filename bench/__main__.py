@@ -21,6 +21,7 @@ BENCHMARKS: list[str] = [
     "aides_links",
     "spaser_report",
     "hosted",
+    "needs",
 ]
 
 

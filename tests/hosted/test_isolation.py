@@ -49,6 +49,7 @@ def test_every_table_with_workspace_data_is_isolated(conn: psycopg.Connection) -
         "spaser_objectives",
         "spaser_publications",
         "network_members",
+        "needs",
     }
     assert all(r[1] and r[2] and r[3] for r in rows), rows
 

@@ -23,6 +23,9 @@ TABLES = {
     "spaser_objectives",
     "spaser_publications",
     "network_members",
+    "needs",
+    "needs_public",
+    "needs_public_version",
 }
 
 
@@ -46,7 +49,7 @@ def test_upgrade_from_the_first_revision(empty_dsn: str) -> None:
     migrate.upgrade(empty_dsn, "0001")
     with psycopg.connect(empty_dsn) as conn:
         conn.execute("INSERT INTO accounts (email) VALUES ('agent@ville.fr')")
-    assert migrate.upgrade(empty_dsn).after == migrate.head() == "0003"
+    assert migrate.upgrade(empty_dsn).after == migrate.head() == "0004"
     assert _tables(empty_dsn) == TABLES
     with psycopg.connect(empty_dsn) as conn:
         assert conn.execute("SELECT email FROM accounts").fetchall() == [("agent@ville.fr",)]

@@ -5,7 +5,9 @@ administrator is needed — a plain member of the owner's workspace. A new priva
 
 Each refusal must carry nothing of the owner (its e-mail, name, workspace name, file contents), and
 change nothing: the owner's members, audit log and private rows are compared before and after.
-The isolation itself is PostgreSQL's (test_isolation.py)."""
+The needs routes of an ESS organisation (`/espaces/{workspace_id}/besoins…`) are also tried by a
+member of another ESS organisation, with its own need ids crossed. The isolation itself is
+PostgreSQL's (test_isolation.py)."""
 
 from __future__ import annotations
 
@@ -19,7 +21,7 @@ import pytest
 from fastapi.testclient import TestClient
 from starlette.routing import Route
 
-from leviers.hosted import tenancy
+from leviers.hosted import needs, tenancy
 from leviers.hosted.purchases import PostgresStore
 from leviers.hosted.spaser import add_objective
 from tests.hosted.smtp import Inbox
@@ -58,7 +60,15 @@ WORKSPACE: dict[tuple[str, str], str] = {
     ("POST", "/espaces"): SITE,
     ("POST", "/espaces/{workspace_id:int}/administrateur"): SITE,
 }
-PRIVATE = ACCOUNT | set(WORKSPACE)
+# The needs of an ESS organisation (leviers.web.needs): members only (test_a_member_of_another_…).
+NEEDS = {
+    ("GET", "/espaces/{workspace_id}/besoins"),
+    ("POST", "/espaces/{workspace_id}/besoins"),
+    ("GET", "/espaces/{workspace_id}/besoins/{need_id}"),
+    ("POST", "/espaces/{workspace_id}/besoins/{need_id}"),
+    ("POST", "/espaces/{workspace_id}/besoins/{need_id}/supprimer"),
+}
+PRIVATE = ACCOUNT | set(WORKSPACE) | NEEDS
 # Under the private prefixes but holding nothing of anyone: the page after a deletion.
 NOT_PRIVATE = {("GET", "/mon-espace/compte-supprime")}
 PRIVATE_PREFIXES = ("/mon-espace", "/espaces")
@@ -112,6 +122,8 @@ def _path(template: str, workspace_id: int, account_id: int) -> str:
         .replace("{account_id:int}", str(account_id))
         .replace("{objective_id:int}", "999999")
         .replace("{siren}", "213300635")
+        .replace("{workspace_id}", str(workspace_id))
+        .replace("{need_id}", "999999")
     )
 
 
@@ -267,3 +279,66 @@ def test_another_account_sees_and_deletes_only_its_own(
             == 403
         )
     assert client.get("/mon-espace").status_code == 200
+
+
+SECRET_NEED = "Besoin privé de l'association A"
+
+
+@pytest.fixture
+def ess_need(conn: psycopg.Connection) -> dict[str, int]:
+    """An ESS organisation's workspace with one private need: the ids the needs routes take."""
+    owner = tenancy.create_account(conn, "presidente@asso-a.fr")
+    workspace = tenancy.create_workspace(
+        conn, kind="organisation_ess", name="Association A", siren=None, administrator=owner
+    )
+    with tenancy.workspace_session(conn, account_id=owner, workspace_id=workspace):
+        need = needs.create(
+            conn,
+            needs.validate(
+                {
+                    "purpose": SECRET_NEED,
+                    "form": "pret",
+                    "horizon": "1_3_ans",
+                    "theme": "dechets",
+                    "stage": "creation",
+                    "region": "75",
+                    "visibility": "prive",
+                }
+            ),
+        )
+    return {"workspace_id": workspace, "need_id": need}
+
+
+def _concrete(path: str, ids: dict[str, int]) -> str:
+    return path.format(**ids)
+
+
+def test_a_member_of_another_ess_organisation_is_refused_the_needs(
+    client: TestClient,  # noqa: F811
+    inbox: Inbox,  # noqa: F811
+    ess_need: dict[str, int],
+    conn: psycopg.Connection,
+) -> None:
+    """A member of another ESS organisation, signed in with a valid CSRF token, reaches none of
+    the needs routes of Association A; its own workspace does not open A's need either."""
+    other = tenancy.create_account(conn, OTHER)
+    own = tenancy.create_workspace(
+        conn, kind="organisation_ess", name="Association B", siren=None, administrator=other
+    )
+    sign_in(client, inbox, OTHER)
+    token = csrf_of(client.get("/mon-espace").text)
+    form = {"csrf": token, "purpose": "Écrasé", "form": "pret", "horizon": "1_3_ans", "theme": "dechets",
+            "stage": "creation", "region": "84", "visibility": "detail"}  # fmt: skip
+    for method, route in sorted(NEEDS):
+        answer = client.request(method, _concrete(route, ess_need), data=form)
+        assert answer.status_code == 403, (method, route)
+        assert SECRET_NEED not in html.unescape(answer.text)
+    # A's need id under B's own workspace: row-level security hides it.
+    crossed = {**ess_need, "workspace_id": own}
+    for method, route in sorted(NEEDS):
+        if "{need_id}" in route:
+            answer = client.request(method, _concrete(route, crossed), data=form)
+            assert answer.status_code == 404, (method, route)
+            assert SECRET_NEED not in html.unescape(answer.text)
+    assert SECRET_NEED not in html.unescape(client.get(f"/espaces/{own}/besoins").text)
+    assert conn.execute("SELECT count(*) FROM needs_public").fetchone() == (0,)

@@ -19,6 +19,9 @@ Action = Literal[
     "membre_ajoute",
     "membre_retire",
     "suppression",
+    "besoin_declare",
+    "besoin_modifie",
+    "besoin_supprime",
 ]
 
 

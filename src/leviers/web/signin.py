@@ -96,14 +96,24 @@ def install(app: FastAPI, settings: SigninSettings) -> None:
         raise HostedStoreError(
             "mode hébergé : la base PostgreSQL n'est pas à jour : lancez leviers heberge migrer."
         )
-    from leviers.web import personal_data, workspace_spaser, workspaces  # import this module's helpers
+    from leviers.web import needs, personal_data, workspace_spaser, workspaces  # import this module's helpers
 
     app.state.signin = Signin(settings)
     app.include_router(router)
     app.include_router(personal_data.router)
     app.include_router(workspaces.router)
     app.include_router(workspace_spaser.router)
-    app.state.site_info["nav"] = [*app.state.site_info["nav"], ("my_space", "Mon espace")]
+    app.include_router(needs.router)
+    nav = app.state.site_info["nav"]
+    at = next((i + 1 for i, (name, _) in enumerate(nav) if name == "financer"), len(nav))
+    app.state.site_info["nav"] = [
+        *nav[:at],
+        ("needs_public", "Besoins"),
+        *nav[at:],
+        ("my_space", "Mon espace"),
+    ]
+    # The collectivité page shows the public needs on its territory (collectivite.html).
+    app.state.templates.env.globals["territory_needs"] = needs.territory_needs
     app.state.site_info["privacy"] = True
 
     def render(path: str, status: int, title: str, message: str) -> Response:

@@ -1,0 +1,231 @@
+"""The needs of ESS organisations in the store: validation, isolation by row-level security, the
+audit log, and the public aggregates — hand-computed on a small set — which never show a private
+need nor the purpose or organisation of a need public « aggregated only »."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import psycopg
+import pytest
+
+from leviers.hosted import audit, migrate, needs, tenancy
+
+SECRET = "Local de stockage confidentiel"
+AGGREGATED_ONLY = "Camion de collecte des encombrants"
+
+
+def _need(**given: str) -> needs.Need:
+    form = {"form": "subvention", "horizon": "1_3_ans", "theme": "dechets", "stage": "developpement",
+            "visibility": "agrege", **given}  # fmt: skip
+    return needs.validate(form)
+
+
+@pytest.fixture
+def two(conn: psycopg.Connection) -> dict[str, int]:
+    """Two ESS organisations and five needs (the set the figures below are computed on):
+
+    | # | org | purpose                | amount    | form                | territory        | theme | stage | visibility |
+    | 1 | A   | SECRET                 | 40 000    | prêt                | 33063 (33, 75)   | dechets | developpement | prive |
+    | 2 | A   | AGGREGATED_ONLY        | 30 000    | subvention          | 33 (75)          | dechets | creation      | agrege |
+    | 3 | A   | Fonds de roulement     | —         | quasi-fonds propres | 24 (75)          | dechets | consolidation | detail |
+    | 4 | B   | Chambre froide         | 12 000,50 | subvention          | 87 (75)          | agriculture_alimentation | developpement | detail |
+    | 5 | B   | Étude de marché        | 5 000     | subvention          | région 84        | agriculture_alimentation | amorcage | agrege |
+    """
+    alice = tenancy.create_account(conn, "alice@recyclerie-a.fr")
+    bob = tenancy.create_account(conn, "bob@epicerie-b.fr")
+    a = tenancy.create_workspace(
+        conn, kind="organisation_ess", name="Recyclerie A", siren=None, administrator=alice
+    )
+    b = tenancy.create_workspace(
+        conn, kind="organisation_ess", name="Épicerie B", siren="552100554", administrator=bob
+    )
+    ids = {}
+    with tenancy.workspace_session(conn, account_id=alice, workspace_id=a):
+        ids[1] = needs.create(conn, _need(purpose=SECRET, amount="40 000", form="pret", commune="33063",
+                                          visibility="prive"))  # fmt: skip
+        ids[2] = needs.create(
+            conn, _need(purpose=AGGREGATED_ONLY, amount="30000", departement="33", stage="creation")
+        )
+        ids[3] = needs.create(conn, _need(purpose="Fonds de roulement", form="quasi_fonds_propres",
+                                          departement="24", stage="consolidation", visibility="detail"))  # fmt: skip
+    with tenancy.workspace_session(conn, account_id=bob, workspace_id=b):
+        ids[4] = needs.create(conn, _need(purpose="Chambre froide", amount="12 000,50", departement="87",
+                                          theme="agriculture_alimentation", visibility="detail"))  # fmt: skip
+        ids[5] = needs.create(conn, _need(purpose="Étude de marché", amount="5000 €", region="84",
+                                          theme="agriculture_alimentation", stage="amorcage"))  # fmt: skip
+    return {"alice": alice, "bob": bob, "a": a, "b": b, **{f"n{k}": v for k, v in ids.items()}}
+
+
+def _by(rows: list[dict[str, object]]) -> dict[object, tuple[object, ...]]:
+    return {
+        r["code"]: (r["besoins"], r["avec_montant"], r["sans_montant"], r["montant"], r["en_detail"])
+        for r in rows
+    }
+
+
+def test_national_aggregates_hand_computed(conn: psycopg.Connection, two: dict[str, int]) -> None:
+    found = needs.aggregates(conn, needs.Filters())
+    # Public needs: 2, 3, 4, 5 (1 is private). Amounts known for 2, 4, 5.
+    t = found["total"]
+    assert (t["besoins"], t["avec_montant"], t["sans_montant"], t["montant"], t["en_detail"]) == (
+        4, 3, 1, Decimal("47000.50"), 2,
+    )  # fmt: skip
+    assert found["maille"] == "region"
+    assert _by(found["territoire"]) == {
+        "75": (3, 2, 1, Decimal("42000.50"), 2),
+        "84": (1, 1, 0, Decimal("5000.00"), 0),
+    }
+    assert _by(found["theme"]) == {
+        "dechets": (2, 1, 1, Decimal("30000.00"), 1),
+        "agriculture_alimentation": (2, 2, 0, Decimal("17000.50"), 1),
+    }
+    assert _by(found["etape"]) == {
+        "creation": (1, 1, 0, Decimal("30000.00"), 0),
+        "consolidation": (1, 0, 1, None, 1),
+        "developpement": (1, 1, 0, Decimal("12000.50"), 1),
+        "amorcage": (1, 1, 0, Decimal("5000.00"), 0),
+    }
+    assert _by(found["forme"]) == {
+        "subvention": (3, 3, 0, Decimal("47000.50"), 1),
+        "quasi_fonds_propres": (1, 0, 1, None, 1),
+    }
+    labels = {r["code"]: r["libelle"] for r in found["forme"]}
+    assert labels == {"subvention": "Subvention", "quasi_fonds_propres": "Quasi-fonds propres"}
+
+
+def test_a_region_by_departement(conn: psycopg.Connection, two: dict[str, int]) -> None:
+    found = needs.aggregates(conn, needs.Filters(region="75"))
+    assert found["maille"] == "departement"
+    assert _by(found["territoire"]) == {
+        "33": (1, 1, 0, Decimal("30000.00"), 0),
+        "24": (1, 0, 1, None, 1),
+        "87": (1, 1, 0, Decimal("12000.50"), 1),
+    }
+    assert found["total"]["besoins"] == 3
+    both = needs.aggregates(conn, needs.Filters(region="75", theme="dechets", form="subvention"))
+    assert (both["total"]["besoins"], both["total"]["montant"]) == (1, Decimal("30000.00"))
+    empty = needs.aggregates(conn, needs.Filters(region="11"))
+    assert empty["total"] == {"besoins": 0, "avec_montant": 0, "sans_montant": 0, "montant": None, "en_detail": 0,
+                              "synthetique": False}  # fmt: skip
+    assert empty["territoire"] == []
+
+
+def test_table_rows_and_counts_on_a_territory(conn: psycopg.Connection, two: dict[str, int]) -> None:
+    rows = needs.table_rows(conn, needs.Filters())
+    assert [(r["region"], r["departement"], r["theme"], r["stage"], r["form"], r["besoins"], r["montant"]) for r in rows] == [
+        ("75", "24", "dechets", "consolidation", "quasi_fonds_propres", 1, None),
+        ("75", "33", "dechets", "creation", "subvention", 1, Decimal("30000.00")),
+        ("75", "87", "agriculture_alimentation", "developpement", "subvention", 1, Decimal("12000.50")),
+        ("84", "", "agriculture_alimentation", "amorcage", "subvention", 1, Decimal("5000.00")),
+    ]  # fmt: skip
+    # Bordeaux's only need is private: nothing there; the Gironde has the aggregated one.
+    assert needs.count_on(conn, region="75", departement="33", commune="33063")["besoins"] == 0
+    assert needs.count_on(conn, region="75", departement="33", commune=None) == {
+        "besoins": 1, "avec_montant": 1, "montant": Decimal("30000.00"),
+    }  # fmt: skip
+    assert needs.count_on(conn, region="75", departement=None, commune=None)["besoins"] == 3
+
+
+def test_private_details_never_public(conn: psycopg.Connection, two: dict[str, int]) -> None:
+    detailed = needs.detailed(conn, needs.Filters())
+    assert {(r["organisation"], r["purpose"]) for r in detailed} == {
+        ("Recyclerie A", "Fonds de roulement"),
+        ("Épicerie B", "Chambre froide"),
+    }
+    assert detailed[0]["siren"] in (None, "552100554")
+    # The public table itself holds no private need, and neither purpose nor organisation of an
+    # aggregated-only one.
+    rows = conn.execute(
+        "SELECT need_id, detail, organisation_id, purpose FROM needs_public ORDER BY need_id"
+    ).fetchall()
+    assert [r[0] for r in rows] == [two["n2"], two["n3"], two["n4"], two["n5"]]
+    assert [(r[1], r[2] is None, r[3] is None) for r in rows] == [
+        (False, True, True), (True, False, False), (True, False, False), (False, True, True),
+    ]  # fmt: skip
+    text = str(conn.execute("SELECT * FROM needs_public").fetchall())
+    assert SECRET not in text
+    assert AGGREGATED_ONLY not in text
+    assert "40000" not in text
+
+
+def test_visibility_changes_follow(conn: psycopg.Connection, two: dict[str, int]) -> None:
+    with tenancy.workspace_session(conn, account_id=two["alice"], workspace_id=two["a"]):
+        assert needs.update(conn, two["n1"], _need(purpose=SECRET, amount="40000", form="pret", commune="33063",
+                                                   visibility="detail"))  # fmt: skip
+    assert needs.count_on(conn, region=None, departement=None, commune="33063")["besoins"] == 1
+    assert SECRET in {r["purpose"] for r in needs.detailed(conn, needs.Filters())}
+    with tenancy.workspace_session(conn, account_id=two["alice"], workspace_id=two["a"]):
+        assert needs.update(conn, two["n1"], _need(purpose=SECRET, commune="33063", visibility="prive"))
+        assert needs.delete(conn, two["n2"])
+    assert SECRET not in {r["purpose"] for r in needs.detailed(conn, needs.Filters())}
+    assert needs.aggregates(conn, needs.Filters())["total"]["besoins"] == 3
+    with tenancy.workspace_session(conn, account_id=two["alice"], workspace_id=two["a"]):
+        assert [e["action"] for e in audit.entries(conn, limit=3)] == [
+            "besoin_supprime", "besoin_modifie", "besoin_modifie",
+        ]  # fmt: skip
+        assert audit.entries(conn, limit=1)[0]["detail"] == {"besoin": two["n2"]}
+
+
+def test_needs_are_isolated_by_row_level_security(conn: psycopg.Connection, two: dict[str, int]) -> None:
+    assert conn.execute("SELECT count(*) FROM needs").fetchone() == (0,)  # no context: nothing
+    with tenancy.workspace_session(conn, account_id=two["bob"], workspace_id=two["b"]):
+        assert {r["purpose"] for r in needs.own(conn)} == {"Chambre froide", "Étude de marché"}
+        assert needs.one(conn, two["n1"]) is None
+        assert not needs.update(conn, two["n1"], _need(purpose="détourné", region="84"))
+        assert not needs.delete(conn, two["n1"])
+        with pytest.raises(psycopg.errors.InsufficientPrivilege), conn.transaction():
+            conn.execute(
+                "INSERT INTO needs (workspace_id, purpose, form, horizon, region, theme, stage) "
+                "VALUES (%s, 'intrus', 'pret', '1_3_ans', '75', 'dechets', 'creation')",
+                [two["a"]],
+            )
+    with tenancy.workspace_session(conn, account_id=two["alice"], workspace_id=two["a"]):
+        assert needs.one(conn, two["n1"])["purpose"] == SECRET  # type: ignore[index]
+        assert [e["action"] for e in audit.entries(conn)].count("besoin_declare") == 3
+
+
+def test_validation_names_each_field() -> None:
+    with pytest.raises(needs.Invalid) as caught:
+        needs.validate(
+            {"purpose": "x", "amount": "douze", "form": "don", "commune": "99999", "visibility": ""}
+        )
+    errors = caught.value.errors
+    assert set(errors) == {"purpose", "amount", "form", "horizon", "theme", "stage", "visibility", "commune"}
+    assert "« douze » n'est pas un montant" in errors["amount"]
+    assert "« don » n'est pas un choix proposé" in errors["form"]
+    assert "99999" in errors["commune"]
+    with pytest.raises(needs.Invalid, match="est dans la région"):
+        _need(purpose="Local", departement="33", region="84")
+    with pytest.raises(needs.Invalid, match="choisissez au moins la région"):
+        _need(purpose="Local")
+    found = _need(purpose="  Un   local ", commune="2A004", amount="1 500,5")
+    assert (found.purpose, found.commune, found.departement, found.region, found.amount) == (
+        "Un local", "2A004", "2A", "94", Decimal("1500.5"),
+    )  # fmt: skip
+    assert found.territory_label() == "Ajaccio (2A004)"
+
+
+def test_migration_keeps_the_other_audit_actions(empty_dsn: str) -> None:
+    migrate.upgrade(empty_dsn, "0002")
+
+    def allowed() -> str:
+        with psycopg.connect(empty_dsn) as c:
+            row = c.execute(
+                "SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = 'audit_log'::regclass "
+                "AND contype = 'c'"
+            ).fetchone()
+        assert row is not None
+        return str(row[0])
+
+    before = allowed()
+    migrate.upgrade(empty_dsn)
+    after = allowed()
+    for action in ("depot_fichier", "publication", "role_modifie", "membre_retire", "suppression"):
+        assert action in before
+        assert action in after
+    assert "besoin_declare" not in before
+    assert "besoin_supprime" in after
+    migrate.downgrade(empty_dsn, "0002")
+    assert "besoin_declare" not in allowed()
+    assert "depot_fichier" in allowed()
