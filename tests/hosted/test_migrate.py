@@ -56,7 +56,8 @@ def test_upgrade_from_the_first_revision(empty_dsn: str) -> None:
 
 
 def test_upgrade_from_the_sign_in_release(empty_dsn: str) -> None:
-    # A store of 0002 (sign-in) keeps its workspaces and members; 0003 adds the workspace data.
+    # A store of 0002 (sign-in) keeps its workspaces and members; 0003 adds the workspace data,
+    # 0004 the needs of ESS organisations.
     migrate.upgrade(empty_dsn, "0002")
     with psycopg.connect(empty_dsn) as conn:
         conn.execute(
@@ -73,6 +74,9 @@ def test_upgrade_from_the_sign_in_release(empty_dsn: str) -> None:
         "spaser_objectives",
         "spaser_publications",
         "network_members",
+        "needs",
+        "needs_public",
+        "needs_public_version",
     }
 
 
