@@ -130,7 +130,7 @@ def stored_pages_equal_live_lookups(store: object) -> int:
         years: dict[str, list[int]] = {}
         if breakdowns:
             for siren, year in con.execute(
-                "SELECT collectivite, annee FROM web_ess_breakdowns ORDER BY ALL"
+                "SELECT collectivite, annee FROM web_ess_breakdowns WHERE annee IS NOT NULL ORDER BY ALL"
             ).fetchall():
                 years.setdefault(siren, []).append(year)
         for siren in sorted(stored | sirens):

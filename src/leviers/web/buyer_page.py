@@ -16,7 +16,8 @@ in the modules named), and a page reads that one row:
 - `derniers`: the rows of `latest_contracts`, in its order (dates as ISO text, turned back into
   dates when read);
 - `ventilations`: the breakdowns' JSON object of each year (`web_ess_breakdowns.listes`), keyed by
-  the year, or null when the copy does not store the breakdowns (the page then computes them).
+  the year (a page never asks for lines of unknown year), or null when the copy does not store
+  the breakdowns (the page then computes them).
 
 `to_json` writes doubles with all their digits (and 1.0 as 1.0), so the parsed values are the
 floats DuckDB returns. A test checks, for every buyer of test warehouses of real files, that the
@@ -53,7 +54,7 @@ def build_buyer_pages(con: duckdb.DuckDBPyConnection, *, stored_breakdowns: bool
     with_peers = ind.has_peers(con)
     ventilations = (
         "(SELECT collectivite AS siren, json_group_object(annee::VARCHAR, listes::JSON)::VARCHAR AS ventilations "
-        f"FROM snap.{BREAKDOWN_TABLES[0]} GROUP BY collectivite)"
+        f"FROM snap.{BREAKDOWN_TABLES[0]} WHERE annee IS NOT NULL GROUP BY collectivite)"
         if stored_breakdowns
         else "(SELECT NULL::VARCHAR AS siren, NULL::VARCHAR AS ventilations WHERE false)"
     )
