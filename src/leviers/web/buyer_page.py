@@ -27,6 +27,7 @@ stored answers equal the live look-ups.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from dataclasses import dataclass
 from typing import Any
 
@@ -48,41 +49,61 @@ def _peers_column(with_peers: bool) -> str:
     return f"pairs := CASE WHEN peer_group IS NOT NULL THEN struct_pack({', '.join(ind.PEER_FIELDS)}) END"
 
 
+# Buyers per insert: one list of JSON texts over every national buyer ran out of the build's memory
+# (as contract_details did, leviers.web.detail_tables); ranges of SIRENs, inserted in order, keep
+# the table sorted by SIREN.
+RANGES = 32
+
+
 def build_buyer_pages(con: duckdb.DuckDBPyConnection, *, stored_breakdowns: bool) -> None:
     """One row per buyer with indicator rows or latest contracts (run at build time, after the
     indicator tables and, when `stored_breakdowns`, the breakdowns)."""
     with_peers = ind.has_peers(con)
     ventilations = (
         "(SELECT collectivite AS siren, json_group_object(annee::VARCHAR, listes::JSON)::VARCHAR AS ventilations "
-        f"FROM snap.{BREAKDOWN_TABLES[0]} WHERE annee IS NOT NULL GROUP BY collectivite)"
+        f"FROM snap.{BREAKDOWN_TABLES[0]} WHERE annee IS NOT NULL AND collectivite >= $low "
+        "AND collectivite < $high GROUP BY collectivite)"
         if stored_breakdowns
         else "(SELECT NULL::VARCHAR AS siren, NULL::VARCHAR AS ventilations WHERE false)"
     )
     con.execute(
-        f"""
-        CREATE TABLE snap.{TABLE} AS
-        WITH indicateurs AS (
-            SELECT code AS siren, to_json(list(r ORDER BY year, indicator))::VARCHAR AS indicateurs
-            FROM (
-                SELECT code, year, indicator,
-                       struct_pack({ind.VALUE_COLUMNS}, {_peers_column(with_peers)}) AS r
-                FROM snap.web_ind_buyer
-            )
-            GROUP BY code
-        ), derniers AS (
-            SELECT siren, to_json(list(struct_pack({q.LATEST_COLUMNS}) ORDER BY {q.LATEST_ORDER}))::VARCHAR
-                   AS derniers
-            FROM snap.web_latest
-            GROUP BY siren
-        ), ventilations AS {ventilations}
-        SELECT siren, i.indicateurs, d.derniers, v.ventilations
-        FROM indicateurs AS i
-        FULL JOIN derniers AS d USING (siren)
-        LEFT JOIN ventilations AS v USING (siren)
-        WHERE siren IS NOT NULL
-        ORDER BY siren
-        """
+        f"CREATE TABLE snap.{TABLE} (siren VARCHAR, indicateurs VARCHAR, derniers VARCHAR, ventilations VARCHAR)"
     )
+    found = con.execute(
+        f"SELECT quantile_disc(siren, [{', '.join(str(i / RANGES) for i in range(1, RANGES))}]) "
+        "FROM (SELECT code AS siren FROM snap.web_ind_buyer UNION ALL SELECT siren FROM snap.web_latest)"
+    ).fetchone()
+    bounds = sorted({b for b in (found[0] if found and found[0] else []) if b is not None})
+    # [low, high) ranges covering every SIREN ('' is below any, chr(0x10FFFF) above any).
+    edges = ["", *bounds, "\U0010ffff"]
+    for low, high in itertools.pairwise(edges):
+        con.execute(
+            f"""
+            INSERT INTO snap.{TABLE}
+            WITH indicateurs AS (
+                SELECT code AS siren,
+                       '[' || string_agg(to_json(r)::VARCHAR, ',' ORDER BY year, indicator) || ']' AS indicateurs
+                FROM (
+                    SELECT code, year, indicator,
+                           struct_pack({ind.VALUE_COLUMNS}, {_peers_column(with_peers)}) AS r
+                    FROM snap.web_ind_buyer WHERE code >= $low AND code < $high
+                )
+                GROUP BY code
+            ), derniers AS (
+                SELECT siren, to_json(list(struct_pack({q.LATEST_COLUMNS}) ORDER BY {q.LATEST_ORDER}))::VARCHAR
+                       AS derniers
+                FROM snap.web_latest WHERE siren >= $low AND siren < $high
+                GROUP BY siren
+            ), ventilations AS {ventilations}
+            SELECT siren, i.indicateurs, d.derniers, v.ventilations
+            FROM indicateurs AS i
+            FULL JOIN derniers AS d USING (siren)
+            LEFT JOIN ventilations AS v USING (siren)
+            WHERE siren IS NOT NULL
+            ORDER BY siren
+            """,
+            {"low": low, "high": high},
+        )
 
 
 @dataclass
