@@ -111,3 +111,50 @@ def test_chart_as_svg_on_the_server(small: TestClient) -> None:
     assert shares.status_code == 200
     assert "<svg" in shares.text
     assert small.get(f"/api/v1/collectivites/{BUYER}/graphiques/autre.svg").status_code == 422
+
+
+def stored_pages_equal_live_lookups(store: object) -> int:
+    """Every buyer's stored page (leviers.web.buyer_page, one row per buyer) equals the look-ups
+    the page made before: its indicator rows with peers (buyer_rows), its latest contracts
+    (latest_contracts) and each year's breakdowns (web_ess_breakdowns); a SIREN without a stored
+    page has none of them. Returns the number of pages compared."""
+    from leviers.warehouse.queries import collectivite as q
+    from leviers.web import buyer_page, money
+    from leviers.web import indicators as ind
+
+    breakdowns = store.has(money.BREAKDOWN_TABLES[0])  # type: ignore[attr-defined]
+    with store.cursor() as con:  # type: ignore[attr-defined]
+        with_peers = ind.has_peers(con)
+        stored = {r[0] for r in con.execute(f"SELECT siren FROM {buyer_page.TABLE}").fetchall()}
+        sirens = {r[0] for r in con.execute("SELECT siren FROM web_identity").fetchall()}
+        years: dict[str, list[int]] = {}
+        if breakdowns:
+            for siren, year in con.execute(
+                "SELECT collectivite, annee FROM web_ess_breakdowns WHERE annee IS NOT NULL ORDER BY ALL"
+            ).fetchall():
+                years.setdefault(siren, []).append(year)
+        for siren in sorted(stored | sirens):
+            page = buyer_page.read(con, siren, breakdowns_stored=breakdowns)
+            assert page.rows == ind.buyer_rows(con, siren, with_peers=with_peers), siren
+            assert page.latest == q.latest_contracts(con, siren), siren
+            assert (page.breakdowns is not None) == breakdowns
+            for year in years.get(siren, []):
+                live = money._breakdowns(con, siren, year, stored=True)
+                assert page.breakdowns_of(year) == live, (siren, year)
+            if page.breakdowns is not None:
+                assert sorted(int(y) for y in page.breakdowns) == years.get(siren, []), siren
+            if siren not in stored:
+                assert (page.rows, page.latest, page.breakdowns or {}) == ([], [], {}), siren
+    return len(stored)
+
+
+def test_stored_pages_equal_the_live_lookups(real_app: FastAPI) -> None:
+    """On real contracts of three formats with the collectivités reference (peers ranked)."""
+    assert stored_pages_equal_live_lookups(real_app.state.store) > 100
+    with real_app.state.store.cursor() as con:
+        from leviers.web import buyer_page
+
+        page = buyer_page.read(con, "213300635", breakdowns_stored=False)
+    assert any(r["pairs"] for r in page.rows)  # Bordeaux is ranked among its peers: not vacuous
+    assert page.latest
+    assert all(r["date_notification"] for r in page.latest)

@@ -156,6 +156,10 @@ def test_stored_breakdowns_equal_the_core_queries_on_real_files(real_data: Path,
                 assert _same(list(stored), list(computed)), (siren, year)
                 compared += bool(stored[1] or stored[2])
             assert compared == len(pairs)
+            # The buyers' stored pages hold the same breakdowns (and their other look-ups).
+            from tests.web.test_collectivite import stored_pages_equal_live_lookups
+
+            assert stored_pages_equal_live_lookups(store) > 100
             # A year without data: nothing stored, nothing computed.
             assert web_money._breakdowns(con, "224900019", 1990, stored=True) == ([], [], [])
             assert web_money._breakdowns(con, "224900019", 1990, stored=False) == ([], [], [])

@@ -111,7 +111,8 @@ def definitions() -> dict[str, dict[str, Any]]:
     return found
 
 
-def _by_year_in_catalogue_order(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def in_catalogue_order(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows by year (unknown year last), in catalogue order within each year."""
     order = catalogue_order()
     return sorted(rows, key=lambda r: (r["year"] is None, r["year"] or 0, order.get(r["indicator"], 999)))
 
@@ -128,7 +129,7 @@ def indicator_rows(con: duckdb.DuckDBPyConnection, level: str, code: str | None)
         [] if code is None else [code],
         name="indicators.table",
     )
-    return _by_year_in_catalogue_order(rows)
+    return in_catalogue_order(rows)
 
 
 PEER_FIELDS = (
@@ -145,7 +146,7 @@ PEER_TABLE_VALUES = (
 )
 
 # What a buyer's page shows of each row (reading fewer columns makes the look-up several times faster).
-_VALUE_COLUMNS = (
+VALUE_COLUMNS = (
     "year, indicator, unit, value_count, value_amount, target, gap, population, unknown, denominator, "
     "numerator, amount_denominator, amount_numerator, amount_unknown, amount_missing, amount_set_aside, "
     "sufficient_count, sufficient_amount, note, synthetic"
@@ -155,7 +156,7 @@ _VALUE_COLUMNS = (
 def buyer_rows(con: duckdb.DuckDBPyConnection, siren: str, *, with_peers: bool) -> list[dict[str, Any]]:
     """A buyer's indicator rows, all years, each with its position among its peers under `pairs`
     (None when it is not a collectivité of the reference)."""
-    columns = _VALUE_COLUMNS
+    columns = VALUE_COLUMNS
     if with_peers:
         columns += ", " + ", ".join(PEER_FIELDS)
     result = execute(con, "indicators.buyer", f"SELECT {columns} FROM web_ind_buyer WHERE code = ?", [siren])
@@ -170,7 +171,7 @@ def buyer_rows(con: duckdb.DuckDBPyConnection, siren: str, *, with_peers: bool) 
         peers = dict(zip(PEER_FIELDS, found[width:], strict=True)) if with_peers else None
         row["pairs"] = peers if peers and peers["peer_group"] is not None else None
         rows.append(row)
-    return _by_year_in_catalogue_order(rows)
+    return in_catalogue_order(rows)
 
 
 def has_peers(con: duckdb.DuckDBPyConnection) -> bool:

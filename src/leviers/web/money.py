@@ -12,7 +12,7 @@ them back costs a page about ten times more than reading and parsing the same te
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 import orjson
@@ -30,6 +30,9 @@ from leviers.flows.definitions import CAVEATS
 from leviers.indicators.base import RULE_TEXT
 from leviers.warehouse.trace import execute
 from leviers.web import indicators as ind
+
+if TYPE_CHECKING:
+    from leviers.web.buyer_page import BuyerPage
 
 TOP = 10
 
@@ -136,9 +139,11 @@ def section(
     year: int | None,
     *,
     stored: bool = False,
+    page: BuyerPage | None = None,
 ) -> dict[str, Any]:
     """The data of the section « L'argent public vers l'ESS » of a collectivité's page (`stored`:
-    the serving copy holds the breakdowns, see build_breakdown_tables)."""
+    the serving copy holds the breakdowns, see build_breakdown_tables; `page`: the buyer's stored
+    page, which holds them when they are stored, see leviers.web.buyer_page)."""
     flows = flows_by_year(rows, siren)
     flow = flows.get(year) if year is not None else None
     definitions = ind.definitions()
@@ -164,7 +169,10 @@ def section(
     }
     if flow is None or year is None:
         return found
-    found["familles"], beneficiaires, titulaires = _breakdowns(con, siren, year, stored)
+    if page is not None and page.breakdowns is not None:
+        found["familles"], beneficiaires, titulaires = page.breakdowns_of(year)
+    else:
+        found["familles"], beneficiaires, titulaires = _breakdowns(con, siren, year, stored)
     if flow.subventions is not None:
         found["beneficiaires"] = beneficiaires
     if flow.marches is not None:

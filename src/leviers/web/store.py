@@ -36,7 +36,7 @@ from leviers.warehouse.trace import Trace, traced
 from leviers.web.limits import MemoryFull, QueryTimeout, Watchdog
 
 # Bump when the serving copy's content changes, so older copies are rebuilt.
-SNAPSHOT_VERSION = 29
+SNAPSHOT_VERSION = 30
 
 # Rows per row group of the serving copy (DuckDB's default is 122 880). A page reads a few rows by
 # key from tables sorted by that key; DuckDB skips row groups by their min/max but scans the whole
@@ -444,15 +444,22 @@ def build_snapshot(
         from leviers.web.indicators import build_indicator_tables
 
         steps.append(build_indicator_tables)
-        if {"subsidy_lines", "contract_supplier_lines", "ess_family_labels", "legal_units"} <= tables:
+        money = {"subsidy_lines", "contract_supplier_lines", "ess_family_labels", "legal_units"}
+        breakdowns = money <= tables
+        if breakdowns:
             # The ESS section's breakdowns of every collectivité and year (leviers.web.money).
             from leviers.web.money import build_breakdown_tables
 
             steps.append(build_breakdown_tables)
+        # A buyer's page in one look-up (leviers.web.buyer_page), from the tables above.
+        from leviers.web.buyer_page import build_buyer_pages
+
+        steps.append(lambda c: build_buyer_pages(c, stored_breakdowns=breakdowns))
         # Point look-ups by SIREN: an index finds the row without reading whole blocks.
         steps.append("CREATE INDEX web_identity_siren ON web_identity (siren)")
         steps.append("CREATE INDEX web_spaser_siren ON web_spaser (siren)")
         steps.append("CREATE INDEX web_latest_siren ON web_latest (siren)")
+        steps.append("CREATE INDEX web_buyer_pages_siren ON web_buyer_pages (siren)")
         progress.start(
             "Préparation de la copie de lecture du tableau de bord", total=len(steps), unit="étapes"
         )

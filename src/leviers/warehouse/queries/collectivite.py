@@ -53,15 +53,17 @@ def identity(
     }
 
 
+# The latest contracts of a buyer's page: its columns and order, also those of the serving copy's
+# stored page (leviers.web.buyer_page).
+LATEST_COLUMNS = "contract_key, id, objet, montant, date_notification, procedure, synthetique"
+LATEST_ORDER = "date_notification DESC NULLS LAST, contract_key"
+
+
 def latest_contracts(con: duckdb.DuckDBPyConnection, siren: str) -> list[dict[str, Any]]:
     """The buyer's ten latest contracts (kept apart in the serving copy)."""
     return rows(
         con,
-        """
-        SELECT contract_key, id, objet, montant, date_notification, procedure, synthetique
-        FROM web_latest WHERE siren = ?
-        ORDER BY date_notification DESC NULLS LAST, contract_key
-        """,
+        f"SELECT {LATEST_COLUMNS} FROM web_latest WHERE siren = ? ORDER BY {LATEST_ORDER}",
         [siren],
         name="collectivite.latest_contracts",
     )

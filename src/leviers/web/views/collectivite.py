@@ -11,7 +11,7 @@ from fastapi.responses import Response
 
 from leviers.warehouse.queries import KeyedRows
 from leviers.warehouse.queries import collectivite as q
-from leviers.web import charts, money
+from leviers.web import buyer_page, charts, money
 from leviers.web import indicators as ind
 from leviers.web.deps import PAGES, Con, StoreDep
 from leviers.web.errors import NotFound
@@ -80,7 +80,9 @@ def collectivite(
     estimation : les DECP donnent des montants notifiés, pas des dépenses) ; la complétude des
     données ; les derniers contrats."""
     who = find_identity(con, store, siren)
-    rows = ind.buyer_rows(con, siren, with_peers=store.memo("has_peers", ind.has_peers))
+    # One look-up: the indicator rows, latest contracts and breakdowns stored together.
+    page = buyer_page.read(con, siren, breakdowns_stored=store.has(money.BREAKDOWN_TABLES[0]))
+    rows = page.rows
     trend = ind.trend(rows)
     national = store.memo("national_indicators", lambda c: ind.indicator_rows(c, "national", None))
     # Years with contracts or subsidy lines: a grantor without contracts still has a page.
@@ -100,12 +102,12 @@ def collectivite(
         "collectivite": who,
         "annee": year,
         "annees": [a["annee"] for a in active],
-        "argent_ess": money.section(con, siren, rows, year, stored=store.has(money.BREAKDOWN_TABLES[0])),
+        "argent_ess": money.section(con, siren, rows, year, page=page),
         "indicateurs": indicators,
         "completude": completeness,
         "par_annee": trend,
         "spaser": spaser,
-        "derniers_contrats": q.latest_contracts(con, siren) if trend else [],
+        "derniers_contrats": page.latest if trend else [],
         "synthetique": any(t["synthetique"] for t in trend),
         "url_contrats": f"/contrats?acheteur={siren}",
         "graphiques": {
