@@ -51,7 +51,9 @@ DURATION_S = int(os.environ.get("LEVIERS_BENCH_WEB_SECONDS", "30"))
 SAMPLE_BUYERS = 200
 TARGET_P95_MS = 300.0
 TARGET_MEMORY_MB = 1536.0
-MEMORY_BUDGET = os.environ.get("LEVIERS_BENCH_WEB_MEMORY", "1.5GB")  # `leviers serve --memoire` (1.5GB: the default)
+MEMORY_BUDGET = os.environ.get(
+    "LEVIERS_BENCH_WEB_MEMORY", "1.5GB"
+)  # `leviers serve --memoire` (1.5GB: the default)
 MIXED_SECONDS = int(os.environ.get("LEVIERS_BENCH_WEB_MIXED_SECONDS", "90"))
 MIXED_TARGETS_MS = {"collectivite": 300.0, "contrats": 500.0, "contrats_texte": 500.0}
 EXPORT_ROWS = 300_000

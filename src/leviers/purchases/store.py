@@ -1,11 +1,12 @@
 """The private store: where a buyer's own purchase records live, apart from the open data.
 
-One small interface (`PrivateStore`) for every mode. Local mode (`LocalStore`, the only one built
-now) keeps them in a DuckDB file beside the warehouse, `<warehouse>.prive.duckdb`: never attached
-to the warehouse, never copied into the web serving copy, never read by a public page, API answer
-or export. Hosted mode (issue #20) will add a PostgreSQL store per tenant behind the same
-methods: files are read and checked by the same readers (leviers.purchases), the lines handed to
-the shares as Arrow tables, so nothing downstream knows where they were kept.
+One small interface (`PrivateStore`) for every mode. Local mode (`LocalStore`) keeps them in a
+DuckDB file beside the warehouse, `<warehouse>.prive.duckdb`: never attached to the warehouse,
+never copied into the web serving copy, never read by a public page, API answer or export. Hosted
+mode keeps each workspace's in PostgreSQL under row-level security (`PostgresStore`,
+leviers.hosted.purchases) behind the same methods: files are read and checked by the same readers
+(leviers.purchases), the lines handed to the shares as Arrow tables, so nothing downstream knows
+where they were kept.
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ LINE_COLUMNS = (
 
 
 class PrivateStore(Protocol):
-    """A buyer's private data, in one mode (local: DuckDB file; hosted: PostgreSQL, later)."""
+    """A buyer's private data, in one mode (local: a DuckDB file; hosted: PostgreSQL)."""
 
     def ingest(
         self,
