@@ -22,7 +22,7 @@ ROOT = typer.main.get_command(app)
 # docs/cli.md: the same idea keeps the same name across commands.
 VOCABULARY = frozenset(
     {
-        "--achats-annuels", "--acheteur", "--heberge", "--nom", "--action", "--activite-economique", "--adresse", "--beneficiaire",
+        "--achats-annuels", "--acheteur", "--heberge", "--nom", "--administrateur", "--retirer", "--action", "--activite-economique", "--adresse", "--beneficiaire",
         "--age-max", "--aides-trois-ans", "--annee", "--arreter", "--attribuant", "--besoin", "--cache", "--candidats",
         "--cible", "--code", "--collectivite", "--commune", "--connexions", "--contrepartie", "--date", "--db", "--departement",
         "--debit", "--debut", "--demo", "--depuis", "--detour", "--dossier", "--dsn", "--etape", "--etapes", "--fils",

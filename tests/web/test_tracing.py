@@ -24,10 +24,9 @@ from tests.web.conftest import make_app
 BUYER = "200039949"
 # What its page reads from the warehouse, by hand from leviers.web.views.collectivite.collectivite:
 # its identity and SPASER estimate come from tables held in memory (`warm`), the national figures
-# are computed once per server (`memo`); each request then runs three queries — its indicator rows
-# (web.indicators.buyer_rows), its ESS money breakdowns stored in the serving copy
-# (web.money._breakdowns) and, since it has a trend, its latest contracts.
-COLLECTIVITE_QUERIES = ["indicators.buyer", "money.breakdowns", "collectivite.latest_contracts"]
+# are computed once per server (`memo`); each request then runs one query: its stored page row
+# (web.buyer_page: indicator rows, ESS money breakdowns and latest contracts, serving copy 30).
+COLLECTIVITE_QUERIES = ["collectivite.page"]
 
 
 def timings(header: str) -> list[tuple[str, dict[str, str]]]:
@@ -62,9 +61,9 @@ def test_a_page_answer_tells_its_queries_in_server_timing(local_app: FastAPI) ->
         metrics = timings(response.headers["server-timing"])
         name, total = metrics[0]
         assert name == "db"
-        assert total["desc"] == '"3 queries"'
+        assert total["desc"] == '"1 query"'
         assert float(total["dur"]) > 0
-        # Then the slowest three, here every query of the page, slowest first.
+        # Then the slowest ones (at most three), here every query of the page, slowest first.
         assert sorted(m for m, _ in metrics[1:]) == sorted(COLLECTIVITE_QUERIES)
         durations = [float(p["dur"]) for _, p in metrics[1:]]
         assert durations == sorted(durations, reverse=True)
@@ -75,9 +74,9 @@ def test_trace_param_lists_the_named_queries_in_json(local_app: FastAPI) -> None
     body = _client(local_app).get(f"/api/v1/collectivites/{BUYER}?_trace=1").json()
     trace = body["_trace"]
     assert [q["nom"] for q in trace["detail"]] == COLLECTIVITE_QUERIES
-    assert trace["requetes"] == 3
+    assert trace["requetes"] == 1
     assert trace["interrompues"] == 0
-    assert [q["lignes"] for q in trace["detail"]][2] == 1  # one contract
+    assert [q["lignes"] for q in trace["detail"]] == [1]  # its one stored row
     assert body["annee"] == 2024  # the answer itself is unchanged
     assert "_trace" not in _client(local_app).get(f"/api/v1/collectivites/{BUYER}").json()
 
@@ -90,7 +89,7 @@ def test_trace_param_adds_a_table_to_a_page(local_app: FastAPI) -> None:
     assert html.index('id="trace"') < html.index("</body>")
     for name in COLLECTIVITE_QUERIES:
         assert f"<code>{name}</code>" in html
-    assert "3 requêtes" in html
+    assert "1 requête" in html
     assert response.headers["content-encoding"] == "gzip"  # rewritten before compression
 
 
