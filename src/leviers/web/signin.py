@@ -19,6 +19,7 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from leviers.hosted import accounts, database, email_links, migrate, sessions, tenancy, throttle
+from leviers.hosted import workspaces as workspaces_store
 from leviers.hosted.database import check_role, connect
 from leviers.hosted.errors import HostedStoreError
 from leviers.hosted.proconnect import ProConnect, SigninFailed
@@ -474,11 +475,7 @@ def my_space(request: Request) -> Response:
             return RedirectResponse(request.app.url_path_for("signin"), status_code=303, headers=NO_STORE)
         name, email = accounts.display_name(conn, session.account_id)
         workspaces = tenancy.memberships(conn, session.account_id)
-        site_admin = bool(
-            conn.execute("SELECT site_admin FROM accounts WHERE id = %s", [session.account_id]).fetchone()[0]  # type: ignore[index]
-        )
-    kinds = {"collectivite": "Collectivité", "reseau": "Réseau", "organisation_ess": "Organisation de l'ESS"}
-    roles = {"membre": "membre", "administrateur": "administrateur"}
+        site_admin = workspaces_store.is_site_admin(conn, session.account_id)
     return _page(
         request,
         "my_space.html",
@@ -486,7 +483,15 @@ def my_space(request: Request) -> Response:
         session=session,
         name=name,
         email=email,
-        workspaces=[{"id": w[0], "kind": kinds[w[1]], "name": w[2], "role": roles[w[3]]} for w in workspaces],
+        workspaces=[
+            {
+                "id": w[0],
+                "kind": workspaces_store.KINDS[w[1]],
+                "name": w[2],
+                "role": workspaces_store.ROLES[w[3]],
+            }
+            for w in workspaces
+        ],
         proconnect_session="proconnect_id_token" in session.data,
         site_admin=site_admin,
     )

@@ -34,7 +34,7 @@ from leviers.spaser.report import NoDataForReport
 from leviers.warehouse import open_warehouse
 from leviers.web.signin import NO_STORE, _page, _signin
 from leviers.web.views.purchases import SUFFIXES, safe_name
-from leviers.web.workspaces import done, guarded, refused, signed_in
+from leviers.web.workspaces import done, guarded, refused, shown, signed_in
 
 router = APIRouter(include_in_schema=False)
 MONTANTS = {"": "selon la colonne du fichier", "ht": "hors taxes (HT)", "ttc": "toutes taxes comprises (TTC)"}
@@ -84,11 +84,7 @@ def _purchases_page(
 
 @router.get("/espaces/{workspace_id:int}/achats", name="workspace_purchases", response_class=HTMLResponse)
 def purchases_page(request: Request, workspace_id: int) -> Response:
-    def show() -> Response:
-        with signed_in(request) as (conn, session):
-            return _purchases_page(request, conn, session, workspace_id)
-
-    return guarded(request, show)
+    return shown(request, _purchases_page, workspace_id)
 
 
 def _ingest(
@@ -272,11 +268,7 @@ def hosted_spaser_notice(request: Request) -> str | None:
 
 @router.get("/espaces/{workspace_id:int}/spaser", name="workspace_spaser", response_class=HTMLResponse)
 def spaser_page(request: Request, workspace_id: int) -> Response:
-    def show() -> Response:
-        with signed_in(request) as (conn, session):
-            return _spaser_page(request, conn, session, workspace_id)
-
-    return guarded(request, show)
+    return shown(request, _spaser_page, workspace_id)
 
 
 def _spaser_change(
@@ -456,11 +448,7 @@ def _network_page(
 
 @router.get("/espaces/{workspace_id:int}/reseau", name="workspace_network", response_class=HTMLResponse)
 def network_page(request: Request, workspace_id: int) -> Response:
-    def show() -> Response:
-        with signed_in(request) as (conn, session):
-            return _network_page(request, conn, session, workspace_id)
-
-    return guarded(request, show)
+    return shown(request, _network_page, workspace_id)
 
 
 def _network_change(

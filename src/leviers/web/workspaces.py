@@ -72,6 +72,19 @@ def guarded(request: Request, action: Callable[[], Response]) -> Response:
         return refused(request, exc)
 
 
+def shown(
+    request: Request, render: Callable[[Request, psycopg.Connection, Any, int], Response], workspace_id: int
+) -> Response:
+    """A workspace's page for the signed-in visitor: `render(request, conn, session, workspace_id)`,
+    guarded (the sign-in page, or a refusal naming nothing private)."""
+
+    def show() -> Response:
+        with signed_in(request) as (conn, session):
+            return render(request, conn, session, workspace_id)
+
+    return guarded(request, show)
+
+
 def done(request: Request, name: str, what: str, **params: Any) -> Response:
     target = request.app.url_path_for(name, **params) + f"?fait={what}"
     return RedirectResponse(target, status_code=303, headers=NO_STORE)
@@ -137,11 +150,7 @@ def _workspace_page(
 
 @router.get("/espaces/{workspace_id:int}", name="workspace", response_class=HTMLResponse)
 def workspace_page(request: Request, workspace_id: int) -> Response:
-    def show() -> Response:
-        with signed_in(request) as (conn, session):
-            return _workspace_page(request, conn, session, workspace_id)
-
-    return guarded(request, show)
+    return shown(request, _workspace_page, workspace_id)
 
 
 def _change(
