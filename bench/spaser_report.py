@@ -92,7 +92,7 @@ def main() -> None:
     html_s = median([r.wall_s for r in runs["html"]])
     pdf_s = median([r.wall_s for r in runs["pdf"]])
     floor_s = median([r.wall_s for r in runs["baseline"]])
-    pages = (out / "rapport.pdf").stat().st_size / 1024
+    pdf_kib = (out / "rapport.pdf").stat().st_size / 1024
     verdict = {True: "met", False: "**not met**"}
     markdown = f"""# Benchmark: the SPASER report of the largest buyer (issue 19)
 
@@ -110,7 +110,7 @@ during the runs: {min(load):.1f} to {max(load):.1f} (2 cores).
 
 Ratios to the baseline: HTML {html_s / floor_s:.1f} ×, PDF {pdf_s / floor_s:.1f} × (the report computes
 every indicator of the buyer over all its years, its peers and the national figures; the baseline
-reads one buyer-year). PDF size {pages:.0f} KiB.
+reads one buyer-year). PDF size {pdf_kib:.0f} KiB.
 
 Command: `python -m bench spaser_report` (after `python -m bench money` has built the warehouse, or
 it builds it first).
