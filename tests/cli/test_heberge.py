@@ -64,6 +64,18 @@ def test_an_unreachable_store_is_said_in_french(tmp_path: Path) -> None:
     assert "base PostgreSQL injoignable" in out
 
 
+def test_a_malformed_workspace_is_refused_before_the_store_is_asked_for(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # No store given at all: the SIREN's mistake is the one told, not the missing --dsn.
+    monkeypatch.delenv("LEVIERS_POSTGRES", raising=False)
+    code, out = run("espace", "collectivite", "Ville", "--siren", "12", "--administrateur", "a@b.fr")
+    assert (code, out) == (1, "SIREN « 12 » invalide : 9 chiffres attendus.")
+    code, out = run("espace", "mairie", "Ville", "--administrateur", "a@b.fr")
+    assert code == 1
+    assert "type d'espace « mairie » inconnu" in out
+
+
 def test_a_malformed_address_is_said_in_french() -> None:
     code, out = run("verifier", "--dsn", "postgresql://a@/b?host=/a b")
     assert code == 1

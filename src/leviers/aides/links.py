@@ -293,12 +293,11 @@ def build(
         # granted without naming a scheme. With the catalogue's ids distinct, every line publishing
         # one of them was linked once: the others are the published values less the links.
         linked = _count(con, table)
-        published = _count(con, f"{subsidies} WHERE dispositif_aide IS NOT NULL")
-        unnamed = _count(
-            con,
-            f"{subsidies} WHERE dispositif_aide IS NULL AND objet IS NOT NULL "
-            f"AND attribuant_siren IN (SELECT porteur_siren FROM {porteurs})",
-        )
+        published, unnamed = con.execute(
+            f"SELECT count(*) FILTER (WHERE dispositif_aide IS NOT NULL), "
+            f"count(*) FILTER (WHERE dispositif_aide IS NULL AND objet IS NOT NULL "
+            f"AND attribuant_siren IN (SELECT porteur_siren FROM {porteurs})) FROM {subsidies}"
+        ).fetchall()[0]
         other = 0
         if published > linked or len(set(keys_)) < len(keys_):
             con.execute(

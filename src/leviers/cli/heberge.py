@@ -189,9 +189,10 @@ def espace(
     """Crée un espace de travail (collectivité, réseau ou organisation de l'ESS) et nomme son
     premier administrateur, qui pourra ensuite y ajouter les autres membres depuis le site."""
     from leviers.hosted.database import check_role, connect, resolve_dsn
-    from leviers.hosted.workspaces import create
+    from leviers.hosted.workspaces import check_new, create
 
     address = _address(administrateur)
+    check_new(type_, nom, siren)  # a malformed SIREN is told before the store is asked for
     with connect(resolve_dsn(dsn), autocommit=True) as conn:
         check_role(conn)
         workspace = create(conn, kind=type_, name=nom, siren=siren, administrator_email=address)
