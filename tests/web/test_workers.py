@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from leviers.web.settings import WebSettings
 from leviers.web.workers import memory_bytes, per_process
 
@@ -24,3 +26,26 @@ def test_every_process_keeps_one_export_slot() -> None:
     assert per_process(settings, 3).max_exports == 1
     assert per_process(settings, 1).max_exports == 2
     assert per_process(WebSettings(db_path=Path("x.duckdb"), max_exports=5), 2).max_exports == 3
+
+
+def test_the_serving_copy_is_built_with_the_whole_budget(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # The build runs before the workers start: it gets the whole --memoire, each worker one share.
+    from leviers.web import server, store
+
+    seen: list[str] = []
+
+    class Recorder:
+        def __init__(self, *args: object, memory_limit: str, **kwargs: object) -> None:
+            seen.append(memory_limit)
+
+        def close(self) -> None:
+            pass
+
+    monkeypatch.setattr(store, "Store", Recorder)
+    monkeypatch.setattr("leviers.warehouse.check_warehouse", lambda *args: None)
+    settings = WebSettings(db_path=tmp_path / "w.duckdb", memory_limit="2GB")
+    shared = server.prepare_processes(settings, 2)
+    assert seen == ["2GB"]
+    assert shared == per_process(settings, 2)

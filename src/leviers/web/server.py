@@ -146,10 +146,11 @@ def prepare_processes(settings: WebSettings, processes: int, progress: Progress 
     shared = workers.per_process(settings, processes)
     # The workers check the file again (a known-good file costs a look at its size and dates).
     check_warehouse(settings.db_path, progress)
+    # The build runs alone, before any worker starts: it has the whole budget, not one share.
     Store(
         settings.db_path,
         directory=settings.cache_dir,
-        memory_limit=shared.memory_limit,
+        memory_limit=settings.memory_limit,
         progress=progress,
         isolated_build=settings.isolated_build,
     ).close()
