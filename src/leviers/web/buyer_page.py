@@ -27,7 +27,6 @@ stored answers equal the live look-ups.
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,6 +34,7 @@ import duckdb
 import orjson
 
 from leviers.warehouse.queries import collectivite as q
+from leviers.warehouse.ranges import insert_by_key_ranges
 from leviers.warehouse.trace import execute
 from leviers.web import indicators as ind
 from leviers.web.money import BREAKDOWN_TABLES
@@ -48,12 +48,6 @@ def _peers_column(with_peers: bool) -> str:
     if not with_peers:
         return "pairs := NULL"
     return f"pairs := CASE WHEN peer_group IS NOT NULL THEN struct_pack({', '.join(ind.PEER_FIELDS)}) END"
-
-
-# Buyers per insert: one list of JSON texts over every national buyer ran out of the build's memory
-# (as contract_details did, leviers.web.detail_tables); ranges of SIRENs, inserted in order, keep
-# the table sorted by SIREN.
-RANGES = 32
 
 
 def build_buyer_pages(con: duckdb.DuckDBPyConnection, *, stored_breakdowns: bool) -> None:
@@ -72,17 +66,11 @@ def build_buyer_pages(con: duckdb.DuckDBPyConnection, *, stored_breakdowns: bool
     # uncompressed, DuckDB fetches the one row the index finds: 1.4 ms (measured on the bench copy).
     texts = ", ".join(f"{name} VARCHAR USING COMPRESSION uncompressed" for name in TEXTS)
     con.execute(f"CREATE TABLE snap.{TABLE} (siren VARCHAR, {texts})")
-    found = con.execute(
-        f"SELECT quantile_disc(siren, [{', '.join(str(i / RANGES) for i in range(1, RANGES))}]) "
-        "FROM (SELECT code AS siren FROM snap.web_ind_buyer UNION ALL SELECT siren FROM snap.web_latest)"
-    ).fetchone()
-    bounds = sorted({b for b in (found[0] if found and found[0] else []) if b is not None})
-    # [low, high) ranges covering every SIREN ('' is below any, chr(0x10FFFF) above any).
-    edges = ["", *bounds, "\U0010ffff"]
-    for low, high in itertools.pairwise(edges):
-        con.execute(
-            f"""
-            INSERT INTO snap.{TABLE}
+    insert_by_key_ranges(
+        con,
+        f"snap.{TABLE}",
+        keys="SELECT code AS key FROM snap.web_ind_buyer UNION ALL SELECT siren FROM snap.web_latest",
+        select=f"""
             WITH indicateurs AS (
                 SELECT code AS siren,
                        '[' || string_agg(to_json(r)::VARCHAR, ',' ORDER BY year, indicator) || ']' AS indicateurs
@@ -105,8 +93,7 @@ def build_buyer_pages(con: duckdb.DuckDBPyConnection, *, stored_breakdowns: bool
             WHERE siren IS NOT NULL
             ORDER BY siren
             """,
-            {"low": low, "high": high},
-        )
+    )
 
 
 @dataclass

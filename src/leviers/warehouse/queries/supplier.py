@@ -10,6 +10,8 @@ so « sa part » adds up across suppliers to the contracts' amounts.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from functools import partial
 from pathlib import PurePath
 from typing import Any
 
@@ -17,6 +19,7 @@ import duckdb
 import orjson
 
 from leviers.warehouse.queries import one, rows
+from leviers.warehouse.ranges import create_by_key_ranges
 
 # French names of the sources of ESS evidence (ess_evidence.source).
 SOURCES = {
@@ -235,22 +238,27 @@ _GRANTORS_FROM = "web_beneficiary_subsidies AS s LEFT JOIN web_buyers AS b ON b.
 _GRANTORS_ORDER = "montant DESC NULLS LAST, lignes DESC, siren"
 
 
-def summary_steps(has_subsidies: bool) -> list[str]:
+def summary_steps(has_subsidies: bool) -> list[Callable[[duckdb.DuckDBPyConnection], None]]:
     """The serving copy's tables of every SIREN's totals, buyers, subsidy totals and grantors, each
     one JSON text per SIREN (read by `contracts` and `subsidies` through web_suppliers): the select
-    lists above, grouped by SIREN. A SIREN's lists keep its first SHOWN rows, in the page's order."""
-    steps = [
-        f"""
-CREATE TABLE web_supplier_summary_contracts AS
+    lists above, grouped by SIREN. A SIREN's lists keep its first SHOWN rows, in the page's order.
+    Built one range of SIRENs at a time (leviers.warehouse.ranges: the lists do not spill)."""
+    mine = "siren >= $low AND siren < $high"
+    steps: list[Callable[[duckdb.DuckDBPyConnection], None]] = [
+        partial(
+            create_by_key_ranges,
+            table="web_supplier_summary_contracts",
+            keys="SELECT siren AS key FROM web_supplier_contracts",
+            select=f"""
 WITH totals AS (
     SELECT siren, to_json({{{_struct_of(_CONTRACT_TOTALS)}}}) AS total
-    FROM (SELECT siren, {_CONTRACT_TOTALS} FROM web_supplier_contracts GROUP BY siren)
+    FROM (SELECT siren, {_CONTRACT_TOTALS} FROM web_supplier_contracts WHERE {mine} GROUP BY siren)
 ), buyers AS (
     SELECT titulaire AS siren, to_json(list({{{_struct_of(_BUYERS)}}} ORDER BY {_BUYERS_ORDER})) AS acheteurs
     FROM (
         SELECT * FROM (
             SELECT siren AS titulaire, {_BUYERS}
-            FROM web_supplier_contracts GROUP BY titulaire, acheteur_siren
+            FROM web_supplier_contracts WHERE {mine} GROUP BY titulaire, acheteur_siren
         )
         QUALIFY row_number() OVER (PARTITION BY titulaire ORDER BY {_BUYERS_ORDER}) <= {SHOWN}
     ) AS b
@@ -259,38 +267,45 @@ WITH totals AS (
     SELECT siren, to_json(list({{{", ".join(f"'{c}': {c}" for c in _CONTRACT_COLUMNS)}}} ORDER BY {_CONTRACT_ORDER}))
            AS premiere_page
     FROM (
-        SELECT * FROM web_supplier_contracts
+        SELECT * FROM web_supplier_contracts WHERE {mine}
         QUALIFY row_number() OVER (PARTITION BY siren ORDER BY {_CONTRACT_ORDER}) <= {PAGE_SIZE}
     )
     GROUP BY siren
 )
 SELECT siren, totals.total, buyers.acheteurs, first_page.premiere_page
 FROM totals JOIN buyers USING (siren) JOIN first_page USING (siren)
-"""
+""",
+        )
     ]
     if has_subsidies:
         steps.append(
-            f"""
-CREATE TABLE web_supplier_summary_subsidies AS
+            partial(
+                create_by_key_ranges,
+                table="web_supplier_summary_subsidies",
+                keys="SELECT beneficiaire_siren AS key FROM web_beneficiary_subsidies",
+                select=f"""
 WITH totals AS (
     SELECT beneficiaire_siren AS siren, to_json({{{_struct_of(_SUBSIDY_TOTALS)}}}) AS total
     FROM (
         SELECT beneficiaire_siren, {_SUBSIDY_TOTALS}
-        FROM web_beneficiary_subsidies GROUP BY beneficiaire_siren
+        FROM web_beneficiary_subsidies WHERE beneficiaire_siren >= $low AND beneficiaire_siren < $high
+        GROUP BY beneficiaire_siren
     )
 ), grantors AS (
     SELECT beneficiaire AS siren, to_json(list({{{_struct_of(_GRANTORS)}}} ORDER BY {_GRANTORS_ORDER})) AS attribuants
     FROM (
         SELECT * FROM (
             SELECT s.beneficiaire_siren AS beneficiaire, {_GRANTORS}
-            FROM {_GRANTORS_FROM} GROUP BY beneficiaire, attribuant_siren
+            FROM {_GRANTORS_FROM} WHERE s.beneficiaire_siren >= $low AND s.beneficiaire_siren < $high
+            GROUP BY beneficiaire, attribuant_siren
         )
         QUALIFY row_number() OVER (PARTITION BY beneficiaire ORDER BY {_GRANTORS_ORDER}) <= {SHOWN}
     ) AS g
     GROUP BY beneficiaire
 )
 SELECT siren, totals.total, grantors.attribuants FROM totals JOIN grantors USING (siren)
-"""
+""",
+            )
         )
     return steps
 
