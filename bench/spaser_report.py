@@ -134,7 +134,12 @@ all its years and its peer group's for the year about 2.4 s of CPU each, mostly 
 the 1.8 M contracts and 3.1 M titulaire rows (kept in load order: no block is skipped for one
 buyer); the SPASER estimate 0.3 s; the kit, the HTML 0.2 s. The first report after a change adds
 the amount checks of every contract (about 3 s of CPU: medians and median absolute deviations by
-group over 1.8 M amounts).
+group over 1.8 M amounts). What is left is DuckDB scanning whole tables: each of the engine's
+group-bys (one per segment: every row, format 2024 contracts) and its labels' query read the
+contracts table again, for the buyer and for its peers (19 queries, about 4 s on one core). Next
+steps, not done: hold a request's filtered fact rows once and run its group-bys on them, or read a
+copy of the contracts sorted by buyer (as the web's serving copy does), where DuckDB skips the
+blocks of other buyers.
 
 Before this branch (2026-12-07 02:47, load average 2.4 to 4.1): HTML 10.37 s wall (15.38 s CPU,
 1 128 MB), PDF 13.58 s (18.50 s CPU). Changes: the engine applies a request's filters before the
