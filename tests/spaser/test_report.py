@@ -13,9 +13,11 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from leviers.indicators import compute
+from leviers.indicators import compute, peers, spaser_estimates
+from leviers.indicators.errors import IndicatorError
+from leviers.paths import cache_dir
 from leviers.spaser.objectives import Objective
-from leviers.spaser.report import NoDataForReport, _status, build_report
+from leviers.spaser.report import NoDataForReport, _status, assemble, build_report
 
 BORDEAUX = "213300635"
 STATE = "130025265"
@@ -131,3 +133,22 @@ def test_legal_obligations_of_2026(hand: duckdb.DuckDBPyConnection) -> None:
 def test_a_year_without_data_names_the_years_there_are(hand: duckdb.DuckDBPyConnection) -> None:
     with pytest.raises(NoDataForReport, match=r"en 2010 \(années disponibles : .*2024"):
         build_report(hand, BORDEAUX, 2010)
+
+
+@pytest.mark.parametrize(("siren", "year"), [(BORDEAUX, 2024), (BORDEAUX, 2022), (STATE, 2026)])
+def test_the_figures_of_the_engine_on_the_views_computed_again_or_kept(
+    hand: duckdb.DuckDBPyConnection, siren: str, year: int
+) -> None:
+    """build_report (amount checks held with the engine's columns, kept in the cache for the next
+    report, one set of frames) gives the report assembled from the engine run on the views
+    themselves, the first time and when it reads the kept checks (C11, 2022, is set aside)."""
+    rows = compute(hand, by="unite_legale", siren=siren).to_pylist()
+    try:
+        peer_rows = {r["indicator"]: r for r in peers(hand, siren, year).to_pylist()}
+    except IndicatorError:
+        peer_rows = {}
+    estimate = spaser_estimates(hand, year, siren=siren, include_below=True).to_pylist()
+    expected = assemble(siren, year, rows, peer_rows, estimate[0] if estimate else None).to_json()
+    first = build_report(hand, siren, year).to_json()
+    assert list((cache_dir() / "derived").glob("*.parquet"))  # a read-only warehouse: kept
+    assert build_report(hand, siren, year).to_json() == first == expected

@@ -9,8 +9,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from leviers import yamlfiles
 from leviers.indicators import expressions, facts, legal
 from leviers.indicators.errors import CatalogueError, IndicatorError
 
@@ -223,7 +222,7 @@ def _check(ind: Indicator, where: str, groups: dict[str, str], rules: dict[str, 
 @cache
 def catalogue() -> Catalogue:
     """The catalogue, loaded once and checked (expressions compile against the fact columns)."""
-    raw = yaml.safe_load(CATALOGUE_PATH.read_text(encoding="utf-8"))
+    raw = yamlfiles.safe_load(CATALOGUE_PATH.read_text(encoding="utf-8"))
     groups = {str(k): str(v) for k, v in raw["groups"].items()}
     rules = {str(k): " ".join(str(v).split()) for k, v in raw["counting_rules"].items()}
     parameters = {

@@ -261,12 +261,14 @@ def _wide(
     result: pa.Table | None = None
     for segment, exprs in sums.segments.items():  # segment None first: it has every group
         needed = _needed(_segment_texts(indicators, segment), request, params)
-        frame = facts.build(frames, table, needed, request.amount)
-        filters = list(conditions)
+        filters, late = list(conditions), list[nw.Expr]()
         if segment is not None:
-            filters.append(expressions.compile_expression(segment, columns, params).fill_null(False))
-        if filters:
-            frame = frame.filter(*filters)
+            within = expressions.compile_expression(segment, columns, params).fill_null(False)
+            # Before the fact table's costly joins unless it reads what they bring.
+            (late if expressions.names(segment) & set(facts.JOINED_LATE) else filters).append(within)
+        frame = facts.build(frames, table, needed, request.amount, filters)
+        if late:
+            frame = frame.filter(*late)
         wide = frame.group_by(*keys).agg(*[expr for _, expr in exprs.values()]).collect("pyarrow").to_arrow()
         wide = wide.rename_columns([renames.get(n, n) for n in wide.column_names])
         output_keys = [renames.get(k, k) for k in keys]
@@ -280,9 +282,7 @@ def _wide(
     }
     if request.level.name in ("acheteur", "unite_legale"):
         light.add("acheteur_nom")
-    label_frame = facts.build(frames, table, light, request.amount)
-    if conditions:
-        label_frame = label_frame.filter(*conditions)
+    label_frame = facts.build(frames, table, light, request.amount, conditions)
     found = labels.labels(frames, label_frame, request.level)
     return labels.attach(result, found, request.level), plans
 

@@ -9,6 +9,7 @@ generated from this documentation.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import narwhals as nw
@@ -134,6 +135,9 @@ SUPPLIER_COLUMNS = (
     "titulaires_ess_connu",
 )
 
+# Columns joined after a fact table's rows are filtered (build's `filters` may not read them).
+JOINED_LATE = (*SUPPLIER_COLUMNS, "beneficiaire_ess")
+
 
 def count_where(condition: nw.Expr) -> nw.Expr:
     """Number of rows meeting `condition` (NULL = no), as `count(CASE WHEN c THEN 1 END)`: on
@@ -172,13 +176,18 @@ def _famille_from_cpv(division: nw.Expr) -> nw.Expr:
     )
 
 
-def _suppliers(frames: Frames) -> nw.LazyFrame[Any]:
-    """Per contract: counts of initial titulaires by known SIREN, SME and ESS status."""
+def _suppliers(frames: Frames, kept: nw.LazyFrame[Any] | None = None) -> nw.LazyFrame[Any]:
+    """Per contract: counts of initial titulaires by known SIREN, SME and ESS status; only for the
+    contracts whose `contract_key` is in `kept`, when given."""
     rows = (
         frames.frame("contract_suppliers")
         .filter(nw.col("modification_id") == 0)
         .select("contract_key", "titulaire_siren")
     )
+    if kept is not None:
+        # An inner join on the distinct kept keys (a semi join): DuckDB then hashes the kept keys
+        # and streams the titulaire rows past them, where its semi join hashed every titulaire row.
+        rows = rows.join(kept.unique(["contract_key"]), on="contract_key", how="inner")
 
     def number(condition: nw.Expr) -> nw.Expr:
         return count_where(condition).cast(nw.Float64)
@@ -261,8 +270,16 @@ def _kept_cents(amount: nw.Expr) -> nw.Expr:
     return nw.when(~nw.col("_aberrant")).then(_cents(amount))
 
 
-def contract_facts(frames: Frames, needed: set[str], amount: str) -> nw.LazyFrame[Any]:
-    """Fact table of the marchés, with the `needed` columns (see COLUMNS['contracts'])."""
+def contract_facts(
+    frames: Frames, needed: set[str], amount: str, filters: Sequence[nw.Expr] = ()
+) -> nw.LazyFrame[Any]:
+    """Fact table of the marchés, with the `needed` columns (see COLUMNS['contracts']), restricted
+    to the rows meeting `filters` (expressions on `needed` columns other than the suppliers').
+
+    The filters are applied before the supplier counts are joined, and those counts are computed
+    for the kept contracts only: one buyer's indicators then read its suppliers' rows, not the
+    2 million titulaire rows of every contract (same rows as filtering afterwards: the counts
+    are one row per contract)."""
     basis = "montant" if amount == "initial" else "current_montant"
     division = nw.col("cpv").str.slice(0, 2)
     derived: dict[str, nw.Expr] = {
@@ -294,19 +311,27 @@ def contract_facts(frames: Frames, needed: set[str], amount: str) -> nw.LazyFram
         frame = _set_aside(frame, frames, "contract_amount_checks", "contract_key")
     else:
         frame = frame.with_columns(nw.lit(False).alias("_aberrant"))
-    if any(c in needed for c in SUPPLIER_COLUMNS):
-        frame = frame.join(_suppliers(frames), on="contract_key", how="left")
-        passthrough += [c for c in SUPPLIER_COLUMNS if c in needed]
+    suppliers = [c for c in SUPPLIER_COLUMNS if c in needed]
     frame = frame.select(
         *passthrough,
         *[expr.alias(name) for name, expr in derived.items() if name in needed],
         *(["acheteur_siren"] if "acheteur_siren" not in needed else []),
+        *(["contract_key"] if suppliers else []),
     )
-    return _with_buyers(frame, frames, needed)
+    frame = _with_buyers(frame, frames, needed)
+    if filters:
+        frame = frame.filter(*filters)
+    if not suppliers:
+        return frame
+    counts = _suppliers(frames, frame.select("contract_key") if filters else None)
+    return frame.join(counts, on="contract_key", how="left").drop("contract_key")
 
 
-def concession_facts(frames: Frames, needed: set[str], amount: str) -> nw.LazyFrame[Any]:
-    """Fact table of the concessions, with the `needed` columns (see COLUMNS['concessions'])."""
+def concession_facts(
+    frames: Frames, needed: set[str], amount: str, filters: Sequence[nw.Expr] = ()
+) -> nw.LazyFrame[Any]:
+    """Fact table of the concessions, with the `needed` columns (see COLUMNS['concessions']),
+    restricted to the rows meeting `filters`."""
     basis = "valeur_globale" if amount == "initial" else "current_valeur_globale"
     derived: dict[str, nw.Expr] = {
         "acheteur_id": nw.col("autorite_concedante_id"),
@@ -334,7 +359,8 @@ def concession_facts(frames: Frames, needed: set[str], amount: str) -> nw.LazyFr
         *passthrough,
         *[expr.alias(name) for name, expr in derived.items() if name in needed or name == "acheteur_siren"],
     )
-    return _with_buyers(frame, frames, needed)
+    frame = _with_buyers(frame, frames, needed)
+    return frame.filter(*filters) if filters else frame
 
 
 def _beneficiary_status(frames: Frames, frame: nw.LazyFrame[Any]) -> nw.LazyFrame[Any]:
@@ -352,17 +378,20 @@ def _beneficiary_status(frames: Frames, frame: nw.LazyFrame[Any]) -> nw.LazyFram
     )
 
 
-def subsidy_facts(frames: Frames, needed: set[str], amount: str) -> nw.LazyFrame[Any]:
+def subsidy_facts(
+    frames: Frames, needed: set[str], amount: str, filters: Sequence[nw.Expr] = ()
+) -> nw.LazyFrame[Any]:
     """Fact table of the subsidy attribution lines (one per beneficiary), with the `needed` columns
-    (see COLUMNS['subsidies']). The grantor stands where the buyer stands for contracts: the
-    collectivité whose money it is. Subsidies have one amount, whatever `amount` asks for."""
+    (see COLUMNS['subsidies']), restricted to the rows meeting `filters` (on `needed` columns other
+    than beneficiaire_ess: the beneficiaries' statuses are joined to the kept lines only). The
+    grantor stands where the buyer stands for contracts: the collectivité whose money it is.
+    Subsidies have one amount, whatever `amount` asks for."""
     frame = frames.frame("subsidies").filter(~nw.col("attribuant_siren").is_null())
     if "montant_centimes" in needed or "montant_ecarte" in needed:
         frame = _set_aside(frame, frames, "subsidy_amount_checks", "subsidy_key")
     else:
         frame = frame.with_columns(nw.lit(False).alias("_aberrant"))
-    if "beneficiaire_ess" in needed:
-        frame = _beneficiary_status(frames, frame)
+    status = "beneficiaire_ess" in needed
     derived: dict[str, nw.Expr] = {
         "acheteur_id": nw.col("id_attribuant"),
         "acheteur_siren": nw.col("attribuant_siren"),
@@ -373,17 +402,29 @@ def subsidy_facts(frames: Frames, needed: set[str], amount: str) -> nw.LazyFrame
         **{name: nw.lit(None, dtype=nw.String) for name in ("famille", "procedure", "cpv_division")},
     }
     passthrough = [
-        c for c in COLUMNS["subsidies"] if c in needed and c not in derived and c not in BUYER_COLUMNS
+        c
+        for c in COLUMNS["subsidies"]
+        if c in needed and c not in derived and c not in BUYER_COLUMNS and c != "beneficiaire_ess"
     ]
     frame = frame.select(
         *passthrough,
         *[expr.alias(name) for name, expr in derived.items() if name in needed or name == "acheteur_siren"],
+        *(["subsidy_key"] if status else []),
     )
-    return _with_buyers(frame, frames, needed)
+    frame = _with_buyers(frame, frames, needed)
+    if filters:
+        frame = frame.filter(*filters)
+    if not status:
+        return frame
+    return _beneficiary_status(frames, frame).drop("subsidy_key", "status", strict=False)
 
 
 BUILDERS = {"contracts": contract_facts, "concessions": concession_facts, "subsidies": subsidy_facts}
 
 
-def build(frames: Frames, table: str, needed: set[str], amount: str) -> nw.LazyFrame[Any]:
-    return BUILDERS[table](frames, needed, amount)
+def build(
+    frames: Frames, table: str, needed: set[str], amount: str, filters: Sequence[nw.Expr] = ()
+) -> nw.LazyFrame[Any]:
+    """The fact table `table` with the `needed` columns, restricted to the rows meeting `filters`
+    (expressions on those columns; the builders apply them before their costliest joins)."""
+    return BUILDERS[table](frames, needed, amount, filters)

@@ -137,12 +137,17 @@ class DuckDBFrames:
         self.con = con
         self.tables = existing_tables(con)
         _check_required(self.tables, "entrepôt")
+        self._empty: dict[str, bool] = {}  # the warehouse is not written while frames are open
 
     def has(self, table: str) -> bool:
         return table in self.tables
 
     def empty(self, table: str) -> bool:
-        return not self.has(table) or not self.con.execute(f'SELECT 1 FROM "{table}" LIMIT 1').fetchall()
+        if table not in self._empty:
+            self._empty[table] = (
+                not self.has(table) or not self.con.execute(f'SELECT 1 FROM "{table}" LIMIT 1').fetchall()
+            )
+        return self._empty[table]
 
     def frame(self, table: str) -> nw.LazyFrame[Any]:
         columns = ", ".join(f'"{c}"' for c in SOURCE_COLUMNS[table])

@@ -15,6 +15,7 @@ from typing import Any
 
 import yaml
 
+from leviers import yamlfiles
 from leviers.kit import load_kit
 from leviers.kit.loader import KitDataError
 
@@ -95,7 +96,7 @@ def load_indicator_levers(path: Path = MAPPING) -> dict[str, IndicatorLevers]:
     from leviers.indicators import catalogue
 
     try:
-        raw_all = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw_all = yamlfiles.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
         raise KitDataError(path, "fichier", f"illisible ({exc})") from None
     if not isinstance(raw_all, dict):

@@ -8,6 +8,7 @@ from typing import Any
 
 import yaml
 
+from leviers import yamlfiles
 from leviers.errors import LeviersError
 from leviers.kit.model import ADVISORS, NIVEAUX, KitEntry
 
@@ -47,7 +48,7 @@ def load_entries(directory: Path = DATA_DIR) -> list[KitEntry]:
 def _read(path: Path) -> Any:
     try:
         with path.open(encoding="utf-8") as handle:
-            return yaml.safe_load(handle)
+            return yamlfiles.safe_load(handle)
     except FileNotFoundError:
         raise KitDataError(path, "fichier", "introuvable") from None
     except yaml.YAMLError as exc:

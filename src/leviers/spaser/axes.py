@@ -5,8 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
+from leviers import yamlfiles
 from leviers.indicators import catalogue
 
 AXES_FILE = Path(__file__).resolve().with_name("axes.yaml")
@@ -22,7 +21,7 @@ class Axis:
 
 
 def load_axes(path: Path = AXES_FILE) -> dict[str, Axis]:
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    raw = yamlfiles.safe_load(path.read_text(encoding="utf-8"))
     known = {i.id for i in catalogue().indicators}
     axes: dict[str, Axis] = {}
     for code, spec in raw.items():

@@ -14,7 +14,9 @@ import duckdb
 
 from leviers.errors import LeviersError
 from leviers.indicators import catalogue, compute, peers, spaser_estimates
+from leviers.indicators.engine import open_frames
 from leviers.indicators.errors import IndicatorError
+from leviers.indicators.sources import SOURCE_COLUMNS
 from leviers.kit.indicator_levers import indicator_levers
 from leviers.spaser import purchases
 from leviers.spaser.axes import AXES
@@ -249,14 +251,16 @@ def build_report(
     """The report of buyer `siren` (its legal unit: all its services) for `year`, computed by the
     indicator engine on the warehouse (`assemble` makes it from rows already computed); `achats`:
     the section of the buyer's own purchases (leviers.spaser.purchases.section), private."""
-    with materialised(con):  # the three computations read the amount checks: computed once
-        rows = compute(con, by="unite_legale", siren=siren).to_pylist()
+    # The three computations read the amount checks (the engine's columns of them): computed once;
+    # they share one set of frames (which tables the warehouse has and which are empty, found once).
+    with materialised(con, columns=SOURCE_COLUMNS), open_frames(con, "duckdb") as frames:
+        rows = compute(frames, by="unite_legale", siren=siren).to_pylist()
         check_year(siren, year, rows)
         try:
-            peer_rows = {r["indicator"]: r for r in peers(con, siren, year).to_pylist()}
+            peer_rows = {r["indicator"]: r for r in peers(frames, siren, year).to_pylist()}
         except IndicatorError:
             peer_rows = {}  # not a collectivité of the reference: no peer group
-        estimate = spaser_estimates(con, year, siren=siren, include_below=True).to_pylist()
+        estimate = spaser_estimates(frames, year, siren=siren, include_below=True).to_pylist()
     return assemble(siren, year, rows, peer_rows, estimate[0] if estimate else None, objectives, achats)
 
 
