@@ -46,6 +46,8 @@ WORKSPACE: dict[tuple[str, str], str] = {
     # A collectivité workspace's purchases and SPASER report.
     ("GET", "/espaces/{workspace_id:int}/achats"): MEMBER,
     ("POST", "/espaces/{workspace_id:int}/achats"): MEMBER,
+    ("GET", "/espaces/{workspace_id:int}/achats/{upload_id:int}/suppression"): MEMBER,
+    ("POST", "/espaces/{workspace_id:int}/achats/{upload_id:int}/suppression"): MEMBER,
     ("GET", "/espaces/{workspace_id:int}/spaser"): MEMBER,
     ("POST", "/espaces/{workspace_id:int}/objectifs"): MEMBER,
     ("POST", "/espaces/{workspace_id:int}/objectifs/{objective_id:int}/suppression"): MEMBER,
@@ -121,6 +123,7 @@ def _path(template: str, workspace_id: int, account_id: int) -> str:
         template.replace("{workspace_id:int}", str(workspace_id))
         .replace("{account_id:int}", str(account_id))
         .replace("{objective_id:int}", "999999")
+        .replace("{upload_id:int}", "999999")
         .replace("{siren}", "213300635")
         .replace("{workspace_id}", str(workspace_id))
         .replace("{need_id}", "999999")
