@@ -1,6 +1,7 @@
 """A collectivité officer in headless Chromium, end to end: sign in, open the workspace, upload a
-purchase file, set an objective, publish the SPASER report and see the public page change; the site
-administration and the audit log. axe-core on every new page, at 1366 and 390 px, no CSP
+purchase file, set an objective, publish the SPASER report and see the public pages change (the
+published report, the collectivité page's link to it, gone once withdrawn); the site administration,
+the audit log, and the deletion of the deposited file. axe-core on every new page, at 1366 and 390 px, no CSP
 violation; screenshots in test-artifacts/web/ for review.
 
 The warehouse and purchase file are those of tests/spaser/test_purchases.py (Bordeaux 2024)."""
@@ -157,6 +158,13 @@ def test_upload_publish_and_see_the_public_page_change(
             assert re.search(r"40,0\s%", row.inner_text())
             assert "Chantier Un" not in public.content()
             _check(public, "spaser-publie", [], width)
+            # The public collectivité page links to it.
+            public.goto(f"{base}/collectivites/{BORDEAUX}")
+            link = public.get_by_role("link", name="Rapport SPASER publié par la collectivité")
+            link.wait_for()
+            _check(public, "collectivite-lien-spaser", [], width)
+            link.click()
+            public.get_by_text("Publié par Bordeaux").wait_for()
         finally:
             visitor.close()
         # The audit log shows the upload and the publication.
@@ -165,6 +173,29 @@ def test_upload_publish_and_see_the_public_page_change(
         page.get_by_role("rowheader", name="Publication").wait_for()
         assert page.get_by_role("rowheader", name="Dépôt d'un fichier").is_visible()
         _check(page, "espace-journal", errors, width)
+        # Withdrawn: the public collectivité page has no link any more.
+        page.get_by_role("link", name="Bordeaux").first.click()
+        page.get_by_role("link", name="Rapport SPASER").click()
+        page.get_by_role("button", name="Retirer la publication 2024").click()
+        page.get_by_text("Publication retirée : la page publique ne le montre plus.").wait_for()
+        visitor = browser.new_context(locale="fr-FR", viewport={"width": width, "height": 900})
+        try:
+            public = visitor.new_page()
+            public.goto(f"{base}/collectivites/{BORDEAUX}")
+            public.get_by_role("heading", level=1).wait_for()
+            assert public.get_by_role("link", name="Rapport SPASER publié par la collectivité").count() == 0
+        finally:
+            visitor.close()
+        # Delete the deposited file: a confirmation page, then the file and its lines are gone.
+        page.get_by_role("link", name="Bordeaux").first.click()
+        page.get_by_role("link", name="Achats").click()
+        page.get_by_role("button", name="Supprimer « mandats.csv »").click()
+        page.get_by_role("heading", name="Supprimer le fichier « mandats.csv »").wait_for()
+        _check(page, "espace-achats-suppression", errors, width)
+        page.get_by_role("button", name="Supprimer définitivement « mandats.csv »").click()
+        page.get_by_text("Fichier supprimé avec ses 14 lignes chargées").wait_for()
+        assert page.get_by_text("Aucun fichier déposé pour l'instant.").is_visible()
+        _check(page, "espace-achats-apres-suppression", errors, width)
     finally:
         context.close()
 

@@ -698,11 +698,12 @@ def territory_needs(request: Request, reference: dict[str, Any] | None, siren: s
     region = reference.get("region_code") or None
     if kind == "region":
         departement = None
-    try:
-        with _public(request) as conn:
-            found = _floats(needs.count_on(conn, region=region, departement=departement, commune=commune))
-    except psycopg.Error:
+    counted = _signin(request).optional_read(
+        lambda conn: needs.count_on(conn, region=region, departement=departement, commune=commune)
+    )
+    if counted is None:  # the store cannot answer at once: the page renders without this line
         return None
+    found = _floats(counted)
     query = {"departement": departement} if departement else ({"region": region} if region else {})
     from urllib.parse import urlencode
 

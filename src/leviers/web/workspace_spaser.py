@@ -485,6 +485,21 @@ def published_page(request: Request, siren: str) -> Response:
     )
 
 
+# --- the public collectivité page's link to its published report --------------------------------------
+
+
+def published_link(request: Request, siren: str) -> dict[str, Any] | None:
+    """For the public collectivité page in hosted mode: the link to the SPASER report the collectivité
+    published (its latest year not withdrawn), or None — also when the store cannot answer at once
+    (`Signin.optional_read`: the page renders without the link, never fails nor waits for it)."""
+    if not (len(siren) == 9 and siren.isdigit()):
+        return None
+    found = _signin(request).optional_read(lambda conn: hosted_spaser.published_report(conn, siren))
+    if found is None:
+        return None
+    return {"url": request.app.url_path_for("spaser_published", siren=siren), "annee": found["annee"]}
+
+
 # --- a network: its member collectivités' published figures side by side ----------------------------
 
 
