@@ -48,6 +48,10 @@ WORKSPACE: dict[tuple[str, str], str] = {
     ("POST", "/espaces/{workspace_id:int}/achats"): MEMBER,
     ("GET", "/espaces/{workspace_id:int}/achats/{upload_id:int}/suppression"): MEMBER,
     ("POST", "/espaces/{workspace_id:int}/achats/{upload_id:int}/suppression"): MEMBER,
+    ("GET", "/espaces/{workspace_id:int}/subventions"): MEMBER,
+    ("POST", "/espaces/{workspace_id:int}/subventions"): MEMBER,
+    ("GET", "/espaces/{workspace_id:int}/subventions/{upload_id:int}/suppression"): MEMBER,
+    ("POST", "/espaces/{workspace_id:int}/subventions/{upload_id:int}/suppression"): MEMBER,
     ("GET", "/espaces/{workspace_id:int}/spaser"): MEMBER,
     ("POST", "/espaces/{workspace_id:int}/objectifs"): MEMBER,
     ("POST", "/espaces/{workspace_id:int}/objectifs/{objective_id:int}/suppression"): MEMBER,
@@ -138,7 +142,8 @@ def _state(conn: psycopg.Connection, owner: int, workspace_id: int) -> tuple[Any
         counts = conn.execute(
             "SELECT (SELECT count(*) FROM audit_log), (SELECT count(*) FROM purchase_uploads), "
             "(SELECT count(*) FROM purchase_lines), (SELECT count(*) FROM spaser_objectives), "
-            "(SELECT count(*) FROM spaser_publications WHERE withdrawn_at IS NULL)"
+            "(SELECT count(*) FROM spaser_publications WHERE withdrawn_at IS NULL), "
+            "(SELECT count(*) FROM subsidy_uploads), (SELECT count(*) FROM subsidy_lines)"
         ).fetchone()
     workspaces = conn.execute("SELECT id, name FROM workspaces ORDER BY id").fetchall()
     return members, counts, workspaces

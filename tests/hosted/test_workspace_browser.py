@@ -1,7 +1,7 @@
 """A collectivité officer in headless Chromium, end to end: sign in, open the workspace, upload a
 purchase file, set an objective, publish the SPASER report and see the public pages change (the
 published report, the collectivité page's link to it, gone once withdrawn); the site administration,
-the audit log, and the deletion of the deposited file. axe-core on every new page, at 1366 and 390 px, no CSP
+the audit log, the deletion of the deposited file, and a subsidy file deposited then deleted. axe-core on every new page, at 1366 and 390 px, no CSP
 violation; screenshots in test-artifacts/web/ for review.
 
 The warehouse and purchase file are those of tests/spaser/test_purchases.py (Bordeaux 2024)."""
@@ -23,6 +23,7 @@ from leviers.hosted import tenancy
 from leviers.hosted import workspaces as ws
 from leviers.web import WebSettings, create_app
 from tests.hosted.smtp import Inbox, body_of, last_message, smtp_server
+from tests.hosted.test_subsidy_files import FILE as SUBSIDY_FILE
 from tests.spaser.conftest import hand_path  # noqa: F401
 from tests.spaser.test_purchases import BORDEAUX, warehouse  # noqa: F401
 from tests.web.browser import ARTIFACTS, AXE, WATCH_CSP, free_port, run_axe
@@ -196,6 +197,18 @@ def test_upload_publish_and_see_the_public_page_change(
         page.get_by_text("Fichier supprimé avec ses 14 lignes chargées").wait_for()
         assert page.get_by_text("Aucun fichier déposé pour l'instant.").is_visible()
         _check(page, "espace-achats-apres-suppression", errors, width)
+        # A subsidy file: deposited, counted per year, then deleted.
+        page.get_by_role("link", name="Bordeaux").first.click()
+        page.get_by_role("link", name="Subventions attribuées").click()
+        page.get_by_label("Fichier de subventions").set_input_files(
+            {"name": "subventions-2024.csv", "mimeType": "text/csv", "buffer": SUBSIDY_FILE}
+        )
+        page.get_by_role("button", name="Déposer le fichier").click()
+        page.get_by_text("5 lignes lues = 4 chargées + 1 écartées + 0 déjà présentes").wait_for()
+        _check(page, "espace-subventions", errors, width)
+        page.get_by_role("button", name="Supprimer « subventions-2024.csv »").click()
+        page.get_by_role("button", name="Supprimer définitivement « subventions-2024.csv »").click()
+        page.get_by_text("Fichier supprimé avec ses 4 lignes d'attribution chargées.").wait_for()
     finally:
         context.close()
 

@@ -121,13 +121,20 @@ def install(app: FastAPI, settings: SigninSettings) -> None:
         raise HostedStoreError(
             "mode hébergé : la base PostgreSQL n'est pas à jour : lancez leviers heberge migrer."
         )
-    from leviers.web import needs, personal_data, workspace_spaser, workspaces  # import this module's helpers
+    from leviers.web import (  # import this module's helpers
+        needs,
+        personal_data,
+        workspace_spaser,
+        workspace_subsidies,
+        workspaces,
+    )
 
     app.state.signin = Signin(settings)
     app.include_router(router)
     app.include_router(personal_data.router)
     app.include_router(workspaces.router)
     app.include_router(workspace_spaser.router)
+    app.include_router(workspace_subsidies.router)
     app.include_router(needs.router)
     nav = app.state.site_info["nav"]
     at = next((i + 1 for i, (name, _) in enumerate(nav) if name == "financer"), len(nav))
