@@ -52,6 +52,7 @@ def test_every_table_with_workspace_data_is_isolated(conn: psycopg.Connection) -
         "needs",
         "subsidy_uploads",
         "subsidy_lines",
+        "needs_contributors",
     }
     assert all(r[1] and r[2] and r[3] for r in rows), rows
 

@@ -508,6 +508,7 @@ def needs_public(request: Request) -> Response:
         csv_url="/besoins.csv" + suffix,
         detail_csv_url="/besoins/detail.csv" + suffix,
         json_url="/api/v1/besoins" + suffix,
+        secret_label=needs.SECRET,
     )
     _keep(_rendered, filters, (version, bytes(response.body)))
     return response
@@ -558,8 +559,11 @@ def needs_public_csv(request: Request) -> Response:
             [
                 r["region"], regions().get(r["region"], ""), dep, departements().get(dep, ("",))[0] if dep else "",
                 r["theme"], themes().get(r["theme"], ""), r["stage"], ETAPES.get(r["stage"], ""), r["form"],
-                needs.FORMS.get(r["form"], ""), r["besoins"], r["avec_montant"], r["sans_montant"],
-                _amount(r["montant"]), r["en_detail"], "oui" if r["synthetique"] else "non",
+                needs.FORMS.get(r["form"], ""),
+                *([needs.SECRET] * 5 if r["secret"] else [
+                    r["besoins"], r["avec_montant"], r["sans_montant"], _amount(r["montant"]), r["en_detail"]
+                ]),
+                "oui" if r["synthetique"] else "non",
             ]
         )  # fmt: skip
     return _csv(lines, "leviers-besoins-agreges.csv")
@@ -594,6 +598,7 @@ def needs_public_detail_csv(request: Request) -> Response:
 
 WIDTH = 520
 PALETTE = ("#e8eef7", "#bdd0ea", "#8aaedb", "#4f82c2", "#1f4e96")
+SECRET_FILL = "#d9d9d9"  # an area under small-count secrecy: grey, no class
 
 
 @cache
@@ -641,7 +646,7 @@ def needs_map(maille: str, region: str | None, rows: list[dict[str, Any]]) -> Ma
     if not shapes:
         return Markup("")
     counts = {row["code"]: row for row in rows}
-    top = max((row["besoins"] for row in rows), default=0)
+    top = max((row["besoins"] for row in rows if not row.get("secret")), default=0)
     classes = len(PALETTE)
 
     def shade(n: int) -> str:  # class of n among five equal ranges of 1..top: the top is darkest
@@ -655,11 +660,14 @@ def needs_map(maille: str, region: str | None, rows: list[dict[str, Any]]) -> Ma
     names = departements() if maille == "departement" else regions()
     for code, path in shapes:
         row = counts.get(code)
-        n = row["besoins"] if row else 0
-        colour = shade(n)
         raw = names.get(code, code)
         name = raw[0] if isinstance(raw, tuple) else raw
-        label = f"{name} : {n} besoin{'s' if n > 1 else ''}"
+        if row and row.get("secret"):  # small-count secrecy: neither its count nor its class
+            colour, label = SECRET_FILL, f"{name} : {needs.SECRET}"
+        else:
+            n = row["besoins"] if row else 0
+            colour = shade(n)
+            label = f"{name} : {n} besoin{'s' if n > 1 else ''}"
         parts.append(
             f'<path d="{path}" fill="{colour}" stroke="#555" stroke-width="0.6"><title>{escape(label)}</title></path>'
         )
@@ -680,6 +688,8 @@ def needs_map(maille: str, region: str | None, rows: list[dict[str, Any]]) -> Ma
             span = f"{low} à {high}" if high > low else f"{low}"
             legend.append(f"<li>{swatch(colour)} {span}</li>")
             low = high + 1
+    if any(row.get("secret") for row in rows):
+        legend.append(f"<li>{swatch(SECRET_FILL)} {needs.SECRET}</li>")
     legend.append("</ul>")
     return Markup("".join(parts) + "".join(legend))
 
