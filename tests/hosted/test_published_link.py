@@ -98,3 +98,20 @@ def test_the_page_renders_without_the_link_when_the_store_is_unreachable(
         signin.pool = kept
         signin._failed_at = None
     assert LINK in html.unescape(app.get(PAGE).text)
+
+
+def test_one_indexed_query(conn: psycopg.Connection, bordeaux: dict[str, int]) -> None:  # noqa: F811
+    """The public page's question is one index scan of `spaser_publications_siren`, without any
+    workspace context (row-level security's policies do not prevent it)."""
+    _publish(conn, bordeaux, 2024)
+    with conn.transaction():
+        conn.execute("SET LOCAL enable_seqscan = off")
+        plan = "\n".join(
+            r[0]
+            for r in conn.execute(
+                "EXPLAIN SELECT annee, published_at FROM spaser_publications WHERE siren = %s "
+                "AND withdrawn_at IS NULL ORDER BY annee DESC LIMIT 1",
+                [BORDEAUX],
+            ).fetchall()
+        )
+    assert "spaser_publications_siren" in plan, plan
