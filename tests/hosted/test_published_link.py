@@ -107,11 +107,6 @@ def test_one_indexed_query(conn: psycopg.Connection, bordeaux: dict[str, int]) -
     with conn.transaction():
         conn.execute("SET LOCAL enable_seqscan = off")
         plan = "\n".join(
-            r[0]
-            for r in conn.execute(
-                "EXPLAIN SELECT annee, published_at FROM spaser_publications WHERE siren = %s "
-                "AND withdrawn_at IS NULL ORDER BY annee DESC LIMIT 1",
-                [BORDEAUX],
-            ).fetchall()
+            r[0] for r in conn.execute("EXPLAIN " + hosted_spaser.PUBLISHED_REPORT, [BORDEAUX]).fetchall()
         )
     assert "spaser_publications_siren" in plan, plan

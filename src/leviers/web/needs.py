@@ -462,6 +462,15 @@ def _keep(store: dict[needs.Filters, Any], filters: needs.Filters, value: Any) -
         store[filters] = value
 
 
+def forget_public_pages() -> None:
+    """Drop what this process kept of the public pages. Called when an application is installed:
+    what was kept belongs to the store of a previous application in this process (tests create
+    one per database, whose versions start again at 0), not to the new one's."""
+    with _computed_lock:
+        _computed.clear()
+        _rendered.clear()
+
+
 def cached_public_data(conn: psycopg.Connection, filters: needs.Filters, version: int) -> dict[str, Any]:
     """public_data, kept per filter until the public needs change (`version`, read before by
     needs.public_version: what is kept is never older than the version it is kept under)."""

@@ -130,6 +130,7 @@ def install(app: FastAPI, settings: SigninSettings) -> None:
     )
 
     app.state.signin = Signin(settings)
+    needs.forget_public_pages()
     app.include_router(router)
     app.include_router(personal_data.router)
     app.include_router(workspaces.router)
