@@ -50,6 +50,9 @@ def test_every_table_with_workspace_data_is_isolated(conn: psycopg.Connection) -
         "spaser_publications",
         "network_members",
         "needs",
+        "subsidy_uploads",
+        "subsidy_lines",
+        "needs_contributors",
     }
     assert all(r[1] and r[2] and r[3] for r in rows), rows
 

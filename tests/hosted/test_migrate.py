@@ -20,6 +20,9 @@ TABLES = {
     "signin_attempts",
     "purchase_uploads",
     "purchase_lines",
+    "subsidy_uploads",
+    "subsidy_lines",
+    "needs_contributors",
     "spaser_objectives",
     "spaser_publications",
     "network_members",
@@ -49,7 +52,7 @@ def test_upgrade_from_the_first_revision(empty_dsn: str) -> None:
     migrate.upgrade(empty_dsn, "0001")
     with psycopg.connect(empty_dsn) as conn:
         conn.execute("INSERT INTO accounts (email) VALUES ('agent@ville.fr')")
-    assert migrate.upgrade(empty_dsn).after == migrate.head() == "0004"
+    assert migrate.upgrade(empty_dsn).after == migrate.head() == "0006"
     assert _tables(empty_dsn) == TABLES
     with psycopg.connect(empty_dsn) as conn:
         assert conn.execute("SELECT email FROM accounts").fetchall() == [("agent@ville.fr",)]
@@ -57,7 +60,7 @@ def test_upgrade_from_the_first_revision(empty_dsn: str) -> None:
 
 def test_upgrade_from_the_sign_in_release(empty_dsn: str) -> None:
     # A store of 0002 (sign-in) keeps its workspaces and members; 0003 adds the workspace data,
-    # 0004 the needs of ESS organisations.
+    # 0004 the needs of ESS organisations, 0005 the subsidy files, 0006 the needs' contributor tokens.
     migrate.upgrade(empty_dsn, "0002")
     with psycopg.connect(empty_dsn) as conn:
         conn.execute(
@@ -77,6 +80,9 @@ def test_upgrade_from_the_sign_in_release(empty_dsn: str) -> None:
         "needs",
         "needs_public",
         "needs_public_version",
+        "subsidy_uploads",
+        "subsidy_lines",
+        "needs_contributors",
     }
 
 

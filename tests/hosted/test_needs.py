@@ -64,32 +64,29 @@ def _by(rows: list[dict[str, object]]) -> dict[object, tuple[object, ...]]:
     }
 
 
+# A cell under small-count secrecy: no figure at all.
+HIDDEN = (None, None, None, None, None)
+
+
 def test_national_aggregates_hand_computed(conn: psycopg.Connection, two: dict[str, int]) -> None:
     found = needs.aggregates(conn, needs.Filters())
-    # Public needs: 2, 3, 4, 5 (1 is private). Amounts known for 2, 4, 5.
+    # Public needs: 2, 3, 4, 5 (1 is private); aggregated only: 2 (A) and 5 (B). Every cell holding
+    # 2 or 5 has aggregated-only needs of fewer than 3 organisations: secret. The others are shown.
     t = found["total"]
-    assert (t["besoins"], t["avec_montant"], t["sans_montant"], t["montant"], t["en_detail"]) == (
-        4, 3, 1, Decimal("47000.50"), 2,
-    )  # fmt: skip
+    assert t["secret"]
+    assert (t["besoins"], t["avec_montant"], t["sans_montant"], t["montant"], t["en_detail"]) == HIDDEN
     assert found["maille"] == "region"
-    assert _by(found["territoire"]) == {
-        "75": (3, 2, 1, Decimal("42000.50"), 2),
-        "84": (1, 1, 0, Decimal("5000.00"), 0),
-    }
-    assert _by(found["theme"]) == {
-        "dechets": (2, 1, 1, Decimal("30000.00"), 1),
-        "agriculture_alimentation": (2, 2, 0, Decimal("17000.50"), 1),
-    }
+    assert _by(found["territoire"]) == {"75": HIDDEN, "84": HIDDEN}
+    assert _by(found["theme"]) == {"dechets": HIDDEN, "agriculture_alimentation": HIDDEN}
     assert _by(found["etape"]) == {
-        "creation": (1, 1, 0, Decimal("30000.00"), 0),
         "consolidation": (1, 0, 1, None, 1),
         "developpement": (1, 1, 0, Decimal("12000.50"), 1),
-        "amorcage": (1, 1, 0, Decimal("5000.00"), 0),
+        "amorcage": HIDDEN,
+        "creation": HIDDEN,
     }
-    assert _by(found["forme"]) == {
-        "subvention": (3, 3, 0, Decimal("47000.50"), 1),
-        "quasi_fonds_propres": (1, 0, 1, None, 1),
-    }
+    assert [r["secret"] for r in found["etape"]] == [False, False, True, True]  # secret cells last
+    assert _by(found["forme"]) == {"subvention": HIDDEN, "quasi_fonds_propres": (1, 0, 1, None, 1)}
+    assert "organisations_agregees" not in found["forme"][0]  # the count the rule reads is not shown
     labels = {r["code"]: r["libelle"] for r in found["forme"]}
     assert labels == {"subvention": "Subvention", "quasi_fonds_propres": "Quasi-fonds propres"}
 
@@ -98,16 +95,19 @@ def test_a_region_by_departement(conn: psycopg.Connection, two: dict[str, int]) 
     found = needs.aggregates(conn, needs.Filters(region="75"))
     assert found["maille"] == "departement"
     assert _by(found["territoire"]) == {
-        "33": (1, 1, 0, Decimal("30000.00"), 0),
+        "33": HIDDEN,
         "24": (1, 0, 1, None, 1),
         "87": (1, 1, 0, Decimal("12000.50"), 1),
     }
-    assert found["total"]["besoins"] == 3
+    assert found["total"]["secret"]
     both = needs.aggregates(conn, needs.Filters(region="75", theme="dechets", form="subvention"))
-    assert (both["total"]["besoins"], both["total"]["montant"]) == (1, Decimal("30000.00"))
+    assert (both["total"]["besoins"], both["total"]["montant"], both["total"]["secret"]) == (None, None, True)
+    # Only needs public in detail: no secrecy.
+    detail = needs.aggregates(conn, needs.Filters(region="75", form="quasi_fonds_propres"))
+    assert (detail["total"]["besoins"], detail["total"]["secret"]) == (1, False)
     empty = needs.aggregates(conn, needs.Filters(region="11"))
     assert empty["total"] == {"besoins": 0, "avec_montant": 0, "sans_montant": 0, "montant": None, "en_detail": 0,
-                              "synthetique": False}  # fmt: skip
+                              "synthetique": False, "secret": False}  # fmt: skip
     assert empty["territoire"] == []
 
 
@@ -115,16 +115,58 @@ def test_table_rows_and_counts_on_a_territory(conn: psycopg.Connection, two: dic
     rows = needs.table_rows(conn, needs.Filters())
     assert [(r["region"], r["departement"], r["theme"], r["stage"], r["form"], r["besoins"], r["montant"]) for r in rows] == [
         ("75", "24", "dechets", "consolidation", "quasi_fonds_propres", 1, None),
-        ("75", "33", "dechets", "creation", "subvention", 1, Decimal("30000.00")),
+        ("75", "33", "dechets", "creation", "subvention", None, None),
         ("75", "87", "agriculture_alimentation", "developpement", "subvention", 1, Decimal("12000.50")),
-        ("84", "", "agriculture_alimentation", "amorcage", "subvention", 1, Decimal("5000.00")),
+        ("84", "", "agriculture_alimentation", "amorcage", "subvention", None, None),
     ]  # fmt: skip
+    assert [r["secret"] for r in rows] == [False, True, False, True]
     # Bordeaux's only need is private: nothing there; the Gironde has the aggregated one.
     assert needs.count_on(conn, region="75", departement="33", commune="33063")["besoins"] == 0
     assert needs.count_on(conn, region="75", departement="33", commune=None) == {
-        "besoins": 1, "avec_montant": 1, "montant": Decimal("30000.00"),
+        "besoins": None, "avec_montant": None, "montant": None, "secret": True,
     }  # fmt: skip
-    assert needs.count_on(conn, region="75", departement=None, commune=None)["besoins"] == 3
+    assert needs.count_on(conn, region="75", departement="87", commune=None) == {
+        "besoins": 1, "avec_montant": 1, "montant": Decimal("12000.50"), "secret": False,
+    }  # fmt: skip
+    assert needs.count_on(conn, region="75", departement=None, commune=None)["secret"]
+
+
+def test_small_count_secrecy_lifts_at_three_organisations(
+    conn: psycopg.Connection, two: dict[str, int]
+) -> None:
+    """A third organisation, C, declares need 6 aggregated only: 10 000 €, subvention, Gironde (33),
+    dechets, création. By hand:
+
+    - form « subvention »: needs 2 (A), 4 (B, detail), 5 (B), 6 (C); aggregated-only from A, B, C:
+      3 organisations, shown: 4 needs, 4 with an amount, 0 without, 30 000 + 12 000,50 + 5 000 +
+      10 000 = 57 000,50 €, 1 in detail;
+    - the total: needs 2 to 6, aggregated-only from A, B, C: shown, 5 needs, 4 with an amount, 1
+      without (3), 57 000,50 €, 2 in detail;
+    - région 75: needs 2, 3, 4, 6, aggregated-only from A and C: 2 organisations, still secret;
+    - a second aggregated-only need of C in that cell would not lift it: organisations count, not needs."""
+    carol = tenancy.create_account(conn, "carol@ressourcerie-c.fr")
+    c = tenancy.create_workspace(
+        conn, kind="organisation_ess", name="Ressourcerie C", siren=None, administrator=carol
+    )
+    with tenancy.workspace_session(conn, account_id=carol, workspace_id=c):
+        needs.create(conn, _need(purpose="Broyeur", amount="10000", departement="33", stage="creation"))
+    found = needs.aggregates(conn, needs.Filters())
+    assert _by(found["forme"])["subvention"] == (4, 4, 0, Decimal("57000.50"), 1)
+    t = found["total"]
+    assert (t["besoins"], t["avec_montant"], t["sans_montant"], t["montant"], t["en_detail"], t["secret"]) == (
+        5, 4, 1, Decimal("57000.50"), 2, False,
+    )  # fmt: skip
+    assert _by(found["territoire"])["75"] == HIDDEN
+    with tenancy.workspace_session(conn, account_id=carol, workspace_id=c):
+        needs.create(conn, _need(purpose="Presse", amount="2000", departement="33", stage="creation"))
+    assert _by(needs.aggregates(conn, needs.Filters())["territoire"])["75"] == HIDDEN
+    # The organisation is not in the public table: a random token per organisation, the same for
+    # its aggregated-only needs, none for a need in detail.
+    tokens = conn.execute(
+        "SELECT detail, count(DISTINCT contributor), count(contributor) FROM needs_public GROUP BY detail ORDER BY detail"
+    ).fetchall()
+    assert tokens == [(False, 3, 4), (True, 0, 0)]
+    assert conn.execute("SELECT count(*) FROM needs_contributors").fetchone() == (0,)  # hidden by RLS
 
 
 def test_private_details_never_public(conn: psycopg.Connection, two: dict[str, int]) -> None:
@@ -159,7 +201,7 @@ def test_visibility_changes_follow(conn: psycopg.Connection, two: dict[str, int]
         assert needs.update(conn, two["n1"], _need(purpose=SECRET, commune="33063", visibility="prive"))
         assert needs.delete(conn, two["n2"])
     assert SECRET not in {r["purpose"] for r in needs.detailed(conn, needs.Filters())}
-    assert needs.aggregates(conn, needs.Filters())["total"]["besoins"] == 3
+    assert needs.aggregates(conn, needs.Filters(region="75"))["total"]["besoins"] == 2  # 3 and 4, in detail
     with tenancy.workspace_session(conn, account_id=two["alice"], workspace_id=two["a"]):
         assert [e["action"] for e in audit.entries(conn, limit=3)] == [
             "besoin_supprime", "besoin_modifie", "besoin_modifie",

@@ -12,7 +12,7 @@ from typing import Any
 import psycopg
 import pytest
 
-from leviers.hosted import tenancy
+from leviers.hosted import needs, tenancy
 from tests.hosted.smtp import Inbox, body_of
 from tests.hosted.test_signin_browser import _check, site  # noqa: F401
 from tests.web.browser import WATCH_CSP
@@ -57,6 +57,7 @@ def test_declare_a_need_and_see_the_public_page_change(
     site: tuple[str, Inbox],  # noqa: F811
     organisation: int,
     page_at: tuple[Any, list[str], int],
+    conn: psycopg.Connection,
 ) -> None:
     base, inbox = site
     page, errors, width = page_at
@@ -105,4 +106,22 @@ def test_declare_a_need_and_see_the_public_page_change(
     assert page.locator("svg.needs-map path").count() == 12
     assert page.get_by_role("rowheader", name="Gironde (33)").is_visible()
     _check(page, f"besoins-public-region-{width}", errors)
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    # Another organisation's need « agrégé seulement » in the Gironde: one organisation, so the
+    # Gironde's line, the région's total and the Gironde on the map are secret.
+    other = tenancy.create_account(conn, "tresoriere@ressourcerie.fr")
+    workspace = tenancy.create_workspace(
+        conn, kind="organisation_ess", name="Ressourcerie", siren=None, administrator=other
+    )
+    with tenancy.workspace_session(conn, account_id=other, workspace_id=workspace):
+        needs.create(conn, needs.validate({"purpose": "Camion", "amount": "30000", "form": "pret",
+                                           "horizon": "1_3_ans", "theme": "dechets", "stage": "creation",
+                                           "visibility": "agrege", "departement": "33"}))  # fmt: skip
+    page.reload()
+    page.get_by_role("heading", name=re.compile("Nouvelle-Aquitaine")).wait_for()
+    gironde = page.get_by_role("row", name=re.compile("Gironde \\(33\\)")).first
+    assert "secret (moins de 3)" in gironde.inner_text()
+    assert "secret (moins de 3)" in page.locator(".figure").first.inner_text()
+    assert page.locator('svg.needs-map path[fill="#d9d9d9"]').count() == 1
+    _check(page, f"besoins-public-secret-{width}", errors)
     assert page.evaluate("document.documentElement.scrollWidth") <= width

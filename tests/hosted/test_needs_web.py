@@ -94,21 +94,26 @@ def test_declare_change_delete_and_the_public_pages(
     assert DETAILED in text
     assert "Recyclerie du Lac" in text  # the detailed need's organisation
     assert "<svg" in public.text
+    # Small-count secrecy: the aggregated-only need is of one organisation, so every cell holding it
+    # (the total, the région, the Gironde) shows « secret (moins de 3) »; the Haute-Vienne holds only
+    # the need public in detail: shown.
+    assert "secret (moins de 3)" in text
+    assert not re.search(r"30\s000|42\s00", text), "a secret amount shows"
     data = anyone.get("/api/v1/besoins").json()
-    assert (data["total"]["besoins"], data["total"]["montant"], data["total"]["en_detail"]) == (
-        2,
-        42000.5,
-        1,
-    )
-    assert [(r["code"], r["besoins"]) for r in data["par_territoire"]] == [("75", 2)]
+    assert (data["total"]["besoins"], data["total"]["montant"], data["total"]["secret"]) == (None, None, True)
+    assert [(r["code"], r["besoins"], r["secret"]) for r in data["par_territoire"]] == [("75", None, True)]
     assert [n["objet"] for n in data["besoins_en_detail"]] == [DETAILED]
     region = anyone.get("/api/v1/besoins?region=75").json()
-    assert sorted((r["code"], r["besoins"]) for r in region["par_territoire"]) == [("33", 1), ("87", 1)]
+    assert [(r["code"], r["besoins"]) for r in region["par_territoire"]] == [("87", 1), ("33", None)]
     table = list(
         csv.reader(io.StringIO(anyone.get("/besoins.csv?region=75").text.lstrip("\ufeff")), delimiter=";")
     )
     assert table[0][:2] == ["region_code", "region"]
-    assert [(r[2], r[10], r[13]) for r in table[1:]] == [("33", "1", "30000.00"), ("87", "1", "12000.50")]
+    assert [(r[2], r[10], r[13]) for r in table[1:]] == [
+        ("33", "secret (moins de 3)", "secret (moins de 3)"),
+        ("87", "1", "12000.50"),
+    ]
+    assert table[1][10:15] == ["secret (moins de 3)"] * 5
     detail = anyone.get("/besoins/detail.csv").text
     assert DETAILED in detail
     for answer in (detail, anyone.get("/besoins.csv").text, str(data)):
@@ -197,7 +202,7 @@ def test_the_collectivite_count(
         conn, account_id=organisation["account"], workspace_id=organisation["workspace"]
     ):
         store.create(conn, store.validate({"purpose": "Atelier", "amount": "2500000", "form": "pret", "horizon": "1_3_ans",
-                                           "theme": "dechets", "stage": "creation", "visibility": "agrege",
+                                           "theme": "dechets", "stage": "creation", "visibility": "detail",
                                            "commune": "33063"}))  # fmt: skip
 
     class Request:
@@ -222,3 +227,19 @@ def test_the_collectivite_count(
     page = client.get("/besoins")
     assert page.status_code == 200
     assert "2,5\u202fM€" in page.text
+    # An aggregated-only need of this one organisation in the Gironde: the count there is secret.
+    with tenancy.workspace_session(
+        conn, account_id=organisation["account"], workspace_id=organisation["workspace"]
+    ):
+        store.create(conn, store.validate({"purpose": "Camion", "amount": "30000", "form": "pret", "horizon": "1_3_ans",
+                                           "theme": "dechets", "stage": "creation", "visibility": "agrege",
+                                           "departement": "33"}))  # fmt: skip
+    gironde = territory_needs(
+        Request(), {"type": "departement", "departement_code": "33", "region_code": "75"}, "x"
+    )  # type: ignore[arg-type]
+    assert gironde is not None
+    assert (gironde["besoins"], gironde["montant"], gironde["secret"]) == (None, None, True)
+    commune = territory_needs(Request(), {"type": "commune", "code": "33063", "departement_code": "33",  # type: ignore[arg-type]
+                                          "region_code": "75"}, "213300635")  # fmt: skip
+    assert commune is not None
+    assert (commune["besoins"], commune["secret"]) == (1, False)  # Bordeaux itself: the detailed one only

@@ -46,6 +46,12 @@ WORKSPACE: dict[tuple[str, str], str] = {
     # A collectivité workspace's purchases and SPASER report.
     ("GET", "/espaces/{workspace_id:int}/achats"): MEMBER,
     ("POST", "/espaces/{workspace_id:int}/achats"): MEMBER,
+    ("GET", "/espaces/{workspace_id:int}/achats/{upload_id:int}/suppression"): MEMBER,
+    ("POST", "/espaces/{workspace_id:int}/achats/{upload_id:int}/suppression"): MEMBER,
+    ("GET", "/espaces/{workspace_id:int}/subventions"): MEMBER,
+    ("POST", "/espaces/{workspace_id:int}/subventions"): MEMBER,
+    ("GET", "/espaces/{workspace_id:int}/subventions/{upload_id:int}/suppression"): MEMBER,
+    ("POST", "/espaces/{workspace_id:int}/subventions/{upload_id:int}/suppression"): MEMBER,
     ("GET", "/espaces/{workspace_id:int}/spaser"): MEMBER,
     ("POST", "/espaces/{workspace_id:int}/objectifs"): MEMBER,
     ("POST", "/espaces/{workspace_id:int}/objectifs/{objective_id:int}/suppression"): MEMBER,
@@ -121,6 +127,7 @@ def _path(template: str, workspace_id: int, account_id: int) -> str:
         template.replace("{workspace_id:int}", str(workspace_id))
         .replace("{account_id:int}", str(account_id))
         .replace("{objective_id:int}", "999999")
+        .replace("{upload_id:int}", "999999")
         .replace("{siren}", "213300635")
         .replace("{workspace_id}", str(workspace_id))
         .replace("{need_id}", "999999")
@@ -135,7 +142,8 @@ def _state(conn: psycopg.Connection, owner: int, workspace_id: int) -> tuple[Any
         counts = conn.execute(
             "SELECT (SELECT count(*) FROM audit_log), (SELECT count(*) FROM purchase_uploads), "
             "(SELECT count(*) FROM purchase_lines), (SELECT count(*) FROM spaser_objectives), "
-            "(SELECT count(*) FROM spaser_publications WHERE withdrawn_at IS NULL)"
+            "(SELECT count(*) FROM spaser_publications WHERE withdrawn_at IS NULL), "
+            "(SELECT count(*) FROM subsidy_uploads), (SELECT count(*) FROM subsidy_lines)"
         ).fetchone()
     workspaces = conn.execute("SELECT id, name FROM workspaces ORDER BY id").fetchall()
     return members, counts, workspaces

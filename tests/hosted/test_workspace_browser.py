@@ -1,6 +1,7 @@
 """A collectivité officer in headless Chromium, end to end: sign in, open the workspace, upload a
-purchase file, set an objective, publish the SPASER report and see the public page change; the site
-administration and the audit log. axe-core on every new page, at 1366 and 390 px, no CSP
+purchase file, set an objective, publish the SPASER report and see the public pages change (the
+published report, the collectivité page's link to it, gone once withdrawn); the site administration,
+the audit log, the deletion of the deposited file, and a subsidy file deposited then deleted. axe-core on every new page, at 1366 and 390 px, no CSP
 violation; screenshots in test-artifacts/web/ for review.
 
 The warehouse and purchase file are those of tests/spaser/test_purchases.py (Bordeaux 2024)."""
@@ -22,6 +23,7 @@ from leviers.hosted import tenancy
 from leviers.hosted import workspaces as ws
 from leviers.web import WebSettings, create_app
 from tests.hosted.smtp import Inbox, body_of, last_message, smtp_server
+from tests.hosted.test_subsidy_files import FILE as SUBSIDY_FILE
 from tests.spaser.conftest import hand_path  # noqa: F401
 from tests.spaser.test_purchases import BORDEAUX, warehouse  # noqa: F401
 from tests.web.browser import ARTIFACTS, AXE, WATCH_CSP, free_port, run_axe
@@ -157,6 +159,13 @@ def test_upload_publish_and_see_the_public_page_change(
             assert re.search(r"40,0\s%", row.inner_text())
             assert "Chantier Un" not in public.content()
             _check(public, "spaser-publie", [], width)
+            # The public collectivité page links to it.
+            public.goto(f"{base}/collectivites/{BORDEAUX}")
+            link = public.get_by_role("link", name="Rapport SPASER publié par la collectivité")
+            link.wait_for()
+            _check(public, "collectivite-lien-spaser", [], width)
+            link.click()
+            public.get_by_text("Publié par Bordeaux").wait_for()
         finally:
             visitor.close()
         # The audit log shows the upload and the publication.
@@ -165,6 +174,41 @@ def test_upload_publish_and_see_the_public_page_change(
         page.get_by_role("rowheader", name="Publication").wait_for()
         assert page.get_by_role("rowheader", name="Dépôt d'un fichier").is_visible()
         _check(page, "espace-journal", errors, width)
+        # Withdrawn: the public collectivité page has no link any more.
+        page.get_by_role("link", name="Bordeaux").first.click()
+        page.get_by_role("link", name="Rapport SPASER").click()
+        page.get_by_role("button", name="Retirer la publication 2024").click()
+        page.get_by_text("Publication retirée : la page publique ne le montre plus.").wait_for()
+        visitor = browser.new_context(locale="fr-FR", viewport={"width": width, "height": 900})
+        try:
+            public = visitor.new_page()
+            public.goto(f"{base}/collectivites/{BORDEAUX}")
+            public.get_by_role("heading", level=1).wait_for()
+            assert public.get_by_role("link", name="Rapport SPASER publié par la collectivité").count() == 0
+        finally:
+            visitor.close()
+        # Delete the deposited file: a confirmation page, then the file and its lines are gone.
+        page.get_by_role("link", name="Bordeaux").first.click()
+        page.get_by_role("link", name="Achats").click()
+        page.get_by_role("button", name="Supprimer « mandats.csv »").click()
+        page.get_by_role("heading", name="Supprimer le fichier « mandats.csv »").wait_for()
+        _check(page, "espace-achats-suppression", errors, width)
+        page.get_by_role("button", name="Supprimer définitivement « mandats.csv »").click()
+        page.get_by_text("Fichier supprimé avec ses 14 lignes chargées").wait_for()
+        assert page.get_by_text("Aucun fichier déposé pour l'instant.").is_visible()
+        _check(page, "espace-achats-apres-suppression", errors, width)
+        # A subsidy file: deposited, counted per year, then deleted.
+        page.get_by_role("link", name="Bordeaux").first.click()
+        page.get_by_role("link", name="Subventions attribuées").click()
+        page.get_by_label("Fichier de subventions").set_input_files(
+            {"name": "subventions-2024.csv", "mimeType": "text/csv", "buffer": SUBSIDY_FILE}
+        )
+        page.get_by_role("button", name="Déposer le fichier").click()
+        page.get_by_text("5 lignes lues = 4 chargées + 1 écartées + 0 déjà présentes").wait_for()
+        _check(page, "espace-subventions", errors, width)
+        page.get_by_role("button", name="Supprimer « subventions-2024.csv »").click()
+        page.get_by_role("button", name="Supprimer définitivement « subventions-2024.csv »").click()
+        page.get_by_text("Fichier supprimé avec ses 4 lignes d'attribution chargées.").wait_for()
     finally:
         context.close()
 

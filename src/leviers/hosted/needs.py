@@ -302,14 +302,39 @@ class Filters:
         }
 
 
+# Small-count secrecy: an aggregate cell holding needs « aggregated only » of fewer than this many
+# organisations shows SECRET instead of its figures (each such need carries its organisation's random
+# contributor token in needs_public, never its name: migration 0006).
+MIN_ORGANISATIONS = 3
+SECRET = "secret (moins de 3)"
+FIGURES = ("besoins", "avec_montant", "sans_montant", "montant", "en_detail")
+_SECRECY = (
+    "count(*) FILTER (WHERE NOT detail) AS agreges, count(DISTINCT contributor) AS organisations_agregees"
+)
+
+
+def protect(item: dict[str, Any]) -> dict[str, Any]:
+    """Apply the small-count rule to one aggregate cell (in place): `secret` True and every figure
+    None when its aggregated-only needs come from 1 or 2 organisations. Removes the counts the rule
+    reads (the number of organisations is not shown either)."""
+    aggregated = item.pop("agreges")
+    organisations = item.pop("organisations_agregees")
+    item["secret"] = bool(aggregated) and organisations < MIN_ORGANISATIONS
+    if item["secret"]:
+        for figure in FIGURES:
+            if figure in item:
+                item[figure] = None
+    return item
+
+
 # One pass over the filtered public needs: totals, and the counts and amounts by each dimension.
 # GROUPING SETS keeps it one statement; `g` says which dimension a row belongs to.
 _AGGREGATES = """
 SELECT grouping(territory, theme, stage, form) AS g, territory, theme, stage, form,
        count(*) AS besoins, count(amount) AS avec_montant, count(*) - count(amount) AS sans_montant,
        sum(amount) AS montant, count(*) FILTER (WHERE detail) AS en_detail,
-       bool_or(synthetic) AS synthetique
-FROM (SELECT {territory} AS territory, theme, stage, form, amount, detail, synthetic
+       bool_or(synthetic) AS synthetique, {secrecy}
+FROM (SELECT {territory} AS territory, theme, stage, form, amount, detail, synthetic, contributor
       FROM needs_public{where}) AS p
 GROUP BY GROUPING SETS ((), (territory), (theme), (stage), (form))
 """
@@ -324,19 +349,23 @@ def aggregates(conn: psycopg.Connection, filters: Filters) -> dict[str, Any]:
     where, params = filters.where()
     by_department = filters.region is not None or filters.departement is not None
     territory = "coalesce(departement, '')" if by_department else "region"
-    sql = _AGGREGATES.format(territory=territory, where=where)
+    sql = _AGGREGATES.format(territory=territory, where=where, secrecy=_SECRECY)
     found: dict[str, Any] = {"territoire": [], "theme": [], "etape": [], "forme": [], "total": None}
     for row in conn.execute(sql, params).fetchall():
-        g, place, theme, stage, form, count, with_amount, without, amount, detail, synthetic = row
+        g, place, theme, stage, form, count, with_amount, without, amount, detail, synthetic, agg, orgs = row
         dimension = _DIMENSIONS[g]
-        item = {
-            "besoins": count,
-            "avec_montant": with_amount,
-            "sans_montant": without,
-            "montant": amount,
-            "en_detail": detail,
-            "synthetique": bool(synthetic),
-        }
+        item = protect(
+            {
+                "besoins": count,
+                "avec_montant": with_amount,
+                "sans_montant": without,
+                "montant": amount,
+                "en_detail": detail,
+                "synthetique": bool(synthetic),
+                "agreges": agg,
+                "organisations_agregees": orgs,
+            }
+        )
         if dimension == "total":
             found["total"] = item
             continue
@@ -346,9 +375,10 @@ def aggregates(conn: psycopg.Connection, filters: Filters) -> dict[str, Any]:
         found[dimension].append(item)
     if found["total"] is None:
         found["total"] = {"besoins": 0, "avec_montant": 0, "sans_montant": 0, "montant": None, "en_detail": 0,
-                          "synthetique": False}  # fmt: skip
+                          "synthetique": False, "secret": False}  # fmt: skip
     for dimension in ("territoire", "theme", "etape", "forme"):
-        found[dimension].sort(key=lambda item: (-item["besoins"], item["libelle"]))
+        # Secret cells last (their count is not shown, so it orders nothing).
+        found[dimension].sort(key=lambda item: (item["secret"], -(item["besoins"] or 0), item["libelle"]))
     found["maille"] = "departement" if by_department else "region"
     return found
 
@@ -401,11 +431,11 @@ def table_rows(conn: psycopg.Connection, filters: Filters) -> list[dict[str, Any
     cur = conn.execute(
         "SELECT region, coalesce(departement, '') AS departement, theme, stage, form, count(*) AS besoins, "
         "count(amount) AS avec_montant, count(*) - count(amount) AS sans_montant, sum(amount) AS montant, "
-        "count(*) FILTER (WHERE detail) AS en_detail, bool_or(synthetic) AS synthetique "
+        f"count(*) FILTER (WHERE detail) AS en_detail, bool_or(synthetic) AS synthetique, {_SECRECY} "
         f"FROM needs_public{where} GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5",
         params,
     )
-    return _rows(cur)
+    return [protect(row) for row in _rows(cur)]
 
 
 def public_version(conn: psycopg.Connection) -> int:
@@ -426,9 +456,17 @@ def count_on(
     elif region:
         where, params = "region = %s", [region]
     else:
-        return {"besoins": 0, "avec_montant": 0, "montant": None}
+        return {"besoins": 0, "avec_montant": 0, "montant": None, "secret": False}
     row = conn.execute(
-        f"SELECT count(*), count(amount), sum(amount) FROM needs_public WHERE {where}", params
+        f"SELECT count(*), count(amount), sum(amount), {_SECRECY} FROM needs_public WHERE {where}", params
     ).fetchone()
     assert row is not None
-    return {"besoins": row[0], "avec_montant": row[1], "montant": row[2]}
+    return protect(
+        {
+            "besoins": row[0],
+            "avec_montant": row[1],
+            "montant": row[2],
+            "agreges": row[3],
+            "organisations_agregees": row[4],
+        }
+    )

@@ -170,13 +170,60 @@ class PostgresStore:
 
     def uploads(self) -> list[dict[str, Any]]:
         """The workspace's deposited files, newest first, with their counts and first reasons."""
+        return self._uploads("", [])
+
+    def _uploads(self, where: str, params: list[Any]) -> list[dict[str, Any]]:
         cur = self.conn.execute(
             "SELECT u.id, u.file_name, u.records, u.loaded, u.quarantined, u.duplicates, u.warnings, u.reasons, "
             "u.notes, u.at, a.email FROM purchase_uploads AS u LEFT JOIN accounts AS a ON a.id = u.account_id "
-            "ORDER BY u.at DESC, u.id DESC"
+            f"{where} ORDER BY u.at DESC, u.id DESC",
+            params,
         )
         names = [d.name for d in cur.description or []]
         return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+
+    def upload(self, upload_id: int) -> dict[str, Any] | None:
+        """One deposited file of the workspace (None when it has none of that id: row-level security
+        hides another workspace's), with the years its lines hold."""
+        found = [u for u in self._uploads("WHERE u.id = %s", [upload_id])]
+        if not found:
+            return None
+        years = self.conn.execute(
+            "SELECT DISTINCT annee FROM purchase_lines WHERE upload_id = %s ORDER BY annee", [upload_id]
+        ).fetchall()
+        return {**found[0], "years": [int(r[0]) for r in years]}
+
+    def delete_upload(self, upload_id: int) -> dict[str, Any] | None:
+        """Delete one deposited file: its lines, its quarantine reasons (kept on its row) and its row,
+        logged `suppression`; all in the caller's workspace session, so one transaction. None when the
+        workspace has no such file (nothing is deleted nor logged)."""
+        row = self.conn.execute(
+            "SELECT id FROM purchase_uploads WHERE id = %s FOR UPDATE", [upload_id]
+        ).fetchone()
+        if row is None:
+            return None
+        lines = self.conn.execute("DELETE FROM purchase_lines WHERE upload_id = %s", [upload_id]).rowcount
+        gone = self.conn.execute(
+            "DELETE FROM purchase_uploads WHERE id = %s RETURNING file_name, records, quarantined",
+            [upload_id],
+        ).fetchone()
+        assert gone is not None
+        audit.record(
+            self.conn,
+            "suppression",
+            {
+                "depot": upload_id,
+                "lignes": int(gone[1]),
+                "chargees_supprimees": lines,
+                "ecartees": int(gone[2]),
+            },
+        )
+        return {
+            "file_name": gone[0],
+            "records": int(gone[1]),
+            "deleted_lines": lines,
+            "quarantined": int(gone[2]),
+        }
 
     def close(self) -> None:
         """Nothing to close: the connection belongs to the workspace session."""

@@ -178,6 +178,20 @@ def published(conn: psycopg.Connection, siren: str) -> list[dict[str, Any]]:
     return [{"annee": r[0], "report": r[1], "published_at": r[2], "workspace": r[3]} for r in rows]
 
 
+PUBLISHED_REPORT = (
+    "SELECT annee, published_at FROM spaser_publications WHERE siren = %s AND withdrawn_at IS NULL "
+    "ORDER BY annee DESC LIMIT 1"
+)
+
+
+def published_report(conn: psycopg.Connection, siren: str) -> dict[str, Any] | None:
+    """The latest year `siren` has published and not withdrawn (`annee`, `published_at`), or None:
+    what the public collectivité page links to. Public data, read without any workspace context
+    (`published_reading`); one query on the partial index `spaser_publications_siren`."""
+    row = conn.execute(PUBLISHED_REPORT, [siren]).fetchone()
+    return None if row is None else {"annee": int(row[0]), "published_at": row[1]}
+
+
 def published_at(found: list[dict[str, Any]]) -> datetime | None:
     return found[0]["published_at"] if found else None
 

@@ -462,6 +462,15 @@ def _keep(store: dict[needs.Filters, Any], filters: needs.Filters, value: Any) -
         store[filters] = value
 
 
+def forget_public_pages() -> None:
+    """Drop what this process kept of the public pages. Called when an application is installed:
+    what was kept belongs to the store of a previous application in this process (tests create
+    one per database, whose versions start again at 0), not to the new one's."""
+    with _computed_lock:
+        _computed.clear()
+        _rendered.clear()
+
+
 def cached_public_data(conn: psycopg.Connection, filters: needs.Filters, version: int) -> dict[str, Any]:
     """public_data, kept per filter until the public needs change (`version`, read before by
     needs.public_version: what is kept is never older than the version it is kept under)."""
@@ -508,6 +517,7 @@ def needs_public(request: Request) -> Response:
         csv_url="/besoins.csv" + suffix,
         detail_csv_url="/besoins/detail.csv" + suffix,
         json_url="/api/v1/besoins" + suffix,
+        secret_label=needs.SECRET,
     )
     _keep(_rendered, filters, (version, bytes(response.body)))
     return response
@@ -558,8 +568,11 @@ def needs_public_csv(request: Request) -> Response:
             [
                 r["region"], regions().get(r["region"], ""), dep, departements().get(dep, ("",))[0] if dep else "",
                 r["theme"], themes().get(r["theme"], ""), r["stage"], ETAPES.get(r["stage"], ""), r["form"],
-                needs.FORMS.get(r["form"], ""), r["besoins"], r["avec_montant"], r["sans_montant"],
-                _amount(r["montant"]), r["en_detail"], "oui" if r["synthetique"] else "non",
+                needs.FORMS.get(r["form"], ""),
+                *([needs.SECRET] * 5 if r["secret"] else [
+                    r["besoins"], r["avec_montant"], r["sans_montant"], _amount(r["montant"]), r["en_detail"]
+                ]),
+                "oui" if r["synthetique"] else "non",
             ]
         )  # fmt: skip
     return _csv(lines, "leviers-besoins-agreges.csv")
@@ -594,6 +607,7 @@ def needs_public_detail_csv(request: Request) -> Response:
 
 WIDTH = 520
 PALETTE = ("#e8eef7", "#bdd0ea", "#8aaedb", "#4f82c2", "#1f4e96")
+SECRET_FILL = "#d9d9d9"  # an area under small-count secrecy: grey, no class
 
 
 @cache
@@ -641,7 +655,7 @@ def needs_map(maille: str, region: str | None, rows: list[dict[str, Any]]) -> Ma
     if not shapes:
         return Markup("")
     counts = {row["code"]: row for row in rows}
-    top = max((row["besoins"] for row in rows), default=0)
+    top = max((row["besoins"] for row in rows if not row.get("secret")), default=0)
     classes = len(PALETTE)
 
     def shade(n: int) -> str:  # class of n among five equal ranges of 1..top: the top is darkest
@@ -655,11 +669,14 @@ def needs_map(maille: str, region: str | None, rows: list[dict[str, Any]]) -> Ma
     names = departements() if maille == "departement" else regions()
     for code, path in shapes:
         row = counts.get(code)
-        n = row["besoins"] if row else 0
-        colour = shade(n)
         raw = names.get(code, code)
         name = raw[0] if isinstance(raw, tuple) else raw
-        label = f"{name} : {n} besoin{'s' if n > 1 else ''}"
+        if row and row.get("secret"):  # small-count secrecy: neither its count nor its class
+            colour, label = SECRET_FILL, f"{name} : {needs.SECRET}"
+        else:
+            n = row["besoins"] if row else 0
+            colour = shade(n)
+            label = f"{name} : {n} besoin{'s' if n > 1 else ''}"
         parts.append(
             f'<path d="{path}" fill="{colour}" stroke="#555" stroke-width="0.6"><title>{escape(label)}</title></path>'
         )
@@ -680,6 +697,8 @@ def needs_map(maille: str, region: str | None, rows: list[dict[str, Any]]) -> Ma
             span = f"{low} à {high}" if high > low else f"{low}"
             legend.append(f"<li>{swatch(colour)} {span}</li>")
             low = high + 1
+    if any(row.get("secret") for row in rows):
+        legend.append(f"<li>{swatch(SECRET_FILL)} {needs.SECRET}</li>")
     legend.append("</ul>")
     return Markup("".join(parts) + "".join(legend))
 
@@ -698,11 +717,12 @@ def territory_needs(request: Request, reference: dict[str, Any] | None, siren: s
     region = reference.get("region_code") or None
     if kind == "region":
         departement = None
-    try:
-        with _public(request) as conn:
-            found = _floats(needs.count_on(conn, region=region, departement=departement, commune=commune))
-    except psycopg.Error:
+    counted = _signin(request).optional_read(
+        lambda conn: needs.count_on(conn, region=region, departement=departement, commune=commune)
+    )
+    if counted is None:  # the store cannot answer at once: the page renders without this line
         return None
+    found = _floats(counted)
     query = {"departement": departement} if departement else ({"region": region} if region else {})
     from urllib.parse import urlencode
 

@@ -8,9 +8,10 @@ from __future__ import annotations
 import re
 import secrets
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import psycopg
 from fastapi import APIRouter, BackgroundTasks, FastAPI, Form, Request
@@ -33,6 +34,11 @@ CSRF_HEADER = "x-csrf-token"
 # Addresses as browsers accept them in <input type=email>, bounded as SMTP bounds them.
 EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
 NO_STORE = {"Cache-Control": "no-store"}
+# A read a public page can do without waits this long for a connection, and after a failure is not
+# tried again for this long in this process (Signin.optional_read).
+OPTIONAL_WAIT_S = 0.5
+OPTIONAL_RETRY_S = 30.0
+T = TypeVar("T")
 
 router = APIRouter(include_in_schema=False)
 
@@ -46,17 +52,19 @@ class Signin:
         self.pool = database.pool(settings.dsn)
         self._opened = False
         self._lock = threading.Lock()
+        self._failed_at: float | None = None  # last failure of an optional read (optional_read)
 
     @contextmanager
-    def connection(self) -> Iterator[psycopg.Connection]:
+    def connection(self, wait_s: float | None = None) -> Iterator[psycopg.Connection]:
         """An autocommit connection of this process's pool (opened on first use, closed with the
-        application), with the French error of an unreachable store."""
+        application), with the French error of an unreachable store. `wait_s`: wait at most this
+        long for one (default: the pool's POOL_WAIT_S), for reads a page can do without."""
         if not self._opened:
             with self._lock:
                 if not self._opened:
                     self.pool.open()
                     self._opened = True
-        conn = self._borrow()
+        conn = self._borrow(wait_s)
         try:
             ConnectionPool.check_connection(conn)
         except psycopg.OperationalError:
@@ -64,18 +72,34 @@ class Signin:
             # The pool's own check waits between attempts; one sweep of the idle ones is enough.
             self.pool.putconn(conn)
             self.pool.check()
-            conn = self._borrow()
+            conn = self._borrow(wait_s)
         try:
             yield conn
         finally:
             self.pool.putconn(conn)  # rolled back if a transaction was left open; dropped if broken
 
-    def _borrow(self) -> psycopg.Connection:
+    def optional_read(self, read: Callable[[psycopg.Connection], T]) -> T | None:
+        """A read a public page can do without (a link, a count): `read(conn)`, or None when the store
+        cannot answer within OPTIONAL_WAIT_S — and then, for OPTIONAL_RETRY_S, None at once without
+        asking (the page renders without it rather than wait or fail)."""
+        if self._failed_at is not None and time.monotonic() - self._failed_at < OPTIONAL_RETRY_S:
+            return None
         try:
-            return self.pool.getconn()
+            with self.connection(wait_s=OPTIONAL_WAIT_S) as conn:
+                found = read(conn)
+        except (HostedStoreError, psycopg.Error):
+            self._failed_at = time.monotonic()
+            return None
+        self._failed_at = None
+        return found
+
+    def _borrow(self, wait_s: float | None = None) -> psycopg.Connection:
+        try:
+            return self.pool.getconn(timeout=wait_s)
         except (PoolTimeout, psycopg.OperationalError) as exc:
+            waited = database.POOL_WAIT_S if wait_s is None else wait_s
             raise HostedStoreError(
-                f"base PostgreSQL injoignable ou saturée (aucune connexion libre en {database.POOL_WAIT_S:.0f} s)"
+                f"base PostgreSQL injoignable ou saturée (aucune connexion libre en {waited:g} s)"
             ) from exc
 
     def close(self) -> None:
@@ -97,13 +121,21 @@ def install(app: FastAPI, settings: SigninSettings) -> None:
         raise HostedStoreError(
             "mode hébergé : la base PostgreSQL n'est pas à jour : lancez leviers heberge migrer."
         )
-    from leviers.web import needs, personal_data, workspace_spaser, workspaces  # import this module's helpers
+    from leviers.web import (  # import this module's helpers
+        needs,
+        personal_data,
+        workspace_spaser,
+        workspace_subsidies,
+        workspaces,
+    )
 
     app.state.signin = Signin(settings)
+    needs.forget_public_pages()
     app.include_router(router)
     app.include_router(personal_data.router)
     app.include_router(workspaces.router)
     app.include_router(workspace_spaser.router)
+    app.include_router(workspace_subsidies.router)
     app.include_router(needs.router)
     nav = app.state.site_info["nav"]
     at = next((i + 1 for i, (name, _) in enumerate(nav) if name == "financer"), len(nav))
@@ -115,6 +147,8 @@ def install(app: FastAPI, settings: SigninSettings) -> None:
     ]
     # The collectivité page shows the public needs on its territory (collectivite.html).
     app.state.templates.env.globals["territory_needs"] = needs.territory_needs
+    # … and the link to its published SPASER report, when it has one (collectivite.html).
+    app.state.templates.env.globals["published_spaser"] = workspace_spaser.published_link
     app.state.site_info["privacy"] = True
 
     def render(path: str, status: int, title: str, message: str) -> Response:

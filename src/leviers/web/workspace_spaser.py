@@ -66,7 +66,13 @@ def _purchases_page(
         store = PostgresStore(conn)
         uploads = store.uploads()
         years = store.years(found.siren or "")
-    values: dict[str, Any] = {"outcome": None, "error": None, "montant": "", **extra}
+    lines = request.query_params.get("lignes", "")
+    deleted = (
+        int(lines)
+        if status == 200 and request.query_params.get("fait") == "supprime" and lines.isdigit()
+        else None
+    )
+    values: dict[str, Any] = {"outcome": None, "error": None, "montant": "", "deleted": deleted, **extra}
     return _page(
         request,
         "workspace_purchases.html",
@@ -179,6 +185,82 @@ def _reshow(
 ) -> Response:
     with _signin(request).connection() as conn:
         return _purchases_page(request, conn, session, workspace_id, status=status, **extra)
+
+
+# --- deleting a deposited file ----------------------------------------------------------------------
+
+
+class UploadNotFound(Exception):
+    """The workspace has no deposited file of that id (another workspace's is hidden by RLS)."""
+
+
+def _not_found(request: Request) -> Response:
+    from leviers.web.errors import error_response
+
+    response = error_response(
+        request.app,
+        request.url.path,
+        404,
+        "Fichier introuvable",
+        "Ce fichier n'est pas (ou plus) dans cet espace : il a peut-être déjà été supprimé.",
+    )
+    response.headers.update(NO_STORE)
+    return response
+
+
+def _delete_page(request: Request, conn: psycopg.Connection, session: Any, workspace_id: int) -> Response:
+    upload_id = int(request.path_params["upload_id"])
+    with tenancy.workspace_session(conn, account_id=session.account_id, workspace_id=workspace_id):
+        found = _collectivite(conn, workspace_id)
+        upload = PostgresStore(conn).upload(upload_id)
+    if upload is None:
+        return _not_found(request)
+    return _page(
+        request,
+        "workspace_purchase_delete.html",
+        f"Supprimer le fichier « {upload['file_name']} »",
+        session=session,
+        workspace=found,
+        upload=upload,
+    )
+
+
+@router.get(
+    "/espaces/{workspace_id:int}/achats/{upload_id:int}/suppression",
+    name="workspace_purchase_delete",
+    response_class=HTMLResponse,
+)
+def purchase_delete_page(request: Request, workspace_id: int, upload_id: int) -> Response:
+    return shown(request, _delete_page, workspace_id)
+
+
+@router.post(
+    "/espaces/{workspace_id:int}/achats/{upload_id:int}/suppression", name="workspace_purchase_deleted"
+)
+def purchase_delete(request: Request, workspace_id: int, upload_id: int) -> Response:
+    """Any member may delete a deposited file, as any member may deposit one: its lines and its
+    quarantine reasons go with it, in one transaction with the `suppression` log line."""
+
+    def run() -> Response:
+        with signed_in(request) as (conn, session):
+            try:
+                with tenancy.workspace_session(
+                    conn, account_id=session.account_id, workspace_id=workspace_id
+                ):
+                    _collectivite(conn, workspace_id)
+                    gone = PostgresStore(conn).delete_upload(upload_id)
+                    if gone is None:
+                        raise UploadNotFound
+            except UploadNotFound:
+                return _not_found(request)
+        target = request.app.url_path_for("workspace_purchases", workspace_id=workspace_id)
+        from fastapi.responses import RedirectResponse
+
+        return RedirectResponse(
+            f"{target}?fait=supprime&lignes={gone['deleted_lines']}", status_code=303, headers=NO_STORE
+        )
+
+    return guarded(request, run)
 
 
 # --- objectives, draft report, publication ------------------------------------------------------------
@@ -401,6 +483,21 @@ def published_page(request: Request, siren: str) -> Response:
         duty_status=DUTY_STATUS,
         labels={i: label for _, group in _choices() for i, label in group},
     )
+
+
+# --- the public collectivité page's link to its published report --------------------------------------
+
+
+def published_link(request: Request, siren: str) -> dict[str, Any] | None:
+    """For the public collectivité page in hosted mode: the link to the SPASER report the collectivité
+    published (its latest year not withdrawn), or None — also when the store cannot answer at once
+    (`Signin.optional_read`: the page renders without the link, never fails nor waits for it)."""
+    if not (len(siren) == 9 and siren.isdigit()):
+        return None
+    found = _signin(request).optional_read(lambda conn: hosted_spaser.published_report(conn, siren))
+    if found is None:
+        return None
+    return {"url": request.app.url_path_for("spaser_published", siren=siren), "annee": found["annee"]}
 
 
 # --- a network: its member collectivités' published figures side by side ----------------------------

@@ -120,6 +120,11 @@ def _workspace_page(
                 "Rapport SPASER",
                 "vos objectifs, le brouillon du rapport, sa publication",
             ),
+            (
+                request.app.url_path_for("workspace_subsidies", workspace_id=found.id),
+                "Subventions attribuées",
+                "déposer vos fichiers de subventions (SCDL : CSV, XLSX, ODS)",
+            ),
         ]
     if found.kind == "reseau":
         links = [
