@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -93,12 +94,19 @@ def purchases_page(request: Request, workspace_id: int) -> Response:
     return shown(request, _purchases_page, workspace_id)
 
 
-def _ingest(
-    request: Request, account: int, workspace_id: int, upload: UploadFile, name: str, montant: str
+def ingest_upload(
+    request: Request,
+    account: int,
+    workspace_id: int,
+    upload: UploadFile,
+    name: str,
+    load: Callable[[psycopg.Connection, Path, str], Any],
 ) -> dict[str, Any]:
-    """The upload in a folder of its own, loaded in one workspace session: lines, upload row and
-    audit line commit together."""
-    with tempfile.TemporaryDirectory(prefix="leviers-achats-") as folder:
+    """A deposited file (purchases, subsidies) in a folder of its own, loaded by `load(conn, path,
+    the collectivité's SIREN)` in one workspace session: lines, upload row and audit line commit
+    together. The answer the upload pages show: French errors and per-file reports, without the
+    temporary folder's path."""
+    with tempfile.TemporaryDirectory(prefix="leviers-depot-") as folder:
         path = Path(folder) / name
         upload.file.seek(0)
         with path.open("wb") as out:
@@ -110,8 +118,9 @@ def _ingest(
             tenancy.workspace_session(conn, account_id=account, workspace_id=workspace_id),
         ):
             found = _collectivite(conn, workspace_id)
+            assert found.siren is not None  # _collectivite refuses a workspace without one
             try:
-                result = PostgresStore(conn).ingest([path], acheteur=found.siren, montant=montant or None)[0]
+                result = load(conn, path, found.siren)
             except LeviersError as exc:
                 return {"errors": [exc.message.replace(prefix, "")], "reports": []}
             reports = [
@@ -126,6 +135,21 @@ def _ingest(
                 for r in result.reports
             ]
             return {"errors": [e.message.replace(prefix, "") for e in result.errors], "reports": reports}
+
+
+def _ingest(
+    request: Request, account: int, workspace_id: int, upload: UploadFile, name: str, montant: str
+) -> dict[str, Any]:
+    return ingest_upload(
+        request,
+        account,
+        workspace_id,
+        upload,
+        name,
+        lambda conn, path, siren: PostgresStore(conn).ingest([path], acheteur=siren, montant=montant or None)[
+            0
+        ],
+    )
 
 
 @router.post(

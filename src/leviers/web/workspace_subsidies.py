@@ -6,8 +6,6 @@ totals per year, and deletable like the purchase files. Members only: nothing he
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -16,13 +14,12 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from leviers.errors import LeviersError
 from leviers.hosted import tenancy
 from leviers.hosted.errors import Forbidden
 from leviers.hosted.subsidies import SubsidyStore
 from leviers.web.signin import NO_STORE, _current, _page, _signin
 from leviers.web.views.purchases import SUFFIXES, safe_name
-from leviers.web.workspace_spaser import UploadNotFound, _collectivite, _not_found
+from leviers.web.workspace_spaser import UploadNotFound, _collectivite, _not_found, ingest_upload
 from leviers.web.workspaces import guarded, refused, shown, signed_in, to_signin
 
 router = APIRouter(include_in_schema=False)
@@ -73,36 +70,14 @@ def subsidies_page(request: Request, workspace_id: int) -> Response:
 def _ingest(
     request: Request, account: int, workspace_id: int, upload: UploadFile, name: str
 ) -> dict[str, Any]:
-    """The upload in a folder of its own, loaded in one workspace session: lines, upload row and
-    audit line commit together."""
-    with tempfile.TemporaryDirectory(prefix="leviers-subventions-") as folder:
-        path = Path(folder) / name
-        upload.file.seek(0)
-        with path.open("wb") as out:
-            while chunk := upload.file.read(1024 * 1024):
-                out.write(chunk)
-        prefix = str(path.resolve().parent) + "/"
-        with (
-            _signin(request).connection() as conn,
-            tenancy.workspace_session(conn, account_id=account, workspace_id=workspace_id),
-        ):
-            found = _collectivite(conn, workspace_id)
-            try:
-                result = SubsidyStore(conn).ingest(path, attribuant=found.siren)
-            except LeviersError as exc:
-                return {"errors": [exc.message.replace(prefix, "")], "reports": []}
-            reports = [
-                {
-                    "records": r.records,
-                    "loaded": r.loaded,
-                    "quarantined": r.quarantined,
-                    "duplicates": r.duplicates,
-                    "already": r.status == "deja_charge",
-                    "notes": [n.replace(prefix, "") for n in r.notes],
-                }
-                for r in result.reports
-            ]
-            return {"errors": [e.message.replace(prefix, "") for e in result.errors], "reports": reports}
+    return ingest_upload(
+        request,
+        account,
+        workspace_id,
+        upload,
+        name,
+        lambda conn, path, siren: SubsidyStore(conn).ingest(path, attribuant=siren),
+    )
 
 
 def _check_member(request: Request, account: int, workspace_id: int) -> None:
