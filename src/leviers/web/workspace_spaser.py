@@ -265,6 +265,24 @@ def purchase_delete(request: Request, workspace_id: int, upload_id: int) -> Resp
     """Any member may delete a deposited file, as any member may deposit one: its lines and its
     quarantine reasons go with it, in one transaction with the `suppression` log line."""
 
+    return delete_upload(
+        request,
+        workspace_id,
+        lambda conn: PostgresStore(conn).delete_upload(upload_id),
+        "workspace_purchases",
+    )
+
+
+def delete_upload(
+    request: Request,
+    workspace_id: int,
+    delete: Callable[[psycopg.Connection], dict[str, Any] | None],
+    page: str,
+) -> Response:
+    """A deposited file (purchases, subsidies) deleted by `delete(conn)` in the member's workspace
+    session (None: no such file there, 404), then back to the files' page `page` saying how many
+    lines went."""
+
     def run() -> Response:
         with signed_in(request) as (conn, session):
             try:
@@ -272,12 +290,12 @@ def purchase_delete(request: Request, workspace_id: int, upload_id: int) -> Resp
                     conn, account_id=session.account_id, workspace_id=workspace_id
                 ):
                     _collectivite(conn, workspace_id)
-                    gone = PostgresStore(conn).delete_upload(upload_id)
+                    gone = delete(conn)
                     if gone is None:
                         raise UploadNotFound
             except UploadNotFound:
                 return _not_found(request)
-        target = request.app.url_path_for("workspace_purchases", workspace_id=workspace_id)
+        target = request.app.url_path_for(page, workspace_id=workspace_id)
         from fastapi.responses import RedirectResponse
 
         return RedirectResponse(

@@ -10,17 +10,23 @@ from typing import Any
 
 import psycopg
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from leviers.hosted import tenancy
 from leviers.hosted.errors import Forbidden
 from leviers.hosted.subsidies import SubsidyStore
-from leviers.web.signin import NO_STORE, _current, _page, _signin
+from leviers.web.signin import _current, _page, _signin
 from leviers.web.views.purchases import SUFFIXES, safe_name
-from leviers.web.workspace_spaser import UploadNotFound, _collectivite, _not_found, ingest_upload
-from leviers.web.workspaces import guarded, refused, shown, signed_in, to_signin
+from leviers.web.workspace_spaser import (
+    _check_member,
+    _collectivite,
+    _not_found,
+    delete_upload,
+    ingest_upload,
+)
+from leviers.web.workspaces import refused, shown, to_signin
 
 router = APIRouter(include_in_schema=False)
 
@@ -78,14 +84,6 @@ def _ingest(
         name,
         lambda conn, path, siren: SubsidyStore(conn).ingest(path, attribuant=siren),
     )
-
-
-def _check_member(request: Request, account: int, workspace_id: int) -> None:
-    with (
-        _signin(request).connection() as conn,
-        tenancy.workspace_session(conn, account_id=account, workspace_id=workspace_id),
-    ):
-        _collectivite(conn, workspace_id)
 
 
 def _reshow(
@@ -160,21 +158,6 @@ def subsidy_delete_page(request: Request, workspace_id: int, upload_id: int) -> 
 def subsidy_delete(request: Request, workspace_id: int, upload_id: int) -> Response:
     """Any member may delete a subsidy file, as any member may deposit one."""
 
-    def run() -> Response:
-        with signed_in(request) as (conn, session):
-            try:
-                with tenancy.workspace_session(
-                    conn, account_id=session.account_id, workspace_id=workspace_id
-                ):
-                    _collectivite(conn, workspace_id)
-                    gone = SubsidyStore(conn).delete_upload(upload_id)
-                    if gone is None:
-                        raise UploadNotFound
-            except UploadNotFound:
-                return _not_found(request)
-        target = request.app.url_path_for("workspace_subsidies", workspace_id=workspace_id)
-        return RedirectResponse(
-            f"{target}?fait=supprime&lignes={gone['deleted_lines']}", status_code=303, headers=NO_STORE
-        )
-
-    return guarded(request, run)
+    return delete_upload(
+        request, workspace_id, lambda conn: SubsidyStore(conn).delete_upload(upload_id), "workspace_subsidies"
+    )
