@@ -33,7 +33,7 @@ def test_totals_leave_aberrant_amounts_out(client: TestClient) -> None:
 
 
 def test_one_buyer_totals_agree_with_the_selection_totals(client: TestClient) -> None:
-    # One buyer's totals come from window aggregates in the page query: the same rule.
+    # One buyer's totals come from the page's count query: the same rule.
     row = client.get("/api/v1/contrats?classe_montant=aberrant").json()["contrats"][0]
     siren = row["acheteur_siren"]
     mine = client.get(f"/api/v1/contrats?acheteur={siren}").json()["total"]

@@ -409,33 +409,12 @@ def page(
 def page_and_count(
     con: duckdb.DuckDBPyConnection, filters: ContractFilters, *, sort: str, limit: int, offset: int
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """A page of contracts and the totals of the whole selection.
-
-    For one buyer the selection is small: one query returns both (the totals as window aggregates).
-    Across buyers, the totals would force DuckDB to keep the whole selection: two queries.
-    """
-    if not filters.acheteur:
-        return page(con, filters, sort=sort, limit=limit, offset=offset), count(con, filters)
-    where, params = filters.where(con)
-    windows = ", ".join(f"{expr} OVER () AS total_{name}" for name, expr in _TOTALS.items())
-    found = rows(
-        con,
-        f"""
-        SELECT {_ROW_COLUMNS}, {windows}
-        FROM {filters.table()} WHERE {where}
-        ORDER BY {order_by(sort)} LIMIT ? OFFSET ?
-        """,
-        [*params, limit, offset],
-        name="contracts.buyer_page",
-    )
-    if not found:  # past the last page, or nothing selected
-        return [], count(con, filters)
-    keys = tuple(_TOTALS)
-    totals = {key: found[0][f"total_{key}"] for key in keys}
-    for row in found:
-        for key in keys:
-            del row[f"total_{key}"]
-    return [_split_lists(row) for row in found], totals
+    """A page of contracts and the totals of the whole selection, in two queries: the page is a
+    top-N (DuckDB keeps only the rows of the page while it reads), the totals a plain aggregate.
+    One query with the totals as window aggregates made DuckDB keep every selected row with all
+    its columns to sort them: 275 ms against 6 ms for the buyer with the most contracts (16 822 in
+    a year), 2 ms less for a buyer with 500."""
+    return page(con, filters, sort=sort, limit=limit, offset=offset), count(con, filters)
 
 
 def choices(con: duckdb.DuckDBPyConnection) -> dict[str, list[dict[str, Any]]]:
