@@ -179,7 +179,7 @@ def in_process(db: Path, cache: Path, typed: list[dict[str, Any]], asked: list[s
     from leviers.warehouse.queries.search import BuyerSearch
     from leviers.web.store import Store
 
-    store = Store(db, directory=cache)
+    store = Store(db, directory=cache / "web")  # where the server (LEVIERS_CACHE_DIR=cache) built it
     try:
         with store.cursor() as con:
             started = time.perf_counter()

@@ -506,7 +506,7 @@ def compare_queries(db: Path, cache: Path, sirens: list[str]) -> dict[str, float
         on_warehouse = statistics.median(run(raw))
     finally:
         raw.close()
-    store = Store(db, directory=cache)
+    store = Store(db, directory=cache / "web")  # where the server (LEVIERS_CACHE_DIR=cache) built it
     try:
         with store.cursor() as con:
             run(con)
