@@ -146,12 +146,19 @@ class HostedServer:
 
 
 def in_process(dsn: str) -> dict[str, float]:
-    """Median milliseconds of the page's queries (aggregates, detailed needs) and of the map."""
+    """Median milliseconds of the page's queries (aggregates, detailed needs), of the map, and of
+    the statistical secrecy's suppression over the whole cube (computed once per version of the
+    public needs, so timed cold: median of 5)."""
     from leviers.hosted import needs
     from leviers.web.needs import needs_map
 
-    times: dict[str, list[float]] = {"agregats": [], "detail": [], "carte": []}
+    times: dict[str, list[float]] = {"agregats": [], "detail": [], "carte": [], "secret": []}
     with psycopg.connect(dsn, autocommit=True) as conn:
+        for _ in range(5):
+            needs.forget_suppressions()
+            started = time.perf_counter()
+            needs.suppression(conn)
+            times["secret"].append((time.perf_counter() - started) * 1000)
         for _ in range(50):
             started = time.perf_counter()
             found = needs.aggregates(conn, needs.Filters(region=REGION))
@@ -243,7 +250,9 @@ def write_report(
     lines += [
         "",
         "In process (median of 50, one connection): aggregates "
-        f"{queries['agregats']:.1f} ms, detailed needs {queries['detail']:.1f} ms, map SVG {queries['carte']:.1f} ms.",
+        f"{queries['agregats']:.1f} ms, detailed needs {queries['detail']:.1f} ms, map SVG {queries['carte']:.1f} ms; "
+        f"the secrecy's suppression over the cube, once per version of the needs (median of 5, cold): "
+        f"{queries['secret']:.0f} ms.",
         "",
         "Machine: " + ", ".join(f"{k} {v}" for k, v in machine.items()) + ".",
         "",

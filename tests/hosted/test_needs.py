@@ -271,3 +271,120 @@ def test_migration_keeps_the_other_audit_actions(empty_dsn: str) -> None:
     migrate.downgrade(empty_dsn, "0002")
     assert "besoin_declare" not in allowed()
     assert "depot_fichier" in allowed()
+
+
+def _organisations(conn: psycopg.Connection, count: int, prefix: str) -> list[tuple[int, int]]:
+    found = []
+    for number in range(count):
+        account = tenancy.create_account(conn, f"{prefix}{number}@ess.fr")
+        workspace = tenancy.create_workspace(
+            conn, kind="organisation_ess", name=f"{prefix} {number}", siren=None, administrator=account
+        )
+        found.append((account, workspace))
+    return found
+
+
+def _declare(conn: psycopg.Connection, who: tuple[int, int], **given: str) -> None:
+    with tenancy.workspace_session(conn, account_id=who[0], workspace_id=who[1]):
+        needs.create(conn, _need(purpose="Besoin", **given))
+
+
+def test_complementary_secret_in_a_region(conn: psycopg.Connection) -> None:
+    """Région 75, needs « agrégé seulement », all « déchets », « développement », « subvention »:
+
+    | département | organisations | needs | amounts           |
+    | 33 Gironde  | A             | 1     | 10 000            |
+    | 24 Dordogne | C, D, E       | 3     | 1 000 each        |
+    | 87 H.-Vienne| C, D, E, F    | 4     | 1 000 each        |
+
+    The région: 8 needs of 5 organisations, 17 000 €: shown. The Gironde: 1 organisation, primary
+    secret. Shown beside the région's total it would be 8 − 3 − 4: the smallest other département,
+    the Dordogne (3 needs), is hidden too; the Haute-Vienne stays shown. The same cells are hidden
+    under any filter of theme, stage or form (they hold the same needs), in the funders' table and
+    in the collectivité pages' counts."""
+    a, c, d, e, f = _organisations(conn, 5, "org")
+    _declare(conn, a, amount="10000", departement="33")
+    for who in (c, d, e):
+        _declare(conn, who, amount="1000", departement="24")
+    for who in (c, d, e, f):
+        _declare(conn, who, amount="1000", departement="87")
+    for filters in (
+        needs.Filters(region="75"),
+        needs.Filters(region="75", theme="dechets"),
+        needs.Filters(region="75", theme="dechets", stage="developpement", form="subvention"),
+    ):
+        found = needs.aggregates(conn, filters)
+        t = found["total"]
+        assert (t["besoins"], t["avec_montant"], t["montant"], t["secret"]) == (8, 8, Decimal("17000"), False)
+        assert _by(found["territoire"]) == {"87": (4, 4, 0, Decimal("4000"), 0), "24": HIDDEN, "33": HIDDEN}
+        assert [r["secret"] for r in found["territoire"]] == [False, True, True]
+        assert _by(found["theme"]) == {"dechets": (8, 8, 0, Decimal("17000"), 0)}
+    national = needs.aggregates(conn, needs.Filters())
+    assert _by(national["territoire"]) == {"75": (8, 8, 0, Decimal("17000"), 0)}
+    rows = needs.table_rows(conn, needs.Filters(region="75"))
+    assert [(r["departement"], r["besoins"], r["secret"]) for r in rows] == [
+        ("24", None, True), ("33", None, True), ("87", 4, False),
+    ]  # fmt: skip
+    assert needs.count_on(conn, region="75", departement="24", commune=None)["secret"]
+    assert needs.count_on(conn, region="75", departement="87", commune=None)["besoins"] == 4
+    assert needs.count_on(conn, region="75", departement=None, commune=None)["besoins"] == 8
+    # Which cell is primary is not said: the same `secret` for both, no other field.
+    assert set(rows[0]) == set(rows[2])
+    assert needs.suppression(conn).complementary >= {
+        ("d75:24", "", "", ""),
+        ("d75:24", "dechets", "developpement", "subvention"),
+    }
+
+
+def test_no_complement_hides_the_total(conn: psycopg.Connection) -> None:
+    """Région 75, « développement », « subvention », two themes and two départements:
+
+    |                        | Gironde (33)          | Dordogne (24)         | région        |
+    | déchets                | A, aggregated (1 org) | C, D, E aggregated (3)| 4 needs       |
+    | agriculture-alimentation| C, D, E aggregated (3)| B, public in detail (1)| 4 needs      |
+    | all themes             | 4 needs               | 4 needs               | 8 needs       |
+
+    Gironde × déchets is primary. Its theme margin (the Gironde) → Gironde × agriculture hidden;
+    its territory margin (déchets in the région) → Dordogne × déchets hidden. The agriculture
+    margin of the région holds Gironde × agriculture hidden and Dordogne × agriculture, public in
+    detail only (listed by name: no complement) → the région's agriculture total is hidden; the
+    Dordogne's theme margin likewise → the Dordogne's total. Then the région's margins: Dordogne
+    hidden alone among the départements → the Gironde; agriculture alone among the themes →
+    déchets; and France's theme margin the same. The région's total, 8 needs, stays shown."""
+    a, b, c, d, e = _organisations(conn, 5, "org")
+    _declare(conn, a, amount="10000", departement="33")
+    for who in (c, d, e):
+        _declare(conn, who, amount="1000", departement="24")
+        _declare(conn, who, amount="2000", departement="33", theme="agriculture_alimentation")
+    _declare(conn, b, amount="500", departement="24", theme="agriculture_alimentation", visibility="detail")
+    found = needs.aggregates(conn, needs.Filters(region="75"))
+    assert (found["total"]["besoins"], found["total"]["montant"]) == (8, Decimal("19500"))
+    assert _by(found["territoire"]) == {"33": HIDDEN, "24": HIDDEN}
+    assert _by(found["theme"]) == {"dechets": HIDDEN, "agriculture_alimentation": HIDDEN}
+    agriculture = needs.aggregates(conn, needs.Filters(region="75", theme="agriculture_alimentation"))
+    assert agriculture["total"]["secret"]  # the total over one secret cell and a detail-only one
+    assert _by(agriculture["territoire"]) == {"33": HIDDEN, "24": (1, 1, 0, Decimal("500"), 1)}
+    national = needs.aggregates(conn, needs.Filters())
+    assert national["total"]["besoins"] == 8
+    assert _by(national["territoire"]) == {"75": (8, 8, 0, Decimal("19500"), 1)}
+    assert _by(national["theme"]) == {"dechets": HIDDEN, "agriculture_alimentation": HIDDEN}
+    assert needs.count_on(conn, region=None, departement="24", commune=None)["secret"]
+    rows = needs.table_rows(conn, needs.Filters())
+    assert [(r["departement"], r["theme"], r["besoins"]) for r in rows] == [
+        ("24", "agriculture_alimentation", 1), ("24", "dechets", None),
+        ("33", "agriculture_alimentation", None), ("33", "dechets", None),
+    ]  # fmt: skip
+
+
+def test_no_secret_cell_changes_nothing(conn: psycopg.Connection) -> None:
+    orgs = _organisations(conn, 3, "org")
+    for who in orgs:
+        _declare(conn, who, amount="1000", departement="33")
+        _declare(conn, who, amount="1000", departement="24", theme="agriculture_alimentation")
+    assert needs.suppression(conn).hidden == frozenset()
+    found = needs.aggregates(conn, needs.Filters(region="75"))
+    assert _by(found["territoire"]) == {
+        "33": (3, 3, 0, Decimal("3000"), 0),
+        "24": (3, 3, 0, Decimal("3000"), 0),
+    }
+    assert not any(r["secret"] for r in needs.table_rows(conn, needs.Filters()))

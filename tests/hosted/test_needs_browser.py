@@ -120,8 +120,32 @@ def test_declare_a_need_and_see_the_public_page_change(
     page.reload()
     page.get_by_role("heading", name=re.compile("Nouvelle-Aquitaine")).wait_for()
     gironde = page.get_by_role("row", name=re.compile("Gironde \\(33\\)")).first
-    assert "secret (moins de 3)" in gironde.inner_text()
-    assert "secret (moins de 3)" in page.locator(".figure").first.inner_text()
+    assert "secret statistique" in gironde.inner_text()
+    assert "secret statistique" in page.locator(".figure").first.inner_text()
     assert page.locator('svg.needs-map path[fill="#d9d9d9"]').count() == 1
     _check(page, f"besoins-public-secret-{width}", errors)
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    # Three more organisations, « agrégé seulement », same theme, stage and form: one need each in
+    # the Dordogne, two each in the Haute-Vienne. The région's total (4 organisations) is shown
+    # again: 1 + 1 + 3 + 6 = 11 needs. The Gironde stays secret (1 organisation) and, so that it is
+    # not the total minus the others, the smaller of the two other départements — the Dordogne, 3
+    # needs against 6 — is hidden too (complementary secret), under the same label.
+    for number in range(3):
+        account = tenancy.create_account(conn, f"tresorier{number}@reseau-ess.fr")
+        other_workspace = tenancy.create_workspace(
+            conn, kind="organisation_ess", name=f"Association {number}", siren=None, administrator=account
+        )
+        with tenancy.workspace_session(conn, account_id=account, workspace_id=other_workspace):
+            for departement in ("24", "87", "87"):
+                needs.create(conn, needs.validate({"purpose": "Besoin", "amount": "1000", "form": "pret",
+                                                   "horizon": "1_3_ans", "theme": "dechets", "stage": "creation",
+                                                   "visibility": "agrege", "departement": departement}))  # fmt: skip
+    page.reload()
+    page.get_by_role("heading", name=re.compile("Nouvelle-Aquitaine")).wait_for()
+    assert page.locator(".figure").first.locator(".figure-value").inner_text() == "11"
+    for name in ("Gironde \\(33\\)", "Dordogne \\(24\\)"):
+        assert "secret statistique" in page.get_by_role("row", name=re.compile(name)).first.inner_text()
+    assert "6" in page.get_by_role("row", name=re.compile("Haute-Vienne \\(87\\)")).first.inner_text()
+    assert page.locator('svg.needs-map path[fill="#d9d9d9"]').count() == 2
+    _check(page, f"besoins-public-secret-complementaire-{width}", errors)
     assert page.evaluate("document.documentElement.scrollWidth") <= width

@@ -95,9 +95,9 @@ def test_declare_change_delete_and_the_public_pages(
     assert "Recyclerie du Lac" in text  # the detailed need's organisation
     assert "<svg" in public.text
     # Small-count secrecy: the aggregated-only need is of one organisation, so every cell holding it
-    # (the total, the région, the Gironde) shows « secret (moins de 3) »; the Haute-Vienne holds only
+    # (the total, the région, the Gironde) shows « secret statistique »; the Haute-Vienne holds only
     # the need public in detail: shown.
-    assert "secret (moins de 3)" in text
+    assert "secret statistique" in text
     assert not re.search(r"30\s000|42\s00", text), "a secret amount shows"
     data = anyone.get("/api/v1/besoins").json()
     assert (data["total"]["besoins"], data["total"]["montant"], data["total"]["secret"]) == (None, None, True)
@@ -110,10 +110,10 @@ def test_declare_change_delete_and_the_public_pages(
     )
     assert table[0][:2] == ["region_code", "region"]
     assert [(r[2], r[10], r[13]) for r in table[1:]] == [
-        ("33", "secret (moins de 3)", "secret (moins de 3)"),
+        ("33", "secret statistique", "secret statistique"),
         ("87", "1", "12000.50"),
     ]
-    assert table[1][10:15] == ["secret (moins de 3)"] * 5
+    assert table[1][10:15] == ["secret statistique"] * 5
     detail = anyone.get("/besoins/detail.csv").text
     assert DETAILED in detail
     for answer in (detail, anyone.get("/besoins.csv").text, str(data)):
@@ -243,3 +243,62 @@ def test_the_collectivite_count(
                                           "region_code": "75"}, "213300635")  # fmt: skip
     assert commune is not None
     assert (commune["besoins"], commune["secret"]) == (1, False)  # Bordeaux itself: the detailed one only
+
+
+def test_complementary_secret_on_every_face(conn: psycopg.Connection, client: TestClient) -> None:  # noqa: F811
+    """Région 75, aggregated only: the Gironde holds one organisation's need (primary secret), the
+    Dordogne 3 needs of 3 organisations, the Haute-Vienne 6 needs of the same 3 (2 each). The
+    région's total (4 organisations, 10 needs) is shown; the Dordogne, the smaller of the other
+    two, is hidden as the Gironde's complement — on the page, the map, the JSON, the funders' CSV
+    and the collectivité count, under the same label as the Gironde."""
+    from leviers.hosted import needs as store
+    from leviers.web.needs import territory_needs
+
+    def declare(email: str, places: tuple[str, ...]) -> None:
+        account = tenancy.create_account(conn, email)
+        workspace = tenancy.create_workspace(
+            conn, kind="organisation_ess", name=email, siren=None, administrator=account
+        )
+        with tenancy.workspace_session(conn, account_id=account, workspace_id=workspace):
+            for place in places:
+                store.create(conn, store.validate({"purpose": "Besoin", "amount": "1000", "form": "pret",
+                                                   "horizon": "1_3_ans", "theme": "dechets", "stage": "creation",
+                                                   "visibility": "agrege", "departement": place}))  # fmt: skip
+
+    declare("a@ess.fr", ("33",))
+    for name in ("c", "d", "e"):
+        declare(f"{name}@ess.fr", ("24", "87", "87"))
+    anyone = TestClient(client.app, base_url="https://testserver", follow_redirects=False)
+    data = anyone.get("/api/v1/besoins?region=75").json()
+    assert (data["total"]["besoins"], data["total"]["montant"], data["total"]["secret"]) == (10, 10000, False)
+    assert [(r["code"], r["besoins"], r["montant"], r["secret"]) for r in data["par_territoire"]] == [
+        ("87", 6, 6000, False), ("24", None, None, True), ("33", None, None, True),
+    ]  # fmt: skip
+    assert set(data["par_territoire"][1]) == set(data["par_territoire"][2])  # nothing tells them apart
+    page = html.unescape(anyone.get("/besoins?region=75").text)
+    assert page.count('fill="#d9d9d9"') == 2 + 1  # two départements and the legend's swatch
+    assert "Dordogne : secret statistique" in page
+    assert "Gironde : secret statistique" in page
+    table = list(
+        csv.reader(io.StringIO(anyone.get("/besoins.csv?region=75").text.lstrip("\ufeff")), delimiter=";")
+    )
+    assert [(r[2], r[10], r[13]) for r in table[1:]] == [
+        ("24", "secret statistique", "secret statistique"),
+        ("33", "secret statistique", "secret statistique"),
+        ("87", "6", "6000.00"),
+    ]
+
+    class Request:
+        app = client.app
+
+    dordogne = territory_needs(
+        Request(), {"type": "departement", "departement_code": "24", "region_code": "75"}, "x"
+    )  # type: ignore[arg-type]
+    assert dordogne is not None
+    assert (dordogne["besoins"], dordogne["secret"], dordogne["libelle_secret"]) == (
+        None,
+        True,
+        "secret statistique",
+    )
+    national = anyone.get("/api/v1/besoins").json()
+    assert [(r["code"], r["besoins"]) for r in national["par_territoire"]] == [("75", 10)]

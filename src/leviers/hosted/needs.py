@@ -16,6 +16,7 @@ the kit's 14 policy areas, territories the COG codes of the shipped reference da
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -24,7 +25,7 @@ import psycopg
 
 from leviers.aides.profile import communes, departements, regions
 from leviers.aides.vocabulary import BESOINS, ETAPES, themes
-from leviers.hosted import audit
+from leviers.hosted import audit, secrecy
 
 FORMS: dict[str, str] = {
     "subvention": "Subvention",
@@ -302,29 +303,141 @@ class Filters:
         }
 
 
-# Small-count secrecy: an aggregate cell holding needs « aggregated only » of fewer than this many
-# organisations shows SECRET instead of its figures (each such need carries its organisation's random
-# contributor token in needs_public, never its name: migration 0006).
-MIN_ORGANISATIONS = 3
-SECRET = "secret (moins de 3)"
+# Statistical secrecy (leviers.hosted.secrecy, docs/hosted.md « Statistical secrecy »): a cell
+# whose needs « aggregated only » come from fewer than MIN_ORGANISATIONS organisations is hidden
+# (primary; each such need carries its organisation's random contributor token in needs_public,
+# never its name: migration 0006), and so are the cells chosen so that none can be recovered by
+# subtraction from a total (complementary). Every face shows one label for both: telling which is
+# primary would tell which cell holds 1 or 2 organisations.
+MIN_ORGANISATIONS = secrecy.MIN_ORGANISATIONS
+SECRET = "secret statistique"
 FIGURES = ("besoins", "avec_montant", "sans_montant", "montant", "en_detail")
 _SECRECY = (
     "count(*) FILTER (WHERE NOT detail) AS agreges, count(DISTINCT contributor) AS organisations_agregees"
 )
 
 
-def protect(item: dict[str, Any]) -> dict[str, Any]:
-    """Apply the small-count rule to one aggregate cell (in place): `secret` True and every figure
-    None when its aggregated-only needs come from 1 or 2 organisations. Removes the counts the rule
-    reads (the number of organisations is not shown either)."""
+def protect(item: dict[str, Any], hidden: bool = False) -> dict[str, Any]:
+    """Apply the secrecy to one aggregate cell (in place): `secret` True and every figure None when
+    its aggregated-only needs come from 1 or 2 organisations (primary) or when the cube's
+    suppression hides it (`hidden`: complementary). Removes the counts the rule reads (the number
+    of organisations is not shown either)."""
     aggregated = item.pop("agreges")
     organisations = item.pop("organisations_agregees")
-    item["secret"] = bool(aggregated) and organisations < MIN_ORGANISATIONS
+    item["secret"] = hidden or (bool(aggregated) and organisations < MIN_ORGANISATIONS)
     if item["secret"]:
         for figure in FIGURES:
             if figure in item:
                 item[figure] = None
     return item
+
+
+# --- the cube every public face reads its secrecy from -----------------------------------------------
+#
+# A cell of the cube is (territory, theme, stage, form), "" meaning « all ». Territories: "*"
+# (France), "r75" (a région), "d75:33" (a département, "d75:" the région's needs without one),
+# "c33063" (a commune: the collectivité page's count) and "x33" (a département's needs without a
+# commune: shown nowhere, but the département minus its communes). Communes only with every theme,
+# stage and form, as the collectivité page counts them. Every figure a page, its JSON twin, the
+# funders' CSV, the map or a collectivité page shows is one of these cells, so one suppression
+# serves them all.
+
+CubeKey = tuple[str, str, str, str]
+_CUBE_DIMENSIONS = ("theme", "stage", "form")
+
+
+def _cube_sql() -> str:
+    sets = []
+    for territory in ((), ("region",), ("region", "departement")):
+        for mask in range(8):
+            chosen = [name for bit, name in enumerate(_CUBE_DIMENSIONS) if mask & (1 << bit)]
+            sets.append("(" + ", ".join([*territory, *chosen]) + ")")
+    sets.append("(region, departement, commune)")
+    return (
+        "SELECT region, departement, commune, theme, stage, form, count(*), "
+        "count(*) FILTER (WHERE NOT detail), count(DISTINCT contributor) "
+        "FROM (SELECT region, coalesce(departement, '') AS departement, coalesce(commune, '') AS commune, "
+        "theme, stage, form, detail, contributor FROM needs_public) AS p "
+        f"GROUP BY GROUPING SETS ({', '.join(sets)})"
+    )
+
+
+_CUBE = _cube_sql()
+
+
+def cube(conn: psycopg.Connection) -> tuple[dict[CubeKey, secrecy.Cell], list[tuple[CubeKey, list[CubeKey]]]]:
+    """Every non-empty cell the public faces can show (and the unshown « x » cells), and the
+    margins linking them: each cell's parts along the territory (France → régions → départements →
+    communes and the rest), the themes, the stages and the forms."""
+    cells: dict[CubeKey, secrecy.Cell] = {}
+    margins: dict[tuple[CubeKey, int], list[CubeKey]] = {}
+    for region, departement, commune, theme, stage, form, count, aggregated, organisations in conn.execute(
+        _CUBE
+    ).fetchall():
+        if commune is not None:
+            if departement == "":
+                continue  # a need of a whole région has no commune: no such margin
+            place = f"c{commune}" if commune else f"x{departement}"
+            parent: str | None = f"d{region}:{departement}"
+        elif departement is not None:
+            place, parent = f"d{region}:{departement}", f"r{region}"
+        elif region is not None:
+            place, parent = f"r{region}", "*"
+        else:
+            place, parent = "*", None
+        key: CubeKey = (place, theme or "", stage or "", form or "")
+        cells[key] = secrecy.Cell(count, aggregated, organisations, published=not place.startswith("x"))
+        if parent is not None:
+            margins.setdefault(((parent, key[1], key[2], key[3]), 0), []).append(key)
+        for position in (1, 2, 3):
+            if key[position]:
+                general = list(key)
+                general[position] = ""
+                above: CubeKey = (general[0], general[1], general[2], general[3])
+                margins.setdefault((above, position), []).append(key)
+    return cells, [(total, parts) for (total, _), parts in margins.items()]
+
+
+def _rank(key: CubeKey) -> CubeKey:
+    return key
+
+
+_suppressions: dict[str, tuple[int, secrecy.Suppression]] = {}
+_suppressions_lock = threading.Lock()
+
+
+def suppression(conn: psycopg.Connection, version: int | None = None) -> secrecy.Suppression:
+    """The cube's suppression, kept per store until the public needs change (`version`, read
+    here when not given — before the cube, so what is kept is never older than its version)."""
+    if version is None:
+        version = public_version(conn)
+    store = f"{conn.info.host}:{conn.info.port}/{conn.info.dbname}"
+    found = _suppressions.get(store)
+    if found is not None and found[0] == version:
+        return found[1]
+    # One thread computes (a few hundred ms on 10,000 needs), the others wait for its result rather
+    # than compute the same cube beside it.
+    with _suppressions_lock:
+        found = _suppressions.get(store)
+        if found is not None and found[0] >= version:
+            return found[1]
+        cells, margins = cube(conn)
+        result = secrecy.suppress(cells, margins, rank=_rank)
+        _suppressions[store] = (version, result)
+    return result
+
+
+def forget_suppressions() -> None:
+    """Drop the kept suppressions (a test's database is dropped and its name may come back)."""
+    with _suppressions_lock:
+        _suppressions.clear()
+
+
+def _place(region: str | None, departement: str | None) -> str:
+    if departement:
+        in_region = region or departements().get(departement, (None, ""))[1]
+        return f"d{in_region}:{departement}"
+    return f"r{region}" if region else "*"
 
 
 # One pass over the filtered public needs: totals, and the counts and amounts by each dimension.
@@ -350,10 +463,21 @@ def aggregates(conn: psycopg.Connection, filters: Filters) -> dict[str, Any]:
     by_department = filters.region is not None or filters.departement is not None
     territory = "coalesce(departement, '')" if by_department else "region"
     sql = _AGGREGATES.format(territory=territory, where=where, secrecy=_SECRECY)
+    hidden = suppression(conn)
+    here = _place(filters.region, filters.departement)
+    within = (filters.theme or "", filters.stage or "", filters.form or "")
+    region = filters.region or (departements().get(filters.departement or "", ("", ""))[1])
     found: dict[str, Any] = {"territoire": [], "theme": [], "etape": [], "forme": [], "total": None}
     for row in conn.execute(sql, params).fetchall():
         g, place, theme, stage, form, count, with_amount, without, amount, detail, synthetic, agg, orgs = row
         dimension = _DIMENSIONS[g]
+        cell: CubeKey = {
+            "total": (here, *within),
+            "territoire": (f"d{region}:{place}" if by_department else f"r{place}", *within),
+            "theme": (here, theme, within[1], within[2]),
+            "etape": (here, within[0], stage, within[2]),
+            "forme": (here, within[0], within[1], form),
+        }[dimension]
         item = protect(
             {
                 "besoins": count,
@@ -364,7 +488,8 @@ def aggregates(conn: psycopg.Connection, filters: Filters) -> dict[str, Any]:
                 "synthetique": bool(synthetic),
                 "agreges": agg,
                 "organisations_agregees": orgs,
-            }
+            },
+            hidden=cell in hidden,
         )
         if dimension == "total":
             found["total"] = item
@@ -435,7 +560,15 @@ def table_rows(conn: psycopg.Connection, filters: Filters) -> list[dict[str, Any
         f"FROM needs_public{where} GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5",
         params,
     )
-    return [protect(row) for row in _rows(cur)]
+    hidden = suppression(conn)
+    return [
+        protect(
+            row,
+            hidden=(f"d{row['region']}:{row['departement']}", row["theme"], row["stage"], row["form"])
+            in hidden,
+        )
+        for row in _rows(cur)
+    ]
 
 
 def public_version(conn: psycopg.Connection) -> int:
@@ -450,11 +583,11 @@ def count_on(
     """The public needs located in a territory (a commune counts its own needs only; a département
     or région every need within it): count, count with an amount, and their sum."""
     if commune:
-        where, params = "commune = %s", [commune]
+        where, params, key = "commune = %s", [commune], f"c{commune}"
     elif departement:
-        where, params = "departement = %s", [departement]
+        where, params, key = "departement = %s", [departement], _place(None, departement)
     elif region:
-        where, params = "region = %s", [region]
+        where, params, key = "region = %s", [region], _place(region, None)
     else:
         return {"besoins": 0, "avec_montant": 0, "montant": None, "secret": False}
     row = conn.execute(
@@ -468,5 +601,6 @@ def count_on(
             "montant": row[2],
             "agreges": row[3],
             "organisations_agregees": row[4],
-        }
+        },
+        hidden=(key, "", "", "") in suppression(conn),
     )

@@ -469,6 +469,7 @@ def forget_public_pages() -> None:
     with _computed_lock:
         _computed.clear()
         _rendered.clear()
+    needs.forget_suppressions()
 
 
 def cached_public_data(conn: psycopg.Connection, filters: needs.Filters, version: int) -> dict[str, Any]:
@@ -607,7 +608,7 @@ def needs_public_detail_csv(request: Request) -> Response:
 
 WIDTH = 520
 PALETTE = ("#e8eef7", "#bdd0ea", "#8aaedb", "#4f82c2", "#1f4e96")
-SECRET_FILL = "#d9d9d9"  # an area under small-count secrecy: grey, no class
+SECRET_FILL = "#d9d9d9"  # an area under statistical secrecy: grey, no class
 
 
 @cache
@@ -671,7 +672,7 @@ def needs_map(maille: str, region: str | None, rows: list[dict[str, Any]]) -> Ma
         row = counts.get(code)
         raw = names.get(code, code)
         name = raw[0] if isinstance(raw, tuple) else raw
-        if row and row.get("secret"):  # small-count secrecy: neither its count nor its class
+        if row and row.get("secret"):  # statistical secrecy: neither its count nor its class
             colour, label = SECRET_FILL, f"{name} : {needs.SECRET}"
         else:
             n = row["besoins"] if row else 0
@@ -729,4 +730,5 @@ def territory_needs(request: Request, reference: dict[str, Any] | None, siren: s
     found["url"] = "/besoins" + ("?" + urlencode(query) if query else "")
     found["echelle"] = "commune" if commune else ("département" if departement else "région")
     found["date"] = date.today().isoformat()
+    found["libelle_secret"] = needs.SECRET
     return found
