@@ -18,9 +18,10 @@ from tests.fixtures import extraits
 
 MAX_BYTES = 500_000  # a larger file is kept as an excerpt (extraits.py) or read from ../shared/data
 TOOLS = {".py"}  # scripts that build fixtures, not data
-# Files made here (PROVENANCE.md): workbooks made from real rows by make_tableurs.py, and the
-# hand-made purchase files (achats/, the buyer's private records: no public original exists).
-MADE_HERE = ("subventions/tableur_", "achats/")
+# Files made here (PROVENANCE.md): workbooks made from real rows by make_tableurs.py, the
+# hand-made purchase files (achats/, the buyer's private records: no public original exists) and
+# the hand-made subsidy file of a hosted workspace (subventions/espace_).
+MADE_HERE = ("subventions/tableur_", "subventions/espace_", "achats/")
 
 
 def _data_files() -> list[Path]:

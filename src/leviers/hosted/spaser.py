@@ -1,11 +1,14 @@
 """A collectivité workspace's SPASER: its objectives (set by a form, kept per workspace), its draft
-report (the open-data warehouse + the workspace's purchases + its objectives, for members only) and
-its explicit publication by an administrator (a snapshot of the figures, public until withdrawn).
+report (the open-data warehouse + the workspace's purchases and subsidy files + its objectives, for
+members only) and its explicit publication by an administrator (a snapshot of the figures, public
+until withdrawn).
 
-What becomes public is the report's figures: indicators, obligations, objectives and the shares of
-the collectivité's whole spending (amounts and supplier counts per criterion). The purchase lines
-never: the snapshot holds no line, no supplier, and not the shares by category or buying entity
-(those name the file's own groups).
+What becomes public is the report's figures: indicators, obligations, objectives, the shares of
+the collectivité's whole spending (amounts and supplier counts per criterion) and the figures of
+the subsidies of its own files (lines, beneficiaries, amount, ESS shares with unknown apart, beside
+the open data). The purchase and subsidy lines never: the snapshot holds no line, no supplier, no
+beneficiary, not the shares by category or buying entity (those name the file's own groups) nor
+the subsidies by ESS family (a family of one or two beneficiaries would point at them).
 """
 
 from __future__ import annotations
@@ -20,8 +23,10 @@ from psycopg.types.json import Jsonb
 from leviers.errors import InputRefused
 from leviers.hosted import audit, tenancy
 from leviers.hosted.purchases import PostgresStore
+from leviers.hosted.subsidies import SubsidyStore
 from leviers.hosted.workspaces import WorkspaceRefused, require_admin
 from leviers.spaser import purchases as own
+from leviers.spaser import subsidies as own_subsidies
 from leviers.spaser.objectives import Objective, from_rows
 from leviers.spaser.report import SpaserReport, build_report
 
@@ -111,14 +116,34 @@ def draft(
     data have nothing for that year (its message names the years they have)."""
     store = PostgresStore(conn)
     shares, reason = own.from_store(warehouse, store, siren, year)
-    return build_report(warehouse, siren, year, objectives(conn), own.section(shares, reason))
+    return build_report(
+        warehouse,
+        siren,
+        year,
+        objectives(conn),
+        own.section(shares, reason),
+        subsidy_section(warehouse, conn, siren, year),
+    )
+
+
+def subsidy_section(
+    warehouse: duckdb.DuckDBPyConnection, conn: psycopg.Connection, siren: str, year: int
+) -> dict[str, Any]:
+    """The section of the workspace's own subsidy files for `year` (inside its session)."""
+    store = SubsidyStore(conn)
+    years = store.years()
+    lines = own_subsidies.lines_table(store.lines(year) if year in years else [])
+    return own_subsidies.section(warehouse, lines, siren, year, years)
 
 
 def public_snapshot(report: SpaserReport) -> dict[str, Any]:
-    """What is published: the report's figures, without the shares by the file's own groups."""
+    """What is published: the report's figures, without the shares by the file's own groups nor the
+    subsidies by ESS family (leviers.spaser.subsidies.published: no line, no beneficiary)."""
     snapshot = report.to_json()
     if "achats" in snapshot:
         snapshot["achats"] = {k: v for k, v in snapshot["achats"].items() if k != "par_groupe"}
+    if "subventions" in snapshot:
+        snapshot["subventions"] = own_subsidies.published(snapshot["subventions"])
     return snapshot
 
 

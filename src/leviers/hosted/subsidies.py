@@ -224,6 +224,24 @@ class SubsidyStore:
         names = [d.name for d in cur.description or []]
         return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
 
+    def years(self) -> list[int]:
+        """The years of the workspace's subsidy lines, in order."""
+        rows = self.conn.execute(
+            "SELECT DISTINCT annee FROM subsidy_lines WHERE annee IS NOT NULL ORDER BY annee"
+        ).fetchall()
+        return [int(r[0]) for r in rows]
+
+    def lines(self, year: int) -> list[dict[str, Any]]:
+        """The workspace's subsidy lines of `year` (every grantor), with the columns the SPASER
+        report's section reads (leviers.spaser.subsidies.LINE_SCHEMA): never shown as such."""
+        cur = self.conn.execute(
+            "SELECT annee, attribuant_siren, nom_beneficiaire, beneficiaire_siren, rna_beneficiaire, "
+            "montant_beneficiaire FROM subsidy_lines WHERE annee = %s ORDER BY subsidy_key",
+            [year],
+        )
+        names = [d.name for d in cur.description or []]
+        return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+
     def delete_upload(self, upload_id: int) -> dict[str, Any] | None:
         """Delete one subsidy file: its lines, its quarantine reasons (on its row) and its row, logged
         `suppression`, in the caller's workspace session. None when the workspace has no such file."""

@@ -2,7 +2,8 @@
 only (`build_report`), rendered by the faces. Every figure comes from the indicator engine
 (leviers.indicators.compute, the same numbers as `leviers indicateurs` and the dashboard), with its
 counts; a share on an insufficient base is never a verdict (« non mesurable »). The buyer's own
-purchases (private: leviers.spaser.purchases) come in only when its caller gives them."""
+purchases (private: leviers.spaser.purchases) and, in a hosted workspace, the subsidies of its own
+subsidy files (private: leviers.spaser.subsidies) come in only when its caller gives them."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from leviers.indicators.engine import open_frames
 from leviers.indicators.errors import IndicatorError
 from leviers.indicators.sources import SOURCE_COLUMNS
 from leviers.kit.indicator_levers import indicator_levers
-from leviers.spaser import purchases
+from leviers.spaser import purchases, subsidies
 from leviers.spaser.axes import AXES
 from leviers.spaser.objectives import LOWER_IS_BETTER, Objective
 from leviers.warehouse.derived import materialised
@@ -49,6 +50,9 @@ class SpaserReport:
     # The shares of the buyer's whole spending (private: leviers.spaser.purchases.section), None
     # when not given (the dashboard never gives them).
     achats: dict[str, Any] | None = None
+    # The subsidies of the workspace's own subsidy files beside the open data (private:
+    # leviers.spaser.subsidies.section), None when not given (only a hosted workspace's draft gives them).
+    subventions: dict[str, Any] | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -63,6 +67,7 @@ class SpaserReport:
             "objectifs_propres": self.objectifs_propres,
             # Only when given (the command line): the dashboard's JSON twin keeps its keys.
             **({"achats": self.achats} if self.achats is not None else {}),
+            **({"subventions": self.subventions} if self.subventions is not None else {}),
         }
 
     def summary(self) -> dict[str, int]:
@@ -247,10 +252,12 @@ def build_report(
     year: int,
     objectives: list[Objective] | None = None,
     achats: dict[str, Any] | None = None,
+    subventions: dict[str, Any] | None = None,
 ) -> SpaserReport:
     """The report of buyer `siren` (its legal unit: all its services) for `year`, computed by the
     indicator engine on the warehouse (`assemble` makes it from rows already computed); `achats`:
-    the section of the buyer's own purchases (leviers.spaser.purchases.section), private."""
+    the section of the buyer's own purchases (leviers.spaser.purchases.section), `subventions`: the
+    section of its own subsidy files (leviers.spaser.subsidies.section), both private."""
     # The three computations read the amount checks (the engine's columns of them): computed once;
     # they share one set of frames (which tables the warehouse has and which are empty, found once).
     with materialised(con, columns=SOURCE_COLUMNS), open_frames(con, "duckdb") as frames:
@@ -261,7 +268,9 @@ def build_report(
         except IndicatorError:
             peer_rows = {}  # not a collectivité of the reference: no peer group
         estimate = spaser_estimates(frames, year, siren=siren, include_below=True).to_pylist()
-    return assemble(siren, year, rows, peer_rows, estimate[0] if estimate else None, objectives, achats)
+    return assemble(
+        siren, year, rows, peer_rows, estimate[0] if estimate else None, objectives, achats, subventions
+    )
 
 
 def check_year(siren: str, year: int, rows: list[dict[str, Any]]) -> list[int]:
@@ -283,6 +292,7 @@ def assemble(
     estimate: dict[str, Any] | None,
     objectives: list[Objective] | None = None,
     achats: dict[str, Any] | None = None,
+    subventions: dict[str, Any] | None = None,
 ) -> SpaserReport:
     """The report from the engine's rows of the buyer (all years: `compute(by="unite_legale")`
     columns), its peers' positions for `year` by indicator (`peers()` columns) and its SPASER
@@ -360,6 +370,9 @@ def assemble(
         own,
         synthetic,
         achats=_purchase_objectives(achats, objectives),
+        subventions=(
+            subsidies.with_open_data(subventions, current, siren, year) if subventions is not None else None
+        ),
     )
 
 

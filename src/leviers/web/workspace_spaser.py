@@ -4,7 +4,8 @@ and the public page of what was published (`/collectivites/{siren}/spaser/publie
 
 Uploads go through `leviers.hosted.purchases.PostgresStore` (the same ingest as `leviers ingest
 --prive`); the draft is `leviers.spaser.build_report` on the open-data warehouse with the
-workspace's purchases and objectives. Only the published snapshot is ever shown to the public.
+workspace's purchases, the subsidies of its subsidy files (leviers.spaser.subsidies) and its
+objectives. Only the published snapshot is ever shown to the public.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from leviers.hosted import tenancy
 from leviers.hosted import workspaces as ws
 from leviers.hosted.errors import Forbidden
 from leviers.hosted.purchases import PostgresStore
+from leviers.hosted.subsidies import SubsidyStore
 from leviers.indicators import catalogue
 from leviers.spaser.axes import AXES
 from leviers.spaser.labels import DUTY_STATUS, OBJECTIVE_STATUS
@@ -340,7 +342,8 @@ def _spaser_page(
         found = _collectivite(conn, workspace_id)
         siren = found.siren or ""
         store = PostgresStore(conn)
-        year = _year(request, store.years(siren))
+        # The latest year of the workspace's purchase or subsidy files, unless one is asked.
+        year = _year(request, sorted({*store.years(siren), *SubsidyStore(conn).years()}))
         rows = hosted_spaser.objective_rows(conn)
         publications = hosted_spaser.own_publications(conn)
         report = None
