@@ -94,7 +94,7 @@ def test_delete_a_file_its_lines_and_reasons_and_the_draft_follows(
     )
     # The draft follows: no purchase of 2024 any more.
     draft = html.unescape(app.get(f"/espaces/{workspace}/spaser?annee=2024").text)
-    assert "aucun achat de 2024 dans l'espace privé (années chargées : 2023)" in draft
+    assert "Aucun achat de 2024 dans l'espace privé (années chargées : 2023)." in draft
     # Deleted already: 404, and nothing more is logged.
     again = app.post(f"/espaces/{workspace}/achats/{a}/suppression", data={"csrf": token})
     assert again.status_code == 404
