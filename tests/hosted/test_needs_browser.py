@@ -13,9 +13,9 @@ import psycopg
 import pytest
 
 from leviers.hosted import needs, tenancy
-from tests.hosted.smtp import Inbox, body_of
+from tests.hosted.browser_session import open_page, sign_in_by_link
+from tests.hosted.smtp import Inbox
 from tests.hosted.test_signin_browser import _check, site  # noqa: F401
-from tests.web.browser import WATCH_CSP
 
 pytestmark = pytest.mark.browser
 playwright_api = pytest.importorskip("playwright.sync_api")
@@ -34,12 +34,7 @@ def organisation(conn: psycopg.Connection) -> int:
 @pytest.fixture
 def page_at(browser: Any, request: pytest.FixtureRequest) -> Iterator[tuple[Any, list[str], int]]:
     width = request.param
-    context = browser.new_context(locale="fr-FR", viewport={"width": width, "height": 900})
-    context.add_init_script(WATCH_CSP)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: errors.append(str(e)))
+    context, page, errors = open_page(browser, width)
     try:
         yield page, errors, width
     finally:
@@ -63,15 +58,7 @@ def test_declare_a_need_and_see_the_public_page_change(
     page, errors, width = page_at
     assert _public_count(page, base) == "0"
     _check(page, f"besoins-public-vide-{width}", errors)
-    page.goto(base + "/connexion")
-    page.get_by_label("Adresse électronique").fill(MEMBER)
-    page.get_by_role("button", name="Recevoir un lien de connexion").click()
-    page.get_by_role("heading", name="Vérifiez votre messagerie").wait_for()
-    link = re.search(r"(http://localhost:\d+/connexion/lien/[\w-]+)", body_of(inbox.messages[-1]))
-    assert link
-    page.goto(link.group(1))
-    page.get_by_role("button", name="Me connecter").click()
-    page.get_by_role("heading", name="Mon espace").wait_for()
+    sign_in_by_link(page, base, inbox, MEMBER)
     page.get_by_role("link", name="Les besoins de Tiers-lieu des Chartrons").click()
     page.get_by_role("heading", name="Besoins de financement de Tiers-lieu des Chartrons").wait_for()
     _check(page, f"besoins-espace-vide-{width}", errors)

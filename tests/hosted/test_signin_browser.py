@@ -17,8 +17,9 @@ import uvicorn
 
 from leviers.hosted import tenancy
 from leviers.web import WebSettings, create_app
+from tests.hosted.browser_session import open_page, sign_in_by_link
 from tests.hosted.smtp import Inbox, body_of, last_message, smtp_server
-from tests.web.browser import ARTIFACTS, AXE, WATCH_CSP, free_port, run_axe
+from tests.web.browser import ARTIFACTS, AXE, free_port, run_axe
 
 pytestmark = pytest.mark.browser
 playwright_api = pytest.importorskip("playwright.sync_api")
@@ -93,12 +94,7 @@ def _check(page: Any, name: str, errors: list[str]) -> None:
 @pytest.mark.parametrize("width", [1366, 390])
 def test_sign_in_by_link_in_a_browser(site: tuple[str, Inbox], browser: Any, width: int) -> None:
     base, inbox = site
-    context = browser.new_context(locale="fr-FR", viewport={"width": width, "height": 900})
-    context.add_init_script(WATCH_CSP)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: errors.append(str(e)))
+    context, page, errors = open_page(browser, width)
     try:
         page.goto(base + "/connexion")
         assert page.get_by_role("link", name=re.compile("S'identifier avec ProConnect")).is_visible()
@@ -126,34 +122,17 @@ def test_sign_in_by_link_in_a_browser(site: tuple[str, Inbox], browser: Any, wid
         context.close()
 
 
-def _sign_in(page: Any, base: str, inbox: Inbox) -> None:
-    page.goto(base + "/connexion")
-    page.get_by_label("Adresse électronique").fill(AGENT)
-    page.get_by_role("button", name="Recevoir un lien de connexion").click()
-    page.get_by_role("heading", name="Vérifiez votre messagerie").wait_for()
-    link = re.search(r"(http://localhost:\d+/connexion/lien/[\w-]+)", body_of(last_message(inbox)))
-    assert link
-    page.goto(link.group(1))
-    page.get_by_role("button", name="Me connecter").click()
-    page.get_by_role("heading", name="Mon espace").wait_for()
-
-
 @pytest.mark.parametrize("width", [1366, 390])
 def test_privacy_page_and_deleting_one_s_account(site: tuple[str, Inbox], browser: Any, width: int) -> None:
     base, inbox = site
-    context = browser.new_context(locale="fr-FR", viewport={"width": width, "height": 900})
-    context.add_init_script(WATCH_CSP)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: errors.append(str(e)))
+    context, page, errors = open_page(browser, width)
     try:
         page.goto(base + "/")
         page.get_by_role("link", name="Données personnelles et confidentialité").click()
         page.get_by_role("heading", name="Ce que nous conservons sur vous").wait_for()
         _check(page, f"confidentialite-{width}", errors)
         assert page.evaluate("document.documentElement.scrollWidth") <= width
-        _sign_in(page, base, inbox)
+        sign_in_by_link(page, base, inbox, AGENT)
         page.get_by_role("link", name="Supprimer mon compte").click()
         page.get_by_role("heading", name="Supprimer mon compte").wait_for()
         _check(page, f"supprimer-compte-{width}", errors)

@@ -11,12 +11,13 @@ from typing import Any
 
 import pytest
 
-from tests.hosted.smtp import Inbox, body_of, last_message
+from tests.hosted.browser_session import open_page, sign_in_by_link
+from tests.hosted.smtp import Inbox
 from tests.hosted.test_workspace_browser import AGENT, _check, site  # noqa: F401
 from tests.spaser.conftest import hand_path  # noqa: F401
 from tests.spaser.test_purchases import BORDEAUX, warehouse  # noqa: F401
 from tests.spaser.test_subsidies import FILE, NAMES
-from tests.web.browser import ARTIFACTS, WATCH_CSP
+from tests.web.browser import ARTIFACTS
 
 pytestmark = pytest.mark.browser
 playwright_api = pytest.importorskip("playwright.sync_api")
@@ -30,22 +31,9 @@ def test_the_draft_shows_the_subsidies_of_the_workspace_files(
     warehouse: Path,  # noqa: F811
 ) -> None:
     base, inbox = site
-    context = browser.new_context(locale="fr-FR", viewport={"width": width, "height": 900})
-    context.add_init_script(WATCH_CSP)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: errors.append(str(e)))
+    context, page, errors = open_page(browser, width)
     try:
-        page.goto(base + "/connexion")
-        page.get_by_label("Adresse électronique").fill(AGENT)
-        page.get_by_role("button", name="Recevoir un lien de connexion").click()
-        page.get_by_role("heading", name="Vérifiez votre messagerie").wait_for()
-        link = re.search(r"(http://localhost:\d+/connexion/lien/[\w-]+)", body_of(last_message(inbox)))
-        assert link
-        page.goto(link.group(1))
-        page.get_by_role("button", name="Me connecter").click()
-        page.get_by_role("heading", name="Mon espace").wait_for()
+        sign_in_by_link(page, base, inbox, AGENT)
         page.get_by_role("link", name="Bordeaux").click()
         page.get_by_role("link", name="Subventions attribuées").click()
         page.get_by_label("Fichier de subventions").set_input_files(str(FILE))

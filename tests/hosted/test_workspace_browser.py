@@ -22,11 +22,12 @@ import uvicorn
 from leviers.hosted import tenancy
 from leviers.hosted import workspaces as ws
 from leviers.web import WebSettings, create_app
-from tests.hosted.smtp import Inbox, body_of, last_message, smtp_server
+from tests.hosted.browser_session import open_page, sign_in_by_link
+from tests.hosted.smtp import Inbox, smtp_server
 from tests.hosted.test_subsidy_files import FILE as SUBSIDY_FILE
 from tests.spaser.conftest import hand_path  # noqa: F401
 from tests.spaser.test_purchases import BORDEAUX, warehouse  # noqa: F401
-from tests.web.browser import ARTIFACTS, AXE, WATCH_CSP, free_port, run_axe
+from tests.web.browser import ARTIFACTS, AXE, free_port, run_axe
 
 pytestmark = pytest.mark.browser
 playwright_api = pytest.importorskip("playwright.sync_api")
@@ -103,12 +104,7 @@ def test_upload_publish_and_see_the_public_page_change(
     warehouse: Path,  # noqa: F811
 ) -> None:
     base, inbox = site
-    context = browser.new_context(locale="fr-FR", viewport={"width": width, "height": 900})
-    context.add_init_script(WATCH_CSP)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: errors.append(str(e)))
+    context, page, errors = open_page(browser, width)
     public_url = f"{base}/collectivites/{BORDEAUX}/spaser/publie"
     try:
         # Before: the public page has no published report.
@@ -116,15 +112,7 @@ def test_upload_publish_and_see_the_public_page_change(
         page.get_by_text(f"Aucun rapport SPASER publié pour le SIREN {BORDEAUX}").wait_for()
         errors.clear()  # that page's answer is a 404, which Chromium reports in the console
         # Sign in by e-mail link.
-        page.goto(base + "/connexion")
-        page.get_by_label("Adresse électronique").fill(AGENT)
-        page.get_by_role("button", name="Recevoir un lien de connexion").click()
-        page.get_by_role("heading", name="Vérifiez votre messagerie").wait_for()
-        link = re.search(r"(http://localhost:\d+/connexion/lien/[\w-]+)", body_of(last_message(inbox)))
-        assert link
-        page.goto(link.group(1))
-        page.get_by_role("button", name="Me connecter").click()
-        page.get_by_role("heading", name="Mon espace").wait_for()
+        sign_in_by_link(page, base, inbox, AGENT)
         # The site administration.
         page.get_by_role("link", name="Créer un espace de travail, nommer un administrateur").click()
         page.get_by_role("heading", name="Administration du site").wait_for()
@@ -226,21 +214,9 @@ def test_a_network_page_in_a_browser(
         conn.execute(
             "INSERT INTO network_members (workspace_id, siren) VALUES (leviers_workspace(), %s)", [BORDEAUX]
         )
-    context = browser.new_context(locale="fr-FR", viewport={"width": width, "height": 900})
-    context.add_init_script(WATCH_CSP)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: errors.append(str(e)))
+    context, page, errors = open_page(browser, width)
     try:
-        page.goto(base + "/connexion")
-        page.get_by_label("Adresse électronique").fill(AGENT)
-        page.get_by_role("button", name="Recevoir un lien de connexion").click()
-        page.get_by_role("heading", name="Vérifiez votre messagerie").wait_for()
-        link = re.search(r"(http://localhost:\d+/connexion/lien/[\w-]+)", body_of(last_message(inbox)))
-        assert link
-        page.goto(link.group(1))
-        page.get_by_role("button", name="Me connecter").click()
+        sign_in_by_link(page, base, inbox, AGENT)
         page.get_by_role("link", name="Réseau Sud-Ouest").click()
         page.get_by_role("link", name="Collectivités du réseau").click()
         page.get_by_text("aucun rapport publié").wait_for()
