@@ -14,7 +14,8 @@ import duckdb
 import pytest
 
 from leviers.indicators import IndicatorError, peers
-from leviers.indicators.peers import peer_table
+from leviers.indicators.peers import group_sirens, peer_table
+from leviers.indicators.sources import DuckDBFrames
 
 from .conftest import add_contract
 
@@ -117,3 +118,19 @@ def test_the_peers_table_names_every_peer_with_its_value_and_base(
             own["rank_count"],
             own["ranked_count"],
         )
+
+
+def test_the_group_s_members_are_the_collectivites_of_its_type_and_band(
+    peer_warehouse: duckdb.DuckDBPyConnection,
+) -> None:
+    frames = DuckDBFrames(peer_warehouse)
+    members = group_sirens(frames, BORDEAUX)
+    assert {BORDEAUX, TOULOUSE, NANTES, LYON, MARSEILLE, NICE, LILLE} <= set(members)
+    assert GIRONDE not in members
+    ((expected,),) = peer_warehouse.execute(
+        "SELECT count(*) FROM ref_collectivites WHERE groupe_pairs = 'commune' "
+        "AND tranche_population = 'commune_100000_plus'"
+    ).fetchall()
+    assert len(members) == expected
+    with pytest.raises(IndicatorError, match="pas une collectivité"):
+        group_sirens(frames, "130025265")

@@ -22,7 +22,7 @@ import pyarrow.compute as pc
 from leviers.indicators import breakdowns
 from leviers.indicators.base import MIN_RANKED_PEERS
 from leviers.indicators.catalogue import Indicator, catalogue
-from leviers.indicators.engine import Request, open_frames, output_schema, run
+from leviers.indicators.engine import Request, open_frames, output_schema, peer_group_filters, run
 from leviers.indicators.errors import IndicatorError
 from leviers.indicators.sources import Frames
 
@@ -112,6 +112,21 @@ def _collectivite(frames: Frames, siren: str) -> dict[str, Any]:
     if not rows:
         raise IndicatorError(f"le SIREN {siren} n'est pas une collectivité du référentiel : pas de pairs.")
     return rows[0]
+
+
+def group_sirens(frames: Frames, siren: str) -> list[str]:
+    """The SIRENs of the collectivités of `siren`'s peer group (same groupe_pairs and population
+    band, `siren` among them): the buyers whose rows `peers()` reads. IndicatorError when `siren`
+    is not a collectivité of the reference."""
+    target = _collectivite(frames, siren)
+    members = (
+        frames.frame("ref_collectivites")
+        .filter(*peer_group_filters(target["groupe_pairs"], target["tranche_population"]))
+        .select("siren")
+        .collect("pyarrow")
+        .to_arrow()
+    )
+    return sorted(str(s) for s in members.column("siren").to_pylist())
 
 
 def peers(
