@@ -134,3 +134,21 @@ def test_the_group_s_members_are_the_collectivites_of_its_type_and_band(
     assert len(members) == expected
     with pytest.raises(IndicatorError, match="pas une collectivité"):
         group_sirens(frames, "130025265")
+
+
+def test_one_collectivite_s_position_is_its_row_of_the_peers_table(
+    peer_warehouse: duckdb.DuckDBPyConnection,
+) -> None:
+    # peers() ranks the whole group but keeps the target's positions only (and one member's by
+    # indicator for the group's counts): the same as its row among every member's.
+    fields = ["peers", "rank_count", "percentile_count", "ranked_count", "peer_median_count"]
+    fields += ["rank_amount", "percentile_amount", "ranked_amount", "peer_median_amount"]
+    table = {r["code"]: r for r in peer_table(peer_warehouse, BORDEAUX, 2024, "social").to_pylist()}
+    assert len(table) == 7
+    for siren, row in table.items():
+        (mine,) = peers(peer_warehouse, siren, 2024, indicators=["social"]).to_pylist()
+        assert {f: mine[f] for f in fields} == {f: row[f] for f in fields}, siren
+    # Paris has no contract: not ranked, the group described by its counts and median.
+    (paris,) = peers(peer_warehouse, "217500016", 2024, indicators=["social"]).to_pylist()
+    assert paris["peers"] == 7
+    assert paris["peer_median_count"] == table[BORDEAUX]["peer_median_count"]
