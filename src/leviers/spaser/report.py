@@ -257,7 +257,8 @@ def build_report(
     # they share one set of frames (which tables the warehouse has and which are empty, found once)
     # reading the rows of the buyer and of its peer group only, copied once (leviers.indicators.subset:
     # the same figures as on the whole warehouse, without a scan of every contract per group-by).
-    with materialised(con, columns=SOURCE_COLUMNS), open_frames(con, "duckdb") as frames:
+    # The copy reads the amount checks once (read_once: a kept file is read for those rows only).
+    with materialised(con, columns=SOURCE_COLUMNS, read_once=True), open_frames(con, "duckdb") as frames:
         try:
             group = group_sirens(frames, siren)
         except IndicatorError:
