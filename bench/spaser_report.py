@@ -128,27 +128,44 @@ change), PDF {pdf_s / floor_s:.1f} × (the report computes every indicator of th
 years, its peers' for the year and its SPASER estimate; the baseline reads one buyer-year). PDF size
 {pdf_kib:.0f} KiB.
 
-Where the time goes (cProfile and DuckDB's profiler, 2026-12-07): start-up and imports about 1 s of
-CPU (typer, rich, pyarrow — which imports pandas —, DuckDB, narwhals); the buyer's indicators over
-all its years and its peer group's for the year about 2.4 s of CPU each, mostly DuckDB scanning
-the 1.8 M contracts and 3.1 M titulaire rows (kept in load order: no block is skipped for one
-buyer); the SPASER estimate 0.3 s; the kit, the HTML 0.2 s. The first report after a change adds
-the amount checks of every contract (about 3 s of CPU: medians and median absolute deviations by
-group over 1.8 M amounts). What is left is DuckDB scanning whole tables: each of the engine's
-group-bys (one per segment: every row, format 2024 contracts) and its labels' query read the
-contracts table again, for the buyer and for its peers (19 queries, about 4 s on one core). Next
-steps, not done: hold a request's filtered fact rows once and run its group-bys on them, or read a
-copy of the contracts sorted by buyer (as the web's serving copy does), where DuckDB skips the
-blocks of other buyers.
+Where the time goes (cProfile, 2026-12-07 09:20): start-up and imports about 1.2 s of CPU (typer,
+rich, pyarrow and NumPy, DuckDB, narwhals, openfisca-core for the legal thresholds and the levers;
+in this development environment pyarrow also imports pandas at its first conversion of Python
+values, about 0.3 s: an installation without the development tools has no pandas); the copy of the
+rows of the buyer's peer group (leviers.indicators.subset: the 47 EPCI of 250 000 inhabitants or
+more, 133 k contracts of 1.8 M, their 228 k titulaire rows of 3.1 M, 52 k subsidy lines of 1 M,
+with their amount checks and statuses) about 1.1 s, one scan of each table, the contract keys'
+strings the costliest; the engine's 22 queries on that copy about 0.6 s and building them 0.3 s
+(narwhals and DuckDB's Python layer); the kit and the HTML 0.25 s. The first report after a change
+adds the amount checks of every contract (about 3 s of CPU: medians and median absolute deviations
+by group over 1.8 M amounts). Next steps, not done: a copy of the contracts sorted by buyer (as the
+web's serving copy does) would let the copy skip the other buyers' blocks instead of scanning
+every row (copying the SIRENE units of the titulaires only was tried: 15 ms less per supplier
+query, not kept).
 
-Before this branch (2026-12-07 02:47, load average 2.4 to 4.1): HTML 10.37 s wall (15.38 s CPU,
-1 128 MB), PDF 13.58 s (18.50 s CPU). Changes: the engine applies a request's filters before the
-supplier counts (they aggregated every contract's 2.1 M titulaire rows before one buyer's were kept)
-and the beneficiaries' ESS statuses are joined; the amount checks are held with the two columns the
-engine reads and kept in the cache directory for the next command on the unchanged warehouse
-(leviers.warehouse.derived); the shipped YAML is read with libyaml's parser; the report's three
-computations share one set of frames. Same figures: the HTML and JSON outputs of this buyer, of a
-commune and of a buyer outside the collectivités are byte for byte those of the previous code.
+This branch against the main branch's code, back to back (2026-12-07 09:26, load average 2.4 to
+3.3, 3 fresh processes each in turn, `/usr/bin/time`, medians; HTML, amount checks kept):
+
+| buyer | before: wall, CPU, peak | after: wall, CPU, peak |
+|---|---|---|
+| 200054781 (this benchmark's) | 5.43 s, 6.51 s, 519 MB | 3.94 s, 4.46 s, 516 MB |
+| 200007839 (a commune of the band of 24 844 communes under 1 000 inhabitants) | 10.22 s, 11.79 s, 1 539 MB | 7.16 s, 7.31 s, 809 MB |
+| 194562690 (a buyer outside the collectivités) | 3.10 s, 3.47 s, 465 MB | 2.35 s, 2.76 s, 415 MB |
+
+At 05:42 the same day (load 2.4 to 2.5) the main branch's code took 7.50 s wall and 8.40 s of CPU
+in this benchmark: on this shared machine, wall time follows the other sessions' work by more than
+the change measured; compare CPU. Changes: the report's three computations run on one copy of its
+peer group's rows (leviers.indicators.subset: the engine runs unchanged on frames reading TEMP
+copies of the given buyers' rows and the rows keyed to them, so every figure keeps its one
+definition); of its peers' positions only the buyer's are turned into Python rows (a group of
+small communes has thousands of members: about 4 s); the kept amount checks are read once, for the
+copied contracts, instead of being loaded whole. Same figures: the HTML and JSON outputs of these
+three buyers are byte for byte those of the main branch's code.
+
+Earlier (2026-12-07 02:47, load average 2.4 to 4.1): HTML 10.37 s wall (15.38 s CPU, 1 128 MB),
+PDF 13.58 s (18.50 s CPU), before the engine applied a request's filters before the supplier
+counts, the amount checks were kept in the cache directory and the shipped YAML was read with
+libyaml's parser.
 
 Command: `python -m bench spaser_report` (after `python -m bench money` has built the warehouse, or
 it builds it first). On a loaded machine compare the CPU column: wall time there measures the

@@ -14,7 +14,8 @@ import duckdb
 import pytest
 
 from leviers.indicators import IndicatorError, peers
-from leviers.indicators.peers import peer_table
+from leviers.indicators.peers import group_sirens, peer_table
+from leviers.indicators.sources import DuckDBFrames
 
 from .conftest import add_contract
 
@@ -117,3 +118,37 @@ def test_the_peers_table_names_every_peer_with_its_value_and_base(
             own["rank_count"],
             own["ranked_count"],
         )
+
+
+def test_the_group_s_members_are_the_collectivites_of_its_type_and_band(
+    peer_warehouse: duckdb.DuckDBPyConnection,
+) -> None:
+    frames = DuckDBFrames(peer_warehouse)
+    members = group_sirens(frames, BORDEAUX)
+    assert {BORDEAUX, TOULOUSE, NANTES, LYON, MARSEILLE, NICE, LILLE} <= set(members)
+    assert GIRONDE not in members
+    ((expected,),) = peer_warehouse.execute(
+        "SELECT count(*) FROM ref_collectivites WHERE groupe_pairs = 'commune' "
+        "AND tranche_population = 'commune_100000_plus'"
+    ).fetchall()
+    assert len(members) == expected
+    with pytest.raises(IndicatorError, match="pas une collectivité"):
+        group_sirens(frames, "130025265")
+
+
+def test_one_collectivite_s_position_is_its_row_of_the_peers_table(
+    peer_warehouse: duckdb.DuckDBPyConnection,
+) -> None:
+    # peers() ranks the whole group but keeps the target's positions only (and one member's by
+    # indicator for the group's counts): the same as its row among every member's.
+    fields = ["peers", "rank_count", "percentile_count", "ranked_count", "peer_median_count"]
+    fields += ["rank_amount", "percentile_amount", "ranked_amount", "peer_median_amount"]
+    table = {r["code"]: r for r in peer_table(peer_warehouse, BORDEAUX, 2024, "social").to_pylist()}
+    assert len(table) == 7
+    for siren, row in table.items():
+        (mine,) = peers(peer_warehouse, siren, 2024, indicators=["social"]).to_pylist()
+        assert {f: mine[f] for f in fields} == {f: row[f] for f in fields}, siren
+    # Paris has no contract: not ranked, the group described by its counts and median.
+    (paris,) = peers(peer_warehouse, "217500016", 2024, indicators=["social"]).to_pylist()
+    assert paris["peers"] == 7
+    assert paris["peer_median_count"] == table[BORDEAUX]["peer_median_count"]

@@ -134,3 +134,35 @@ def test_a_cache_that_cannot_be_written_is_only_skipped(
         assert _temporary(con) == []
     finally:
         con.close()
+
+
+def _temporary_views(con: duckdb.DuckDBPyConnection) -> list[str]:
+    return [
+        r[0]
+        for r in con.execute(
+            "SELECT view_name FROM duckdb_views() WHERE temporary AND NOT internal"
+        ).fetchall()
+    ]
+
+
+def test_read_once_a_kept_file_is_read_in_place(copy: Path) -> None:
+    con = open_warehouse(copy, read_only=True)
+    try:
+        view = _checks(con)
+        with materialised(con, columns=COLUMNS, read_once=True):  # computed (a table), then kept
+            assert _temporary(con) == ["contract_amount_checks"]
+            assert _checks(con) == view
+        (kept,) = _kept()
+        with materialised(con, columns=COLUMNS, read_once=True):  # the kept file, read in place
+            assert _temporary(con) == []
+            assert _temporary_views(con) == ["contract_amount_checks"]
+            assert _checks(con) == view
+        assert _temporary_views(con) == []
+        kept.write_bytes(b"not parquet")  # unreadable: refused when the view is made, computed again
+        with materialised(con, columns=COLUMNS, read_once=True):
+            assert _temporary(con) == ["contract_amount_checks"]
+            assert _checks(con) == view
+        assert _temporary(con) == []
+        assert _temporary_views(con) == []
+    finally:
+        con.close()

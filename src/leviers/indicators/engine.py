@@ -231,12 +231,17 @@ def _filters(request: Request) -> list[nw.Expr]:
     if request.code is not None and request.level.key is not None:
         filters.append(nw.col(request.level.key) == request.code)
     if request.peer_group is not None:
-        group, band = request.peer_group
-        filters.append(nw.col("groupe_pairs") == group)
-        filters.append(
-            nw.col("tranche_population").is_null() if band is None else nw.col("tranche_population") == band
-        )
+        filters += peer_group_filters(*request.peer_group)
     return filters
+
+
+def peer_group_filters(group: str, band: str | None) -> list[nw.Expr]:
+    """The rows of peer group `group` and population band `band` (columns groupe_pairs and
+    tranche_population: of the facts, or of ref_collectivites, whose columns they are)."""
+    return [
+        nw.col("groupe_pairs") == group,
+        nw.col("tranche_population").is_null() if band is None else nw.col("tranche_population") == band,
+    ]
 
 
 def _output_keys(request: Request) -> list[str]:

@@ -135,6 +135,14 @@ SUPPLIER_COLUMNS = (
     "titulaires_ess_connu",
 )
 
+# The column of each fact table's warehouse table that is the buyer's SIREN (the fact column
+# acheteur_siren): the grantor's for subsidy lines (leviers.indicators.subset restricts by it).
+BUYER_SOURCE = {
+    "contracts": "acheteur_siren",
+    "concessions": "autorite_concedante_siren",
+    "subsidies": "attribuant_siren",
+}
+
 # Columns joined after a fact table's rows are filtered (build's `filters` may not read them).
 JOINED_LATE = (*SUPPLIER_COLUMNS, "beneficiaire_ess")
 
@@ -335,7 +343,7 @@ def concession_facts(
     basis = "valeur_globale" if amount == "initial" else "current_valeur_globale"
     derived: dict[str, nw.Expr] = {
         "acheteur_id": nw.col("autorite_concedante_id"),
-        "acheteur_siren": nw.col("autorite_concedante_siren"),
+        "acheteur_siren": nw.col(BUYER_SOURCE["concessions"]),
         "acheteur_nom": nw.col("autorite_concedante_nom"),
         "annee": _year("date_signature"),
         "format_2024": nw.col("schema_version") == "2.0",
@@ -386,7 +394,7 @@ def subsidy_facts(
     than beneficiaire_ess: the beneficiaries' statuses are joined to the kept lines only). The
     grantor stands where the buyer stands for contracts: the collectivité whose money it is.
     Subsidies have one amount, whatever `amount` asks for."""
-    frame = frames.frame("subsidies").filter(~nw.col("attribuant_siren").is_null())
+    frame = frames.frame("subsidies").filter(~nw.col(BUYER_SOURCE["subsidies"]).is_null())
     if "montant_centimes" in needed or "montant_ecarte" in needed:
         frame = _set_aside(frame, frames, "subsidy_amount_checks", "subsidy_key")
     else:
@@ -394,7 +402,7 @@ def subsidy_facts(
     status = "beneficiaire_ess" in needed
     derived: dict[str, nw.Expr] = {
         "acheteur_id": nw.col("id_attribuant"),
-        "acheteur_siren": nw.col("attribuant_siren"),
+        "acheteur_siren": nw.col(BUYER_SOURCE["subsidies"]),
         "acheteur_nom": nw.col("nom_attribuant"),
         "annee": nw.col("annee").cast(nw.Int32),
         "montant_centimes": _kept_cents(nw.col("montant_beneficiaire")),

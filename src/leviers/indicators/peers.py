@@ -22,7 +22,7 @@ import pyarrow.compute as pc
 from leviers.indicators import breakdowns
 from leviers.indicators.base import MIN_RANKED_PEERS
 from leviers.indicators.catalogue import Indicator, catalogue
-from leviers.indicators.engine import Request, open_frames, output_schema, run
+from leviers.indicators.engine import Request, open_frames, output_schema, peer_group_filters, run
 from leviers.indicators.errors import IndicatorError
 from leviers.indicators.sources import Frames
 
@@ -114,6 +114,21 @@ def _collectivite(frames: Frames, siren: str) -> dict[str, Any]:
     return rows[0]
 
 
+def group_sirens(frames: Frames, siren: str) -> list[str]:
+    """The SIRENs of the collectivités of `siren`'s peer group (same groupe_pairs and population
+    band, `siren` among them): the buyers whose rows `peers()` reads. IndicatorError when `siren`
+    is not a collectivité of the reference."""
+    target = _collectivite(frames, siren)
+    members = (
+        frames.frame("ref_collectivites")
+        .filter(*peer_group_filters(target["groupe_pairs"], target["tranche_population"]))
+        .select("siren")
+        .collect("pyarrow")
+        .to_arrow()
+    )
+    return sorted(str(s) for s in members.column("siren").to_pylist())
+
+
 def peers(
     source: duckdb.DuckDBPyConnection | Frames,
     siren: str,
@@ -128,7 +143,7 @@ def peers(
     population band that have at least one item in the indicator's scope (rules: PEERS_SQL)."""
     cat = catalogue()
     selected = cat.select(indicators)
-    target, group, positions, _ = _group(source, siren, year, selected, amount, engine)
+    target, group, positions, _ = _group(source, siren, year, selected, amount, engine, only=siren)
     rows = []
     for ind in selected:
         mine = group.filter(pc.and_(pc.equal(group["indicator"], ind.id), pc.equal(group["code"], siren)))
@@ -202,9 +217,11 @@ def _group(
     selected: tuple[Indicator, ...],
     amount: str,
     engine: str,
+    only: str | None = None,
 ) -> tuple[dict[str, Any], pa.Table, dict[tuple[str, str], dict[str, Any]], dict[str, int | None]]:
     """The target collectivité, the indicator rows of every member of its peer group, every
-    member's position (PEERS_SQL) keyed by (code, indicator), and the population of every
+    member's position (PEERS_SQL) keyed by (code, indicator) — only collectivité `only`'s and
+    one member's by indicator when given (see _positions) —, and the population of every
     collectivité of the group (reference), keyed by SIREN."""
     cat = catalogue()
     with open_frames(source, engine) as frames:
@@ -237,15 +254,25 @@ def _group(
         "tranche_population", pa.array([target["tranche_population"]] * n, pa.string())
     )
     members = members.append_column("tranche_libelle", pa.array([target["tranche_libelle"]] * n, pa.string()))
-    return target, group, _positions(members), inhabitants
+    return target, group, _positions(members, only), inhabitants
 
 
-def _positions(members: pa.Table) -> dict[tuple[str, str], dict[str, Any]]:
-    """PEERS_SQL over an Arrow table of one group's members, keyed by (code, indicator)."""
+def _positions(members: pa.Table, only: str | None = None) -> dict[tuple[str, str], dict[str, Any]]:
+    """PEERS_SQL over an Arrow table of one group's members (one year), keyed by (code,
+    indicator). With `only`: that collectivité's positions and one member's by indicator (the
+    group's counts and medians, the same for every member: _empty_position), not the thousands
+    of a group of small communes."""
     con = duckdb.connect()
     try:
         con.register("peer_members", members)
-        found = con.sql(peers_sql("peer_members")).to_arrow_table().to_pylist()
+        sql, parameters = peers_sql("peer_members"), []
+        if only is not None:
+            sql = (
+                f"SELECT * FROM ({sql}) QUALIFY code = ? "
+                "OR row_number() OVER (PARTITION BY year, indicator ORDER BY code) = 1"
+            )
+            parameters = [only]
+        found = con.sql(sql, params=parameters).to_arrow_table().to_pylist()
     finally:
         con.close()
     fields = [name for name, _ in PEER_FIELDS]

@@ -17,7 +17,9 @@ from leviers.errors import LeviersError
 from leviers.indicators import catalogue, compute, peers, spaser_estimates
 from leviers.indicators.engine import open_frames
 from leviers.indicators.errors import IndicatorError
+from leviers.indicators.peers import group_sirens
 from leviers.indicators.sources import SOURCE_COLUMNS
+from leviers.indicators.subset import buyers_subset
 from leviers.kit.indicator_levers import indicator_levers
 from leviers.spaser import purchases, subsidies
 from leviers.spaser.axes import AXES
@@ -259,15 +261,23 @@ def build_report(
     the section of the buyer's own purchases (leviers.spaser.purchases.section), `subventions`: the
     section of its own subsidy files (leviers.spaser.subsidies.section), both private."""
     # The three computations read the amount checks (the engine's columns of them): computed once;
-    # they share one set of frames (which tables the warehouse has and which are empty, found once).
-    with materialised(con, columns=SOURCE_COLUMNS), open_frames(con, "duckdb") as frames:
-        rows = compute(frames, by="unite_legale", siren=siren).to_pylist()
-        check_year(siren, year, rows)
+    # they share one set of frames (which tables the warehouse has and which are empty, found once)
+    # reading the rows of the buyer and of its peer group only, copied once (leviers.indicators.subset:
+    # the same figures as on the whole warehouse, without a scan of every contract per group-by).
+    # The copy reads the amount checks once (read_once: a kept file is read for those rows only).
+    with materialised(con, columns=SOURCE_COLUMNS, read_once=True), open_frames(con, "duckdb") as frames:
         try:
-            peer_rows = {r["indicator"]: r for r in peers(frames, siren, year).to_pylist()}
+            group = group_sirens(frames, siren)
         except IndicatorError:
-            peer_rows = {}  # not a collectivité of the reference: no peer group
-        estimate = spaser_estimates(frames, year, siren=siren, include_below=True).to_pylist()
+            group = [siren]  # not a collectivité of the reference: no peer group
+        with buyers_subset(frames, group) as subset:
+            rows = compute(subset, by="unite_legale", siren=siren).to_pylist()
+            check_year(siren, year, rows)
+            try:
+                peer_rows = {r["indicator"]: r for r in peers(subset, siren, year).to_pylist()}
+            except IndicatorError:
+                peer_rows = {}  # not a collectivité of the reference: no peer group
+            estimate = spaser_estimates(subset, year, siren=siren, include_below=True).to_pylist()
     return assemble(
         siren, year, rows, peer_rows, estimate[0] if estimate else None, objectives, achats, subventions
     )

@@ -87,18 +87,23 @@ def materialised(
     con: duckdb.DuckDBPyConnection,
     views: Sequence[str] = COSTLY_VIEWS,
     columns: Mapping[str, Sequence[str]] | None = None,
+    read_once: bool = False,
 ) -> Iterator[None]:
     """Each of `views` present in the warehouse held as a TEMP table of its name for the block;
     with only `columns[view]` when given (the columns the block's readers read: the others, the
     French explanation of every amount for instance, are then not computed). Read from, or kept
-    in, the cache directory when the connection is read-only (see the module's docstring)."""
+    in, the cache directory when the connection is read-only (see the module's docstring).
+    `read_once`: the block reads each view once (a copy of a few buyers' rows,
+    leviers.indicators.subset), so a kept file is given as a TEMP view reading it rather than
+    loaded into a table: that one read keeps the rows it needs only (a file that cannot be read
+    is refused when the view is made, and the view computed again)."""
     present = {
         name
         for (name,) in con.execute(
             "SELECT view_name FROM duckdb_views() WHERE database_name = current_database() AND NOT temporary"
         ).fetchall()
     }
-    made: list[str] = []
+    made: list[tuple[str, str]] = []  # (TABLE or VIEW, name)
     try:
         for view in views:  # names from COSTLY_VIEWS and columns from code, never from input
             if view not in present:
@@ -107,19 +112,20 @@ def materialised(
             select = ", ".join(f'"{c}"' for c in wanted) if wanted else "*"
             kept = kept_path(con, view, select)
             if kept is not None and kept.is_file():
+                kind = "VIEW" if read_once else "TABLE"
                 try:
                     con.execute(
-                        f'CREATE TEMP TABLE "{view}" AS SELECT * FROM read_parquet({_literal(str(kept))})'
+                        f'CREATE TEMP {kind} "{view}" AS SELECT * FROM read_parquet({_literal(str(kept))})'
                     )
-                    made.append(view)
+                    made.append((kind, view))
                     continue
                 except duckdb.Error:
-                    con.execute(f'DROP TABLE IF EXISTS temp."{view}"')  # unreadable: computed again
+                    con.execute(f'DROP {kind} IF EXISTS temp."{view}"')  # unreadable: computed again
             con.execute(f'CREATE TEMP TABLE "{view}" AS SELECT {select} FROM main."{view}"')
-            made.append(view)
+            made.append(("TABLE", view))
             if kept is not None:
                 _keep(con, view, kept)
         yield
     finally:
-        for view in made:
-            con.execute(f'DROP TABLE IF EXISTS temp."{view}"')
+        for kind, view in made:
+            con.execute(f'DROP {kind} IF EXISTS temp."{view}"')
