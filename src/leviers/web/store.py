@@ -32,11 +32,12 @@ from leviers.errors import WarehouseError
 from leviers.paths import cache_dir
 from leviers.progress import NoProgress, Progress
 from leviers.warehouse import SCHEMA_VERSION, search_key, session
+from leviers.warehouse.queries import contracts as contract_q
 from leviers.warehouse.trace import Trace, traced
 from leviers.web.limits import MemoryFull, QueryTimeout, Watchdog
 
 # Bump when the serving copy's content changes, so older copies are rebuilt.
-SNAPSHOT_VERSION = 30
+SNAPSHOT_VERSION = 31
 
 # Rows per row group of the serving copy (DuckDB's default is 122 880). A page reads a few rows by
 # key from tables sorted by that key; DuckDB skips row groups by their min/max but scans the whole
@@ -105,7 +106,12 @@ def _current_fingerprint(path: Path) -> str | None:
 # Lists are stored once more as text joined with the unit separator (chr(31),
 # leviers.warehouse.queries.LIST_SEPARATOR).
 
-_BUILD_CONTRACTS = """
+# Contracts sorted by buyer, then as the explorer lists one buyer's contracts (newest first): a buyer's
+# contracts, and those of one of its years, are then one run of contract numbers, read by range
+# (leviers.warehouse.queries.contracts.buyer_page) instead of sorted.
+_BUYER_ORDER = contract_q.order_by("acheteur", "c.")
+
+_BUILD_CONTRACTS = f"""
 CREATE TABLE contracts AS
 WITH titulaires AS (
     SELECT contract_key,
@@ -115,7 +121,7 @@ WITH titulaires AS (
     WHERE modification_id = 0
     GROUP BY contract_key
 )
-SELECT row_number() OVER (ORDER BY c.acheteur_siren, c.date_notification, c.contract_key)::INTEGER AS contract_no,
+SELECT row_number() OVER (ORDER BY {_BUYER_ORDER})::INTEGER AS contract_no,
        c.*, t.titulaires_ids_texte, t.titulaires_noms_texte,
        array_to_string(c.considerations_sociales, chr(31)) AS considerations_sociales_texte,
        array_to_string(c.considerations_environnementales, chr(31)) AS considerations_environnementales_texte,
@@ -125,8 +131,29 @@ FROM wh.contracts AS c
 LEFT JOIN titulaires AS t USING (contract_key)
 LEFT JOIN web_buyers AS b ON b.siren = c.acheteur_siren
 LEFT JOIN contract_amount_checks AS k USING (contract_key)
-ORDER BY c.acheteur_siren, c.date_notification, c.contract_key
+ORDER BY {_BUYER_ORDER}
 """
+
+
+# Each buyer's run of contract numbers in `contracts`, for all its years (annee NULL) and for each
+# year, with the explorer's totals of that run (the same expressions, contract_q.TOTALS): the
+# explorer's page of one buyer, or one buyer and year, is a look-up and a range read.
+def _build_contract_ranges() -> str:
+    totals = ", ".join(f"{expr} AS {name}" for name, expr in contract_q.TOTALS.items())
+    return f"""
+CREATE TABLE web_contract_ranges AS
+SELECT acheteur_siren AS siren, year(date_notification) AS annee,
+       min(contract_no) AS premier, max(contract_no) AS dernier, {totals}
+FROM contracts WHERE acheteur_siren IS NOT NULL AND date_notification IS NOT NULL
+GROUP BY ALL
+UNION ALL
+SELECT acheteur_siren AS siren, NULL::BIGINT AS annee,
+       min(contract_no) AS premier, max(contract_no) AS dernier, {totals}
+FROM contracts WHERE acheteur_siren IS NOT NULL
+GROUP BY ALL
+ORDER BY siren, annee NULLS FIRST
+"""
+
 
 _BUILD_SUPPLIERS = """
 CREATE TABLE contract_suppliers AS
@@ -413,6 +440,7 @@ def build_snapshot(
             _BUILD_AMOUNT_CHECKS,
             _build_buyers(has_reference),
             _BUILD_CONTRACTS,
+            _build_contract_ranges(),
             _BUILD_CONTRACTS_BY_DATE,
             _BUILD_LATEST,
             _BUILD_SUPPLIERS,
@@ -459,6 +487,7 @@ def build_snapshot(
         steps.append("CREATE INDEX web_identity_siren ON web_identity (siren)")
         steps.append("CREATE INDEX web_spaser_siren ON web_spaser (siren)")
         steps.append("CREATE INDEX web_latest_siren ON web_latest (siren)")
+        steps.append("CREATE INDEX web_contract_ranges_siren ON web_contract_ranges (siren)")
         steps.append("CREATE INDEX web_buyer_pages_siren ON web_buyer_pages (siren)")
         progress.start(
             "Préparation de la copie de lecture du tableau de bord", total=len(steps), unit="étapes"
