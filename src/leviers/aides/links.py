@@ -67,14 +67,17 @@ GENERIC = frozenset(
 _ACRONYM = re.compile(r"\b[A-Z]{3,6}\b")
 _NUMBER = re.compile(r"^\d+$")
 
-# The table's definition (DuckDB); the serving copy holds it (leviers.web.store).
+# The table's definition (DuckDB); the serving copy holds it (leviers.web.store). The confidence
+# and the method are ENUMs (read back as text, compared with text): one byte a line instead of a
+# string, which the million lines of a file publishing their scheme all repeat.
 TABLE = "subsidy_scheme_links"
+_ENUM = "ENUM({})".format
 DDL = f"""
 CREATE TABLE IF NOT EXISTS {TABLE} (
     subsidy_key     VARCHAR NOT NULL,   -- -> subsidies (one line: one beneficiary of one subsidy)
     dispositif_id   VARCHAR NOT NULL,   -- the scheme's id (a UUID): aides_dispositifs.id or a shipped regulation's
-    confiance       VARCHAR NOT NULL,   -- certaine | probable | possible (links.CONFIDENCES)
-    methode         VARCHAR NOT NULL,   -- dispositif_aide | attribuant_objet
+    confiance       {_ENUM(", ".join(f"'{k}'" for k in CONFIDENCES))} NOT NULL,   -- links.CONFIDENCES
+    methode         {_ENUM(", ".join(f"'{k}'" for k in METHODS))} NOT NULL,   -- dispositif_aide | attribuant_objet
     mots_trouves    VARCHAR[],          -- words of the title found in the objet (attribuant_objet)
     mots_titre      INTEGER             -- words of the title counted (attribuant_objet)
 )
