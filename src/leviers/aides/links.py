@@ -331,7 +331,7 @@ def build(
     return _count(con, table)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # compared and hashed by identity: one object per content (`_catalogue`)
 class Catalogue:
     """What the links' joins read of a catalogue, prepared once per catalogue in a process
     (`_catalogue`): its schemes as (id, title, porteurs text), a number no other catalogue of the
