@@ -310,7 +310,9 @@ def main() -> None:
         "scheme id>` (as if every line published it). Leviers: `links.build` (dispositifAide, else grantor "
         "and objet), writing its table, from the scheme objects. The titles' words are prepared in Python "
         f"once per catalogue in a process ({prepared:.2f} s cold for these {len(schemes):,} schemes, paid by an "
-        "untimed first round), and only when some line needs the grantor and objet rule. "
+        "untimed first round), and only when some line needs the grantor and objet rule; the catalogue's "
+        "DuckDB tables (ids, porteurs, words) are kept by the connection between builds over the same "
+        "catalogue (made in that first round too). "
         f"Median of {ROUNDS} paired rounds; target ≤ 2.",
         "",
         "| scenario | baseline join | leviers | ratio (wall) | ratio (CPU) | links |",

@@ -399,3 +399,142 @@ def test_an_empty_catalogue_and_schemes_without_porteurs() -> None:
     assert con.execute("SELECT subsidy_key, confiance FROM subsidy_scheme_links").fetchall() == [
         ("a", "certaine")
     ]
+
+
+# -- the catalogue's tables, kept per connection between builds over the same catalogue -----------
+
+
+def _scheme(identifier: str, titre: str, siren: str = "200053759") -> Any:
+    import orjson
+
+    from leviers.aides.scheme import Scheme
+
+    return Scheme(
+        values={"id": identifier, "titre": titre, "porteurs": orjson.dumps([{"siren": siren}]).decode()},
+        origine="dispositif-aide",
+        source="synthétique",
+        licence=None,
+        date_source=None,
+    )
+
+
+def _temporary(con: duckdb.DuckDBPyConnection) -> list[str]:
+    return [
+        r[0]
+        for r in con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE temporary AND table_name LIKE 'lv_link%' ORDER BY 1"
+        ).fetchall()
+    ]
+
+
+def _oids(con: duckdb.DuckDBPyConnection) -> list[int]:
+    """The catalogue tables' object ids (a table made again gets a new one)."""
+    return [
+        r[0]
+        for r in con.execute(
+            "SELECT table_oid FROM duckdb_tables() WHERE temporary AND table_name LIKE 'lv_link%' ORDER BY table_name"
+        ).fetchall()
+    ]
+
+
+@pytest.fixture
+def lines() -> Iterator[duckdb.DuckDBPyConnection]:
+    con = duckdb.connect()
+    search_key.define(con)
+    con.execute(
+        """CREATE TABLE subsidies AS SELECT * FROM (VALUES
+        ('a', '200053759', 'Pour le réemploi', 'x-1'), ('b', '200053759', 'Recyclage et réemploi', NULL),
+        ('c', '200053759', 'Fonctionnement', 'x-2'))
+        AS t(subsidy_key, attribuant_siren, objet, dispositif_aide)"""
+    )
+    yield con
+    con.close()
+
+
+def _kept_links(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, str]]:
+    return con.execute(
+        "SELECT subsidy_key, dispositif_id, confiance FROM subsidy_scheme_links ORDER BY 1"
+    ).fetchall()
+
+
+def test_the_catalogue_tables_are_made_once_per_catalogue(lines: duckdb.DuckDBPyConnection) -> None:
+    catalogue = [_scheme("x-1", "Aide au réemploi"), _scheme("x-3", "Recyclage et réemploi")]
+    assert links.build(lines, catalogue) == 2
+    made = _temporary(lines)
+    # Its ids, its porteurs and the objet rule's tables, named by the catalogue's token.
+    assert len(made) == 4
+    assert len({name.rsplit("_", 1)[1] for name in made}) == 1
+    oids = _oids(lines)
+    # The same content from other objects: the same tables (not made again), the same links.
+    again = [_scheme("x-1", "Aide au réemploi"), _scheme("x-3", "Recyclage et réemploi")]
+    assert links.build(lines, again) == 2
+    assert _temporary(lines) == made
+    assert _oids(lines) == oids
+    assert _kept_links(lines) == [("a", "x-1", "certaine"), ("b", "x-3", "probable")]
+
+
+def test_a_changed_catalogue_gets_new_tables(lines: duckdb.DuckDBPyConnection) -> None:
+    links.build(lines, [_scheme("x-1", "Aide au réemploi"), _scheme("x-3", "Recyclage et réemploi")])
+    first = _temporary(lines)
+    # Another scheme's id (line c now links), x-3 gone (line b fits x-1's only word: possible).
+    assert links.build(lines, [_scheme("x-1", "Aide au réemploi"), _scheme("x-2", "Fonds vert")]) == 3
+    second = _temporary(lines)
+    assert not set(first) & set(second)  # the previous catalogue's tables are dropped
+    assert _kept_links(lines) == [
+        ("a", "x-1", "certaine"),
+        ("b", "x-1", "possible"),
+        ("c", "x-2", "certaine"),
+    ]
+    # A porteur changed, and only it: new tables again (line b's grantor no longer carries x-1).
+    assert (
+        links.build(lines, [_scheme("x-1", "Aide au réemploi", "123456789"), _scheme("x-2", "Fonds vert")])
+        == 2
+    )
+    assert not set(second) & set(_temporary(lines))
+    assert _kept_links(lines) == [("a", "x-1", "certaine"), ("c", "x-2", "certaine")]
+    # Back to the first catalogue: its links again.
+    assert (
+        links.build(lines, [_scheme("x-1", "Aide au réemploi"), _scheme("x-3", "Recyclage et réemploi")]) == 2
+    )
+    assert _kept_links(lines) == [("a", "x-1", "certaine"), ("b", "x-3", "probable")]
+
+
+def test_the_catalogue_tables_after_a_rollback_and_on_another_connection(
+    lines: duckdb.DuckDBPyConnection,
+) -> None:
+    catalogue = [_scheme("x-1", "Aide au réemploi"), _scheme("x-3", "Recyclage et réemploi")]
+    lines.execute("BEGIN")
+    links.build(lines, catalogue)
+    lines.execute("ROLLBACK")  # the tables made in the transaction are gone with it: made again
+    assert not _temporary(lines)
+    assert links.build(lines, catalogue) == 2
+    assert len(_temporary(lines)) == 4
+    other = lines.cursor()  # another connection to the same database: its own temporary tables
+    search_key.define(other)
+    try:
+        assert links.build(other, catalogue, table="other_links") == 2
+        assert len(_temporary(other)) == 4
+    finally:
+        other.close()
+    assert _kept_links(lines) == [("a", "x-1", "certaine"), ("b", "x-3", "probable")]
+
+
+def test_keep_false_leaves_the_connection_as_it_was(lines: duckdb.DuckDBPyConnection) -> None:
+    catalogue = [_scheme("x-1", "Aide au réemploi"), _scheme("x-3", "Recyclage et réemploi")]
+    assert links.build(lines, catalogue, table="page_links", temporary=True, keep=False) == 2
+    assert _temporary(lines) == []
+    assert links.build(lines, catalogue, keep=False) == 2
+    assert _kept_links(lines) == [("a", "x-1", "certaine"), ("b", "x-3", "probable")]
+
+
+def test_the_links_table_reads_back_as_text(lines: duckdb.DuckDBPyConnection) -> None:
+    """confiance and methode are ENUMs: read as text, compared with text and parameters."""
+    links.build(lines, [_scheme("x-1", "Aide au réemploi"), _scheme("x-3", "Recyclage et réemploi")])
+    assert lines.execute(
+        "SELECT subsidy_key, confiance, methode, confiance || '' FROM subsidy_scheme_links "
+        "WHERE confiance = ? OR methode = 'attribuant_objet' ORDER BY list_position(['certaine', 'probable'], confiance)",
+        ["certaine"],
+    ).fetchall() == [
+        ("a", "certaine", "dispositif_aide", "certaine"),
+        ("b", "probable", "attribuant_objet", "probable"),
+    ]

@@ -27,6 +27,8 @@ from __future__ import annotations
 
 import itertools
 import re
+import threading
+import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache, lru_cache
@@ -65,14 +67,17 @@ GENERIC = frozenset(
 _ACRONYM = re.compile(r"\b[A-Z]{3,6}\b")
 _NUMBER = re.compile(r"^\d+$")
 
-# The table's definition (DuckDB); the serving copy holds it (leviers.web.store).
+# The table's definition (DuckDB); the serving copy holds it (leviers.web.store). The confidence
+# and the method are ENUMs (read back as text, compared with text): one byte a line instead of a
+# string, which the million lines of a file publishing their scheme all repeat.
 TABLE = "subsidy_scheme_links"
+_ENUM = "ENUM({})".format
 DDL = f"""
 CREATE TABLE IF NOT EXISTS {TABLE} (
     subsidy_key     VARCHAR NOT NULL,   -- -> subsidies (one line: one beneficiary of one subsidy)
     dispositif_id   VARCHAR NOT NULL,   -- the scheme's id (a UUID): aides_dispositifs.id or a shipped regulation's
-    confiance       VARCHAR NOT NULL,   -- certaine | probable | possible (links.CONFIDENCES)
-    methode         VARCHAR NOT NULL,   -- dispositif_aide | attribuant_objet
+    confiance       {_ENUM(", ".join(f"'{k}'" for k in CONFIDENCES))} NOT NULL,   -- links.CONFIDENCES
+    methode         {_ENUM(", ".join(f"'{k}'" for k in METHODS))} NOT NULL,   -- dispositif_aide | attribuant_objet
     mots_trouves    VARCHAR[],          -- words of the title found in the objet (attribuant_objet)
     mots_titre      INTEGER             -- words of the title counted (attribuant_objet)
 )
@@ -262,6 +267,7 @@ def build(
     subsidies: str = "subsidies",
     table: str = TABLE,
     temporary: bool = False,
+    keep: bool = True,
 ) -> int:
     """(Re)write `table` with the links of every line of `subsidies` to `schemes`; returns how many.
 
@@ -271,35 +277,42 @@ def build(
     lines granted by a porteur that name no scheme. The titles are read (`title`) only when a
     pass needs them. `subsidies` and `table` are names from the callers (never from input); the
     connection must know the search-key macro (leviers.warehouse.search_key.define). `temporary`:
-    `table` is a temporary table (a read-only warehouse, leviers.aides.scheme_money)."""
+    `table` is a temporary table (a read-only warehouse, leviers.aides.scheme_money).
+
+    The catalogue's own tables (its ids, its porteurs, the objet rule's words) are temporary tables
+    of `con`, kept between builds over the same catalogue (`catalogue_tables`); `keep=False` drops
+    them at the end, leaving the connection as it was."""
     listed = [s for s in schemes if s.id]
+    key = tuple((s.id, s.titre, s.values.get("porteurs") or "") for s in listed)
+    catalogue = _catalogue(key)
     suffix = next(_views)
-    ids, words, numbered = f"lv_link_ids_{suffix}", f"lv_link_words_{suffix}", f"lv_link_schemes_{suffix}"
     values, named = f"lv_link_values_{suffix}", f"lv_link_named_{suffix}"
-    keys_ = [s.id.lower() for s in listed]
-    _table(con, ids, {"cle": keys_, "dispositif_id": [s.id for s in listed]})
-    porteurs = f"lv_link_porteurs_{suffix}"
-    _table(con, porteurs, {"porteur_siren": sorted({siren for s in listed for siren in porteur_sirens(s)})})
     certain = "'certaine', 'dispositif_aide', NULL::VARCHAR[], NULL::INTEGER"
     try:
+        ids, porteurs = catalogue_tables(con, catalogue, "ids", "porteurs")
         con.execute(f"DROP TABLE IF EXISTS {table}")
         ddl = DDL.replace(f"EXISTS {TABLE}", f"EXISTS {table}")
         con.execute(ddl.replace("CREATE TABLE", "CREATE TEMP TABLE", 1) if temporary else ddl)
-        con.execute(
-            f"INSERT INTO {table} SELECT s.subsidy_key, i.dispositif_id, {certain} "
-            f"FROM {subsidies} AS s JOIN {ids} AS i ON i.cle = s.dispositif_aide"
+        linked = _inserted(
+            con.execute(
+                f"INSERT INTO {table} SELECT s.subsidy_key, i.dispositif_id, {certain} "
+                f"FROM {subsidies} AS s JOIN {ids} AS i ON i.cle = s.dispositif_aide"
+            )
         )
-        # What is left, in one pass: the lines publishing another value, and the lines a porteur
-        # granted without naming a scheme. With the catalogue's ids distinct, every line publishing
-        # one of them was linked once: the others are the published values less the links.
-        linked = _count(con, table)
+        # What is left: the lines publishing another value, and the lines a porteur granted without
+        # naming a scheme. With the catalogue's ids distinct, every line publishing one of them was
+        # linked once: the others are the published values less the links. Two scalar queries, so
+        # that each reads only its lines (the published count comes from the column's statistics,
+        # the porteurs' lines are looked up only among those naming no scheme).
         published, unnamed = con.execute(
-            f"SELECT count(*) FILTER (WHERE dispositif_aide IS NOT NULL), "
-            f"count(*) FILTER (WHERE dispositif_aide IS NULL AND objet IS NOT NULL "
-            f"AND attribuant_siren IN (SELECT porteur_siren FROM {porteurs})) FROM {subsidies}"
+            f"SELECT (SELECT count(dispositif_aide) FROM {subsidies}), "
+            f"(SELECT count(*) FROM {subsidies} WHERE dispositif_aide IS NULL AND objet IS NOT NULL "
+            f"AND attribuant_siren IN (SELECT porteur_siren FROM {porteurs}))"
         ).fetchall()[0]
+        if not unnamed and published == linked and catalogue.distinct:
+            return linked  # nothing left: every line the later passes could link is linked
         other = 0
-        if published > linked or len(set(keys_)) < len(keys_):
+        if published > linked or not catalogue.distinct:
             con.execute(
                 f"CREATE OR REPLACE TEMP TABLE {values} AS SELECT DISTINCT attribuant_siren, dispositif_aide "
                 f"FROM {subsidies} WHERE dispositif_aide IS NOT NULL "
@@ -309,11 +322,121 @@ def build(
         if other:
             other = _named(con, listed, table, subsidies, ids, values, named, certain)
         if unnamed or other:
-            _objet(con, listed, table, subsidies, values if other else None, porteurs, suffix)
+            _objet(con, catalogue, table, subsidies, values if other else None, porteurs)
     finally:
-        for name in (ids, words, porteurs, values, named, numbered):
+        for name in (values, named):
             con.execute(f"DROP TABLE IF EXISTS {name}")
+        if not keep:
+            forget(con)
     return _count(con, table)
+
+
+@dataclass(frozen=True, eq=False)  # compared and hashed by identity: one object per content (`_catalogue`)
+class Catalogue:
+    """What the links' joins read of a catalogue, prepared once per catalogue in a process
+    (`_catalogue`): its schemes as (id, title, porteurs text), a number no other catalogue of the
+    process gets (`token`: it names the catalogue's tables), its ids' columns (`cle`: the id in
+    lower case, as the published values are compared), whether they are distinct, its porteurs'
+    SIRENs."""
+
+    key: tuple[tuple[str, str, str], ...]
+    token: int
+    ids: dict[str, list[str]]
+    distinct: bool
+    porteurs: list[str]
+
+    def columns(self, kind: str) -> Any:
+        """The columns of the catalogue's table `kind` (CATALOGUE_TABLES), for `_table`."""
+        if kind == "ids":
+            return self.ids
+        if kind == "porteurs":
+            return {"porteur_siren": self.porteurs}
+        prepared = _word_columns(self.key)
+        if prepared is None:
+            raise ValueError(f"no words in catalogue {self.token}")  # the caller checks _word_columns first
+        return prepared[2][0 if kind == "schemes" else 1]
+
+
+# The catalogue's tables: its ids (cle, dispositif_id), its porteurs (porteur_siren), and the objet
+# rule's schemes (num, dispositif_id, n, mots) and forms (porteur_siren, forme, entree).
+CATALOGUE_TABLES = ("ids", "porteurs", "schemes", "words")
+_tokens = itertools.count()
+
+
+@lru_cache(maxsize=4)
+def _catalogue(key: tuple[tuple[str, str, str], ...]) -> Catalogue:
+    """The Catalogue of schemes (id, title, porteurs text): the same content, the same object (and
+    token) while it stays among the last four catalogues; a changed catalogue, a new token."""
+    keys_ = [identifier.lower() for identifier, _, _ in key]
+    return Catalogue(
+        key=key,
+        token=next(_tokens),
+        ids={"cle": keys_, "dispositif_id": [identifier for identifier, _, _ in key]},
+        distinct=len(set(keys_)) == len(keys_),
+        porteurs=sorted({siren for _, _, text in key for siren in _porteurs(text)}),
+    )
+
+
+@dataclass
+class _Held:
+    """The catalogue tables a connection holds: its catalogue's token and the kinds made."""
+
+    token: int
+    kinds: set[str]
+
+
+# Per connection (weakly: a closed and collected connection is forgotten), the catalogue tables it
+# holds. Temporary tables belong to one connection (a cursor is another), hence the key.
+_held: weakref.WeakKeyDictionary[duckdb.DuckDBPyConnection, _Held] = weakref.WeakKeyDictionary()
+_held_lock = threading.Lock()
+
+
+def _name(token: int, kind: str) -> str:
+    return f"lv_link_{kind}_c{token}"
+
+
+def catalogue_tables(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, *kinds: str) -> list[str]:
+    """The names of the catalogue's temporary tables `kinds` in `con`, made when the connection
+    has not them: a connection holds the tables of one catalogue (those of the previous one are
+    dropped when another comes), checked present at each call (a rolled back transaction takes
+    them away: they are made again)."""
+    with _held_lock:
+        held = _held.get(con)
+    if held is not None and held.token == catalogue.token:
+        names = [_name(held.token, kind) for kind in sorted(held.kinds)]
+        present = con.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE temporary AND list_contains(?, table_name)", [names]
+        ).fetchall()[0][0]
+        if present != len(names):
+            forget(con)
+            held = None
+    elif held is not None:
+        forget(con)
+        held = None
+    if held is None:
+        held = _Held(catalogue.token, set())
+        with _held_lock:
+            _held[con] = held
+    for kind in kinds:
+        if kind not in held.kinds:
+            _table(con, _name(catalogue.token, kind), catalogue.columns(kind))
+            held.kinds.add(kind)
+    return [_name(catalogue.token, kind) for kind in kinds]
+
+
+def forget(con: duckdb.DuckDBPyConnection) -> None:
+    """Drop the catalogue tables `con` holds (build with keep=False, or another catalogue)."""
+    with _held_lock:
+        held = _held.pop(con, None)
+    if held is not None:
+        for kind in CATALOGUE_TABLES:
+            con.execute(f"DROP TABLE IF EXISTS {_name(held.token, kind)}")
+
+
+def _inserted(result: duckdb.DuckDBPyConnection) -> int:
+    """The rows an INSERT wrote (its result)."""
+    rows = result.fetchall()
+    return int(rows[0][0]) if rows else 0
 
 
 def _named(
@@ -372,22 +495,19 @@ def _named(
 
 def _objet(
     con: duckdb.DuckDBPyConnection,
-    listed: list[Scheme],
+    catalogue: Catalogue,
     table: str,
     subsidies: str,
     values: str | None,
     porteurs: str,
-    suffix: int,
 ) -> None:
     """The grantor and objet rule (OBJET_SQL) on the lines a porteur granted that name no scheme
     (`values`: the published values no pass linked, when there are some)."""
-    words, numbered = f"lv_link_words_{suffix}", f"lv_link_schemes_{suffix}"
-    prepared = _word_columns(tuple((s.id, s.titre, s.values.get("porteurs") or "") for s in listed))
+    prepared = _word_columns(catalogue.key)
     if prepared is None:
         return
-    span, count, columns = prepared
-    for name, data in zip((numbered, words), columns, strict=True):
-        _table(con, name, data)
+    span, count, _ = prepared
+    numbered, words = catalogue_tables(con, catalogue, "schemes", "words")
     unnamed = (
         f" OR (attribuant_siren, dispositif_aide) IN (SELECT (attribuant_siren, dispositif_aide) FROM {values})"
         if values

@@ -60,7 +60,7 @@ def build_for(con: duckdb.DuckDBPyConnection, schemes: Sequence[Scheme], scheme:
     where, params = candidate_filter(scheme)
     con.execute(f"CREATE OR REPLACE TEMP TABLE {lines} AS SELECT * FROM subsidies WHERE {where}", params)
     try:
-        links.build(con, schemes, subsidies=lines, table=table, temporary=True)
+        links.build(con, schemes, subsidies=lines, table=table, temporary=True, keep=False)
     finally:
         con.execute(f"DROP TABLE IF EXISTS {lines}")
     return table
