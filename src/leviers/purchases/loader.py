@@ -109,7 +109,7 @@ CHECKS = [
 ]
 BAD = "read_error IS NOT NULL OR (" + " OR ".join(f"coalesce({c}, false)" for c, _, _ in CHECKS[1:]) + ")"
 # Reasons without their place (« ligne 12 : »): a streamed CSV's records are numbered only once
-# they are kept (`_RECORDS`), and the place is put in front when the quarantine is written.
+# they are kept (`_records`), and the place is put in front when the quarantine is written.
 VIOLATIONS = (
     "CASE WHEN read_error IS NOT NULL THEN [{'field': NULL, 'reason': read_error}] ELSE "
     + "list_filter(["
