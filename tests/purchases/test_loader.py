@@ -152,3 +152,28 @@ def test_records_numbered_in_file_order_across_buffers(store: LocalStore, tmp_pa
     assert store.con.execute(
         "SELECT count(*) FROM purchase_lines WHERE numero_piece::BIGINT <> record_index + 1"
     ).fetchone() == (0,)
+
+
+def test_second_file_numbered_from_its_own_first_record(store: LocalStore, tmp_path: Path) -> None:
+    # Records are numbered by their row in the file's temporary table (the read itself runs on
+    # every thread and numbers nothing): in a second file of the same store, its first record is
+    # still 0, its line numbers those of the file, in the quarantine, the warnings and the lines.
+    store.ingest([_write(tmp_path / "first.csv", _lines(500))], acheteur=BUYER)
+    lines = [line.replace("02/02/2024", "03/03/2024") for line in _lines(1200)]
+    lines[0] = "1;03/03/2024;Élan Insertion;40483304800022;44000;illisible\n"  # line 2
+    lines[1099] = "1100;03/03/2024;Élan Insertion;4048330480;44000;1100,50\n"  # line 1101: warning
+    report = store.ingest([_write(tmp_path / "second.csv", lines)], acheteur=BUYER)[0].reports[0]
+    assert (report.records, report.loaded, report.quarantined, report.duplicates) == (1200, 1199, 1, 0)
+    assert store.con.execute(
+        "SELECT record_index, reason, raw::JSON->>'ligne', raw::JSON->>'Montant TTC' FROM quarantine"
+    ).fetchall() == [
+        (0, "ligne 2 : montant TTC : « illisible » n'est pas un montant lisible", "2", "illisible")
+    ]
+    assert store.con.execute("SELECT record_index, left(reason, 10) FROM record_warnings").fetchall() == [
+        (1099, "ligne 1101")
+    ]
+    assert store.con.execute(
+        "SELECT min(record_index), max(record_index), count(*) FILTER (WHERE numero_piece::BIGINT <> record_index + 1) "
+        "FROM purchase_lines WHERE ingestion_id = ?",
+        [report.ingestion_id],
+    ).fetchone() == (1, 1199, 0)

@@ -19,6 +19,7 @@ from leviers.ingestion.registry import LoadContext, LoadCounts
 from leviers.purchases.headers import DATE_KIND, HeaderMap
 from leviers.purchases.readers import Staged
 from leviers.subsidies import normalise
+from leviers.warehouse import session
 
 AMBIGUOUS_AMOUNT = (
     "la colonne de montant « {name} » ne dit pas si le montant est HT ou TTC, et Leviers ne le devine "
@@ -107,13 +108,12 @@ CHECKS = [
     ),
 ]
 BAD = "read_error IS NOT NULL OR (" + " OR ".join(f"coalesce({c}, false)" for c, _, _ in CHECKS[1:]) + ")"
+# Reasons without their place (« ligne 12 : »): a streamed CSV's records are numbered only once
+# they are kept (`_records`), and the place is put in front when the quarantine is written.
 VIOLATIONS = (
-    "CASE WHEN read_error IS NOT NULL THEN [{'field': NULL, 'reason': pur_where(feuille, ligne) || read_error}] ELSE "
+    "CASE WHEN read_error IS NOT NULL THEN [{'field': NULL, 'reason': read_error}] ELSE "
     + "list_filter(["
-    + ", ".join(
-        f"CASE WHEN {c} THEN {{'field': {f}, 'reason': pur_where(feuille, ligne) || {r}}} END"
-        for c, f, r in CHECKS[1:]
-    )
+    + ", ".join(f"CASE WHEN {c} THEN {{'field': {f}, 'reason': {r}}} END" for c, f, r in CHECKS[1:])
     + "], lambda v: v IS NOT NULL) END"
 )
 TEXT_FIELDS = (
@@ -226,19 +226,13 @@ def _stage_sql(
             coalesce(year(date_achat)::INTEGER, exercice) AS annee
         FROM ({ids_step})"""
     checked_step = f"SELECT *, ({BAD}) AS bad FROM ({keyed_step})"
-    labels = _labels(header.names)
-    raw = (
-        "json_object('feuille', feuille, 'ligne', ligne, "
-        + ", ".join(f"$label{i}, c{i}" for i in range(width))
-        + ")"
-    )
     buyer_source = "'fichier'" if "acheteur_id" in header.fields else "'option'"
     sql = f"""
-        SELECT record_index, feuille, bad,
+        SELECT record_index, ligne, feuille, bad,
             CASE WHEN bad THEN {VIOLATIONS} END AS violations,
-            CASE WHEN bad THEN {raw} END AS raw,
+            CASE WHEN bad THEN [{raw_cells}] END AS cells,
             CASE WHEN NOT bad AND fid IS NOT NULL AND siret IS NULL AND siren_seul IS NULL THEN
-                pur_where(feuille, ligne) || 'identifiant du fournisseur « ' || left(fournisseur_id_publie, 80)
+                'identifiant du fournisseur « ' || left(fournisseur_id_publie, 80)
                 || ' » : ni SIRET (14 chiffres) ni SIREN (9 chiffres) ; fournisseur chargé, statut inconnu'
             END AS warning,
             CASE WHEN NOT bad THEN md5_number(concat_ws('|', acheteur_siren,
@@ -259,9 +253,35 @@ def _stage_sql(
             date_achat, annee, exercice, compte, categorie, entite, reference_contrat, numero_piece, objet
         FROM ({checked_step})
         """
-    parameters: dict[str, object] = {"option": ctx.acheteur}
-    parameters.update({f"label{i}": label for i, label in enumerate(labels)})
-    return sql, parameters
+    return sql, {"option": ctx.acheteur}
+
+
+def _raw(header: HeaderMap) -> tuple[str, dict[str, object]]:
+    """The SQL of a refused record as read (JSON text: sheet, line, then each column by its name)
+    from the `cells` the cleaning kept, and its parameters."""
+    labels = _labels(header.names)
+    sql = (
+        "json_object('feuille', feuille, 'ligne', ligne, "
+        + ", ".join(f"$label{i}, cells[{i + 1}]" for i in range(len(labels)))
+        + ")"
+    )
+    return sql, {f"label{i}": label for i, label in enumerate(labels)}
+
+
+def _records(con: duckdb.DuckDBPyConnection, first_line: int) -> str:
+    """`pur_clean` with every record's number and line. A streamed CSV's records come without
+    them: DuckDB's CSV reader numbers no row, and numbering them in the reading statement
+    (`row_number() OVER ()`) runs that whole statement — read, cleaning, checks — on one thread.
+    The temporary table keeps the file's order (insertion order is preserved, `_stage`) and a
+    table's row ids are its rows' positions, counted from the first (a table written in an open
+    transaction counts them from a large number), so a record's number is its row id less the
+    first."""
+    first = con.execute("SELECT coalesce(min(rowid), 0) FROM pur_clean").fetchone()[0]  # type: ignore[index]
+    position = f"(rowid - {int(first)})"
+    return (
+        f"(SELECT * REPLACE (coalesce(record_index, {position}) AS record_index, "
+        f"coalesce(ligne, {position} + {int(first_line)}) AS ligne) FROM pur_clean)"
+    )
 
 
 def _stage(ctx: LoadContext, work: scratch.Scratch, staged: Staged) -> int | None:
@@ -273,7 +293,8 @@ def _stage(ctx: LoadContext, work: scratch.Scratch, staged: Staged) -> int | Non
     if staged.table is not None:
         ctx.progress.start("Contrôle des achats", staged.table.num_rows, unit="lignes")
         work.put_arrow("pur_batch", staged.table)
-        work.execute(f"CREATE TEMP TABLE pur_clean AS {sql}", parameters)
+        with session.scoped(ctx.con, preserve_insertion_order=True):
+            work.execute(f"CREATE TEMP TABLE pur_clean AS {sql}", parameters)
         work.release("pur_batch")
         ctx.progress.advance(staged.table.num_rows)
         ctx.progress.finish()
@@ -293,21 +314,22 @@ def _stage_stream(
     ctx: LoadContext, work: scratch.Scratch, staged: Staged, sql: str, parameters: dict[str, object]
 ) -> int:
     """A regular CSV read by DuckDB's CSV reader straight into the cleaning query, in one
-    statement: DuckDB reads ahead in parallel and keeps file order, `row_number() OVER ()` (a
-    streaming window: no sort, nothing held) numbers the records, and only the cleaned result is
-    kept. No batch goes through Python (a batch loop here cost as much as the cleaning itself)."""
+    statement that DuckDB runs on every thread; only the cleaned result is kept, in file order
+    (its records are numbered by their place in it, `_records`). No batch goes through Python (a
+    batch loop here cost as much as the cleaning itself)."""
     assert staged.source is not None
     width = len(staged.header.names)
     cells = ", ".join(f"c{i}" for i in range(width))
-    first = int(staged.first_line)
     source = (
-        f"(SELECT record_index, record_index + {first} AS ligne, NULL::VARCHAR AS feuille, "
-        f"NULL::VARCHAR AS read_error, NULL::INTEGER[] AS nombres, {cells} "
-        f"FROM (SELECT (row_number() OVER () - 1)::BIGINT AS record_index, * FROM {staged.source}))"
+        "(SELECT NULL::BIGINT AS record_index, NULL::BIGINT AS ligne, NULL::VARCHAR AS feuille, "
+        f"NULL::VARCHAR AS read_error, NULL::INTEGER[] AS nombres, {cells} FROM {staged.source})"
     )
     del work  # nothing staged in Python
     ctx.progress.start("Lecture des achats", staged.expected_rows, unit="lignes")
-    with _query_progress(ctx, staged.expected_rows or 0):
+    with (
+        _query_progress(ctx, staged.expected_rows or 0),
+        session.scoped(ctx.con, preserve_insertion_order=True),
+    ):
         ctx.con.execute(
             "CREATE TEMP TABLE pur_clean AS " + sql.replace("FROM pur_batch", f"FROM {source}"), parameters
         )
@@ -364,21 +386,26 @@ def load(ctx: LoadContext, staged: Staged, format_id: str) -> LoadCounts:
         records = _stage(ctx, work, staged)
         assert records is not None
     # Everything below reads the cleaned records, in the file's transaction (ctx.begin above).
+    kept_records = _records(con, staged.first_line)
+    raw, labels = _raw(staged.header)
     con.execute(
         f"""
         INSERT INTO quarantine
-        SELECT {int(ctx.ingestion_id)}, record_index, fournisseur_id_publie, v.field, v.reason, raw
-        FROM (SELECT record_index, fournisseur_id_publie, raw, unnest(violations) AS v FROM pur_clean WHERE bad)
-        """
+        SELECT {int(ctx.ingestion_id)}, record_index, fournisseur_id_publie, v.field,
+            pur_where(feuille, ligne) || v.reason, {raw}
+        FROM (SELECT record_index, ligne, feuille, fournisseur_id_publie, cells, unnest(violations) AS v
+              FROM {kept_records} WHERE bad)
+        """,
+        labels,
     )
     quarantined = int(con.execute("SELECT count(*) FROM pur_clean WHERE bad").fetchone()[0])  # type: ignore[index]
     # Unreadable supplier identifiers: loaded, supplier of unknown status, with a warning.
     con.execute(
         f"""
         INSERT INTO record_warnings
-        SELECT {int(ctx.ingestion_id)}, record_index, fournisseur_id_publie, 'fournisseur_id', warning,
-            fournisseur_id_publie
-        FROM pur_clean WHERE warning IS NOT NULL
+        SELECT {int(ctx.ingestion_id)}, record_index, fournisseur_id_publie, 'fournisseur_id',
+            pur_where(feuille, ligne) || warning, fournisseur_id_publie
+        FROM {kept_records} WHERE warning IS NOT NULL
         """
     )
     kept = records - quarantined
@@ -394,7 +421,7 @@ def load(ctx: LoadContext, staged: Staged, format_id: str) -> LoadCounts:
         f"""
         INSERT INTO purchase_lines
         WITH good AS NOT MATERIALIZED (
-            SELECT * EXCLUDE (bad, violations, raw, warning) FROM pur_clean WHERE NOT bad
+            SELECT * EXCLUDE (ligne, bad, violations, cells, warning) FROM {kept_records} WHERE NOT bad
         ), repeated AS (
             -- Identical lines of one sheet are numbered; the (many) others are the first of their key,
             -- which spares a sort of every line.

@@ -158,7 +158,8 @@ def _line_count(path: Path) -> int:
         while chunk := handle.read(16 * 1024 * 1024):
             lines += chunk.count(b"\n")
             last = chunk[-1:]
-            tail = (tail + chunk)[-HEAD_BYTES:]
+            # The chunk's end only: copying the whole chunk onto the tail cost more than counting.
+            tail = (tail + chunk[-HEAD_BYTES:])[-HEAD_BYTES:]
     blank_ends = tail[len(tail.rstrip(b"\r\n")) :].count(b"\n")
     return lines + (0 if last == b"\n" else 1) - max(0, blank_ends - 1)
 
