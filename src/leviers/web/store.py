@@ -36,7 +36,7 @@ from leviers.warehouse.trace import Trace, traced
 from leviers.web.limits import MemoryFull, QueryTimeout, Watchdog
 
 # Bump when the serving copy's content changes, so older copies are rebuilt.
-SNAPSHOT_VERSION = 30
+SNAPSHOT_VERSION = 31
 
 # Rows per row group of the serving copy (DuckDB's default is 122 880). A page reads a few rows by
 # key from tables sorted by that key; DuckDB skips row groups by their min/max but scans the whole
@@ -143,11 +143,18 @@ def _word_key(column: str) -> str:
     return search_key.sql(column)
 
 
+# The object index also carries, on each row, the facts of its contract that the explorer's totals
+# and default sort need: a filter on objects (with a year or a buyer) is then answered from the
+# words' rows alone (leviers.warehouse.queries.contracts._indexed_matches) — date_no is the
+# contract's row in contracts_by_date (the order of the « date » sort, and where to read it),
+# annee its year of notification, aberrant whether its amount is left out of the sums.
 _BUILD_OBJECT_WORDS = f"""
 CREATE TABLE web_object_words AS
-SELECT mot, contract_no FROM (
-    SELECT contract_no, unnest(list_distinct(string_split({_word_key("objet")}, ' '))) AS mot
-    FROM contracts WHERE objet IS NOT NULL
+SELECT mot, contract_no, date_no, annee, montant, aberrant, synthetic FROM (
+    SELECT contract_no, rowid::INTEGER AS date_no, year(date_notification)::SMALLINT AS annee, montant,
+           coalesce(montant_classe = 'aberrant', false) AS aberrant, synthetic,
+           unnest(list_distinct(string_split({_word_key("objet")}, ' '))) AS mot
+    FROM contracts_by_date WHERE objet IS NOT NULL
 )
 WHERE mot <> ''
 ORDER BY mot, contract_no
