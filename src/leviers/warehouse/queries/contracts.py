@@ -479,7 +479,9 @@ def count(
         matches = _indexed_matches(con, filters)
     if matches is not None:
         totals = ", ".join(f"{expr} AS {name}" for name, expr in _INDEXED_TOTALS.items())
-        found = one(con, f"SELECT {totals} FROM ({matches.sql})", matches.params, name="contracts.count_indexed")
+        found = one(
+            con, f"SELECT {totals} FROM ({matches.sql})", matches.params, name="contracts.count_indexed"
+        )
     else:
         where, params = filters.where(con)
         totals = ", ".join(f"{expr} AS {name}" for name, expr in _TOTALS.items())
