@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
+
+from leviers.warehouse.queries import contracts as q
 
 # The 7 contracts of the MINEF 2022 extract (see test_home.py), by internal id → amount
 # (the ingestion drops the « INX » quality tag in front of one id).
@@ -191,3 +194,80 @@ def test_supplier_name_filter_uses_word_starts(client: TestClient) -> None:
     prefix = first_word[: max(3, len(first_word) - 2)]
     found = client.get("/api/v1/contrats", params={"titulaire": prefix, "par_page": 500}).json()
     assert named["contract_key"] in [c["contract_key"] for c in found["contrats"]]
+
+
+def test_text_filters_from_the_word_index_give_the_contracts_answers(real_app: FastAPI) -> None:
+    """A filter on objects (with a year, a buyer) is answered from the word index alone
+    (queries.contracts._indexed_matches): its totals and pages are those of the filters over the
+    contracts, for every combination."""
+    store = real_app.state.store
+    with store.cursor() as con:
+        frequent = [
+            row[0]
+            for row in con.execute(
+                "SELECT mot FROM web_object_words_vocabulary WHERE length(mot) > 3 ORDER BY contrats DESC, mot LIMIT 6"
+            ).fetchall()
+        ]
+        years = [
+            row[0]
+            for row in con.execute(
+                "SELECT DISTINCT annee FROM web_object_words WHERE annee IS NOT NULL ORDER BY 1 DESC LIMIT 2"
+            ).fetchall()
+        ]
+        word = frequent[0]
+        buyers = [
+            row[0]
+            for row in con.execute(
+                "SELECT c.acheteur_siren FROM web_object_words AS w JOIN contracts AS c USING (contract_no) "
+                "WHERE w.mot = ? GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 3",
+                [word],
+            ).fetchall()
+        ]
+        texts = [
+            *frequent[:3],
+            frequent[1][:4],  # a word start
+            frequent[2][:5].upper(),
+            f"{frequent[0]} {frequent[1]}",  # every word must match
+            f"{frequent[0][:4]} {frequent[3][:4]} {frequent[4]}",
+            "de",  # a frequent word alone, whole
+            "la " + frequent[5],
+            "2",  # a short word, whole
+            "lot 2",
+            "zzzzqx",  # no such word
+        ]
+        combinations: list[q.ContractFilters] = []
+        for text in texts:
+            combinations += [
+                q.ContractFilters(objet=text),
+                q.ContractFilters(objet=text, annee=years[0]),
+                q.ContractFilters(objet=text, annee=years[-1], acheteur=buyers[0]),
+                q.ContractFilters(objet=text, acheteur=buyers[-1]),
+                q.ContractFilters(objet=text, acheteurs=tuple(buyers[:2])),
+            ]
+        combinations += [
+            q.ContractFilters(objet=word, acheteurs=()),
+            q.ContractFilters(objet=word, acheteur="000000000"),
+            q.ContractFilters(objet=word, annee=1990),
+        ]
+        indexed = 0
+        for filters in combinations:
+            matches = q._indexed_matches(con, filters)
+            assert matches is not None, filters
+            new, old = q.count(con, filters, matches), q.count(con, filters, None)
+            # The sum of the same amounts, added in another order: equal to the last bits.
+            same_sum = old["montant"] if old["montant"] is None else pytest.approx(old["montant"], rel=1e-12)
+            same_totals = {**old, "montant": same_sum}
+            assert new == same_totals, filters
+            indexed += new["contrats"] > 0
+            for sort in ("date", "montant"):
+                for offset in (0, 7, q.ONE_SCAN_ROWS):
+                    args = {"sort": sort, "limit": 7, "offset": offset}
+                    expected = q.page(con, filters, **args, matches=None)
+                    assert q.page(con, filters, **args, matches=matches) == expected, (filters, sort, offset)
+                    # The totals and the page's keys in one reading of the index (sort by date).
+                    assert q.page_and_count(con, filters, **args) == (expected, same_totals), (
+                        filters,
+                        sort,
+                        offset,
+                    )
+        assert indexed > len(combinations) // 2  # most combinations select contracts

@@ -37,7 +37,7 @@ from leviers.warehouse.trace import Trace, traced
 from leviers.web.limits import MemoryFull, QueryTimeout, Watchdog
 
 # Bump when the serving copy's content changes, so older copies are rebuilt.
-SNAPSHOT_VERSION = 31
+SNAPSHOT_VERSION = 32
 
 # Rows per row group of the serving copy (DuckDB's default is 122 880). A page reads a few rows by
 # key from tables sorted by that key; DuckDB skips row groups by their min/max but scans the whole
@@ -139,7 +139,7 @@ ORDER BY {_BUYER_ORDER}
 # year, with the explorer's totals of that run (the same expressions, contract_q.TOTALS): the
 # explorer's page of one buyer, or one buyer and year, is a look-up and a range read.
 def _build_contract_ranges() -> str:
-    totals = ", ".join(f"{expr} AS {name}" for name, expr in contract_q.TOTALS.items())
+    totals = contract_q.totals_sql()
     return f"""
 CREATE TABLE web_contract_ranges AS
 SELECT acheteur_siren AS siren, year(date_notification) AS annee,
@@ -170,11 +170,19 @@ def _word_key(column: str) -> str:
     return search_key.sql(column)
 
 
+# The object index also carries, on each row, the facts of its contract that the explorer's totals
+# and default sort need: a filter on objects (with a year or a buyer) is then answered from the
+# words' rows alone (leviers.warehouse.queries.contracts._indexed_matches) — date_no is the
+# contract's row in contracts_by_date (the order of the « date » sort, and where to read it),
+# annee its year of notification, montant, montant_classe and synthetic what the totals read
+# (leviers.warehouse.queries.contracts.TOTALS, the same expressions on either table).
 _BUILD_OBJECT_WORDS = f"""
 CREATE TABLE web_object_words AS
-SELECT mot, contract_no FROM (
-    SELECT contract_no, unnest(list_distinct(string_split({_word_key("objet")}, ' '))) AS mot
-    FROM contracts WHERE objet IS NOT NULL
+SELECT mot, contract_no, date_no, annee, montant, montant_classe, synthetic FROM (
+    SELECT contract_no, rowid::INTEGER AS date_no, year(date_notification)::SMALLINT AS annee, montant,
+           montant_classe, synthetic,
+           unnest(list_distinct(string_split({_word_key("objet")}, ' '))) AS mot
+    FROM contracts_by_date WHERE objet IS NOT NULL
 )
 WHERE mot <> ''
 ORDER BY mot, contract_no
