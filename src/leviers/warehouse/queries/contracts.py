@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import asdict, dataclass
+from operator import itemgetter
 from typing import Any
 
 import duckdb
@@ -616,27 +617,30 @@ def buyer_page(
     totals, from the buyer's run of contract numbers (web_contract_ranges): equal to page() and
     count() with the same filters (tests/warehouse/queries/test_contracts.py), without sorting.
     None when the run is not contiguous (the copy is not in the expected order)."""
-    found = one(
-        con,
-        "SELECT * FROM web_contract_ranges WHERE siren = ? AND annee IS NOT DISTINCT FROM ?",
-        [siren, year],
-        name="contracts.buyer_range",
+    # Every year of the buyer, the year picked here: `siren = ?` alone is an index look-up.
+    runs = rows(
+        con, "SELECT * FROM web_contract_ranges WHERE siren = ?", [siren], name="contracts.buyer_range"
     )
+    found = next((run for run in runs if run["annee"] == year), None)
     if found is None:
         return [], no_totals()
-    first, last = found.pop("premier"), found.pop("dernier")
+    first, last = found["premier"], found["dernier"]
     if last - first + 1 != found["contrats"]:
         return None
     totals = {name: found[name] for name in TOTALS}
     start = first + offset
     if start > last:
         return [], totals
+    # Sorted here: 50 rows in Python against about 1 ms for DuckDB's sort of every column.
     rows_found = rows(
         con,
-        f"SELECT {_ROW_COLUMNS} FROM contracts WHERE contract_no BETWEEN ? AND ? ORDER BY contract_no",
+        f"SELECT contract_no AS numero_ligne, {_ROW_COLUMNS} FROM contracts WHERE contract_no BETWEEN ? AND ?",
         [start, min(last, start + limit - 1)],
         name="contracts.buyer_rows",
     )
+    rows_found.sort(key=itemgetter("numero_ligne"))
+    for row in rows_found:
+        del row["numero_ligne"]
     return [_split_lists(row) for row in rows_found], totals
 
 
