@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Collection
 from dataclasses import asdict, dataclass
 from operator import itemgetter
 from typing import Any
@@ -154,6 +155,14 @@ class ContractFilters:
     def to_dict(self) -> dict[str, Any]:
         return {k: v for k, v in asdict(self).items() if v is not None and k != "acheteurs"}
 
+    def buyer_number(self) -> str:
+        """The buyer filter without its spaces: a SIREN, or a SIRET (14 digits: one establishment)."""
+        return re.sub(r"\s", "", self.acheteur or "")
+
+    def asks_only(self, names: Collection[str]) -> bool:
+        """Whether every filter set is one of `names` (an empty text is no filter)."""
+        return all(name in names or value is None or value == "" for name, value in asdict(self).items())
+
     def has_text(self) -> bool:
         """Whether a filter looks words up (object, or a supplier's name rather than its number)."""
         return bool(self.objet) or bool(
@@ -175,7 +184,7 @@ class ContractFilters:
             clauses.append(f"acheteur_siren IN ({', '.join('?' for _ in self.acheteurs) or 'NULL'})")
             params += list(self.acheteurs)
         elif self.acheteur:
-            digits = re.sub(r"\s", "", self.acheteur)
+            digits = self.buyer_number()
             if len(digits) == 14:
                 clauses.append("acheteur_id = ?")
             else:
@@ -344,11 +353,8 @@ class _Matches:
 def _indexed_matches(con: duckdb.DuckDBPyConnection | None, filters: ContractFilters) -> _Matches | None:
     """The selection of `filters` as a query on the object word index, or None when a filter needs
     the contracts' other columns."""
-    if con is None or not filters.objet:
+    if con is None or not filters.objet or not filters.asks_only(_INDEXED_FILTERS):
         return None
-    for name, value in asdict(filters).items():
-        if name not in _INDEXED_FILTERS and value is not None and value != "":
-            return None
     words = _filter_words(filters.objet)
     if not words:
         return None  # punctuation only: matched in the objects themselves
@@ -361,7 +367,7 @@ def _indexed_matches(con: duckdb.DuckDBPyConnection | None, filters: ContractFil
     if filters.acheteurs is not None:
         sirens = list(filters.acheteurs)
     elif filters.acheteur:
-        digits = re.sub(r"\s", "", filters.acheteur)
+        digits = filters.buyer_number()
         if len(digits) == 14:
             return None  # a SIRET (acheteur_id): not in the index
         sirens = [digits]
@@ -606,10 +612,8 @@ def _buyer_run(filters: ContractFilters, sort: str) -> tuple[str, int | None] | 
     year, and nothing else, in the order of the copy; None otherwise."""
     if sort not in _BUYER_RUN_SORTS or not filters.acheteur or filters.acheteurs is not None:
         return None
-    siren = re.sub(r"\s", "", filters.acheteur)
-    if len(siren) == 14:  # a SIRET: one establishment of the buyer, not a run
-        return None
-    if any(name not in ("acheteur", "annee") and value != "" for name, value in filters.to_dict().items()):
+    siren = filters.buyer_number()
+    if len(siren) == 14 or not filters.asks_only(("acheteur", "annee")):  # a SIRET: one establishment
         return None
     return siren, filters.annee
 
@@ -619,7 +623,7 @@ def buyer_page(
 ) -> tuple[list[dict[str, Any]], dict[str, Any]] | None:
     """A page of one buyer's contracts (of one year when `year` is given), newest first, and their
     totals, from the buyer's run of contract numbers (web_contract_ranges): equal to page() and
-    count() with the same filters (tests/warehouse/queries/test_contracts.py), without sorting.
+    count() with the same filters (tests/web/test_contract_runs.py), without sorting.
     None when the run is not contiguous (the copy is not in the expected order)."""
     # Every year of the buyer, the year picked here: `siren = ?` alone is an index look-up.
     runs = rows(
