@@ -29,6 +29,7 @@ TABLES = {
     "needs",
     "needs_public",
     "needs_public_version",
+    "spaser_public_version",
 }
 
 
@@ -52,7 +53,7 @@ def test_upgrade_from_the_first_revision(empty_dsn: str) -> None:
     migrate.upgrade(empty_dsn, "0001")
     with psycopg.connect(empty_dsn) as conn:
         conn.execute("INSERT INTO accounts (email) VALUES ('agent@ville.fr')")
-    assert migrate.upgrade(empty_dsn).after == migrate.head() == "0006"
+    assert migrate.upgrade(empty_dsn).after == migrate.head() == "0007"
     assert _tables(empty_dsn) == TABLES
     with psycopg.connect(empty_dsn) as conn:
         assert conn.execute("SELECT email FROM accounts").fetchall() == [("agent@ville.fr",)]
@@ -60,7 +61,8 @@ def test_upgrade_from_the_first_revision(empty_dsn: str) -> None:
 
 def test_upgrade_from_the_sign_in_release(empty_dsn: str) -> None:
     # A store of 0002 (sign-in) keeps its workspaces and members; 0003 adds the workspace data,
-    # 0004 the needs of ESS organisations, 0005 the subsidy files, 0006 the needs' contributor tokens.
+    # 0004 the needs of ESS organisations, 0005 the subsidy files, 0006 the needs' contributor tokens,
+    # 0007 the version of the published reports.
     migrate.upgrade(empty_dsn, "0002")
     with psycopg.connect(empty_dsn) as conn:
         conn.execute(
@@ -83,6 +85,7 @@ def test_upgrade_from_the_sign_in_release(empty_dsn: str) -> None:
         "subsidy_uploads",
         "subsidy_lines",
         "needs_contributors",
+        "spaser_public_version",
     }
 
 
@@ -123,3 +126,34 @@ def test_the_application_role_is_ordinary(conn: psycopg.Connection) -> None:
 def test_sqlalchemy_url() -> None:
     assert migrate.sqlalchemy_url("postgresql://a@/b?host=/s") == "postgresql+psycopg://a@/b?host=/s"
     assert migrate.sqlalchemy_url("postgres://a@h/b") == "postgresql+psycopg://a@h/b"
+
+
+def test_the_published_reports_version_moves_with_every_change(dsn: str) -> None:
+    """Publishing, withdrawing and deleting the workspace (its publications go with it) each move the
+    version the public pages are kept under (migration 0007)."""
+    from leviers.hosted import published, tenancy
+
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        account = tenancy.create_account(conn, "agent@ville.test", "Agent")
+        space = tenancy.create_workspace(
+            conn, kind="collectivite", name="Ville", siren="213300635", administrator=account
+        )
+        seen = [published.public_version(conn)[1]]
+        with tenancy.workspace_session(conn, account_id=account, workspace_id=space):
+            conn.execute(
+                "INSERT INTO spaser_publications (workspace_id, siren, annee, report) "
+                "VALUES (leviers_workspace(), '213300635', 2024, '{}')"
+            )
+        seen.append(published.public_version(conn)[1])
+        with tenancy.workspace_session(conn, account_id=account, workspace_id=space):
+            conn.execute("UPDATE spaser_publications SET withdrawn_at = now()")
+        seen.append(published.public_version(conn)[1])
+        with tenancy.workspace_session(conn, account_id=account, workspace_id=space):
+            conn.execute(
+                "INSERT INTO spaser_publications (workspace_id, siren, annee, report) "
+                "VALUES (leviers_workspace(), '213300635', 2024, '{}')"
+            )
+        seen.append(published.public_version(conn)[1])
+        conn.execute("DELETE FROM workspaces WHERE id = %s", [space])
+        seen.append(published.public_version(conn)[1])
+    assert seen == sorted(set(seen)), seen  # each change moved it

@@ -110,3 +110,31 @@ def test_one_indexed_query(conn: psycopg.Connection, bordeaux: dict[str, int]) -
             r[0] for r in conn.execute("EXPLAIN " + hosted_spaser.PUBLISHED_REPORT, [BORDEAUX]).fetchall()
         )
     assert "spaser_publications_siren" in plan, plan
+
+
+def test_the_kept_page_follows_the_public_needs(
+    app: TestClient,  # noqa: F811
+    conn: psycopg.Connection,
+    bordeaux: dict[str, int],  # noqa: F811
+) -> None:
+    """The collectivité page is kept rendered (leviers.web.kept_pages) under the store's public
+    version: a need made public on its territory shows at the next visit, and one made private again
+    goes; between changes the kept page is served as it was."""
+    from leviers.hosted import needs as needs_store
+
+    count = "organisations de l'ESS sur ce territoire (commune) : "
+    assert f"{count}<strong>0</strong>." in html.unescape(app.get(PAGE).text)
+    account = tenancy.create_account(conn, "tresorier@recyclerie.fr", "Dominique Petit")
+    workspace = tenancy.create_workspace(
+        conn, kind="organisation_ess", name="Recyclerie du Lac", siren=None, administrator=account
+    )
+    given = {"purpose": "Atelier", "amount": "2500000", "form": "pret", "horizon": "1_3_ans",
+             "theme": "dechets", "stage": "creation", "visibility": "detail", "commune": "33063"}  # fmt: skip
+    with tenancy.workspace_session(conn, account_id=account, workspace_id=workspace):
+        need = needs_store.create(conn, needs_store.validate(given))
+    shown = html.unescape(app.get(PAGE).text)
+    assert f"{count}<strong>1</strong>, dont 1 chiffré pour" in shown
+    assert html.unescape(app.get(PAGE).text) == shown  # kept: the same page
+    with tenancy.workspace_session(conn, account_id=account, workspace_id=workspace):
+        conn.execute("UPDATE needs SET visibility = 'prive' WHERE id = %s", [need])
+    assert f"{count}<strong>0</strong>." in html.unescape(app.get(PAGE).text)

@@ -19,6 +19,7 @@ from leviers.warehouse import check_warehouse
 from leviers.web import errors, memory
 from leviers.web.deps import PAGES
 from leviers.web.head import HeadAsGet
+from leviers.web.kept_pages import KeptPages, local_version
 from leviers.web.render import API_PREFIX, Templates
 from leviers.web.security import DropEmptyParams, RateLimit, RequestLimits, SecurityHeaders, TokenBuckets
 from leviers.web.settings import WebSettings
@@ -147,6 +148,9 @@ def create_app(settings: WebSettings, *, progress: Progress | None = None) -> Fa
     app.state.settings = settings
     app.state.store = store
     app.state.templates = Templates()
+    # Public pages kept rendered (leviers.web.kept_pages); hosted mode replaces the version.
+    app.state.kept_pages = KeptPages()
+    app.state.public_version = local_version
     app.state.site_info = _site_info(store)
     registered = {page["name"] for page in PAGES.pages}
     if not (settings.heberge or settings.hosted):

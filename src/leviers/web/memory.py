@@ -3,7 +3,8 @@
 DuckDB's `memory_limit` bounds its buffer manager only; the Python side (the application, the
 tables read into memory at start-up, requests in flight) and the export workers come on top.
 Once the application is warm, `fit_duckdb()` measures the process's resident memory outside
-DuckDB and gives DuckDB what the budget leaves after it and after the export workers' share.
+DuckDB and gives DuckDB what the budget leaves after it, after the pages kept rendered (at their
+bound, leviers.web.kept_pages) and after the export workers' share.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import logging
 import os
 
 from leviers.warehouse import session
+from leviers.web.kept_pages import KEPT_BYTES
 from leviers.web.store import Store
 from leviers.web.workers import memory_bytes
 
@@ -48,7 +50,7 @@ def fit_duckdb(store: Store, budget: str, exports: int) -> int | None:
         row = con.execute("SELECT coalesce(sum(memory_usage_bytes), 0) FROM duckdb_memory()").fetchone()
         in_duckdb = int(row[0]) if row else 0
         outside = max(0, rss - in_duckdb)
-        limit = total - outside - exports * WORKER_BYTES - HEADROOM_BYTES
+        limit = total - outside - KEPT_BYTES - exports * WORKER_BYTES - HEADROOM_BYTES
         if limit < DUCKDB_FLOOR_BYTES:
             log.warning(
                 "mémoire : le budget de %s Mo laisse moins de %s Mo à DuckDB (application %s Mo, "

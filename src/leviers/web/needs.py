@@ -719,7 +719,8 @@ def territory_needs(request: Request, reference: dict[str, Any] | None, siren: s
     if kind == "region":
         departement = None
     counted = _signin(request).optional_read(
-        lambda conn: needs.count_on(conn, region=region, departement=departement, commune=commune)
+        lambda conn: needs.count_on(conn, region=region, departement=departement, commune=commune),
+        request,
     )
     if counted is None:  # the store cannot answer at once: the page renders without this line
         return None

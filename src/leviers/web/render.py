@@ -28,6 +28,8 @@ from pydantic import BaseModel, ValidationError
 
 from leviers import __version__
 from leviers.formatting import FILTERS
+from leviers.web import kept_pages
+from leviers.web.kept_pages import PAGE_HEADERS
 from leviers.web.models.common import ErrorAnswer
 from leviers.web.present import FILTERS as PRESENT_FILTERS
 from leviers.web.present import synthetic_badge
@@ -153,7 +155,7 @@ class Templates:
             body = render_block(self.env, page.template, page.fragment, context)
         else:
             body = self.env.get_template(page.template).render(context)
-        return HTMLResponse(body, status_code=page.status, headers={"Vary": "HX-Request"})
+        return HTMLResponse(body, status_code=page.status, headers=PAGE_HEADERS)
 
     def render_error(self, app: Any, status: int, title: str, message: str, **extra: Any) -> str:
         template = self.env.get_template("error.html")
@@ -242,8 +244,13 @@ class Pages:
         api_path: str | None = None,
         tags: Iterable[str] = (),
         html: bool = True,
+        kept: bool = False,
         responses: dict[int | str, dict[str, Any]] | None = None,
     ) -> Callable[[View], View]:
+        """Register `view` as the HTML page at `path` and its JSON twin under the API prefix.
+        `kept`: the HTML page is kept rendered until what it shows can have changed
+        (leviers.web.kept_pages) — for public pages that are the same for every visitor."""
+
         def register(view: View) -> View:
             signature = _strip_return(inspect.signature(view, eval_str=True))
             api_route = API_PREFIX + (api_path if api_path is not None else path)
@@ -252,6 +259,8 @@ class Pages:
             # millisecond without I/O (search suggestions), the worker-thread hop and the threads'
             # contention for the GIL cost more than the work, and most of the latency under load.
             asynchronous = inspect.iscoroutinefunction(view)
+            if kept and asynchronous:
+                raise TypeError(f"{name}: only synchronous views can be kept rendered")
 
             async def api_endpoint_async(**kwargs: Any) -> Response:
                 return self.answer(model, await cast(Awaitable[Page], view(**kwargs)))
@@ -288,8 +297,12 @@ class Pages:
                 def html_endpoint_sync(request: Request, **kwargs: Any) -> Response:
                     if view_takes_request:
                         kwargs["request"] = request
-                    page = cast(Page, view(**kwargs))
-                    return request.app.state.templates.render(request, page)
+
+                    def render() -> Response:
+                        page = cast(Page, view(**kwargs))
+                        return request.app.state.templates.render(request, page)
+
+                    return kept_pages.serve(request, render) if kept else render()
 
                 html_endpoint: Callable[..., Any] = (
                     html_endpoint_async if asynchronous else html_endpoint_sync

@@ -9,8 +9,9 @@ import re
 import secrets
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
+from datetime import date
 from typing import Annotated, Any, TypeVar
 
 import psycopg
@@ -19,7 +20,16 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from psycopg_pool import ConnectionPool, PoolTimeout
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from leviers.hosted import accounts, database, email_links, migrate, sessions, tenancy, throttle
+from leviers.hosted import (
+    accounts,
+    database,
+    email_links,
+    migrate,
+    published,
+    sessions,
+    tenancy,
+    throttle,
+)
 from leviers.hosted import workspaces as workspaces_store
 from leviers.hosted.database import check_role, connect
 from leviers.hosted.errors import HostedStoreError
@@ -78,20 +88,36 @@ class Signin:
         finally:
             self.pool.putconn(conn)  # rolled back if a transaction was left open; dropped if broken
 
-    def optional_read(self, read: Callable[[psycopg.Connection], T]) -> T | None:
+    def optional_read(
+        self, read: Callable[[psycopg.Connection], T], request: Request | None = None
+    ) -> T | None:
         """A read a public page can do without (a link, a count): `read(conn)`, or None when the store
         cannot answer within OPTIONAL_WAIT_S — and then, for OPTIONAL_RETRY_S, None at once without
-        asking (the page renders without it rather than wait or fail)."""
+        asking (the page renders without it rather than wait or fail). When it could not answer,
+        `request.state.incomplete` says so: such a page is not kept (leviers.web.kept_pages)."""
         if self._failed_at is not None and time.monotonic() - self._failed_at < OPTIONAL_RETRY_S:
-            return None
+            return self._missed(request)
         try:
             with self.connection(wait_s=OPTIONAL_WAIT_S) as conn:
                 found = read(conn)
         except (HostedStoreError, psycopg.Error):
             self._failed_at = time.monotonic()
-            return None
+            return self._missed(request)
         self._failed_at = None
         return found
+
+    @staticmethod
+    def _missed(request: Request | None) -> None:
+        if request is not None:
+            request.state.incomplete = True
+        return None
+
+    def public_version(self, request: Request) -> Hashable | None:
+        """What the public pages show of the store, as of now (app.state.public_version): the
+        versions of the published reports and public needs, and the day (the collectivité page dates
+        its count of needs); None when the store cannot answer at once."""
+        versions = self.optional_read(published.public_version, request)
+        return None if versions is None else (versions, date.today())
 
     def _borrow(self, wait_s: float | None = None) -> psycopg.Connection:
         try:
@@ -149,6 +175,8 @@ def install(app: FastAPI, settings: SigninSettings) -> None:
     app.state.templates.env.globals["territory_needs"] = needs.territory_needs
     # … and the link to its published SPASER report, when it has one (collectivite.html).
     app.state.templates.env.globals["published_spaser"] = workspace_spaser.published_link
+    # Public pages kept rendered are kept under the store's public version too (kept_pages).
+    app.state.public_version = app.state.signin.public_version
     app.state.site_info["privacy"] = True
 
     def render(path: str, status: int, title: str, message: str) -> Response:

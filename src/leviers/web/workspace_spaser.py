@@ -539,7 +539,7 @@ def published_link(request: Request, siren: str) -> dict[str, Any] | None:
     (`Signin.optional_read`: the page renders without the link, never fails nor waits for it)."""
     if not (len(siren) == 9 and siren.isdigit()):
         return None
-    found = _signin(request).optional_read(lambda conn: hosted_spaser.published_report(conn, siren))
+    found = _signin(request).optional_read(lambda conn: hosted_spaser.published_report(conn, siren), request)
     if found is None:
         return None
     return {"url": request.app.url_path_for("spaser_published", siren=siren), "annee": found["annee"]}

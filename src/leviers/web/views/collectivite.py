@@ -58,6 +58,7 @@ def find_identity(con: duckdb.DuckDBPyConnection, store: Any, siren: str) -> dic
     "/collectivites/{siren}",
     name="collectivite",
     model=CollectiviteAnswer,
+    kept=True,  # the same for every visitor: kept rendered (leviers.web.kept_pages)
     summary="Une collectivité : indicateurs, pairs, évolution, SPASER, complétude, contrats",
     tags=["pages"],
 )
