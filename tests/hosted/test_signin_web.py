@@ -254,6 +254,19 @@ def test_sessions_expire_when_idle_and_after_their_lifetime(
 ) -> None:
     sign_in(client, inbox)
     assert client.get("/mon-espace").status_code == 200
+    # A request restarts the idle clock when a minute has passed since it last did (TOUCH_S), and
+    # reads only otherwise: a page view is not a write.
+    conn.execute("UPDATE sessions SET last_seen_at = now() - interval '1 hour'")
+    assert client.get("/mon-espace").status_code == 200
+    idle = "SELECT extract(epoch FROM now() - last_seen_at) FROM sessions WHERE account_id = %s"
+    seen = conn.execute(idle, [agent]).fetchone()
+    assert seen is not None
+    assert seen[0] < 60
+    conn.execute("UPDATE sessions SET last_seen_at = now() - interval '30 seconds'")
+    assert client.get("/mon-espace").status_code == 200
+    seen = conn.execute(idle, [agent]).fetchone()
+    assert seen is not None
+    assert 30 <= seen[0] < 60  # not touched
     conn.execute("UPDATE sessions SET last_seen_at = now() - interval '2 hours 1 minute'")
     assert client.get("/mon-espace").headers["location"] == "/connexion"
     sign_in(client, inbox)
