@@ -96,3 +96,16 @@ def test_an_incomplete_page_is_not_kept(small: TestClient, renders: list[str]) -
         small.app.state.public_version = kept_pages.local_version  # type: ignore[attr-defined]
     assert len(renders) == 2
     assert len(small.app.state.kept_pages) == 0  # type: ignore[attr-defined]
+
+
+def test_the_kept_page_is_served_while_the_version_is_unknown(small: TestClient, renders: list[str]) -> None:
+    first = small.get(f"/collectivites/{BUYER}")
+    small.app.state.public_version = lambda request: None  # type: ignore[attr-defined]  # store down
+    try:
+        assert small.get(f"/collectivites/{BUYER}").text == first.text  # kept, complete as of then
+        small.get(f"/collectivites/{BUYER}?annee=2024")  # never kept: rendered, and not kept
+        small.get(f"/collectivites/{BUYER}?annee=2024")
+    finally:
+        small.app.state.public_version = kept_pages.local_version  # type: ignore[attr-defined]
+    assert len(renders) == 3
+    assert len(small.app.state.kept_pages) == 1  # type: ignore[attr-defined]

@@ -5,7 +5,8 @@ in hosted mode, the public part of the store (published SPASER reports, public n
 version the application reads on every request (`app.state.public_version`). A page is kept under
 the version read *before* it was rendered, so what is kept is never older than its version; a page
 rendered while the store could not answer (`request.state.incomplete`: a link or a count left out)
-is not kept, nor is an error or a traced page (`?_trace=1`).
+is not kept, nor is an error or a traced page (`?_trace=1`). While the store cannot tell its
+version, the page kept (under whichever version) is served.
 
 Why: two cores render about 130 collectivité pages a second (~14 ms of CPU each); 50 visitors on
 the same few pages (a network's newsletter, a council meeting) queue behind each other, while a kept
@@ -38,10 +39,11 @@ class KeptPages:
         self._pages: OrderedDict[Key, tuple[Hashable, bytes]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key: Key, version: Hashable) -> bytes | None:
+    def get(self, key: Key, version: Hashable | None) -> bytes | None:
+        """The page kept under `version`; with None, the page kept under any version."""
         with self._lock:
             found = self._pages.get(key)
-            if found is None or found[0] != version:
+            if found is None or (version is not None and found[0] != version):
                 return None
             self._pages.move_to_end(key)
             return found[1]
@@ -85,15 +87,20 @@ def serve(request: Request, render: Callable[[], Response]) -> Response:
     pages: KeptPages | None = getattr(state, "kept_pages", None)
     if pages is None or "_trace" in request.query_params:
         return render()
-    version = state.public_version(request)
-    if version is None:  # the store cannot tell: render (without what it cannot give), keep nothing
-        return render()
     key = key_of(request)
+    version = state.public_version(request)
+    # When the store cannot tell its version (down, or no connection free at once), the page kept
+    # is still the best answer: complete as of its version, where a page rendered now would lack
+    # what the store cannot give, and cost a full rendering to a server already under strain.
     body = pages.get(key, version)
     if body is not None:
         return HTMLResponse(body, headers=PAGE_HEADERS)
     response = render()
-    if response.status_code == 200 and not getattr(request.state, "incomplete", False):
+    if (
+        version is not None
+        and response.status_code == 200
+        and not getattr(request.state, "incomplete", False)
+    ):
         pages.keep(key, version, bytes(response.body))
     return response
 
