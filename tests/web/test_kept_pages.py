@@ -19,23 +19,24 @@ BUYER = "200039949"  # the MINEF 2022 extract's buyer (tests/web/test_collectivi
 def test_kept_by_key_and_version() -> None:
     pages = KeptPages(max_bytes=1000)
     key = ("/p", (), False)
-    pages.keep(key, 1, b"a" * 10)
-    assert pages.get(key, 1) == b"a" * 10
+    pages.keep(key, 1, (b"a" * 10, ()))
+    assert pages.get(key, 1) == (b"a" * 10, ())
     assert pages.get(key, 2) is None  # another version: rendered again
-    pages.keep(key, 2, b"b" * 20)
-    assert (pages.get(key, 2), pages.bytes, len(pages)) == (b"b" * 20, 20, 1)
+    pages.keep(key, 2, (b"b" * 20, (("vary", "HX-Request"),)))
+    assert (pages.get(key, 2), pages.bytes, len(pages)) == ((b"b" * 20, (("vary", "HX-Request"),)), 20, 1)
+    assert pages.get(key, None) == pages.get(key, 2)  # None: whichever version is kept
 
 
 def test_least_recently_used_goes_first_within_the_bound() -> None:
     pages = KeptPages(max_bytes=800)
     for i in range(8):
-        pages.keep((f"/{i}", (), False), 0, bytes(100))
+        pages.keep((f"/{i}", (), False), 0, (bytes(100), ()))
     assert pages.get(("/0", (), False), 0) is not None  # used: now the most recent
-    pages.keep(("/8", (), False), 0, bytes(100))
+    pages.keep(("/8", (), False), 0, (bytes(100), ()))
     assert pages.bytes == 800
     assert pages.get(("/1", (), False), 0) is None  # the least recently used went
     assert pages.get(("/0", (), False), 0) is not None
-    pages.keep(("/big", (), False), 0, bytes(101))  # more than an eighth of the bound: not kept
+    pages.keep(("/big", (), False), 0, (bytes(101), ()))  # more than an eighth of the bound: not kept
     assert pages.get(("/big", (), False), 0) is None
 
 
@@ -60,6 +61,7 @@ def test_the_collectivite_page_is_rendered_once(small: TestClient, renders: list
     assert first.status_code == again.status_code == 200
     assert again.text == first.text
     assert again.headers["vary"] == first.headers["vary"]
+    assert again.headers["content-type"] == first.headers["content-type"] == "text/html; charset=utf-8"
     assert again.headers["content-security-policy"] == first.headers["content-security-policy"]
     assert renders == [BUYER]
     # Another year, or the same parameters in another order: its own page, then kept too.

@@ -20,14 +20,14 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 
 from fastapi import Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import Response
 
 # Per process: about 400 collectivité pages of ~72 KiB.
 KEPT_BYTES = 32 * 2**20
-# What every rendered page answers besides its body (leviers.web.render.Templates.render).
-PAGE_HEADERS = {"Vary": "HX-Request"}
 
 Key = tuple[str, tuple[tuple[str, str], ...], bool]
+# A kept answer: its body and the headers its view set (content type, Vary, Cache-Control…).
+Kept = tuple[bytes, tuple[tuple[str, str], ...]]
 
 
 class KeptPages:
@@ -36,11 +36,11 @@ class KeptPages:
     def __init__(self, max_bytes: int = KEPT_BYTES) -> None:
         self.max_bytes = max_bytes
         self.bytes = 0
-        self._pages: OrderedDict[Key, tuple[Hashable, bytes]] = OrderedDict()
+        self._pages: OrderedDict[Key, tuple[Hashable, Kept]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key: Key, version: Hashable | None) -> bytes | None:
-        """The page kept under `version`; with None, the page kept under any version."""
+    def get(self, key: Key, version: Hashable | None) -> Kept | None:
+        """The answer kept under `version`; with None, the answer kept under any version."""
         with self._lock:
             found = self._pages.get(key)
             if found is None or (version is not None and found[0] != version):
@@ -48,18 +48,18 @@ class KeptPages:
             self._pages.move_to_end(key)
             return found[1]
 
-    def keep(self, key: Key, version: Hashable, body: bytes) -> None:
-        if len(body) > self.max_bytes // 8:  # one page never takes the room of many
+    def keep(self, key: Key, version: Hashable, answer: Kept) -> None:
+        if len(answer[0]) > self.max_bytes // 8:  # one page never takes the room of many
             return
         with self._lock:
             old = self._pages.pop(key, None)
             if old is not None:
-                self.bytes -= len(old[1])
-            self._pages[key] = (version, body)
-            self.bytes += len(body)
+                self.bytes -= len(old[1][0])
+            self._pages[key] = (version, answer)
+            self.bytes += len(answer[0])
             while self.bytes > self.max_bytes:
                 _, (_, dropped) = self._pages.popitem(last=False)
-                self.bytes -= len(dropped)
+                self.bytes -= len(dropped[0])
 
     def __len__(self) -> int:
         return len(self._pages)
@@ -92,16 +92,17 @@ def serve(request: Request, render: Callable[[], Response]) -> Response:
     # When the store cannot tell its version (down, or no connection free at once), the page kept
     # is still the best answer: complete as of its version, where a page rendered now would lack
     # what the store cannot give, and cost a full rendering to a server already under strain.
-    body = pages.get(key, version)
-    if body is not None:
-        return HTMLResponse(body, headers=PAGE_HEADERS)
+    found = pages.get(key, version)
+    if found is not None:
+        return Response(found[0], headers=dict(found[1]))
     response = render()
     if (
         version is not None
         and response.status_code == 200
         and not getattr(request.state, "incomplete", False)
     ):
-        pages.keep(key, version, bytes(response.body))
+        headers = tuple((k, v) for k, v in response.headers.items() if k != "content-length")
+        pages.keep(key, version, (bytes(response.body), headers))
     return response
 
 

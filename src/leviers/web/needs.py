@@ -34,7 +34,7 @@ from leviers.aides.profile import Declaration, Profile, departements, from_wareh
 from leviers.aides.vocabulary import BESOINS, ETAPES, themes
 from leviers.hosted import needs, tenancy
 from leviers.hosted.errors import Forbidden
-from leviers.web import geo
+from leviers.web import geo, kept_pages
 from leviers.web.render import JSONBody
 from leviers.web.signin import NO_STORE, _current, _page, _signin
 
@@ -450,7 +450,6 @@ def _public_need(row: dict[str, Any]) -> dict[str, Any]:
 
 
 _computed: dict[needs.Filters, tuple[int, dict[str, Any]]] = {}
-_rendered: dict[needs.Filters, tuple[int, bytes]] = {}
 _computed_lock = threading.Lock()
 MAX_COMPUTED = 512
 
@@ -468,7 +467,6 @@ def forget_public_pages() -> None:
     one per database, whose versions start again at 0), not to the new one's."""
     with _computed_lock:
         _computed.clear()
-        _rendered.clear()
     needs.forget_suppressions()
 
 
@@ -495,18 +493,18 @@ def needs_public(request: Request) -> Response:
     filters = _filters_or_error(request)
     if isinstance(filters, Response):
         return filters
+    # The page is the same for every visitor (no session, no form token): kept rendered.
+    return kept_pages.serve(request, lambda: _needs_public_page(request, filters))
+
+
+def _needs_public_page(request: Request, filters: needs.Filters) -> Response:
     with _public(request) as conn:
-        version = needs.public_version(conn)
-        # The page is the same for every visitor (no session, no form token): kept rendered too.
-        kept = _rendered.get(filters)
-        if kept is not None and kept[0] == version:
-            return HTMLResponse(kept[1], headers=NO_STORE)
-        data = cached_public_data(conn, filters, version)
+        data = cached_public_data(conn, filters, needs.public_version(conn))
     query = filters.query()
     from urllib.parse import urlencode
 
     suffix = ("?" + urlencode(query)) if query else ""
-    response = _page(
+    return _page(
         request,
         "needs_public.html",
         "Les besoins des organisations de l'ESS",
@@ -520,8 +518,6 @@ def needs_public(request: Request) -> Response:
         json_url="/api/v1/besoins" + suffix,
         secret_label=needs.SECRET,
     )
-    _keep(_rendered, filters, (version, bytes(response.body)))
-    return response
 
 
 @router.get("/api/v1/besoins", name="api_needs_public")

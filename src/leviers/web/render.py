@@ -29,7 +29,6 @@ from pydantic import BaseModel, ValidationError
 from leviers import __version__
 from leviers.formatting import FILTERS
 from leviers.web import kept_pages
-from leviers.web.kept_pages import PAGE_HEADERS
 from leviers.web.models.common import ErrorAnswer
 from leviers.web.present import FILTERS as PRESENT_FILTERS
 from leviers.web.present import synthetic_badge
@@ -155,7 +154,7 @@ class Templates:
             body = render_block(self.env, page.template, page.fragment, context)
         else:
             body = self.env.get_template(page.template).render(context)
-        return HTMLResponse(body, status_code=page.status, headers=PAGE_HEADERS)
+        return HTMLResponse(body, status_code=page.status, headers={"Vary": "HX-Request"})
 
     def render_error(self, app: Any, status: int, title: str, message: str, **extra: Any) -> str:
         template = self.env.get_template("error.html")
