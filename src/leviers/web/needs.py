@@ -66,7 +66,7 @@ def _workspace(
         session = _current(request, conn)
         if session is None or session.account_id is None:
             raise _Refused(
-                RedirectResponse(request.app.url_path_for("signin"), status_code=303, headers=NO_STORE)
+                RedirectResponse(request.app.state.url("signin"), status_code=303, headers=NO_STORE)
             )
         try:
             with tenancy.workspace_session(conn, account_id=session.account_id, workspace_id=workspace_id):
@@ -348,7 +348,7 @@ def _missing(request: Request) -> Response:
 
 
 def _back(request: Request, workspace_id: int, done: str) -> Response:
-    target = request.app.url_path_for("needs_own", workspace_id=str(workspace_id)) + f"?fait={done}"
+    target = request.app.state.url("needs_own", workspace_id=str(workspace_id)) + f"?fait={done}"
     return RedirectResponse(target, status_code=303, headers=NO_STORE)
 
 

@@ -29,7 +29,7 @@ def privacy(request: Request) -> Response:
 
 
 def _to_signin(request: Request) -> Response:
-    return RedirectResponse(request.app.url_path_for("signin"), status_code=303, headers=NO_STORE)
+    return RedirectResponse(request.app.state.url("signin"), status_code=303, headers=NO_STORE)
 
 
 @router.get("/mon-espace/mes-donnees.json", name="my_data")
@@ -85,9 +85,7 @@ def delete_account(request: Request, confirmation: Annotated[str, Form(max_lengt
                 session=session,
                 error=f"Suppression impossible : {exc.message}",
             )
-    response = RedirectResponse(
-        request.app.url_path_for("account_deleted"), status_code=303, headers=NO_STORE
-    )
+    response = RedirectResponse(request.app.state.url("account_deleted"), status_code=303, headers=NO_STORE)
     response.delete_cookie(COOKIE, path="/", secure=True, httponly=True, samesite="lax")
     return response
 

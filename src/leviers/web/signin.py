@@ -312,7 +312,7 @@ def _signed_in(
     session = sessions.sign_in(
         conn, previous, account, lifetime_s=settings.session_absolute_s, data=data or {}
     )
-    response = RedirectResponse(request.app.url_path_for("my_space"), status_code=303, headers=NO_STORE)
+    response = RedirectResponse(request.app.state.url("my_space"), status_code=303, headers=NO_STORE)
     _set_cookie(response, session, settings.session_absolute_s)
     return response
 
@@ -344,7 +344,7 @@ def signin_page(request: Request) -> Response:
     with _signin(request).connection() as conn:
         session, new = _visitor(request, conn)
     if session.account_id is not None:
-        return RedirectResponse(request.app.url_path_for("my_space"), status_code=303)
+        return RedirectResponse(request.app.state.url("my_space"), status_code=303)
     return _page(request, "signin.html", "Se connecter", session=session, new_cookie=new, **_offers(request))
 
 
@@ -515,7 +515,7 @@ def proconnect_callback(request: Request) -> Response:
     with signin.connection() as conn:
         session, new = _visitor(request, conn)
         if signin.proconnect is None:
-            return RedirectResponse(request.app.url_path_for("signin"), status_code=303)
+            return RedirectResponse(request.app.state.url("signin"), status_code=303)
         flow = session.data.pop("proconnect", None)
         sessions.save_data(conn, session)  # one use: a replayed return finds no flow
         try:
@@ -534,7 +534,7 @@ def my_space(request: Request) -> Response:
     with _signin(request).connection() as conn:
         session = _current(request, conn)
         if session is None or session.account_id is None:
-            return RedirectResponse(request.app.url_path_for("signin"), status_code=303, headers=NO_STORE)
+            return RedirectResponse(request.app.state.url("signin"), status_code=303, headers=NO_STORE)
         name, email = accounts.display_name(conn, session.account_id)
         workspaces = tenancy.memberships(conn, session.account_id)
         site_admin = workspaces_store.is_site_admin(conn, session.account_id)
@@ -563,7 +563,7 @@ def _signed_out(request: Request, conn: psycopg.Connection, id_token: str | None
     """After logout: through ProConnect's logout when the session came from it, else straight to
     the « déconnecté » page. The cookie is cleared (or replaced by the logout's own session)."""
     signin = _signin(request)
-    target = request.app.url_path_for("signed_out") + (f"?sessions={count}" if count > 1 else "")
+    target = request.app.state.url("signed_out") + (f"?sessions={count}" if count > 1 else "")
     if id_token and signin.proconnect is not None:
         state = secrets.token_urlsafe(32)
         try:
@@ -615,9 +615,9 @@ def proconnect_logged_out(request: Request, state: str = "") -> Response:
         if session is not None:
             sessions.delete(conn, session)
     if not expected or not secrets.compare_digest(str(expected), state):
-        target = request.app.url_path_for("signin")
+        target = request.app.state.url("signin")
     else:
-        target = request.app.url_path_for("signed_out") + (f"?sessions={count}" if count > 1 else "")
+        target = request.app.state.url("signed_out") + (f"?sessions={count}" if count > 1 else "")
     response = RedirectResponse(target, status_code=303, headers=NO_STORE)
     response.delete_cookie(COOKIE, path="/", secure=True, httponly=True, samesite="lax")
     return response

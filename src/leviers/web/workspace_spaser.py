@@ -297,7 +297,7 @@ def delete_upload(
                         raise UploadNotFound
             except UploadNotFound:
                 return _not_found(request)
-        target = request.app.url_path_for(page, workspace_id=workspace_id)
+        target = request.app.state.url(page, workspace_id=workspace_id)
         from fastapi.responses import RedirectResponse
 
         return RedirectResponse(
@@ -421,7 +421,7 @@ def _spaser_change(
                     error=exc.message[0].upper() + exc.message[1:],
                     keep=keep or {},
                 )
-            target = request.app.url_path_for("workspace_spaser", workspace_id=workspace_id)
+            target = request.app.state.url("workspace_spaser", workspace_id=workspace_id)
             from fastapi.responses import RedirectResponse
 
             return RedirectResponse(f"{target}?annee={year}&fait={what}", status_code=303, headers=NO_STORE)
@@ -542,7 +542,7 @@ def published_link(request: Request, siren: str) -> dict[str, Any] | None:
     found = _signin(request).optional_read(lambda conn: hosted_spaser.published_report(conn, siren), request)
     if found is None:
         return None
-    return {"url": request.app.url_path_for("spaser_published", siren=siren), "annee": found["annee"]}
+    return {"url": request.app.state.url("spaser_published", siren=siren), "annee": found["annee"]}
 
 
 # --- a network: its member collectivités' published figures side by side ----------------------------

@@ -39,7 +39,7 @@ class NotSignedIn(Exception):
 
 
 def to_signin(request: Request) -> Response:
-    return RedirectResponse(request.app.url_path_for("signin"), status_code=303, headers=NO_STORE)
+    return RedirectResponse(request.app.state.url("signin"), status_code=303, headers=NO_STORE)
 
 
 def refused(request: Request, exc: Forbidden) -> Response:
@@ -86,7 +86,7 @@ def shown(
 
 
 def done(request: Request, name: str, what: str, **params: Any) -> Response:
-    target = request.app.url_path_for(name, **params) + f"?fait={what}"
+    target = request.app.state.url(name, **params) + f"?fait={what}"
     return RedirectResponse(target, status_code=303, headers=NO_STORE)
 
 
@@ -111,17 +111,17 @@ def _workspace_page(
     if found.kind == "collectivite" and found.siren:
         links = [
             (
-                request.app.url_path_for("workspace_purchases", workspace_id=found.id),
+                request.app.state.url("workspace_purchases", workspace_id=found.id),
                 "Achats",
                 "déposer vos fichiers de paiements (CSV, XLSX, ODS)",
             ),
             (
-                request.app.url_path_for("workspace_spaser", workspace_id=found.id),
+                request.app.state.url("workspace_spaser", workspace_id=found.id),
                 "Rapport SPASER",
                 "vos objectifs, le brouillon du rapport, sa publication",
             ),
             (
-                request.app.url_path_for("workspace_subsidies", workspace_id=found.id),
+                request.app.state.url("workspace_subsidies", workspace_id=found.id),
                 "Subventions attribuées",
                 "déposer vos fichiers de subventions (SCDL : CSV, XLSX, ODS)",
             ),
@@ -129,7 +129,7 @@ def _workspace_page(
     if found.kind == "reseau":
         links = [
             (
-                request.app.url_path_for("workspace_network", workspace_id=found.id),
+                request.app.state.url("workspace_network", workspace_id=found.id),
                 "Collectivités du réseau",
                 "leurs chiffres publiés côte à côte, et la liste des collectivités membres",
             )
