@@ -33,7 +33,7 @@ FORM_FIELDS = (
 Sort = Literal["date", "date_asc", "montant", "montant_asc", "acheteur"]
 
 
-def contract_filters(
+async def contract_filters(
     request: Request,
     con: Con,
     annee: Annotated[
@@ -104,7 +104,11 @@ def contract_filters(
 ) -> q.ContractFilters:
     """The filters as typed, read leniently (French numbers, buyer names). On the HTML page a bad
     value becomes a French message shown above the form, still filled; elsewhere (JSON, exports)
-    it is a 400 error naming the parameter."""
+    it is a 400 error naming the parameter.
+
+    A coroutine: FastAPI runs a plain function dependency in a worker thread, and that hop cost
+    about 0.9 ms of CPU a page, more than reading the filters; only a buyer's name, looked up in
+    the warehouse, goes to a thread."""
     errors = f.FilterErrors()
     buyers: tuple[str, ...] | None = None
     buyer = acheteur.strip() if acheteur and acheteur.strip() else None
@@ -119,7 +123,7 @@ def contract_filters(
                 )
             buyer = digits
         else:
-            found = f.buyers_by_name(con, buyer)
+            found = await anyio.to_thread.run_sync(f.buyers_by_name, con, buyer)
             if not found:
                 errors.add(
                     "acheteur",
