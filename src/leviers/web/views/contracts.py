@@ -22,6 +22,7 @@ from leviers.web.deps import PAGES, Con, StoreDep
 from leviers.web.errors import BadRequest
 from leviers.web.models.contracts import ContractsAnswer
 from leviers.web.render import API_PREFIX, Page, query_with
+from leviers.web.store import Store
 
 router = APIRouter()
 
@@ -180,6 +181,15 @@ async def contract_filters(
 Filters = Annotated[q.ContractFilters, Depends(contract_filters)]
 
 
+def _runs(store: Store) -> q.BuyerRuns:
+    return store.memo("contract_runs", q.BuyerRuns)
+
+
+def warm(store: Store) -> None:
+    """Read the buyers' runs of contracts into memory when the server starts."""
+    _runs(store)
+
+
 @PAGES.page(
     "/contrats",
     name="contracts",
@@ -204,7 +214,9 @@ def contracts(
     found: list[dict[str, Any]] = []
     total = q.no_totals()
     if not errors:  # with errors (the HTML page only: the JSON twin raised), the form comes back as filled
-        found, total = q.page_and_count(con, filters, sort=tri, limit=par_page, offset=(page - 1) * par_page)
+        found, total = q.page_and_count(
+            con, filters, sort=tri, limit=par_page, offset=(page - 1) * par_page, runs=_runs(store)
+        )
     pages = max(1, math.ceil(total["contrats"] / par_page))
     drilldown.describe_rows(con, found)
     params = {**filters.to_dict(), "tri": tri if tri != "date" else None}
