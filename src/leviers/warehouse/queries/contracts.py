@@ -351,9 +351,11 @@ class _Matches:
     params: list[Any]
 
 
-def _indexed_matches(con: duckdb.DuckDBPyConnection | None, filters: ContractFilters) -> _Matches | None:
+def _indexed_matches(
+    con: duckdb.DuckDBPyConnection | None, filters: ContractFilters, runs: BuyerRuns | None = None
+) -> _Matches | None:
     """The selection of `filters` as a query on the object word index, or None when a filter needs
-    the contracts' other columns."""
+    the contracts' other columns. `runs`: the buyers' runs in memory, else they are looked up."""
     if con is None or not filters.objet or not filters.asks_only(_INDEXED_FILTERS):
         return None
     words = _filter_words(filters.objet)
@@ -376,7 +378,14 @@ def _indexed_matches(con: duckdb.DuckDBPyConnection | None, filters: ContractFil
         # contract_no numbers the contracts by buyer (leviers.web.store._BUILD_CONTRACTS): a buyer's
         # contracts are one range of numbers (web_contract_ranges).
         ranges = (
-            execute(
+            [
+                (run["premier"], run["dernier"])
+                for siren in sirens
+                for run in runs.get(siren)
+                if run["annee"] is None
+            ]
+            if runs is not None
+            else execute(
                 con,
                 "contracts.buyer_ranges",
                 "SELECT premier, dernier FROM web_contract_ranges "
@@ -589,7 +598,7 @@ def page_and_count(
         run = buyer_page(con, *buyer, limit=limit, offset=offset, runs=runs)
         if run is not None:
             return run
-    matches = _indexed_matches(con, filters)
+    matches = _indexed_matches(con, filters, runs)
     if matches is not None and sort == "date" and offset + limit <= ONE_SCAN_ROWS:
         found = one(
             con,
