@@ -27,6 +27,7 @@ def _compare_runs(con: Any, sample: int = 120) -> int:
     ).fetchall()
     assert len(runs) > sample
     chosen = runs[:10] + runs[10 :: max(1, len(runs) // sample)]
+    in_memory = q.BuyerRuns(con)
     compared = 0
     for siren, year, count in chosen:
         filters = q.ContractFilters(acheteur=siren, annee=year)
@@ -35,6 +36,7 @@ def _compare_runs(con: Any, sample: int = 120) -> int:
                 fast = q.buyer_page(con, siren, year, limit=limit, offset=offset)
                 assert fast is not None, (siren, year)
                 assert fast == _general(con, filters, sort, limit, offset), (siren, year, sort, offset)
+                assert q.buyer_page(con, siren, year, limit=limit, offset=offset, runs=in_memory) == fast
                 compared += 1
     return compared
 
@@ -95,3 +97,22 @@ def test_a_buyer_or_year_without_contracts_has_empty_totals(real_app: FastAPI) -
             filters = q.ContractFilters(acheteur=siren, annee=year)
             assert q.buyer_page(con, siren, year, limit=50, offset=0) == _general(con, filters, "date", 50, 0)
             assert q.page_and_count(con, filters, sort="date", limit=50, offset=0) == ([], q.no_totals())
+
+
+def test_the_runs_in_memory_equal_the_look_up(real_app: FastAPI) -> None:
+    """Every buyer's runs (the all-years run with its NULL year, unknown amounts as None), and
+    none for SIRENs before, between and after the buyers'."""
+    with real_app.state.store.cursor() as con:
+        in_memory = q.BuyerRuns(con)
+        sirens = [r[0] for r in con.execute("SELECT DISTINCT siren FROM web_contract_ranges").fetchall()]
+        assert len(sirens) > 100
+        for siren in [*sirens, "000000000", "213300634", "999999999", ""]:
+            looked_up = q.rows(
+                con, "SELECT * FROM web_contract_ranges WHERE siren = ?", [siren], name="test.runs"
+            )
+            found = in_memory.get(siren)
+            assert sorted(found, key=repr) == sorted(looked_up, key=repr), siren
+            assert [type(v) for r in sorted(found, key=repr) for v in r.values()] == [
+                type(v) for r in sorted(looked_up, key=repr) for v in r.values()
+            ]
+        assert any(r["montant"] is None for s in sirens for r in in_memory.get(s))

@@ -250,9 +250,14 @@ def test_text_filters_from_the_word_index_give_the_contracts_answers(real_app: F
             q.ContractFilters(objet=word, annee=1990),
         ]
         indexed = 0
+        runs = q.BuyerRuns(con)
         for filters in combinations:
             matches = q._indexed_matches(con, filters)
             assert matches is not None, filters
+            # The buyers' runs in memory (the server's) give the same selection.
+            in_memory = q._indexed_matches(con, filters, runs)
+            assert in_memory is not None, filters
+            assert q.count(con, filters, in_memory) == q.count(con, filters, matches), filters
             new, old = q.count(con, filters, matches), q.count(con, filters, None)
             # The sum of the same amounts, added in another order: equal to the last bits.
             same_sum = old["montant"] if old["montant"] is None else pytest.approx(old["montant"], rel=1e-12)
@@ -270,4 +275,5 @@ def test_text_filters_from_the_word_index_give_the_contracts_answers(real_app: F
                         sort,
                         offset,
                     )
+                    assert q.page_and_count(con, filters, **args, runs=runs) == (expected, same_totals)
         assert indexed > len(combinations) // 2  # most combinations select contracts

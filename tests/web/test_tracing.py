@@ -124,7 +124,9 @@ def test_slow_query_logs_name_the_query_never_its_values(
     slow = [r.getMessage() for r in caplog.records if r.getMessage().startswith("requête lente")]
     assert {re.sub(r" en .*", "", m) for m in slow} >= {f"requête lente : {n}" for n in COLLECTIVITE_QUERIES}
     ours = [r.getMessage() for r in caplog.records if r.name.startswith("leviers")]  # not httpx's own
-    assert len(ours) >= len(slow) > 3
+    # The collectivité page's statement, the explorer's totals with the page's keys and its rows (the
+    # buyer's run of contracts is read from memory, leviers.warehouse.queries.contracts.BuyerRuns).
+    assert len(ours) >= len(slow) >= 3
     assert not [m for m in ours if BUYER in m or "travaux" in m]
 
 
