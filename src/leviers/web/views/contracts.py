@@ -16,7 +16,6 @@ from leviers.warehouse.queries import contracts as q
 from leviers.warehouse.trace import execute
 from leviers.web import drilldown, exports
 from leviers.web import filters as f
-from leviers.web.contract_rows import contract_row
 from leviers.web.definitions import DEFINITIONS
 from leviers.web.deps import PAGES, Con, StoreDep
 from leviers.web.errors import BadRequest
@@ -251,7 +250,6 @@ def contracts(
         },
         "format_choices": {key: label for key, (label, _) in q.FORMAT_CHOICES.items()},
         "buyer": _buyer_label(con, filters, found),
-        "contract_row": contract_row,
     }
     title = "Contrats" + (f" — page {page}" if page > 1 else "")
     return Page("contracts.html", title, data, context, fragment="results")
