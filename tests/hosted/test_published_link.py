@@ -143,3 +143,20 @@ def test_the_kept_page_follows_the_public_needs(
     with tenancy.workspace_session(conn, account_id=account, workspace_id=workspace):
         conn.execute("UPDATE needs SET visibility = 'prive' WHERE id = %s", [need])
     assert f"{count}<strong>0</strong>." in html.unescape(app.get(PAGE).text)
+
+
+def test_the_version_connection_survives_a_restart(
+    app: TestClient,  # noqa: F811
+    conn: psycopg.Connection,
+    bordeaux: dict[str, int],  # noqa: F811
+) -> None:
+    """The public version has a connection of its own (Signin.public_version): dropped by the server,
+    it is opened again at the next request, which still sees the latest publication."""
+    assert LINK not in html.unescape(app.get(PAGE).text)
+    signin = app.app.state.signin  # type: ignore[attr-defined]
+    pid = signin._version_conn.info.backend_pid
+    conn.execute("SELECT pg_terminate_backend(%s)", [pid])
+    _publish(conn, bordeaux, 2024)
+    assert LINK in html.unescape(app.get(PAGE).text)
+    assert signin._failed_at is None
+    assert signin._version_conn.info.backend_pid != pid
