@@ -3,7 +3,8 @@
 socket only) holding 50 synthetic accounts, each signed in (its own session) and member of its own
 collectivité workspace.
 
-Loads, 50 concurrent clients each (wrk, 30 s), after the same pages at 1 client:
+Loads, 50 concurrent clients each (wrk, 30 s), after the same pages at 1 client, twice (the first
+warms the processes the single client did not reach; the target is judged on the second):
 - **public**: the collectivité page (with its ESS section) of buyers drawn as in bench/money.py,
   no cookie (public pages never touch the store);
 - **signed in**: each client's own workspace page (`/espaces/{id}`; « Mon espace » on a version
@@ -79,14 +80,17 @@ def _run(server: web.Server, label: str, paths: list[str], cookies: list[str] | 
         for path in paths[:3]:  # warm-up (the signed-in pages are warmed by _signed_in_paths)
             web._get(server.base + path)
     out = {}
-    for clients in (1, CLIENTS):
+    # One client reaches one process (one keep-alive connection); 50 reach all of them. The first
+    # 50-client load therefore includes the other processes' first rendering of every page they keep
+    # (leviers.web.kept_pages): it is reported apart, and the target is judged on the second.
+    for clients, key in ((1, "1"), (CLIENTS, f"{CLIENTS} (1st)"), (CLIENTS, str(CLIENTS))):
         before = server.cpu_seconds()
         result = web.load(server.base, paths, clients, cookies=cookies)
         result["cpu_ms"] = (server.cpu_seconds() - before) * 1000 / max(1, result["requetes"])
         result["load"] = os.getloadavg()[0]
-        out[str(clients)] = result
+        out[key] = result
         print(
-            f"{label}, {clients} client(s) : p95 {result['p95_ms']:.0f} ms, {result['erreurs']} erreurs",
+            f"{label}, {key} client(s) : p95 {result['p95_ms']:.0f} ms, {result['erreurs']} erreurs",
             flush=True,
         )
     return out
@@ -141,7 +145,7 @@ def main() -> None:
                 met = r["p95_ms"] <= TARGET_P95_MS and r["erreurs"] == 0
                 verdict = f"≤ {TARGET_P95_MS:.0f} ms, no error: {'met' if met else '**not met**'}"
             rows.append(
-                f"| {label} | {clients} | {r['p50_ms']:.0f} ms | {r['p95_ms']:.0f} ms | {r['debit']:.1f} | "
+                f"| {label} | {clients} | {r['p50_ms']:.0f} ms | {r['p95_ms']:.0f} ms | {r['max_ms']:.0f} ms | {r['debit']:.1f} | "
                 f"{r['erreurs']} | {r['cpu_ms']:.1f} ms | {r['load']:.1f} | {verdict} |"
             )
     table = "\n".join(rows)
@@ -154,9 +158,14 @@ signed in (its own session cookie) and administrator of its own collectivité wo
 {web.DURATION_S} s per load, on the same 2-core machine as the server; CPU per request is the server's (all its
 processes) divided by the requests answered.
 
-| page | clients | p50 | p95 | req/s | errors | server CPU / request | load average | target |
-|---|---|---|---|---|---|---|---|---|
+| page | clients | p50 | p95 | max | req/s | errors | server CPU / request | load average | target |
+|---|---|---|---|---|---|---|---|---|---|
 {table}
+
+« 50 (1st) » is the first load at 50 clients: one client reached one process only, so it includes
+the other processes' first rendering of each page they keep (`leviers.web.kept_pages`, ~14 ms of
+CPU each); the target is judged on the second load. wrk corrects its latencies for coordinated
+omission: a request of several seconds counts as many samples.
 
 Peak memory of the hosted server (all processes): {peak:.0f} MB.
 
