@@ -107,12 +107,16 @@ def test_the_runs_in_memory_equal_the_look_up(real_app: FastAPI) -> None:
         sirens = [r[0] for r in con.execute("SELECT DISTINCT siren FROM web_contract_ranges").fetchall()]
         assert len(sirens) > 100
         for siren in [*sirens, "000000000", "213300634", "999999999", ""]:
-            looked_up = q.rows(
-                con, "SELECT * FROM web_contract_ranges WHERE siren = ?", [siren], name="test.runs"
-            )
-            found = in_memory.get(siren)
+            looked_up = q.buyer_runs(con, [siren])
+            found = q.buyer_runs(con, [siren], in_memory)
             assert sorted(found, key=repr) == sorted(looked_up, key=repr), siren
             assert [type(v) for r in sorted(found, key=repr) for v in r.values()] == [
                 type(v) for r in sorted(looked_up, key=repr) for v in r.values()
             ]
         assert any(r["montant"] is None for s in sirens for r in in_memory.get(s))
+        # Several buyers at once (a group of buyers in the explorer's text filter).
+        several = [*sirens[:40], "000000000"]
+        assert sorted(q.buyer_runs(con, several, in_memory), key=repr) == sorted(
+            q.buyer_runs(con, several), key=repr
+        )
+        assert q.buyer_runs(con, []) == q.buyer_runs(con, [], in_memory) == []

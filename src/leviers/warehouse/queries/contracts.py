@@ -377,24 +377,9 @@ def _indexed_matches(
     if sirens is not None:
         # contract_no numbers the contracts by buyer (leviers.web.store._BUILD_CONTRACTS): a buyer's
         # contracts are one range of numbers (web_contract_ranges).
-        ranges = (
-            [
-                (run["premier"], run["dernier"])
-                for siren in sirens
-                for run in runs.get(siren)
-                if run["annee"] is None
-            ]
-            if runs is not None
-            else execute(
-                con,
-                "contracts.buyer_ranges",
-                "SELECT premier, dernier FROM web_contract_ranges "
-                f"WHERE annee IS NULL AND siren IN ({', '.join('?' for _ in sirens)})",
-                sirens,
-            ).fetchall()
-            if sirens
-            else []
-        )
+        ranges = [
+            (run["premier"], run["dernier"]) for run in buyer_runs(con, sirens, runs) if run["annee"] is None
+        ]
         extra.append("(" + (" OR ".join("contract_no BETWEEN ? AND ?" for _ in ranges) or "false") + ")")
         extra_params += [bound for bounds in ranges for bound in bounds]
     conditions: list[str] = []
@@ -673,6 +658,23 @@ class BuyerRuns:
         return [{"siren": siren, **{name: v[i] for name, v in values.items()}} for i in range(end - start)]
 
 
+def buyer_runs(
+    con: duckdb.DuckDBPyConnection, sirens: list[str], runs: BuyerRuns | None = None
+) -> list[dict[str, Any]]:
+    """The runs (rows of web_contract_ranges: every year and the all-years run) of the buyers
+    `sirens`, from `runs` when the server holds them in memory, else read."""
+    if runs is not None:
+        return [run for siren in sirens for run in runs.get(siren)]
+    if not sirens:
+        return []
+    return rows(
+        con,
+        f"SELECT * FROM web_contract_ranges WHERE siren IN ({', '.join('?' for _ in sirens)})",
+        sirens,
+        name="contracts.buyer_runs",
+    )
+
+
 def buyer_page(
     con: duckdb.DuckDBPyConnection,
     siren: str,
@@ -688,14 +690,7 @@ def buyer_page(
     None when the run is not contiguous (the copy is not in the expected order). `runs`: the
     runs in memory (the server's), else they are looked up."""
     # Every year of the buyer, the year picked here: `siren = ?` alone is an index look-up.
-    found_runs = (
-        runs.get(siren)
-        if runs is not None
-        else rows(
-            con, "SELECT * FROM web_contract_ranges WHERE siren = ?", [siren], name="contracts.buyer_range"
-        )
-    )
-    found = next((run for run in found_runs if run["annee"] == year), None)
+    found = next((run for run in buyer_runs(con, [siren], runs) if run["annee"] == year), None)
     if found is None:
         return [], no_totals()
     first, last = found["premier"], found["dernier"]
