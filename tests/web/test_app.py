@@ -1,12 +1,19 @@
 """The application's life: what start-up built is frozen out of the cyclic garbage collector's scans
 while it serves (a full collection walked it all, stalling the process), and given back when it
-stops (tests run many applications in one process)."""
+stops (tests run many applications in one process); pages render on a few threads of their own."""
 
 from __future__ import annotations
 
+import asyncio
 import gc
+import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+import httpx
+import pytest
 from fastapi.testclient import TestClient
 
 from tests.web.conftest import make_app
@@ -48,3 +55,45 @@ def test_route_urls_equal_starlettes(small: TestClient) -> None:
         url("collectivite")
     with pytest.raises(NoMatchFound):
         url("no_such_page")
+
+
+def test_pages_render_on_a_few_threads(
+    small_warehouse: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Pages and their JSON twins run on at most `render_threads()` threads at once (the others
+    wait their turn instead of sharing the GIL); every request is answered."""
+    from leviers.web.deps import PAGES
+    from leviers.web.render import render_threads
+
+    app = make_app(small_warehouse, tmp_path / "cache")
+    running = 0
+    most = 0
+    lock = threading.Lock()
+
+    def counted(work: Callable[..., Any]) -> Callable[..., Any]:
+        def slow(*args: Any) -> Any:
+            nonlocal running, most
+            with lock:
+                running += 1
+                most = max(most, running)
+            time.sleep(0.05)  # long enough for every request to be waiting
+            with lock:
+                running -= 1
+            return work(*args)
+
+        return slow
+
+    monkeypatch.setattr(app.state.templates, "render", counted(app.state.templates.render))
+    monkeypatch.setattr(PAGES, "answer", counted(PAGES.answer))
+    wanted = render_threads()
+    paths = ["/contrats", "/api/v1/contrats"] * (2 * wanted)
+
+    async def visit() -> list[int]:
+        async with app.router.lifespan_context(app):
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+                answers = await asyncio.gather(*(client.get(path) for path in paths))
+                return [a.status_code for a in answers]
+
+    assert asyncio.run(visit()) == [200] * len(paths)
+    assert most == wanted

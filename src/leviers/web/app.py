@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import anyio
 from fastapi import FastAPI
 from fastapi.routing import iter_route_contexts
 from fastapi.staticfiles import StaticFiles
@@ -23,7 +24,7 @@ from leviers.web import errors, memory
 from leviers.web.deps import PAGES
 from leviers.web.head import HeadAsGet
 from leviers.web.kept_pages import KeptPages, local_version
-from leviers.web.render import API_PREFIX, Templates
+from leviers.web.render import API_PREFIX, Templates, render_threads
 from leviers.web.security import DropEmptyParams, RateLimit, RequestLimits, SecurityHeaders, TokenBuckets
 from leviers.web.settings import WebSettings
 from leviers.web.store import Store
@@ -177,6 +178,8 @@ def create_app(settings: WebSettings, *, progress: Progress | None = None) -> Fa
     app.state.settings = settings
     app.state.store = store
     app.state.templates = Templates()
+    # The pages' views run on a few threads of their own (leviers.web.render.render_threads).
+    app.state.renders = anyio.CapacityLimiter(render_threads())
     # Public pages kept rendered (leviers.web.kept_pages); hosted mode replaces the version.
     app.state.kept_pages = KeptPages()
     app.state.public_version = local_version
