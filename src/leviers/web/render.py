@@ -190,8 +190,7 @@ def render_threads() -> int:
     template). Rendering is CPU under the GIL between DuckDB statements that release it: one
     thread more than the cores keeps them busy. More threads only share the GIL — every page
     then finishes late, each slowed by all the others (anyio's pool of 40 threads, made for views
-    that wait on I/O: at 20 clients on one process, by-buyer explorer pages p95 241–297 ms,
-    against 186–227 ms with 3 threads on 2 cores)."""
+    that wait on I/O; the trials are in docs/web.md, « Pages render on a few threads »)."""
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
     return cores + 1
 
