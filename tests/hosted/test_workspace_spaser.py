@@ -131,8 +131,11 @@ def test_upload_objectives_draft_publication(
     assert "pas publié" in draft
     # ESS: 40 % of known suppliers (4 of 10), 15.7 % of the known amount (4 000 of 25 500 €), against
     # a 30 % target by number: met.
-    assert re.search(r"<td>15,7\s%</td>", draft)
-    assert re.search(r"Part des achats aux structures de l'ESS</th>\s*<td>40,0\s%", draft), draft
+    assert re.search(r"<td>15,7\s%<br><span class=\"hint\">4\s000\s€ sur 25\s500\s€ de statut connu", draft)
+    assert re.search(
+        r"Part des achats aux structures de l'ESS</th>\s*<td>40,0\s%<br><span class=\"hint\">4 sur 10 de",
+        draft,
+    ), draft
     assert re.search(r"<td>30,0\s% \(nombre, 2024\) : Atteint</td>", draft)
 
     # Before publication the public page has nothing; after it, the figures and never the lines.

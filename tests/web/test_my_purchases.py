@@ -72,6 +72,19 @@ def test_upload_loads_the_file_and_shows_counts_and_reasons(local: TestClient, w
     assert "ligne 3 : montant TTC : « voir facture » n&#39;est pas un montant lisible" in text
     assert "/tmp" not in text
     assert "leviers-achats-" not in text
+    # Then the shares of all the buyer's spending that year: this warehouse has no register nor
+    # list, so both suppliers are of unknown status — « inconnue », never 0 %.
+    plain = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", text)).replace("&#39;", "'")
+    assert "Part de toute la dépense 2024 de l'acheteur 224400028" in plain
+    assert "Sur 2 lignes d'achats de 2024, 1 281 € TTC, 2 fournisseurs." in plain
+    assert (
+        "Part des achats aux structures de l'ESS inconnue aucun fournisseur de statut connu, 2 de statut inconnu"
+        in plain
+    )
+    assert "%" not in plain.split("Part de toute la dépense 2024")[1].split("Charger un fichier")[0]
+    assert "leviers spaser rapport --siren 224400028 --annee 2024" in plain
+    # A GET shows the form alone: nothing of the store.
+    assert "Part de toute la dépense" not in local.get("/mes-achats").text
     with LocalStore.beside(warehouse, read_only=True) as store:
         rows = store.con.execute(
             "SELECT acheteur_siren, fournisseur_siren, montant_ttc::VARCHAR FROM purchase_lines ORDER BY record_index"

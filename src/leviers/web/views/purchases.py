@@ -2,8 +2,11 @@
 
 Local mode only: the upload runs the same ingest as `leviers ingest --prive` (leviers.purchases)
 into the private store beside the warehouse, and the page shows that file's reconciled counts and
-quarantine reasons. Nothing of the private store is shown by a GET: only the answer to the upload
-itself carries private values, to the browser that sent the file. A dashboard served to other
+quarantine reasons, then the shares of all the spending of each buyer and year the file holds (the
+SPASER report's « achats » section, leviers.spaser.purchases: the store's lines of that buyer and
+year, every file loaded, against the warehouse's statuses and DECP). Nothing of the private store is
+shown by a GET: only the answer to the upload itself carries private values, to the browser that
+sent the file. A dashboard served to other
 machines (`--adresse` beyond loopback) or in hosted mode (`--heberge`) refuses uploads: hosted
 uploads will go to the PostgreSQL workspaces of issue #20.
 
@@ -23,6 +26,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import duckdb
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from starlette.concurrency import run_in_threadpool
@@ -30,12 +34,15 @@ from starlette.datastructures import UploadFile
 
 from leviers.errors import LeviersError
 from leviers.purchases.store import LocalStore
+from leviers.spaser import purchases as own
+from leviers.warehouse import open_warehouse
 from leviers.web.render import Page
 
 router = APIRouter(include_in_schema=False)
 PATH = "/mes-achats"
 SUFFIXES = (".csv", ".txt", ".xlsx", ".xlsm", ".xls", ".ods")
 MAX_REASONS = 100  # quarantine reasons shown on the page (the count says how many in all)
+MAX_SHARES = 3  # (buyer, year) pairs of a file whose shares the answer computes; the rest are named
 TOKEN_FIELD = "jeton"
 _ingesting = threading.Lock()  # one upload at a time writes the private store (a DuckDB file)
 
@@ -171,9 +178,41 @@ def _ingest(request: Request, upload: UploadFile, name: str, acheteur: str, mont
                 outcome.errors = [_for_the_form(e.message, prefix) for e in result.errors]
                 for report in result.reports:
                     outcome.reports.append(_report(store, report, prefix))
+                    outcome.reports[-1].update(_shares(warehouse, store, report.ingestion_id))
         except LeviersError as exc:
             outcome.errors.append(_for_the_form(exc.message, prefix))
     return outcome
+
+
+def _shares(warehouse: Path, store: LocalStore, ingestion_id: int | None) -> dict[str, Any]:
+    """The shares of all the spending of the buyers and years of one loaded file (at most
+    MAX_SHARES pairs, the latest years first; the others named), or why they cannot be given."""
+    pairs = (
+        []
+        if ingestion_id is None
+        else store.con.execute(
+            "SELECT acheteur_siren, annee FROM purchase_lines WHERE ingestion_id = ? "
+            "GROUP BY ALL ORDER BY annee DESC, count(*) DESC, acheteur_siren",
+            [ingestion_id],
+        ).fetchall()
+    )
+    out: dict[str, Any] = {
+        "parts": [],
+        "autres": [{"siren": s, "annee": int(y)} for s, y in pairs[MAX_SHARES:]],
+        "parts_erreur": None,
+    }
+    if not pairs:
+        return out
+    try:
+        with open_warehouse(warehouse, read_only=True) as con:
+            for siren, year in pairs[:MAX_SHARES]:
+                shares, reason = own.from_store(con, store, siren, int(year))
+                out["parts"].append({"siren": siren, "annee": int(year), **own.section(shares, reason)})
+    except LeviersError as exc:
+        out["parts"], out["parts_erreur"] = [], exc.message
+    except duckdb.Error as exc:  # the file is loaded all the same: the answer says so, and why no share
+        out["parts"], out["parts_erreur"] = [], f"l'entrepôt n'a pas pu être lu ({exc})"
+    return out
 
 
 # The ingest speaks of the command's options; the form has fields for them.

@@ -1,0 +1,124 @@
+"""The table of a buyer's shares of all its spending (template `_purchase_shares.html`), shown by
+the SPASER draft and published pages and by « Mes achats » after an upload: each share with its
+base, unknown status apart, and no percentage on too small a base. Sections are hand-made in the
+shape of leviers.spaser.purchases.section."""
+
+from __future__ import annotations
+
+import re
+
+from leviers.spaser.purchases import INDICATORS
+from leviers.web.render import Templates
+
+FIGURES = {
+    # 4 ESS suppliers of 10 known (3 unknown), 4 000 € of 25 500 € known: shown.
+    "achats_ess": dict(
+        valeur_nombre=0.4,
+        valeur_montant=4000 / 25500,
+        numerateur=4,
+        denominateur=10,
+        inconnus=3,
+        montant_numerateur=4000.0,
+        montant_denominateur=25500.0,
+        montant_inconnu=2500.0,
+        suffisant_nombre=True,
+        suffisant_montant=True,
+        decp_valeur_nombre=0.25,
+        decp_valeur_montant=None,
+        decp_suffisant_nombre=False,
+        decp_suffisant_montant=None,
+    ),
+    # 1 insertion supplier of 2 known: a share, but on too small a base.
+    "achats_siae": dict(
+        valeur_nombre=0.5,
+        valeur_montant=0.9,
+        numerateur=1,
+        denominateur=2,
+        inconnus=11,
+        montant_numerateur=900.0,
+        montant_denominateur=1000.0,
+        montant_inconnu=27000.0,
+        suffisant_nombre=False,
+        suffisant_montant=False,
+    ),
+}
+
+
+def _section() -> dict[str, object]:
+    empty = dict.fromkeys(
+        (
+            "valeur_nombre",
+            "valeur_montant",
+            "numerateur",
+            "denominateur",
+            "inconnus",
+            "montant_numerateur",
+            "montant_denominateur",
+            "montant_inconnu",
+            "suffisant_nombre",
+            "suffisant_montant",
+            "decp_valeur_nombre",
+            "decp_valeur_montant",
+            "decp_suffisant_nombre",
+            "decp_suffisant_montant",
+        )
+    )
+    return {
+        "lignes": 14,
+        "montant": 28000.0,
+        "base_montant": "ttc",
+        "lignes_sans_montant": 0,
+        "fournisseurs": 13,
+        "decp_marches": 3,
+        "decp_montant": 120000.0,
+        "indicateurs": [
+            {
+                "indicateur": i.id,
+                "libelle": i.libelle,
+                "decp_indicateur": "ess_suppliers" if i.id == "achats_ess" else None,
+                "objectifs": [],
+                **empty,
+                **FIGURES.get(i.id, {}),
+            }
+            for i in INDICATORS.values()
+        ],
+    }
+
+
+def _rows(objectives: bool) -> dict[str, str]:
+    template = Templates().env.get_template("_purchase_shares.html")
+    page = template.render(a=_section(), annee=2024, objectives=objectives, objective_status={})
+    page = page.replace("\u202f", " ").replace("\xa0", " ")
+    rows = re.findall(r'<tr><th scope="row">([^<]+)</th>(.*?)</tr>', page, re.S)
+    return {
+        label.replace("&#39;", "'"): re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", cells)).strip()
+        for label, cells in rows
+    }
+
+
+def test_each_share_with_its_base_and_none_on_too_small_a_base() -> None:
+    rows = _rows(objectives=False)
+    assert rows["Part des achats aux structures de l'ESS"] == (
+        "40,0 % 4 sur 10 de statut connu, 3 de statut inconnu "
+        "15,7 % 4 000 € sur 25 500 € de statut connu, 2 500 € de statut inconnu "
+        "échantillon insuffisant des marchés inconnue du montant"
+    )
+    # 50 % of 2 known suppliers is not written: the base is.
+    assert rows["Part des achats aux structures d'insertion (SIAE)"] == (
+        "échantillon insuffisant 1 sur 2 de statut connu, 11 de statut inconnu "
+        "échantillon insuffisant 900 € sur 1 000 € de statut connu, 27 000 € de statut inconnu "
+        "pas d'indicateur sur les DECP"
+    )
+    # Nothing known: unknown, never 0 %.
+    assert rows["Part des achats aux PME"] == (
+        "inconnue aucun fournisseur de statut connu inconnue aucun montant de statut connu pas d'indicateur sur les DECP"
+    )
+
+
+def test_the_objectives_column_only_where_asked() -> None:
+    assert all(len(re.findall("statut connu", cells)) == 2 for cells in _rows(objectives=False).values())
+    template = Templates().env.get_template("_purchase_shares.html")
+    with_column = template.render(a=_section(), annee=2024, objectives=True, objective_status={})
+    without = template.render(a=_section(), annee=2024, objectives=False, objective_status={})
+    assert '<th scope="col">Objectif</th>' in with_column
+    assert '<th scope="col">Objectif</th>' not in without
