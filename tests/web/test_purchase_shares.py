@@ -85,9 +85,11 @@ def _section() -> dict[str, object]:
     }
 
 
-def _rows(objectives: bool) -> dict[str, str]:
+def _rows(objectives: bool, **section: object) -> dict[str, str]:
     template = Templates().env.get_template("_purchase_shares.html")
-    page = template.render(a=_section(), annee=2024, objectives=objectives, objective_status={})
+    page = template.render(
+        a={**_section(), **section}, annee=2024, objectives=objectives, objective_status={}
+    )
     page = page.replace("\u202f", " ").replace("\xa0", " ")
     rows = re.findall(r'<tr><th scope="row">([^<]+)</th>(.*?)</tr>', page, re.S)
     return {
@@ -113,6 +115,11 @@ def test_each_share_with_its_base_and_none_on_too_small_a_base() -> None:
     assert rows["Part des achats aux PME"] == (
         "inconnue aucun fournisseur de statut connu inconnue aucun montant de statut connu pas d'indicateur sur les DECP"
     )
+
+
+def test_the_open_data_column_says_when_the_buyer_published_no_contract() -> None:
+    rows = _rows(objectives=False, decp_marches=None, decp_montant=None)
+    assert rows["Part des achats aux structures de l'ESS"].endswith("aucun marché publié")
 
 
 def test_the_objectives_column_only_where_asked() -> None:

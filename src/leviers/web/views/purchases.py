@@ -247,6 +247,6 @@ def _report(store: LocalStore, report: Any, prefix: str) -> dict[str, Any]:
         "duplicates": report.duplicates,
         "already": report.status == "deja_charge",
         "notes": [_for_the_form(n, prefix) for n in report.notes],
-        "reasons": [r[0] for r in reasons],
+        "reasons": [_for_the_form(r[0], prefix) for r in reasons],
         "warnings": int(warnings[0]) if warnings else 0,
     }
