@@ -175,3 +175,17 @@ def test_hosted_mode_says_uploads_go_to_workspaces_later(warehouse: Path) -> Non
     reason = refusal(request)  # type: ignore[arg-type]
     assert reason is not None
     assert "espace de travail privé de votre organisation" in reason
+
+
+def test_shares_of_a_very_large_year_are_left_to_the_command(
+    local: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from leviers.web.views import purchases as view
+
+    monkeypatch.setattr(view, "MAX_SHARE_LINES", 1)  # this file's two loaded lines are « too many »
+    answer = _send(local, {"jeton": _token(local), "acheteur": BUYER})
+    assert answer.status_code == 200
+    text = answer.text.replace("\u202f", " ").replace("&#39;", "'")
+    assert "2 lignes d'achats de 2024 pour cet acheteur dans l'espace privé : trop pour les calculer" in text
+    assert "leviers achats parts --siren 224400028 --annee 2024" in text
+    assert "Part des achats aux structures de l'ESS" not in text

@@ -43,6 +43,10 @@ PATH = "/mes-achats"
 SUFFIXES = (".csv", ".txt", ".xlsx", ".xlsm", ".xls", ".ods")
 MAX_REASONS = 100  # quarantine reasons shown on the page (the count says how many in all)
 MAX_SHARES = 3  # (buyer, year) pairs of a file whose shares the answer computes; the rest are named
+# Past this many lines for one buyer and year (the store may hold a large export loaded by the
+# command), the answer names the command instead of computing the shares: 5 M lines take about
+# 13 s and half a gigabyte of the server's memory (2026-12-07), 1 M about a fifth of that.
+MAX_SHARE_LINES = 1_000_000
 TOKEN_FIELD = "jeton"
 _ingesting = threading.Lock()  # one upload at a time writes the private store (a DuckDB file)
 
@@ -191,21 +195,36 @@ def _shares(warehouse: Path, store: LocalStore, ingestion_id: int | None) -> dic
         []
         if ingestion_id is None
         else store.con.execute(
-            "SELECT acheteur_siren, annee FROM purchase_lines WHERE ingestion_id = ? "
-            "GROUP BY ALL ORDER BY annee DESC, count(*) DESC, acheteur_siren",
+            """
+            SELECT f.acheteur_siren, f.annee,
+                (SELECT count(*) FROM purchase_lines AS p
+                 WHERE p.acheteur_siren = f.acheteur_siren AND p.annee = f.annee) AS lignes
+            FROM (SELECT acheteur_siren, annee, count(*) AS n FROM purchase_lines
+                  WHERE ingestion_id = ? GROUP BY ALL) AS f
+            ORDER BY f.annee DESC, f.n DESC, f.acheteur_siren
+            """,
             [ingestion_id],
         ).fetchall()
     )
     out: dict[str, Any] = {
         "parts": [],
-        "autres": [{"siren": s, "annee": int(y)} for s, y in pairs[MAX_SHARES:]],
+        "autres": [{"siren": s, "annee": int(y)} for s, y, _ in pairs[MAX_SHARES:]],
         "parts_erreur": None,
     }
     if not pairs:
         return out
     try:
         with open_warehouse(warehouse, read_only=True) as con:
-            for siren, year in pairs[:MAX_SHARES]:
+            for siren, year, lines in pairs[:MAX_SHARES]:
+                if lines > MAX_SHARE_LINES:
+                    count = f"{lines:,}".replace(",", "\u202f")
+                    reason = (
+                        f"{count} lignes d'achats de {year} pour cet acheteur dans l'espace privé : trop pour "
+                        f"les calculer dans cette page ; sur ce poste, `leviers achats parts --siren {siren} "
+                        f"--annee {year}` les donne"
+                    )
+                    out["parts"].append({"siren": siren, "annee": int(year), **own.section(None, reason)})
+                    continue
                 shares, reason = own.from_store(con, store, siren, int(year))
                 out["parts"].append({"siren": siren, "annee": int(year), **own.section(shares, reason)})
     except LeviersError as exc:
