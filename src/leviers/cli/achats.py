@@ -131,12 +131,13 @@ def parts(
 
 def _show(result: Shares) -> None:
     console.print(
-        f"Achats de {result.siren} en {result.annee} : {result.lignes} lignes, "
+        f"Achats de {result.siren} en {result.annee} : {result.lignes} ligne{'s' if result.lignes > 1 else ''}, "
         f"{_euros(result.montant)} {result.base_montant.upper()} ; DECP : "
         + (
             "aucun marché publié"
             if result.decp_marches is None
-            else f"{result.decp_marches} marchés, {_euros(result.decp_montant)} HT notifiés"
+            else f"{result.decp_marches} marché{'s' if result.decp_marches > 1 else ''}, "
+            f"{_euros(result.decp_montant)} HT notifié{'s' if result.decp_marches > 1 else ''}"
         ),
         highlight=False,
     )
