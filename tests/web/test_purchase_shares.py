@@ -88,7 +88,7 @@ def _section() -> dict[str, object]:
 def _rows(objectives: bool, **section: object) -> dict[str, str]:
     template = Templates().env.get_template("_purchase_shares.html")
     page = template.render(
-        a={**_section(), **section}, annee=2024, objectives=objectives, objective_status={}
+        a={**_section(), **section}, annee=2024, objectives=objectives, objective_status={}, groups=False
     )
     page = page.replace("\u202f", " ").replace("\xa0", " ")
     rows = re.findall(r'<tr><th scope="row">([^<]+)</th>(.*?)</tr>', page, re.S)
@@ -125,7 +125,75 @@ def test_the_open_data_column_says_when_the_buyer_published_no_contract() -> Non
 def test_the_objectives_column_only_where_asked() -> None:
     assert all(len(re.findall("statut connu", cells)) == 2 for cells in _rows(objectives=False).values())
     template = Templates().env.get_template("_purchase_shares.html")
-    with_column = template.render(a=_section(), annee=2024, objectives=True, objective_status={})
-    without = template.render(a=_section(), annee=2024, objectives=False, objective_status={})
+    with_column = template.render(
+        a=_section(), annee=2024, objectives=True, objective_status={}, groups=False
+    )
+    without = template.render(a=_section(), annee=2024, objectives=False, objective_status={}, groups=False)
     assert '<th scope="col">Objectif</th>' in with_column
     assert '<th scope="col">Objectif</th>' not in without
+
+
+def _group(name: str, amount: float, ess: tuple[int, int, int, float | None, bool]) -> dict[str, object]:
+    numerator, denominator, unknown, share, sufficient = ess
+    parts = [
+        {
+            "critere": i.critere,
+            "libelle": i.libelle,
+            "valeur_nombre": None,
+            "valeur_montant": share if i.id == "achats_ess" else None,
+            "numerateur": numerator if i.id == "achats_ess" else 0,
+            "denominateur": denominator if i.id == "achats_ess" else 0,
+            "inconnus": unknown,
+            "suffisant_nombre": False,
+            "suffisant_montant": sufficient if i.id == "achats_ess" else False,
+        }
+        for i in INDICATORS.values()
+    ]
+    return {
+        "groupe": name,
+        "lignes": 3,
+        "fournisseurs": 3,
+        "montant": amount,
+        "lignes_sans_montant": 0,
+        "parts": parts,
+    }
+
+
+def test_shares_by_group_each_with_its_base_at_most_the_largest() -> None:
+    section = {
+        **_section(),
+        "par_groupe": [
+            {
+                "dimension": "entite",
+                "libelle": "Entité acheteuse",
+                "groupes": [
+                    _group("Voirie", 20000.0, (4, 10, 0, 0.2, True)),
+                    _group("Écoles", 5000.0, (1, 2, 1, 0.6, False)),
+                    _group("Culture", 3000.0, (0, 0, 3, None, False)),
+                ],
+            }
+        ],
+    }
+    template = Templates().env.get_template("_purchase_shares.html")
+    page = (
+        template.render(
+            a=section, annee=2024, objectives=False, objective_status={}, groups=True, max_groups=2
+        )
+        .replace("\u202f", " ")
+        .replace("\xa0", " ")
+    )
+    table = page.split("par entité acheteuse (colonne du fichier)")[1]
+    rows = {
+        name: re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", cells)).strip()
+        for name, cells in re.findall(r'<tr><th scope="row">([^<]+)</th>(.*?)</tr>', table, re.S)
+    }
+    assert list(rows) == ["Voirie", "Écoles"]  # the two largest amounts
+    assert rows["Voirie"].startswith("3 lignes 20 000 € 20,0 % 4 sur 10 fournisseurs connus ")
+    assert rows["Écoles"].startswith(
+        "3 lignes 5 000 € échantillon insuffisant 1 sur 2 fournisseurs connus, 1 inconnu "
+    )
+    assert "2 groupes sur 3, les plus gros montants d'abord" in page
+    # A published report has no groups: nothing of them is shown.
+    assert "colonne du fichier" not in template.render(
+        a=_section(), annee=2024, objectives=True, objective_status={}, groups=True, max_groups=15
+    )
