@@ -193,6 +193,9 @@ def test_shares_by_group_each_with_its_base_at_most_the_largest() -> None:
         "3 lignes 5 000 € échantillon insuffisant 1 sur 2 fournisseurs connus, 1 inconnu "
     )
     assert "2 groupes sur 3, les plus gros montants d'abord" in page
+    # A criterion with no supplier of known status in the group: unknown, never « 0 sur 0 ».
+    assert "inconnue aucun fournisseur connu" in rows["Voirie"]
+    assert "0 sur 0" not in page
     # A published report has no groups: nothing of them is shown.
     assert "colonne du fichier" not in template.render(
         a=_section(), annee=2024, objectives=True, objective_status={}, groups=True, max_groups=15
