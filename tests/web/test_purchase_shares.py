@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import re
 
+from leviers.spaser import purchases as own
 from leviers.spaser.purchases import INDICATORS
 from leviers.web.render import Templates
 
-FIGURES = {
+HAND_MADE = {
     # 4 ESS suppliers of 10 known (3 unknown), 4 000 € of 25 500 € known: shown.
     "achats_ess": dict(
         valeur_nombre=0.4,
@@ -45,24 +46,7 @@ FIGURES = {
 
 
 def _section() -> dict[str, object]:
-    empty = dict.fromkeys(
-        (
-            "valeur_nombre",
-            "valeur_montant",
-            "numerateur",
-            "denominateur",
-            "inconnus",
-            "montant_numerateur",
-            "montant_denominateur",
-            "montant_inconnu",
-            "suffisant_nombre",
-            "suffisant_montant",
-            "decp_valeur_nombre",
-            "decp_valeur_montant",
-            "decp_suffisant_nombre",
-            "decp_suffisant_montant",
-        )
-    )
+    empty = dict.fromkeys((*own.FIGURES, *own.DECP_FIGURES))
     return {
         "lignes": 14,
         "montant": 28000.0,
@@ -78,7 +62,7 @@ def _section() -> dict[str, object]:
                 "decp_indicateur": "ess_suppliers" if i.id == "achats_ess" else None,
                 "objectifs": [],
                 **empty,
-                **FIGURES.get(i.id, {}),
+                **HAND_MADE.get(i.id, {}),
             }
             for i in INDICATORS.values()
         ],
