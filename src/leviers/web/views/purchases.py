@@ -6,9 +6,8 @@ quarantine reasons, then the shares of all the spending of each buyer and year t
 SPASER report's « achats » section, leviers.spaser.purchases: the store's lines of that buyer and
 year, every file loaded, against the warehouse's statuses and DECP). Nothing of the private store is
 shown by a GET: only the answer to the upload itself carries private values, to the browser that
-sent the file. A dashboard served to other
-machines (`--adresse` beyond loopback) or in hosted mode (`--heberge`) refuses uploads: hosted
-uploads will go to the PostgreSQL workspaces of issue #20.
+sent the file. A dashboard served to other machines (`--adresse` beyond loopback) or in hosted mode
+(`--heberge`) refuses uploads: hosted uploads will go to the PostgreSQL workspaces of issue #20.
 
 Forms of local mode have no session: the form carries a token drawn once per server process
 (`app.state.upload_token`), which another site cannot read (same-origin policy), and a POST whose
