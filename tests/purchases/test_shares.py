@@ -175,3 +175,49 @@ def test_decp_figures_of_the_same_buyer_and_year(tmp_path: Path, real_data: Path
     # No SIRENE loaded: the DECP ESS share is unknown too, and not quoted.
     assert (ess.decp_part_nombre, ess.decp_suffisant_nombre) == (None, False)
     assert _part(result, "siae").decp_suffisant_nombre is None  # no DECP indicator: shown « — »
+
+
+def test_a_supplier_counts_once_per_case_and_a_line_of_no_supplier_is_no_supplier(tmp_path: Path) -> None:
+    """Hand-computed, for the département criterion (buyer in 44):
+
+    | line | supplier | postal code | € | same département |
+    |---|---|---|---|---|
+    | 1 | Un (SIREN) | 44000 | 100 | yes |
+    | 2 | Un | 75001 | 50 | no |
+    | 3 | Un | — | 10 | unknown |
+    | 4 | — (identifier « ABC », no name) | 44000 | 20 | yes |
+    | 5 | Deux (name only) | — | 30 | unknown |
+
+    Un is one supplier, « yes » (one line is), known and unknown (a line of each); line 4 has no
+    supplier: its amount counts, it is no supplier. Yes 1, known 1, unknown 2 (Un, Deux); amounts
+    yes 120, known 170, unknown 40; lines known with an amount 3; 2 suppliers, 5 lines."""
+    warehouse = tmp_path / "leviers.duckdb"
+    con = open_warehouse(warehouse)
+    ensure_reference(con)
+    con.close()
+    file = tmp_path / "mandats.csv"
+    file.write_text(
+        "SIRET fournisseur;Fournisseur;Code postal fournisseur;Montant TTC;Date mandat\n"
+        "10000000100010;Un;44000;100,00;10/01/2024\n"
+        "10000000100010;Un;75001;50,00;11/01/2024\n"
+        "10000000100010;Un;;10,00;12/01/2024\n"
+        "ABC;;44000;20,00;13/01/2024\n"
+        ";Deux;;30,00;14/01/2024\n",
+        encoding="utf-8",
+    )
+    with LocalStore.beside(warehouse) as store:
+        assert store.ingest([file], acheteur=BUYER)[0].reports[0].loaded == 5
+    with (
+        open_warehouse(warehouse, read_only=True) as con,
+        LocalStore.beside(warehouse, read_only=True) as store,
+    ):
+        result = compute_shares(con, store, BUYER, 2024)
+    dep = _part(result, "local_departement")
+    assert (dep.lignes, dep.fournisseurs) == (5, 2)
+    assert (dep.fournisseurs_oui, dep.fournisseurs_connus, dep.fournisseurs_inconnus) == (1, 1, 2)
+    assert (dep.montant_oui, dep.montant_connu, dep.montant_inconnu, dep.lignes_connues) == (
+        120.0,
+        170.0,
+        40.0,
+        3,
+    )

@@ -137,6 +137,52 @@ def _base(lines: pa.Table, asked: str | None) -> str:
     return "ttc" if ttc > ht else "ht"
 
 
+def _group_sql(group: str, amount: str) -> str:
+    """Per group: lines, suppliers, amount, lines without amount, and per criterion the suppliers
+    yes / known / unknown (distinct), the amounts yes / known / unknown and the lines known with an
+    amount. Lines are first summed per supplier (`per_supplier`): a supplier is « yes » when one of
+    its lines is, known when one is known, unknown when one is unknown — what counting distinct
+    suppliers per case gives, with one hash table instead of eighteen distinct counts (5 M lines:
+    10.6 s before, 2026-12-07). A line of no supplier (neither SIREN nor name) is no supplier."""
+    inner = [
+        f"{group} AS groupe",
+        "fournisseur",
+        "count(*) AS lignes",
+        f"sum({amount}) AS montant",
+        f"count({amount}) AS avec_montant",
+    ]
+    outer = [
+        "groupe",
+        "sum(lignes) AS lignes",
+        "count(fournisseur) AS fournisseurs",
+        "sum(montant) AS montant",
+        "sum(lignes) - sum(avec_montant) AS sans_montant",
+    ]
+    for c in CRITERIA:
+        inner += [
+            f"bool_or({c}) AS {c}_o",
+            f"bool_or({c} IS NOT NULL) AS {c}_k",
+            f"bool_or({c} IS NULL) AS {c}_u",
+            f"sum(CASE WHEN {c} THEN {amount} END) AS {c}_mo",
+            f"sum(CASE WHEN {c} IS NOT NULL THEN {amount} END) AS {c}_mk",
+            f"sum(CASE WHEN {c} IS NULL THEN {amount} END) AS {c}_mu",
+            f"count(CASE WHEN {c} IS NOT NULL AND {amount} IS NOT NULL THEN 1 END) AS {c}_lk",
+        ]
+        outer += [
+            f"count(fournisseur) FILTER (WHERE {c}_o) AS {c}_fo",
+            f"count(fournisseur) FILTER (WHERE {c}_k) AS {c}_fk",
+            f"count(fournisseur) FILTER (WHERE {c}_u) AS {c}_fu",
+            f"coalesce(sum({c}_mo), 0) AS {c}_mo",
+            f"coalesce(sum({c}_mk), 0) AS {c}_mk",
+            f"coalesce(sum({c}_mu), 0) AS {c}_mu",
+            f"sum({c}_lk) AS {c}_lk",
+        ]
+    return f"""
+        WITH per_supplier AS (SELECT {", ".join(inner)} FROM pur_flags GROUP BY ALL)
+        SELECT {", ".join(outer)} FROM per_supplier GROUP BY groupe ORDER BY montant DESC NULLS LAST, groupe
+    """
+
+
 def compute_shares(
     con: duckdb.DuckDBPyConnection, store: PrivateStore, siren: str, year: int, montant: str | None = None
 ) -> Shares:
@@ -152,25 +198,7 @@ def compute_shares(
     amount = f"CAST(montant_{basis} AS DOUBLE)"
     for dimension in DIMENSIONS:
         group = "'Ensemble'" if dimension == "ensemble" else f"coalesce({dimension}, '{NOT_GIVEN}')"
-        measures = []
-        for criterion in CRITERIA:
-            c = criterion
-            measures += [
-                f"count(DISTINCT CASE WHEN {c} THEN fournisseur END) AS {c}_fo",
-                f"count(DISTINCT CASE WHEN {c} IS NOT NULL THEN fournisseur END) AS {c}_fk",
-                f"count(DISTINCT CASE WHEN {c} IS NULL THEN fournisseur END) AS {c}_fu",
-                f"coalesce(sum(CASE WHEN {c} THEN {amount} END), 0) AS {c}_mo",
-                f"coalesce(sum(CASE WHEN {c} IS NOT NULL THEN {amount} END), 0) AS {c}_mk",
-                f"coalesce(sum(CASE WHEN {c} IS NULL THEN {amount} END), 0) AS {c}_mu",
-                f"count(CASE WHEN {c} IS NOT NULL AND {amount} IS NOT NULL THEN 1 END) AS {c}_lk",
-            ]
-        rows = work.execute(
-            f"""
-            SELECT {group} AS groupe, count(*) AS lignes, count(DISTINCT fournisseur) AS fournisseurs,
-                sum({amount}) AS montant, count(*) - count({amount}) AS sans_montant, {", ".join(measures)}
-            FROM pur_flags GROUP BY ALL ORDER BY montant DESC NULLS LAST, groupe
-            """
-        ).fetchall()
+        rows = work.execute(_group_sql(group, amount)).fetchall()
         names = ["groupe", "lignes", "fournisseurs", "montant", "sans_montant"]
         names += [f"{c}_{m}" for c in CRITERIA for m in ("fo", "fk", "fu", "mo", "mk", "mu", "lk")]
         for row in rows:
