@@ -20,7 +20,7 @@ from fastapi.testclient import TestClient
 
 from leviers.hosted import tenancy
 from leviers.hosted.purchases import PostgresStore
-from leviers.purchases.store import LocalStore
+from leviers.purchases.store import GROUPS_SCHEMA, LocalStore
 from leviers.spaser import purchases as own
 from leviers.warehouse import open_warehouse
 from tests.hosted.conftest import hosted_client
@@ -102,6 +102,13 @@ def test_upload_objectives_draft_publication(
         ):
             hosted = own.section(*own.from_store(con, store, BORDEAUX, 2024))
             assert hosted == own.section(*own.from_store(con, local, BORDEAUX, 2024))
+            # PostgreSQL and DuckDB sum the lines alike (one SQL, GROUPS_SQL).
+            order = [(c, "ascending") for c in GROUPS_SCHEMA.names[:5]]
+            assert (
+                store.line_groups(BORDEAUX, 2024)
+                .sort_by(order)
+                .equals(local.line_groups(BORDEAUX, 2024).sort_by(order))
+            )
     ess = next(i for i in hosted["indicateurs"] if i["indicateur"] == "achats_ess")
     assert (ess["numerateur"], ess["denominateur"], ess["inconnus"], hosted["montant"]) == (4, 10, 3, 28000.0)
     assert [a for a, _ in _log(conn, bordeaux)] == ["membre_ajoute", "depot_fichier", "depot_fichier"]

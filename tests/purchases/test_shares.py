@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
 from leviers.ess.reference import ensure_reference
 from leviers.purchases.shares import compute_shares
-from leviers.purchases.store import LocalStore
+from leviers.purchases.store import GROUPS_SCHEMA, LocalStore
 from leviers.warehouse import open_warehouse
 
 BUYER = "224400028"  # Département de la Loire-Atlantique: département 44, région 52
@@ -221,3 +222,39 @@ def test_a_supplier_counts_once_per_case_and_a_line_of_no_supplier_is_no_supplie
         40.0,
         3,
     )
+
+
+def test_the_store_sums_the_lines_per_supplier_place_and_group(tmp_path: Path) -> None:
+    """What the shares read of the store (`line_groups`), by hand:
+
+    | line | SIREN | name | postal code | HT | TTC | service |
+    |---|---|---|---|---|---|---|
+    | 1 | 100000001 | Un | 44000 | 100 | 120 | Parcs |
+    | 2 | 100000001 | Un SAS | 44100 | 50 | — | Parcs |
+    | 3 | 100000001 | Un | 75001 | 10 | 12 | Parcs |
+    | 4 | — | Deux | 44000 | 20 | 24 | Routes |
+    | 5 | — | Deux | 44000 | 30 | 36 | Routes |
+
+    Lines 1 and 2: one supplier (its SIREN; the name, spelt two ways, is dropped), one département,
+    one service: 2 lines, 150 € HT of 2 lines, 120 € TTC of 1. Line 3 elsewhere. Deux has no SIREN:
+    known by its name, 2 lines, 50 € HT, 60 € TTC."""
+    file = tmp_path / "mandats.csv"
+    file.write_text(
+        "SIRET fournisseur;Fournisseur;Code postal fournisseur;Montant HT;Montant TTC;Date mandat;Service\n"
+        "10000000100010;Un;44000;100,00;120,00;10/01/2024;Parcs\n"
+        "10000000100010;Un SAS;44100;50,00;;11/01/2024;Parcs\n"
+        "10000000100010;Un;75001;10,00;12,00;12/01/2024;Parcs\n"
+        ";Deux;44000;20,00;24,00;13/01/2024;Routes\n"
+        ";Deux;44000;30,00;36,00;14/01/2024;Routes\n",
+        encoding="utf-8",
+    )
+    with LocalStore(tmp_path / "leviers.prive.duckdb") as store:
+        assert store.ingest([file], acheteur=BUYER)[0].reports[0].loaded == 5
+        groups = store.line_groups(BUYER, 2024)
+    assert groups.schema == GROUPS_SCHEMA
+    rows = sorted((tuple(r.values()) for r in groups.to_pylist()), key=lambda r: (r[0] or "~", r[2] or ""))
+    assert rows == [
+        ("100000001", None, "44", None, "Parcs", 2, Decimal("150.00"), 2, Decimal("120.00"), 1),
+        ("100000001", None, "75", None, "Parcs", 1, Decimal("10.00"), 1, Decimal("12.00"), 1),
+        (None, "Deux", "44", None, "Routes", 2, Decimal("50.00"), 2, Decimal("60.00"), 2),
+    ]

@@ -26,6 +26,7 @@ from leviers.cli.app import app as cli
 from leviers.errors import LeviersError
 from leviers.ess.reference import ensure_reference
 from leviers.indicators import compute
+from leviers.purchases.shares import Shares
 from leviers.purchases.store import LocalStore
 from leviers.spaser import build_report, load_objectives
 from leviers.spaser import purchases as own
@@ -92,15 +93,17 @@ def _achat(report: object, indicator: str) -> dict:
     return next(i for i in report.achats["indicateurs"] if i["indicateur"] == indicator)  # type: ignore[attr-defined]
 
 
-def _section(con: duckdb.DuckDBPyConnection, warehouse: Path, year: int = 2024) -> dict:
-    shares, reason = own.load(con, warehouse, BORDEAUX, year)
-    return own.section(shares, reason)
+def _purchases(
+    con: duckdb.DuckDBPyConnection, warehouse: Path, year: int = 2024
+) -> tuple[Shares | None, str]:
+    """The buyer's shares as the report command reads them (compared with the DECP by the report)."""
+    return own.load(con, warehouse, BORDEAUX, year, decp=False)
 
 
 def test_shares_of_all_spending_beside_the_decp_figures(
     con: duckdb.DuckDBPyConnection, warehouse: Path
 ) -> None:
-    report = build_report(con, BORDEAUX, 2024, [], _section(con, warehouse))
+    report = build_report(con, BORDEAUX, 2024, [], _purchases(con, warehouse))
     achats = report.achats
     assert achats is not None
     assert (achats["disponible"], achats["lignes"], achats["montant"], achats["base_montant"]) == (
@@ -125,6 +128,15 @@ def test_shares_of_all_spending_beside_the_decp_figures(
     assert ess["decp_indicateur"] == "ess_suppliers"
     assert ess["decp_valeur_nombre"] == engine["ess_suppliers"]["value_count"]
     assert achats["decp_marches"] == 3  # C1, C2, C3
+    # The shares compared on their own (`leviers achats parts`, the upload's answer: the engine on a
+    # copy of the buyer's rows) and by the report (from its rows): the same figures.
+    alone = own.section(*own.load(con, warehouse, BORDEAUX, 2024))
+    assert {k: v for k, v in alone.items() if k != "indicateurs"} == {
+        k: v for k, v in achats.items() if k not in ("indicateurs", "objectifs")
+    }
+    assert alone["indicateurs"] == [
+        {k: v for k, v in i.items() if k in alone["indicateurs"][0]} for i in achats["indicateurs"]
+    ]
     pme, siae = _achat(report, "achats_pme"), _achat(report, "achats_siae")
     assert (pme["numerateur"], pme["denominateur"], pme["montant_numerateur"]) == (8, 10, 11500.0)
     assert (siae["numerateur"], siae["denominateur"], siae["decp_indicateur"]) == (1, 12, None)
@@ -144,7 +156,7 @@ def test_objectives_measured_on_the_purchases(
     )
     goals = load_objectives(file)
     assert [(g.axe, g.part) for g in goals] == [("social", True), ("economique", True)]
-    report = build_report(con, BORDEAUX, 2024, goals, _section(con, warehouse))
+    report = build_report(con, BORDEAUX, 2024, goals, _purchases(con, warehouse))
     (ess_goal,) = _achat(report, "achats_ess")["objectifs"]
     assert (ess_goal["statut"], ess_goal["ecart"]) == ("atteint", pytest.approx(0.4 - 0.3))
     (pme_goal,) = _achat(report, "achats_pme")["objectifs"]
@@ -152,7 +164,7 @@ def test_objectives_measured_on_the_purchases(
     assert report.summary()["atteint"] == 1
     assert report.summary()["non_atteint"] == 1
     # Without purchases for the year, the objective is unknown and the section says why.
-    empty = build_report(con, BORDEAUX, 2026, goals, _section(con, warehouse, 2026))
+    empty = build_report(con, BORDEAUX, 2026, goals, _purchases(con, warehouse, 2026))
     assert empty.achats is not None
     assert empty.achats["disponible"] is False
     assert "aucun achat de 2026" in empty.achats["raison"]
@@ -170,7 +182,7 @@ def test_open_data_has_no_private_figure_unless_published(
     con: duckdb.DuckDBPyConnection, warehouse: Path, tmp_path: Path
 ) -> None:
     goal = objective("achats_ess", 0.3)
-    report = build_report(con, BORDEAUX, 2024, [goal], _section(con, warehouse))
+    report = build_report(con, BORDEAUX, 2024, [goal], _purchases(con, warehouse))
     public = rows(report)
     assert all(r["source"] != "achats_de_l_acheteur" for r in public)
     assert not any(str(r["indicateur"]).startswith("achats_") for r in public)
@@ -257,7 +269,7 @@ def test_the_public_spaser_page_never_shows_them(warehouse: Path) -> None:
 
 
 def test_shares_by_buying_entity_computed_by_hand(con: duckdb.DuckDBPyConnection, warehouse: Path) -> None:
-    section = _section(con, warehouse)
+    section = own.section(*own.load(con, warehouse, BORDEAUX, 2024))
     # The file has a « Service » column (buying entity), no category column: no category groups.
     assert [d["dimension"] for d in section["par_groupe"]] == ["entite"]
     groups = {g["groupe"]: g for g in section["par_groupe"][0]["groupes"]}
@@ -297,7 +309,7 @@ def test_shares_by_buying_entity_computed_by_hand(con: duckdb.DuckDBPyConnection
     # The groups add up to the whole: lines, amounts, known and unknown suppliers.
     assert sum(g["lignes"] for g in groups.values()) == section["lignes"] == 14
     assert sum(g["montant"] for g in groups.values()) == section["montant"] == 28000.0
-    overall = _achat(build_report(con, BORDEAUX, 2024, [], section), "achats_ess")
+    overall = _achat(build_report(con, BORDEAUX, 2024, [], _purchases(con, warehouse)), "achats_ess")
     assert sum(p["ess"]["inconnus"] for p in parts.values()) == overall["inconnus"] == 3
 
 
@@ -306,7 +318,7 @@ def test_shares_by_entity_in_the_report_html_and_the_command(
 ) -> None:
     from leviers.reports.spaser import html as report_html
 
-    report = build_report(con, BORDEAUX, 2024, [], _section(con, warehouse))
+    report = build_report(con, BORDEAUX, 2024, [], _purchases(con, warehouse))
     assert report.to_json()["achats"]["par_groupe"][0]["groupes"][1]["groupe"] == "Parcs"
     page = report_html(report).replace("\u202f", " ").replace("\xa0", " ")
     assert "Parts de toute la dépense 2024 par entité acheteuse" in page

@@ -134,10 +134,10 @@ def rapport(
     try:
         achats = None
         if not sans_achats:
-            shares, reason = own_purchases.load(con, warehouse, siren, annee)
+            shares, reason = own_purchases.load(con, warehouse, siren, annee, decp=False)
             on_purchases = any(g.indicateur in own_purchases.INDICATORS for g in goals)
             if shares is not None or publier_achats or on_purchases:
-                achats = own_purchases.section(shares, reason)
+                achats = (shares, reason)
         report = build_report(con, siren, annee, goals, achats)
     finally:
         con.close()

@@ -29,23 +29,10 @@ from leviers.hosted import audit
 from leviers.ingestion.load import FileOutcome
 from leviers.ingestion.report import FileReport
 from leviers.progress import Progress
-from leviers.purchases.store import LINE_COLUMNS, LocalStore
+from leviers.purchases.store import GROUPS_SCHEMA, GROUPS_SQL, LINE_COLUMNS, LocalStore
 
 MAX_REASONS = 100  # quarantine reasons kept per file (the count says how many in all)
 COPIED = ("purchase_key", "occurrence", *LINE_COLUMNS)
-LINE_SCHEMA = pa.schema(
-    [
-        ("acheteur_siren", pa.string()),
-        ("annee", pa.int32()),
-        ("fournisseur_nom", pa.string()),
-        ("fournisseur_siren", pa.string()),
-        ("departement_code", pa.string()),
-        ("montant_ht", pa.decimal128(18, 2)),
-        ("montant_ttc", pa.decimal128(18, 2)),
-        ("categorie", pa.string()),
-        ("entite", pa.string()),
-    ]
-)
 
 
 def _digest(path: Path) -> bytes:
@@ -153,13 +140,10 @@ class PostgresStore:
         )
         return replace(report, loaded=loaded, duplicates=duplicates, ingestion_id=upload)
 
-    def lines(self, siren: str, year: int) -> pa.Table:
-        rows = self.conn.execute(
-            f"SELECT {', '.join(LINE_COLUMNS)} FROM purchase_lines WHERE acheteur_siren = %s AND annee = %s",
-            [siren, year],
-        ).fetchall()
+    def line_groups(self, siren: str, year: int) -> pa.Table:
+        cursor = self.conn.execute(GROUPS_SQL.format(param="%s"), [siren, year])
         return pa.Table.from_pylist(
-            [dict(zip(LINE_COLUMNS, r, strict=True)) for r in rows], schema=LINE_SCHEMA
+            [dict(zip(GROUPS_SCHEMA.names, r, strict=True)) for r in cursor.fetchall()], schema=GROUPS_SCHEMA
         )
 
     def years(self, siren: str) -> list[int]:

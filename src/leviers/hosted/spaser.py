@@ -115,13 +115,12 @@ def draft(
     """The workspace's draft report for `year` (inside its session): NoDataForReport when the open
     data have nothing for that year (its message names the years they have)."""
     store = PostgresStore(conn)
-    shares, reason = own.from_store(warehouse, store, siren, year)
     return build_report(
         warehouse,
         siren,
         year,
         objectives(conn),
-        own.section(shares, reason),
+        own.from_store(warehouse, store, siren, year, decp=False),
         subsidy_section(warehouse, conn, siren, year),
     )
 

@@ -39,6 +39,7 @@ import narwhals as nw
 
 from leviers.indicators.facts import BUYER_SOURCE
 from leviers.indicators.sources import SOURCE_COLUMNS, DuckDBFrames, Frames
+from leviers.warehouse.derived import materialised
 
 # Tables restricted to the kept rows of another: (table, its column, the table holding the kept
 # values, their column), in the order they are copied (each after the one it follows).
@@ -88,6 +89,17 @@ def _copy(
         f'CREATE TEMP TABLE "{name}" AS SELECT {columns} FROM "{table}" '
         f'WHERE "{column}" IN (SELECT "{kept_column}" FROM temp."{kept}")'
     )
+
+
+@contextmanager
+def warehouse_frames(con: duckdb.DuckDBPyConnection) -> Iterator[DuckDBFrames]:
+    """The warehouse's frames for a block that copies a few buyers' rows (`buyers_subset`): its
+    costly views (the amount checks, which compare every contract with its peers) held for the
+    block with only the columns the engine reads, a kept file read once by the copy
+    (leviers.warehouse.derived.materialised). Without it each computation on the whole
+    warehouse computes the amount checks of every contract again (3 s on a national warehouse)."""
+    with materialised(con, columns=SOURCE_COLUMNS, read_once=True):
+        yield DuckDBFrames(con)
 
 
 @contextmanager

@@ -73,24 +73,27 @@ DEFINITION = (
 )
 
 
-def load(con: duckdb.DuckDBPyConnection, warehouse: Path, siren: str, year: int) -> tuple[Shares | None, str]:
+def load(
+    con: duckdb.DuckDBPyConnection, warehouse: Path, siren: str, year: int, *, decp: bool = True
+) -> tuple[Shares | None, str]:
     """The shares of `siren` for `year` from the private store beside `warehouse`, or None with
-    the reason in French (no store, no purchases that year)."""
+    the reason in French (no store, no purchases that year). `decp`: as compute_shares (a report
+    compares them from its own rows)."""
     path = private_path(warehouse)
     if not path.exists():
         return None, "aucun espace privé : chargez vos achats avec `leviers ingest --prive`"
     with LocalStore(path, read_only=True) as store:
-        return from_store(con, store, siren, year)
+        return from_store(con, store, siren, year, decp=decp)
 
 
 def from_store(
-    con: duckdb.DuckDBPyConnection, store: PrivateStore, siren: str, year: int
+    con: duckdb.DuckDBPyConnection, store: PrivateStore, siren: str, year: int, *, decp: bool = True
 ) -> tuple[Shares | None, str]:
     years = store.years(siren)
     if year not in years:
         loaded = ", ".join(map(str, years)) if years else "aucune"
         return None, f"aucun achat de {year} dans l'espace privé (années chargées : {loaded})"
-    return compute_shares(con, store, siren, year), ""
+    return compute_shares(con, store, siren, year, decp=decp), ""
 
 
 # The figures of a purchase share in the report's vocabulary, as the open data publishes them

@@ -15,16 +15,14 @@ import duckdb
 
 from leviers.errors import LeviersError
 from leviers.indicators import catalogue, compute, peers, spaser_estimates
-from leviers.indicators.engine import open_frames
 from leviers.indicators.errors import IndicatorError
 from leviers.indicators.peers import group_sirens
-from leviers.indicators.sources import SOURCE_COLUMNS
-from leviers.indicators.subset import buyers_subset
+from leviers.indicators.subset import buyers_subset, warehouse_frames
 from leviers.kit.indicator_levers import indicator_levers
+from leviers.purchases.shares import Shares, compare_with_decp, has_decp
 from leviers.spaser import purchases, subsidies
 from leviers.spaser.axes import AXES
 from leviers.spaser.objectives import LOWER_IS_BETTER, Objective
-from leviers.warehouse.derived import materialised
 
 HISTORY_YEARS = 5  # the report year and up to four before it
 PUBLICATION_DUTY = (
@@ -253,19 +251,21 @@ def build_report(
     siren: str,
     year: int,
     objectives: list[Objective] | None = None,
-    achats: dict[str, Any] | None = None,
+    achats: tuple[Shares | None, str] | None = None,
     subventions: dict[str, Any] | None = None,
 ) -> SpaserReport:
     """The report of buyer `siren` (its legal unit: all its services) for `year`, computed by the
     indicator engine on the warehouse (`assemble` makes it from rows already computed); `achats`:
-    the section of the buyer's own purchases (leviers.spaser.purchases.section), `subventions`: the
-    section of its own subsidy files (leviers.spaser.subsidies.section), both private."""
+    the shares of the buyer's own purchases, or None and the reason (leviers.spaser.purchases.load
+    or from_store with decp=False: the report compares them with the DECP from its own rows),
+    `subventions`: the section of its own subsidy files (leviers.spaser.subsidies.section), both
+    private."""
     # The three computations read the amount checks (the engine's columns of them): computed once;
     # they share one set of frames (which tables the warehouse has and which are empty, found once)
     # reading the rows of the buyer and of its peer group only, copied once (leviers.indicators.subset:
     # the same figures as on the whole warehouse, without a scan of every contract per group-by).
     # The copy reads the amount checks once (read_once: a kept file is read for those rows only).
-    with materialised(con, columns=SOURCE_COLUMNS, read_once=True), open_frames(con, "duckdb") as frames:
+    with warehouse_frames(con) as frames:
         try:
             group = group_sirens(frames, siren)
         except IndicatorError:
@@ -278,8 +278,14 @@ def build_report(
             except IndicatorError:
                 peer_rows = {}  # not a collectivité of the reference: no peer group
             estimate = spaser_estimates(subset, year, siren=siren, include_below=True).to_pylist()
+    section = None
+    if achats is not None:
+        shares, reason = achats
+        if shares is not None:
+            compare_with_decp(shares, rows if has_decp(con) else None)
+        section = purchases.section(shares, reason)
     return assemble(
-        siren, year, rows, peer_rows, estimate[0] if estimate else None, objectives, achats, subventions
+        siren, year, rows, peer_rows, estimate[0] if estimate else None, objectives, section, subventions
     )
 
 
