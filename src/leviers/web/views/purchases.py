@@ -43,8 +43,9 @@ SUFFIXES = (".csv", ".txt", ".xlsx", ".xlsm", ".xls", ".ods")
 MAX_REASONS = 100  # quarantine reasons shown on the page (the count says how many in all)
 MAX_SHARES = 3  # (buyer, year) pairs of a file whose shares the answer computes; the rest are named
 # Past this many lines for one buyer and year (the store may hold a large export loaded by the
-# command), the answer names the command instead of computing the shares: 5 M lines take about
-# 6.5 s and 600 MB of the server's memory (their Arrow copy; 2026-12-07), 1 M about a fifth of that.
+# command), the answer names the command instead of computing the shares: the store sums them per
+# supplier and place first, but 5 M lines whose suppliers and places all differ still take about
+# 8 s and 2 GB of the server's memory (2026-12-08); a realistic million lines, about 1.5 s.
 MAX_SHARE_LINES = 1_000_000
 TOKEN_FIELD = "jeton"
 _ingesting = threading.Lock()  # one upload at a time writes the private store (a DuckDB file)
