@@ -341,3 +341,27 @@ def test_shares_by_entity_in_the_report_html_and_the_command(
     assert result.exit_code == 0, result.output
     assert "Par entité acheteuse" in result.output
     assert "Parcs" in result.output
+
+
+def test_the_pdf_marks_each_decp_share_on_its_own_base(
+    con: duckdb.DuckDBPyConnection, warehouse: Path
+) -> None:
+    """The DECP column marks the share by amount by its amount's base (it followed the count's)."""
+    from leviers.reports.spaser import html as report_html
+
+    report = build_report(con, BORDEAUX, 2024, [], _purchases(con, warehouse))
+    ess = _achat(report, "achats_ess")
+    ess.update(
+        decp_valeur_nombre=0.5,
+        decp_suffisant_nombre=True,
+        decp_valeur_montant=0.25,
+        decp_suffisant_montant=False,
+    )
+    page = report_html(report).replace("\u202f", " ").replace("\xa0", " ")
+    assert '50,0 % en nombre<br><span class="base">25,0 % en montant — base insuffisante</span>' in page
+    ess.update(decp_suffisant_nombre=False, decp_suffisant_montant=True)
+    page = report_html(report).replace("\u202f", " ").replace("\xa0", " ")
+    assert (
+        '50,0 % en nombre<br><span class="base">base insuffisante</span><br>'
+        '<span class="base">25,0 % en montant</span>'
+    ) in page
