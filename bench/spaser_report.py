@@ -31,7 +31,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from bench import money
+from bench import money, purchases
 from bench.harness import REPO, WORK, Run, median, run, write
 
 RUNS = 3
@@ -77,10 +77,7 @@ def _purchases_csv(db: Path, siren: str, year: int, path: Path) -> None:
     services += ["Social", "Transports", "Logement", "Eau", "Déchets"]
     accounts = ["6068", "6064", "611", "6156", "2313", "6232", "6042", "6135", "6228", "2183", "6288", "6247"]
     with path.open("w", encoding="utf-8") as out:
-        out.write(
-            "N° mandat;Date mandat;Fournisseur;SIRET fournisseur;Code postal fournisseur;Montant TTC;"
-            "Compte nature;Service;N° marché;Objet\n"
-        )
+        out.write(purchases.HEADER)  # the purchases benchmark's mandats layout
         for n in range(PURCHASE_LINES):
             large = rng.random() < 0.3
             index = (

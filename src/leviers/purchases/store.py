@@ -31,7 +31,8 @@ STORE_VERSION = "1"
 MONTANT_BASES = ("ht", "ttc")
 MEMORY_LIMIT = "1GB"
 
-# The columns of purchase_lines the shares read (and a hosted store keeps).
+# The columns of a purchase line the shares' groups are made of (GROUPS_SQL): what a hosted store
+# keeps of each line (leviers.hosted.purchases.COPIED).
 LINE_COLUMNS = (
     "acheteur_siren",
     "annee",
